@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what a bare Debian 12 machine lacks to build and test WASM Memory, then runs the
+# command given after --then (if any). Safe to run again: it installs only what is missing.
+#
+#   - Chromium: Debian's package (/usr/bin/chromium), unless CHROMIUM_PATH points at one.
+#   - Rust to wasm32: the rustup target wasm32-unknown-unknown when rustup has it installed;
+#     otherwise Debian's rustc-web + cargo-web + rust-web-src + lld (see scripts/build-analyzer.mjs).
+#   - npm packages: npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+then_cmd=()
+if [ "${1:-}" = "--then" ]; then shift; then_cmd=("$@"); fi
+
+need=()
+if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "${CHROMIUM_PATH}" ]; then :;
+elif ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
+
+has_rustup_wasm=0
+if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  has_rustup_wasm=1
+fi
+if [ "$has_rustup_wasm" = 0 ]; then
+  [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] || need+=(rustc-web cargo-web)
+  compgen -G '/usr/src/rustc-*/library/vendor' >/dev/null || need+=(rust-web-src)
+  command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
+fi
+# Native `cargo test` needs some cargo: rustup's or Debian's.
+command -v cargo >/dev/null 2>&1 || [ -x /usr/bin/cargo ] || need+=(cargo-web rustc-web)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ ${#then_cmd[@]} -gt 0 ]; then exec "${then_cmd[@]}"; fi

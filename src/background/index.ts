@@ -1,0 +1,1 @@
+console.debug('[wasm-memory] background');

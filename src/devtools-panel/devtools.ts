@@ -1,0 +1,1 @@
+chrome.devtools.panels.create('WASM Memory', '', 'src/devtools-panel/panel.html');

@@ -1,0 +1,281 @@
+/**
+ * The one wire protocol of WASM Memory.
+ *
+ * Every message that crosses a boundary (page -> content script -> service worker -> panel,
+ * and the recorded trace file) is typed here. The page side is untrusted: everything that
+ * arrives from it goes through `validatePageEvent` (see ./validate.ts) before it is used.
+ *
+ * Bump PROTOCOL_VERSION when a message changes shape in a way an older peer would misread
+ * (a renamed or retyped field, a changed meaning). Adding an optional field or a new event
+ * type that old peers can ignore does not need a bump. The handshake refuses a peer whose
+ * version differs, so the panel can tell the user to reload the page.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Tag on every window.postMessage of ours, so the content script ignores the page's own. */
+export const PAGE_SOURCE = 'wasm-memory-injected';
+export const CONTENT_SOURCE = 'wasm-memory-content';
+
+/** Port names (chrome.runtime.connect) used between the extension's contexts. */
+export const PORT_CONTENT = 'wasm-memory:content';
+export const PORT_PANEL = 'wasm-memory:panel';
+
+/** Bounds applied to untrusted page data. */
+export const LIMITS = {
+  /** Longest string kept from the page (labels, URLs, class names); longer ones are cut. */
+  maxString: 512,
+  /** Longest stack kept (characters). */
+  maxStack: 4096,
+  /** Most events in one batch; the rest of an oversized batch is dropped and counted. */
+  maxBatch: 2000,
+  /** Most memories sampled in one `sample` event. */
+  maxSampleEntries: 256,
+  /** Most numeric fields in one registry stats record. */
+  maxRegistryFields: 32,
+  /** Most creation stacks kept per class on the page side. */
+  maxStacksPerClass: 32,
+} as const;
+
+/** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
+export type EpochMs = number;
+
+/**
+ * Identifies one JS realm (a frame's window or a worker). Random per realm, so keys built
+ * from it are unique within a tab without coordination.
+ */
+export type RealmId = string;
+
+/** `${realm}:${n}`: a memory, module or instance, unique within the tab. */
+export type ObjectKey = string;
+
+export type RealmKind = 'window' | 'worker';
+
+/** How we first saw a memory. */
+export type MemoryOrigin =
+  | 'constructor' // new WebAssembly.Memory(...)
+  | 'export' // found in instance.exports (any export name)
+  | 'import'; // passed in the import object and not seen before
+
+/** How an instance came to be. */
+export type InstantiateVia =
+  | 'instantiate'
+  | 'instantiateStreaming'
+  | 'Instance';
+
+// ---------------------------------------------------------------------------------------
+// Page events: produced by src/injected, relayed unchanged (after validation), stored in
+// traces, ingested by the analyzer. `t` is the discriminant; `time` is EpochMs.
+// ---------------------------------------------------------------------------------------
+
+/** First event of a realm: who is talking. */
+export interface RealmEvent {
+  t: 'realm';
+  time: EpochMs;
+  realm: RealmId;
+  kind: RealmKind;
+  /** URL of the frame document or the worker script. */
+  url: string;
+  /** The realm that started this one (a worker's parent), if any. */
+  parent?: RealmId;
+}
+
+/** A module compiled (any path). */
+export interface ModuleEvent {
+  t: 'module';
+  time: EpochMs;
+  key: ObjectKey;
+  /** Where the bytes came from: the Response URL for streaming paths, else the calling script's URL. */
+  url: string;
+  byteLength: number;
+  /** Names of the module's exports (bounded). */
+  exports: string[];
+}
+
+/** A memory discovered. */
+export interface MemoryEvent {
+  t: 'memory';
+  time: EpochMs;
+  key: ObjectKey;
+  origin: MemoryOrigin;
+  shared: boolean;
+  /** Bytes committed when discovered. */
+  bytes: number;
+  /** Declared maximum in bytes, or null if unbounded / unknown. */
+  maxBytes: number | null;
+  /** Module or script URL that owns it. */
+  owner: string;
+  /** Export name if it was found as an export. */
+  exportName?: string;
+  /** Module key of the instance that exported/imported it, if known. */
+  module?: ObjectKey;
+  /** JS stack where it was created / instantiated (bounded). */
+  stack?: string;
+}
+
+/** An instance created. */
+export interface InstanceEvent {
+  t: 'instance';
+  time: EpochMs;
+  key: ObjectKey;
+  module: ObjectKey;
+  via: InstantiateVia;
+  /** Memories this instance exports or imports. */
+  memories: ObjectKey[];
+  /** What kind of toolchain produced it, as far as the exports tell. */
+  toolchain: 'wasm-bindgen' | 'emscripten' | 'unknown';
+  /** True when the instance owns no memory (e.g. Emscripten helper modules). */
+  helper: boolean;
+}
+
+/**
+ * Periodic sample of committed bytes. Compact: parallel arrays, one entry per live memory
+ * of this realm. Sampling is how growth by the in-wasm `memory.grow` instruction is seen.
+ */
+export interface SampleEvent {
+  t: 'sample';
+  time: EpochMs;
+  keys: ObjectKey[];
+  bytes: number[];
+}
+
+/** A growth, seen either by the JS `grow()` call or by a sample that changed. */
+export interface GrowEvent {
+  t: 'grow';
+  time: EpochMs;
+  key: ObjectKey;
+  fromBytes: number;
+  toBytes: number;
+  /** 'js': Memory.prototype.grow was called (stack attached); 'wasm': seen by sampling. */
+  via: 'js' | 'wasm';
+  stack?: string;
+}
+
+/** A memory or instance that became unreachable (seen by our FinalizationRegistry). */
+export interface CollectedEvent {
+  t: 'collected';
+  time: EpochMs;
+  key: ObjectKey;
+}
+
+/**
+ * wasm-bindgen class counters. Cumulative totals (not deltas), so a lost batch never skews
+ * counts and the latest event for a class is its truth.
+ */
+export interface BindgenEvent {
+  t: 'bindgen';
+  time: EpochMs;
+  /** Module (instance owner) the class belongs to. */
+  module: ObjectKey | null;
+  className: string;
+  created: number;
+  /** free() or Symbol.dispose. */
+  freed: number;
+  /** Reclaimed by the GC finalizer without free(): "forgot to free". */
+  reclaimed: number;
+  /** created - freed - reclaimed, as counted on the page. */
+  live: number;
+  /** Creation stacks of a bounded sample of objects still live. */
+  liveStacks?: Array<{ stack: string; count: number }>;
+}
+
+/** Emscripten allocator stats (cumulative). */
+export interface AllocEvent {
+  t: 'alloc';
+  time: EpochMs;
+  /** Memory the allocator lives in. */
+  memory: ObjectKey;
+  liveBytes: number;
+  liveAllocations: number;
+  totalAllocations: number;
+  totalFrees: number;
+}
+
+/** App registry stats reported through the page API (pushed or pulled). */
+export interface RegistryEvent {
+  t: 'registry';
+  time: EpochMs;
+  name: string;
+  /** Memory the registry lives in, if the app said or we could tell. */
+  memory?: ObjectKey;
+  stats: Record<string, number>;
+}
+
+/** A user mark (panel button, CLI actions script, or the page API). */
+export interface MarkEvent {
+  t: 'mark';
+  time: EpochMs;
+  label: string;
+}
+
+export type PageEvent =
+  | RealmEvent
+  | ModuleEvent
+  | MemoryEvent
+  | InstanceEvent
+  | SampleEvent
+  | GrowEvent
+  | CollectedEvent
+  | BindgenEvent
+  | AllocEvent
+  | RegistryEvent
+  | MarkEvent;
+
+export type PageEventType = PageEvent['t'];
+
+// ---------------------------------------------------------------------------------------
+// Messages between the extension's contexts.
+// ---------------------------------------------------------------------------------------
+
+/** injected -> content (over a private MessagePort after the handshake). */
+export interface PageBatchMessage {
+  kind: 'batch';
+  v: number;
+  events: PageEvent[];
+  /** Events the page side had to drop because its queue was full (cumulative). */
+  dropped: number;
+}
+
+/** content -> background (runtime Port PORT_CONTENT). */
+export type ContentToBackground =
+  | { kind: 'hello'; v: number; url: string }
+  | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
+
+/** panel -> background (runtime Port PORT_PANEL). */
+export type PanelToBackground =
+  | { kind: 'subscribe'; v: number; tabId: number }
+  | { kind: 'mark'; v: number; tabId: number; label: string };
+
+/** background -> panel. */
+export type BackgroundToPanel =
+  | { kind: 'welcome'; v: number; tabId: number }
+  | { kind: 'events'; v: number; tabId: number; events: PageEvent[]; dropped: number }
+  /** The inspected page navigated / reloaded: a new session starts. */
+  | { kind: 'navigated'; v: number; tabId: number; url: string }
+  | { kind: 'version-mismatch'; v: number; expected: number; got: number };
+
+/** background -> content (e.g. a mark typed in the panel, forwarded to the page clock). */
+export type BackgroundToContent = { kind: 'mark'; v: number; label: string };
+
+/** content -> injected over the MessagePort. */
+export type ContentToPage = { kind: 'mark'; v: number; label: string };
+
+// ---------------------------------------------------------------------------------------
+// Trace file (export / import / CLI). Documented in docs/TRACE-FORMAT.md.
+// ---------------------------------------------------------------------------------------
+
+export const TRACE_FORMAT = 'wasm-memory-trace';
+export const TRACE_VERSION = 1;
+
+export interface Trace {
+  format: typeof TRACE_FORMAT;
+  version: number;
+  /** ISO 8601 time the trace was written. */
+  createdAt: string;
+  /** Tool and version that wrote it. */
+  generator: string;
+  page: { url: string; title?: string };
+  /** Events in arrival order. */
+  events: PageEvent[];
+  /** Events the page side dropped while recording (should be 0). */
+  dropped: number;
+}
