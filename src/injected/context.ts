@@ -1,0 +1,45 @@
+/**
+ * The contract between the injected script's core (src/injected/index.iife.ts: WebAssembly
+ * hooks, sampling, channel) and its trackers (wasm-bindgen, Emscripten allocator, app
+ * registries). A tracker is `install(ctx)`; it never talks to the channel directly.
+ */
+import type { ObjectKey, PageEvent, RealmId, RealmKind } from '../shared/protocol';
+
+/** What the core knows about one new WebAssembly.Instance, handed to every tracker. */
+export interface InstanceInfo {
+  instance: WebAssembly.Instance;
+  module: WebAssembly.Module;
+  instanceKey: ObjectKey;
+  moduleKey: ObjectKey;
+  /** The exports object (frozen by the spec: trackers wrap, they never patch it). */
+  exports: WebAssembly.Exports;
+  /** Memories this instance exports or imports, with their keys. */
+  memories: Array<{ key: ObjectKey; memory: WebAssembly.Memory }>;
+  /** The import object the page passed (may be undefined). */
+  imports: WebAssembly.Imports | undefined;
+  /** URL of the module (Response URL for streaming paths, else the calling script's URL). */
+  url: string;
+}
+
+export interface InjectedContext {
+  realm: RealmId;
+  realmKind: RealmKind;
+  /** Epoch milliseconds (performance.timeOrigin + performance.now()). */
+  now(): number;
+  /** Queue an event; batched and flushed by the core. Cheap: safe on hot paths. */
+  emit(event: PageEvent): void;
+  /**
+   * Called synchronously for every new instance, after the core has registered its memories
+   * and before the page's code sees the instance. A tracker may return a replacement exports
+   * object (e.g. with wrapped malloc/free) that the page will then see instead; the core
+   * handles that substitution consistently for every instantiate path. Return undefined to
+   * leave exports alone.
+   */
+  onInstance(listener: (info: InstanceInfo) => WebAssembly.Exports | undefined): void;
+  /** Key of a memory we know, or undefined. */
+  memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined;
+  /** A bounded JS stack of the caller, with our own frames removed. */
+  stack(): string;
+  /** Called on every sampling tick (same timer as memory sampling), for pull-style trackers. */
+  onTick(listener: () => void): void;
+}

@@ -1,0 +1,126 @@
+/**
+ * What the analyzer (analyzer-rs compiled to wasm, behind src/analyzer/) offers to its users:
+ * the panel and the command line. Types only; the implementation is src/analyzer/analyzer.ts.
+ */
+import type { PageEvent } from './protocol';
+
+export type Severity = 'info' | 'warning' | 'error';
+
+export type AlertKind =
+  | 'bindgen-live-growth' // a wasm-bindgen class whose live count keeps rising
+  | 'bindgen-forgot-free' // objects reclaimed only by the GC finalizer, never freed
+  | 'memory-floor-rising' // committed memory whose floor rises from cycle to cycle
+  | 'memory-replaced' // a memory / engine replaced while the old one stays alive
+  | 'registry-growth' // registry counts or bytes growing without bound
+  | 'fragmentation' // used memory far below committed memory
+  | 'budget'; // over a configured budget level
+
+export interface AlertEvidence {
+  /** Series the alert is about, e.g. 'memory:<key>:bytes', 'class:<name>:live'. */
+  series: string;
+  fromTime: number;
+  toTime: number;
+  /** The points that triggered it (time, value), bounded. */
+  points: Array<[number, number]>;
+}
+
+export interface Alert {
+  /** Stable across updates of the same finding. */
+  id: string;
+  kind: AlertKind;
+  severity: Severity;
+  /** What it is about: a class name, memory key or registry name. */
+  subject: string;
+  /** One line for humans. */
+  title: string;
+  detail: string;
+  recommendation: string;
+  evidence: AlertEvidence;
+  state: 'active' | 'resolved';
+  raisedAt: number;
+  updatedAt: number;
+}
+
+export interface MemoryStats {
+  key: string;
+  owner: string;
+  currentBytes: number;
+  peakBytes: number;
+  growthEvents: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** True when the memory was collected (unreachable) on the page. */
+  collected: boolean;
+  /** Emscripten allocator view, when visible. */
+  usedBytes?: number;
+}
+
+export interface ClassStats {
+  className: string;
+  module: string | null;
+  created: number;
+  freed: number;
+  reclaimed: number;
+  live: number;
+  liveStacks: Array<{ stack: string; count: number }>;
+}
+
+export interface RegistryStats {
+  name: string;
+  memory?: string;
+  stats: Record<string, number>;
+}
+
+/** Chart data for one memory: columnar, downsampled keeping peaks (min/max per bucket). */
+export interface MemorySeries {
+  key: string;
+  times: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+export interface Mark {
+  time: number;
+  label: string;
+}
+
+export interface Diff {
+  from: Mark;
+  to: Mark;
+  memories: Array<{ key: string; fromBytes: number; toBytes: number; delta: number }>;
+  classes: Array<{ className: string; fromLive: number; toLive: number; delta: number }>;
+  registries: Array<{ name: string; field: string; from: number; to: number; delta: number }>;
+}
+
+export interface AnalyzerConfig {
+  /** Budget per page in bytes (all memories), or null for none. */
+  pageBudgetBytes: number | null;
+  /** Budget per memory in bytes, or null for none. */
+  memoryBudgetBytes: number | null;
+  /** Warning levels as fractions of a budget, ascending, e.g. [0.6, 0.75, 0.85, 0.95]. */
+  budgetLevels: number[];
+}
+
+export interface Report {
+  memories: MemoryStats[];
+  classes: ClassStats[];
+  registries: RegistryStats[];
+  alerts: Alert[];
+  marks: Mark[];
+  /** Events ingested so far. */
+  eventCount: number;
+}
+
+export interface AnalyzerApi {
+  /** Feed events in arrival order. Never throws on bad data: bad events are counted and skipped. */
+  ingest(events: readonly PageEvent[]): void;
+  /** Chart series for all memories in [fromTime, toTime] (whole range if omitted), at most maxPoints buckets each. */
+  series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[];
+  report(): Report;
+  diff(fromMarkIndex: number, toMarkIndex: number): Diff | null;
+  configure(config: Partial<AnalyzerConfig>): void;
+  /** Forget everything (new page session). */
+  reset(): void;
+  /** Release the wasm instance. */
+  dispose(): void;
+}
