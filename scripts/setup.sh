@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# rustup installs into ~/.cargo/bin, which a non-login shell (CI) may not have on PATH.
+if [ -d "$HOME/.cargo/bin" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
+
 then_cmd=()
 if [ "${1:-}" = "--then" ]; then shift; then_cmd=("$@"); fi
 
