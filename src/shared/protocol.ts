@@ -278,4 +278,9 @@ export interface Trace {
   events: PageEvent[];
   /** Events the page side dropped while recording (should be 0). */
   dropped: number;
+  /**
+   * Events the recorder received but did not keep because its per-session cap was hit
+   * (absent or 0: the trace is complete). Optional, additive: older readers ignore it.
+   */
+  omitted?: number;
 }

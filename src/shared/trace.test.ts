@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { TRACE_FORMAT, TRACE_VERSION, type Trace } from './protocol';
+import { parseTrace, serializeTrace } from './trace';
+
+const trace: Trace = {
+  format: TRACE_FORMAT,
+  version: TRACE_VERSION,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  generator: 'wasm-memory 0.1.0',
+  page: { url: 'https://a.test/', title: 'A' },
+  events: [
+    { t: 'realm', time: 1, realm: 'r1', kind: 'window', url: 'https://a.test/' },
+    { t: 'memory', time: 3, key: 'r1:2', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'x.wasm' },
+    { t: 'sample', time: 5, keys: ['r1:2'], bytes: [131072] },
+    { t: 'mark', time: 6, label: 'm' },
+  ],
+  dropped: 0,
+};
+
+function withEvents(events: unknown[]): string {
+  return JSON.stringify({ ...trace, events });
+}
+
+describe('trace round trip', () => {
+  it('serializes and parses back the same trace', () => {
+    const text = serializeTrace(trace);
+    expect(parseTrace(text)).toEqual({ ok: true, trace });
+    expect(JSON.parse(text)).toEqual(trace);
+  });
+  it('writes one event per line', () => {
+    const lines = serializeTrace(trace).split('\n');
+    expect(lines.filter((l) => l.startsWith('    {"t":')).length).toBe(trace.events.length);
+  });
+  it('keeps the omitted count when the session cap was hit', () => {
+    const r = parseTrace(serializeTrace({ ...trace, omitted: 12 }));
+    expect(r.ok && r.trace.omitted).toBe(12);
+  });
+  it('round-trips an empty trace', () => {
+    const r = parseTrace(serializeTrace({ ...trace, events: [] }));
+    expect(r.ok && r.trace.events).toEqual([]);
+  });
+});
+
+describe('parseTrace errors say what is wrong', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['empty', '', /empty/],
+    ['not JSON', '{"format": ', /^not valid JSON: /],
+    ['array root', '[]', /top level, got an array/],
+    ['no format', JSON.stringify({ version: 1 }), /^format: missing; this is not a WASM Memory trace/],
+    ['other format', JSON.stringify({ format: 'chrome-trace' }), /^format: expected "wasm-memory-trace", got "chrome-trace"/],
+    ['newer version', JSON.stringify({ ...trace, version: 99 }), /^version: this trace is format version 99, newer than this tool reads \(1\)/],
+    ['bad version', JSON.stringify({ ...trace, version: '1' }), /^version: expected a positive integer/],
+    ['no events', JSON.stringify({ ...trace, events: undefined }), /^events: missing/],
+    ['events object', JSON.stringify({ ...trace, events: {} }), /^events: expected an array, got object/],
+    ['bad page', JSON.stringify({ ...trace, page: 'x' }), /^page: expected an object/],
+    ['bad dropped', JSON.stringify({ ...trace, dropped: -1 }), /^dropped: expected a non-negative number/],
+    ['negative bytes', withEvents([...trace.events, { t: 'memory', time: 3, key: 'k', origin: 'export', shared: false, bytes: -1, maxBytes: null, owner: 'o' }]), /^events\[4\]\.bytes: expected a non-negative number, got -1$/],
+    ['unknown type', withEvents([{ t: 'boom', time: 1 }]), /^events\[0\]\.t: unknown event type "boom"$/],
+    ['event not object', withEvents([1]), /^events\[0\]: expected an object, got 1$/],
+    ['sample mismatch', withEvents([{ t: 'sample', time: 1, keys: ['a'], bytes: [] }]), /^events\[0\]\.bytes: expected as many entries as keys \(1\), got 0$/],
+  ];
+  for (const [name, text, re] of cases) {
+    it(name, () => {
+      const r = parseTrace(text);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(re);
+    });
+  }
+});

@@ -1,0 +1,348 @@
+/**
+ * Validation of untrusted page data.
+ *
+ * Everything the page sends (and everything read back from a trace file) passes through here
+ * before it is stored, relayed or analysed. The page can forge any message, so:
+ * - every field is type-checked; an event with a wrong type, a missing field or an unknown
+ *   discriminant is rejected as a whole;
+ * - strings are cut to LIMITS.maxString (stacks to LIMITS.maxStack), arrays are capped;
+ * - the result is a FRESH plain object holding only the known fields (no getters, no
+ *   prototype tricks, no extra payload travels further).
+ *
+ * `checkPageEvent` says precisely what is wrong (a path and a problem) for trace import;
+ * `validatePageEvent` is the cheap yes/no used on the relay's hot path.
+ */
+import {
+  LIMITS,
+  PROTOCOL_VERSION,
+  type BindgenEvent,
+  type InstanceEvent,
+  type MemoryEvent,
+  type PageEvent,
+  type PageEventType,
+} from './protocol';
+
+/** Most export names kept from one module event. */
+export const MAX_EXPORT_NAMES = 1024;
+/** Most memories listed in one instance event. */
+export const MAX_INSTANCE_MEMORIES = 64;
+
+export type CheckResult =
+  | { ok: true; event: PageEvent }
+  | { ok: false; path: string; problem: string };
+
+class Invalid {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {}
+}
+
+type Rec = Record<string, unknown>;
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'string') return x.length > 40 ? `a string "${x.slice(0, 40)}…"` : `"${x}"`;
+  if (typeof x === 'number') return Number.isFinite(x) ? String(x) : `${x}`;
+  return typeof x;
+}
+
+function isRecord(x: unknown): x is Rec {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function record(x: unknown, path: string): Rec {
+  if (!isRecord(x)) throw new Invalid(path, `expected an object, got ${describe(x)}`);
+  return x;
+}
+
+function field(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
+}
+
+/** A finite number >= 0. */
+function nonNeg(o: Rec, name: string, path: string): number {
+  const v = o[name];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new Invalid(field(path, name), `expected a non-negative number, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function nonNegValue(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new Invalid(path, `expected a non-negative number, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function finiteValue(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new Invalid(path, `expected a finite number, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function cut(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+function str(o: Rec, name: string, path: string, max: number = LIMITS.maxString): string {
+  const v = o[name];
+  if (typeof v !== 'string') throw new Invalid(field(path, name), `expected a string, got ${describe(v)}`);
+  return cut(v, max);
+}
+
+function optStr(o: Rec, name: string, path: string, max: number = LIMITS.maxString): string | undefined {
+  return o[name] === undefined ? undefined : str(o, name, path, max);
+}
+
+function bool(o: Rec, name: string, path: string): boolean {
+  const v = o[name];
+  if (typeof v !== 'boolean') throw new Invalid(field(path, name), `expected true or false, got ${describe(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(o: Rec, name: string, path: string, allowed: readonly T[]): T {
+  const v = o[name];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new Invalid(
+      field(path, name),
+      `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(v)}`,
+    );
+  }
+  return v as T;
+}
+
+function arr(o: Rec, name: string, path: string): unknown[] {
+  const v = o[name];
+  if (!Array.isArray(v)) throw new Invalid(field(path, name), `expected an array, got ${describe(v)}`);
+  return v;
+}
+
+function strArray(o: Rec, name: string, path: string, maxItems: number): string[] {
+  const a = arr(o, name, path);
+  const n = Math.min(a.length, maxItems);
+  const out: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (typeof v !== 'string') {
+      throw new Invalid(`${field(path, name)}[${i}]`, `expected a string, got ${describe(v)}`);
+    }
+    out[i] = cut(v, LIMITS.maxString);
+  }
+  return out;
+}
+
+/** Put the optional fields that are present; keeps objects free of `undefined` members. */
+function withOptional<T extends object>(base: T, extra: Record<string, unknown>): T {
+  for (const [k, v] of Object.entries(extra)) {
+    if (v !== undefined) (base as Rec)[k] = v;
+  }
+  return base;
+}
+
+const EVENT_TYPES: readonly PageEventType[] = [
+  'realm',
+  'module',
+  'memory',
+  'instance',
+  'sample',
+  'grow',
+  'collected',
+  'bindgen',
+  'alloc',
+  'registry',
+  'mark',
+];
+
+function parseEvent(x: unknown, path: string): PageEvent {
+  const o = record(x, path);
+  const t = o.t;
+  if (typeof t !== 'string' || !(EVENT_TYPES as readonly string[]).includes(t)) {
+    throw new Invalid(field(path, 't'), `unknown event type ${describe(t)}`);
+  }
+  const time = nonNeg(o, 'time', path);
+  switch (t as PageEventType) {
+    case 'realm':
+      return withOptional(
+        {
+          t: 'realm',
+          time,
+          realm: str(o, 'realm', path),
+          kind: oneOf(o, 'kind', path, ['window', 'worker'] as const),
+          url: str(o, 'url', path),
+        },
+        { parent: optStr(o, 'parent', path) },
+      );
+    case 'module':
+      return {
+        t: 'module',
+        time,
+        key: str(o, 'key', path),
+        url: str(o, 'url', path),
+        byteLength: nonNeg(o, 'byteLength', path),
+        exports: strArray(o, 'exports', path, MAX_EXPORT_NAMES),
+      };
+    case 'memory': {
+      const maxRaw = o.maxBytes;
+      const maxBytes = maxRaw === null ? null : nonNeg(o, 'maxBytes', path);
+      const ev: MemoryEvent = {
+        t: 'memory',
+        time,
+        key: str(o, 'key', path),
+        origin: oneOf(o, 'origin', path, ['constructor', 'export', 'import'] as const),
+        shared: bool(o, 'shared', path),
+        bytes: nonNeg(o, 'bytes', path),
+        maxBytes,
+        owner: str(o, 'owner', path),
+      };
+      return withOptional(ev, {
+        exportName: optStr(o, 'exportName', path),
+        module: optStr(o, 'module', path),
+        stack: optStr(o, 'stack', path, LIMITS.maxStack),
+      });
+    }
+    case 'instance': {
+      const ev: InstanceEvent = {
+        t: 'instance',
+        time,
+        key: str(o, 'key', path),
+        module: str(o, 'module', path),
+        via: oneOf(o, 'via', path, ['instantiate', 'instantiateStreaming', 'Instance'] as const),
+        memories: strArray(o, 'memories', path, MAX_INSTANCE_MEMORIES),
+        toolchain: oneOf(o, 'toolchain', path, ['wasm-bindgen', 'emscripten', 'unknown'] as const),
+        helper: bool(o, 'helper', path),
+      };
+      return ev;
+    }
+    case 'sample': {
+      const keysRaw = arr(o, 'keys', path);
+      const bytesRaw = arr(o, 'bytes', path);
+      if (keysRaw.length !== bytesRaw.length) {
+        throw new Invalid(
+          field(path, 'bytes'),
+          `expected as many entries as keys (${keysRaw.length}), got ${bytesRaw.length}`,
+        );
+      }
+      const keys = strArray(o, 'keys', path, LIMITS.maxSampleEntries);
+      const bytes: number[] = new Array<number>(keys.length);
+      for (let i = 0; i < keys.length; i++) bytes[i] = nonNegValue(bytesRaw[i], `${field(path, 'bytes')}[${i}]`);
+      return { t: 'sample', time, keys, bytes };
+    }
+    case 'grow':
+      return withOptional(
+        {
+          t: 'grow',
+          time,
+          key: str(o, 'key', path),
+          fromBytes: nonNeg(o, 'fromBytes', path),
+          toBytes: nonNeg(o, 'toBytes', path),
+          via: oneOf(o, 'via', path, ['js', 'wasm'] as const),
+        },
+        { stack: optStr(o, 'stack', path, LIMITS.maxStack) },
+      );
+    case 'collected':
+      return { t: 'collected', time, key: str(o, 'key', path) };
+    case 'bindgen': {
+      const modRaw = o.module;
+      const module = modRaw === null ? null : str(o, 'module', path);
+      const ev: BindgenEvent = {
+        t: 'bindgen',
+        time,
+        module,
+        className: str(o, 'className', path),
+        created: nonNeg(o, 'created', path),
+        freed: nonNeg(o, 'freed', path),
+        reclaimed: nonNeg(o, 'reclaimed', path),
+        live: nonNeg(o, 'live', path),
+      };
+      if (o.liveStacks !== undefined) {
+        const a = arr(o, 'liveStacks', path);
+        const n = Math.min(a.length, LIMITS.maxStacksPerClass);
+        const stacks: Array<{ stack: string; count: number }> = [];
+        for (let i = 0; i < n; i++) {
+          const p = `${field(path, 'liveStacks')}[${i}]`;
+          const s = record(a[i], p);
+          stacks.push({ stack: str(s, 'stack', p, LIMITS.maxStack), count: nonNeg(s, 'count', p) });
+        }
+        ev.liveStacks = stacks;
+      }
+      return ev;
+    }
+    case 'alloc':
+      return {
+        t: 'alloc',
+        time,
+        memory: str(o, 'memory', path),
+        liveBytes: nonNeg(o, 'liveBytes', path),
+        liveAllocations: nonNeg(o, 'liveAllocations', path),
+        totalAllocations: nonNeg(o, 'totalAllocations', path),
+        totalFrees: nonNeg(o, 'totalFrees', path),
+      };
+    case 'registry': {
+      const statsRaw = record(o.stats, field(path, 'stats'));
+      // Null prototype: a page-chosen key such as "__proto__" stays an ordinary key.
+      const stats = Object.create(null) as Record<string, number>;
+      let n = 0;
+      for (const k of Object.keys(statsRaw)) {
+        if (n >= LIMITS.maxRegistryFields) break;
+        stats[cut(k, LIMITS.maxString)] = finiteValue(statsRaw[k], `${field(path, 'stats')}.${cut(k, 64)}`);
+        n++;
+      }
+      return withOptional(
+        { t: 'registry', time, name: str(o, 'name', path), stats },
+        { memory: optStr(o, 'memory', path) },
+      );
+    }
+    case 'mark':
+      return { t: 'mark', time, label: str(o, 'label', path) };
+  }
+}
+
+/** Validate one event; on failure say where (path below `path`) and what is wrong. */
+export function checkPageEvent(x: unknown, path = ''): CheckResult {
+  try {
+    return { ok: true, event: parseEvent(x, path) };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, path: e.path === '' ? '(event)' : e.path, problem: e.problem };
+    // Only a hostile object (a throwing getter or proxy) gets here: refuse it, say why.
+    return { ok: false, path: path === '' ? '(event)' : path, problem: `unreadable value (${String(e)})` };
+  }
+}
+
+/** Validate and bound one untrusted event; null when it is not a well-formed PageEvent. */
+export function validatePageEvent(x: unknown): PageEvent | null {
+  const r = checkPageEvent(x);
+  return r.ok ? r.event : null;
+}
+
+export interface ValidBatch {
+  events: PageEvent[];
+  /** Cumulative page-side drop count as the page reported it (bounded to a sane number). */
+  dropped: number;
+  /** Events of this batch refused here: malformed ones and those beyond LIMITS.maxBatch. */
+  rejected: number;
+}
+
+/**
+ * Validate a `PageBatchMessage` (page -> content) or the equivalent batch forwarded
+ * content -> background. Null when the envelope itself is wrong (not a batch, other version).
+ */
+export function validateBatch(x: unknown): ValidBatch | null {
+  if (!isRecord(x) || x.kind !== 'batch' || x.v !== PROTOCOL_VERSION) return null;
+  const raw = x.events;
+  if (!Array.isArray(raw)) return null;
+  const d = x.dropped;
+  const dropped = typeof d === 'number' && Number.isFinite(d) && d >= 0 ? Math.min(Math.floor(d), Number.MAX_SAFE_INTEGER) : 0;
+  const n = Math.min(raw.length, LIMITS.maxBatch);
+  const events: PageEvent[] = [];
+  let rejected = raw.length - n;
+  for (let i = 0; i < n; i++) {
+    const ev = validatePageEvent(raw[i]);
+    if (ev) events.push(ev);
+    else rejected++;
+  }
+  return { events, dropped, rejected };
+}
