@@ -237,20 +237,28 @@ export interface PageBatchMessage {
 
 /** content -> background (runtime Port PORT_CONTENT). */
 export type ContentToBackground =
-  | { kind: 'hello'; v: number; url: string }
+  /** `doc`: random id of this content-script instance (one per document and frame), so a
+   *  reconnect after a service-worker restart is told apart from a navigation. */
+  | { kind: 'hello'; v: number; url: string; doc?: string }
   | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
 
 /** panel -> background (runtime Port PORT_PANEL). */
 export type PanelToBackground =
-  | { kind: 'subscribe'; v: number; tabId: number }
+  /** `resume`: what the panel already holds (background session and next sequence number),
+   *  so a re-subscribe replays only the missing part of the backlog. */
+  | { kind: 'subscribe'; v: number; tabId: number; resume?: { session: string; seq: number } }
   | { kind: 'mark'; v: number; tabId: number; label: string };
 
 /** background -> panel. */
 export type BackgroundToPanel =
-  | { kind: 'welcome'; v: number; tabId: number }
-  | { kind: 'events'; v: number; tabId: number; events: PageEvent[]; dropped: number }
-  /** The inspected page navigated / reloaded: a new session starts. */
-  | { kind: 'navigated'; v: number; tabId: number; url: string }
+  /** `session`: the background's id for the tab's current recording (changes on navigation
+   *  and on a service-worker restart); `doc`/`url`: the top document, when known. */
+  | { kind: 'welcome'; v: number; tabId: number; session?: string; doc?: string; url?: string }
+  /** `seq`: sequence number of events[0] within `session` (for de-duplication on resume). */
+  | { kind: 'events'; v: number; tabId: number; events: PageEvent[]; dropped: number; session?: string; seq?: number }
+  /** The inspected page navigated / reloaded: a new session starts. `doc` is the new top
+   *  document's id: a panel already holding that document keeps its data (worker restart). */
+  | { kind: 'navigated'; v: number; tabId: number; url: string; session?: string; doc?: string }
   | { kind: 'version-mismatch'; v: number; expected: number; got: number };
 
 /** background -> content (e.g. a mark typed in the panel, forwarded to the page clock). */

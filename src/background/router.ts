@@ -1,0 +1,375 @@
+/**
+ * Per-tab routing of the service worker, free of `chrome.*` so it runs under vitest with fake
+ * ports (see router.test.ts). index.ts is the thin glue that feeds it runtime Ports.
+ *
+ * Model (after React DevTools' background):
+ * - every frame's content script connects (tab id + frame id from the sender); an older
+ *   port for the same tab/frame is dropped first;
+ * - panels subscribe to a tab; events are forwarded to every panel of that tab;
+ * - a bounded backlog per tab lets a panel opened late, or re-subscribing after a
+ *   service-worker restart, get recent history. Each event has a sequence number within a
+ *   session, and a re-subscribe says where it stopped, so nothing is counted twice;
+ * - a frame-0 hello from a new document starts a new session -> `navigated` to the panels;
+ * - all of this state is disposable: a worker restart loses it, the panel keeps its own
+ *   accumulated session, and both ends reconnect.
+ */
+import {
+  PROTOCOL_VERSION,
+  type BackgroundToContent,
+  type BackgroundToPanel,
+  type PageEvent,
+} from '../shared/protocol';
+import { validateBatch } from '../shared/validate';
+
+/** One end of a port, as the router sees it. */
+export interface Endpoint<Out> {
+  send(msg: Out): void;
+  close(): void;
+}
+
+export interface RouterOptions {
+  /** Most "definition" events (realm/module/memory/instance/collected) kept per tab. */
+  maxDefinitions: number;
+  /** Most other events (samples, growths, counters, marks) kept per tab: the recent ones. */
+  maxRecent: number;
+  /** Most events in one message to a panel. */
+  maxPerMessage: number;
+  newId(): string;
+}
+
+export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
+  maxDefinitions: 10_000,
+  maxRecent: 40_000,
+  maxPerMessage: 5_000,
+  newId: () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
+};
+
+interface Stored {
+  seq: number;
+  ev: PageEvent;
+}
+
+interface FrameConn {
+  ep: Endpoint<BackgroundToContent>;
+  doc: string | undefined;
+  /** Latest cumulative page-side drop count of this frame (plus what we refused). */
+  dropped: number;
+  versionOk: boolean;
+}
+
+interface PanelConn {
+  ep: Endpoint<BackgroundToPanel>;
+  tabId: number | null;
+}
+
+interface TabState {
+  session: string;
+  url: string;
+  doc: string | undefined;
+  frames: Map<number, FrameConn>;
+  panels: Set<PanelConn>;
+  definitions: Stored[];
+  recent: Stored[];
+  /** Index of the oldest live entry of `recent` (a ring without shifting). */
+  recentStart: number;
+  nextSeq: number;
+  /** Drop counts of frames that went away, so the total never goes down. */
+  droppedGone: number;
+}
+
+const DEFINITION: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
+
+export interface ContentHandle {
+  message(msg: unknown): void;
+  disconnected(): void;
+}
+
+export interface PanelHandle {
+  message(msg: unknown): void;
+  disconnected(): void;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export class Router {
+  private readonly tabs = new Map<number, TabState>();
+  private readonly opts: RouterOptions;
+
+  constructor(opts: Partial<RouterOptions> = {}) {
+    this.opts = { ...DEFAULT_ROUTER_OPTIONS, ...opts };
+  }
+
+  /** For tests and diagnostics. */
+  stats(tabId: number): { session: string; backlog: number; frames: number; panels: number; nextSeq: number } | null {
+    const t = this.tabs.get(tabId);
+    if (!t) return null;
+    return {
+      session: t.session,
+      backlog: t.definitions.length + t.recent.length - t.recentStart,
+      frames: t.frames.size,
+      panels: t.panels.size,
+      nextSeq: t.nextSeq,
+    };
+  }
+
+  private tab(tabId: number): TabState {
+    let t = this.tabs.get(tabId);
+    if (!t) {
+      t = {
+        session: this.opts.newId(),
+        url: '',
+        doc: undefined,
+        frames: new Map(),
+        panels: new Set(),
+        definitions: [],
+        recent: [],
+        recentStart: 0,
+        nextSeq: 0,
+        droppedGone: 0,
+      };
+      this.tabs.set(tabId, t);
+    }
+    return t;
+  }
+
+  private dropped(t: TabState): number {
+    let n = t.droppedGone;
+    for (const f of t.frames.values()) n += f.dropped;
+    return n;
+  }
+
+  private toPanels(t: TabState, msg: BackgroundToPanel): void {
+    for (const p of t.panels) this.safeSend(p.ep, msg);
+  }
+
+  private safeSend<T>(ep: Endpoint<T>, msg: T): void {
+    try {
+      ep.send(msg);
+    } catch (e) {
+      // A port that died between its disconnect and our send: its onDisconnect cleans up.
+      console.debug('[wasm-memory] send failed', e);
+    }
+  }
+
+  private newSession(t: TabState): void {
+    t.session = this.opts.newId();
+    t.definitions = [];
+    t.recent = [];
+    t.recentStart = 0;
+    t.nextSeq = 0;
+    t.droppedGone = 0;
+    for (const f of t.frames.values()) f.dropped = 0;
+  }
+
+  private store(t: TabState, events: PageEvent[]): number {
+    const first = t.nextSeq;
+    for (const ev of events) {
+      const s: Stored = { seq: t.nextSeq++, ev };
+      if (DEFINITION.has(ev.t)) {
+        t.definitions.push(s);
+        if (t.definitions.length > this.opts.maxDefinitions) t.definitions.shift();
+      } else {
+        t.recent.push(s);
+        if (t.recent.length - t.recentStart > this.opts.maxRecent) t.recentStart++;
+      }
+    }
+    // Compact the ring now and then (amortised O(1)).
+    if (t.recentStart > this.opts.maxRecent) {
+      t.recent = t.recent.slice(t.recentStart);
+      t.recentStart = 0;
+    }
+    return first;
+  }
+
+  /** Backlog events with seq >= from, merged in sequence order. */
+  private backlogFrom(t: TabState, from: number): Stored[] {
+    const out: Stored[] = [];
+    const d = t.definitions;
+    const r = t.recent;
+    let i = lowerBound(d, 0, from);
+    let j = lowerBound(r, t.recentStart, from);
+    while (i < d.length || j < r.length) {
+      const a = d[i];
+      const b = r[j];
+      if (a && (!b || a.seq < b.seq)) {
+        out.push(a);
+        i++;
+      } else if (b) {
+        out.push(b);
+        j++;
+      }
+    }
+    return out;
+  }
+
+  connectContent(ep: Endpoint<BackgroundToContent>, tabId: number, frameId: number): ContentHandle {
+    const t = this.tab(tabId);
+    const old = t.frames.get(frameId);
+    if (old) {
+      t.droppedGone += old.dropped;
+      t.frames.delete(frameId);
+      old.ep.close();
+    }
+    const conn: FrameConn = { ep, doc: undefined, dropped: 0, versionOk: false };
+    t.frames.set(frameId, conn);
+    let gone = false;
+    return {
+      message: (msg: unknown) => {
+        if (gone || !isRecord(msg)) return;
+        const cur = this.tabs.get(tabId);
+        if (!cur || cur.frames.get(frameId) !== conn) return;
+        if (msg.kind === 'hello') this.onHello(cur, conn, tabId, frameId, msg);
+        else if (msg.kind === 'batch' && conn.versionOk) this.onBatch(cur, conn, tabId, msg);
+      },
+      disconnected: () => {
+        if (gone) return;
+        gone = true;
+        const cur = this.tabs.get(tabId);
+        if (cur && cur.frames.get(frameId) === conn) {
+          cur.frames.delete(frameId);
+          cur.droppedGone += conn.dropped;
+        }
+      },
+    };
+  }
+
+  private onHello(t: TabState, conn: FrameConn, tabId: number, frameId: number, msg: Record<string, unknown>): void {
+    if (msg.v !== PROTOCOL_VERSION) {
+      const got = typeof msg.v === 'number' ? msg.v : -1;
+      this.toPanels(t, { kind: 'version-mismatch', v: PROTOCOL_VERSION, expected: PROTOCOL_VERSION, got });
+      return;
+    }
+    conn.versionOk = true;
+    const doc = typeof msg.doc === 'string' ? msg.doc.slice(0, 64) : undefined;
+    conn.doc = doc;
+    if (frameId !== 0) return;
+    const url = typeof msg.url === 'string' ? msg.url.slice(0, 2048) : '';
+    if (doc !== undefined && doc === t.doc) {
+      t.url = url;
+      return; // the same document reconnecting
+    }
+    // A new top document. If we knew the previous one, its session is over; if we did not
+    // (first load, or this worker just started), keep what arrived meanwhile.
+    if (t.doc !== undefined || doc === undefined) this.newSession(t);
+    t.doc = doc;
+    t.url = url;
+    const nav: BackgroundToPanel = { kind: 'navigated', v: PROTOCOL_VERSION, tabId, url, session: t.session };
+    if (doc !== undefined) nav.doc = doc;
+    this.toPanels(t, nav);
+  }
+
+  private onBatch(t: TabState, conn: FrameConn, tabId: number, msg: unknown): void {
+    const b = validateBatch(msg);
+    if (!b) return;
+    conn.dropped = b.dropped + b.rejected;
+    if (b.events.length === 0 && b.rejected === 0) return;
+    const seq = this.store(t, b.events);
+    if (t.panels.size === 0 || b.events.length === 0) return;
+    this.toPanels(t, {
+      kind: 'events',
+      v: PROTOCOL_VERSION,
+      tabId,
+      events: b.events,
+      dropped: this.dropped(t),
+      session: t.session,
+      seq,
+    });
+  }
+
+  connectPanel(ep: Endpoint<BackgroundToPanel>): PanelHandle {
+    const conn: PanelConn = { ep, tabId: null };
+    let gone = false;
+    const leave = () => {
+      if (conn.tabId === null) return;
+      this.tabs.get(conn.tabId)?.panels.delete(conn);
+      conn.tabId = null;
+    };
+    return {
+      message: (msg: unknown) => {
+        if (gone || !isRecord(msg)) return;
+        if (msg.v !== PROTOCOL_VERSION) {
+          const got = typeof msg.v === 'number' ? msg.v : -1;
+          this.safeSend(ep, { kind: 'version-mismatch', v: PROTOCOL_VERSION, expected: PROTOCOL_VERSION, got });
+          return;
+        }
+        const tabId = msg.tabId;
+        if (typeof tabId !== 'number' || !Number.isInteger(tabId) || tabId < 0) return;
+        if (msg.kind === 'subscribe') {
+          leave();
+          this.subscribe(conn, tabId, msg.resume);
+        } else if (msg.kind === 'mark' && typeof msg.label === 'string') {
+          const top = this.tabs.get(tabId)?.frames.get(0);
+          if (top) this.safeSend(top.ep, { kind: 'mark', v: PROTOCOL_VERSION, label: msg.label.slice(0, 512) });
+        }
+      },
+      disconnected: () => {
+        gone = true;
+        leave();
+      },
+    };
+  }
+
+  private subscribe(conn: PanelConn, tabId: number, resume: unknown): void {
+    const t = this.tab(tabId);
+    conn.tabId = tabId;
+    t.panels.add(conn);
+    const welcome: BackgroundToPanel = { kind: 'welcome', v: PROTOCOL_VERSION, tabId, session: t.session };
+    if (t.doc !== undefined) welcome.doc = t.doc;
+    if (t.url !== '') welcome.url = t.url;
+    this.safeSend(conn.ep, welcome);
+    let from = 0;
+    if (isRecord(resume) && resume.session === t.session && typeof resume.seq === 'number' && resume.seq >= 0) {
+      from = resume.seq;
+    }
+    const backlog = this.backlogFrom(t, from);
+    const dropped = this.dropped(t);
+    for (let i = 0; i < backlog.length; i += this.opts.maxPerMessage) {
+      const chunk = backlog.slice(i, i + this.opts.maxPerMessage);
+      // The backlog may have holes (evicted samples): send runs of consecutive seqs.
+      let runStart = 0;
+      for (let k = 1; k <= chunk.length; k++) {
+        const prev = chunk[k - 1];
+        const cur = chunk[k];
+        if (k === chunk.length || !cur || !prev || cur.seq !== prev.seq + 1) {
+          const run = chunk.slice(runStart, k);
+          const first = run[0];
+          if (first) {
+            this.safeSend(conn.ep, {
+              kind: 'events',
+              v: PROTOCOL_VERSION,
+              tabId,
+              events: run.map((s) => s.ev),
+              dropped,
+              session: t.session,
+              seq: first.seq,
+            });
+          }
+          runStart = k;
+        }
+      }
+    }
+  }
+
+  /** The tab was closed: forget it. */
+  tabRemoved(tabId: number): void {
+    const t = this.tabs.get(tabId);
+    if (!t) return;
+    for (const f of t.frames.values()) f.ep.close();
+    this.tabs.delete(tabId);
+    // Panels stay connected; if the tab id comes back they would re-subscribe.
+  }
+}
+
+function lowerBound(a: Stored[], start: number, seq: number): number {
+  let lo = start;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = a[mid];
+    if (m && m.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
