@@ -1,0 +1,65 @@
+/**
+ * Actions scripts for `record --script`: an ES module whose default export drives the page.
+ *
+ *   export default async function ({ page, mark, wait, log, url }) {
+ *     await page.click('#load');
+ *     await mark('after first load');
+ *   }
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright';
+import { UsageError, messageOf } from './errors';
+
+export interface ActionsContext {
+  /** The Playwright Page being recorded (already navigated to `url`). */
+  page: Page;
+  /** The URL given on the command line. */
+  url: string;
+  /** Adds a mark to the trace (as the panel's Mark button does). */
+  mark(label: string): Promise<void>;
+  /** Waits `ms` milliseconds while recording continues. */
+  wait(ms: number): Promise<void>;
+  /** Prints a line to stderr, prefixed with the script's name. */
+  log(...parts: unknown[]): void;
+}
+
+export type ActionsFunction = (ctx: ActionsContext) => unknown;
+
+/** Checks the loaded module's shape; pure so it can be unit-tested. */
+export function actionsFromModule(mod: unknown, file: string): ActionsFunction {
+  const fn: unknown = typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : undefined;
+  if (typeof fn !== 'function') {
+    throw new UsageError(
+      `actions script ${file} must \`export default async function (ctx) { ... }\`; its default export is ${fn === undefined ? 'missing' : typeof fn}`,
+    );
+  }
+  return (ctx: ActionsContext): unknown => Reflect.apply(fn, undefined, [ctx]);
+}
+
+/** Imports the actions script (before Chromium starts, so a bad script fails fast). */
+export async function loadActions(file: string, cwd: string): Promise<ActionsFunction> {
+  const abs = resolve(cwd, file);
+  if (!existsSync(abs)) throw new UsageError(`actions script not found: ${abs}`);
+  let mod: unknown;
+  try {
+    mod = await import(pathToFileURL(abs).href);
+  } catch (err) {
+    throw new UsageError(`actions script ${file} failed to load: ${messageOf(err)}`);
+  }
+  return actionsFromModule(mod, file);
+}
+
+export async function runActions(fn: ActionsFunction, ctx: ActionsContext, file: string): Promise<void> {
+  try {
+    await fn(ctx);
+  } catch (err) {
+    throw new UsageError(`actions script ${file} failed: ${messageOf(err)}`);
+  }
+}
+
+export function wait(ms: number): Promise<void> {
+  if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new UsageError(`wait(ms): expected a number >= 0, got ${String(ms)}`));
+  return new Promise((done) => setTimeout(done, ms));
+}

@@ -1,0 +1,54 @@
+/**
+ * `analyze`: trace text -> analyzer (the analyzer-rs wasm, run in Node) -> report.
+ * `record` goes through `analyzeTraceText` too, on the very text it wrote, so the two agree.
+ */
+import type { AnalyzerApi, Report } from '../shared/analyzer-api';
+import type { Trace } from '../shared/protocol';
+import { parseTrace } from '../shared/trace';
+import { UsageError } from './errors';
+import type { TraceInfo } from './report';
+
+/** Builds an analyzer from the wasm bytes (src/analyzer/analyzer.ts's createAnalyzer). */
+export type AnalyzerFactory = (wasm: Uint8Array) => Promise<AnalyzerApi & { ingestFailures: number }>;
+
+export interface Analysis {
+  trace: Trace;
+  report: Report;
+  info: TraceInfo;
+}
+
+/** Events fed to the analyzer per ingest call (bounded batches, like the panel's live feed). */
+const INGEST_CHUNK = 5000;
+
+export async function analyzeTrace(trace: Trace, file: string, wasm: Uint8Array, createAnalyzer: AnalyzerFactory): Promise<Analysis> {
+  const analyzer = await createAnalyzer(wasm);
+  try {
+    for (let i = 0; i < trace.events.length; i += INGEST_CHUNK) {
+      analyzer.ingest(trace.events.slice(i, i + INGEST_CHUNK));
+    }
+    const report = analyzer.report();
+    return {
+      trace,
+      report,
+      info: {
+        file,
+        url: trace.page.url,
+        createdAt: trace.createdAt,
+        generator: trace.generator,
+        events: trace.events.length,
+        dropped: trace.dropped,
+        omitted: trace.omitted ?? 0,
+        ingestFailures: analyzer.ingestFailures,
+      },
+    };
+  } finally {
+    analyzer.dispose();
+  }
+}
+
+/** Parses `text` (untrusted) and analyzes it; a malformed trace is a UsageError naming the file. */
+export async function analyzeTraceText(text: string, file: string, wasm: Uint8Array, createAnalyzer: AnalyzerFactory): Promise<Analysis> {
+  const parsed = parseTrace(text);
+  if (!parsed.ok) throw new UsageError(`${file}: not a valid trace: ${parsed.error}`);
+  return analyzeTrace(parsed.trace, file, wasm, createAnalyzer);
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DURATION_SEC, DEFAULT_OUT, parseCommand } from './args';
+import { UsageError } from './errors';
+
+function usage(argv: string[]): UsageError {
+  try {
+    parseCommand(argv);
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error(`expected a UsageError for ${argv.join(' ')}`);
+}
+
+describe('parseCommand', () => {
+  it('parses record with defaults', () => {
+    expect(parseCommand(['record', 'http://localhost:8080/app'])).toEqual({
+      kind: 'record',
+      url: 'http://localhost:8080/app',
+      durationSec: DEFAULT_DURATION_SEC,
+      out: DEFAULT_OUT,
+      script: null,
+      failOn: 'warning',
+      json: false,
+      navTimeoutSec: 30,
+    });
+  });
+
+  it('parses every record option, long and short', () => {
+    expect(
+      parseCommand(['record', '-d', '2.5', '-o', 'out/t.json', '-s', 'a.mjs', '--fail-on', 'error', '--json', '--timeout', '9', 'https://x.test/']),
+    ).toEqual({
+      kind: 'record',
+      url: 'https://x.test/',
+      durationSec: 2.5,
+      out: 'out/t.json',
+      script: 'a.mjs',
+      failOn: 'error',
+      json: true,
+      navTimeoutSec: 9,
+    });
+    expect(parseCommand(['record', 'http://a/', '--duration=0'])).toMatchObject({ durationSec: 0 });
+  });
+
+  it('parses analyze', () => {
+    expect(parseCommand(['analyze', 't.json'])).toEqual({ kind: 'analyze', file: 't.json', failOn: 'warning', json: false });
+    expect(parseCommand(['analyze', '--json', '--fail-on', 'info', 't.json'])).toEqual({
+      kind: 'analyze',
+      file: 't.json',
+      failOn: 'info',
+      json: true,
+    });
+  });
+
+  it('answers help and version', () => {
+    expect(parseCommand(['--help'])).toEqual({ kind: 'help', topic: 'main' });
+    expect(parseCommand(['help'])).toEqual({ kind: 'help', topic: 'main' });
+    expect(parseCommand(['help', 'record'])).toEqual({ kind: 'help', topic: 'record' });
+    expect(parseCommand(['record', '--help'])).toEqual({ kind: 'help', topic: 'record' });
+    expect(parseCommand(['analyze', '-h'])).toEqual({ kind: 'help', topic: 'analyze' });
+    expect(parseCommand(['-v'])).toEqual({ kind: 'version' });
+  });
+
+  it('rejects unknown commands and flags with the command to get help for', () => {
+    expect(usage([]).message).toMatch(/no command/);
+    expect(usage(['recrod', 'x']).message).toBe('unknown command "recrod"');
+    const e = usage(['analyze', '--bogus', 't.json']);
+    expect(e.message).toMatch(/--bogus/);
+    expect(e.helpFor).toBe('analyze');
+    expect(usage(['record', '--nope', 'http://a/']).helpFor).toBe('record');
+    expect(usage(['help', 'frobnicate']).message).toMatch(/frobnicate/);
+  });
+
+  it('rejects missing and extra positionals', () => {
+    expect(usage(['record']).message).toBe('record needs a URL');
+    expect(usage(['analyze']).message).toBe('analyze needs a trace file');
+    expect(usage(['analyze', 'a.json', 'b.json']).message).toMatch(/one trace file/);
+    expect(usage(['record', 'http://a/', 'http://b/']).message).toMatch(/one URL/);
+  });
+
+  it('validates values', () => {
+    expect(usage(['record', '--duration', 'soon', 'http://a/']).message).toBe('--duration must be a number of seconds >= 0; got "soon"');
+    expect(usage(['record', '--duration', '-1', 'http://a/']).message).toMatch(/--duration/);
+    expect(usage(['record', '--duration', '', 'http://a/']).message).toMatch(/--duration/);
+    expect(usage(['analyze', '--fail-on', 'fatal', 't.json']).message).toBe('--fail-on must be one of info, warning, error; got "fatal"');
+    expect(usage(['record', '--duration']).message).toMatch(/--duration/);
+    expect(usage(['record', '--out', '', 'http://a/']).message).toMatch(/--out/);
+  });
+
+  it('accepts only absolute http(s) URLs', () => {
+    expect(usage(['record', 'localhost:8080']).message).toMatch(/http/);
+    expect(usage(['record', 'not a url']).message).toBe('not a URL: "not a url" (give a full http:// or https:// URL)');
+    expect(usage(['record', 'file:///tmp/x.html']).message).toMatch(/serve the folder over http/);
+    expect(usage(['record', 'ftp://h/x']).message).toMatch(/only http/);
+  });
+});

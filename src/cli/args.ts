@@ -1,0 +1,232 @@
+/**
+ * Command-line parsing (pure): argv in, a typed command out, or a UsageError.
+ * Built on Node's util.parseArgs in strict mode, so unknown flags are errors.
+ */
+import { parseArgs } from 'node:util';
+import type { Severity } from '../shared/analyzer-api';
+import { UsageError, messageOf } from './errors';
+
+export const DEFAULT_DURATION_SEC = 5;
+export const DEFAULT_OUT = 'wasm-memory-trace.json';
+export const DEFAULT_FAIL_ON: Severity = 'warning';
+export const DEFAULT_NAV_TIMEOUT_SEC = 30;
+
+export type HelpTopic = 'main' | 'record' | 'analyze';
+
+export interface RecordCommand {
+  kind: 'record';
+  url: string;
+  durationSec: number;
+  out: string;
+  script: string | null;
+  failOn: Severity;
+  json: boolean;
+  navTimeoutSec: number;
+}
+
+export interface AnalyzeCommand {
+  kind: 'analyze';
+  file: string;
+  failOn: Severity;
+  json: boolean;
+}
+
+export type Command =
+  | { kind: 'help'; topic: HelpTopic }
+  | { kind: 'version' }
+  | RecordCommand
+  | AnalyzeCommand;
+
+export const HELP: Record<HelpTopic, string> = {
+  main: `Usage: wasm-memory <command> [options]
+
+Find WebAssembly memory leaks from the command line (CI-friendly).
+
+Commands:
+  record <url>          Record a page in headless Chromium with the WASM Memory extension,
+                        write the trace, print the analysis
+  analyze <trace.json>  Analyze a recorded or exported trace
+  help [command]        Show help for a command
+
+Options:
+  -h, --help            Show help
+  -v, --version         Show the version
+
+Exit codes: 0 no leak, 1 leak (an active alert at or above --fail-on, default warning),
+2 usage or environment error.`,
+  record: `Usage: wasm-memory record <url> [options]
+
+Launches headless Chromium (CHROMIUM_PATH, else the usual install locations) with the built
+WASM Memory extension, records <url> through the same pipeline as the DevTools panel, writes
+the trace JSON, prints a summary and the alerts.
+
+Options:
+  -d, --duration <seconds>   Keep recording this long after the page loaded and the actions
+                             script (if any) returned (default ${DEFAULT_DURATION_SEC}; 0 allowed)
+  -o, --out <trace.json>     Where to write the trace (default ${DEFAULT_OUT})
+  -s, --script <actions.mjs> ES module whose default export drives the page:
+                               export default async function ({ page, mark, wait, log, url }) {...}
+      --fail-on <severity>   Lowest alert severity that counts as a leak: info | warning | error
+                             (default ${DEFAULT_FAIL_ON})
+      --timeout <seconds>    Navigation timeout (default ${DEFAULT_NAV_TIMEOUT_SEC})
+      --json                 Print the machine-readable report instead of the human one
+  -h, --help                 Show this help
+
+Exit codes: 0 no leak, 1 leak, 2 usage or environment error.`,
+  analyze: `Usage: wasm-memory analyze <trace.json> [options]
+
+Runs the WASM Memory analyzer (the same wasm as the panel) on a trace recorded by
+\`wasm-memory record\` or exported from the DevTools panel.
+
+Options:
+      --json                 Print the machine-readable report instead of the human one
+      --fail-on <severity>   Lowest alert severity that counts as a leak: info | warning | error
+                             (default ${DEFAULT_FAIL_ON})
+  -h, --help                 Show this help
+
+Exit codes: 0 no leak, 1 leak, 2 usage or environment error.`,
+};
+
+const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error'];
+
+function parseSeverity(value: string | undefined, command: string): Severity {
+  if (value === undefined) return DEFAULT_FAIL_ON;
+  const hit = SEVERITIES.find((s) => s === value);
+  if (!hit) {
+    throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}; got "${value}"`, command);
+  }
+  return hit;
+}
+
+function parseSeconds(value: string | undefined, flag: string, fallback: number, command: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`${flag} must be a number of seconds >= 0; got "${value}"`, command);
+  }
+  return n;
+}
+
+/** Validates the URL to record: absolute http(s) only (content scripts do not run on file:). */
+export function parseRecordUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`not a URL: "${raw}" (give a full http:// or https:// URL)`, 'record');
+  }
+  if (url.protocol === 'file:') {
+    throw new UsageError(
+      `cannot record a file: URL ("${raw}"): the extension does not run on file pages; serve the folder over http (e.g. npx http-server) and record that URL`,
+      'record',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`only http:// and https:// URLs can be recorded; got "${raw}"`, 'record');
+  }
+  return url.href;
+}
+
+/** Runs parseArgs, turning its errors (unknown flag, missing value) into UsageErrors. */
+function guarded<R>(command: string, parse: () => R): R {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(messageOf(err), command);
+  }
+}
+
+function parseRecord(args: string[]): Command {
+  const command = 'record';
+  const { values, positionals } = guarded(command, () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        duration: { type: 'string', short: 'd' },
+        out: { type: 'string', short: 'o' },
+        script: { type: 'string', short: 's' },
+        'fail-on': { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  if (values.help) return { kind: 'help', topic: 'record' };
+  if (positionals.length === 0) throw new UsageError('record needs a URL', 'record');
+  if (positionals.length > 1) {
+    throw new UsageError(`record takes one URL; got ${positionals.length} arguments: ${positionals.join(' ')}`, 'record');
+  }
+  const out = values.out ?? DEFAULT_OUT;
+  if (out === '') throw new UsageError('--out must not be empty', 'record');
+  if (values.script === '') throw new UsageError('--script must not be empty', 'record');
+  return {
+    kind: 'record',
+    url: parseRecordUrl(positionals[0] ?? ''),
+    durationSec: parseSeconds(values.duration, '--duration', DEFAULT_DURATION_SEC, 'record'),
+    out,
+    script: values.script ?? null,
+    failOn: parseSeverity(values['fail-on'], 'record'),
+    json: values.json ?? false,
+    navTimeoutSec: parseSeconds(values.timeout, '--timeout', DEFAULT_NAV_TIMEOUT_SEC, 'record'),
+  };
+}
+
+function parseAnalyze(args: string[]): Command {
+  const command = 'analyze';
+  const { values, positionals } = guarded(command, () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        'fail-on': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  if (values.help) return { kind: 'help', topic: 'analyze' };
+  if (positionals.length === 0) throw new UsageError('analyze needs a trace file', 'analyze');
+  if (positionals.length > 1) {
+    throw new UsageError(`analyze takes one trace file; got ${positionals.length} arguments: ${positionals.join(' ')}`, 'analyze');
+  }
+  return {
+    kind: 'analyze',
+    file: positionals[0] ?? '',
+    failOn: parseSeverity(values['fail-on'], 'analyze'),
+    json: values.json ?? false,
+  };
+}
+
+/** argv without the node and script entries (process.argv.slice(2)). */
+export function parseCommand(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+      throw new UsageError('no command given (record or analyze)', 'main');
+    case '-h':
+    case '--help':
+      return { kind: 'help', topic: 'main' };
+    case '-v':
+    case '--version':
+      return { kind: 'version' };
+    case 'help': {
+      const topic = rest[0];
+      if (topic === undefined) return { kind: 'help', topic: 'main' };
+      if (topic === 'record' || topic === 'analyze') return { kind: 'help', topic };
+      throw new UsageError(`no help for unknown command "${topic}"`, 'main');
+    }
+    case 'record':
+      return parseRecord(rest);
+    case 'analyze':
+      return parseAnalyze(rest);
+    default:
+      throw new UsageError(
+        first.startsWith('-') ? `unknown option "${first}" before the command` : `unknown command "${first}"`,
+        'main',
+      );
+  }
+}

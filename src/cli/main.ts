@@ -1,0 +1,171 @@
+/**
+ * The `wasm-memory` command: dispatch, output and exit codes. Side effects go through `Deps`
+ * so the commands can be tested without a real analyzer or browser where that makes sense.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { serializeTrace } from '../shared/trace';
+import type { Severity } from '../shared/analyzer-api';
+import { loadActions, runActions, wait, type ActionsFunction } from './actions';
+import { analyzeTraceText, type Analysis, type AnalyzerFactory } from './analyze';
+import { HELP, parseCommand, type AnalyzeCommand, type RecordCommand } from './args';
+import { EXIT_OK, EXIT_USAGE, UsageError, messageOf } from './errors';
+import { analyzerWasmPath, extensionDir, findChromium, findPackageRoot, type FsView } from './paths';
+import { formatHuman, toJsonReport } from './report';
+import { WasmMemorySession } from './session';
+
+export interface Output {
+  /** Results (the report). */
+  out(text: string): void;
+  /** Progress, warnings and errors. */
+  err(text: string): void;
+}
+
+export interface Deps {
+  env: Readonly<Record<string, string | undefined>>;
+  platform: string;
+  cwd: string;
+  /** Folder of the running CLI module; the package root is found above it. */
+  moduleDir: string;
+  createAnalyzer: AnalyzerFactory;
+  io: Output;
+}
+
+export const nodeFs: FsView = {
+  exists: (p) => existsSync(p),
+  readText: (p) => {
+    if (!existsSync(p)) return null;
+    return readFileSync(p, 'utf8');
+  },
+};
+const pathOps = { join, dirname };
+
+function packageVersion(root: string): string {
+  const text = nodeFs.readText(join(root, 'package.json'));
+  const parsed: unknown = text === null ? null : JSON.parse(text);
+  if (typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string') {
+    return parsed.version;
+  }
+  return '0.0.0';
+}
+
+interface Located {
+  root: string;
+  version: string;
+  wasm: Uint8Array;
+}
+
+function locateAnalyzer(deps: Deps): Located {
+  const root = findPackageRoot(deps.moduleDir, nodeFs, pathOps);
+  const wasmFile = analyzerWasmPath(root, nodeFs, pathOps);
+  return { root, version: packageVersion(root), wasm: new Uint8Array(readFileSync(wasmFile)) };
+}
+
+function printAnalysis(analysis: Analysis, failOn: Severity, json: boolean, version: string, io: Output): number {
+  const report = toJsonReport(analysis.report, analysis.info, failOn, version);
+  io.out(json ? JSON.stringify(report, null, 2) : formatHuman(report));
+  return report.verdict.exitCode;
+}
+
+async function runAnalyze(cmd: AnalyzeCommand, deps: Deps): Promise<number> {
+  const file = resolve(deps.cwd, cmd.file);
+  if (!existsSync(file)) throw new UsageError(`trace file not found: ${file}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read trace file ${file}: ${messageOf(err)}`);
+  }
+  const located = locateAnalyzer(deps);
+  const analysis = await analyzeTraceText(text, cmd.file, located.wasm, deps.createAnalyzer);
+  return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, deps.io);
+}
+
+async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
+  const io = deps.io;
+  // Everything that can be checked before Chromium starts is checked first.
+  const chromiumPath = findChromium(deps.env, deps.platform, (p) => existsSync(p));
+  const located = locateAnalyzer(deps);
+  const dist = extensionDir(located.root, nodeFs, pathOps, deps.env);
+  const actions: ActionsFunction | null = cmd.script === null ? null : await loadActions(cmd.script, deps.cwd);
+  const scriptName = cmd.script === null ? '' : basename(cmd.script);
+  const outFile = resolve(deps.cwd, cmd.out);
+  try {
+    mkdirSync(dirname(outFile), { recursive: true });
+  } catch (err) {
+    throw new UsageError(`cannot create the folder for --out ${outFile}: ${messageOf(err)}`);
+  }
+
+  io.err(`wasm-memory: recording ${cmd.url} (Chromium: ${chromiumPath})`);
+  const session = await WasmMemorySession.launch({ chromiumPath, extensionDir: dist });
+  let text: string;
+  try {
+    session.page.on('pageerror', (e) => io.err(`page error: ${e.message}`));
+    await session.goto(cmd.url, cmd.navTimeoutSec * 1000);
+    if (actions !== null && cmd.script !== null) {
+      io.err(`wasm-memory: running actions script ${cmd.script}`);
+      await runActions(
+        actions,
+        {
+          page: session.page,
+          url: cmd.url,
+          mark: (label: string) => session.mark(label),
+          wait,
+          log: (...parts: unknown[]) => io.err(`[${scriptName}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`),
+        },
+        cmd.script,
+      );
+    }
+    if (cmd.durationSec > 0) {
+      io.err(`wasm-memory: recording for ${cmd.durationSec} s`);
+      await wait(cmd.durationSec * 1000);
+    }
+    if (!(await session.settle())) {
+      io.err('wasm-memory: warning: the final mark did not come back through the extension in time; the trace may miss the last events');
+    }
+    const trace = await session.exportTrace();
+    text = serializeTrace(trace);
+  } finally {
+    await session.close();
+  }
+  try {
+    writeFileSync(outFile, text);
+  } catch (err) {
+    throw new UsageError(`cannot write the trace to ${outFile}: ${messageOf(err)}`);
+  }
+  io.err(`wasm-memory: trace written to ${outFile}`);
+  const analysis = await analyzeTraceText(text, cmd.out, located.wasm, deps.createAnalyzer);
+  if (analysis.trace.events.length === 0) {
+    io.err('wasm-memory: warning: no events were recorded (does the page use WebAssembly?)');
+  }
+  return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, io);
+}
+
+/** Runs the command line `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+  try {
+    const cmd = parseCommand(argv);
+    switch (cmd.kind) {
+      case 'help':
+        deps.io.out(HELP[cmd.topic]);
+        return EXIT_OK;
+      case 'version':
+        deps.io.out(packageVersion(findPackageRoot(deps.moduleDir, nodeFs, pathOps)));
+        return EXIT_OK;
+      case 'analyze':
+        return await runAnalyze(cmd, deps);
+      case 'record':
+        return await runRecord(cmd, deps);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      deps.io.err(`wasm-memory: error: ${err.message}`);
+      if (err.helpFor !== null) {
+        deps.io.err(err.helpFor === 'main' ? 'Run wasm-memory --help for usage.' : `Run wasm-memory ${err.helpFor} --help for usage.`);
+      }
+      return EXIT_USAGE;
+    }
+    deps.io.err(`wasm-memory: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert, Report } from '../shared/analyzer-api';
+import { formatBytes, formatHuman, toJsonReport, type TraceInfo } from './report';
+import { exitCodeFor, failingAlerts, sortAlerts } from './verdict';
+
+function alert(over: Partial<Alert>): Alert {
+  return {
+    id: over.id ?? 'a',
+    kind: 'memory-floor-rising',
+    severity: 'warning',
+    subject: 'r1:3',
+    title: 'Memory floor rising',
+    detail: 'floor went from 1 MiB to 9 MiB',
+    recommendation: 'free the old engine',
+    evidence: { series: 'memory:r1:3:bytes', fromTime: 1, toTime: 2, points: [[1, 1], [2, 9]] },
+    state: 'active',
+    raisedAt: 10,
+    updatedAt: 20,
+    ...over,
+  };
+}
+
+const report: Report = {
+  memories: [
+    { key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9 * 1048576, peakBytes: 10 * 1048576, growthEvents: 4, firstSeen: 0, lastSeen: 5, collected: false },
+    { key: 'r1:4', owner: '', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: true, usedBytes: 1000 },
+  ],
+  classes: [{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5, liveStacks: [{ stack: 's', count: 5 }] }],
+  registries: [{ name: 'cache', stats: { entries: 7, bytes: 700 } }],
+  alerts: [
+    alert({ id: 'info', severity: 'info', kind: 'fragmentation', subject: 'r1:4', raisedAt: 1 }),
+    alert({ id: 'old', severity: 'error', state: 'resolved', raisedAt: 2 }),
+    alert({ id: 'warn', severity: 'warning', raisedAt: 3 }),
+    alert({ id: 'err', severity: 'error', kind: 'memory-replaced', subject: 'r1:2', raisedAt: 4 }),
+  ],
+  marks: [{ time: 1000, label: 'start' }, { time: 3500, label: 'after load' }],
+  eventCount: 42,
+};
+const info: TraceInfo = {
+  file: 't.json', url: 'http://x/', createdAt: '2026-01-01T00:00:00Z', generator: 'test', events: 42, dropped: 0, omitted: 0, ingestFailures: 0,
+};
+
+describe('verdict', () => {
+  it('counts only active alerts at or above --fail-on', () => {
+    expect(failingAlerts(report, 'warning').map((a) => a.id)).toEqual(['warn', 'err']);
+    expect(failingAlerts(report, 'error').map((a) => a.id)).toEqual(['err']);
+    expect(failingAlerts(report, 'info').map((a) => a.id)).toEqual(['info', 'warn', 'err']);
+    expect(exitCodeFor(report, 'warning')).toBe(1);
+    expect(exitCodeFor({ alerts: [alert({ state: 'resolved', severity: 'error' })] }, 'info')).toBe(0);
+    expect(exitCodeFor({ alerts: [alert({ severity: 'info' })] }, 'warning')).toBe(0);
+  });
+
+  it('sorts active first, then by severity, then by time', () => {
+    expect(sortAlerts(report.alerts).map((a) => a.id)).toEqual(['err', 'warn', 'info', 'old']);
+  });
+});
+
+describe('toJsonReport', () => {
+  it('names kind, severity and subject of each alert, class counts and memory bytes', () => {
+    const j = toJsonReport(report, info, 'warning', '9.9.9');
+    expect(j.tool).toBe('wasm-memory');
+    expect(j.version).toBe('9.9.9');
+    expect(j.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 2 });
+    expect(j.alerts[0]).toMatchObject({ id: 'err', kind: 'memory-replaced', severity: 'error', subject: 'r1:2', state: 'active' });
+    expect(j.classes).toEqual([{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5 }]);
+    expect(j.memories[0]).toEqual({
+      key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9437184, peakBytes: 10485760, growthEvents: 4, collected: false,
+    });
+    expect(j.memories[1]?.usedBytes).toBe(1000);
+    expect(j.registries).toEqual([{ name: 'cache', stats: { entries: 7, bytes: 700 } }]);
+    // Survives a JSON round trip unchanged (no typed arrays, no undefined).
+    expect(JSON.parse(JSON.stringify(j))).toEqual(j);
+  });
+
+  it('passes with a higher --fail-on', () => {
+    const j = toJsonReport({ ...report, alerts: report.alerts.filter((a) => a.id !== 'err') }, info, 'error', '1');
+    expect(j.verdict).toEqual({ failOn: 'error', leak: false, exitCode: 0, failingAlerts: 0 });
+  });
+});
+
+describe('human report', () => {
+  it('formats bytes', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(65536)).toBe('64.0 KiB');
+    expect(formatBytes(10 * 1048576)).toBe('10.0 MiB');
+    expect(formatBytes(300 * 1048576)).toBe('300 MiB');
+    expect(formatBytes(-2048)).toBe('-2.0 KiB');
+  });
+
+  it('lists memories, classes, registries, marks, alerts and the verdict', () => {
+    const text = formatHuman(toJsonReport(report, info, 'warning', '1'));
+    expect(text).toContain('WASM Memory report for http://x/');
+    expect(text).toContain('r1:3  current 9.0 MiB  peak 10.0 MiB  grew 4x  http://x/engine.wasm');
+    expect(text).toContain('(collected)');
+    expect(text).toContain('Doc  created 10  freed 3  reclaimed 2  live 5');
+    expect(text).toContain('cache  entries 7  bytes 700');
+    expect(text).toContain('+2.50 s  after load');
+    expect(text).toContain('Alerts (3 active, 1 resolved)');
+    expect(text).toContain('[ERROR] memory-replaced  r1:2');
+    expect(text).toContain('[resolved error] memory-floor-rising');
+    expect(text).toContain('Fix: free the old engine');
+    expect(text.trimEnd().split('\n').pop()).toBe('LEAK: 2 active alerts at severity warning or above (exit 1)');
+  });
+
+  it('says OK when nothing fails and warns about lost events', () => {
+    const text = formatHuman(toJsonReport({ ...report, alerts: [] }, { ...info, dropped: 3 }, 'warning', '1'));
+    expect(text).toContain('Alerts (0 active, 0 resolved)');
+    expect(text).toContain('warning: events were lost');
+    expect(text.trimEnd().endsWith('OK: no active alert at severity warning or above (exit 0)')).toBe(true);
+  });
+});

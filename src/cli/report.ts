@@ -1,0 +1,192 @@
+/**
+ * What `analyze` and `record` print: the machine-readable JSON report (--json) and the human
+ * report. Pure functions of the analyzer's Report plus a little context.
+ */
+import type { Alert, Report, Severity } from '../shared/analyzer-api';
+import { failingAlerts, exitCodeFor, sortAlerts } from './verdict';
+
+/** Context about the trace that was analyzed. */
+export interface TraceInfo {
+  /** Trace file path as given on the command line (or written by record). */
+  file: string;
+  /** Page URL the trace was recorded on. */
+  url: string;
+  createdAt: string;
+  generator: string;
+  events: number;
+  /** Events the page side dropped while recording. */
+  dropped: number;
+  /** Events the recorder left out of the trace (session cap). */
+  omitted: number;
+  /** Events the analyzer refused as malformed. */
+  ingestFailures: number;
+}
+
+/** The --json output. Stable field names; documented in docs/CLI.md. */
+export interface JsonReport {
+  tool: 'wasm-memory';
+  version: string;
+  trace: TraceInfo;
+  verdict: { failOn: Severity; leak: boolean; exitCode: number; failingAlerts: number };
+  alerts: Array<{
+    id: string;
+    kind: Alert['kind'];
+    severity: Severity;
+    subject: string;
+    state: Alert['state'];
+    title: string;
+    detail: string;
+    recommendation: string;
+    raisedAt: number;
+    updatedAt: number;
+    evidence: Alert['evidence'];
+  }>;
+  classes: Array<{ className: string; module: string | null; created: number; freed: number; reclaimed: number; live: number }>;
+  memories: Array<{
+    key: string;
+    owner: string;
+    currentBytes: number;
+    peakBytes: number;
+    growthEvents: number;
+    collected: boolean;
+    usedBytes?: number;
+  }>;
+  registries: Array<{ name: string; memory?: string; stats: Record<string, number> }>;
+  marks: Array<{ time: number; label: string }>;
+}
+
+export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, version: string): JsonReport {
+  const failing = failingAlerts(report, failOn);
+  return {
+    tool: 'wasm-memory',
+    version,
+    trace: info,
+    verdict: { failOn, leak: failing.length > 0, exitCode: exitCodeFor(report, failOn), failingAlerts: failing.length },
+    alerts: sortAlerts(report.alerts).map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      severity: a.severity,
+      subject: a.subject,
+      state: a.state,
+      title: a.title,
+      detail: a.detail,
+      recommendation: a.recommendation,
+      raisedAt: a.raisedAt,
+      updatedAt: a.updatedAt,
+      evidence: a.evidence,
+    })),
+    classes: report.classes.map((c) => ({
+      className: c.className,
+      module: c.module,
+      created: c.created,
+      freed: c.freed,
+      reclaimed: c.reclaimed,
+      live: c.live,
+    })),
+    memories: report.memories.map((m) => ({
+      key: m.key,
+      owner: m.owner,
+      currentBytes: m.currentBytes,
+      peakBytes: m.peakBytes,
+      growthEvents: m.growthEvents,
+      collected: m.collected,
+      ...(m.usedBytes === undefined ? {} : { usedBytes: m.usedBytes }),
+    })),
+    registries: report.registries.map((r) => ({
+      name: r.name,
+      ...(r.memory === undefined ? {} : { memory: r.memory }),
+      stats: { ...r.stats },
+    })),
+    marks: report.marks.map((m) => ({ time: m.time, label: m.label })),
+  };
+}
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = Math.abs(bytes);
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  const sign = bytes < 0 ? '-' : '';
+  const digits = i === 0 || v >= 100 ? 0 : 1;
+  return `${sign}${v.toFixed(digits)} ${units[i] ?? 'B'}`;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : prefix + line))
+    .join('\n');
+}
+
+/** The human report. */
+export function formatHuman(r: JsonReport): string {
+  const out: string[] = [];
+  const t = r.trace;
+  out.push(`WASM Memory report for ${t.url || '(unknown page)'}`);
+  const omitted = t.omitted > 0 ? `, ${t.omitted} omitted by the recorder` : '';
+  const rejected = t.ingestFailures > 0 ? `, ${t.ingestFailures} rejected by the analyzer` : '';
+  out.push(`  trace: ${t.file} (${t.events} events, ${t.dropped} dropped by the page${omitted}${rejected})`);
+  if (t.dropped > 0 || t.omitted > 0) out.push('  warning: events were lost while recording; counts may be low');
+
+  out.push('');
+  out.push(`Memories (${r.memories.length})`);
+  if (r.memories.length === 0) out.push('  none seen');
+  for (const m of r.memories) {
+    const used = m.usedBytes === undefined ? '' : `  used ${formatBytes(m.usedBytes)}`;
+    out.push(
+      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}`,
+    );
+  }
+
+  if (r.classes.length > 0) {
+    out.push('');
+    out.push(`wasm-bindgen classes (${r.classes.length})`);
+    for (const c of r.classes) {
+      out.push(`  ${c.className}  created ${c.created}  freed ${c.freed}  reclaimed ${c.reclaimed}  live ${c.live}`);
+    }
+  }
+
+  if (r.registries.length > 0) {
+    out.push('');
+    out.push(`Registries (${r.registries.length})`);
+    for (const g of r.registries) {
+      const stats = Object.entries(g.stats)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('  ');
+      out.push(`  ${g.name}  ${stats}`);
+    }
+  }
+
+  if (r.marks.length > 0) {
+    out.push('');
+    out.push(`Marks (${r.marks.length})`);
+    const t0 = r.marks[0]?.time ?? 0;
+    for (const m of r.marks) out.push(`  +${((m.time - t0) / 1000).toFixed(2)} s  ${m.label}`);
+  }
+
+  const active = r.alerts.filter((a) => a.state === 'active').length;
+  out.push('');
+  out.push(`Alerts (${active} active, ${r.alerts.length - active} resolved)`);
+  if (r.alerts.length === 0) out.push('  none');
+  for (const a of r.alerts) {
+    const tag = a.state === 'active' ? a.severity.toUpperCase() : `resolved ${a.severity}`;
+    out.push(`  [${tag}] ${a.kind}  ${a.subject}`);
+    out.push(`    ${a.title}`);
+    if (a.detail) out.push(indent(a.detail, '    '));
+    if (a.recommendation) out.push(indent(`Fix: ${a.recommendation}`, '    '));
+  }
+
+  out.push('');
+  const v = r.verdict;
+  out.push(
+    v.leak
+      ? `LEAK: ${v.failingAlerts} active alert${v.failingAlerts === 1 ? '' : 's'} at severity ${v.failOn} or above (exit 1)`
+      : `OK: no active alert at severity ${v.failOn} or above (exit 0)`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,204 @@
+/**
+ * A recording session: headless Chromium with the built extension, one page under test and
+ * the extension's panel opened as a tab bound to that page (the panel-as-tab mode the e2e
+ * tests use). Events travel injected -> content -> background -> panel exactly as in
+ * DevTools; the trace comes from the panel's automation API (`wasmMemoryPanel`).
+ *
+ * Used by `wasm-memory record` and by the Playwright helper (wasm-memory/testing).
+ */
+import { chromium, type BrowserContext, type Page } from 'playwright';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '../shared/analyzer-api';
+import type { Trace } from '../shared/protocol';
+import { UsageError, messageOf } from './errors';
+
+/** What the panel page exposes for automation (see src/devtools-panel). */
+export interface PanelAutomation {
+  exportTrace(): Trace;
+  report(): Report;
+  mark(label: string): void;
+  eventCount(): number;
+  connected(): boolean;
+}
+type PanelGlobal = { wasmMemoryPanel?: PanelAutomation };
+
+/** Flags that keep Chromium quiet on a machine with no network (as in e2e/fixtures.ts). */
+export const QUIET_ARGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-gpu',
+];
+
+export const PANEL_PATH = 'src/devtools-panel/panel.html';
+/** Label of the mark `settle()` sends through the pipeline and waits to see come back. */
+export const END_MARK = 'wasm-memory: end of recording';
+
+export interface LaunchOptions {
+  chromiumPath: string;
+  extensionDir: string;
+  /** Extra Chromium flags. */
+  args?: string[];
+  /** How long to wait for the extension and the panel to come up (ms). Default 20 s. */
+  startTimeoutMs?: number;
+}
+
+/** First line of a (Playwright) error message, which are often long call logs. */
+function firstLine(err: unknown): string {
+  return messageOf(err).split('\n')[0]?.trim() ?? '';
+}
+
+export class WasmMemorySession {
+  private closed = false;
+
+  private constructor(
+    readonly context: BrowserContext,
+    /** The page under test. */
+    readonly page: Page,
+    /** The extension panel, bound to `page`'s tab. */
+    readonly panel: Page,
+    readonly extensionId: string,
+    readonly tabId: number,
+    private readonly profileDir: string,
+  ) {}
+
+  static async launch(opts: LaunchOptions): Promise<WasmMemorySession> {
+    const startTimeout = opts.startTimeoutMs ?? 20_000;
+    const profileDir = mkdtempSync(join(tmpdir(), 'wasm-memory-record-'));
+    let context: BrowserContext;
+    try {
+      context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: opts.chromiumPath,
+        headless: true,
+        args: [
+          ...QUIET_ARGS,
+          `--disable-extensions-except=${opts.extensionDir}`,
+          `--load-extension=${opts.extensionDir}`,
+          ...(opts.args ?? []),
+        ],
+      });
+    } catch (err) {
+      rmSync(profileDir, { recursive: true, force: true });
+      throw new UsageError(`could not start Chromium at ${opts.chromiumPath}: ${firstLine(err)}`);
+    }
+    try {
+      let sw = context.serviceWorkers()[0];
+      if (sw === undefined) {
+        try {
+          sw = await context.waitForEvent('serviceworker', { timeout: startTimeout });
+        } catch (err) {
+          throw new UsageError(
+            `the extension in ${opts.extensionDir} did not start (no service worker within ${startTimeout / 1000} s: ${firstLine(err)}); rebuild it with npm run build`,
+          );
+        }
+      }
+      const extensionId = new URL(sw.url()).host;
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.bringToFront();
+      const url = page.url();
+      const tabId = await sw.evaluate(async (u: string) => {
+        const tabs = await chrome.tabs.query({});
+        const hit = tabs.find((t) => t.url === u && t.active) ?? tabs.find((t) => t.url === u);
+        return hit?.id ?? -1;
+      }, url);
+      if (tabId < 0) throw new UsageError(`internal error: no Chrome tab found for the page under test (${url})`);
+
+      const panel = await context.newPage();
+      await panel.goto(`chrome-extension://${extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+      try {
+        await panel.waitForFunction(() => (globalThis as PanelGlobal).wasmMemoryPanel?.connected() === true, null, {
+          timeout: startTimeout,
+          polling: 50,
+        });
+      } catch (err) {
+        throw new UsageError(
+          `the WASM Memory panel did not connect within ${startTimeout / 1000} s (${firstLine(err)}); is ${opts.extensionDir} a complete, up-to-date build? (npm run build)`,
+        );
+      }
+      await page.bringToFront();
+      return new WasmMemorySession(context, page, panel, extensionId, tabId, profileDir);
+    } catch (err) {
+      await context.close();
+      rmSync(profileDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Navigates the page under test (which starts a new session in the panel). An unreachable
+   * URL or an HTTP error status is a UsageError carrying the network error.
+   */
+  async goto(url: string, timeoutMs = 30_000): Promise<void> {
+    let response;
+    try {
+      response = await this.page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
+    } catch (err) {
+      throw new UsageError(`URL unreachable: ${url}: ${firstLine(err).replace(/^page\.goto: /, '')}`);
+    }
+    if (response !== null && response.status() >= 400) {
+      throw new UsageError(`URL unreachable: ${url}: HTTP ${response.status()} ${response.statusText()}`.trim());
+    }
+  }
+
+  /** Adds a mark to the recording (through the panel, as its Mark button does). */
+  async mark(label: string): Promise<void> {
+    if (typeof label !== 'string' || label === '') throw new UsageError('mark(label): label must be a non-empty string');
+    await this.panel.evaluate((l: string) => {
+      const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+      if (!api) throw new Error('wasmMemoryPanel is not available in the panel');
+      api.mark(l);
+    }, label);
+  }
+
+  /**
+   * Waits until everything the page sent before now has reached the panel: sends a mark
+   * through panel -> background -> content -> page and waits for it to come back in the
+   * trace (the pipeline is ordered). Returns false if it did not come back in time.
+   */
+  async settle(timeoutMs = 10_000): Promise<boolean> {
+    await this.mark(END_MARK);
+    try {
+      await this.panel.waitForFunction(
+        (label: string) => {
+          const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+          if (!api) return false;
+          const events = api.exportTrace().events;
+          for (let i = events.length - 1; i >= 0; i--) {
+            const e = events[i];
+            if (e !== undefined && e.t === 'mark' && e.label === label) return true;
+          }
+          return false;
+        },
+        END_MARK,
+        { timeout: timeoutMs, polling: 100 },
+      );
+      return true;
+    } catch (err) {
+      if (this.panel.isClosed()) throw new UsageError(`the panel closed while recording: ${firstLine(err)}`);
+      return false;
+    }
+  }
+
+  /** The current session's trace, as the panel's Export button would save it. */
+  async exportTrace(): Promise<Trace> {
+    return this.panel.evaluate(() => {
+      const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+      if (!api) throw new Error('wasmMemoryPanel is not available in the panel');
+      return api.exportTrace();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.context.close();
+    } finally {
+      rmSync(this.profileDir, { recursive: true, force: true });
+    }
+  }
+}
