@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { CONTENT_SOURCE, PAGE_SOURCE, PROTOCOL_VERSION, type ContentToBackground, type PageEvent } from '../shared/protocol';
+import { ContentRelay, type PagePortLike, type RelayDeps, type RuntimePortLike } from './relay';
+
+const v = PROTOCOL_VERSION;
+const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536] });
+
+class FakeRuntimePort implements RuntimePortLike {
+  sent: ContentToBackground[] = [];
+  dead = false;
+  private msgCb: ((m: unknown) => void) | null = null;
+  private discCb: (() => void) | null = null;
+  postMessage(msg: ContentToBackground): void {
+    if (this.dead) throw new Error('Attempting to use a disconnected port object');
+    this.sent.push(msg);
+  }
+  disconnect(): void {
+    this.dead = true;
+  }
+  onMessage(cb: (m: unknown) => void): void {
+    this.msgCb = cb;
+  }
+  onDisconnect(cb: () => void): void {
+    this.discCb = cb;
+  }
+  /** The worker stops: Chrome fires onDisconnect. */
+  kill(): void {
+    this.dead = true;
+    this.discCb?.();
+  }
+  deliver(m: unknown): void {
+    this.msgCb?.(m);
+  }
+}
+
+class FakePagePort implements PagePortLike {
+  sent: unknown[] = [];
+  cb: ((d: unknown) => void) | null = null;
+  postMessage(msg: unknown): void {
+    this.sent.push(msg);
+  }
+  listen(cb: (d: unknown) => void): void {
+    this.cb = cb;
+  }
+}
+
+function setup() {
+  const ports: FakeRuntimePort[] = [];
+  const timers: Array<() => void> = [];
+  let alive = true;
+  const deps: RelayDeps = {
+    connect: () => {
+      const p = new FakeRuntimePort();
+      ports.push(p);
+      return p;
+    },
+    alive: () => alive,
+    now: () => 1234,
+    schedule: (fn) => {
+      timers.push(fn);
+    },
+    url: () => 'https://a.test/',
+    doc: 'doc1',
+    log: () => undefined,
+  };
+  const relay = new ContentRelay(deps, { maxQueue: 5 });
+  relay.start();
+  const runTimers = () => {
+    while (timers.length) timers.shift()?.();
+  };
+  return { relay, ports, runTimers, kill: () => (alive = false) };
+}
+
+const connectMsg = { source: PAGE_SOURCE, kind: 'connect', v };
+const batchesOf = (p: FakeRuntimePort) => p.sent.filter((m) => m.kind === 'batch');
+const eventsOf = (p: FakeRuntimePort) => p.sent.flatMap((m) => (m.kind === 'batch' ? m.events : []));
+
+describe('ContentRelay', () => {
+  it('says hello with its document id on connect', () => {
+    const { ports } = setup();
+    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1' });
+    expect(ContentRelay.readyMessage()).toEqual({ source: CONTENT_SOURCE, kind: 'ready', v });
+  });
+
+  it('accepts only the first connect port from its own window, and acks it', () => {
+    const { relay } = setup();
+    const forged = new FakePagePort();
+    expect(relay.onWindowMessage(false, connectMsg, forged)).toBe(false); // from another window
+    expect(relay.onWindowMessage(true, { ...connectMsg, source: 'other' }, forged)).toBe(false);
+    expect(relay.onWindowMessage(true, { ...connectMsg, v: v + 1 }, forged)).toBe(false);
+    expect(relay.onWindowMessage(true, connectMsg, undefined)).toBe(false);
+    const first = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, first)).toBe(true);
+    expect(first.sent).toEqual([{ kind: 'ack', v }]);
+    const second = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, second)).toBe(false);
+    expect(second.sent).toEqual([]);
+    expect(forged.cb).toBeNull();
+  });
+
+  it('validates page batches: forwards good events, refuses and counts junk', () => {
+    const { relay, ports } = setup();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    pp.cb?.({ kind: 'batch', v, events: [sample(1), { t: 'sample', time: 2, keys: ['a'], bytes: ['<b>'] }, 'x'], dropped: 4 });
+    pp.cb?.('not a batch');
+    pp.cb?.({ kind: 'batch', v, events: [sample(3)], dropped: 4 });
+    const p = ports[0];
+    if (!p) throw new Error('no port');
+    expect(eventsOf(p)).toEqual([sample(1), sample(3)]);
+    const last = batchesOf(p).at(-1);
+    expect(last?.kind === 'batch' && last.dropped).toBe(4 + 2 + 1);
+  });
+
+  it('buffers (bounded) while the worker is stopped, reconnects and flushes', () => {
+    const { relay, ports, runTimers } = setup();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    pp.cb?.({ kind: 'batch', v, events: [sample(1)], dropped: 0 });
+    ports[0]?.kill();
+    expect(relay.runtimeConnected).toBe(false);
+    pp.cb?.({ kind: 'batch', v, events: [sample(2), sample(3)], dropped: 0 });
+    pp.cb?.({ kind: 'batch', v, events: [sample(4), sample(5), sample(6), sample(7)], dropped: 0 });
+    expect(relay.queued).toBe(5); // capped
+    runTimers();
+    const p2 = ports[1];
+    if (!p2) throw new Error('did not reconnect');
+    expect(p2.sent[0]?.kind).toBe('hello');
+    expect(eventsOf(p2)).toEqual([sample(2), sample(3), sample(4), sample(5), sample(6)]);
+    const b = batchesOf(p2)[0];
+    expect(b?.kind === 'batch' && b.dropped).toBe(1); // the one the queue could not hold
+  });
+
+  it('keeps events when a send throws on a port that died silently', () => {
+    const { relay, ports, runTimers } = setup();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    const p0 = ports[0];
+    if (!p0) throw new Error('no port');
+    p0.dead = true; // no onDisconnect yet
+    pp.cb?.({ kind: 'batch', v, events: [sample(1)], dropped: 0 });
+    runTimers();
+    expect(eventsOf(ports[1] ?? p0)).toEqual([sample(1)]);
+  });
+
+  it('stops reconnecting once the extension context is gone', () => {
+    const { ports, runTimers, kill } = setup();
+    kill();
+    ports[0]?.kill();
+    runTimers();
+    expect(ports.length).toBe(1);
+  });
+
+  it('forwards panel marks to the page, or stamps them itself when no page side is there', () => {
+    const { relay, ports } = setup();
+    const p = ports[0];
+    if (!p) throw new Error('no port');
+    p.deliver({ kind: 'mark', v, label: 'early' });
+    expect(eventsOf(p)).toEqual([{ t: 'mark', time: 1234, label: 'early' }]);
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    p.deliver({ kind: 'mark', v, label: 'late' });
+    p.deliver({ kind: 'mark', v, label: 42 });
+    expect(pp.sent).toEqual([{ kind: 'ack', v }, { kind: 'mark', v, label: 'late' }]);
+  });
+});
