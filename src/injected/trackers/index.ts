@@ -2,10 +2,77 @@
  * Trackers that sit on top of the injected core (see ../context.ts): wasm-bindgen classes,
  * Emscripten allocators, app registries. The core calls installTrackers(ctx) once per realm,
  * after its own hooks are in place and before the page's first script runs.
+ *
+ * Every tracker keeps exact counters locally and emits cumulative events at most once per
+ * sampling tick per class / memory / registry, only when something changed: a page that creates
+ * a million objects sends a handful of events, not a million.
  */
-import type { InjectedContext } from '../context';
+import type { InjectedContext, InstanceInfo } from '../context';
+import { BindgenTracker } from './bindgen';
+import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
+import { MODULE_ALLOCATOR_PROPS, planEmscripten, type AllocTracker, type Slot } from './emscripten';
+import { replaceExports } from './exports';
+import { installProtoSetter } from './proto-setters';
+import { RegistryTracker, installRegistries } from './registries';
 
-export function installTrackers(ctx: InjectedContext): void {
-  // Filled in by the trackers: each is `install(ctx)` in its own module.
-  void ctx;
+export interface InstalledTrackers {
+  bindgen: BindgenTracker;
+  allocators: AllocTracker[];
+  registries: RegistryTracker;
+}
+
+let installed: InstalledTrackers | null = null;
+
+export function installTrackers(ctx: InjectedContext): InstalledTrackers {
+  if (installed !== null) return installed;
+  const global = globalThis as unknown as Record<string, unknown>;
+
+  // wasm-bindgen classes
+  const bindgen = new BindgenTracker({ now: () => ctx.now(), stack: () => ctx.stack(), emit: (e) => ctx.emit(e) });
+  hookFinalizationRegistry(globalThis, bindgen);
+  hookPointerFields(Object.prototype, bindgen);
+
+  // Emscripten allocators
+  const allocators: AllocTracker[] = [];
+  const slots = new WeakMap<object, Slot>();
+  for (const [prop, role] of Object.entries(MODULE_ALLOCATOR_PROPS)) {
+    installProtoSetter(Object.prototype, prop, (_obj, value) => {
+      if (typeof value !== 'function') return;
+      const slot = slots.get(value);
+      if (slot !== undefined && slot.role === 'none') slot.role = role;
+    });
+  }
+
+  ctx.onInstance((info: InstanceInfo) => {
+    const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
+    const importModules = typeof info.imports === 'object' && info.imports !== null ? Object.keys(info.imports) : [];
+    const plan = planEmscripten(info.exports, info.memories, importModules);
+    if (plan !== null) {
+      allocators.push(plan.tracker);
+      for (const [name, w] of plan.wrappers) wrappers.set(name, w);
+      for (const [w, slot] of plan.slots) slots.set(w as object, slot);
+    }
+    return replaceExports(info.exports, wrappers);
+  });
+
+  // App registries and marks
+  const registries = new RegistryTracker({
+    now: () => ctx.now(),
+    emit: (e) => ctx.emit(e),
+    memoryKey: (m) => ctx.memoryKey(m),
+    isMemory: (v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory,
+  });
+  installRegistries(global, registries, (fn) => ctx.onTick(fn));
+
+  ctx.onTick(() => {
+    bindgen.tick();
+    for (const a of allocators) {
+      if (!a.dirty) continue;
+      a.dirty = false;
+      ctx.emit(a.event(ctx.now()));
+    }
+  });
+
+  installed = { bindgen, allocators, registries };
+  return installed;
 }

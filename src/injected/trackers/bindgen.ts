@@ -1,0 +1,291 @@
+/**
+ * wasm-bindgen classes: per class, objects created, freed explicitly (free(), Symbol.dispose),
+ * reclaimed by the glue's GC finalizer without ever being freed ("forgot to free"), and live.
+ *
+ * Signals, and the glue generations they cover (see /work/shared/notes/WASM-BINDGEN.md):
+ * - created: the first `obj.__wbg_ptr = p` (0.2.85+) or `obj.ptr = p` (older) on an object whose
+ *   prototype chain has a `free()` that calls a `__wbg_<class>_free` export (every generation,
+ *   including constructors that never register, 0.2.88 to 0.2.92); also `register()` on a
+ *   wasm-bindgen FinalizationRegistry (deduplicated by pointer).
+ * - freed: `unregister(obj)` on a wasm-bindgen registry that removed something (free() and
+ *   moving the object into Rust both do it), or a call of the `__wbg_<class>_free` export with a
+ *   live pointer outside a finalizer and without the finalizer flag (0.2.93+ passes 1).
+ * - reclaimed: the registry's cleanup callback fired for a live pointer, or the free export was
+ *   called with the finalizer flag 1.
+ *
+ * This module is the bookkeeping (pure: no globals touched); ./bindgen-hooks.ts installs the hooks.
+ */
+import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
+
+/** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
+export const STACKS_PER_TICK = 4;
+/** Pointers tracked per class; beyond it counts continue without per-pointer deduplication. */
+export const LIVE_CAP = 1 << 21;
+/** Classes tracked per realm. */
+export const MAX_CLASSES = 512;
+
+const FREE_EXPORT = /__wbg_([A-Za-z0-9_$]+?)_free\b/;
+
+/** The free export a piece of glue source calls (`__wbg_foo_free`), or null. */
+export function freeExportIn(source: string): string | null {
+  const m = FREE_EXPORT.exec(source);
+  return m ? `__wbg_${m[1]}_free` : null;
+}
+
+/** Is `name` a wasm-bindgen class free export? */
+export function isFreeExportName(name: string): boolean {
+  return /^__wbg_[A-Za-z0-9_$]+_free$/.test(name);
+}
+
+/** A wasm pointer as a non-negative integer, or -1 when `v` is not one. */
+export function toPtr(v: unknown): number {
+  if (typeof v === 'number') return v >>> 0 === v || (v | 0) === v ? v >>> 0 : -1;
+  if (typeof v === 'bigint') return v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : -1;
+  return -1;
+}
+
+/**
+ * The pointer in a registry held value: a bare number, or an object such as `{ ptr, instance }`
+ * or one pointer field per class (0.2.121+ `extends`). Reads own data properties only.
+ */
+export function ptrOfHeld(held: unknown): number {
+  const direct = toPtr(held);
+  if (direct >= 0) return direct;
+  if (typeof held !== 'object' || held === null) return -1;
+  const own = (k: string): number => {
+    const d = Object.getOwnPropertyDescriptor(held, k);
+    return d && 'value' in d ? toPtr(d.value) : -1;
+  };
+  for (const k of ['ptr', '__wbg_ptr']) {
+    const p = own(k);
+    if (p >= 0) return p;
+  }
+  let n = 0;
+  for (const k of Object.keys(held)) {
+    if (++n > 8) break;
+    const p = own(k);
+    if (p > 0) return p;
+  }
+  return -1;
+}
+
+export interface BindgenClass {
+  /** `__wbg_<lowercased class>_free`: the key. */
+  freeExport: string;
+  name: string;
+  created: number;
+  freed: number;
+  reclaimed: number;
+  live: Set<number>;
+  /** Pointer -> creation stack, for a bounded sample of live objects. */
+  sampled: Map<number, string>;
+  stackCounts: Map<string, number>;
+  stackBudget: number;
+  dirty: boolean;
+  /** LIVE_CAP was hit: frees of unknown pointers are counted too. */
+  overflow: boolean;
+}
+
+export interface BindgenDeps {
+  now(): number;
+  stack(): string;
+  emit(event: BindgenEvent): void;
+}
+
+type How = 'freed' | 'reclaimed';
+
+function classNameFromExport(freeExport: string): string {
+  return freeExport.slice('__wbg_'.length, -'_free'.length);
+}
+
+export class BindgenTracker {
+  readonly classes = new Map<string, BindgenClass>();
+  /** Depth of cleanup callbacks of wasm-bindgen registries currently running. */
+  finalizing = 0;
+  /** Errors thrown by our own bookkeeping (never propagated to the page). */
+  errors = 0;
+  private readonly protoCache = new WeakMap<object, BindgenClass | null>();
+  private readonly tokenPtr = new WeakMap<object, number>();
+  private readonly exportModule = new Map<string, ObjectKey>();
+  private readonly fnToString = Function.prototype.toString;
+
+  constructor(private readonly deps: BindgenDeps) {}
+
+  /** The class record for a free export, created on first use (bounded). */
+  classFor(freeExport: string, displayName?: string): BindgenClass | null {
+    let cls = this.classes.get(freeExport);
+    if (cls === undefined) {
+      if (this.classes.size >= MAX_CLASSES) return null;
+      cls = {
+        freeExport,
+        name: classNameFromExport(freeExport),
+        created: 0,
+        freed: 0,
+        reclaimed: 0,
+        live: new Set(),
+        sampled: new Map(),
+        stackCounts: new Map(),
+        stackBudget: STACKS_PER_TICK,
+        dirty: false,
+        overflow: false,
+      };
+      this.classes.set(freeExport, cls);
+    }
+    if (displayName !== undefined && displayName !== cls.name) {
+      // A JS class name wins over the lower-cased export name when it is the same word
+      // (Tiktoken vs tiktoken) or when the export name is all we had.
+      if (displayName.toLowerCase() === cls.name.toLowerCase() || cls.name === classNameFromExport(freeExport)) {
+        cls.name = displayName.slice(0, LIMITS.maxString);
+      }
+    }
+    return cls;
+  }
+
+  /** The wasm-bindgen class of an object, by its prototype chain (cached per prototype). */
+  classOfObject(obj: object): BindgenClass | null {
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    if (proto === null) return null;
+    const cached = this.protoCache.get(proto);
+    if (cached !== undefined) return cached;
+    let found: BindgenClass | null = null;
+    let p: object | null = proto;
+    for (let depth = 0; p !== null && p !== Object.prototype && depth < 8; depth++) {
+      const d = Object.getOwnPropertyDescriptor(p, 'free');
+      if (d !== undefined && typeof d.value === 'function') {
+        const source = Reflect.apply(this.fnToString, d.value, []) as string;
+        const fe = freeExportIn(source);
+        if (fe !== null) {
+          const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
+          const name = typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name.length > 0 ? ctor.name : undefined;
+          found = this.classFor(fe, name);
+        }
+        break;
+      }
+      p = Object.getPrototypeOf(p) as object | null;
+    }
+    this.protoCache.set(proto, found);
+    return found;
+  }
+
+  /** Which module exports a class's free function (latest instance wins). */
+  noteInstance(moduleKey: ObjectKey, exportNames: readonly string[]): string[] {
+    const free: string[] = [];
+    for (const name of exportNames) {
+      if (!isFreeExportName(name)) continue;
+      this.exportModule.set(name, moduleKey);
+      free.push(name);
+    }
+    return free;
+  }
+
+  /** First `__wbg_ptr` / `ptr` assignment on an object. */
+  onPtrAssigned(obj: object, value: unknown): void {
+    const ptr = toPtr(value);
+    if (ptr <= 0) return;
+    const cls = this.classOfObject(obj);
+    if (cls !== null) this.create(cls, ptr);
+  }
+
+  onRegister(freeExport: string, target: unknown, held: unknown, token: unknown): void {
+    const ptr = ptrOfHeld(held);
+    if (ptr <= 0) return;
+    let cls: BindgenClass | null = null;
+    if (typeof target === 'object' && target !== null) {
+      const byProto = this.classOfObject(target);
+      if (byProto !== null && byProto.freeExport === freeExport) cls = byProto;
+    }
+    cls ??= this.classFor(freeExport);
+    if (cls === null) return;
+    if ((typeof token === 'object' && token !== null) || typeof token === 'function') this.tokenPtr.set(token, ptr);
+    this.create(cls, ptr);
+  }
+
+  /** `unregister(token)` returned `removed`. */
+  onUnregister(freeExport: string, token: unknown, removed: boolean): void {
+    if (!removed || ((typeof token !== 'object' || token === null) && typeof token !== 'function')) return;
+    const ptr = this.tokenPtr.get(token);
+    if (ptr === undefined) return;
+    this.tokenPtr.delete(token);
+    const cls = this.classes.get(freeExport);
+    if (cls !== undefined) this.release(cls, ptr, 'freed');
+  }
+
+  /** A wasm-bindgen registry's cleanup callback is about to run for `held`. */
+  onFinalized(freeExport: string, held: unknown): void {
+    const ptr = ptrOfHeld(held);
+    const cls = this.classes.get(freeExport);
+    if (ptr > 0 && cls !== undefined) this.release(cls, ptr, 'reclaimed');
+  }
+
+  /** The `__wbg_<class>_free(ptr, flag)` export returned. */
+  onFreeExport(freeExport: string, ptrArg: unknown, flag: unknown): void {
+    const ptr = toPtr(ptrArg);
+    if (ptr <= 0) return;
+    const cls = this.classes.get(freeExport);
+    if (cls === undefined) return;
+    this.release(cls, ptr, flag === 1 || this.finalizing > 0 ? 'reclaimed' : 'freed');
+  }
+
+  private create(cls: BindgenClass, ptr: number): void {
+    if (cls.live.has(ptr)) return;
+    cls.created++;
+    cls.dirty = true;
+    if (cls.live.size >= LIVE_CAP) {
+      cls.overflow = true;
+      return;
+    }
+    cls.live.add(ptr);
+    if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
+      cls.stackBudget--;
+      const stack = this.deps.stack().slice(0, LIMITS.maxStack);
+      cls.sampled.set(ptr, stack);
+      cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
+    }
+  }
+
+  private release(cls: BindgenClass, ptr: number, how: How): void {
+    if (!cls.live.delete(ptr)) {
+      if (!cls.overflow) return; // unknown pointer (double free, or not ours): nothing to count
+    } else {
+      const stack = cls.sampled.get(ptr);
+      if (stack !== undefined) {
+        cls.sampled.delete(ptr);
+        const n = (cls.stackCounts.get(stack) ?? 1) - 1;
+        if (n > 0) cls.stackCounts.set(stack, n);
+        else cls.stackCounts.delete(stack);
+      }
+    }
+    if (how === 'freed') cls.freed++;
+    else cls.reclaimed++;
+    cls.dirty = true;
+  }
+
+  /** On every sampling tick: refill stack budgets, emit one cumulative event per changed class. */
+  tick(): void {
+    for (const cls of this.classes.values()) {
+      cls.stackBudget = STACKS_PER_TICK;
+      if (!cls.dirty) continue;
+      cls.dirty = false;
+      this.deps.emit(this.eventOf(cls));
+    }
+  }
+
+  eventOf(cls: BindgenClass): BindgenEvent {
+    const liveStacks = [...cls.stackCounts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, LIMITS.maxStacksPerClass)
+      .map(([stack, count]) => ({ stack, count }));
+    const event: BindgenEvent = {
+      t: 'bindgen',
+      time: this.deps.now(),
+      module: this.exportModule.get(cls.freeExport) ?? null,
+      className: cls.name,
+      created: cls.created,
+      freed: cls.freed,
+      reclaimed: cls.reclaimed,
+      live: cls.created - cls.freed - cls.reclaimed,
+    };
+    if (liveStacks.length > 0) event.liveStacks = liveStacks;
+    return event;
+  }
+}

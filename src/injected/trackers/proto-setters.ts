@@ -1,0 +1,64 @@
+/**
+ * Watch the FIRST assignment of a few property names on any object, without changing what the
+ * page observes: an accessor on Object.prototype whose setter performs exactly what an ordinary
+ * assignment would have done (CreateDataProperty on the receiver) and then tells us.
+ *
+ * Why: wasm-bindgen glue of every generation creates objects with `this.__wbg_ptr = ...`
+ * (0.2.85+) or `obj.ptr = ...` (older), including constructors that never register with a
+ * FinalizationRegistry; Emscripten glue publishes its allocator with `Module._malloc = ...`,
+ * even when the wasm export names are minified. After the first assignment the property is an
+ * own data property, so later reads and writes never touch us (no cost on hot paths).
+ *
+ * Differences a page could observe: `'ptr' in {}` becomes true and Object.prototype has the
+ * extra (non-enumerable) keys; assigning to a primitive or a non-extensible object is silently
+ * ignored instead of throwing in strict code.
+ */
+
+export type SetListener = (receiver: object, value: unknown) => void;
+
+export interface ProtoSetterStats {
+  /** Exceptions thrown by our listeners (swallowed so the page never sees them). */
+  listenerErrors: number;
+}
+
+export const protoSetterStats: ProtoSetterStats = { listenerErrors: 0 };
+
+export function installProtoSetter(target: object, key: string, listener: SetListener): boolean {
+  const existing = Object.getOwnPropertyDescriptor(target, key);
+  if (existing !== undefined) return false; // someone (or the page) already owns it: leave it
+  const defineProperty = Reflect.defineProperty;
+  const getOwn = Reflect.getOwnPropertyDescriptor;
+  const descriptor = { value: undefined as unknown, writable: true, enumerable: true, configurable: true };
+  const accessors = {
+    get(): undefined {
+      return undefined;
+    },
+    set(this: unknown, value: unknown): void {
+      if ((typeof this !== 'object' || this === null) && typeof this !== 'function') return;
+      const own = getOwn(this, key);
+      if (own !== undefined) {
+        // Reached through Reflect.set with a different receiver that already has the key.
+        if (own.set !== undefined || own.get !== undefined || own.writable !== true) return;
+        defineProperty(this, key, { value });
+        return;
+      }
+      descriptor.value = value;
+      const ok = defineProperty(this, key, descriptor);
+      descriptor.value = undefined;
+      if (!ok) return;
+      try {
+        listener(this, value);
+      } catch (err) {
+        protoSetterStats.listenerErrors++;
+        if (protoSetterStats.listenerErrors === 1) console.debug('[wasm-memory] tracker error', err);
+      }
+    },
+  };
+  Object.defineProperty(target, key, {
+    get: accessors.get,
+    set: accessors.set,
+    enumerable: false,
+    configurable: true,
+  });
+  return true;
+}
