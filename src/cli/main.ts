@@ -3,14 +3,15 @@
  * so the commands can be tested without a real analyzer or browser where that makes sense.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { serializeTrace } from '../shared/trace';
 import type { Severity } from '../shared/analyzer-api';
 import { loadActions, runActions, wait, type ActionsFunction } from './actions';
 import { analyzeTraceText, type Analysis, type AnalyzerFactory } from './analyze';
 import { HELP, parseCommand, type AnalyzeCommand, type RecordCommand } from './args';
 import { EXIT_OK, EXIT_USAGE, UsageError, messageOf } from './errors';
-import { analyzerWasmPath, extensionDir, findChromium, findPackageRoot, type FsView } from './paths';
+import { locateAnalyzer, locateChromium, locateExtension, nodeFs, packageVersion, pathOps } from './locate';
+import { findPackageRoot } from './paths';
 import { formatHuman, toJsonReport } from './report';
 import { WasmMemorySession } from './session';
 
@@ -31,36 +32,6 @@ export interface Deps {
   io: Output;
 }
 
-export const nodeFs: FsView = {
-  exists: (p) => existsSync(p),
-  readText: (p) => {
-    if (!existsSync(p)) return null;
-    return readFileSync(p, 'utf8');
-  },
-};
-const pathOps = { join, dirname };
-
-function packageVersion(root: string): string {
-  const text = nodeFs.readText(join(root, 'package.json'));
-  const parsed: unknown = text === null ? null : JSON.parse(text);
-  if (typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string') {
-    return parsed.version;
-  }
-  return '0.0.0';
-}
-
-interface Located {
-  root: string;
-  version: string;
-  wasm: Uint8Array;
-}
-
-function locateAnalyzer(deps: Deps): Located {
-  const root = findPackageRoot(deps.moduleDir, nodeFs, pathOps);
-  const wasmFile = analyzerWasmPath(root, nodeFs, pathOps);
-  return { root, version: packageVersion(root), wasm: new Uint8Array(readFileSync(wasmFile)) };
-}
-
 function printAnalysis(analysis: Analysis, failOn: Severity, json: boolean, version: string, io: Output): number {
   const report = toJsonReport(analysis.report, analysis.info, failOn, version);
   io.out(json ? JSON.stringify(report, null, 2) : formatHuman(report));
@@ -76,7 +47,7 @@ async function runAnalyze(cmd: AnalyzeCommand, deps: Deps): Promise<number> {
   } catch (err) {
     throw new UsageError(`cannot read trace file ${file}: ${messageOf(err)}`);
   }
-  const located = locateAnalyzer(deps);
+  const located = locateAnalyzer(deps.moduleDir);
   const analysis = await analyzeTraceText(text, cmd.file, located.wasm, deps.createAnalyzer);
   return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, deps.io);
 }
@@ -84,9 +55,9 @@ async function runAnalyze(cmd: AnalyzeCommand, deps: Deps): Promise<number> {
 async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
   const io = deps.io;
   // Everything that can be checked before Chromium starts is checked first.
-  const chromiumPath = findChromium(deps.env, deps.platform, (p) => existsSync(p));
-  const located = locateAnalyzer(deps);
-  const dist = extensionDir(located.root, nodeFs, pathOps, deps.env);
+  const chromiumPath = locateChromium(deps.env, deps.platform);
+  const dist = locateExtension(findPackageRoot(deps.moduleDir, nodeFs, pathOps), deps.env);
+  const located = locateAnalyzer(deps.moduleDir);
   const actions: ActionsFunction | null = cmd.script === null ? null : await loadActions(cmd.script, deps.cwd);
   const scriptName = cmd.script === null ? '' : basename(cmd.script);
   const outFile = resolve(deps.cwd, cmd.out);
