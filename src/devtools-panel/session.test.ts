@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
+import { parseTrace, serializeTrace } from '../shared/trace';
+import { PanelSession } from './session';
+
+const v = PROTOCOL_VERSION;
+const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536 * time] });
+const events = (session: string, seq: number, evs: PageEvent[], dropped = 0): BackgroundToPanel => ({
+  kind: 'events', v, tabId: 3, events: evs, dropped, session, seq,
+});
+
+describe('PanelSession', () => {
+  it('accumulates events and de-duplicates a replay by sequence number', () => {
+    const s = new PanelSession(3);
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'https://a.test/' });
+    expect(s.handle(events('A', 0, [sample(1), sample(2)]))).toEqual({ kind: 'events', events: [sample(1), sample(2)] });
+    expect(s.resume()).toEqual({ session: 'A', seq: 2 });
+    // A replay overlapping what we have: only the new tail counts.
+    expect(s.handle(events('A', 1, [sample(2), sample(3)]))).toEqual({ kind: 'events', events: [sample(3)] });
+    expect(s.handle(events('A', 0, [sample(1)]))).toEqual({ kind: 'none' });
+    expect(s.events).toEqual([sample(1), sample(2), sample(3)]);
+    expect(s.received).toBe(3);
+  });
+
+  it('ignores other tabs', () => {
+    const s = new PanelSession(3);
+    expect(s.handle({ ...events('A', 0, [sample(1)]), tabId: 4 } as BackgroundToPanel)).toEqual({ kind: 'none' });
+  });
+
+  it('keeps its data across a service-worker restart (new background session, same document)', () => {
+    const s = new PanelSession(3);
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u' });
+    s.handle(events('A', 0, [sample(1), sample(2)]));
+    // New worker: welcome without doc (no content yet), then the same document says hello.
+    expect(s.handle({ kind: 'welcome', v, tabId: 3, session: 'B' })).toEqual({ kind: 'none' });
+    expect(s.handle({ kind: 'navigated', v, tabId: 3, url: 'u', session: 'B', doc: 'd1' })).toEqual({ kind: 'none' });
+    s.handle(events('B', 0, [sample(3)]));
+    expect(s.events).toEqual([sample(1), sample(2), sample(3)]);
+  });
+
+  it('starts a new session on navigation to another document', () => {
+    const s = new PanelSession(3);
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
+    s.handle(events('A', 0, [sample(1)], 2));
+    expect(s.handle({ kind: 'navigated', v, tabId: 3, url: 'u2', session: 'C', doc: 'd2' })).toEqual({ kind: 'reset', url: 'u2' });
+    expect(s.events).toEqual([]);
+    expect(s.dropped).toBe(0);
+    s.handle(events('C', 0, [sample(5)]));
+    expect(s.toTrace(new Date(0), 'test').page.url).toBe('u2');
+    expect(s.events).toEqual([sample(5)]);
+  });
+
+  it('a welcome for another document (navigated while disconnected) resets', () => {
+    const s = new PanelSession(3);
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
+    s.handle(events('A', 0, [sample(1)]));
+    expect(s.handle({ kind: 'welcome', v, tabId: 3, session: 'B', doc: 'd9', url: 'u9' })).toEqual({ kind: 'reset', url: 'u9' });
+  });
+
+  it('caps what it keeps, counts the rest, and says so in the trace', () => {
+    const s = new PanelSession(3, 3);
+    s.handle(events('A', 0, [sample(1), sample(2)]));
+    expect(s.handle(events('A', 2, [sample(3), sample(4), sample(5)]))).toEqual({ kind: 'events', events: [sample(3), sample(4), sample(5)] });
+    const t = s.toTrace(new Date(0), 'test');
+    expect(t.events.length).toBe(3);
+    expect(t.omitted).toBe(2);
+    const back = parseTrace(serializeTrace(t));
+    expect(back.ok && back.trace.omitted).toBe(2);
+  });
+
+  it('reports a protocol version mismatch', () => {
+    const s = new PanelSession(3);
+    expect(s.handle({ kind: 'version-mismatch', v, expected: 1, got: 2 })).toEqual({ kind: 'version-mismatch', expected: 1, got: 2 });
+  });
+});

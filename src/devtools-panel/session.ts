@@ -1,0 +1,160 @@
+/**
+ * The panel's own record of the inspected page's current session: every event received
+ * (bounded), de-duplicated by the background's sequence numbers, reset on navigation.
+ * Pure (no chrome.*, no DOM): unit-tested in session.test.ts.
+ *
+ * The service worker's state is disposable; this is not. A worker restart changes the
+ * background's session id and it replays whatever it has (events the panel never saw), and
+ * its `navigated` for the same top document (same `doc`) keeps the data.
+ */
+import {
+  PROTOCOL_VERSION,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type BackgroundToPanel,
+  type PageEvent,
+  type Trace,
+} from '../shared/protocol';
+
+/** Most events kept per session for export; beyond it they are analysed but not kept. */
+export const MAX_SESSION_EVENTS = 500_000;
+
+export type SessionUpdate =
+  | { kind: 'none' }
+  /** New events for the analyzer (already de-duplicated). */
+  | { kind: 'events'; events: PageEvent[] }
+  /** A new page session: forget everything, then take `events` if any. */
+  | { kind: 'reset'; url: string }
+  | { kind: 'version-mismatch'; expected: number; got: number };
+
+export class PanelSession {
+  private kept: PageEvent[] = [];
+  /** Events received in this session (kept or not). */
+  received = 0;
+  /** Events beyond MAX_SESSION_EVENTS: analysed, not kept for export. */
+  omitted = 0;
+  /** Page-side (and relay-refused) drop count, as the background last reported it. */
+  dropped = 0;
+  url = '';
+  doc: string | undefined = undefined;
+  private bgSession: string | undefined = undefined;
+  private nextSeq = 0;
+  /** Sessions started (1 + navigations seen). */
+  generation = 1;
+
+  constructor(
+    readonly tabId: number,
+    private readonly maxEvents = MAX_SESSION_EVENTS,
+  ) {}
+
+  get events(): readonly PageEvent[] {
+    return this.kept;
+  }
+
+  /** What to send with `subscribe` so the background replays only what we lack. */
+  resume(): { session: string; seq: number } | undefined {
+    return this.bgSession === undefined ? undefined : { session: this.bgSession, seq: this.nextSeq };
+  }
+
+  private reset(url: string, doc: string | undefined): void {
+    this.kept = [];
+    this.received = 0;
+    this.omitted = 0;
+    this.dropped = 0;
+    this.url = url;
+    this.doc = doc;
+    this.generation++;
+  }
+
+  private adoptSession(session: string | undefined): void {
+    if (session !== undefined && session !== this.bgSession) {
+      this.bgSession = session;
+      this.nextSeq = 0;
+    }
+  }
+
+  /** Apply one message from the background; say what the view must do. */
+  handle(msg: BackgroundToPanel): SessionUpdate {
+    if (msg.kind === 'version-mismatch') return { kind: 'version-mismatch', expected: msg.expected, got: msg.got };
+    if (msg.v !== PROTOCOL_VERSION) return { kind: 'version-mismatch', expected: PROTOCOL_VERSION, got: msg.v };
+    if (msg.tabId !== this.tabId) return { kind: 'none' };
+    switch (msg.kind) {
+      case 'welcome': {
+        this.adoptSession(msg.session);
+        if (msg.doc !== undefined && this.doc !== undefined && msg.doc !== this.doc) {
+          // The page navigated while we were not connected.
+          this.reset(msg.url ?? '', msg.doc);
+          return { kind: 'reset', url: this.url };
+        }
+        if (msg.doc !== undefined) this.doc = msg.doc;
+        if (msg.url !== undefined) this.url = msg.url;
+        return { kind: 'none' };
+      }
+      case 'navigated': {
+        if (msg.doc !== undefined && msg.doc === this.doc) {
+          // The same document reconnecting (service-worker restart): keep the session.
+          this.adoptSession(msg.session);
+          this.url = msg.url;
+          return { kind: 'none' };
+        }
+        // Another document: a new session (its sequence numbers start again).
+        this.bgSession = undefined;
+        this.adoptSession(msg.session);
+        this.reset(msg.url, msg.doc);
+        return { kind: 'reset', url: msg.url };
+      }
+      case 'events': {
+        let events = msg.events;
+        if (msg.session !== undefined && typeof msg.seq === 'number') {
+          if (msg.session !== this.bgSession) this.adoptSession(msg.session);
+          const overlap = this.nextSeq - msg.seq;
+          if (overlap >= events.length) return { kind: 'none' };
+          if (overlap > 0) events = events.slice(overlap);
+          this.nextSeq = msg.seq + msg.events.length;
+        }
+        this.dropped = Math.max(this.dropped, msg.dropped);
+        this.received += events.length;
+        const room = this.maxEvents - this.kept.length;
+        if (events.length <= room) {
+          for (const ev of events) this.kept.push(ev);
+        } else {
+          for (let i = 0; i < room; i++) {
+            const ev = events[i];
+            if (ev) this.kept.push(ev);
+          }
+          this.omitted += events.length - Math.max(room, 0);
+        }
+        return events.length === 0 ? { kind: 'none' } : { kind: 'events', events };
+      }
+    }
+  }
+
+  /** The current session as a trace file. */
+  toTrace(createdAt: Date, generator: string): Trace {
+    const trace: Trace = {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      createdAt: createdAt.toISOString(),
+      generator,
+      page: { url: this.url },
+      events: this.kept.slice(),
+      dropped: this.dropped,
+    };
+    if (this.omitted > 0) trace.omitted = this.omitted;
+    return trace;
+  }
+}
+
+/** `wasm-memory-trace-<host>-<time>.json`, safe as a file name. */
+export function traceFileName(url: string, when: Date): string {
+  let host = 'page';
+  try {
+    const u = new URL(url);
+    host = u.host || u.protocol.replace(':', '') || 'page';
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
+  host = host.replace(/[^a-zA-Z0-9.-]+/g, '_').slice(0, 80);
+  const time = when.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return `wasm-memory-trace-${host}-${time}.json`;
+}
