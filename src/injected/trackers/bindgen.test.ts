@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+import type { BindgenEvent } from '../../shared/protocol';
+import { BindgenTracker, freeExportIn, ptrOfHeld, toPtr, STACKS_PER_TICK } from './bindgen';
+import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
+import { replaceExports } from './exports';
+import { LIMITS } from '../../shared/protocol';
+
+/** A FinalizationRegistry stand-in whose cleanup we fire by hand (deterministic "GC"). */
+class FakeFR {
+  static all: FakeFR[] = [];
+  readonly cells = new Map<object, { held: unknown; token: unknown }>();
+  constructor(readonly cleanup: (held: unknown) => void) {
+    if (typeof cleanup !== 'function') throw new TypeError('cleanup must be callable');
+    FakeFR.all.push(this);
+  }
+  register(target: object, held: unknown, token?: unknown): undefined {
+    if (typeof target !== 'object' || target === null) throw new TypeError('invalid target');
+    this.cells.set(target, { held, token });
+    return undefined;
+  }
+  unregister(token: unknown): boolean {
+    let removed = false;
+    for (const [t, c] of this.cells) if (c.token === token) { this.cells.delete(t); removed = true; }
+    return removed;
+  }
+  /** Simulate the GC collecting `target`. */
+  collect(target: object): void {
+    const c = this.cells.get(target);
+    if (!c) return;
+    this.cells.delete(target);
+    this.cleanup(c.held);
+  }
+}
+
+/** A fake wasm module: malloc-like pointers and free exports that record calls. */
+function fakeWasm(...classes: string[]) {
+  let next = 16;
+  const freed: Array<[string, number, unknown]> = [];
+  const raw: Record<string, unknown> = { memory: {} };
+  for (const c of classes) {
+    raw[`${c}_new`] = () => (next += 16);
+    raw[`__wbg_${c}_free`] = function (ptr: number, flag: unknown) { freed.push([c, ptr, flag]); };
+  }
+  return { raw: Object.freeze(raw) as unknown as WebAssembly.Exports, freed };
+}
+
+function setup() {
+  const events: BindgenEvent[] = [];
+  let stacks = 0;
+  const tracker = new BindgenTracker({ now: () => 1, stack: () => `stack#${++stacks % 3}`, emit: (e) => events.push(e) });
+  const global = { FinalizationRegistry: FakeFR as unknown as typeof FinalizationRegistry };
+  hookFinalizationRegistry(global, tracker);
+  class Base {}
+  hookPointerFields(Base.prototype, tracker);
+  const last = (name: string) => {
+    tracker.tick();
+    const e = [...events].reverse().find((x) => x.className === name);
+    if (!e) throw new Error(`no event for ${name}`);
+    return e;
+  };
+  return { tracker, events, FR: global.FinalizationRegistry, Base, last };
+}
+
+describe('helpers', () => {
+  it('finds the free export in glue source of every generation', () => {
+    expect(freeExportIn('ptr => wasm.__wbg_tiktoken_free(ptr >>> 0, 1)')).toBe('__wbg_tiktoken_free');
+    expect(freeExportIn('free(){const ptr=this.ptr;this.ptr=0;wasm.__wbg_my_class_free(ptr);}')).toBe('__wbg_my_class_free');
+    expect(freeExportIn('state => wasm.__wbindgen_export_2.get(state.dtor)(state.a, state.b)')).toBeNull();
+  });
+  it('reads pointers from numbers and held objects', () => {
+    expect(toPtr(8)).toBe(8);
+    expect(toPtr(-8)).toBe(4294967288);
+    expect(toPtr(1.5)).toBe(-1);
+    expect(toPtr(16n)).toBe(16);
+    expect(ptrOfHeld({ ptr: 24, instance: {} })).toBe(24);
+    expect(ptrOfHeld({ __wbg_ptr_Foo: 40, __wbg_ptr_Base: 40 })).toBe(40);
+    expect(ptrOfHeld({ get ptr() { throw new Error('getter must not run'); } })).toBe(-1);
+  });
+});
+
+describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (ptr, 1)', () => {
+  function glue() {
+    const s = setup();
+    const w = fakeWasm('tiktoken');
+    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:1', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
+    class Tiktoken extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() {
+        super();
+        const ret = wasm.tiktoken_new!();
+        this.__wbg_ptr = ret >>> 0;
+        TiktokenFinalization.register(this, this.__wbg_ptr, this);
+      }
+      __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        TiktokenFinalization.unregister(this);
+        return ptr;
+      }
+      free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_tiktoken_free!(ptr, 0);
+      }
+    }
+    return { ...s, Tiktoken, reg: FakeFR.all[FakeFR.all.length - 1]!, w };
+  }
+
+  it('counts created, freed and reclaimed exactly, without double counting', () => {
+    const { Tiktoken, reg, last, w } = glue();
+    const objs = Array.from({ length: 10 }, () => new Tiktoken());
+    for (const o of objs.slice(0, 6)) o.free();
+    objs[0]!.free(); // double free: free(0) reaches wasm, nothing counted
+    for (const o of objs.slice(6, 9)) reg.collect(o);
+    const e = last('Tiktoken');
+    expect(e).toMatchObject({ created: 10, freed: 6, reclaimed: 3, live: 1, module: 'r:1' });
+    expect(w.freed.filter((f) => f[2] === 1)).toHaveLength(3);
+    expect(w.freed.filter((f) => f[2] === 0)).toHaveLength(7);
+  });
+
+  it('Symbol.dispose counts as an explicit free', () => {
+    const { Tiktoken, last } = glue();
+    (Tiktoken.prototype as unknown as Record<symbol, unknown>)[Symbol.dispose] = Tiktoken.prototype.free;
+    const t = new Tiktoken() as unknown as Record<symbol, () => void>;
+    t[Symbol.dispose]!();
+    expect(last('Tiktoken')).toMatchObject({ created: 1, freed: 1, reclaimed: 0, live: 0 });
+  });
+
+  it('keeps creation stacks for a bounded sample of live objects, dropped on free', () => {
+    const { Tiktoken, last, tracker } = glue();
+    const objs = [];
+    for (let tick = 0; tick < 20; tick++) {
+      for (let i = 0; i < 10; i++) objs.push(new Tiktoken());
+      tracker.tick();
+    }
+    let e = last('Tiktoken');
+    const sampled = (e.liveStacks ?? []).reduce((n, s) => n + s.count, 0);
+    expect(sampled).toBe(LIMITS.maxStacksPerClass);
+    expect(sampled).toBeLessThanOrEqual(20 * STACKS_PER_TICK);
+    for (const o of objs) o.free();
+    e = last('Tiktoken');
+    expect(e.liveStacks).toBeUndefined();
+    expect(e.live).toBe(0);
+  });
+});
+
+describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer flag', () => {
+  function glue() {
+    const s = setup();
+    const w = fakeWasm('resvg', 'bbox');
+    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:2', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const ResvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_resvg_free!((ptr as number) >>> 0));
+    const BBoxFinalization = new s.FR((ptr: unknown) => wasm.__wbg_bbox_free!((ptr as number) >>> 0));
+    class BBox extends s.Base {
+      declare __wbg_ptr: number;
+      static __wrap(ptr: number) {
+        const obj = Object.create(BBox.prototype) as BBox;
+        obj.__wbg_ptr = ptr >>> 0;
+        BBoxFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+      }
+      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; BBoxFinalization.unregister(this); return ptr; }
+      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_bbox_free!(ptr); }
+    }
+    class Resvg extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() { super(); this.__wbg_ptr = wasm.resvg_new!() >>> 0; }
+      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; ResvgFinalization.unregister(this); return ptr; }
+      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_resvg_free!(ptr); }
+      getBBox() { return BBox.__wrap(wasm.bbox_new!()); }
+    }
+    class Resvg2 extends Resvg {}
+    return { ...s, Resvg: Resvg2, bboxReg: FakeFR.all[FakeFR.all.length - 1]! };
+  }
+
+  it('sees unregistered objects through the pointer field and free(); dropped ones stay live', () => {
+    const { Resvg, last } = glue();
+    const a = Array.from({ length: 5 }, () => new Resvg());
+    a[0]!.free();
+    a[1]!.free();
+    expect(last('Resvg')).toMatchObject({ created: 5, freed: 2, reclaimed: 0, live: 3 });
+  });
+
+  it('tells explicit frees from finalizer frees without the flag', () => {
+    const { Resvg, last, bboxReg } = glue();
+    const r = new Resvg();
+    const boxes = [r.getBBox(), r.getBBox(), r.getBBox()];
+    boxes[0]!.free();
+    bboxReg.collect(boxes[1]!);
+    expect(last('BBox')).toMatchObject({ created: 3, freed: 1, reclaimed: 1, live: 1 });
+  });
+});
+
+describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
+  it('counts through the ptr field and the free export', () => {
+    const s = setup();
+    const w = fakeWasm('foo');
+    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:3', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    class Foo extends s.Base {
+      declare ptr: number;
+      static __wrap(ptr: number) { const obj = Object.create(Foo.prototype) as Foo; obj.ptr = ptr; return obj; }
+      free() { const ptr = this.ptr; this.ptr = 0; wasm.__wbg_foo_free!(ptr); }
+    }
+    const objs = Array.from({ length: 4 }, () => Foo.__wrap(wasm.foo_new!()));
+    objs[3]!.free();
+    objs[3]!.free();
+    expect(s.last('Foo')).toMatchObject({ created: 4, freed: 1, reclaimed: 0, live: 3 });
+  });
+});
+
+describe('event traffic', () => {
+  it('a million create/free pairs send one cumulative event per tick, with exact counts', () => {
+    const s = setup();
+    const w = fakeWasm('item');
+    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:4', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const Reg = new s.FR((ptr: unknown) => wasm.__wbg_item_free!(ptr, 1));
+    class Item extends s.Base {
+      declare __wbg_ptr: number;
+      constructor(p: number) { super(); this.__wbg_ptr = p; Reg.register(this, p, this); }
+      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; Reg.unregister(this); wasm.__wbg_item_free!(p, 0); }
+    }
+    const keep: Item[] = [];
+    for (let tick = 0; tick < 10; tick++) {
+      for (let i = 0; i < 100_000; i++) {
+        const kept = i % 1000 === 999 && tick === 9;
+        const it = new Item(kept ? 10_000_000 + i * 8 : 8 + (i % 1000) * 8);
+        if (kept) keep.push(it);
+        else it.free();
+      }
+      s.tracker.tick();
+    }
+    s.tracker.tick(); // nothing changed: no event
+    expect(s.events).toHaveLength(10);
+    expect(s.events[9]).toMatchObject({ created: 1_000_000, freed: 1_000_000 - 100, live: 100 });
+  });
+});
+
+describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', () => {
+  const Real = FinalizationRegistry;
+  const realText = Function.prototype.toString.call(Real);
+  const tracker = new BindgenTracker({ now: () => 0, stack: () => '', emit: () => undefined });
+  const global = { FinalizationRegistry: Real };
+  hookFinalizationRegistry(global, tracker);
+  const P = global.FinalizationRegistry;
+
+  it('looks like the original', () => {
+    expect(P).not.toBe(Real);
+    expect(P.name).toBe('FinalizationRegistry');
+    expect(P.length).toBe(Real.length);
+    expect(P.prototype).toBe(Real.prototype);
+    expect(Function.prototype.toString.call(P)).toBe(realText);
+    expect(String(P)).toBe(realText);
+    expect(P.prototype.constructor).toBe(P);
+    const r = new P(() => undefined);
+    expect(r).toBeInstanceOf(P);
+    expect(r).toBeInstanceOf(Real);
+    expect(r.constructor).toBe(P);
+    expect(Object.getPrototypeOf(r)).toBe(Real.prototype);
+    expect(Object.prototype.toString.call(r)).toBe('[object FinalizationRegistry]');
+  });
+
+  it('subclassing works', () => {
+    class Sub extends P<unknown> { extra() { return 7; } }
+    const s = new Sub(() => undefined);
+    expect(s).toBeInstanceOf(Sub);
+    expect(s).toBeInstanceOf(P);
+    expect(s.extra()).toBe(7);
+    expect(s.register({}, 1)).toBeUndefined();
+  });
+
+  it('throws what the original throws', () => {
+    const msg = (f: () => unknown) => { try { f(); return 'no error'; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
+    expect(msg(() => new (P as unknown as new () => unknown)())).toBe(msg(() => new (Real as unknown as new () => unknown)()));
+    expect(msg(() => (P as unknown as () => unknown)())).toBe(msg(() => (Real as unknown as () => unknown)()));
+    const glueLike = new P((ptr: unknown) => { void ptr; /* wasm.__wbg_x_free(ptr) */ });
+    const plain = new Real(() => undefined);
+    expect(msg(() => glueLike.register(1 as unknown as object, 1))).toBe(msg(() => plain.register(1 as unknown as object, 1)));
+    const o = {};
+    expect(msg(() => glueLike.register(o, o))).toBe(msg(() => plain.register(o, o)));
+  });
+
+  it('wasm-bindgen registries: register/unregister return what the original returns, and look native', () => {
+    const reg = new P((ptr: unknown) => { void ptr; /* wasm.__wbg_thing_free(ptr >>> 0, 1) */ });
+    expect(reg).toBeInstanceOf(P);
+    expect(reg.constructor).toBe(P);
+    const o = {};
+    expect(reg.register(o, 8, o)).toBeUndefined();
+    expect(reg.unregister(o)).toBe(true);
+    expect(reg.unregister(o)).toBe(false);
+    expect(reg.register.name).toBe('register');
+    expect(reg.register.length).toBe(Real.prototype.register.length);
+    expect(Function.prototype.toString.call(reg.register)).toBe('function register() { [native code] }');
+    expect(Function.prototype.toString.call(Function.prototype.toString)).toBe('function toString() { [native code] }');
+  });
+});
