@@ -5,7 +5,7 @@ import { replaceExports } from './exports';
 
 describe('AllocTracker', () => {
   it('keeps exact live bytes and counts against a model, for any sequence of calls', () => {
-    type Op = { kind: 'malloc' | 'calloc'; size: number } | { kind: 'free' | 'realloc'; pick: number; size: number };
+    type Op = { kind: 'malloc' | 'calloc' | 'free' | 'realloc'; pick?: number; size: number };
     const op = fc.oneof(
       fc.record({ kind: fc.constantFrom('malloc' as const, 'calloc' as const), size: fc.integer({ min: 0, max: 5000 }) }),
       fc.record({ kind: fc.constantFrom('free' as const, 'realloc' as const), pick: fc.nat(), size: fc.integer({ min: 0, max: 5000 }) }),
@@ -26,7 +26,7 @@ describe('AllocTracker', () => {
             allocs++;
           } else {
             const live = [...model.keys()];
-            const p = live.length > 0 ? live[o.pick % live.length]! : 0;
+            const p = live.length > 0 ? live[(o.pick ?? 0) % live.length]! : 0;
             if (o.kind === 'free') {
               t.free(p);
               if (model.delete(p)) frees++;
