@@ -1,0 +1,171 @@
+/**
+ * Foundation e2e: the whole pipe, page to panel, with the built extension in Chromium.
+ *
+ *   injected (finds memories, samples bytes) -> content script (validates, relays)
+ *   -> service worker (routes per tab) -> panel (renders) <- analyzer (stats, alerts)
+ *
+ * Every assertion reads what the PANEL shows (or exports), and every number it shows must equal
+ * what the page itself knows, so removing or breaking any one layer fails these tests.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Locator, Page } from '@playwright/test';
+import type { Report } from '../src/shared/analyzer-api';
+import type { PageEvent, Trace } from '../src/shared/protocol';
+import { expect, test } from './fixtures';
+
+const PAGE = 65536;
+const LEAK_KINDS = ['memory-replaced', 'memory-floor-rising'];
+const SAMPLES = ['sales-2025.csv', 'inventory.csv', 'access.log', 'field-notes.txt'];
+
+/** What e2e/pages/foundation/grow.html puts on window. */
+interface GrowPage {
+  ready: Promise<number>;
+  growPages(pages: number): number;
+  memoryBytes(): number;
+}
+
+/** The panel's test API (globalThis.wasmMemoryPanel), as far as these tests use it. */
+interface PanelApi {
+  exportTrace(): Trace;
+  report(): Report;
+  eventCount(): number;
+  connected(): boolean;
+}
+
+async function numberAttr(locator: Locator): Promise<number> {
+  const v = await locator.getAttribute('data-value');
+  if (v === null) throw new Error('no data-value');
+  return Number(v);
+}
+
+function panelReport(panel: Page): Promise<Report> {
+  return panel.evaluate(() => (globalThis as unknown as { wasmMemoryPanel: PanelApi }).wasmMemoryPanel.report());
+}
+
+/** Sum of `memory-current` over the panel's memory rows. */
+async function panelTotal(panel: Page): Promise<number> {
+  const values = await panel.locator('[data-testid=memory-row] [data-testid=memory-current]').evaluateAll((els) =>
+    els.map((e) => Number(e.getAttribute('data-value'))),
+  );
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** Bytes of every sample of `key` in a trace, in order. */
+function sampledBytes(events: PageEvent[], key: string): number[] {
+  return events.flatMap((e) => {
+    if (e.t !== 'sample') return [];
+    const i = e.keys.indexOf(key);
+    return i < 0 ? [] : [e.bytes[i] as number];
+  });
+}
+
+test('memory grown inside wasm: the panel tab shows it growing, charts it, and exports its samples', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/e2e/pages/foundation/grow.html`);
+  expect(await page.evaluate(() => (window as unknown as GrowPage).ready)).toBe(2 * PAGE);
+
+  const panel = await openPanel(page);
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+  const row = panel.locator('[data-testid=memory-row]');
+  await expect(row).toHaveCount(1);
+  const key = await row.getAttribute('data-key');
+  expect(key).toBeTruthy();
+  const current = row.locator('[data-testid=memory-current]');
+  const growths = row.locator('[data-testid=memory-growths]');
+  await expect(current).toHaveAttribute('data-value', String(2 * PAGE));
+  await expect(row.locator('[data-testid=memory-owner]')).toContainText('grow.html');
+
+  // Grow three times with the in-wasm memory.grow instruction; after each, the panel must show
+  // exactly the page's new size and one more growth.
+  let pages = 2;
+  for (const [i, n] of [1, 3, 2].entries()) {
+    const before = await page.evaluate((k) => (window as unknown as GrowPage).growPages(k), n);
+    expect(before).toBe(pages);
+    pages += n;
+    expect(await page.evaluate(() => (window as unknown as GrowPage).memoryBytes())).toBe(pages * PAGE);
+    await expect(current).toHaveAttribute('data-value', String(pages * PAGE));
+    await expect(growths).toHaveAttribute('data-value', String(i + 1));
+  }
+  await expect(row.locator('[data-testid=memory-peak]')).toHaveAttribute('data-value', String(8 * PAGE));
+
+  // The chart drew this memory's series (uPlot: one path per series with data).
+  const chart = panel.locator('[data-testid=chart]');
+  await expect(chart).toBeVisible();
+  await expect.poll(() => chart.getAttribute('data-points').then(Number)).toBeGreaterThanOrEqual(4);
+
+  // Export: a real download whose JSON holds this memory's samples, growing 2 -> 8 pages.
+  const [download] = await Promise.all([panel.waitForEvent('download'), panel.locator('[data-testid=export-trace]').click()]);
+  const path = await download.path();
+  const trace = JSON.parse(await readFile(path, 'utf8')) as Trace;
+  expect(trace.format).toBe('wasm-memory-trace');
+  expect(trace.page.url).toContain('/e2e/pages/foundation/grow.html');
+  expect(trace.events.some((e) => e.t === 'memory' && e.key === key && e.bytes === 2 * PAGE)).toBe(true);
+  const bytes = sampledBytes(trace.events, key as string);
+  expect(bytes.length).toBeGreaterThanOrEqual(4);
+  expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+  for (const p of [2, 3, 6, 8]) expect(bytes).toContain(p * PAGE);
+});
+
+test('the demo leaks: each opened file adds an engine memory, totals climb, and the panel flags the leak', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/demo/`);
+  await expect(page.locator('html')).toHaveAttribute('data-ready', '1');
+  const panel = await openPanel(page);
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+
+  const rows = panel.locator('[data-testid=memory-row]');
+  const totals: number[] = [];
+  for (const [i, file] of SAMPLES.entries()) {
+    await page.locator(`[data-testid=open-sample][data-file="${file}"]`).click();
+    await expect(page.locator('[data-testid=open-count]')).toHaveAttribute('data-value', String(i + 1));
+    const pageBytes = await numberAttr(page.locator('[data-testid=engine-bytes]'));
+    // One memory per engine, and the panel's bytes equal the page's own count of its engines' memory.
+    await expect(rows).toHaveCount(i + 1);
+    await expect.poll(() => panelTotal(panel)).toBe(pageBytes);
+    totals.push(pageBytes);
+  }
+  for (let i = 1; i < totals.length; i++) expect(totals[i]).toBeGreaterThan(totals[i - 1] as number);
+  for (const owner of await rows.locator('[data-testid=memory-owner]').allTextContents()) expect(owner).toContain('engine.wasm');
+  // Each engine grew its memory inside wasm while indexing its file.
+  for (const g of await rows.locator('[data-testid=memory-growths]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))) {
+    expect(g).toBeGreaterThanOrEqual(1);
+  }
+
+  // The analyzer names the leak.
+  const leak = panel.locator(LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active]`).join(', '));
+  await expect(leak.first()).toBeVisible();
+
+  // The app's own registry (page API, push form) arrived too.
+  await expect
+    .poll(async () => (await panelReport(panel)).registries.find((r) => r.name === 'doc-viewer')?.stats['openDocuments'])
+    .toBe(SAMPLES.length);
+});
+
+test('the demo fixed: old engines are collected and no leak is flagged', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/demo/?fixed=1`);
+  await expect(page.locator('html')).toHaveAttribute('data-ready', '1');
+  const panel = await openPanel(page);
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+
+  for (const [i, file] of SAMPLES.entries()) {
+    await page.locator(`[data-testid=open-sample][data-file="${file}"]`).click();
+    await expect(page.locator('[data-testid=open-count]')).toHaveAttribute('data-value', String(i + 1));
+    await expect(panel.locator('[data-testid=memory-row]')).toHaveCount(i + 1);
+  }
+  await expect(page.locator('[data-testid=engine-count]')).toHaveAttribute('data-value', '1');
+
+  // The old engines are unreachable; a full GC lets the page side see them go.
+  const cdp = await context.newCDPSession(page);
+  await expect
+    .poll(async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await panelReport(panel)).memories.filter((m) => m.collected).length;
+    })
+    .toBe(SAMPLES.length - 1);
+  await cdp.detach();
+  const report = await panelReport(panel);
+  expect(report.memories.filter((m) => !m.collected)).toHaveLength(1);
+  expect(report.alerts.filter((a) => LEAK_KINDS.includes(a.kind) && a.state === 'active')).toEqual([]);
+  await expect(panel.locator('[data-testid=alert][data-state=active]')).toHaveCount(0);
+});
