@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { AnalyzerApi, AnalyzerConfig, Report } from '../shared/analyzer-api';
+import { PROTOCOL_VERSION, TRACE_FORMAT, type PageEvent } from '../shared/protocol';
+import { serializeTrace } from '../shared/trace';
+import { PanelController } from './controller';
+
+/** A test double of the analyzer: records what it is given. Tests only. */
+class FakeAnalyzer implements AnalyzerApi {
+  ingested: PageEvent[] = [];
+  resets = 0;
+  disposed = false;
+  config: Partial<AnalyzerConfig> = {};
+  ingest(events: readonly PageEvent[]): void {
+    this.ingested.push(...events);
+  }
+  series() {
+    return [];
+  }
+  report(): Report {
+    return { memories: [], classes: [], registries: [], alerts: [], marks: [], eventCount: this.ingested.length };
+  }
+  diff() {
+    return null;
+  }
+  configure(c: Partial<AnalyzerConfig>): void {
+    this.config = { ...this.config, ...c };
+  }
+  reset(): void {
+    this.ingested = [];
+    this.resets++;
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+const v = PROTOCOL_VERSION;
+const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536] });
+
+async function setup() {
+  const made: FakeAnalyzer[] = [];
+  const frames: Array<() => void> = [];
+  const c = new PanelController({
+    tabId: 1,
+    makeAnalyzer: async () => {
+      const a = new FakeAnalyzer();
+      made.push(a);
+      return a;
+    },
+    scheduleFrame: (fn) => void frames.push(fn),
+    now: () => new Date(0),
+    generator: 'test',
+    log: () => undefined,
+  });
+  await c.init();
+  const flush = () => {
+    while (frames.length) frames.shift()?.();
+  };
+  return { c, made, flush };
+}
+
+describe('PanelController', () => {
+  it('feeds the live analyzer and reports status', async () => {
+    const { c, made, flush } = await setup();
+    flush();
+    expect(c.getView().status).toBe('disconnected');
+    c.setLink('connected');
+    flush();
+    expect(c.getView().status).toBe('waiting');
+    c.handle({ kind: 'events', v, tabId: 1, events: [sample(1), sample(2)], dropped: 0, session: 'A', seq: 0 });
+    flush();
+    expect(made[0]?.ingested).toEqual([sample(1), sample(2)]);
+    expect(c.getView()).toMatchObject({ status: 'connected', received: 2, mode: 'live' });
+    expect(c.getView().report?.eventCount).toBe(2);
+    expect(c.exportTrace().events).toEqual([sample(1), sample(2)]);
+  });
+
+  it('navigation resets the live analyzer and keeps the budget', async () => {
+    const { c, made } = await setup();
+    c.configure({ pageBudgetBytes: 1024 });
+    c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
+    c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
+    expect(made[0]?.resets).toBe(1);
+    expect(made[0]?.config.pageBudgetBytes).toBe(1024);
+    expect(c.exportTrace()).toMatchObject({ events: [], page: { url: 'https://b.test/' } });
+  });
+
+  it('a malformed import shows the error and loses nothing', async () => {
+    const { c, made, flush } = await setup();
+    c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
+    expect(await c.importText('bad.json', '{"format":"wasm-memory-trace","version":1,"page":{"url":"x"},"events":[{"t":"sample","time":1,"keys":["a"],"bytes":[-4]}]}')).toBe(false);
+    flush();
+    expect(c.getView().importError).toBe('bad.json: events[0].bytes[0]: expected a non-negative number, got -4');
+    expect(c.getView().mode).toBe('live');
+    expect(made.length).toBe(1);
+    expect(c.exportTrace().events).toEqual([sample(1)]);
+  });
+
+  it('a good import replaces the view; live keeps recording underneath; back to live', async () => {
+    const { c, made, flush } = await setup();
+    const text = serializeTrace({ format: TRACE_FORMAT, version: 1, createdAt: '', generator: 'g', page: { url: 'https://t.test/' }, events: [sample(7), sample(8), sample(9)], dropped: 0 });
+    expect(await c.importText('good.json', text)).toBe(true);
+    c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
+    flush();
+    expect(c.getView()).toMatchObject({ mode: 'import', imported: { name: 'good.json', events: 3, url: 'https://t.test/' }, importError: null });
+    expect(c.getView().report?.eventCount).toBe(3);
+    expect(made[0]?.ingested).toEqual([sample(1)]);
+    c.backToLive();
+    flush();
+    expect(made[1]?.disposed).toBe(true);
+    expect(c.getView()).toMatchObject({ mode: 'live', received: 1 });
+    expect(c.getView().report?.eventCount).toBe(1);
+  });
+});

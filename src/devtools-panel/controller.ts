@@ -1,0 +1,288 @@
+/**
+ * The panel's state machine, without DOM or chrome.*: the live session (PanelSession),
+ * the live analyzer it feeds, an optional imported trace with its own analyzer, budget
+ * settings, and a throttled "view changed" signal for the UI. All analysis is the
+ * analyzer's (AnalyzerApi); this only moves events and asks it for report()/series().
+ */
+import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
+import type { BackgroundToPanel, Trace } from '../shared/protocol';
+import { parseTrace } from '../shared/trace';
+import type { LinkState } from './connection';
+import { PanelSession } from './session';
+
+export type StatusState = 'connected' | 'waiting' | 'disconnected';
+
+export interface ImportedInfo {
+  name: string;
+  url: string;
+  events: number;
+  createdAt: string;
+  generator: string;
+  dropped: number;
+  omitted: number;
+}
+
+export interface ViewState {
+  status: StatusState;
+  url: string;
+  /** Events received in the live session. */
+  received: number;
+  /** Live-session events not kept for export (cap hit). */
+  omitted: number;
+  /** Page-side drops (live). */
+  dropped: number;
+  versionMismatch: { expected: number; got: number } | null;
+  mode: 'live' | 'import';
+  imported: ImportedInfo | null;
+  importError: string | null;
+  analyzerError: string | null;
+  /** Report and chart series of what is shown (live or imported). */
+  report: Report | null;
+  series: MemorySeries[];
+  config: AnalyzerConfig;
+  revision: number;
+}
+
+export interface ControllerDeps {
+  tabId: number;
+  makeAnalyzer(): Promise<AnalyzerApi>;
+  /** Schedule the next view update (requestAnimationFrame with a timer fallback). */
+  scheduleFrame(fn: () => void): void;
+  now(): Date;
+  generator: string;
+  log(msg: string, err?: unknown): void;
+}
+
+export const DEFAULT_CONFIG: AnalyzerConfig = {
+  pageBudgetBytes: null,
+  memoryBudgetBytes: null,
+  budgetLevels: [0.6, 0.75, 0.85, 0.95],
+};
+
+/** Events fed to an analyzer per call when importing a trace. */
+const INGEST_CHUNK = 5000;
+
+export class PanelController {
+  readonly session: PanelSession;
+  private live: AnalyzerApi | null = null;
+  private imported: { analyzer: AnalyzerApi; info: ImportedInfo } | null = null;
+  private link: LinkState = 'disconnected';
+  private versionMismatch: ViewState['versionMismatch'] = null;
+  private importError: string | null = null;
+  private analyzerError: string | null = null;
+  private config: AnalyzerConfig = { ...DEFAULT_CONFIG, budgetLevels: [...DEFAULT_CONFIG.budgetLevels] };
+  private chartPoints = 600;
+  private framePending = false;
+  private revision = 0;
+  private listeners = new Set<(v: ViewState) => void>();
+  private view: ViewState;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.session = new PanelSession(deps.tabId);
+    this.view = this.computeView();
+  }
+
+  /** Create the live analyzer. Call before connecting, so no event waits. */
+  async init(): Promise<void> {
+    try {
+      this.live = await this.deps.makeAnalyzer();
+      this.live.configure(this.config);
+      // Anything that arrived meanwhile (tests may connect first) is in the session.
+      if (this.session.events.length > 0) this.live.ingest(this.session.events);
+    } catch (e) {
+      this.analyzerError = `The analyzer could not start: ${e instanceof Error ? e.message : String(e)}`;
+      this.deps.log('analyzer failed to start', e);
+    }
+    this.changed();
+  }
+
+  onView(listener: (v: ViewState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.view);
+    return () => this.listeners.delete(listener);
+  }
+
+  getView(): ViewState {
+    return this.view;
+  }
+
+  setLink(s: LinkState): void {
+    this.link = s;
+    this.changed();
+  }
+
+  /** A message from the background. */
+  handle(msg: BackgroundToPanel): void {
+    const u = this.session.handle(msg);
+    switch (u.kind) {
+      case 'none':
+        if (msg.kind === 'welcome' || msg.kind === 'navigated') this.changed();
+        return;
+      case 'version-mismatch':
+        this.versionMismatch = { expected: u.expected, got: u.got };
+        this.changed();
+        return;
+      case 'reset':
+        if (this.live) {
+          this.safely(() => {
+            this.live?.reset();
+            this.live?.configure(this.config);
+          });
+        }
+        this.changed();
+        return;
+      case 'events':
+        if (this.live) this.safely(() => this.live?.ingest(u.events));
+        this.changed();
+        return;
+    }
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.analyzerError = `Analyzer error: ${e instanceof Error ? e.message : String(e)}`;
+      this.deps.log('analyzer call failed', e);
+    }
+  }
+
+  private shown(): AnalyzerApi | null {
+    return this.imported ? this.imported.analyzer : this.live;
+  }
+
+  private computeView(): ViewState {
+    const a = this.shown();
+    let report: Report | null = null;
+    let series: MemorySeries[] = [];
+    if (a) {
+      try {
+        report = a.report();
+        series = a.series(this.chartPoints);
+      } catch (e) {
+        this.analyzerError = `Analyzer error: ${e instanceof Error ? e.message : String(e)}`;
+        this.deps.log('analyzer report failed', e);
+      }
+    }
+    const s = this.session;
+    const status: StatusState =
+      this.link === 'disconnected' ? 'disconnected' : s.received > 0 ? 'connected' : 'waiting';
+    return {
+      status,
+      url: s.url,
+      received: s.received,
+      omitted: s.omitted,
+      dropped: s.dropped,
+      versionMismatch: this.versionMismatch,
+      mode: this.imported ? 'import' : 'live',
+      imported: this.imported ? this.imported.info : null,
+      importError: this.importError,
+      analyzerError: this.analyzerError,
+      report,
+      series,
+      config: this.config,
+      revision: ++this.revision,
+    };
+  }
+
+  /** Something changed: recompute the view once, at the next frame. */
+  private changed(): void {
+    if (this.framePending) return;
+    this.framePending = true;
+    this.deps.scheduleFrame(() => {
+      this.framePending = false;
+      this.view = this.computeView();
+      for (const l of this.listeners) l(this.view);
+    });
+  }
+
+  /** The chart's width in pixels: how many buckets to ask the analyzer for. */
+  setChartPoints(n: number): void {
+    const p = Math.max(50, Math.min(4000, Math.round(n)));
+    if (p !== this.chartPoints) {
+      this.chartPoints = p;
+      this.changed();
+    }
+  }
+
+  // ---- actions ---------------------------------------------------------------------
+
+  exportTrace(): Trace {
+    return this.session.toTrace(this.deps.now(), this.deps.generator);
+  }
+
+  liveReport(): Report {
+    if (!this.live) throw new Error(this.analyzerError ?? 'the analyzer is not ready yet');
+    return this.live.report();
+  }
+
+  diff(fromMark: number, toMark: number): Diff | null {
+    const a = this.shown();
+    return a ? a.diff(fromMark, toMark) : null;
+  }
+
+  configure(partial: Partial<AnalyzerConfig>): void {
+    this.config = { ...this.config, ...partial };
+    this.safely(() => {
+      this.live?.configure(this.config);
+      this.imported?.analyzer.configure(this.config);
+    });
+    this.changed();
+  }
+
+  /** Read a trace file; on success show it instead of the live view. Never loses live data. */
+  async importText(name: string, text: string): Promise<boolean> {
+    const r = parseTrace(text);
+    if (!r.ok) {
+      this.importError = `${name}: ${r.error}`;
+      this.changed();
+      return false;
+    }
+    let analyzer: AnalyzerApi;
+    try {
+      analyzer = await this.deps.makeAnalyzer();
+      analyzer.configure(this.config);
+      for (let i = 0; i < r.trace.events.length; i += INGEST_CHUNK) {
+        analyzer.ingest(r.trace.events.slice(i, i + INGEST_CHUNK));
+      }
+    } catch (e) {
+      this.importError = `${name}: the analyzer could not read it (${e instanceof Error ? e.message : String(e)})`;
+      this.changed();
+      return false;
+    }
+    this.imported?.analyzer.dispose();
+    this.imported = {
+      analyzer,
+      info: {
+        name,
+        url: r.trace.page.url,
+        events: r.trace.events.length,
+        createdAt: r.trace.createdAt,
+        generator: r.trace.generator,
+        dropped: r.trace.dropped,
+        omitted: r.trace.omitted ?? 0,
+      },
+    };
+    this.importError = null;
+    this.changed();
+    return true;
+  }
+
+  backToLive(): void {
+    if (!this.imported) return;
+    this.imported.analyzer.dispose();
+    this.imported = null;
+    this.changed();
+  }
+
+  clearImportError(): void {
+    this.importError = null;
+    this.changed();
+  }
+
+  dispose(): void {
+    this.imported?.analyzer.dispose();
+    this.live?.dispose();
+    this.listeners.clear();
+  }
+}
