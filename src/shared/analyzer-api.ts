@@ -99,6 +99,48 @@ export interface AnalyzerConfig {
   memoryBudgetBytes: number | null;
   /** Warning levels as fractions of a budget, ascending, e.g. [0.6, 0.75, 0.85, 0.95]. */
   budgetLevels: number[];
+  /** Heuristic thresholds (documented in analyzer-rs/README.md); omitted ones keep defaults. */
+  thresholds?: Partial<AnalyzerThresholds>;
+}
+
+/** Tunables of the leak heuristics. Times are event-time milliseconds, sizes bytes. */
+export interface AnalyzerThresholds {
+  /** A series unchanged this long is resting (a cycle floor). Default 1000. */
+  restMs: number;
+  /** Rising rest levels needed for floor / live-count / registry growth. Default 4. */
+  floorCycles: number;
+  /** Smallest rise of a memory floor that counts. Default 1 MiB. */
+  floorMinStepBytes: number;
+  /** A finding stays active at least this long after its last evidence. Default 30000. */
+  holdMs: number;
+  /** Window length for series that never rest. Default 3000. */
+  windowMs: number;
+  /** Rising window minima needed. Default 6. */
+  windowCycles: number;
+  /** Smallest rise of a class live count between floors. Default 1. */
+  classMinStep: number;
+  /** Smallest total rise of a class live count over rising windows. Default 10. */
+  classWindowMinRise: number;
+  /** Smallest rise of a registry field between floors. Default 1. */
+  registryMinStep: number;
+  /** Marks with rising values needed for the marks-based variants. Default 4. */
+  markCycles: number;
+  /** An idle, uncollected memory superseded this long ago counts as replaced. Default 10000. */
+  replacedGraceMs: number;
+  /** Smallest replaced memory that counts. Default 1 MiB. */
+  replacedMinBytes: number;
+  /** Fragmentation: smallest committed size considered. Default 64 MiB. */
+  fragMinCommittedBytes: number;
+  /** Fragmentation: used / committed at or below this. Default 0.25. */
+  fragMaxRatio: number;
+  /** Fragmentation: committed - used at least this. Default 48 MiB. */
+  fragMinWastedBytes: number;
+  /** Fragmentation: sustained this long. Default 5000. */
+  fragMinMs: number;
+  /** Alerts are evaluated at most this often while ingesting (event time). Default 1000. */
+  evalIntervalMs: number;
+  /** Forgot-to-free turns into an error at this many reclaimed objects. Default 100. */
+  forgotFreeErrorCount: number;
 }
 
 export interface Report {
@@ -109,6 +151,8 @@ export interface Report {
   marks: Mark[];
   /** Events ingested so far. */
   eventCount: number;
+  /** Input records the analyzer rejected (malformed), if it counts them. */
+  badRecords?: number;
 }
 
 export interface AnalyzerApi {

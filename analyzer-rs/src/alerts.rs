@@ -1,0 +1,656 @@
+//! The leak heuristics (each documented in README.md) and the alert lifecycle.
+//!
+//! [`findings`] is a pure function of the analyzer state at `now`: it lists what is wrong
+//! right now. [`AlertBook::apply`] turns successive findings into alerts with stable ids
+//! (`kind:subject[:detail]`): raised when first found, updated while found, resolved when
+//! no longer found, raised again (same id) if it comes back.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::analyzer::{Analyzer, MarkSnap};
+use crate::detect::Level;
+use crate::json::{push_array, push_num, Obj};
+
+/// Most alerts kept (oldest resolved ones are dropped first).
+pub const MAX_ALERTS: usize = 512;
+/// Most evidence points per alert.
+pub const MAX_EVIDENCE: usize = 32;
+
+/// Alert severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Probably a problem.
+    Warning,
+    /// A problem.
+    Error,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What is wrong, as of one evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Stable id.
+    pub id: String,
+    /// One of the `AlertKind` strings of src/shared/analyzer-api.ts.
+    pub kind: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Class name, memory key or registry name.
+    pub subject: String,
+    /// One line.
+    pub title: String,
+    /// Explanation with the numbers.
+    pub detail: String,
+    /// What to do.
+    pub recommendation: String,
+    /// Evidence series name.
+    pub series: String,
+    /// Evidence points (time, value), bounded.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One alert with its lifecycle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// The latest finding.
+    pub finding: Finding,
+    /// Active (found at the latest evaluation) or resolved.
+    pub active: bool,
+    /// When it was (last) raised.
+    pub raised_at: f64,
+    /// When it last changed.
+    pub updated_at: f64,
+}
+
+/// All alerts, in order of first raise.
+#[derive(Clone, Debug, Default)]
+pub struct AlertBook {
+    alerts: Vec<Alert>,
+    index: HashMap<String, usize>,
+}
+
+impl AlertBook {
+    /// Alerts, oldest first.
+    pub fn all(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Merge one evaluation's findings at time `now`.
+    pub fn apply(&mut self, findings: Vec<Finding>, now: f64) {
+        let mut seen = vec![false; self.alerts.len()];
+        for f in findings {
+            match self.index.get(&f.id).copied() {
+                Some(i) => {
+                    if let Some(a) = self.alerts.get_mut(i) {
+                        if !a.active {
+                            a.active = true;
+                            a.raised_at = now;
+                            a.updated_at = now;
+                        } else if a.finding != f {
+                            a.updated_at = now;
+                        }
+                        a.finding = f;
+                    }
+                    if let Some(s) = seen.get_mut(i) {
+                        *s = true;
+                    }
+                }
+                None => {
+                    if self.alerts.len() >= MAX_ALERTS && !self.drop_oldest_resolved() {
+                        continue;
+                    }
+                    self.index.insert(f.id.clone(), self.alerts.len());
+                    self.alerts.push(Alert { finding: f, active: true, raised_at: now, updated_at: now });
+                    seen.push(true);
+                }
+            }
+        }
+        for (a, s) in self.alerts.iter_mut().zip(seen.iter()) {
+            if a.active && !*s {
+                a.active = false;
+                a.updated_at = now;
+            }
+        }
+    }
+
+    fn drop_oldest_resolved(&mut self) -> bool {
+        let Some(pos) = self.alerts.iter().position(|a| !a.active) else { return false };
+        self.alerts.remove(pos);
+        self.index.clear();
+        for (i, a) in self.alerts.iter().enumerate() {
+            self.index.insert(a.finding.id.clone(), i);
+        }
+        true
+    }
+
+    /// Write the alerts as a JSON array of `Alert` (src/shared/analyzer-api.ts).
+    pub fn write_json(&self, out: &mut String) {
+        push_array(out, self.alerts.iter(), |s, a| {
+            let f = &a.finding;
+            let mut o = Obj::new(s);
+            o.str("id", &f.id)
+                .str("kind", f.kind)
+                .str("severity", f.severity.as_str())
+                .str("subject", &f.subject)
+                .str("title", &f.title)
+                .str("detail", &f.detail)
+                .str("recommendation", &f.recommendation);
+            o.raw("evidence", |s| {
+                let mut e = Obj::new(s);
+                e.str("series", &f.series);
+                e.num("fromTime", f.points.first().map(|p| p.0).unwrap_or(a.raised_at));
+                e.num("toTime", f.points.last().map(|p| p.0).unwrap_or(a.updated_at));
+                e.raw("points", |s| {
+                    push_array(s, f.points.iter(), |s, p| {
+                        s.push('[');
+                        push_num(s, p.0);
+                        s.push(',');
+                        push_num(s, p.1);
+                        s.push(']');
+                    })
+                });
+                e.end();
+            });
+            o.str("state", if a.active { "active" } else { "resolved" });
+            o.num("raisedAt", a.raised_at).num("updatedAt", a.updated_at);
+            o.end();
+        });
+    }
+}
+
+/// Human-readable bytes.
+pub fn fmt_bytes(b: f64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    if b >= 1024.0 * MIB {
+        format!("{:.2} GiB", b / (1024.0 * MIB))
+    } else if b >= MIB {
+        format!("{:.1} MiB", b / MIB)
+    } else if b >= 1024.0 {
+        format!("{:.0} KiB", b / 1024.0)
+    } else {
+        format!("{b:.0} B")
+    }
+}
+
+fn fmt_count(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn rises(prev: f64, next: f64, min_step: f64) -> bool {
+    let step = next - prev;
+    step > 0.0 && step >= min_step
+}
+
+fn bounded(points: &[Level]) -> Vec<(f64, f64)> {
+    let skip = points.len().saturating_sub(MAX_EVIDENCE);
+    points.iter().skip(skip).copied().collect()
+}
+
+/// The latest run of at least `cycles` strictly rising levels (each by `min_step`), if it is
+/// recent: its last level started within `max(hold, 3 * mean cycle)` of `now`.
+pub fn recent_run(levels: &VecDeque<Level>, min_step: f64, cycles: usize, now: f64, hold: f64) -> Option<Vec<Level>> {
+    let v: Vec<Level> = levels.iter().copied().collect();
+    let mut best: Option<(usize, usize)> = None;
+    let mut run = 0usize;
+    let mut prev: Option<f64> = None;
+    for (i, &(_, val)) in v.iter().enumerate() {
+        run = match prev {
+            Some(p) if rises(p, val, min_step) => run + 1,
+            _ => 1,
+        };
+        prev = Some(val);
+        if run >= cycles.max(2) {
+            best = Some((i + 1 - run, i));
+        }
+    }
+    let (s, e) = best?;
+    let run = v.get(s..=e)?;
+    let (first, last) = (run.first()?, run.last()?);
+    let mean = (last.0 - first.0) / (e - s).max(1) as f64;
+    let stop = hold.max(3.0 * mean);
+    if now - last.0 <= stop {
+        Some(run.to_vec())
+    } else {
+        None
+    }
+}
+
+/// A run of at least `cycles` rising values that ends at the latest mark.
+fn marks_run(values: &[Level], min_step: f64, cycles: usize) -> Option<Vec<Level>> {
+    let mut run = 0usize;
+    let mut next: Option<f64> = None;
+    for &(_, v) in values.iter().rev() {
+        match next {
+            None => run = 1,
+            Some(n) if rises(v, n, min_step) => run += 1,
+            Some(_) => break,
+        }
+        next = Some(v);
+    }
+    if run >= cycles.max(2) {
+        values.get(values.len() - run..).map(|s| s.to_vec())
+    } else {
+        None
+    }
+}
+
+fn mark_values(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>) -> Vec<Level> {
+    marks.iter().filter_map(|m| pick(m).map(|v| (m.time, v))).collect()
+}
+
+fn list(levels: &[Level], fmt: impl Fn(f64) -> String) -> String {
+    let skip = levels.len().saturating_sub(8);
+    let parts: Vec<String> = levels.iter().skip(skip).map(|l| fmt(l.1)).collect();
+    let prefix = if skip > 0 { "…, " } else { "" };
+    format!("{prefix}{}", parts.join(" → "))
+}
+
+/// Where a rising pattern was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    Marks,
+    Floors,
+    Windows,
+}
+
+impl Via {
+    fn what(self) -> &'static str {
+        match self {
+            Via::Marks => "marks",
+            Via::Floors => "activity cycles (rest levels)",
+            Via::Windows => "time windows (window minima)",
+        }
+    }
+}
+
+/// Update detector state that depends on time (fragmentation persistence).
+pub fn prepare(a: &mut Analyzer) {
+    let now = a.now;
+    let c = a.config.clone();
+    for m in &mut a.memories {
+        let holds = match m.alloc {
+            Some(al) if !m.collected => {
+                let committed = m.current;
+                committed >= c.frag_min_committed
+                    && m.growth_events >= 1
+                    && al.live_bytes <= committed * c.frag_max_ratio
+                    && committed - al.live_bytes >= c.frag_min_wasted
+            }
+            _ => false,
+        };
+        if holds {
+            if m.frag_since.is_none() {
+                m.frag_since = Some(now);
+            }
+        } else {
+            m.frag_since = None;
+        }
+    }
+}
+
+/// Everything wrong as of `a.now`.
+pub fn findings(a: &Analyzer) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let c = &a.config;
+    let now = a.now;
+
+    // --- wasm-bindgen classes ---------------------------------------------------------
+    for (ci, cl) in a.classes.iter().enumerate() {
+        let name = a.name(cl.name);
+        let subject = name.clone();
+        let series = format!("class:{name}:live");
+        let marks = mark_values(&a.marks, |m| Some(m.classes.iter().find(|(i, _)| *i == ci).map(|x| x.1).unwrap_or(0.0)));
+        let found = marks_run(&marks, c.class_min_step, c.mark_cycles)
+            .map(|r| (Via::Marks, r))
+            .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
+            .or_else(|| {
+                recent_run(cl.window.mins(), f64::MIN_POSITIVE, c.window_cycles, now, c.hold_ms)
+                    .filter(|r| match (r.first(), r.last()) {
+                        (Some(f), Some(l)) => l.1 - f.1 >= c.class_window_min_rise,
+                        _ => false,
+                    })
+                    .map(|r| (Via::Windows, r))
+            });
+        if let Some((via, run)) = found {
+            let cycles = if via == Via::Marks { c.mark_cycles } else if via == Via::Floors { c.floor_cycles } else { c.window_cycles };
+            let severity = if run.len() >= 2 * cycles || cl.live >= 10_000.0 { Severity::Error } else { Severity::Warning };
+            out.push(Finding {
+                id: format!("bindgen-live-growth:{name}"),
+                kind: "bindgen-live-growth",
+                severity,
+                subject: subject.clone(),
+                title: format!("{name} objects keep piling up ({} live)", fmt_count(cl.live)),
+                detail: format!(
+                    "The live count of wasm-bindgen class {name} rose at {} successive {}: {}. Created {}, freed {}, reclaimed by GC {}.",
+                    run.len(),
+                    via.what(),
+                    list(&run, fmt_count),
+                    fmt_count(cl.created),
+                    fmt_count(cl.freed),
+                    fmt_count(cl.reclaimed)
+                ),
+                recommendation: format!(
+                    "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
+                ),
+                series: series.clone(),
+                points: bounded(&run),
+            });
+        }
+        if cl.reclaimed > 0.0 {
+            let severity = if cl.reclaimed >= c.forgot_free_error_count { Severity::Error } else { Severity::Warning };
+            out.push(Finding {
+                id: format!("bindgen-forgot-free:{name}"),
+                kind: "bindgen-forgot-free",
+                severity,
+                subject,
+                title: format!("{} {name} objects were never freed (reclaimed by the GC)", fmt_count(cl.reclaimed)),
+                detail: format!(
+                    "wasm-bindgen's finalizer reclaimed {} of {} {name} objects that were dropped without free(). The memory came back this time, but only when the GC ran: under load, in long sessions, or with wasm-bindgen versions that register no finalizer, these objects leak.",
+                    fmt_count(cl.reclaimed),
+                    fmt_count(cl.created)
+                ),
+                recommendation: format!("Call free() explicitly (try/finally, or `using`) as soon as each {name} is no longer needed."),
+                series: format!("class:{name}:reclaimed"),
+                points: cl.reclaimed_points.iter().skip(cl.reclaimed_points.len().saturating_sub(MAX_EVIDENCE)).copied().collect(),
+            });
+        }
+    }
+
+    // --- memories -------------------------------------------------------------------
+    let mut live_total = 0.0;
+    for (mi, m) in a.memories.iter().enumerate() {
+        if m.collected {
+            continue;
+        }
+        live_total += m.current;
+        let key = a.name(m.key);
+        let owner = m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
+        let marks = mark_values(&a.marks, |s| s.memories.iter().find(|(i, _)| *i == mi).map(|x| x.1));
+        let found = marks_run(&marks, c.floor_min_step_bytes, c.mark_cycles)
+            .map(|r| (Via::Marks, r))
+            .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)));
+        if let Some((via, run)) = found {
+            let cycles = if via == Via::Marks { c.mark_cycles } else { c.floor_cycles };
+            let severity = if run.len() >= 2 * cycles { Severity::Error } else { Severity::Warning };
+            let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
+            out.push(Finding {
+                id: format!("memory-floor-rising:{key}"),
+                kind: "memory-floor-rising",
+                severity,
+                subject: key.clone(),
+                title: format!("Memory {key} settles higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
+                detail: format!(
+                    "Committed memory of {key} ({owner}) rose at {} successive {}: {}. A warm-up or a cache that fills once settles at one level; this keeps climbing.",
+                    run.len(),
+                    via.what(),
+                    list(&run, fmt_bytes)
+                ),
+                recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and after one cycle and diff them to see which classes or registries grow; free them or bound the cache.".to_string(),
+                series: format!("memory:{key}:bytes"),
+                points: bounded(&run),
+            });
+        }
+        if m.alloc.is_some() {
+            let used = recent_run(m.used_rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms)
+                .map(|r| (Via::Floors, r))
+                .or_else(|| {
+                    recent_run(m.used_window.mins(), f64::MIN_POSITIVE, c.window_cycles, now, c.hold_ms)
+                        .filter(|r| match (r.first(), r.last()) {
+                            (Some(f), Some(l)) => l.1 - f.1 >= 4.0 * c.floor_min_step_bytes,
+                            _ => false,
+                        })
+                        .map(|r| (Via::Windows, r))
+                });
+            if let Some((via, run)) = used {
+                let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
+                out.push(Finding {
+                    id: format!("memory-floor-rising:{key}:used"),
+                    kind: "memory-floor-rising",
+                    severity: Severity::Warning,
+                    subject: key.clone(),
+                    title: format!("Allocated bytes in {key} settle higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
+                    detail: format!(
+                        "The allocator's live bytes in {key} ({owner}) rose at {} successive {}: {}.",
+                        run.len(),
+                        via.what(),
+                        list(&run, fmt_bytes)
+                    ),
+                    recommendation: "Allocations made per cycle are never freed: find the malloc without a matching free (or the C++ object never deleted) in the code run each cycle.".to_string(),
+                    series: format!("memory:{key}:used"),
+                    points: bounded(&run),
+                });
+            }
+        }
+        if let (Some(since), Some(al)) = (m.frag_since, m.alloc) {
+            if now - since >= c.frag_min_ms {
+                out.push(Finding {
+                    id: format!("fragmentation:{key}"),
+                    kind: "fragmentation",
+                    severity: Severity::Warning,
+                    subject: key.clone(),
+                    title: format!("Memory {key}: only {} of {} committed is in use", fmt_bytes(al.live_bytes), fmt_bytes(m.current)),
+                    detail: format!(
+                        "The allocator of {key} ({owner}) holds {} in {} live allocations, {:.0}% of the {} committed (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
+                        fmt_bytes(al.live_bytes),
+                        fmt_count(al.live_allocs),
+                        if m.current > 0.0 { al.live_bytes / m.current * 100.0 } else { 0.0 },
+                        fmt_bytes(m.current),
+                        fmt_bytes(m.peak)
+                    ),
+                    recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the instance after a big job to give the memory back.".to_string(),
+                    series: format!("memory:{key}:used"),
+                    points: vec![(since, al.live_bytes), (now, al.live_bytes)],
+                });
+            }
+        }
+        if let Some(budget) = c.memory_budget {
+            if let Some(f) = budget_finding(&c.budget_levels, budget, m.current, now, &format!("budget:{key}"), &key, &format!("Memory {key}"), &format!("memory:{key}:bytes")) {
+                out.push(f);
+            }
+        }
+    }
+    if let Some(budget) = c.page_budget {
+        if let Some(f) = budget_finding(&c.budget_levels, budget, live_total, now, "budget:page", "page", "Page memory", "page:bytes") {
+            out.push(f);
+        }
+    }
+
+    // --- replaced memories ----------------------------------------------------------
+    replaced(a, &mut out);
+
+    // --- registries -----------------------------------------------------------------
+    for (ri, r) in a.registries.iter().enumerate() {
+        let name = a.name(r.name);
+        let field = a.name(r.field);
+        let marks = mark_values(&a.marks, |s| Some(s.registries.iter().find(|(i, _)| *i == ri).map(|x| x.1).unwrap_or(0.0)));
+        let found = marks_run(&marks, c.registry_min_step, c.mark_cycles)
+            .map(|r| (Via::Marks, r))
+            .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
+            .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, r)));
+        if let Some((via, run)) = found {
+            let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
+            out.push(Finding {
+                id: format!("registry-growth:{name}:{field}"),
+                kind: "registry-growth",
+                severity: Severity::Warning,
+                subject: name.clone(),
+                title: format!("Registry {name}: {field} keeps growing ({} → {})", fmt_count(lo), fmt_count(hi)),
+                detail: format!("{name}.{field} rose at {} successive {}: {}.", run.len(), via.what(), list(&run, fmt_count)),
+                recommendation: format!("Remove entries from {name} when what they describe is released, or bound it (size cap, LRU)."),
+                series: format!("registry:{name}:{field}"),
+                points: bounded(&run),
+            });
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn budget_finding(levels: &[f64], budget: f64, bytes: f64, now: f64, id: &str, subject: &str, what: &str, series: &str) -> Option<Finding> {
+    if !(budget > 0.0) || levels.is_empty() {
+        return None;
+    }
+    let ratio = bytes / budget;
+    let crossed = levels.iter().filter(|&&l| ratio >= l).count();
+    if crossed == 0 {
+        return None;
+    }
+    let level = levels.get(crossed - 1).copied().unwrap_or(1.0);
+    let severity = if ratio >= 1.0 || crossed == levels.len() {
+        Severity::Error
+    } else if crossed == 1 && levels.len() > 2 {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    Some(Finding {
+        id: id.to_string(),
+        kind: "budget",
+        severity,
+        subject: subject.to_string(),
+        title: format!("{what} past {:.0}% of its budget ({} of {})", level * 100.0, fmt_bytes(bytes), fmt_bytes(budget)),
+        detail: format!("{what} is at {:.1}% of the configured budget of {}.", ratio * 100.0, fmt_bytes(budget)),
+        recommendation: "Lower the peak: free objects sooner, bound caches, process big inputs in chunks; or raise the budget if this size is expected.".to_string(),
+        series: series.to_string(),
+        points: vec![(now, bytes)],
+    })
+}
+
+/// Group key of a memory: same realm and same module (URL + size) or, when the module is
+/// unknown, same owner URL.
+fn group_of(a: &Analyzer, m: &crate::analyzer::Memory) -> Option<(u32, u32, u64)> {
+    let realm = m.realm.unwrap_or(u32::MAX);
+    if let Some((Some(url), len)) = m.module.and_then(|k| a.modules.get(&k)).copied() {
+        return Some((realm, url, len.to_bits()));
+    }
+    m.owner.map(|o| (realm, o, u64::MAX))
+}
+
+fn replaced(a: &Analyzer, out: &mut Vec<Finding>) {
+    let c = &a.config;
+    let now = a.now;
+    let mut groups: HashMap<(u32, u32, u64), Vec<usize>> = HashMap::new();
+    let mut order: Vec<(u32, u32, u64)> = Vec::new();
+    for (i, m) in a.memories.iter().enumerate() {
+        if let Some(g) = group_of(a, m) {
+            let e = groups.entry(g).or_default();
+            if e.is_empty() {
+                order.push(g);
+            }
+            e.push(i);
+        }
+    }
+    for g in order {
+        let Some(members) = groups.get(&g) else { continue };
+        if members.len() < 2 {
+            continue;
+        }
+        let mems: Vec<&crate::analyzer::Memory> = members.iter().filter_map(|&i| a.memories.get(i)).collect();
+        let mut stale: Vec<(&crate::analyzer::Memory, &crate::analyzer::Memory)> = Vec::new();
+        for old in &mems {
+            if old.collected || old.current < c.replaced_min_bytes {
+                continue;
+            }
+            // The earliest newer sibling that appeared after the old one's last growth.
+            let newer = mems
+                .iter()
+                .filter(|n| n.first_seen > old.first_seen && n.first_seen >= old.last_growth && now - n.first_seen >= c.replaced_grace_ms)
+                .min_by(|x, y| x.first_seen.total_cmp(&y.first_seen));
+            if let Some(n) = newer {
+                stale.push((old, n));
+            }
+        }
+        let total: f64 = stale.iter().map(|(o, _)| o.current).sum();
+        let count = stale.len();
+        for (old, newer) in &stale {
+            let key = a.name(old.key);
+            let new_key = a.name(newer.key);
+            let owner = old.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
+            let severity = if count >= 3 { Severity::Error } else { Severity::Warning };
+            out.push(Finding {
+                id: format!("memory-replaced:{key}"),
+                kind: "memory-replaced",
+                severity,
+                subject: key.clone(),
+                title: format!("Memory {key} ({}) is still alive after its instance was replaced", fmt_bytes(old.current)),
+                detail: format!(
+                    "{owner} was instantiated again ({new_key}), but the earlier memory {key} was never collected and has not grown since. {count} superseded memories of this module hold {} in all.",
+                    fmt_bytes(total)
+                ),
+                recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
+                series: format!("memory:{key}:bytes"),
+                points: vec![(old.first_seen, old.current), (newer.first_seen, old.current), (now, old.current)],
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(id: &str) -> Finding {
+        Finding {
+            id: id.to_string(),
+            kind: "budget",
+            severity: Severity::Info,
+            subject: "page".into(),
+            title: "t".into(),
+            detail: "d".into(),
+            recommendation: "r".into(),
+            series: "page:bytes".into(),
+            points: vec![],
+        }
+    }
+
+    #[test]
+    fn lifecycle_raise_update_resolve_reraise() {
+        let mut b = AlertBook::default();
+        b.apply(vec![f("a")], 1.0);
+        assert_eq!(b.all().len(), 1);
+        assert!(b.all()[0].active);
+        let mut g = f("a");
+        g.severity = Severity::Error;
+        b.apply(vec![g.clone()], 2.0);
+        assert_eq!((b.all()[0].raised_at, b.all()[0].updated_at), (1.0, 2.0));
+        b.apply(vec![g.clone()], 3.0);
+        assert_eq!(b.all()[0].updated_at, 2.0, "unchanged finding does not bump updatedAt");
+        b.apply(vec![], 4.0);
+        assert!(!b.all()[0].active);
+        b.apply(vec![g], 5.0);
+        assert!(b.all()[0].active);
+        assert_eq!(b.all()[0].raised_at, 5.0);
+        assert_eq!(b.all().len(), 1, "same id, same alert");
+    }
+
+    #[test]
+    fn recent_run_needs_recency() {
+        let lv: VecDeque<Level> = [(0.0, 1.0), (10.0, 2.0), (20.0, 3.0), (30.0, 4.0)].into_iter().collect();
+        assert_eq!(recent_run(&lv, 1.0, 4, 35.0, 5.0).map(|r| r.len()), Some(4));
+        assert_eq!(recent_run(&lv, 1.0, 4, 100.0, 5.0), None, "stale: 3 * mean cycle (30) exceeded");
+        assert_eq!(recent_run(&lv, 1.0, 5, 35.0, 5.0), None);
+        assert_eq!(recent_run(&lv, 2.0, 2, 35.0, 5.0), None);
+    }
+
+    #[test]
+    fn marks_run_ends_at_last_mark() {
+        let v = vec![(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 3.0)];
+        assert_eq!(marks_run(&v, 1.0, 3), None);
+        assert_eq!(marks_run(&v[..3], 1.0, 3).map(|r| r.len()), Some(3));
+    }
+}

@@ -1,0 +1,213 @@
+//! Pure pattern detectors over one numeric series, fed point by point (event time).
+//!
+//! - [`RestTracker`] records *rest levels*: the value a series settles at between bursts of
+//!   activity (unchanged for at least `rest_ms`). Cycle floors are rest levels: a leak leaves
+//!   each cycle resting higher than the previous one; a warm-up or a cache that fills once
+//!   rests at one level and stays there.
+//! - [`WindowMin`] records the minimum of fixed time windows, for series that never rest
+//!   (counters polled on every tick while something churns).
+//! - [`rising_run`] finds how many trailing levels rise strictly, each by at least a step.
+
+use std::collections::VecDeque;
+
+/// Most levels kept per tracker (bounded memory for hours of recording).
+pub const MAX_LEVELS: usize = 64;
+
+/// One recorded level: when the series settled there, and at which value.
+pub type Level = (f64, f64);
+
+/// Records the levels a series rests at. See the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct RestTracker {
+    value: Option<f64>,
+    since: f64,
+    recorded: bool,
+    levels: VecDeque<Level>,
+}
+
+impl RestTracker {
+    /// Feed a point (time-ordered per series; an older time is treated as the same time).
+    pub fn update(&mut self, t: f64, v: f64, rest_ms: f64) {
+        match self.value {
+            Some(prev) if prev == v => {
+                self.settle(t, rest_ms);
+            }
+            _ => {
+                if self.value.is_some() {
+                    self.settle(t, rest_ms);
+                }
+                self.value = Some(v);
+                self.since = t;
+                self.recorded = false;
+            }
+        }
+    }
+
+    /// Advance time without a new point: the current value may now count as a rest.
+    pub fn settle(&mut self, now: f64, rest_ms: f64) {
+        if self.recorded {
+            return;
+        }
+        let Some(v) = self.value else { return };
+        if now - self.since >= rest_ms {
+            self.recorded = true;
+            if self.levels.back().map(|l| l.1) == Some(v) {
+                return;
+            }
+            self.levels.push_back((self.since, v));
+            if self.levels.len() > MAX_LEVELS {
+                self.levels.pop_front();
+            }
+        }
+    }
+
+    /// Rest levels recorded so far, oldest first (consecutive duplicates collapsed).
+    pub fn levels(&self) -> &VecDeque<Level> {
+        &self.levels
+    }
+
+    /// Latest value fed.
+    pub fn value(&self) -> Option<f64> {
+        self.value
+    }
+}
+
+/// Minimum per fixed time window. See the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct WindowMin {
+    window_start: Option<f64>,
+    current_min: f64,
+    mins: VecDeque<Level>,
+}
+
+impl WindowMin {
+    /// Feed a point.
+    pub fn update(&mut self, t: f64, v: f64, window_ms: f64) {
+        let window_ms = if window_ms > 0.0 { window_ms } else { 1.0 };
+        match self.window_start {
+            None => {
+                self.window_start = Some(t);
+                self.current_min = v;
+            }
+            Some(start) => {
+                if t - start >= window_ms {
+                    self.mins.push_back((start, self.current_min));
+                    if self.mins.len() > MAX_LEVELS {
+                        self.mins.pop_front();
+                    }
+                    // Skip whole empty windows: the next window starts on the grid.
+                    let k = ((t - start) / window_ms).floor();
+                    self.window_start = Some(start + k * window_ms);
+                    self.current_min = v;
+                } else if v < self.current_min {
+                    self.current_min = v;
+                }
+            }
+        }
+    }
+
+    /// Completed window minima, oldest first.
+    pub fn mins(&self) -> &VecDeque<Level> {
+        &self.mins
+    }
+}
+
+/// Length of the trailing run of `levels` where each level exceeds the previous one by at
+/// least `min_step` (absolute) and `min_ratio` times the previous value. A run of length
+/// `n` holds `n` levels, i.e. `n - 1` rises; 1 when nothing rises, 0 when empty.
+pub fn rising_run<'a>(levels: impl DoubleEndedIterator<Item = &'a Level>, min_step: f64, min_ratio: f64) -> usize {
+    let mut run = 0usize;
+    let mut next: Option<f64> = None;
+    for &(_, v) in levels.rev() {
+        match next {
+            None => run = 1,
+            Some(n) => {
+                let step = n - v;
+                if step >= min_step && step > 0.0 && step >= v.abs() * min_ratio {
+                    run += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        next = Some(v);
+    }
+    run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(r: &mut RestTracker, pts: &[(f64, f64)]) {
+        for &(t, v) in pts {
+            r.update(t, v, 1000.0);
+        }
+    }
+
+    #[test]
+    fn rest_levels_of_a_leak_rise() {
+        let mut r = RestTracker::default();
+        // Bursts of activity, each resting higher.
+        let mut pts = Vec::new();
+        for cycle in 0..4 {
+            let base = cycle as f64 * 10_000.0;
+            let floor = 100.0 * (cycle + 1) as f64;
+            pts.push((base, floor + 500.0));
+            pts.push((base + 100.0, floor + 200.0));
+            pts.push((base + 200.0, floor));
+            pts.push((base + 5_000.0, floor));
+        }
+        feed(&mut r, &pts);
+        let lv: Vec<f64> = r.levels().iter().map(|l| l.1).collect();
+        assert_eq!(lv, vec![100.0, 200.0, 300.0, 400.0]);
+        assert_eq!(rising_run(r.levels().iter(), 1.0, 0.0), 4);
+    }
+
+    #[test]
+    fn warm_up_plateau_is_one_level() {
+        let mut r = RestTracker::default();
+        let mut pts = Vec::new();
+        for i in 0..50 {
+            pts.push((i as f64 * 50.0, (i * 10) as f64)); // climbing fast, never resting
+        }
+        for i in 0..100 {
+            pts.push((2500.0 + i as f64 * 500.0, 490.0));
+        }
+        feed(&mut r, &pts);
+        assert_eq!(r.levels().len(), 1);
+        assert_eq!(rising_run(r.levels().iter(), 1.0, 0.0), 1);
+    }
+
+    #[test]
+    fn settle_records_the_ongoing_rest() {
+        let mut r = RestTracker::default();
+        r.update(0.0, 5.0, 1000.0);
+        r.settle(500.0, 1000.0);
+        assert!(r.levels().is_empty());
+        r.settle(1000.0, 1000.0);
+        assert_eq!(r.levels().len(), 1);
+    }
+
+    #[test]
+    fn window_minima() {
+        let mut w = WindowMin::default();
+        for i in 0..100 {
+            let t = i as f64 * 100.0;
+            w.update(t, (i % 10) as f64 + (i / 10) as f64 * 3.0, 1000.0);
+        }
+        let mins: Vec<f64> = w.mins().iter().map(|l| l.1).collect();
+        assert_eq!(mins, (0..9).map(|i| i as f64 * 3.0).collect::<Vec<_>>());
+        assert_eq!(rising_run(w.mins().iter(), 2.0, 0.0), 9);
+        assert_eq!(rising_run(w.mins().iter(), 4.0, 0.0), 1);
+    }
+
+    #[test]
+    fn rising_run_edges() {
+        let v: Vec<Level> = vec![];
+        assert_eq!(rising_run(v.iter(), 0.0, 0.0), 0);
+        let v: Vec<Level> = vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0), (3.0, 4.0), (4.0, 8.0)];
+        assert_eq!(rising_run(v.iter(), 0.0, 0.0), 3);
+        assert_eq!(rising_run(v.iter(), 0.0, 1.5), 1);
+    }
+}

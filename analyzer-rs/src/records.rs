@@ -1,0 +1,191 @@
+//! The input encoding: fixed-stride `f64` records, one per (part of an) event.
+//!
+//! Strings never cross as text on the hot path: the caller interns every string (memory
+//! keys, owners, class names, registry names and fields, labels, URLs) to a small integer id
+//! once, tells the analyzer its text ([`crate::Analyzer::set_name`]), and then sends ids.
+//! An absent id is `-1`. Every record is [`STRIDE`] numbers: `[type, time, a, b, c, d, e, f]`.
+//!
+//! | type | name            | a        | b          | c          | d            | e        | f       |
+//! |------|-----------------|----------|------------|------------|--------------|----------|---------|
+//! | 1    | memory          | memory   | bytes      | maxBytes/-1| owner        | module   | realm   |
+//! | 2    | sample (1 key)  | memory   | bytes      |            |              |          |         |
+//! | 3    | grow            | memory   | fromBytes  | toBytes    | via (0 js, 1 wasm) |    |         |
+//! | 4    | collected       | key      |            |            |              |          |         |
+//! | 5    | bindgen         | class    | module     | created    | freed        | reclaimed| live    |
+//! | 6    | alloc           | memory   | liveBytes  | liveAllocs | totalAllocs  | totalFrees|        |
+//! | 7    | registry field  | registry | field      | value      | memory       |          |         |
+//! | 8    | mark            | label    |            |            |              |          |         |
+//! | 9    | module          | module   | url        | byteLength |              |          |         |
+//! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
+//!
+//! A `sample` event with N keys becomes N records; a `registry` event with N fields, N
+//! records; an `instance` event, one record per memory it uses. Records that do not decode
+//! (unknown type, non-finite time, id out of range, negative bytes) are counted and skipped.
+
+/// Numbers per record.
+pub const STRIDE: usize = 8;
+/// Largest id accepted (ids index dense tables).
+pub const MAX_ID: u32 = 1 << 20;
+
+/// Record type tags.
+pub mod tag {
+    /// A memory discovered.
+    pub const MEMORY: u32 = 1;
+    /// One memory's committed bytes at a sampling tick.
+    pub const SAMPLE: u32 = 2;
+    /// A growth.
+    pub const GROW: u32 = 3;
+    /// A memory (or instance) became unreachable.
+    pub const COLLECTED: u32 = 4;
+    /// wasm-bindgen class counters (cumulative).
+    pub const BINDGEN: u32 = 5;
+    /// Allocator stats (cumulative).
+    pub const ALLOC: u32 = 6;
+    /// One field of a registry stats record.
+    pub const REGISTRY: u32 = 7;
+    /// A user mark.
+    pub const MARK: u32 = 8;
+    /// A module compiled.
+    pub const MODULE: u32 = 9;
+    /// An instance uses a memory.
+    pub const INSTANCE_MEMORY: u32 = 10;
+}
+
+/// A decoded record. Field meanings are in the table of the module docs (`t` is event time).
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Record {
+    /// See the table in the module docs.
+    Memory { t: f64, mem: u32, bytes: f64, max_bytes: Option<f64>, owner: Option<u32>, module: Option<u32>, realm: Option<u32> },
+    /// See the table in the module docs.
+    Sample { t: f64, mem: u32, bytes: f64 },
+    /// See the table in the module docs.
+    Grow { t: f64, mem: u32, from: f64, to: f64, js: bool },
+    /// See the table in the module docs.
+    Collected { t: f64, key: u32 },
+    /// See the table in the module docs.
+    Bindgen { t: f64, class: u32, module: Option<u32>, created: f64, freed: f64, reclaimed: f64, live: f64 },
+    /// See the table in the module docs.
+    Alloc { t: f64, mem: u32, live_bytes: f64, live_allocs: f64, total_allocs: f64, total_frees: f64 },
+    /// See the table in the module docs.
+    Registry { t: f64, name: u32, field: u32, value: f64, memory: Option<u32> },
+    /// See the table in the module docs.
+    Mark { t: f64, label: u32 },
+    /// See the table in the module docs.
+    Module { t: f64, module: u32, url: Option<u32>, byte_length: f64 },
+    /// See the table in the module docs.
+    InstanceMemory { t: f64, instance: u32, module: Option<u32>, mem: u32, helper: bool },
+}
+
+fn id(v: f64) -> Option<u32> {
+    if v.is_finite() && v >= 0.0 && v <= MAX_ID as f64 && v == v.trunc() {
+        Some(v as u32)
+    } else {
+        None
+    }
+}
+
+fn opt_id(v: f64) -> Result<Option<u32>, ()> {
+    if v == -1.0 {
+        Ok(None)
+    } else {
+        id(v).map(Some).ok_or(())
+    }
+}
+
+fn count(v: f64) -> Option<f64> {
+    if v.is_finite() && v >= 0.0 {
+        Some(v)
+    } else {
+        None
+    }
+}
+
+/// Decode one record (a slice of at least [`STRIDE`] numbers; extra numbers are ignored).
+pub fn decode(r: &[f64]) -> Option<Record> {
+    let [ty, t, a, b, c, d, e, f] = *r.get(..STRIDE)? else { return None };
+    if !t.is_finite() || !ty.is_finite() {
+        return None;
+    }
+    let rec = match ty as i64 {
+        1 => Record::Memory {
+            t,
+            mem: id(a)?,
+            bytes: count(b)?,
+            max_bytes: if c.is_finite() && c >= 0.0 { Some(c) } else { None },
+            owner: opt_id(d).ok()?,
+            module: opt_id(e).ok()?,
+            realm: opt_id(f).ok()?,
+        },
+        2 => Record::Sample { t, mem: id(a)?, bytes: count(b)? },
+        3 => Record::Grow { t, mem: id(a)?, from: count(b)?, to: count(c)?, js: d == 0.0 },
+        4 => Record::Collected { t, key: id(a)? },
+        5 => Record::Bindgen {
+            t,
+            class: id(a)?,
+            module: opt_id(b).ok()?,
+            created: count(c)?,
+            freed: count(d)?,
+            reclaimed: count(e)?,
+            live: if f.is_finite() { f } else { return None },
+        },
+        6 => Record::Alloc { t, mem: id(a)?, live_bytes: count(b)?, live_allocs: count(c)?, total_allocs: count(d)?, total_frees: count(e)? },
+        7 => Record::Registry { t, name: id(a)?, field: id(b)?, value: if c.is_finite() { c } else { return None }, memory: opt_id(d).ok()? },
+        8 => Record::Mark { t, label: id(a)? },
+        9 => Record::Module { t, module: id(a)?, url: opt_id(b).ok()?, byte_length: count(c)? },
+        10 => Record::InstanceMemory { t, instance: id(a)?, module: opt_id(b).ok()?, mem: id(c)?, helper: d != 0.0 },
+        _ => return None,
+    };
+    Some(rec)
+}
+
+/// Encode a record (used by tests and by native callers).
+pub fn encode(rec: &Record) -> [f64; STRIDE] {
+    let o = |v: Option<u32>| v.map(|x| x as f64).unwrap_or(-1.0);
+    match *rec {
+        Record::Memory { t, mem, bytes, max_bytes, owner, module, realm } => {
+            [1.0, t, mem as f64, bytes, max_bytes.unwrap_or(-1.0), o(owner), o(module), o(realm)]
+        }
+        Record::Sample { t, mem, bytes } => [2.0, t, mem as f64, bytes, 0.0, 0.0, 0.0, 0.0],
+        Record::Grow { t, mem, from, to, js } => [3.0, t, mem as f64, from, to, if js { 0.0 } else { 1.0 }, 0.0, 0.0],
+        Record::Collected { t, key } => [4.0, t, key as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
+        Record::Bindgen { t, class, module, created, freed, reclaimed, live } => {
+            [5.0, t, class as f64, o(module), created, freed, reclaimed, live]
+        }
+        Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees } => {
+            [6.0, t, mem as f64, live_bytes, live_allocs, total_allocs, total_frees, 0.0]
+        }
+        Record::Registry { t, name, field, value, memory } => [7.0, t, name as f64, field as f64, value, o(memory), 0.0, 0.0],
+        Record::Mark { t, label } => [8.0, t, label as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
+        Record::Module { t, module, url, byte_length } => [9.0, t, module as f64, o(url), byte_length, 0.0, 0.0, 0.0],
+        Record::InstanceMemory { t, instance, module, mem, helper } => {
+            [10.0, t, instance as f64, o(module), mem as f64, if helper { 1.0 } else { 0.0 }, 0.0, 0.0]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_rejects() {
+        let recs = [
+            Record::Memory { t: 1.0, mem: 3, bytes: 65536.0, max_bytes: None, owner: Some(4), module: None, realm: Some(0) },
+            Record::Sample { t: 2.0, mem: 3, bytes: 131072.0 },
+            Record::Grow { t: 2.0, mem: 3, from: 65536.0, to: 131072.0, js: false },
+            Record::Bindgen { t: 3.0, class: 9, module: None, created: 5.0, freed: 1.0, reclaimed: 1.0, live: 3.0 },
+            Record::Registry { t: 4.0, name: 1, field: 2, value: -3.5, memory: None },
+            Record::InstanceMemory { t: 5.0, instance: 1, module: Some(2), mem: 3, helper: true },
+        ];
+        for r in recs {
+            assert_eq!(decode(&encode(&r)), Some(r));
+        }
+        assert_eq!(decode(&[2.0, 1.0, 3.0]), None);
+        assert_eq!(decode(&[2.0, f64::NAN, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0]), None);
+        assert_eq!(decode(&[2.0, 1.0, -3.0, 1.0, 0.0, 0.0, 0.0, 0.0]), None);
+        assert_eq!(decode(&[2.0, 1.0, 3.0, -1.0, 0.0, 0.0, 0.0, 0.0]), None);
+        assert_eq!(decode(&[99.0, 1.0, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0]), None);
+        assert_eq!(decode(&[1.0, 1.0, 3.0, 1.0, 0.0, 1.5, 0.0, 0.0]), None);
+    }
+}

@@ -1,0 +1,291 @@
+/**
+ * The analyzer for the panel and the CLI: analyzer-rs compiled to wasm, behind the typed
+ * `AnalyzerApi` (src/shared/analyzer-api.ts). Works in the browser and in Node, from the
+ * module's bytes or from a compiled `WebAssembly.Module`.
+ *
+ * Boundary (analyzer-rs/src/wasm.rs): strings are interned to ids (./encode.ts) and their
+ * text sent once; events go as fixed-stride f64 records written straight into the wasm
+ * memory; the report and diffs come back as JSON text, chart series as f64 arrays.
+ */
+import type {
+  AnalyzerApi,
+  AnalyzerConfig,
+  AnalyzerThresholds,
+  ClassStats,
+  Diff,
+  MemorySeries,
+  Report,
+} from '../shared/analyzer-api';
+import type { PageEvent } from '../shared/protocol';
+import { encodeEvent, Interner, STRIDE, type RecordSink } from './encode';
+
+/** The module's exports (all numbers: handles, ids, pointers, counts). */
+interface AnalyzerExports {
+  memory: WebAssembly.Memory;
+  wma_new(): number;
+  wma_free(h: number): void;
+  wma_reset(h: number): void;
+  wma_in_buf(h: number, n: number): number;
+  wma_ingest(h: number, n: number): number;
+  wma_str_buf(h: number, len: number): number;
+  wma_set_name(h: number, id: number, len: number): number;
+  wma_configure(h: number, key: number, value: number): number;
+  wma_report(h: number): number;
+  wma_diff(h: number, from: number, to: number): number;
+  wma_series(h: number, maxPoints: number, from: number, to: number): number;
+  wma_out_len(h: number): number;
+  wma_event_count(h: number): number;
+}
+
+const REQUIRED_EXPORTS: ReadonlyArray<keyof AnalyzerExports> = [
+  'memory', 'wma_new', 'wma_free', 'wma_reset', 'wma_in_buf', 'wma_ingest', 'wma_str_buf', 'wma_set_name',
+  'wma_configure', 'wma_report', 'wma_diff', 'wma_series', 'wma_out_len', 'wma_event_count',
+];
+
+/** Numeric config keys (analyzer-rs/src/config.rs `key`). */
+export const CONFIG_KEY = {
+  pageBudget: 0,
+  memoryBudget: 1,
+  budgetLevelsClear: 2,
+  budgetLevelPush: 3,
+} as const;
+
+export const THRESHOLD_KEY: Readonly<Record<keyof AnalyzerThresholds, number>> = {
+  restMs: 10,
+  floorCycles: 11,
+  floorMinStepBytes: 12,
+  holdMs: 13,
+  windowMs: 14,
+  windowCycles: 15,
+  classMinStep: 16,
+  classWindowMinRise: 17,
+  registryMinStep: 18,
+  markCycles: 19,
+  replacedGraceMs: 20,
+  replacedMinBytes: 21,
+  fragMinCommittedBytes: 22,
+  fragMaxRatio: 23,
+  fragMinWastedBytes: 24,
+  fragMinMs: 25,
+  evalIntervalMs: 26,
+  forgotFreeErrorCount: 27,
+};
+
+/** Records per ingest call into wasm (wasm.rs accepts up to 65536). */
+const CHUNK = 4096;
+
+/** What the wasm side reports; `Report` minus the parts the wrapper adds (liveStacks). */
+interface RawReport extends Omit<Report, 'classes'> {
+  classes: Array<Omit<ClassStats, 'liveStacks'>>;
+}
+
+export type Analyzer = AnalyzerApi & {
+  /** Events the wrapper could not encode plus records the wasm side rejected. */
+  readonly ingestFailures: number;
+  /** Bytes of the analyzer's wasm linear memory (for diagnostics and benchmarks). */
+  readonly wasmMemoryBytes: number;
+};
+
+function isExports(x: WebAssembly.Exports): x is WebAssembly.Exports & AnalyzerExports {
+  return REQUIRED_EXPORTS.every((k) => k in x);
+}
+
+/** Create an analyzer from the module's bytes or a compiled module. */
+export async function createAnalyzer(
+  wasm: BufferSource | WebAssembly.Module,
+  config?: Partial<AnalyzerConfig>,
+): Promise<Analyzer> {
+  const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+  const instance = await WebAssembly.instantiate(module, {});
+  const ex = instance.exports;
+  if (!isExports(ex)) {
+    const missing = REQUIRED_EXPORTS.filter((k) => !(k in ex));
+    throw new Error(`not the analyzer module: missing exports ${missing.join(', ')}`);
+  }
+  const analyzer = new WasmAnalyzer(ex);
+  if (config) analyzer.configure(config);
+  return analyzer;
+}
+
+const utf8 = new TextEncoder();
+const utf8dec = new TextDecoder();
+
+class WasmAnalyzer implements AnalyzerApi, RecordSink {
+  private handle: number;
+  private readonly interner: Interner;
+  private pendingNames: Array<[number, string]> = [];
+  private view: Float64Array = new Float64Array(0);
+  private filled = 0;
+  private failures = 0;
+  private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
+
+  constructor(private readonly ex: AnalyzerExports) {
+    this.handle = ex.wma_new();
+    if (this.handle === 0) throw new Error('analyzer: wma_new failed');
+    this.interner = new Interner((id, name) => this.pendingNames.push([id, name]));
+  }
+
+  get ingestFailures(): number {
+    return this.failures;
+  }
+
+  get wasmMemoryBytes(): number {
+    return this.ex.memory.buffer.byteLength;
+  }
+
+  private live(): number {
+    if (this.handle === 0) throw new Error('analyzer: used after dispose()');
+    return this.handle;
+  }
+
+  // RecordSink: write straight into the wasm input buffer.
+  put(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number): void {
+    if (this.filled === CHUNK) this.flush();
+    let o = this.filled * STRIDE;
+    const v = this.view;
+    v[o++] = a0;
+    v[o++] = a1;
+    v[o++] = a2;
+    v[o++] = a3;
+    v[o++] = a4;
+    v[o++] = a5;
+    v[o++] = a6;
+    v[o] = a7;
+    this.filled++;
+  }
+
+  private openChunk(): void {
+    const ptr = this.ex.wma_in_buf(this.live(), CHUNK);
+    if (ptr === 0) throw new Error('analyzer: no input buffer');
+    this.view = new Float64Array(this.ex.memory.buffer, ptr, CHUNK * STRIDE);
+    this.filled = 0;
+  }
+
+  private flush(): void {
+    const h = this.live();
+    if (this.filled > 0) {
+      const rejected = this.ex.wma_ingest(h, this.filled);
+      this.failures += rejected;
+      this.filled = 0;
+    }
+    this.sendNames();
+    this.openChunk();
+  }
+
+  private sendNames(): void {
+    if (this.pendingNames.length === 0) return;
+    const h = this.live();
+    for (const [id, name] of this.pendingNames) {
+      const bytes = utf8.encode(name);
+      const ptr = this.ex.wma_str_buf(h, bytes.length);
+      if (ptr === 0) {
+        this.failures++;
+        continue;
+      }
+      new Uint8Array(this.ex.memory.buffer, ptr, bytes.length).set(bytes);
+      this.ex.wma_set_name(h, id, bytes.length);
+    }
+    this.pendingNames = [];
+  }
+
+  ingest(events: readonly PageEvent[]): void {
+    this.openChunk();
+    for (const ev of events) {
+      if (ev === null || typeof ev !== 'object') {
+        this.failures++;
+        continue;
+      }
+      const n = encodeEvent(ev, this.interner, this);
+      if (n < 0) this.failures++;
+      else if (ev.t === 'bindgen' && Array.isArray(ev.liveStacks)) {
+        this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
+      }
+    }
+    const h = this.live();
+    if (this.filled > 0) this.failures += this.ex.wma_ingest(h, this.filled);
+    this.filled = 0;
+    this.sendNames();
+  }
+
+  series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[] {
+    const h = this.live();
+    this.sendNames();
+    const points = Math.max(1, Math.min(1 << 20, Math.floor(Number.isFinite(maxPoints) ? maxPoints : 1)));
+    const ptr = this.ex.wma_series(h, points, fromTime ?? -Infinity, toTime ?? Infinity);
+    const len = this.ex.wma_out_len(h);
+    if (ptr === 0 || len === 0) return [];
+    const data = new Float64Array(this.ex.memory.buffer, ptr, len);
+    const out: MemorySeries[] = [];
+    const count = data[0] ?? 0;
+    let o = 1;
+    for (let i = 0; i < count; i++) {
+      const key = this.interner.name(data[o] ?? -1);
+      const n = data[o + 1] ?? 0;
+      o += 2;
+      out.push({
+        key,
+        times: data.slice(o, o + n),
+        min: data.slice(o + n, o + 2 * n),
+        max: data.slice(o + 2 * n, o + 3 * n),
+      });
+      o += 3 * n;
+    }
+    return out;
+  }
+
+  private readJson(ptr: number): unknown {
+    const len = this.ex.wma_out_len(this.live());
+    if (ptr === 0) return null;
+    return JSON.parse(utf8dec.decode(new Uint8Array(this.ex.memory.buffer, ptr, len)));
+  }
+
+  report(): Report {
+    const h = this.live();
+    this.sendNames();
+    const raw = this.readJson(this.ex.wma_report(h)) as RawReport;
+    return {
+      ...raw,
+      classes: raw.classes.map((c) => ({ ...c, liveStacks: this.liveStacks.get(c.className) ?? [] })),
+    };
+  }
+
+  diff(fromMarkIndex: number, toMarkIndex: number): Diff | null {
+    const h = this.live();
+    if (!Number.isInteger(fromMarkIndex) || !Number.isInteger(toMarkIndex) || fromMarkIndex < 0 || toMarkIndex < 0) return null;
+    this.sendNames();
+    const ptr = this.ex.wma_diff(h, fromMarkIndex, toMarkIndex);
+    if (ptr === 0) return null;
+    return this.readJson(ptr) as Diff;
+  }
+
+  configure(config: Partial<AnalyzerConfig>): void {
+    const h = this.live();
+    const set = (key: number, value: number): void => {
+      if (this.ex.wma_configure(h, key, value) !== 1) throw new RangeError(`analyzer: config key ${key} rejects ${value}`);
+    };
+    if (config.pageBudgetBytes !== undefined) set(CONFIG_KEY.pageBudget, config.pageBudgetBytes ?? 0);
+    if (config.memoryBudgetBytes !== undefined) set(CONFIG_KEY.memoryBudget, config.memoryBudgetBytes ?? 0);
+    if (config.budgetLevels !== undefined) {
+      set(CONFIG_KEY.budgetLevelsClear, 0);
+      for (const l of config.budgetLevels) set(CONFIG_KEY.budgetLevelPush, l);
+    }
+    if (config.thresholds) {
+      for (const [name, value] of Object.entries(config.thresholds)) {
+        const key = THRESHOLD_KEY[name as keyof AnalyzerThresholds];
+        if (key === undefined) throw new RangeError(`analyzer: unknown threshold ${name}`);
+        if (typeof value === 'number') set(key, value);
+      }
+    }
+  }
+
+  reset(): void {
+    this.ex.wma_reset(this.live());
+    this.liveStacks.clear();
+    this.failures = 0;
+  }
+
+  dispose(): void {
+    if (this.handle !== 0) this.ex.wma_free(this.handle);
+    this.handle = 0;
+  }
+}
