@@ -26,7 +26,7 @@ export const QUIET_ARGS = [
   '--disable-gpu',
 ];
 
-export async function launchWithExtension(dist = DIST): Promise<{ context: BrowserContext; dir: string }> {
+export async function launchWithExtension(dist = DIST, extraArgs: string[] = []): Promise<{ context: BrowserContext; dir: string }> {
   if (!existsSync(join(dist, 'manifest.json'))) {
     throw new Error(`extension not built: ${dist}/manifest.json missing (run npm run build)`);
   }
@@ -34,17 +34,17 @@ export async function launchWithExtension(dist = DIST): Promise<{ context: Brows
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [...QUIET_ARGS, `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
+    args: [...QUIET_ARGS, ...extraArgs, `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
   });
   return { context, dir };
 }
 
-export async function launchBare(): Promise<{ context: BrowserContext; dir: string }> {
+export async function launchBare(extraArgs: string[] = []): Promise<{ context: BrowserContext; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-e2e-bare-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: QUIET_ARGS,
+    args: [...QUIET_ARGS, ...extraArgs],
   });
   return { context, dir };
 }
@@ -68,6 +68,8 @@ export async function tabIdOf(context: BrowserContext, page: Page): Promise<numb
 }
 
 interface Fixtures {
+  /** Extra Chromium flags for `context`, e.g. `test.use({ chromiumArgs: ['--js-flags=--expose-gc'] })`. */
+  chromiumArgs: string[];
   context: BrowserContext;
   extensionId: string;
   /** Open the panel as a tab bound to `page`. */
@@ -77,9 +79,9 @@ interface Fixtures {
 }
 
 export const test = base.extend<Fixtures>({
-  // eslint-disable-next-line no-empty-pattern
-  context: async ({}, use) => {
-    const { context, dir } = await launchWithExtension();
+  chromiumArgs: [[], { option: true }],
+  context: async ({ chromiumArgs }, use) => {
+    const { context, dir } = await launchWithExtension(DIST, chromiumArgs);
     await use(context);
     await context.close();
     rmSync(dir, { recursive: true, force: true });
