@@ -1,0 +1,109 @@
+/**
+ * `analyze` end to end in-process: real trace text, the real analyzer wasm (built by
+ * npm run build:analyzer), through main() as the bin runs it.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAnalyzer } from '../analyzer/analyzer';
+import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from '../shared/protocol';
+import { serializeTrace } from '../shared/trace';
+import { main, type Deps } from './main';
+import type { JsonReport } from './report';
+
+const PAGE = 65536;
+const T0 = 1_763_000_000_000;
+const URL_ = 'http://app.test/engine.wasm';
+
+/** `engines` instances of one module, each with its own 17-page memory, sampled for `ms`. */
+function engineTrace(engines: number, ms: number): Trace {
+  const events: PageEvent[] = [
+    { t: 'realm', time: T0, realm: 'r1', kind: 'window', url: 'http://app.test/' },
+    { t: 'module', time: T0, key: 'r1:1', url: URL_, byteLength: 300, exports: ['memory', 'grow'] },
+  ];
+  const keys: string[] = [];
+  for (let i = 0; i < engines; i++) {
+    const key = `r1:${10 + i}`;
+    const time = T0 + 100 + i * 150;
+    keys.push(key);
+    events.push({ t: 'memory', time, key, origin: 'export', shared: false, bytes: PAGE, maxBytes: null, owner: URL_, exportName: 'memory', module: 'r1:1' });
+    events.push({ t: 'instance', time, key: `r1:${100 + i}`, module: 'r1:1', via: 'Instance', memories: [key], toolchain: 'unknown', helper: false });
+    events.push({ t: 'grow', time: time + 1, key, fromBytes: PAGE, toBytes: 17 * PAGE, via: 'wasm' });
+  }
+  for (let t = T0 + 500; t <= T0 + ms; t += 500) {
+    const live = keys.filter((_, i) => T0 + 100 + i * 150 < t);
+    events.push({ t: 'sample', time: t, keys: live, bytes: live.map(() => 17 * PAGE) });
+  }
+  events.push({ t: 'mark', time: T0 + ms, label: 'end' });
+  return { format: TRACE_FORMAT, version: TRACE_VERSION, createdAt: new Date(T0).toISOString(), generator: 'test', page: { url: 'http://app.test/' }, events, dropped: 0 };
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const deps: Deps = {
+    env: {},
+    platform: process.platform,
+    cwd: process.cwd(),
+    moduleDir: dirname(fileURLToPath(import.meta.url)),
+    createAnalyzer: (wasm) => createAnalyzer(wasm),
+    io: { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) },
+  };
+  const code = await main(argv, deps);
+  return { code, out, err };
+}
+
+describe('wasm-memory analyze (real analyzer)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-analyze-'));
+  const leaky = join(dir, 'leaky.json');
+  const clean = join(dir, 'clean.json');
+  writeFileSync(leaky, serializeTrace(engineTrace(4, 12_000)));
+  writeFileSync(clean, serializeTrace(engineTrace(1, 12_000)));
+
+  it('fails a trace whose engines are replaced but kept alive, naming kind, severity and subject', async () => {
+    const r = await run(['analyze', leaky, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as JsonReport;
+    expect(report.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 3 });
+    const replaced = report.alerts.filter((a) => a.kind === 'memory-replaced');
+    // The three older engines are superseded; the newest is the one in use.
+    expect(replaced.map((a) => a.subject).sort()).toEqual(['r1:10', 'r1:11', 'r1:12']);
+    expect(replaced.every((a) => a.severity === 'error' && a.state === 'active')).toBe(true);
+    expect(report.memories).toHaveLength(4);
+    expect(report.memories.every((m) => m.currentBytes === 17 * PAGE && m.peakBytes === 17 * PAGE)).toBe(true);
+    expect(report.trace).toMatchObject({ file: leaky, url: 'http://app.test/', dropped: 0, ingestFailures: 0 });
+  });
+
+  it('prints the human report with the alerts and the verdict', async () => {
+    const r = await run(['analyze', leaky]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('[ERROR] memory-replaced  r1:10');
+    expect(r.out).toContain('LEAK: 3 active alerts at severity warning or above (exit 1)');
+  });
+
+  it('passes a trace with one engine', async () => {
+    const r = await run(['analyze', clean]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Alerts (0 active, 0 resolved)');
+    expect(r.out).toContain('OK: no active alert at severity warning or above (exit 0)');
+  });
+
+  it('exits 2 on a missing file and on a malformed trace, saying what is wrong', async () => {
+    const missing = await run(['analyze', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toBe(`wasm-memory: error: trace file not found: ${join(dir, 'nope.json')}\n`);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...engineTrace(1, 1000), format: 'something-else' }));
+    const r = await run(['analyze', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${bad}: not a valid trace: format: expected "wasm-memory-trace", got "something-else"`);
+    expect(r.out).toBe('');
+  });
+
+  it('cleans up', () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

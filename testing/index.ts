@@ -1,0 +1,121 @@
+/**
+ * wasm-memory/testing: assert "no WebAssembly leak" in a project's own Playwright tests.
+ *
+ *   import { test } from '@playwright/test';
+ *   import { launchWasmMemory } from 'wasm-memory/testing';
+ *
+ *   test('loading files does not leak wasm memory', async () => {
+ *     const wm = await launchWasmMemory();
+ *     try {
+ *       await wm.goto('http://localhost:5173/');
+ *       for (let i = 0; i < 5; i++) await wm.page.click('#load');
+ *       await wm.mark('after 5 loads');
+ *       await wm.expectNoWasmLeaks();
+ *     } finally {
+ *       await wm.close();
+ *     }
+ *   });
+ *
+ * It launches headless Chromium with the package's built extension, records the page through
+ * the extension's panel exactly as `wasm-memory record` does, and runs the same analyzer.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright';
+import { createAnalyzer } from '../src/analyzer/analyzer';
+import type { Report } from '../src/shared/analyzer-api';
+import type { Trace } from '../src/shared/protocol';
+import { serializeTrace } from '../src/shared/trace';
+import { analyzeTraceText, type Analysis } from '../src/cli/analyze';
+import { locateAnalyzer, locateChromium, locateExtension, type AnalyzerLocation } from '../src/cli/locate';
+import { WasmMemorySession } from '../src/cli/session';
+import { assertNoWasmLeaks, leakAlerts, type NoLeakOptions } from './assert';
+
+export { assertNoWasmLeaks, leakAlerts, type NoLeakOptions };
+export type { Alert, AlertKind, Report, Severity } from '../src/shared/analyzer-api';
+export type { Trace } from '../src/shared/protocol';
+
+export interface LaunchWasmMemoryOptions {
+  /** Chromium or Chrome binary; default CHROMIUM_PATH, then the usual install locations. */
+  chromiumPath?: string;
+  /** The built extension; default the package's own dist/. */
+  extensionDir?: string;
+  /** Extra Chromium flags. */
+  args?: string[];
+}
+
+export class WasmMemoryRecorder {
+  constructor(
+    private readonly session: WasmMemorySession,
+    private readonly analyzer: AnalyzerLocation,
+  ) {}
+
+  /** The browser context (the extension is loaded in it). */
+  get context(): BrowserContext {
+    return this.session.context;
+  }
+
+  /** The recorded page: drive it as in any Playwright test. */
+  get page(): Page {
+    return this.session.page;
+  }
+
+  /** Navigates the recorded page (a navigation starts a new recording session). */
+  goto(url: string, timeoutMs?: number): Promise<void> {
+    return this.session.goto(url, timeoutMs);
+  }
+
+  /** Adds a mark to the recording. */
+  mark(label: string): Promise<void> {
+    return this.session.mark(label);
+  }
+
+  /** The trace so far (after waiting for in-flight events to reach the panel). */
+  async trace(): Promise<Trace> {
+    await this.session.settle();
+    return this.session.exportTrace();
+  }
+
+  /** Writes the trace so far to `file` (for `wasm-memory analyze` or the panel's Import). */
+  async saveTrace(file: string): Promise<Trace> {
+    const trace = await this.trace();
+    writeFileSync(resolve(file), serializeTrace(trace));
+    return trace;
+  }
+
+  /** Runs the analyzer on the trace so far (the same code path as `wasm-memory analyze`). */
+  async analyze(): Promise<Analysis> {
+    const text = serializeTrace(await this.trace());
+    return analyzeTraceText(text, '(recording)', this.analyzer.wasm, (wasm) => createAnalyzer(wasm));
+  }
+
+  /** The analyzer's report on the trace so far. */
+  async report(): Promise<Report> {
+    return (await this.analyze()).report;
+  }
+
+  /**
+   * Throws an AssertionError listing the alerts if the recording so far has an active alert at
+   * or above `failOn` (default 'warning'). Resolves to the report otherwise.
+   */
+  async expectNoWasmLeaks(options: NoLeakOptions = {}): Promise<Report> {
+    const report = await this.report();
+    assertNoWasmLeaks(report, options);
+    return report;
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
+/** Launches headless Chromium with the WASM Memory extension, ready to record one page. */
+export async function launchWasmMemory(options: LaunchWasmMemoryOptions = {}): Promise<WasmMemoryRecorder> {
+  const env = process.env;
+  const analyzer = locateAnalyzer(dirname(fileURLToPath(import.meta.url)));
+  const chromiumPath = options.chromiumPath ?? locateChromium(env, process.platform);
+  const extensionDir = options.extensionDir ?? locateExtension(analyzer.root, env);
+  const session = await WasmMemorySession.launch({ chromiumPath, extensionDir, args: options.args ?? [] });
+  return new WasmMemoryRecorder(session, analyzer);
+}
