@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import type { PageEvent } from '../src/shared/protocol';
+import { expect, test } from './fixtures';
+
+const OBSERVER = readFileSync('e2e/pages/injected/observer.js', 'utf8');
+
+interface Observed { connects: number; acks: number; batches: Array<{ n: number; dropped: number }>; events: PageEvent[]; dropped: number }
+
+async function observed(page: Page): Promise<Observed> {
+  return page.evaluate(() => (window as unknown as { __wm: Observed }).__wm);
+}
+async function events(page: Page): Promise<PageEvent[]> {
+  return (await observed(page)).events;
+}
+/** Wait until `pred` holds for the observed events; returns them. */
+async function waitEvents(page: Page, pred: (e: PageEvent[]) => boolean, what: string): Promise<PageEvent[]> {
+  let last: PageEvent[] = [];
+  await expect.poll(async () => pred((last = await events(page))), { message: what, timeout: 10_000 }).toBe(true);
+  return last;
+}
+function ofType<T extends PageEvent['t']>(evs: PageEvent[], t: T): Array<Extract<PageEvent, { t: T }>> {
+  return evs.filter((e): e is Extract<PageEvent, { t: T }> => e.t === t);
+}
+
+test.describe('injected core', () => {
+  test.beforeEach(async ({ context }) => {
+    await context.addInitScript(OBSERVER);
+  });
+
+  test('discovers memories on every instantiate path, with owners, modules and instances', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/paths.html');
+    const base = 'http://127.0.0.1:4173';
+    const script = `${base}/e2e/pages/injected/paths.js`;
+    let evs = await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'realm event');
+    const realm = ofType(evs, 'realm')[0]!;
+    expect(realm).toMatchObject({ kind: 'window', url: `${base}/e2e/pages/injected/paths.html` });
+    expect(realm.parent).toBeUndefined();
+
+    expect(await page.evaluate(() => paths.memoryConstructor())).toBe(2 * 65536);
+    evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 1, 'constructor memory');
+    const ctor = ofType(evs, 'memory')[0]!;
+    expect(ctor).toMatchObject({ origin: 'constructor', bytes: 131072, maxBytes: 655360, owner: script, shared: false });
+    expect(ctor.key.startsWith(`${realm.realm}:`)).toBe(true);
+    expect(ctor.stack).toContain('memoryConstructor');
+
+    expect(await page.evaluate(() => paths.instantiateBytes())).toContain('O');
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 1, 'instantiate(bytes)');
+    const exported = ofType(evs, 'memory').find((m) => m.exportName === 'O')!;
+    const mod1 = ofType(evs, 'module')[0]!;
+    expect(exported).toMatchObject({ origin: 'export', bytes: 3 * 65536, owner: script, module: mod1.key });
+    expect(mod1).toMatchObject({ url: script, exports: ['grow', 'size', 'store', 'load', 'compute', 'O'] });
+    expect(mod1.byteLength).toBeGreaterThan(40);
+    expect(ofType(evs, 'instance')[0]).toMatchObject({ module: mod1.key, via: 'instantiate', memories: [exported.key], helper: false });
+
+    await page.evaluate(() => paths.instantiateModuleImported());
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 2, 'instantiate(Module) with an imported memory');
+    const importedMem = ofType(evs, 'memory')[2]!;
+    expect(importedMem.origin).toBe('constructor'); // made by new Memory, then imported
+    expect(ofType(evs, 'instance')[1]).toMatchObject({ via: 'instantiate', memories: [importedMem.key] });
+
+    await page.evaluate(() => paths.instantiateStreaming());
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 3, 'instantiateStreaming');
+    const wasmUrl = `${base}/e2e/pages/injected/exported-memory.wasm`;
+    const smod = ofType(evs, 'module').find((m) => m.url === wasmUrl)!;
+    expect(smod).toBeTruthy();
+    expect(ofType(evs, 'memory').find((m) => m.exportName === 'mem0')).toMatchObject({ origin: 'export', owner: wasmUrl, module: smod.key });
+    expect(ofType(evs, 'instance')[2]).toMatchObject({ via: 'instantiateStreaming', module: smod.key });
+
+    await page.evaluate(() => paths.compileStreamingThenInstantiate());
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 4, 'compileStreaming + instantiate');
+    const cmod = ofType(evs, 'module').find((m) => m.url === `${base}/e2e/pages/injected/imported-memory.wasm`)!;
+    expect(ofType(evs, 'instance')[3]).toMatchObject({ via: 'instantiate', module: cmod.key });
+    expect(ofType(evs, 'instance')[3]!.memories).toHaveLength(1);
+
+    await page.evaluate(() => paths.compileThenInstantiate());
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 5, 'compile + instantiate');
+    expect(ofType(evs, 'memory').find((m) => m.exportName === 'heap')).toMatchObject({ origin: 'export', bytes: 4 * 65536, owner: script });
+
+    expect(await page.evaluate(() => paths.moduleAndInstance())).toBe(5);
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 6, 'new Module + new Instance');
+    expect(ofType(evs, 'instance')[5]).toMatchObject({ via: 'Instance' });
+    expect(ofType(evs, 'memory').find((m) => m.exportName === 'm')).toMatchObject({ origin: 'export', bytes: 5 * 65536 });
+
+    expect(await page.evaluate(() => paths.helper())).toBe(50);
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 7, 'helper');
+    expect(ofType(evs, 'instance')[6]).toMatchObject({ memories: [], helper: true, toolchain: 'unknown' });
+
+    await page.evaluate(() => paths.sameModuleTwice());
+    evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 9, 'same module twice');
+    const [a, b] = ofType(evs, 'instance').slice(7);
+    expect(a!.module).toBe(b!.module);
+    expect(a!.memories[0]).not.toBe(b!.memories[0]);
+
+    expect(await page.evaluate(() => paths.subclass())).toBe(true);
+    evs = await waitEvents(page, (e) => ofType(e, 'memory').filter((m) => m.origin === 'constructor').length === 4, 'subclass memory');
+
+    const o = await observed(page);
+    expect(o.dropped).toBe(0);
+    // Keys are unique.
+    const keys = [...ofType(evs, 'memory'), ...ofType(evs, 'module'), ...ofType(evs, 'instance')].map((e) => e.key);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test('growth: inside wasm by sampling, from JS with its stack; samples; collected', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/paths.html');
+    await page.evaluate(() => { paths.memoryConstructor(); paths.moduleAndInstance(); });
+    let evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 2, 'two memories');
+    const [ctor, exp] = ofType(evs, 'memory');
+
+    expect(await page.evaluate(() => paths.growInWasm())).toBe(5);
+    evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === exp!.key), 'in-wasm growth');
+    expect(ofType(evs, 'grow').find((g) => g.key === exp!.key)).toMatchObject({ via: 'wasm', fromBytes: 5 * 65536, toBytes: 8 * 65536 });
+    evs = await waitEvents(page, (e) => ofType(e, 'sample').some((s) => s.keys.includes(exp!.key) && s.bytes[s.keys.indexOf(exp!.key)] === 8 * 65536), 'sample after growth');
+
+    expect(await page.evaluate(() => paths.growFromJs())).toBe(2);
+    evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === ctor!.key), 'JS growth');
+    const js = ofType(evs, 'grow').filter((g) => g.key === ctor!.key);
+    expect(js).toHaveLength(1);
+    expect(js[0]).toMatchObject({ via: 'js', fromBytes: 2 * 65536, toBytes: 3 * 65536 });
+    expect(js[0]!.stack).toContain('growFromJsNamed');
+    expect(js[0]!.stack).toContain('/e2e/pages/injected/paths.js');
+    expect(js[0]!.stack).not.toContain('chrome-extension://');
+
+    // Heartbeat: with nothing changing, a sample still arrives about once a second.
+    const before = ofType(await events(page), 'sample').length;
+    await waitEvents(page, (e) => ofType(e, 'sample').length >= before + 2, 'heartbeat samples');
+
+    // A memory that becomes unreachable is reported as collected.
+    await page.evaluate(() => paths.dropMemory());
+    evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 3, 'dropped memory discovered');
+    const dropped = ofType(evs, 'memory')[2]!;
+    const cdp = await context.newCDPSession(page);
+    await expect.poll(async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return ofType(await events(page), 'collected').some((c) => c.key === dropped.key);
+    }, { timeout: 15_000 }).toBe(true);
+    expect(ofType(await events(page), 'collected').some((c) => c.key === ctor!.key)).toBe(false);
+  });
+});
+
+declare global {
+  // The test page's API (e2e/pages/injected/paths.js).
+  const paths: {
+    memoryConstructor(): number; instantiateBytes(): Promise<string[]>; instantiateModuleImported(): Promise<boolean>;
+    instantiateStreaming(): Promise<string[]>; compileStreamingThenInstantiate(): Promise<boolean>;
+    compileThenInstantiate(): Promise<string[]>; moduleAndInstance(): number; helper(): number; sameModuleTwice(): boolean;
+    growInWasm(): number; growFromJs(): number; subclass(): boolean; dropMemory(): boolean;
+  };
+}

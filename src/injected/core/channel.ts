@@ -1,0 +1,164 @@
+/**
+ * The page end of the page <-> content-script handshake, and the worker <-> parent private
+ * channel. Transport only: batching and bounds are EventQueue's (queue.ts).
+ *
+ * Window realm (see src/shared/protocol.ts and the cross-team contract):
+ *   post {source: PAGE_SOURCE, kind: 'connect', v} with a fresh MessageChannel's port2, at
+ *   start-up and again on every {source: CONTENT_SOURCE, kind: 'ready', v} from this window
+ *   while not acknowledged; the first {kind: 'ack', v} on a port connects the queue to it;
+ *   {kind: 'mark', v, label} arriving later becomes a `mark` event on the page's clock.
+ *
+ * Worker realm: the parent's core posts {[WORKER_PORT_TAG]: token} with a port as the very first
+ * message to the worker; we take it (stopImmediatePropagation: the worker's code never sees it)
+ * and send our batches on it. The parent forwards them on its own port (`acceptWorkerPort`).
+ */
+import {
+  CONTENT_SOURCE,
+  LIMITS,
+  PAGE_SOURCE,
+  PROTOCOL_VERSION,
+  type PageBatchMessage,
+  type PageEvent,
+} from '../../shared/protocol';
+import { call, getOwnPropertyDescriptor, savedGetter } from './intrinsics';
+import type { EventQueue } from './queue';
+
+export const WORKER_PORT_TAG = '__wasmMemoryPort';
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** DOM originals used by the channel, saved at start-up. */
+export interface DomOriginals {
+  MessageChannel: typeof MessageChannel;
+  port1: AnyFn;
+  port2: AnyFn;
+  portPost: AnyFn;
+  portStart: AnyFn;
+  addListener: AnyFn;
+  removeListener: AnyFn;
+  stopImmediate: AnyFn;
+  data: AnyFn;
+  source: AnyFn | undefined;
+  ports: AnyFn;
+  globalPost: AnyFn | undefined;
+}
+
+export function saveDomOriginals(g: typeof globalThis): DomOriginals | null {
+  const MC = g.MessageChannel;
+  const ET = g.EventTarget;
+  const ME = g.MessageEvent;
+  const MP = g.MessagePort;
+  if (!MC || !ET || !ME || !MP) return null;
+  const get = (proto: object, k: string) => savedGetter(proto, k) as AnyFn | undefined;
+  const port1 = get(MC.prototype, 'port1');
+  const port2 = get(MC.prototype, 'port2');
+  const data = get(ME.prototype, 'data');
+  const ports = get(ME.prototype, 'ports');
+  if (!port1 || !port2 || !data || !ports) return null;
+  const gp = getOwnPropertyDescriptor(g, 'postMessage');
+  return {
+    MessageChannel: MC,
+    port1,
+    port2,
+    portPost: MP.prototype.postMessage as AnyFn,
+    portStart: MP.prototype.start as AnyFn,
+    addListener: ET.prototype.addEventListener as AnyFn,
+    removeListener: ET.prototype.removeEventListener as AnyFn,
+    stopImmediate: g.Event.prototype.stopImmediatePropagation as AnyFn,
+    data,
+    source: get(ME.prototype, 'source'),
+    ports,
+    globalPost: typeof gp?.value === 'function' ? (gp.value as AnyFn) : undefined,
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function portSink(dom: DomOriginals, port: MessagePort, onPostError: (e: unknown) => void) {
+  return (message: PageBatchMessage): boolean => {
+    try {
+      call(dom.portPost, port, message);
+      return true;
+    } catch (e) {
+      onPostError(e); // e.g. DataCloneError from an uncloneable tracker event
+      return false;
+    }
+  };
+}
+
+export interface WindowChannelDeps {
+  g: typeof globalThis;
+  dom: DomOriginals;
+  queue: EventQueue;
+  now(): number;
+  fail(where: string, e: unknown): void;
+}
+
+/** Window realm: the handshake with the content script. Returns the number of connects sent. */
+export function startWindowChannel(d: WindowChannelDeps): { connects(): number } {
+  const { g, dom, queue } = d;
+  let acked = false;
+  let connects = 0;
+  const connect = () => {
+    if (!dom.globalPost) return;
+    const mc = new dom.MessageChannel();
+    const p1 = call<MessagePort>(dom.port1, mc);
+    const p2 = call<MessagePort>(dom.port2, mc);
+    call(dom.addListener, p1, 'message', (ev: MessageEvent) => {
+      const data = call<unknown>(dom.data, ev);
+      if (!isRecord(data) || data.v !== PROTOCOL_VERSION) return;
+      if (data.kind === 'ack') {
+        if (acked) return;
+        acked = true;
+        queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
+      } else if (data.kind === 'mark' && typeof data.label === 'string') {
+        queue.push({ t: 'mark', time: d.now(), label: data.label.slice(0, LIMITS.maxString) });
+      }
+    });
+    call(dom.portStart, p1);
+    connects++;
+    call(dom.globalPost, g, { source: PAGE_SOURCE, kind: 'connect', v: PROTOCOL_VERSION }, '*', [p2]);
+  };
+  call(dom.addListener, g, 'message', (ev: MessageEvent) => {
+    if (acked) return;
+    const data = call<unknown>(dom.data, ev);
+    if (!isRecord(data) || data.source !== CONTENT_SOURCE || data.kind !== 'ready') return;
+    if (dom.source && call(dom.source, ev) !== g) return;
+    connect();
+  });
+  connect();
+  return { connects: () => connects };
+}
+
+/** Worker realm: wait for the parent's private port (the first tagged message). */
+export function startWorkerChannel(d: WindowChannelDeps & { token: string }): void {
+  const { g, dom, queue } = d;
+  const listener = (ev: MessageEvent) => {
+    const data = call<unknown>(dom.data, ev);
+    if (!isRecord(data) || data[WORKER_PORT_TAG] !== d.token) return;
+    const port = (call<readonly MessagePort[]>(dom.ports, ev))[0];
+    if (!port) return;
+    call(dom.stopImmediate, ev);
+    call(dom.removeListener, g, 'message', listener, true);
+    queue.connect(portSink(dom, port, (e) => d.fail('post worker batch', e)));
+  };
+  call(dom.addListener, g, 'message', listener, true);
+}
+
+/** Parent realm: take a worker's batches from `port` and forward them on our own queue. */
+export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: EventQueue): void {
+  let lastDropped = 0;
+  call(dom.addListener, port, 'message', (ev: MessageEvent) => {
+    const data = call<unknown>(dom.data, ev);
+    if (!isRecord(data) || data.kind !== 'batch' || data.v !== PROTOCOL_VERSION || !Array.isArray(data.events)) return;
+    for (const e of data.events as unknown[]) if (isRecord(e) && typeof e.t === 'string') queue.push(e as unknown as PageEvent);
+    const dropped = data.dropped;
+    if (typeof dropped === 'number' && dropped > lastDropped) {
+      queue.addDropped(dropped - lastDropped);
+      lastDropped = dropped;
+    }
+  });
+  call(dom.portStart, port);
+}

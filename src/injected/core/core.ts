@@ -1,0 +1,176 @@
+/**
+ * Start the injected core in this realm (a frame's window, or a worker started through our
+ * Worker hook): save originals, install the WebAssembly and Worker hooks, the trackers
+ * (src/injected/trackers) with an InjectedContext, the sampling timer and the channel.
+ *
+ * Order matters: everything here runs before the page's first script (document_start, or the
+ * blob prelude in workers).
+ */
+import type { InjectedContext } from '../context';
+import { installTrackers } from '../trackers/index';
+import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
+import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
+import {
+  call,
+  defineProperty,
+  deleteProperty,
+  getOwnPropertyDescriptor,
+  OrigError,
+  OrigWeakRef,
+  savedGetter,
+  weakRefDeref,
+} from './intrinsics';
+import { KeyAllocator, newRealmId } from './keys';
+import { EventQueue } from './queue';
+import { Sampler } from './sampler';
+import { cleanStack, firstFrameUrl, ownerUrl } from './stacks';
+import { maskToString, setOwnUrls } from './transparent';
+import { WasmHooks } from './wasm-hooks';
+import { fixWorkerRelativeUrls, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+export const TICK_MS = 100;
+
+export interface CoreHandle {
+  realm: string;
+  kind: RealmKind;
+  queue: EventQueue;
+  hooks: WasmHooks;
+}
+
+/** Read and delete the private worker config the blob prelude left (absent in windows). */
+function takeWorkerConfig(g: typeof globalThis): WorkerConfig | null {
+  const d = getOwnPropertyDescriptor(g, WORKER_CONFIG_GLOBAL);
+  if (!d) return null;
+  deleteProperty(g, WORKER_CONFIG_GLOBAL);
+  return isWorkerConfig(d.value) ? d.value : null;
+}
+
+export function startCore(g: typeof globalThis = globalThis): CoreHandle | null {
+  if (typeof g.WebAssembly !== 'object' || g.WebAssembly === null) return null;
+  const worker = takeWorkerConfig(g);
+  const dom = saveDomOriginals(g);
+  if (!dom) return null;
+
+  // --- originals used on every path --------------------------------------------------
+  const perf = g.performance;
+  const perfNow = perf.now as AnyFn;
+  const timeOrigin = perf.timeOrigin;
+  const now = () => timeOrigin + call<number>(perfNow, perf);
+  const setTimeoutO = g.setTimeout as AnyFn;
+  const setIntervalO = g.setInterval as AnyFn;
+  const crypto = g.crypto;
+  const getRandomValues = crypto.getRandomValues as AnyFn;
+  const random = (b: Uint8Array) => void call(getRandomValues, crypto, b);
+  const debug = g.console.debug as AnyFn;
+  const consoleO = g.console;
+  const locationHref = g.location.href;
+  const baseUriGetter = g.Node ? savedGetter(g.Node.prototype, 'baseURI') : undefined;
+  const doc = (g as { document?: Document }).document;
+  const ErrorCtor = OrigError as ErrorConstructor & { stackTraceLimit?: number; prepareStackTrace?: unknown };
+
+  // --- stacks ----------------------------------------------------------------------------
+  const rawStack = (): string => {
+    const limit = getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
+    const prep = getOwnPropertyDescriptor(ErrorCtor, 'prepareStackTrace');
+    const setLimit = !!limit && 'value' in limit && !!limit.writable;
+    const unsetPrep = !!prep && !!prep.configurable;
+    if (setLimit) ErrorCtor.stackTraceLimit = 40;
+    if (unsetPrep) deleteProperty(ErrorCtor, 'prepareStackTrace');
+    let s: unknown;
+    try {
+      s = new ErrorCtor().stack;
+    } finally {
+      if (setLimit && limit) ErrorCtor.stackTraceLimit = limit.value as number;
+      if (unsetPrep && prep) defineProperty(ErrorCtor, 'prepareStackTrace', prep);
+    }
+    return typeof s === 'string' ? s : '';
+  };
+  const ownUrl = firstFrameUrl(rawStack());
+  const ownUrls = ownUrl !== null ? [ownUrl] : [];
+  setOwnUrls(ownUrls);
+  const realmUrl = worker ? worker.url : locationHref;
+  const stack = () => cleanStack(rawStack(), ownUrls, LIMITS.maxStack);
+  const owner = (s: string) => ownerUrl(s, ownUrls, worker ? worker.url : g.location.href);
+
+  // --- realm, queue, failures -------------------------------------------------------------
+  const realm = newRealmId(random);
+  const kind: RealmKind = worker ? 'worker' : 'window';
+  const queue = new EventQueue({ now, setTimer: (fn, ms) => void call(setTimeoutO, g, fn, ms) });
+  let failures = 0;
+  const fail = (where: string, e: unknown) => {
+    failures++;
+    if (failures <= 20) call(debug, consoleO, '[wasm-memory] internal:', where, e);
+  };
+  const emit = (e: PageEvent) => queue.push(e);
+  emit(worker
+    ? { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString), parent: worker.parent }
+    : { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString) });
+
+  // --- hooks -------------------------------------------------------------------------------
+  maskToString(g.Function.prototype);
+  const keys = new KeyAllocator(realm);
+  let hooks!: WasmHooks;
+  const sampler = new Sampler<WebAssembly.Memory>({
+    readBytes: (m) => hooks.readBytes(m),
+    makeRef: (m) => {
+      const r = new OrigWeakRef(m);
+      return { deref: () => call<WebAssembly.Memory | undefined>(weakRefDeref, r) };
+    },
+    now,
+  });
+  hooks = new WasmHooks({ global: g, keys, emit, now, stack, owner, sampler, fail });
+  hooks.install();
+  if (worker) fixWorkerRelativeUrls(g, worker.url);
+  installWorkerHook({
+    g,
+    dom,
+    queue,
+    realm,
+    bundleUrl: worker ? worker.bundleUrl : ownUrl,
+    baseUrl: () => (worker ? worker.url : doc && baseUriGetter ? call<string>(baseUriGetter, doc) : g.location.href),
+    origin: g.origin,
+    randomToken: () => newRealmId(random) + newRealmId(random),
+    fail,
+  });
+
+  // --- trackers ----------------------------------------------------------------------------
+  const tickListeners: Array<() => void> = [];
+  const ctx: InjectedContext = {
+    realm,
+    realmKind: kind,
+    now,
+    emit,
+    onInstance: (l) => hooks.onInstance(l),
+    memoryKey: (m) => hooks.memoryKey(m),
+    stack,
+    onTick: (l) => void (tickListeners[tickListeners.length] = l),
+  };
+  try {
+    installTrackers(ctx);
+  } catch (e) {
+    fail('installTrackers', e);
+  }
+
+  // --- sampling ------------------------------------------------------------------------------
+  call(setIntervalO, g, () => {
+    try {
+      for (const e of sampler.tick()) emit(e);
+    } catch (e) {
+      fail('sample', e);
+    }
+    for (const l of tickListeners) {
+      try {
+        l();
+      } catch (e) {
+        fail('tick listener', e);
+      }
+    }
+  }, TICK_MS);
+
+  // --- channel ---------------------------------------------------------------------------------
+  if (worker) startWorkerChannel({ g, dom, queue, now, fail, token: worker.token });
+  else startWindowChannel({ g, dom, queue, now, fail });
+  return { realm, kind, queue, hooks };
+}

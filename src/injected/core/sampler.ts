@@ -1,0 +1,106 @@
+/**
+ * Memory sampling: every tick, read each known memory's committed size. A change not already
+ * reported by a JS `grow()` call is a growth made inside wasm (`memory.grow` instruction):
+ * reported as `grow` via 'wasm'. A `sample` event is produced when any size changed, and at
+ * least once per `heartbeatMs` while memories exist.
+ *
+ * Memories are held weakly (`makeRef`), so sampling never keeps one alive. Pure apart from the
+ * injected `readBytes` / `makeRef` (see sampler.test.ts).
+ */
+import { LIMITS, type GrowEvent, type ObjectKey, type PageEvent } from '../../shared/protocol';
+
+export interface WeakLike<T> {
+  deref(): T | undefined;
+}
+
+interface Entry<M> {
+  key: ObjectKey;
+  ref: WeakLike<M>;
+  bytes: number;
+}
+
+export interface SamplerDeps<M> {
+  readBytes(memory: M): number;
+  makeRef(memory: M): WeakLike<M>;
+  now(): number;
+}
+
+export class Sampler<M> {
+  private entries: Array<Entry<M>> = [];
+  private byKey = new Map<ObjectKey, Entry<M>>();
+  private lastSample = -Infinity;
+
+  constructor(
+    private readonly deps: SamplerDeps<M>,
+    private readonly heartbeatMs = 1000,
+    private readonly maxEntries: number = LIMITS.maxSampleEntries,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(key: ObjectKey, memory: M, bytes: number): void {
+    if (this.byKey.has(key)) return;
+    const e: Entry<M> = { key, ref: this.deps.makeRef(memory), bytes };
+    this.entries[this.entries.length] = e;
+    this.byKey.set(key, e);
+  }
+
+  remove(key: ObjectKey): void {
+    const e = this.byKey.get(key);
+    if (!e) return;
+    this.byKey.delete(key);
+    this.entries = this.entries.filter((x) => x !== e);
+  }
+
+  /** Last known bytes of a memory. */
+  bytesOf(key: ObjectKey): number | undefined {
+    return this.byKey.get(key)?.bytes;
+  }
+
+  /** A JS grow() already reported this change: the next tick must not report it again. */
+  noteBytes(key: ObjectKey, bytes: number): void {
+    const e = this.byKey.get(key);
+    if (e) e.bytes = bytes;
+  }
+
+  /** One tick: growth events for changes seen, then sample event(s) if due. */
+  tick(): PageEvent[] {
+    const out: PageEvent[] = [];
+    const time = this.deps.now();
+    let changed = false;
+    let gone = false;
+    const liveKeys: ObjectKey[] = [];
+    const liveBytes: number[] = [];
+    for (const e of this.entries) {
+      const m = e.ref.deref();
+      if (m === undefined) {
+        gone = true;
+        continue;
+      }
+      const bytes = this.deps.readBytes(m);
+      if (bytes !== e.bytes) {
+        changed = true;
+        if (bytes > e.bytes) {
+          const g: GrowEvent = { t: 'grow', time, key: e.key, fromBytes: e.bytes, toBytes: bytes, via: 'wasm' };
+          out.push(g);
+        }
+        e.bytes = bytes;
+      }
+      liveKeys.push(e.key);
+      liveBytes.push(bytes);
+    }
+    if (gone) {
+      this.entries = this.entries.filter((e) => e.ref.deref() !== undefined);
+      for (const k of [...this.byKey.keys()]) if (!liveKeys.includes(k)) this.byKey.delete(k);
+    }
+    if (liveKeys.length > 0 && (changed || time - this.lastSample >= this.heartbeatMs)) {
+      this.lastSample = time;
+      for (let i = 0; i < liveKeys.length; i += this.maxEntries) {
+        out.push({ t: 'sample', time, keys: liveKeys.slice(i, i + this.maxEntries), bytes: liveBytes.slice(i, i + this.maxEntries) });
+      }
+    }
+    return out;
+  }
+}

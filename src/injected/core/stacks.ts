@@ -1,0 +1,81 @@
+/**
+ * Pure helpers over V8 stack strings: remove our own frames, bound the length, find the
+ * first script URL that is neither ours nor an extension's (the "owner" of a memory).
+ * No globals: unit-tested in stacks.test.ts.
+ */
+
+export interface StackFrame {
+  /** The whole line, trimmed. */
+  line: string;
+  /** Script URL of the frame, or null (native, <anonymous>, eval without URL). */
+  url: string | null;
+}
+
+const FRAME = /^at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
+
+/** Script URL of one trimmed V8 frame line ("at fn (url:1:2)" or "at url:1:2"). */
+export function frameUrl(line: string): string | null {
+  const m = FRAME.exec(line);
+  if (!m) return null;
+  let url = m[1] ?? '';
+  // "at eval (eval at f (https://x/a.js:1:2), <anonymous>:1:1)": the URL inside is the script's.
+  const evalAt = /^eval at .*?\((.+?):\d+:\d+\)/.exec(url);
+  if (evalAt) url = evalAt[1] ?? '';
+  if (url === '<anonymous>' || url === 'native' || url === '') return null;
+  return url;
+}
+
+/** Frames of a V8 `stack` string (the first "Error: message" line is skipped). */
+export function parseStack(stack: string): StackFrame[] {
+  const out: StackFrame[] = [];
+  for (const raw of stack.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('at ')) continue;
+    out.push({ line, url: frameUrl(line) });
+  }
+  return out;
+}
+
+/** True for a frame URL that belongs to an extension (ours or another one's). */
+export function isExtensionUrl(url: string): boolean {
+  return /^(chrome|moz|safari-web)-extension:\/\//.test(url);
+}
+
+/**
+ * The frames that are not ours, as a bounded string ("at ..." lines joined by "\n").
+ * `ownUrls`: script URLs of the injected bundle in this realm.
+ */
+export function cleanStack(stack: string, ownUrls: readonly string[], maxChars: number): string {
+  const lines: string[] = [];
+  let total = 0;
+  for (const f of parseStack(stack)) {
+    if (f.url !== null && ownUrls.includes(f.url)) continue;
+    const add = (lines.length ? 1 : 0) + f.line.length;
+    if (total + add > maxChars) break;
+    lines.push(f.line);
+    total += add;
+  }
+  return lines.join('\n');
+}
+
+/** URL of the first frame that is neither ours nor any extension's, else `fallback`. */
+export function ownerUrl(stack: string, ownUrls: readonly string[], fallback: string): string {
+  for (const f of parseStack(stack)) {
+    if (f.url === null || ownUrls.includes(f.url) || isExtensionUrl(f.url)) continue;
+    return f.url;
+  }
+  return fallback;
+}
+
+/** The first frame's URL: called on a stack taken inside the bundle, it is the bundle's URL. */
+export function firstFrameUrl(stack: string): string | null {
+  for (const f of parseStack(stack)) if (f.url !== null) return f.url;
+  return null;
+}
+
+/** True when the top frame of `stack` is in one of `ownUrls` (an error thrown by a native
+ * function that our wrapper called directly, not by page code deeper down). */
+export function topFrameIsOwn(stack: string, ownUrls: readonly string[]): boolean {
+  const first = parseStack(stack)[0];
+  return first !== undefined && first.url !== null && ownUrls.includes(first.url);
+}

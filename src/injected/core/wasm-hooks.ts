@@ -1,0 +1,549 @@
+/**
+ * The WebAssembly hooks: every Memory, Module and Instance the page makes, on every path
+ * (new Memory, new Module, new Instance, instantiate with bytes or a Module, instantiateStreaming,
+ * compile, compileStreaming), JS growth through Memory.prototype.grow, and the
+ * `Instance.prototype.exports` getter (for trackers' replacement exports).
+ *
+ * Every hook is a Proxy of the original (see transparent.ts); promises are observed without
+ * extra ticks (see promise.ts); our bookkeeping never throws into the page (failures go to
+ * `deps.fail`).
+ */
+import type { InstanceInfo } from '../context';
+import {
+  LIMITS,
+  type InstantiateVia,
+  type MemoryEvent,
+  type MemoryOrigin,
+  type ObjectKey,
+} from '../../shared/protocol';
+import {
+  call,
+  construct,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  OrigFinalizationRegistry,
+  OrigPromise,
+  ownKeys,
+  SafeWeakMap,
+  savedGetter,
+} from './intrinsics';
+import type { KeyAllocator } from './keys';
+import { observeForeign, observeFresh } from './promise';
+import type { Sampler } from './sampler';
+import { detectToolchain } from './toolchain';
+import { replaceConstructor, replaceGetter, replaceValue, rethrow, wrap } from './transparent';
+
+type AnyFn = (...args: unknown[]) => unknown;
+type Listener = (info: InstanceInfo) => WebAssembly.Exports | undefined;
+
+export const PAGE = 65536;
+/** Most export names listed in a module event. */
+export const MAX_EXPORT_NAMES = 256;
+
+export interface HookDeps {
+  global: typeof globalThis;
+  keys: KeyAllocator;
+  emit(event: import('../../shared/protocol').PageEvent): void;
+  now(): number;
+  /** Cleaned, bounded stack of the current call (our frames removed). */
+  stack(): string;
+  /** Owner URL of the current call: the first non-extension script frame, else the realm URL. */
+  owner(stack: string): string;
+  sampler: Sampler<WebAssembly.Memory>;
+  /** Report an internal failure (never thrown into the page). */
+  fail(where: string, e: unknown): void;
+}
+
+interface ModuleInfo {
+  key: ObjectKey;
+  url: string;
+}
+
+function cut(s: string, n: number = LIMITS.maxString): string {
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+export class WasmHooks {
+  private readonly memories = new SafeWeakMap<WebAssembly.Memory, ObjectKey>();
+  private readonly byteGetters = new SafeWeakMap<WebAssembly.Memory, (this: unknown) => unknown>();
+  private readonly modules = new SafeWeakMap<WebAssembly.Module, ModuleInfo>();
+  private readonly instances = new SafeWeakMap<WebAssembly.Instance, ObjectKey>();
+  private readonly replacements = new SafeWeakMap<WebAssembly.Instance, WebAssembly.Exports>();
+  private readonly listeners: Listener[] = [];
+  private readonly collector: FinalizationRegistry<ObjectKey>;
+
+  // Originals, saved at construction (before the page runs).
+  private readonly WA: typeof WebAssembly;
+  private readonly Memory: typeof WebAssembly.Memory;
+  private readonly Module: typeof WebAssembly.Module;
+  private readonly Instance: typeof WebAssembly.Instance;
+  private readonly memoryProto: object;
+  private readonly moduleProto: object;
+  private readonly bufferGetter: ((this: unknown) => unknown) | undefined;
+  private readonly abByteLength: ((this: unknown) => unknown) | undefined;
+  private sabByteLength: ((this: unknown) => unknown) | undefined;
+  private readonly exportsGetter: ((this: unknown) => unknown) | undefined;
+  private readonly moduleExports: (m: WebAssembly.Module) => WebAssembly.ModuleExportDescriptor[];
+  private readonly moduleImports: (m: WebAssembly.Module) => WebAssembly.ModuleImportDescriptor[];
+  private readonly responseUrl: ((this: unknown) => unknown) | undefined;
+  private readonly viewByteLength: ((this: unknown) => unknown) | undefined;
+  private readonly dataViewByteLength: ((this: unknown) => unknown) | undefined;
+
+  constructor(private readonly deps: HookDeps) {
+    const g = deps.global;
+    this.WA = g.WebAssembly;
+    this.Memory = this.WA.Memory;
+    this.Module = this.WA.Module;
+    this.Instance = this.WA.Instance;
+    this.memoryProto = this.Memory.prototype;
+    this.moduleProto = this.Module.prototype;
+    this.bufferGetter = savedGetter(this.memoryProto, 'buffer');
+    this.abByteLength = savedGetter(ArrayBuffer.prototype, 'byteLength');
+    const sab = (g as { SharedArrayBuffer?: typeof SharedArrayBuffer }).SharedArrayBuffer;
+    this.sabByteLength = sab ? savedGetter(sab.prototype, 'byteLength') : undefined;
+    this.exportsGetter = savedGetter(this.Instance.prototype, 'exports');
+    this.moduleExports = this.Module.exports;
+    this.moduleImports = this.Module.imports;
+    const R = (g as { Response?: typeof Response }).Response;
+    this.responseUrl = R ? savedGetter(R.prototype, 'url') : undefined;
+    this.viewByteLength = savedGetter(getPrototypeOf(Uint8Array.prototype) as object, 'byteLength');
+    this.dataViewByteLength = savedGetter(DataView.prototype, 'byteLength');
+    this.collector = new OrigFinalizationRegistry<ObjectKey>((key) => {
+      deps.sampler.remove(key);
+      deps.emit({ t: 'collected', time: deps.now(), key });
+    });
+  }
+
+  onInstance(listener: Listener): void {
+    this.listeners[this.listeners.length] = listener;
+  }
+
+  memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined {
+    return this.memories.get(memory);
+  }
+
+  /** Committed bytes of a memory we know (0 if it cannot be read). */
+  readBytes(memory: WebAssembly.Memory): number {
+    const getter = this.byteGetters.get(memory);
+    if (!getter || !this.bufferGetter) return 0;
+    const buffer = call(this.bufferGetter, memory);
+    return call<number>(getter, buffer);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Registration
+  // -------------------------------------------------------------------------------------
+
+  private isMemory(v: unknown): v is WebAssembly.Memory {
+    if (typeof v !== 'object' || v === null) return false;
+    if (this.memories.has(v as WebAssembly.Memory)) return true;
+    if (getPrototypeOf(v) === this.memoryProto) return true;
+    if (!this.bufferGetter) return false;
+    try {
+      call(this.bufferGetter, v); // brand check (memories of other realms, subclasses)
+      return true;
+    } catch (e) {
+      void e; // not a memory: expected
+      return false;
+    }
+  }
+
+  private registerMemory(
+    memory: WebAssembly.Memory,
+    origin: MemoryOrigin,
+    owner: string,
+    extra: { exportName?: string; module?: ObjectKey; stack?: string; maxBytes?: number | null },
+  ): ObjectKey {
+    const known = this.memories.get(memory);
+    if (known !== undefined) return known;
+    const key = this.deps.keys.next();
+    this.memories.set(memory, key);
+    let shared = false;
+    let bytes = 0;
+    if (this.bufferGetter && this.abByteLength) {
+      const buffer = call(this.bufferGetter, memory);
+      try {
+        bytes = call<number>(this.abByteLength, buffer);
+        this.byteGetters.set(memory, this.abByteLength);
+      } catch (e) {
+        void e; // a SharedArrayBuffer: its own byteLength getter below
+        shared = true;
+        if (!this.sabByteLength) this.sabByteLength = savedGetter(getPrototypeOf(buffer as object) as object, 'byteLength');
+        if (this.sabByteLength) {
+          bytes = call<number>(this.sabByteLength, buffer);
+          this.byteGetters.set(memory, this.sabByteLength);
+        }
+      }
+    }
+    const ev: MemoryEvent = {
+      t: 'memory',
+      time: this.deps.now(),
+      key,
+      origin,
+      shared,
+      bytes,
+      maxBytes: extra.maxBytes ?? null,
+      owner: cut(owner),
+    };
+    if (extra.exportName !== undefined) ev.exportName = cut(extra.exportName);
+    if (extra.module !== undefined) ev.module = extra.module;
+    if (extra.stack) ev.stack = extra.stack;
+    this.deps.emit(ev);
+    this.deps.sampler.add(key, memory, bytes);
+    call(this.collector.register, this.collector, memory, key);
+    return key;
+  }
+
+  private bufferSourceLength(bytes: unknown): number {
+    if (typeof bytes !== 'object' || bytes === null) return 0;
+    for (const getter of [this.abByteLength, this.viewByteLength, this.dataViewByteLength, this.sabByteLength]) {
+      if (!getter) continue;
+      try {
+        return call<number>(getter, bytes);
+      } catch (e) {
+        void e; // not this kind of buffer source: try the next getter
+      }
+    }
+    return 0;
+  }
+
+  private registerModule(module: WebAssembly.Module, url: string, byteLength: number): ModuleInfo {
+    const known = this.modules.get(module);
+    if (known) return known;
+    const info: ModuleInfo = { key: this.deps.keys.next(), url: cut(url) };
+    this.modules.set(module, info);
+    const names: string[] = [];
+    const exps = this.moduleExports(module);
+    for (let i = 0; i < exps.length && names.length < MAX_EXPORT_NAMES; i++) names[names.length] = cut(exps[i]?.name ?? '');
+    this.deps.emit({ t: 'module', time: this.deps.now(), key: info.key, url: info.url, byteLength, exports: names });
+    return info;
+  }
+
+  private moduleOf(module: WebAssembly.Module, stack: string): ModuleInfo {
+    return this.modules.get(module) ?? this.registerModule(module, this.deps.owner(stack), 0);
+  }
+
+  /** Own data property of a page object, without running getters or traps beyond one gOPD. */
+  private dataProp(obj: unknown, key: string): unknown {
+    if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return undefined;
+    const d = getOwnPropertyDescriptor(obj, key);
+    return d && 'value' in d ? d.value : undefined;
+  }
+
+  private registerInstance(
+    instance: WebAssembly.Instance,
+    module: WebAssembly.Module,
+    imports: unknown,
+    via: InstantiateVia,
+    stack: string,
+  ): void {
+    if (this.instances.has(instance)) return;
+    const mod = this.moduleOf(module, stack);
+    const key = this.deps.keys.next();
+    this.instances.set(instance, key);
+    const exports = (this.exportsGetter ? call(this.exportsGetter, instance) : {}) as WebAssembly.Exports;
+    const mems: Array<{ key: ObjectKey; memory: WebAssembly.Memory }> = [];
+    const add = (k: ObjectKey, m: WebAssembly.Memory) => {
+      for (const x of mems) if (x.key === k) return;
+      mems[mems.length] = { key: k, memory: m };
+    };
+    const exportNames: string[] = [];
+    for (const name of ownKeys(exports)) {
+      if (typeof name !== 'string') continue;
+      exportNames[exportNames.length] = name;
+      const v = this.dataProp(exports, name);
+      if (this.isMemory(v)) add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack }), v);
+    }
+    const importNames: string[] = [];
+    for (const imp of this.moduleImports(module)) {
+      importNames[importNames.length] = imp.name;
+      if (imp.kind !== 'memory') continue;
+      const v = this.dataProp(this.dataProp(imports, imp.module), imp.name);
+      if (this.isMemory(v)) add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack }), v);
+    }
+    this.deps.emit({
+      t: 'instance',
+      time: this.deps.now(),
+      key,
+      module: mod.key,
+      via,
+      memories: mems.map((m) => m.key),
+      toolchain: detectToolchain(exportNames, importNames),
+      helper: mems.length === 0,
+    });
+    call(this.collector.register, this.collector, instance, key);
+    let current = exports;
+    for (const listener of this.listeners) {
+      try {
+        const info: InstanceInfo = {
+          instance,
+          module,
+          instanceKey: key,
+          moduleKey: mod.key,
+          exports: current,
+          memories: mems,
+          imports: imports as WebAssembly.Imports | undefined,
+          url: mod.url,
+        };
+        const replaced = listener(info);
+        if (replaced !== undefined) {
+          current = replaced;
+          this.replacements.set(instance, replaced);
+        }
+      } catch (e) {
+        this.deps.fail('onInstance listener', e);
+      }
+    }
+  }
+
+  /** Run our bookkeeping; an internal failure must never reach the page. */
+  private safely(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.deps.fail(where, e);
+    }
+  }
+
+  private isModule(v: unknown): v is WebAssembly.Module {
+    return typeof v === 'object' && v !== null && (this.modules.has(v as WebAssembly.Module) || getPrototypeOf(v) === this.moduleProto);
+  }
+
+  private streamUrl(source: unknown, fallback: string, then: (url: string) => void): void {
+    const fromResponse = (r: unknown): string | undefined => {
+      if (!this.responseUrl || typeof r !== 'object' || r === null) return undefined;
+      try {
+        const u = call<string>(this.responseUrl, r);
+        return u || undefined;
+      } catch (e) {
+        void e; // not a Response: the native call rejects on its own
+        return undefined;
+      }
+    };
+    const direct = fromResponse(source);
+    if (direct !== undefined) return then(direct);
+    if (typeof source === 'object' && source !== null && source instanceof OrigPromise) {
+      observeForeign(source as Promise<unknown>, (r) => {
+        then(fromResponse(r) ?? fallback);
+      }, (e) => this.deps.fail('streaming source', e));
+      return;
+    }
+    then(fallback);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Installation
+  // -------------------------------------------------------------------------------------
+
+  install(): void {
+    const WA = this.WA;
+    const self = this;
+
+    // new WebAssembly.Memory(descriptor) (and subclasses).
+    const memoryHandler: ProxyHandler<typeof WebAssembly.Memory> = {
+      construct(target, args, newTarget) {
+        let m: WebAssembly.Memory;
+        try {
+          m = construct(target, args, newTarget) as WebAssembly.Memory;
+        } catch (e) {
+          rethrow(e, memoryHandler.construct as AnyFn);
+        }
+        self.safely('Memory', () => {
+          const stack = self.deps.stack();
+          const max = self.dataProp(args[0], 'maximum');
+          const maxBytes = typeof max === 'number' && max >= 0 ? max * PAGE : null;
+          self.registerMemory(m, 'constructor', self.deps.owner(stack), { stack, maxBytes });
+        });
+        return m;
+      },
+    };
+    const MemoryW = wrap(this.Memory, memoryHandler);
+
+    // new WebAssembly.Module(bytes)
+    const moduleHandler: ProxyHandler<typeof WebAssembly.Module> = {
+      construct(target, args, newTarget) {
+        let m: WebAssembly.Module;
+        try {
+          m = construct(target, args, newTarget) as WebAssembly.Module;
+        } catch (e) {
+          rethrow(e, moduleHandler.construct as AnyFn);
+        }
+        self.safely('Module', () => {
+          self.registerModule(m, self.deps.owner(self.deps.stack()), self.bufferSourceLength(args[0]));
+        });
+        return m;
+      },
+    };
+    const ModuleW = wrap(this.Module, moduleHandler);
+
+    // new WebAssembly.Instance(module, imports)
+    const instanceHandler: ProxyHandler<typeof WebAssembly.Instance> = {
+      construct(target, args, newTarget) {
+        let inst: WebAssembly.Instance;
+        try {
+          inst = construct(target, args, newTarget) as WebAssembly.Instance;
+        } catch (e) {
+          rethrow(e, instanceHandler.construct as AnyFn);
+        }
+        self.safely('Instance', () => {
+          self.registerInstance(inst, args[0] as WebAssembly.Module, args[1], 'Instance', self.deps.stack());
+        });
+        return inst;
+      },
+    };
+    const InstanceW = wrap(this.Instance, instanceHandler);
+
+    // WebAssembly.instantiate(bytes | module, imports)
+    const instantiateHandler: ProxyHandler<AnyFn> = {
+      apply(target, thisArg, args) {
+        let p: Promise<unknown>;
+        try {
+          p = call<Promise<unknown>>(target, thisArg, ...args);
+        } catch (e) {
+          rethrow(e, instantiateHandler.apply as AnyFn);
+        }
+        self.safely('instantiate', () => {
+          const stack = self.deps.stack();
+          const source = args[0];
+          const imports = args[1];
+          if (self.isModule(source)) {
+            observeFresh(p, (inst) => {
+              self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', stack);
+            }, (e) => self.deps.fail('instantiate(module)', e));
+          } else {
+            const url = self.deps.owner(stack);
+            const length = self.bufferSourceLength(source);
+            observeFresh(p, (r) => {
+              const module = self.dataProp(r, 'module') as WebAssembly.Module;
+              const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
+              self.registerModule(module, url, length);
+              self.registerInstance(inst, module, imports, 'instantiate', stack);
+            }, (e) => self.deps.fail('instantiate(bytes)', e));
+          }
+        });
+        return p;
+      },
+    };
+
+    // WebAssembly.compile(bytes)
+    const compileHandler: ProxyHandler<AnyFn> = {
+      apply(target, thisArg, args) {
+        let p: Promise<unknown>;
+        try {
+          p = call<Promise<unknown>>(target, thisArg, ...args);
+        } catch (e) {
+          rethrow(e, compileHandler.apply as AnyFn);
+        }
+        self.safely('compile', () => {
+          const url = self.deps.owner(self.deps.stack());
+          const length = self.bufferSourceLength(args[0]);
+          observeFresh(p, (m) => {
+            self.registerModule(m as WebAssembly.Module, url, length);
+          }, (e) => self.deps.fail('compile', e));
+        });
+        return p;
+      },
+    };
+
+    // instantiateStreaming / compileStreaming(source: Response | Promise<Response>)
+    const streamingHandler = (instantiate: boolean): ProxyHandler<AnyFn> => {
+      const h: ProxyHandler<AnyFn> = {
+        apply(target, thisArg, args) {
+          let p: Promise<unknown>;
+          try {
+            p = call<Promise<unknown>>(target, thisArg, ...args);
+          } catch (e) {
+            rethrow(e, h.apply as AnyFn);
+          }
+          self.safely('streaming', () => {
+            const stack = self.deps.stack();
+            const fallback = self.deps.owner(stack);
+            let url = fallback;
+            self.streamUrl(args[0], fallback, (u) => {
+              url = u;
+            });
+            const imports = args[1];
+            observeFresh(p, (r) => {
+              if (instantiate) {
+                const module = self.dataProp(r, 'module') as WebAssembly.Module;
+                const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
+                self.registerModule(module, url, 0);
+                self.registerInstance(inst, module, imports, 'instantiateStreaming', stack);
+              } else {
+                self.registerModule(r as WebAssembly.Module, url, 0);
+              }
+            }, (e) => self.deps.fail('streaming result', e));
+          });
+          return p;
+        },
+      };
+      return h;
+    };
+
+    // Memory.prototype.grow(delta): a growth made from JS, with its stack.
+    const growHandler: ProxyHandler<AnyFn> = {
+      apply(target, thisArg, args) {
+        const key = self.memories.get(thisArg as WebAssembly.Memory);
+        let from = 0;
+        if (key !== undefined) from = self.readBytes(thisArg as WebAssembly.Memory);
+        let r: unknown;
+        try {
+          r = call(target, thisArg, ...args);
+        } catch (e) {
+          rethrow(e, growHandler.apply as AnyFn);
+        }
+        if (key !== undefined) {
+          self.safely('grow', () => {
+            const to = self.readBytes(thisArg as WebAssembly.Memory);
+            // A growth inside wasm since the last tick is not this call's: report it first.
+            const last = self.deps.sampler.bytesOf(key);
+            const time = self.deps.now();
+            if (last !== undefined && from > last) {
+              self.deps.emit({ t: 'grow', time, key, fromBytes: last, toBytes: from, via: 'wasm' });
+            }
+            if (to !== from) {
+              self.deps.emit({ t: 'grow', time, key, fromBytes: from, toBytes: to, via: 'js', stack: self.deps.stack() });
+            }
+            self.deps.sampler.noteBytes(key, to);
+          });
+        }
+        return r;
+      },
+    };
+
+    // Instance.prototype.exports: the trackers' replacement, when there is one.
+    const exportsHandler: ProxyHandler<AnyFn> = {
+      apply(target, thisArg, args) {
+        let real: unknown;
+        try {
+          real = call(target, thisArg, ...args);
+        } catch (e) {
+          rethrow(e, exportsHandler.apply as AnyFn);
+        }
+        const rep = self.replacements.get(thisArg as WebAssembly.Instance);
+        return rep !== undefined ? rep : real;
+      },
+    };
+
+    // Install: same property attributes as the originals; prototypes keep their identity.
+    replaceValue(WA, 'Memory', MemoryW);
+    replaceConstructor(this.Memory, MemoryW);
+    replaceValue(WA, 'Module', ModuleW);
+    replaceConstructor(this.Module, ModuleW);
+    replaceValue(WA, 'Instance', InstanceW);
+    replaceConstructor(this.Instance, InstanceW);
+    replaceValue(WA, 'instantiate', wrap(WA.instantiate as AnyFn, instantiateHandler));
+    replaceValue(WA, 'compile', wrap(WA.compile as AnyFn, compileHandler));
+    if (typeof WA.instantiateStreaming === 'function') {
+      replaceValue(WA, 'instantiateStreaming', wrap(WA.instantiateStreaming as AnyFn, streamingHandler(true)));
+    }
+    if (typeof WA.compileStreaming === 'function') {
+      replaceValue(WA, 'compileStreaming', wrap(WA.compileStreaming as AnyFn, streamingHandler(false)));
+    }
+    const grow = this.Memory.prototype.grow as AnyFn;
+    replaceValue(this.memoryProto, 'grow', wrap(grow, growHandler));
+    if (this.exportsGetter) {
+      replaceGetter(this.Instance.prototype, 'exports', wrap(this.exportsGetter as AnyFn, exportsHandler));
+    }
+  }
+}

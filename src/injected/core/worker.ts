@@ -1,0 +1,251 @@
+/**
+ * Dedicated Workers: the page's `new Worker(url, options)` starts a worker that runs our core
+ * first, then the page's script, from a blob:
+ *
+ *   self.__wasmMemoryWorker = {token, parent, url, type, bundleUrl};   // read+deleted by the core
+ *   <the injected bundle>
+ *   importScripts(url)           // classic
+ *   await import(url)            // module
+ *
+ * Right after construction the parent posts {[WORKER_PORT_TAG]: token} with a private port as
+ * the worker's first message; the worker's core takes it before any page listener (see
+ * channel.ts) and sends its batches there; the parent forwards them on its own port.
+ *
+ * Whenever wrapping is not possible or not faithful (no bundle source, data:/cross-origin URLs,
+ * non-string URL objects such as TrustedScriptURL, accessor options, a constructor that throws
+ * on our blob, e.g. CSP), the ORIGINAL Worker is constructed with the page's own arguments.
+ */
+import {
+  call,
+  construct,
+  getOwnPropertyDescriptor,
+  JSONStringify,
+  OrigURL,
+  savedGetter,
+} from './intrinsics';
+import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
+import type { EventQueue } from './queue';
+import { replaceConstructor, replaceValue, rethrow, wrap } from './transparent';
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** Name of the private global the blob prelude sets for the worker's core. */
+export const WORKER_CONFIG_GLOBAL = '__wasmMemoryWorker';
+
+export interface WorkerConfig {
+  token: string;
+  parent: string;
+  url: string;
+  type: 'classic' | 'module';
+  bundleUrl: string;
+}
+
+/** Pure: is `v` a well-formed worker config? */
+export function isWorkerConfig(v: unknown): v is WorkerConfig {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return typeof c.token === 'string' && typeof c.parent === 'string' && typeof c.url === 'string'
+    && (c.type === 'classic' || c.type === 'module') && typeof c.bundleUrl === 'string';
+}
+
+/** Pure: the blob script that runs our bundle, then the page's worker script. */
+export function workerBootstrap(config: WorkerConfig, bundleSource: string): string {
+  const load = config.type === 'module'
+    ? `await import(${JSONStringify(config.url)});`
+    : `importScripts(${JSONStringify(config.url)});`;
+  return `self.${WORKER_CONFIG_GLOBAL} = ${JSONStringify(config)};\n${bundleSource}\n;${load}\n`;
+}
+
+/** Pure: resolve `url` against `base`, or null when it does not parse. */
+export function resolveUrl(url: string, base: string): string | null {
+  try {
+    return new OrigURL(url, base).href;
+  } catch (e) {
+    void e; // not a URL: the caller keeps the page's own arguments
+    return null;
+  }
+}
+
+export interface WorkerHookDeps {
+  g: typeof globalThis;
+  dom: DomOriginals;
+  queue: EventQueue;
+  realm: string;
+  /** URL of our bundle (chrome-extension://.../index.iife.js). */
+  bundleUrl: string | null;
+  /** Base for relative worker URLs (document.baseURI, or the worker script's URL). */
+  baseUrl(): string;
+  /** This realm's origin. */
+  origin: string;
+  randomToken(): string;
+  fail(where: string, e: unknown): void;
+}
+
+export function installWorkerHook(d: WorkerHookDeps): boolean {
+  const g = d.g;
+  const W = (g as { Worker?: typeof Worker }).Worker;
+  const XHR = (g as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest;
+  const BlobC = g.Blob;
+  const createObjectURL = OrigURL.createObjectURL;
+  const revokeObjectURL = OrigURL.revokeObjectURL;
+  if (typeof W !== 'function' || !d.bundleUrl || typeof createObjectURL !== 'function') return false;
+  const workerPost = W.prototype.postMessage as AnyFn;
+  const hrefGetter = savedGetter(OrigURL.prototype, 'href');
+  const originGetter = savedGetter(OrigURL.prototype, 'origin');
+  const xhrOpen = XHR?.prototype.open as AnyFn | undefined;
+  const xhrSend = XHR?.prototype.send as AnyFn | undefined;
+  const xhrText = XHR ? savedGetter(XHR.prototype, 'responseText') : undefined;
+  const xhrStatus = XHR ? savedGetter(XHR.prototype, 'status') : undefined;
+  let source: string | null | undefined;
+
+  const bundleSource = (): string | null => {
+    if (source !== undefined) return source;
+    source = null;
+    if (!XHR || !xhrOpen || !xhrSend || !xhrText || !xhrStatus || !d.bundleUrl) return source;
+    try {
+      const x = new XHR();
+      call(xhrOpen, x, 'GET', d.bundleUrl, false);
+      call(xhrSend, x);
+      const status = call<number>(xhrStatus, x);
+      if (status === 200 || status === 0) source = call<string>(xhrText, x) || null;
+    } catch (e) {
+      d.fail('bundle source (is it web_accessible?)', e);
+    }
+    return source;
+  };
+
+  interface Plan {
+    blobUrl: string;
+    options: WorkerOptions;
+    config: WorkerConfig;
+  }
+  const plan = (args: unknown[]): Plan | null => {
+    if (args.length < 1) return null;
+    const raw = args[0];
+    let str: string;
+    if (typeof raw === 'string') str = raw;
+    else if (raw instanceof OrigURL && hrefGetter) str = call<string>(hrefGetter, raw);
+    else return null; // TrustedScriptURL and other objects: leave to the original
+    const abs = resolveUrl(str, d.baseUrl());
+    if (abs === null || !originGetter) return null;
+    const u = new OrigURL(abs);
+    if (call<string>(originGetter, u) !== d.origin) return null; // data:, cross-origin: original
+    const opts = args[1];
+    const copy: Record<string, unknown> = {};
+    if (opts !== undefined && opts !== null) {
+      if (typeof opts !== 'object') return null;
+      for (const k of ['type', 'name', 'credentials']) {
+        const pd = getOwnPropertyDescriptor(opts, k);
+        if (!pd) continue;
+        if (!('value' in pd)) return null; // accessors: do not read twice
+        if (pd.value !== undefined) copy[k] = pd.value;
+      }
+    }
+    const type = copy.type === undefined || copy.type === 'classic' ? 'classic' : copy.type === 'module' ? 'module' : null;
+    if (type === null) return null;
+    if (copy.name !== undefined && typeof copy.name !== 'string') return null;
+    const src = bundleSource();
+    if (src === null) return null;
+    const config: WorkerConfig = { token: d.randomToken(), parent: d.realm, url: abs, type, bundleUrl: d.bundleUrl ?? '' };
+    const blob = new BlobC([workerBootstrap(config, src)], { type: 'text/javascript' });
+    const blobUrl = createObjectURL(blob);
+    return { blobUrl, options: copy as WorkerOptions, config };
+  };
+
+  const handler: ProxyHandler<typeof Worker> = {
+    construct(target, args, newTarget) {
+      let p: Plan | null = null;
+      try {
+        p = plan(args);
+      } catch (e) {
+        d.fail('worker plan', e);
+      }
+      if (p !== null) {
+        let w: Worker | null = null;
+        try {
+          w = construct(target, [p.blobUrl, p.options], newTarget) as Worker;
+        } catch (e) {
+          d.fail('blob worker refused, falling back to the original', e);
+          revokeObjectURL(p.blobUrl);
+        }
+        if (w !== null) {
+          try {
+            const mc = new d.dom.MessageChannel();
+            const p1 = call<MessagePort>(d.dom.port1, mc);
+            const p2 = call<MessagePort>(d.dom.port2, mc);
+            const url = p.blobUrl;
+            let revoked = false;
+            call(d.dom.addListener, p1, 'message', () => {
+              if (!revoked) {
+                revoked = true;
+                revokeObjectURL(url);
+              }
+            });
+            acceptWorkerPort(d.dom, p1, d.queue);
+            call(workerPost, w, { [WORKER_PORT_TAG]: p.config.token }, [p2]);
+          } catch (e) {
+            d.fail('worker port', e);
+          }
+          return w;
+        }
+      }
+      try {
+        return construct(target, args, newTarget) as Worker;
+      } catch (e) {
+        rethrow(e, handler.construct as AnyFn);
+      }
+    },
+  };
+  const WW = wrap(W, handler);
+  replaceValue(g, 'Worker', WW);
+  replaceConstructor(W, WW);
+  return true;
+}
+
+/**
+ * Inside a blob-started worker: relative URLs given to importScripts, fetch and
+ * XMLHttpRequest.open resolve against the page's worker script URL, as they would have
+ * without us (self.location stays the blob: URL: see docs/TRANSPARENCY.md).
+ */
+export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void {
+  const mapArg = (target: AnyFn, index: number): ProxyHandler<AnyFn> => {
+    const h: ProxyHandler<AnyFn> = {
+      apply(t, thisArg, args) {
+        const a = [...args];
+        const v = a[index];
+        if (typeof v === 'string') {
+          const r = resolveUrl(v, base);
+          if (r !== null) a[index] = r;
+        }
+        try {
+          return call(t, thisArg, ...a);
+        } catch (e) {
+          rethrow(e, h.apply as AnyFn);
+        }
+      },
+    };
+    void target;
+    return h;
+  };
+  const imp = (g as { importScripts?: AnyFn }).importScripts;
+  if (typeof imp === 'function') {
+    const h: ProxyHandler<AnyFn> = {
+      apply(t, thisArg, args) {
+        const a = args.map((v) => (typeof v === 'string' ? resolveUrl(v, base) ?? v : v));
+        try {
+          return call(t, thisArg, ...a);
+        } catch (e) {
+          rethrow(e, h.apply as AnyFn);
+        }
+      },
+    };
+    replaceValue(g, 'importScripts', wrap(imp, h));
+  }
+  const f = (g as { fetch?: AnyFn }).fetch;
+  if (typeof f === 'function') replaceValue(g, 'fetch', wrap(f, mapArg(f, 0)));
+  const XHR = (g as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest;
+  if (XHR) {
+    const open = XHR.prototype.open as AnyFn;
+    replaceValue(XHR.prototype, 'open', wrap(open, mapArg(open, 1)));
+  }
+}
