@@ -1,0 +1,217 @@
+/**
+ * The real `wasm-memory` command (cli/wasm-memory.mjs -> cli/dist/, built by npm run build),
+ * spawned as a user would, against the built extension and Debian's Chromium; and the
+ * Playwright helper (testing/). Pages: e2e/pages/cli/ (leaky: a new engine per file, old ones
+ * kept; clean: one engine reused), served by playwright.config.ts's web server.
+ */
+import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseTrace } from '../src/shared/trace';
+import type { JsonReport } from '../src/cli/report';
+import { launchWasmMemory } from '../testing/index';
+
+const CLI = resolve('cli/wasm-memory.mjs');
+const BASE = 'http://127.0.0.1:4173';
+const LEAKY = `${BASE}/e2e/pages/cli/leaky.html`;
+const CLEAN = `${BASE}/e2e/pages/cli/clean.html`;
+/** Long enough after load for the 12 automatic "file loads" (every 150 ms) and a few samples. */
+const DURATION = '3';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+let dir: string;
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wasm-memory-cli-e2e-'));
+});
+test.afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test.describe('usage and environment errors exit 2 with a clear message', () => {
+  test('bad arguments', async () => {
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('wasm-memory: error: no command given');
+    const flag = await runCli(['analyze', '--bogus', 'x.json']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/Unknown option '--bogus'/);
+    expect(flag.stderr).toContain('Run wasm-memory analyze --help for usage.');
+    const dur = await runCli(['record', LEAKY, '--duration', 'soon']);
+    expect(dur.code).toBe(2);
+    expect(dur.stderr).toContain('--duration must be a number of seconds >= 0; got "soon"');
+    const help = await runCli(['record', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: wasm-memory record <url>');
+  });
+
+  test('missing and malformed trace files', async () => {
+    const missing = await runCli(['analyze', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`trace file not found: ${join(dir, 'nope.json')}`);
+
+    const notJson = join(dir, 'not-json.json');
+    writeFileSync(notJson, '{ "format": ');
+    const r1 = await runCli(['analyze', notJson]);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/not-json\.json: not a valid trace: not valid JSON/);
+
+    const badEvent = join(dir, 'bad-event.json');
+    writeFileSync(
+      badEvent,
+      JSON.stringify({
+        format: 'wasm-memory-trace', version: 1, createdAt: '', generator: 't', page: { url: 'http://x/' }, dropped: 0,
+        events: [{ t: 'grow', time: 1, key: 'r:1', fromBytes: -1, toBytes: 2, via: 'wasm' }],
+      }),
+    );
+    const r2 = await runCli(['analyze', badEvent]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/bad-event\.json: not a valid trace: events\[0\]\.fromBytes/);
+  });
+
+  test('Chromium not found, extension not built', async () => {
+    const noChrome = await runCli(['record', LEAKY, '--out', join(dir, 'x.json')], { CHROMIUM_PATH: '/nonexistent' });
+    expect(noChrome.code).toBe(2);
+    expect(noChrome.stderr).toContain('Chromium not found: CHROMIUM_PATH=/nonexistent does not exist');
+    const noExt = await runCli(['record', LEAKY, '--out', join(dir, 'x.json')], { WASM_MEMORY_DIST: join(dir, 'no-dist') });
+    expect(noExt.code).toBe(2);
+    expect(noExt.stderr).toContain(`extension not built: ${join(dir, 'no-dist', 'manifest.json')} is missing (run npm run build)`);
+  });
+
+  test('unreachable URL and HTTP errors', async () => {
+    const refused = await runCli(['record', 'http://127.0.0.1:9/', '--duration', '0', '--out', join(dir, 'u.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/URL unreachable: http:\/\/127\.0\.0\.1:9\/: .*ERR_CONNECTION_REFUSED/);
+    const missing = await runCli(['record', `${BASE}/e2e/pages/cli/no-such-page.html`, '--duration', '0', '--out', join(dir, 'u.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('HTTP 404');
+  });
+});
+
+test.describe('record and analyze', () => {
+  test('a leaky page fails (exit 1) and analyze agrees', async () => {
+    const out = join(dir, 'leaky.json');
+    const rec = await runCli(['record', LEAKY, '--duration', DURATION, '--out', out]);
+    expect(rec.stderr).not.toContain('internal error');
+    expect(rec.code, `stdout:\n${rec.stdout}\nstderr:\n${rec.stderr}`).toBe(1);
+    expect(rec.stdout).toMatch(/^LEAK: \d+ active alerts? at severity warning or above \(exit 1\)$/m);
+
+    const parsed = parseTrace(readFileSync(out, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.trace.page.url).toBe(LEAKY);
+    expect(parsed.trace.events.filter((e) => e.t === 'memory').length).toBeGreaterThanOrEqual(12);
+
+    const human = await runCli(['analyze', out]);
+    expect(human.code).toBe(1);
+    const json = await runCli(['analyze', out, '--json']);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as JsonReport;
+    expect(report.verdict).toMatchObject({ leak: true, exitCode: 1, failOn: 'warning' });
+    const leaks = report.alerts.filter((a) => a.state === 'active' && a.severity !== 'info');
+    expect(leaks.length).toBeGreaterThan(0);
+    for (const a of leaks) {
+      expect(['memory-floor-rising', 'memory-replaced']).toContain(a.kind);
+      expect(a.subject).not.toBe('');
+    }
+    expect(report.memories.length).toBeGreaterThanOrEqual(12);
+    // Every engine grew its 1-page memory to 17 pages (1 MiB file + 1 page).
+    expect(report.memories.filter((m) => m.peakBytes === 17 * 65536).length).toBeGreaterThanOrEqual(12);
+    // --fail-on error: only error-severity alerts fail.
+    const strict = await runCli(['analyze', out, '--fail-on', 'error', '--json']);
+    const strictReport = JSON.parse(strict.stdout) as JsonReport;
+    expect(strict.code).toBe(strictReport.alerts.some((a) => a.state === 'active' && a.severity === 'error') ? 1 : 0);
+  });
+
+  test('a clean page passes (exit 0) and analyze agrees', async () => {
+    const out = join(dir, 'clean.json');
+    const rec = await runCli(['record', CLEAN, '--duration', DURATION, '--out', out, '--json']);
+    expect(rec.code, `stdout:\n${rec.stdout}\nstderr:\n${rec.stderr}`).toBe(0);
+    const recReport = JSON.parse(rec.stdout) as JsonReport;
+    expect(recReport.verdict).toMatchObject({ leak: false, exitCode: 0 });
+    expect(recReport.memories).toHaveLength(1);
+    expect(recReport.memories[0]?.peakBytes).toBe(17 * 65536);
+
+    const an = await runCli(['analyze', out, '--json']);
+    expect(an.code).toBe(0);
+    const anReport = JSON.parse(an.stdout) as JsonReport;
+    // record and analyze run the same analyzer on the same text.
+    expect(anReport.alerts).toEqual(recReport.alerts);
+    expect(anReport.memories).toEqual(recReport.memories);
+    const human = await runCli(['analyze', out]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('OK: no active alert at severity warning or above (exit 0)');
+  });
+
+  test('an actions script drives the page and adds marks', async () => {
+    const out = join(dir, 'scripted.json');
+    const rec = await runCli(['record', `${CLEAN}?files=2`, '--duration', '0', '--script', 'e2e/pages/cli/actions.mjs', '--out', out]);
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.stderr).toContain('[actions.mjs] clicked 3');
+    const parsed = parseTrace(readFileSync(out, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const marks = parsed.trace.events.flatMap((e) => (e.t === 'mark' ? [e.label] : []));
+    expect(marks).toEqual(expect.arrayContaining(['auto loads done', 'after 3 clicks']));
+    expect(marks.indexOf('auto loads done')).toBeLessThan(marks.indexOf('after 3 clicks'));
+
+    const failing = join(dir, 'failing.mjs');
+    writeFileSync(failing, 'export default async function ({ page }) { await page.click("#nope", { timeout: 200 }); }\n');
+    const bad = await runCli(['record', CLEAN, '--duration', '0', '--script', failing, '--out', join(dir, 'f.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/actions script .*failing\.mjs failed: .*#nope/);
+  });
+});
+
+test.describe('Playwright helper (wasm-memory/testing)', () => {
+  test('expectNoWasmLeaks throws on the leaky page and passes on the clean one', async () => {
+    const leaky = await launchWasmMemory();
+    try {
+      await leaky.goto(`${LEAKY}?files=12&every=100`);
+      await expect(leaky.page.locator('#status')).toHaveText('done 12');
+      // The leak alerts need the page's memory trend: poll the analysis until it has them.
+      await expect
+        .poll(async () => (await leaky.report()).alerts.filter((a) => a.state === 'active' && a.severity !== 'info').length, {
+          timeout: 15_000,
+        })
+        .toBeGreaterThan(0);
+      const err = await leaky.expectNoWasmLeaks().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).name).toBe('AssertionError');
+      expect((err as Error).message).toMatch(/expected no WebAssembly leaks .* found \d+:\n {2}\[(warning|error)\] memory-/);
+    } finally {
+      await leaky.close();
+    }
+
+    const clean = await launchWasmMemory();
+    try {
+      await clean.goto(`${CLEAN}?files=12&every=100`);
+      await expect(clean.page.locator('#status')).toHaveText('done 12');
+      await clean.mark('done');
+      const report = await clean.expectNoWasmLeaks();
+      expect(report.memories).toHaveLength(1);
+      expect(report.marks.map((m) => m.label)).toContain('done');
+    } finally {
+      await clean.close();
+    }
+  });
+});
