@@ -207,6 +207,20 @@ export class PanelController {
 
   // ---- actions ---------------------------------------------------------------------
 
+  private markSink: ((label: string) => void) | null = null;
+
+  /** Where marks go (the connection to the background, which forwards them to the page). */
+  setMarkSink(sink: (label: string) => void): void {
+    this.markSink = sink;
+  }
+
+  /** Add a mark: stamped by the page's clock and recorded as a `mark` event of the session. */
+  mark(label: string): void {
+    const text = String(label).slice(0, 512);
+    if (this.markSink) this.markSink(text);
+    else this.deps.log(`mark "${text}" dropped: not connected`);
+  }
+
   exportTrace(): Trace {
     return this.session.toTrace(this.deps.now(), this.deps.generator);
   }
@@ -266,6 +280,12 @@ export class PanelController {
     this.importError = null;
     this.changed();
     return true;
+  }
+
+  /** The file could not even be read (permissions, I/O). */
+  importFailed(name: string, reason: string): void {
+    this.importError = `${name}: could not read the file (${reason})`;
+    this.changed();
   }
 
   backToLive(): void {

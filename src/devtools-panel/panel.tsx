@@ -1,2 +1,116 @@
+/**
+ * Panel entry. Runs as the DevTools panel (bound to chrome.devtools.inspectedWindow.tabId)
+ * or as an ordinary extension tab bound to `?tabId=N` (tests, the CLI).
+ * Sets `globalThis.wasmMemoryPanel` (contract 4) for automation.
+ */
 import { render } from 'preact';
-render(<h1>WASM Memory</h1>, document.getElementById('app')!);
+import browser from 'webextension-polyfill';
+import analyzerWasmUrl from '../../analyzer-rs/pkg/wasm_memory_analyzer.wasm?url';
+import { createAnalyzer } from '../analyzer/analyzer';
+import type { AnalyzerApi, Report } from '../shared/analyzer-api';
+import { PORT_PANEL, type Trace } from '../shared/protocol';
+import { App } from './App';
+import { PanelConnection, type PanelPortLike } from './connection';
+import { PanelController } from './controller';
+import './panel.css';
+
+export interface PanelAutomation {
+  exportTrace(): Trace;
+  report(): Report;
+  mark(label: string): void;
+  eventCount(): number;
+  connected(): boolean;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var wasmMemoryPanel: PanelAutomation | undefined;
+}
+
+function boundTabId(): number | null {
+  if (typeof chrome !== 'undefined' && chrome.devtools?.inspectedWindow) return chrome.devtools.inspectedWindow.tabId;
+  const raw = new URLSearchParams(location.search).get('tabId');
+  const n = raw === null ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+function applyTheme(): void {
+  const name = typeof chrome !== 'undefined' ? chrome.devtools?.panels?.themeName : undefined;
+  if (name === 'dark' || name === 'default') document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
+}
+
+let wasmModule: Promise<WebAssembly.Module> | null = null;
+function makeAnalyzer(): Promise<AnalyzerApi> {
+  wasmModule ??= WebAssembly.compileStreaming(fetch(analyzerWasmUrl));
+  return wasmModule.then((m) => createAnalyzer(m));
+}
+
+function scheduleFrame(fn: () => void): void {
+  // rAF when visible; a timer so a hidden panel (background tab) still updates its state.
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  requestAnimationFrame(run);
+  setTimeout(run, 250);
+}
+
+async function main(): Promise<void> {
+  applyTheme();
+  const root = document.getElementById('app');
+  if (!root) throw new Error('panel.html lacks #app');
+  const tabId = boundTabId();
+  if (tabId === null) {
+    root.textContent = 'WASM Memory: no tab to inspect (open this panel from DevTools, or add ?tabId=N).';
+    return;
+  }
+  const log = (msg: string, err?: unknown) => console.debug(`[wasm-memory panel] ${msg}`, err ?? '');
+  const controller = new PanelController({
+    tabId,
+    makeAnalyzer,
+    scheduleFrame,
+    now: () => new Date(),
+    generator: `wasm-memory-panel ${browser.runtime.getManifest().version}`,
+    log,
+  });
+  await controller.init();
+  const connection = new PanelConnection(
+    {
+      connect(): PanelPortLike {
+        const port = browser.runtime.connect({ name: PORT_PANEL });
+        return {
+          postMessage: (m) => port.postMessage(m),
+          onMessage: (cb) => port.onMessage.addListener((m: unknown) => cb(m)),
+          onDisconnect: (cb) => port.onDisconnect.addListener(() => cb()),
+        };
+      },
+      schedule: (fn, ms) => {
+        setTimeout(fn, ms);
+      },
+      log,
+    },
+    tabId,
+    () => controller.session.resume(),
+    (msg) => controller.handle(msg),
+    (s) => controller.setLink(s),
+  );
+  controller.setMarkSink((label) => connection.mark(label));
+  globalThis.wasmMemoryPanel = {
+    exportTrace: () => controller.exportTrace(),
+    report: () => controller.liveReport(),
+    mark: (label: string) => controller.mark(label),
+    eventCount: () => controller.session.received,
+    connected: () => connection.state === 'connected' && controller.session.received > 0,
+  };
+  render(<App controller={controller} />, root);
+  connection.start();
+  addEventListener('pagehide', () => controller.dispose());
+}
+
+main().catch((e: unknown) => {
+  console.error('[wasm-memory panel] failed to start', e);
+  const root = document.getElementById('app');
+  if (root) root.textContent = `WASM Memory failed to start: ${e instanceof Error ? e.message : String(e)}`;
+});

@@ -1,0 +1,114 @@
+/**
+ * The live chart: ONE uPlot instance, columnar data, setData at most once per view update
+ * (the controller throttles updates to animation frames), setSize from a ResizeObserver,
+ * destroy() on unmount. Rebuilt only when the set of memories changes.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { MemorySeries } from '../shared/analyzer-api';
+import { seriesKey, toColumns } from './chart-data';
+import { formatBytes, formatClock } from './format';
+
+const COLORS = ['#1a73e8', '#d93025', '#188038', '#e37400', '#9334e6', '#00838f', '#c5221f', '#5f6368'];
+
+export function colorOf(i: number): string {
+  return COLORS[i % COLORS.length] ?? '#1a73e8';
+}
+
+interface Props {
+  series: MemorySeries[];
+  /** Display names per memory key (owner file). */
+  labels: Map<string, string>;
+  onWidth(px: number): void;
+}
+
+const HEIGHT = 220;
+
+export function Chart({ series, labels, onWidth }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const builtFor = useRef<string>('');
+
+  // Size: follow the container.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver((entries) => {
+      const w = Math.floor(entries[0]?.contentRect.width ?? 0);
+      if (w <= 0) return;
+      plot.current?.setSize({ width: w, height: HEIGHT });
+      onWidth(w);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [onWidth]);
+
+  // Destroy on unmount.
+  useEffect(
+    () => () => {
+      plot.current?.destroy();
+      plot.current = null;
+    },
+    [],
+  );
+
+  // Data: rebuild when the set of memories changes, else setData.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const key = seriesKey(series);
+    const data = toColumns(series) as uPlot.AlignedData;
+    if (plot.current && builtFor.current === key) {
+      plot.current.setData(data);
+      return;
+    }
+    plot.current?.destroy();
+    plot.current = null;
+    builtFor.current = key;
+    const styles = getComputedStyle(el);
+    const fg = styles.getPropertyValue('--fg-muted').trim() || '#5f6368';
+    const grid = styles.getPropertyValue('--grid').trim() || '#e0e0e0';
+    const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const opts: uPlot.Options = {
+      width: Math.max(100, el.clientWidth),
+      height: HEIGHT,
+      ms: 1,
+      legend: { show: true, live: true },
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.1, 65536)] } },
+      axes: [
+        { ...axis },
+        { ...axis, size: 70, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
+      ],
+      series: [
+        { label: 'time', value: (_u, v) => (v == null ? '—' : formatClock(v)) },
+        ...series.map((s, i) => ({
+          label: labels.get(s.key) ?? s.key,
+          stroke: colorOf(i),
+          width: 1.5,
+          spanGaps: true,
+          points: { show: false },
+          value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v)),
+        })),
+      ],
+    };
+    plot.current = new uPlot(opts, data, el);
+  }, [series, labels]);
+
+  const points = series.reduce((n, s) => n + s.times.length, 0);
+  // uPlot owns the children of the chart box; Preact renders none there.
+  return (
+    <div class="chart-wrap">
+      <div
+        class="chart"
+        data-testid="chart"
+        data-series={series.length}
+        data-points={points}
+        ref={box}
+        aria-label="Committed bytes of each memory over time"
+      />
+      {series.length === 0 ? <div class="chart-empty">No WebAssembly memory seen yet.</div> : null}
+    </div>
+  );
+}
