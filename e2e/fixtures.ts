@@ -61,7 +61,10 @@ export async function tabIdOf(context: BrowserContext, page: Page): Promise<numb
   const id = await sw.evaluate(async (u: string) => {
     const tabs = await chrome.tabs.query({});
     const hit = tabs.find((t) => t.url === u && t.active) ?? tabs.find((t) => t.url === u);
-    return hit?.id ?? -1;
+    if (hit?.id !== undefined) return hit.id;
+    // Without the "tabs" permission tab.url is hidden: take the active tab (just brought to front).
+    const [active] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    return active?.id ?? -1;
   }, url);
   if (id < 0) throw new Error(`no tab found for ${url}`);
   return id;
