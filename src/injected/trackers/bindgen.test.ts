@@ -293,3 +293,14 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
     expect(Function.prototype.toString.call(Function.prototype.toString)).toBe('function toString() { [native code] }');
   });
 });
+
+describe('class names', () => {
+  it('prefers the JS class name, without the underscore bundlers add to self-referencing classes', () => {
+    const t = new BindgenTracker({ now: () => 0, stack: () => '', emit: () => undefined });
+    expect(t.classFor('__wbg_bbox_free', '_BBox')!.name).toBe('BBox');
+    expect(t.classFor('__wbg_tiktoken_free', 'Tiktoken')!.name).toBe('Tiktoken');
+    expect(t.classFor('__wbg_foo_free')!.name).toBe('foo');
+    expect(t.classFor('__wbg_foo_free', 'e')!.name).toBe('foo'); // a minified name says less
+    expect(t.classFor('__wbg_bar_free', 'Renamed')!.name).toBe('Renamed');
+  });
+});

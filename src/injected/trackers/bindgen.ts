@@ -133,10 +133,12 @@ export class BindgenTracker {
     }
     if (displayName !== undefined && displayName !== cls.name) {
       // A JS class name wins over the lower-cased export name when it is the same word
-      // (Tiktoken vs tiktoken) or when the export name is all we had.
-      if (displayName.toLowerCase() === cls.name.toLowerCase() || cls.name === classNameFromExport(freeExport)) {
-        cls.name = displayName.slice(0, LIMITS.maxString);
-      }
+      // (Tiktoken vs tiktoken; bundlers rename a self-referencing `class BBox` to `_BBox`),
+      // or when the export name is all we had.
+      const bare = classNameFromExport(freeExport).toLowerCase();
+      const unprefixed = displayName.replace(/^_+/, '');
+      if (unprefixed.toLowerCase() === bare) cls.name = unprefixed.slice(0, LIMITS.maxString);
+      else if (cls.name === classNameFromExport(freeExport) && displayName.length > 2) cls.name = displayName.slice(0, LIMITS.maxString);
     }
     return cls;
   }

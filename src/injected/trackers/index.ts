@@ -23,6 +23,13 @@ export interface InstalledTrackers {
 
 let installed: InstalledTrackers | null = null;
 
+/** Distinct import module names the wasm module declares (not what the page passed). */
+function importModulesOf(module: WebAssembly.Module): string[] {
+  const names = new Set<string>();
+  for (const imp of WebAssembly.Module.imports(module)) names.add(imp.module);
+  return [...names];
+}
+
 export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   if (installed !== null) return installed;
   const global = globalThis as unknown as Record<string, unknown>;
@@ -45,7 +52,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
 
   ctx.onInstance((info: InstanceInfo) => {
     const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
-    const importModules = typeof info.imports === 'object' && info.imports !== null ? Object.keys(info.imports) : [];
+    const importModules = importModulesOf(info.module);
     const plan = planEmscripten(info.exports, info.memories, importModules);
     if (plan !== null) {
       allocators.push(plan.tracker);

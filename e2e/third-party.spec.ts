@@ -1,0 +1,134 @@
+/**
+ * Real third-party npm packages built by others, each in a leaky and a clean page:
+ * - tiktoken 1.0.22 (wasm-bindgen 0.2.100: registry always, free(ptr, 0) vs finalizer (ptr, 1));
+ * - @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92: `new Resvg` never registered, BBox registered);
+ * - sql.js 1.16 (Emscripten, minified exports: malloc is export "Ia").
+ * Chromium runs with --expose-gc so the tests can make the GC finalizers run, waiting on
+ * conditions (never on time).
+ */
+import type { Page } from '@playwright/test';
+import type { AllocEvent, BindgenEvent, PageEvent } from '../src/shared/protocol';
+import { expect, test } from './fixtures';
+
+test.use({ chromiumArgs: ['--js-flags=--expose-gc'] });
+
+const PAGES = '/e2e/pages/third-party';
+
+/** Read the injected layer's batches on the page (contract 1 allows the page to listen). */
+async function captureInjected(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const events: unknown[] = [];
+    (globalThis as unknown as { __wmCaptured: unknown[] }).__wmCaptured = events;
+    addEventListener('message', (e: MessageEvent) => {
+      const d = e.data as { source?: unknown; kind?: unknown } | null;
+      if (!d || d.source !== 'wasm-memory-injected' || d.kind !== 'connect') return;
+      const port = e.ports[0];
+      if (!port) return;
+      port.addEventListener('message', (m: MessageEvent) => {
+        const b = m.data as { kind?: unknown; events?: unknown[] } | null;
+        if (b && b.kind === 'batch' && Array.isArray(b.events)) events.push(...b.events);
+      });
+      port.start();
+    });
+  });
+}
+
+async function injectedEvents(page: Page): Promise<PageEvent[]> {
+  return page.evaluate(() => (globalThis as unknown as { __wmCaptured: PageEvent[] }).__wmCaptured);
+}
+
+/** Latest cumulative counters of a class, as the injected layer reported them. */
+async function classCounts(page: Page, className: string): Promise<Omit<BindgenEvent, 't' | 'time' | 'liveStacks' | 'module'> | null> {
+  const events = await injectedEvents(page);
+  const last = events.filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === className).at(-1);
+  return last ? { className: last.className, created: last.created, freed: last.freed, reclaimed: last.reclaimed, live: last.live } : null;
+}
+
+async function allocLast(page: Page): Promise<AllocEvent | null> {
+  const events = await injectedEvents(page);
+  return events.filter((e): e is AllocEvent => e.t === 'alloc').at(-1) ?? null;
+}
+
+async function load(page: Page, name: string, n: number): Promise<unknown> {
+  await captureInjected(page);
+  await page.goto(`${PAGES}/${name}.html?n=${n}`);
+  await page.waitForFunction(() => document.title === 'done');
+  return page.evaluate(() => (globalThis as unknown as { pageResult: unknown }).pageResult);
+}
+
+/** Run the page's GC (exposed by --expose-gc); the finalizers then run as tasks. */
+async function gc(page: Page): Promise<void> {
+  await page.evaluate(() => (globalThis as unknown as { gc: () => void }).gc());
+}
+
+test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
+  test('leaky: encoders dropped without free() are reported as reclaimed by the finalizer, never freed', async ({ page }) => {
+    const N = 12;
+    await load(page, 'tiktoken-leaky', N);
+    await expect.poll(() => classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: 0, reclaimed: 0, live: N });
+    await expect
+      .poll(async () => {
+        await gc(page);
+        return classCounts(page, 'Tiktoken');
+      })
+      .toEqual({ className: 'Tiktoken', created: N, freed: 0, reclaimed: N, live: 0 });
+  });
+
+  test('clean: every encoder freed explicitly', async ({ page }) => {
+    const N = 12;
+    await load(page, 'tiktoken-clean', N);
+    await expect.poll(() => classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: N, reclaimed: 0, live: 0 });
+    await gc(page);
+    expect(await classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: N, reclaimed: 0, live: 0 });
+  });
+});
+
+test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
+  test('leaky: unregistered Resvg objects stay live after GC; registered BBoxes are reclaimed', async ({ page }) => {
+    const N = 10;
+    await load(page, 'resvg-leaky', N);
+    await expect.poll(() => classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: 0, reclaimed: 0, live: N });
+    await expect.poll(() => classCounts(page, 'BBox')).toEqual({ className: 'BBox', created: N, freed: 0, reclaimed: 0, live: N });
+    // Once the GC has run the BBox finalizers, the Resvg wrappers are gone too: their memory never comes back.
+    await expect
+      .poll(async () => {
+        await gc(page);
+        return classCounts(page, 'BBox');
+      })
+      .toEqual({ className: 'BBox', created: N, freed: 0, reclaimed: N, live: 0 });
+    expect(await classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: 0, reclaimed: 0, live: N });
+  });
+
+  test('clean: every Resvg and BBox freed explicitly', async ({ page }) => {
+    const N = 10;
+    await load(page, 'resvg-clean', N);
+    await expect.poll(() => classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: N, reclaimed: 0, live: 0 });
+    await expect.poll(() => classCounts(page, 'BBox')).toEqual({ className: 'BBox', created: N, freed: N, reclaimed: 0, live: 0 });
+  });
+});
+
+test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
+  const BLOB = 64 * 1024;
+
+  test('leaky: statements never freed keep their bound blobs in the heap', async ({ page }) => {
+    const N = 16;
+    await load(page, 'sqljs-leaky', N);
+    await expect.poll(async () => (await allocLast(page))?.liveBytes ?? 0).toBeGreaterThanOrEqual(N * BLOB);
+    const a = (await allocLast(page))!;
+    expect(a.liveBytes).toBeLessThan(N * BLOB + 64 * 1024);
+    expect(a.liveAllocations).toBeGreaterThanOrEqual(N);
+    expect(a.totalAllocations - a.totalFrees).toBe(a.liveAllocations);
+    const events = await injectedEvents(page);
+    const mem = events.find((e) => e.t === 'memory' && e.key === a.memory);
+    expect(mem).toBeTruthy();
+  });
+
+  test('clean: freed statements and a closed database give the heap back', async ({ page }) => {
+    const N = 16;
+    await load(page, 'sqljs-clean', N);
+    await expect.poll(async () => (await allocLast(page))?.totalAllocations ?? 0).toBeGreaterThanOrEqual(N);
+    await expect.poll(async () => (await allocLast(page))?.liveBytes ?? -1).toBeLessThan(BLOB);
+    const a = (await allocLast(page))!;
+    expect(a.totalAllocations - a.totalFrees).toBe(a.liveAllocations);
+  });
+});
