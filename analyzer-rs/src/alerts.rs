@@ -326,6 +326,24 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                     })
                     .map(|r| (Via::Windows, r))
             });
+        if found.is_none() && c.never_freed_min > 0.0 && cl.live >= c.never_freed_min && cl.freed == 0.0 && cl.reclaimed == 0.0 {
+            out.push(Finding {
+                id: format!("bindgen-live-growth:{name}"),
+                kind: "bindgen-live-growth",
+                severity: Severity::Warning,
+                subject: subject.clone(),
+                title: format!("{} {name} objects created, none ever freed", fmt_count(cl.live)),
+                detail: format!(
+                    "{} objects of wasm-bindgen class {name} were created and not one was freed or reclaimed: each keeps its Rust value (and what it owns) in wasm memory until free() is called.",
+                    fmt_count(cl.created)
+                ),
+                recommendation: format!(
+                    "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
+                ),
+                series: series.clone(),
+                points: vec![(cl.first_seen, 0.0), (cl.last_seen, cl.live)],
+            });
+        }
         if let Some((via, run)) = found {
             let cycles = if via == Via::Marks { c.mark_cycles } else if via == Via::Floors { c.floor_cycles } else { c.window_cycles };
             let severity = if run.len() >= 2 * cycles || cl.live >= 10_000.0 { Severity::Error } else { Severity::Warning };
@@ -373,11 +391,13 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
 
     // --- memories -------------------------------------------------------------------
     let mut live_total = 0.0;
+    let mut live_changed = f64::NEG_INFINITY;
     for (mi, m) in a.memories.iter().enumerate() {
         if m.collected {
             continue;
         }
         live_total += m.current;
+        live_changed = live_changed.max(m.last_growth);
         let key = a.name(m.key);
         let owner = m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
         let marks = mark_values(&a.marks, |s| s.memories.iter().find(|(i, _)| *i == mi).map(|x| x.1));
@@ -454,18 +474,18 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                     ),
                     recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the instance after a big job to give the memory back.".to_string(),
                     series: format!("memory:{key}:used"),
-                    points: vec![(since, al.live_bytes), (now, al.live_bytes)],
+                    points: vec![(m.last_growth, m.current), (al.time, al.live_bytes)],
                 });
             }
         }
         if let Some(budget) = c.memory_budget {
-            if let Some(f) = budget_finding(&c.budget_levels, budget, m.current, now, &format!("budget:{key}"), &key, &format!("Memory {key}"), &format!("memory:{key}:bytes")) {
+            if let Some(f) = budget_finding(&c.budget_levels, budget, m.current, m.last_growth, &format!("budget:{key}"), &key, &format!("Memory {key}"), &format!("memory:{key}:bytes")) {
                 out.push(f);
             }
         }
     }
     if let Some(budget) = c.page_budget {
-        if let Some(f) = budget_finding(&c.budget_levels, budget, live_total, now, "budget:page", "page", "Page memory", "page:bytes") {
+        if let Some(f) = budget_finding(&c.budget_levels, budget, live_total, live_changed, "budget:page", "page", "Page memory", "page:bytes") {
             out.push(f);
         }
     }
@@ -501,7 +521,7 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn budget_finding(levels: &[f64], budget: f64, bytes: f64, now: f64, id: &str, subject: &str, what: &str, series: &str) -> Option<Finding> {
+fn budget_finding(levels: &[f64], budget: f64, bytes: f64, changed: f64, id: &str, subject: &str, what: &str, series: &str) -> Option<Finding> {
     if !(budget > 0.0) || levels.is_empty() {
         return None;
     }
@@ -527,7 +547,7 @@ fn budget_finding(levels: &[f64], budget: f64, bytes: f64, now: f64, id: &str, s
         detail: format!("{what} is at {:.1}% of the configured budget of {}.", ratio * 100.0, fmt_bytes(budget)),
         recommendation: "Lower the peak: free objects sooner, bound caches, process big inputs in chunks; or raise the budget if this size is expected.".to_string(),
         series: series.to_string(),
-        points: vec![(now, bytes)],
+        points: vec![(changed, bytes)],
     })
 }
 
@@ -594,7 +614,7 @@ fn replaced(a: &Analyzer, out: &mut Vec<Finding>) {
                 ),
                 recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
                 series: format!("memory:{key}:bytes"),
-                points: vec![(old.first_seen, old.current), (newer.first_seen, old.current), (now, old.current)],
+                points: vec![(old.first_seen, old.current), (newer.first_seen, old.current)],
             });
         }
     }

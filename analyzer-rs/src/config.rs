@@ -45,6 +45,9 @@ pub struct Config {
     pub eval_interval_ms: f64,
     /// Forgot-to-free: reclaimed count at which the alert becomes an error.
     pub forgot_free_error_count: f64,
+    /// Never freed: a class with at least this many live objects and not one freed or
+    /// reclaimed is flagged (0 disables).
+    pub never_freed_min: f64,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             frag_min_ms: 5000.0,
             eval_interval_ms: 1000.0,
             forgot_free_error_count: 100.0,
+            never_freed_min: 10.0,
         }
     }
 }
@@ -121,6 +125,8 @@ pub mod key {
     pub const EVAL_INTERVAL_MS: u32 = 26;
     /// [`super::Config::forgot_free_error_count`]
     pub const FORGOT_FREE_ERROR_COUNT: u32 = 27;
+    /// [`super::Config::never_freed_min`]
+    pub const NEVER_FREED_MIN: u32 = 28;
 }
 
 fn cycles(v: f64) -> Option<usize> {
@@ -195,6 +201,7 @@ impl Config {
             key::FRAG_MIN_MS => put!(frag_min_ms, nonneg),
             key::EVAL_INTERVAL_MS => put!(eval_interval_ms, nonneg),
             key::FORGOT_FREE_ERROR_COUNT => put!(forgot_free_error_count, nonneg),
+            key::NEVER_FREED_MIN => put!(never_freed_min, nonneg),
             _ => false,
         }
     }

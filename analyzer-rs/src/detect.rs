@@ -27,15 +27,16 @@ pub struct RestTracker {
 
 impl RestTracker {
     /// Feed a point (time-ordered per series; an older time is treated as the same time).
+    /// A value counts as a rest once it has been *observed* unchanged for `rest_ms`: a change
+    /// never settles the previous value, since it may have changed right after being seen.
     pub fn update(&mut self, t: f64, v: f64, rest_ms: f64) {
         match self.value {
             Some(prev) if prev == v => {
-                self.settle(t, rest_ms);
+                if t - self.since >= rest_ms {
+                    self.record();
+                }
             }
             _ => {
-                if self.value.is_some() {
-                    self.settle(t, rest_ms);
-                }
                 self.value = Some(v);
                 self.since = t;
                 self.recorded = false;
@@ -43,21 +44,26 @@ impl RestTracker {
         }
     }
 
-    /// Advance time without a new point: the current value may now count as a rest.
+    /// Advance time without a new point. A series that reports only on change and has been
+    /// silent for `2 * rest_ms` is resting at its latest value.
     pub fn settle(&mut self, now: f64, rest_ms: f64) {
+        if now - self.since >= 2.0 * rest_ms {
+            self.record();
+        }
+    }
+
+    fn record(&mut self) {
         if self.recorded {
             return;
         }
         let Some(v) = self.value else { return };
-        if now - self.since >= rest_ms {
-            self.recorded = true;
-            if self.levels.back().map(|l| l.1) == Some(v) {
-                return;
-            }
-            self.levels.push_back((self.since, v));
-            if self.levels.len() > MAX_LEVELS {
-                self.levels.pop_front();
-            }
+        self.recorded = true;
+        if self.levels.back().map(|l| l.1) == Some(v) {
+            return;
+        }
+        self.levels.push_back((self.since, v));
+        if self.levels.len() > MAX_LEVELS {
+            self.levels.pop_front();
         }
     }
 
@@ -183,10 +189,16 @@ mod tests {
     fn settle_records_the_ongoing_rest() {
         let mut r = RestTracker::default();
         r.update(0.0, 5.0, 1000.0);
-        r.settle(500.0, 1000.0);
+        r.settle(1500.0, 1000.0);
         assert!(r.levels().is_empty());
-        r.settle(1000.0, 1000.0);
+        r.settle(2000.0, 1000.0);
         assert_eq!(r.levels().len(), 1);
+        // A series that changes at every observation never rests, however slow.
+        let mut q = RestTracker::default();
+        for i in 0..20 {
+            q.update(i as f64 * 1500.0, i as f64, 1000.0);
+        }
+        assert!(q.levels().is_empty());
     }
 
     #[test]

@@ -69,6 +69,7 @@ export const THRESHOLD_KEY: Readonly<Record<keyof AnalyzerThresholds, number>> =
   fragMinMs: 25,
   evalIntervalMs: 26,
   forgotFreeErrorCount: 27,
+  neverFreedMin: 28,
 };
 
 /** Records per ingest call into wasm (wasm.rs accepts up to 65536). */
@@ -163,12 +164,14 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
 
   private flush(): void {
     const h = this.live();
+    // Names first: alerts evaluated during ingestion already carry them (stable ids). Sending
+    // may grow the wasm memory, which detaches `view` but leaves the records in place.
+    this.sendNames();
     if (this.filled > 0) {
       const rejected = this.ex.wma_ingest(h, this.filled);
       this.failures += rejected;
       this.filled = 0;
     }
-    this.sendNames();
     this.openChunk();
   }
 
@@ -202,9 +205,9 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       }
     }
     const h = this.live();
+    this.sendNames();
     if (this.filled > 0) this.failures += this.ex.wma_ingest(h, this.filled);
     this.filled = 0;
-    this.sendNames();
   }
 
   series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[] {

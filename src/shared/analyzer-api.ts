@@ -141,6 +141,8 @@ export interface AnalyzerThresholds {
   evalIntervalMs: number;
   /** Forgot-to-free turns into an error at this many reclaimed objects. Default 100. */
   forgotFreeErrorCount: number;
+  /** A class with this many live objects and none ever freed or reclaimed is flagged (0: off). Default 10. */
+  neverFreedMin: number;
 }
 
 export interface Report {

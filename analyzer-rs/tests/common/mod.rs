@@ -1,0 +1,128 @@
+//! Test support: a tiny event builder over the real record encoding.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use wasm_memory_analyzer::records::{encode, Record};
+use wasm_memory_analyzer::Analyzer;
+
+pub const MIB: f64 = 1024.0 * 1024.0;
+
+/// Drives an analyzer with named entities and a clock (ms since start).
+pub struct Sim {
+    pub a: Analyzer,
+    pub t: f64,
+    ids: HashMap<String, u32>,
+    mems: Vec<(u32, f64)>,
+}
+
+impl Sim {
+    pub fn new() -> Sim {
+        Sim { a: Analyzer::new(), t: 0.0, ids: HashMap::new(), mems: Vec::new() }
+    }
+
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.ids.len() as u32;
+        self.ids.insert(s.to_string(), i);
+        self.a.set_name(i, s);
+        i
+    }
+
+    fn put(&mut self, r: Record) {
+        let enc = encode(&r);
+        assert_eq!(self.a.ingest(&enc), 0, "record rejected: {r:?}");
+    }
+
+    pub fn advance(&mut self, ms: f64) -> &mut Self {
+        self.t += ms;
+        self
+    }
+
+    pub fn memory(&mut self, key: &str, bytes: f64, owner: &str) -> &mut Self {
+        let (mem, owner) = (self.id(key), self.id(owner));
+        let realm = self.id(key.rsplit_once(':').map(|x| x.0).unwrap_or(""));
+        self.mems.push((mem, bytes));
+        self.put(Record::Memory { t: self.t, mem, bytes, max_bytes: None, owner: Some(owner), module: None, realm: Some(realm) });
+        self
+    }
+
+    pub fn grow(&mut self, key: &str, to: f64) -> &mut Self {
+        let mem = self.id(key);
+        let from = self.mems.iter().find(|m| m.0 == mem).map(|m| m.1).unwrap_or(0.0);
+        for m in &mut self.mems {
+            if m.0 == mem {
+                m.1 = to;
+            }
+        }
+        self.put(Record::Grow { t: self.t, mem, from, to, js: false });
+        self.sample()
+    }
+
+    pub fn collected(&mut self, key: &str) -> &mut Self {
+        let k = self.id(key);
+        self.mems.retain(|m| m.0 != k);
+        self.put(Record::Collected { t: self.t, key: k });
+        self
+    }
+
+    pub fn sample(&mut self) -> &mut Self {
+        let mems = self.mems.clone();
+        for (mem, bytes) in mems {
+            self.put(Record::Sample { t: self.t, mem, bytes });
+        }
+        self
+    }
+
+    /// Sample every `step` ms for `ms` ms.
+    pub fn idle(&mut self, ms: f64, step: f64) -> &mut Self {
+        let mut x = 0.0;
+        while x < ms {
+            self.advance(step);
+            self.sample();
+            x += step;
+        }
+        self
+    }
+
+    pub fn bindgen(&mut self, class: &str, created: f64, freed: f64, reclaimed: f64) -> &mut Self {
+        let (class, module) = (self.id(class), self.id("r1:m1"));
+        self.put(Record::Bindgen { t: self.t, class, module: Some(module), created, freed, reclaimed, live: created - freed - reclaimed });
+        self
+    }
+
+    pub fn alloc(&mut self, key: &str, live_bytes: f64) -> &mut Self {
+        let mem = self.id(key);
+        self.put(Record::Alloc { t: self.t, mem, live_bytes, live_allocs: 10.0, total_allocs: 30.0, total_frees: 20.0 });
+        self
+    }
+
+    pub fn registry(&mut self, name: &str, field: &str, value: f64) -> &mut Self {
+        let (name, field) = (self.id(name), self.id(field));
+        self.put(Record::Registry { t: self.t, name, field, value, memory: None });
+        self
+    }
+
+    pub fn mark(&mut self, label: &str) -> &mut Self {
+        let label = self.id(label);
+        self.put(Record::Mark { t: self.t, label });
+        self
+    }
+
+    /// Evaluate and return (id, state, severity) of every alert.
+    pub fn alerts(&mut self) -> Vec<(String, bool, String)> {
+        self.a.evaluate();
+        self.a
+            .alerts
+            .all()
+            .iter()
+            .map(|x| (x.finding.id.clone(), x.active, format!("{:?}", x.finding.severity)))
+            .collect()
+    }
+
+    pub fn active_ids(&mut self) -> Vec<String> {
+        self.alerts().into_iter().filter(|a| a.1).map(|a| a.0).collect()
+    }
+}

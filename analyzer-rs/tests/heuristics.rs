@@ -1,0 +1,320 @@
+//! Each heuristic on synthetic series: the leaky pattern raises the right alert about the
+//! right subject, the look-alike clean pattern raises nothing; plus golden reports
+//! (tests/expectations/*.json, regenerate with UPDATE_EXPECT=1).
+
+mod common;
+
+use common::{Sim, MIB};
+
+const OWNER: &str = "https://app.test/engine.wasm";
+
+fn floor_rising(loads: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER).idle(2000.0, 250.0);
+    for i in 0..loads {
+        let base = 16.0 * MIB + i as f64 * 150.0 * MIB;
+        for k in 1..=3 {
+            s.advance(50.0).grow("r1:1", base + k as f64 * 50.0 * MIB);
+        }
+        s.idle(5000.0, 250.0);
+    }
+    s
+}
+
+fn warm_up_plateau() -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", MIB, OWNER);
+    for i in 1..=40 {
+        s.advance(100.0).grow("r1:1", (1 + i * 4) as f64 * MIB);
+    }
+    s.idle(120_000.0, 500.0);
+    s
+}
+
+fn cache_fills_once() -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER).idle(3000.0, 250.0);
+    for i in 1..=8 {
+        s.advance(200.0).grow("r1:1", (16 + i * 8) as f64 * MIB);
+    }
+    for cycle in 1..=20 {
+        s.bindgen("Entry", (cycle * 100) as f64, (cycle * 100 - 5) as f64, 0.0);
+        s.registry("cache", "entries", if cycle == 1 { 250.0 } else { 500.0 });
+        s.idle(3000.0, 250.0);
+    }
+    s
+}
+
+fn engines_replaced(files: usize, collect_old: bool) -> Sim {
+    let mut s = Sim::new();
+    for i in 1..=files {
+        let key = format!("r1:{i}");
+        s.memory(&key, MIB, OWNER);
+        s.advance(100.0).grow(&key, 150.0 * MIB);
+        if collect_old && i > 1 {
+            s.advance(2000.0).collected(&format!("r1:{}", i - 1));
+        }
+        s.idle(15_000.0, 500.0);
+    }
+    s
+}
+
+fn bindgen_leak(actions: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    let (mut created, mut freed) = (0.0, 0.0);
+    for _ in 0..actions {
+        created += 50.0;
+        s.advance(100.0).bindgen("Tokenizer", created, freed, 0.0);
+        freed += 40.0;
+        s.advance(100.0).bindgen("Tokenizer", created, freed, 0.0);
+        s.idle(3000.0, 250.0);
+    }
+    s
+}
+
+fn bindgen_churn(actions: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    for a in 1..=actions {
+        s.advance(100.0).bindgen("Tokenizer", (a * 50) as f64, ((a - 1) * 50) as f64, 0.0);
+        s.advance(100.0).bindgen("Tokenizer", (a * 50) as f64, (a * 50) as f64, 0.0);
+        s.idle(2000.0, 250.0);
+    }
+    s
+}
+
+fn fragmentation(after_job_used: f64) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, "https://app.test/sql-wasm.wasm").alloc("r1:1", 2.0 * MIB).idle(1000.0, 250.0);
+    s.advance(100.0).grow("r1:1", 256.0 * MIB).alloc("r1:1", 230.0 * MIB);
+    s.idle(2000.0, 250.0).alloc("r1:1", after_job_used).idle(10_000.0, 250.0);
+    s
+}
+
+#[test]
+fn floor_rising_is_flagged_after_enough_cycles_and_resolves_when_it_stops() {
+    let mut s = floor_rising(2);
+    assert!(s.active_ids().is_empty(), "two loads are not a pattern yet");
+    let mut s = floor_rising(4);
+    assert_eq!(s.active_ids(), vec!["memory-floor-rising:r1:1"]);
+    let alert = s.a.alerts.all()[0].clone();
+    assert_eq!(alert.finding.subject, "r1:1");
+    assert_eq!(alert.finding.series, "memory:r1:1:bytes");
+    assert!(alert.finding.points.len() >= 4);
+    // Raised within a few seconds of the 3rd rise settling (rest_ms + eval interval).
+    let third_rise_rest = alert.finding.points[3].0;
+    assert!(alert.raised_at - third_rise_rest <= 2500.0, "raised {} ms after the evidence", alert.raised_at - third_rise_rest);
+    // The pattern stops: resolved after the hold time, same id.
+    s.idle(120_000.0, 1000.0);
+    assert_eq!(s.alerts(), vec![("memory-floor-rising:r1:1".to_string(), false, "Warning".to_string())]);
+}
+
+#[test]
+fn warm_up_and_cache_filling_once_are_not_flagged() {
+    assert!(warm_up_plateau().alerts().is_empty());
+    assert!(cache_fills_once().alerts().is_empty());
+}
+
+#[test]
+fn replaced_engines_are_flagged_old_ones_only_and_collected_ones_not() {
+    let mut s = engines_replaced(3, false);
+    let ids = s.active_ids();
+    assert_eq!(ids, vec!["memory-replaced:r1:1", "memory-replaced:r1:2"]);
+    let mut clean = engines_replaced(4, true);
+    assert!(clean.alerts().is_empty(), "{:?}", clean.alerts());
+    // Collecting the old memories resolves the alerts.
+    s.collected("r1:1").collected("r1:2").advance(1000.0).sample();
+    assert!(s.active_ids().is_empty());
+}
+
+#[test]
+fn two_different_modules_are_not_replacements() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 32.0 * MIB, "https://app.test/a.wasm").idle(5000.0, 500.0);
+    s.memory("r1:2", 32.0 * MIB, "https://app.test/b.wasm").idle(30_000.0, 500.0);
+    // Same module in two realms (e.g. workers) is not a replacement either.
+    s.memory("w1:1", 32.0 * MIB, "https://app.test/a.wasm").idle(30_000.0, 500.0);
+    assert!(s.alerts().is_empty());
+}
+
+#[test]
+fn replacement_needs_the_old_memory_idle() {
+    // Two instances of one module both in use: the old one keeps growing.
+    let mut s = Sim::new();
+    s.memory("r1:1", 2.0 * MIB, OWNER).idle(1000.0, 500.0);
+    s.memory("r1:2", 2.0 * MIB, OWNER);
+    for i in 1..=20 {
+        s.advance(1000.0).grow("r1:1", (2 + i) as f64 * MIB);
+    }
+    assert!(s.alerts().is_empty());
+}
+
+#[test]
+fn bindgen_live_growth_vs_churn() {
+    let mut s = bindgen_leak(5);
+    assert_eq!(s.active_ids(), vec!["bindgen-live-growth:Tokenizer"]);
+    assert!(bindgen_churn(20).alerts().is_empty());
+    assert!(bindgen_leak(2).alerts().is_empty(), "two actions are not a pattern yet");
+}
+
+#[test]
+fn bindgen_live_growth_across_marks() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    // Events every tick with jitter: never resting, but each action leaves one Doc behind.
+    let mut live = 0.0;
+    for a in 0..4 {
+        s.mark(&format!("action {a}"));
+        for k in 0..5 {
+            s.advance(150.0).bindgen("Doc", live + 3.0 + k as f64, 0.0, 0.0);
+        }
+        live += 1.0;
+        s.advance(150.0).bindgen("Doc", live, 0.0, 0.0);
+    }
+    s.mark("end");
+    assert_eq!(s.active_ids(), vec!["bindgen-live-growth:Doc"]);
+    let f = &s.a.alerts.all()[0].finding;
+    assert!(f.detail.contains("marks"), "{}", f.detail);
+}
+
+#[test]
+fn forgot_free_is_reported_even_though_memory_came_back() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    s.advance(100.0).bindgen("Resvg", 3.0, 1.0, 0.0).idle(2000.0, 250.0);
+    assert!(s.alerts().is_empty());
+    s.advance(100.0).bindgen("Resvg", 3.0, 1.0, 2.0).idle(60_000.0, 1000.0);
+    assert_eq!(s.alerts(), vec![("bindgen-forgot-free:Resvg".to_string(), true, "Warning".to_string())]);
+    let f = &s.a.alerts.all()[0].finding;
+    assert_eq!(f.points, vec![(2200.0, 2.0)]);
+}
+
+#[test]
+fn never_freed_objects_are_flagged_but_few_long_lived_ones_are_not() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    s.advance(100.0).bindgen("Resvg", 10.0, 0.0, 0.0).bindgen("Config", 1.0, 0.0, 0.0).idle(3000.0, 250.0);
+    assert_eq!(s.active_ids(), vec!["bindgen-live-growth:Resvg"]);
+    // Freed later: resolved.
+    s.advance(100.0).bindgen("Resvg", 10.0, 10.0, 0.0).idle(3000.0, 250.0);
+    assert!(s.active_ids().is_empty());
+}
+
+#[test]
+fn registry_growth_without_bound_vs_bounded() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    for i in 1..=30 {
+        s.advance(1000.0).registry("documents", "count", (i * 3) as f64).registry("lru", "count", i.min(8) as f64).sample();
+    }
+    assert_eq!(s.active_ids(), vec!["registry-growth:documents:count"]);
+    assert_eq!(s.a.alerts.all()[0].finding.subject, "documents");
+}
+
+#[test]
+fn fragmentation_after_a_big_job_vs_a_heap_still_in_use() {
+    let mut s = fragmentation(6.0 * MIB);
+    assert_eq!(s.active_ids(), vec!["fragmentation:r1:1"]);
+    assert!(fragmentation(200.0 * MIB).alerts().is_empty());
+    // A small heap that never grew: sql.js at rest is not fragmentation.
+    let mut small = Sim::new();
+    small.memory("r1:1", 16.0 * MIB, OWNER).alloc("r1:1", MIB).idle(30_000.0, 500.0);
+    assert!(small.alerts().is_empty());
+}
+
+#[test]
+fn budgets_with_levels() {
+    let mut s = Sim::new();
+    s.a.config.memory_budget = Some(100.0 * MIB);
+    s.a.config.page_budget = Some(200.0 * MIB);
+    s.memory("r1:1", 50.0 * MIB, OWNER).idle(500.0, 250.0);
+    assert!(s.alerts().is_empty());
+    let mut seen = Vec::new();
+    for mb in [62.0, 77.0, 88.0, 97.0] {
+        s.advance(100.0).grow("r1:1", mb * MIB).idle(500.0, 250.0);
+        let a = s.alerts();
+        let b = a.iter().find(|x| x.0 == "budget:r1:1").cloned();
+        seen.push(b.map(|x| x.2));
+    }
+    assert_eq!(seen, vec![Some("Info".to_string()), Some("Warning".to_string()), Some("Warning".to_string()), Some("Error".to_string())]);
+    s.memory("r1:2", 80.0 * MIB, "https://app.test/other.wasm").idle(500.0, 250.0);
+    assert!(s.active_ids().contains(&"budget:page".to_string()));
+    s.collected("r1:2").collected("r1:1").advance(500.0);
+    assert!(!s.active_ids().iter().any(|x| x.starts_with("budget:")));
+}
+
+#[test]
+fn alerts_replay_identically() {
+    let a = floor_rising(5).a.report_json();
+    let b = floor_rising(5).a.report_json();
+    assert_eq!(a, b);
+}
+
+// --- golden reports ---------------------------------------------------------------------
+
+/// Re-indent compact JSON (2 spaces), so expectation files read and diff well.
+fn pretty(json: &str) -> String {
+    let mut out = String::new();
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for c in json.chars() {
+        if in_str {
+            out.push(c);
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                depth += 1;
+                out.push(c);
+                out.push('\n');
+                out.push_str(&"  ".repeat(depth));
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                out.push('\n');
+                out.push_str(&"  ".repeat(depth));
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                out.push('\n');
+                out.push_str(&"  ".repeat(depth));
+            }
+            ':' => out.push_str(": "),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn golden(name: &str, mut s: Sim) {
+    let json = pretty(&s.a.report_json());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expectations").join(format!("{name}.json"));
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, format!("{json}\n")).expect("write expectation");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}: run with UPDATE_EXPECT=1", path.display()));
+    assert_eq!(json.trim_end(), expected.trim_end(), "report differs from {}; run with UPDATE_EXPECT=1 if intended", path.display());
+}
+
+#[test]
+fn golden_reports() {
+    golden("floor-rising", floor_rising(4));
+    golden("warm-up-plateau", warm_up_plateau());
+    golden("engines-replaced", engines_replaced(3, false));
+    golden("engines-replaced-fixed", engines_replaced(3, true));
+    golden("bindgen-leak", bindgen_leak(5));
+    golden("fragmentation", fragmentation(6.0 * MIB));
+}
