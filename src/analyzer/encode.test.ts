@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { PageEvent } from '../shared/protocol';
+import { ArraySink, encodeEvent, Interner, realmOf, STRIDE, TAG } from './encode';
+
+function enc(events: PageEvent[]) {
+  const named: Array<[number, string]> = [];
+  const interner = new Interner((id, name) => named.push([id, name]));
+  const sink = new ArraySink();
+  const counts = events.map((e) => encodeEvent(e, interner, sink));
+  const recs: number[][] = [];
+  const flat = sink.records();
+  for (let i = 0; i < flat.length; i += STRIDE) recs.push([...flat.subarray(i, i + STRIDE)]);
+  return { counts, recs, named };
+}
+
+describe('encodeEvent', () => {
+  it('splits samples per key, interns strings once, keeps realms', () => {
+    const { counts, recs, named } = enc([
+      { t: 'memory', time: 5, key: 'rA:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'u.wasm' },
+      { t: 'sample', time: 6, keys: ['rA:1', 'rA:2'], bytes: [10, 20] },
+      { t: 'registry', time: 7, name: 'reg', stats: { a: 1, b: 2 } },
+      { t: 'realm', time: 1, realm: 'rA', kind: 'window', url: 'x' },
+    ]);
+    expect(counts).toEqual([1, 2, 2, 0]);
+    expect(named).toEqual([[0, 'rA:1'], [1, 'u.wasm'], [2, 'rA'], [3, 'rA:2'], [4, 'reg'], [5, 'a'], [6, 'b']]);
+    expect(recs[0]).toEqual([TAG.memory, 5, 0, 65536, -1, 1, -1, 2]);
+    expect(recs[1]).toEqual([TAG.sample, 6, 0, 10, 0, 0, 0, 0]);
+    expect(recs[2]).toEqual([TAG.sample, 6, 3, 20, 0, 0, 0, 0]);
+    expect(recs[4]).toEqual([TAG.registry, 7, 4, 6, 2, -1, 0, 0]);
+  });
+
+  it('rejects malformed events without writing', () => {
+    const { counts, recs } = enc([
+      { t: 'grow', time: NaN, key: 'a:1', fromBytes: 1, toBytes: 2, via: 'js' },
+      { t: 'bindgen', time: 1, module: null, className: 'X', created: -1, freed: 0, reclaimed: 0, live: 0 },
+      { t: 'sample', time: 1, keys: ['a'], bytes: [] },
+    ]);
+    expect(counts).toEqual([-1, -1, -1]);
+    expect(recs).toEqual([]);
+  });
+
+  it('realmOf', () => {
+    expect(realmOf('abc:12')).toBe('abc');
+    expect(realmOf('a:b:3')).toBe('a:b');
+    expect(realmOf('nocolon')).toBe('');
+  });
+});
