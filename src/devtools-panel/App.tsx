@@ -108,7 +108,7 @@ function Toolbar({ view, controller }: { view: ViewState; controller: PanelContr
   };
   return (
     <div class="toolbar">
-      <span class="status" data-testid="status" data-state={view.status} title={view.url}>
+      <span class="status" data-testid="status" data-state={view.status} data-reconnects={view.reconnects} title={view.url}>
         <span class="dot" />
         {statusText}
       </span>

@@ -24,6 +24,8 @@ export interface ImportedInfo {
 
 export interface ViewState {
   status: StatusState;
+  /** Reconnections to the service worker so far (it was stopped or restarted). */
+  reconnects: number;
   url: string;
   /** Events received in the live session. */
   received: number;
@@ -67,6 +69,8 @@ export class PanelController {
   private live: AnalyzerApi | null = null;
   private imported: { analyzer: AnalyzerApi; info: ImportedInfo } | null = null;
   private link: LinkState = 'disconnected';
+  /** Times the port to the service worker came up (1 + reconnections). */
+  private connects = 0;
   private versionMismatch: ViewState['versionMismatch'] = null;
   private importError: string | null = null;
   private analyzerError: string | null = null;
@@ -107,6 +111,7 @@ export class PanelController {
   }
 
   setLink(s: LinkState): void {
+    if (s === 'connected' && this.link !== 'connected') this.connects++;
     this.link = s;
     this.changed();
   }
@@ -169,6 +174,7 @@ export class PanelController {
       this.link === 'disconnected' ? 'disconnected' : s.received > 0 ? 'connected' : 'waiting';
     return {
       status,
+      reconnects: Math.max(0, this.connects - 1),
       url: s.url,
       received: s.received,
       omitted: s.omitted,

@@ -1,0 +1,145 @@
+/**
+ * Relay e2e: page (injected core) -> content script -> service worker -> panel tab, in
+ * Chromium with the built extension. Each test reads what the PANEL shows or exports, so
+ * removing the content script, the worker's routing or the panel fails it.
+ */
+import type { Page } from '@playwright/test';
+import type { PageEvent, Trace } from '../src/shared/protocol';
+import { expect, test } from './fixtures';
+
+const PAGE = 65536;
+const URL_PATH = '/e2e/pages/panel/relay.html';
+
+interface RelayPage {
+  ready: Promise<number>;
+  growPages(n: number): number;
+  memoryBytes(): number;
+  forge(): void;
+  forgedAck: boolean;
+  pushRegistry(name: string, stats: Record<string, number>): void;
+  __pwned?: number;
+}
+
+interface PanelApi {
+  exportTrace(): Trace;
+  eventCount(): number;
+  connected(): boolean;
+}
+
+type PanelGlobal = { wasmMemoryPanel: PanelApi };
+const panelApi = {
+  eventCount: (panel: Page) => panel.evaluate(() => (globalThis as unknown as PanelGlobal).wasmMemoryPanel.eventCount()),
+  exportTrace: (panel: Page) => panel.evaluate(() => (globalThis as unknown as PanelGlobal).wasmMemoryPanel.exportTrace()),
+};
+
+async function openRelayPage(page: Page, baseURL: string | undefined, query = ''): Promise<void> {
+  await page.goto(`${baseURL}${URL_PATH}${query}`);
+  expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
+}
+
+function grow(page: Page, n: number): Promise<number> {
+  return page.evaluate((k) => (window as unknown as RelayPage).growPages(k), n);
+}
+
+test('events reach the panel and keep flowing after the service worker is stopped, without double counting', async ({ context, openPanel, stopServiceWorker, baseURL }) => {
+  const page = await context.newPage();
+  await openRelayPage(page, baseURL);
+  const panel = await openPanel(page);
+  const status = panel.locator('[data-testid=status]');
+  await expect(status).toHaveAttribute('data-state', 'connected');
+  const row = panel.locator('[data-testid=memory-row]');
+  await expect(row).toHaveCount(1);
+  const current = row.locator('[data-testid=memory-current]');
+  await expect(current).toHaveAttribute('data-value', String(PAGE));
+  await grow(page, 1);
+  await expect(current).toHaveAttribute('data-value', String(2 * PAGE));
+  await expect(status).toHaveAttribute('data-reconnects', '0');
+
+  await stopServiceWorker();
+  // The panel saw its port drop and reconnected (which restarted the worker).
+  await expect.poll(() => status.getAttribute('data-reconnects').then(Number)).toBeGreaterThanOrEqual(1);
+  const countAfterStop = await panelApi.eventCount(panel);
+
+  // The page side reconnected too: new growth reaches the panel through the new worker.
+  await grow(page, 2);
+  await expect(current).toHaveAttribute('data-value', String(4 * PAGE));
+  await expect(row.locator('[data-testid=memory-growths]')).toHaveAttribute('data-value', '2');
+  await expect(row.locator('[data-testid=memory-peak]')).toHaveAttribute('data-value', String(4 * PAGE));
+  await expect(status).toHaveAttribute('data-state', 'connected');
+  expect(await panelApi.eventCount(panel)).toBeGreaterThan(countAfterStop);
+
+  // The session survived the restart: one trace from 1 to 4 pages, no event twice.
+  const trace = await panelApi.exportTrace(panel);
+  const memories = trace.events.filter((e: PageEvent) => e.t === 'memory');
+  expect(memories.length).toBe(1);
+  const lines = trace.events.map((e: PageEvent) => JSON.stringify(e));
+  expect(new Set(lines).size).toBe(lines.length);
+  const sampled = trace.events.flatMap((e: PageEvent) => (e.t === 'sample' ? e.bytes : []));
+  for (const p of [1, 2, 4]) expect(sampled).toContain(p * PAGE);
+});
+
+test('a hostile page cannot inject: its forged handshake gets no ack and its junk never reaches the panel', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await openRelayPage(page, baseURL);
+  const panel = await openPanel(page);
+  const rows = panel.locator('[data-testid=memory-row]');
+  await expect(rows).toHaveCount(1);
+  const realKey = await rows.getAttribute('data-key');
+
+  await page.evaluate(() => (window as unknown as RelayPage).forge());
+  // Later real data has made it through: anything the forgery could have sent would be there by now.
+  await grow(page, 1);
+  await expect(rows.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+
+  await expect(rows).toHaveCount(1);
+  expect(await rows.getAttribute('data-key')).toBe(realKey);
+  await expect(panel.locator('[data-key="forged:1"]')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as RelayPage).forgedAck)).toBe(false);
+  const trace = await panelApi.exportTrace(panel);
+  expect(JSON.stringify(trace)).not.toContain('forged');
+  expect(await page.evaluate(() => (window as unknown as RelayPage).__pwned)).toBeUndefined();
+});
+
+test('page strings are shown as text only, and bounded', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await openRelayPage(page, baseURL);
+  const panel = await openPanel(page);
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+  const evil = '<img src=x onerror="window.__pwned=1">';
+  await page.evaluate((name) => (window as unknown as RelayPage).pushRegistry(name, { entries: 3 }), evil);
+  const long = 'L'.repeat(5000);
+  await page.evaluate((name) => (window as unknown as RelayPage).pushRegistry(name, { entries: 1 }), long);
+  const row = panel.locator('[data-testid=registry-row]').filter({ hasText: '<img' });
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('td').first()).toHaveText(evil);
+  await expect(row.locator('[data-testid=registry-field][data-field=entries]')).toHaveAttribute('data-value', '3');
+  await expect(panel.locator('img')).toHaveCount(0);
+  expect(await panel.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  const names = await panel.locator('[data-testid=registry-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? ''));
+  expect(names.length).toBe(2);
+  for (const n of names) expect(n.length).toBeLessThanOrEqual(512);
+});
+
+test('a panel opened late gets the history; a navigation starts a new session', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await openRelayPage(page, baseURL);
+  await grow(page, 2);
+  expect(await page.evaluate(() => (window as unknown as RelayPage).memoryBytes())).toBe(3 * PAGE);
+
+  const panel = await openPanel(page);
+  const row = panel.locator('[data-testid=memory-row]');
+  await expect(row).toHaveCount(1);
+  const firstKey = await row.getAttribute('data-key');
+  await expect(row.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(3 * PAGE));
+  await expect(row.locator('[data-testid=memory-growths]')).toHaveAttribute('data-value', '1');
+
+  // Same tab, another document.
+  await openRelayPage(page, baseURL, '?second=1');
+  await expect.poll(() => panelApi.exportTrace(panel).then((t) => t.page.url)).toContain('?second=1');
+  await expect(row).toHaveCount(1);
+  await expect(row).not.toHaveAttribute('data-key', firstKey ?? '');
+  await expect(row.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(PAGE));
+  await expect(row.locator('[data-testid=memory-growths]')).toHaveAttribute('data-value', '0');
+  const trace = await panelApi.exportTrace(panel);
+  expect(JSON.stringify(trace.events)).not.toContain(firstKey ?? 'none');
+});
