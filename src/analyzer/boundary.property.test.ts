@@ -20,7 +20,7 @@ const num = fc.oneof(
 const time = fc.oneof(fc.integer({ min: 0, max: 10_000_000 }), num);
 const str = fc.oneof(fc.string(), key);
 
-const event: fc.Arbitrary<PageEvent> = fc.oneof(
+const event: fc.Arbitrary<PageEvent> = fc.oneof<fc.Arbitrary<unknown>[]>(
   fc.record({ t: fc.constant('memory' as const), time, key, origin: fc.constant('export' as const), shared: fc.boolean(), bytes: num, maxBytes: fc.oneof(fc.constant(null), num), owner: str, module: fc.option(key, { nil: undefined }) }),
   fc.record({ t: fc.constant('sample' as const), time, keys: fc.array(key, { maxLength: 4 }), bytes: fc.array(num, { maxLength: 4 }) }),
   fc.record({ t: fc.constant('grow' as const), time, key, fromBytes: num, toBytes: num, via: fc.constantFrom('js' as const, 'wasm' as const) }),
@@ -32,8 +32,8 @@ const event: fc.Arbitrary<PageEvent> = fc.oneof(
   fc.record({ t: fc.constant('module' as const), time, key, url: str, byteLength: num, exports: fc.constant([]) }),
   fc.record({ t: fc.constant('instance' as const), time, key, module: key, via: fc.constant('Instance' as const), memories: fc.array(key, { maxLength: 3 }), toolchain: fc.constant('unknown' as const), helper: fc.boolean() }),
   // Garbage of any shape.
-  fc.anything().map((x) => x as unknown as PageEvent),
-);
+  fc.anything(),
+).map((x) => x as PageEvent);
 
 describe('wasm boundary properties', () => {
   it('never throws or traps on any event stream; results keep their invariants', async () => {
