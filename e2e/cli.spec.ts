@@ -6,6 +6,7 @@
  */
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,8 +18,12 @@ const CLI = resolve('cli/wasm-memory.mjs');
 const BASE = 'http://127.0.0.1:4173';
 const LEAKY = `${BASE}/e2e/pages/cli/leaky.html`;
 const CLEAN = `${BASE}/e2e/pages/cli/clean.html`;
-/** Long enough after load for the 12 automatic "file loads" (every 150 ms) and a few samples. */
-const DURATION = '3';
+/**
+ * Recording time after load. The analyzer calls an engine "replaced" once its successor has
+ * existed for 10 s (replacedGraceMs), so the leaky recording must outlast that.
+ */
+const LEAKY_DURATION = '11';
+const CLEAN_DURATION = '3';
 
 interface Run {
   code: number | null;
@@ -35,6 +40,19 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> 
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** A local port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => done(port));
+    });
   });
 }
 
@@ -97,9 +115,10 @@ test.describe('usage and environment errors exit 2 with a clear message', () => 
   });
 
   test('unreachable URL and HTTP errors', async () => {
-    const refused = await runCli(['record', 'http://127.0.0.1:9/', '--duration', '0', '--out', join(dir, 'u.json')]);
+    const port = await closedPort();
+    const refused = await runCli(['record', `http://127.0.0.1:${port}/`, '--duration', '0', '--out', join(dir, 'u.json')]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/URL unreachable: http:\/\/127\.0\.0\.1:9\/: .*ERR_CONNECTION_REFUSED/);
+    expect(refused.stderr).toContain(`URL unreachable: http://127.0.0.1:${port}/: net::ERR_CONNECTION_REFUSED`);
     const missing = await runCli(['record', `${BASE}/e2e/pages/cli/no-such-page.html`, '--duration', '0', '--out', join(dir, 'u.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('HTTP 404');
@@ -109,7 +128,7 @@ test.describe('usage and environment errors exit 2 with a clear message', () => 
 test.describe('record and analyze', () => {
   test('a leaky page fails (exit 1) and analyze agrees', async () => {
     const out = join(dir, 'leaky.json');
-    const rec = await runCli(['record', LEAKY, '--duration', DURATION, '--out', out]);
+    const rec = await runCli(['record', LEAKY, '--duration', LEAKY_DURATION, '--out', out]);
     expect(rec.stderr).not.toContain('internal error');
     expect(rec.code, `stdout:\n${rec.stdout}\nstderr:\n${rec.stderr}`).toBe(1);
     expect(rec.stdout).toMatch(/^LEAK: \d+ active alerts? at severity warning or above \(exit 1\)$/m);
@@ -142,7 +161,7 @@ test.describe('record and analyze', () => {
 
   test('a clean page passes (exit 0) and analyze agrees', async () => {
     const out = join(dir, 'clean.json');
-    const rec = await runCli(['record', CLEAN, '--duration', DURATION, '--out', out, '--json']);
+    const rec = await runCli(['record', CLEAN, '--duration', CLEAN_DURATION, '--out', out, '--json']);
     expect(rec.code, `stdout:\n${rec.stdout}\nstderr:\n${rec.stderr}`).toBe(0);
     const recReport = JSON.parse(rec.stdout) as JsonReport;
     expect(recReport.verdict).toMatchObject({ leak: false, exitCode: 0 });
@@ -175,7 +194,7 @@ test.describe('record and analyze', () => {
     writeFileSync(failing, 'export default async function ({ page }) { await page.click("#nope", { timeout: 200 }); }\n');
     const bad = await runCli(['record', CLEAN, '--duration', '0', '--script', failing, '--out', join(dir, 'f.json')]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/actions script .*failing\.mjs failed: .*#nope/);
+    expect(bad.stderr).toMatch(/actions script .*failing\.mjs failed: page\.click: Timeout 200ms exceeded[\s\S]*#nope/);
   });
 });
 
@@ -188,7 +207,8 @@ test.describe('Playwright helper (wasm-memory/testing)', () => {
       // The leak alerts need the page's memory trend: poll the analysis until it has them.
       await expect
         .poll(async () => (await leaky.report()).alerts.filter((a) => a.state === 'active' && a.severity !== 'info').length, {
-          timeout: 15_000,
+          timeout: 25_000,
+          intervals: [1000],
         })
         .toBeGreaterThan(0);
       const err = await leaky.expectNoWasmLeaks().then(

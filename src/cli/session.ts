@@ -64,6 +64,7 @@ export class WasmMemorySession {
     readonly extensionId: string,
     readonly tabId: number,
     private readonly profileDir: string,
+    private readonly startTimeoutMs: number,
   ) {}
 
   static async launch(opts: LaunchOptions): Promise<WasmMemorySession> {
@@ -100,9 +101,12 @@ export class WasmMemorySession {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.bringToFront();
       const url = page.url();
+      // The only tab so far, brought to front: the active tab of the focused window. (Its URL
+      // is about:blank, which the extension cannot read without the "tabs" permission.)
       const tabId = await sw.evaluate(async (u: string) => {
         const tabs = await chrome.tabs.query({});
-        const hit = tabs.find((t) => t.url === u && t.active) ?? tabs.find((t) => t.url === u);
+        const active = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+        const hit = tabs.find((t) => t.url === u && t.active) ?? active[0] ?? (tabs.length === 1 ? tabs[0] : undefined);
         return hit?.id ?? -1;
       }, url);
       if (tabId < 0) throw new UsageError(`internal error: no Chrome tab found for the page under test (${url})`);
@@ -110,17 +114,22 @@ export class WasmMemorySession {
       const panel = await context.newPage();
       await panel.goto(`chrome-extension://${extensionId}/${PANEL_PATH}?tabId=${tabId}`);
       try {
-        await panel.waitForFunction(() => (globalThis as PanelGlobal).wasmMemoryPanel?.connected() === true, null, {
-          timeout: startTimeout,
-          polling: 50,
-        });
+        // The automation API exists and the panel's port to the service worker is up (its
+        // status leaves "disconnected"; it turns "connected" once the page sends events).
+        await panel.waitForFunction(
+          () =>
+            (globalThis as PanelGlobal).wasmMemoryPanel !== undefined &&
+            document.querySelector('[data-testid="status"]:not([data-state="disconnected"])') !== null,
+          null,
+          { timeout: startTimeout, polling: 50 },
+        );
       } catch (err) {
         throw new UsageError(
           `the WASM Memory panel did not connect within ${startTimeout / 1000} s (${firstLine(err)}); is ${opts.extensionDir} a complete, up-to-date build? (npm run build)`,
         );
       }
       await page.bringToFront();
-      return new WasmMemorySession(context, page, panel, extensionId, tabId, profileDir);
+      return new WasmMemorySession(context, page, panel, extensionId, tabId, profileDir, startTimeout);
     } catch (err) {
       await context.close();
       rmSync(profileDir, { recursive: true, force: true });
@@ -129,8 +138,9 @@ export class WasmMemorySession {
   }
 
   /**
-   * Navigates the page under test (which starts a new session in the panel). An unreachable
-   * URL or an HTTP error status is a UsageError carrying the network error.
+   * Navigates the page under test (which starts a new session in the panel) and waits until
+   * the page's first events reached the panel. An unreachable URL or an HTTP error status is
+   * a UsageError carrying the network error.
    */
   async goto(url: string, timeoutMs = 30_000): Promise<void> {
     let response;
@@ -141,6 +151,16 @@ export class WasmMemorySession {
     }
     if (response !== null && response.status() >= 400) {
       throw new UsageError(`URL unreachable: ${url}: HTTP ${response.status()} ${response.statusText()}`.trim());
+    }
+    try {
+      await this.panel.waitForFunction(() => (globalThis as PanelGlobal).wasmMemoryPanel?.connected() === true, null, {
+        timeout: this.startTimeoutMs,
+        polling: 50,
+      });
+    } catch (err) {
+      throw new UsageError(
+        `no events from ${url} reached the WASM Memory panel within ${this.startTimeoutMs / 1000} s (${firstLine(err)}): the extension's scripts did not run on the page`,
+      );
     }
   }
 

@@ -20,6 +20,6 @@ export function sortAlerts(alerts: readonly Alert[]): Alert[] {
       Number(b.state === 'active') - Number(a.state === 'active') ||
       RANK[b.severity] - RANK[a.severity] ||
       a.raisedAt - b.raisedAt ||
-      a.id.localeCompare(b.id),
+      a.id.localeCompare(b.id, 'en', { numeric: true }),
   );
 }
