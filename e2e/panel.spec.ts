@@ -1,0 +1,148 @@
+/**
+ * Panel e2e (panel opened as an extension tab bound to the page's tab): chart, export as a
+ * file, import (malformed and good, with the live session recording underneath), marks with
+ * a diff, budgets. Data comes from a real page through the whole relay and the real analyzer.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Page } from '@playwright/test';
+import { TRACE_FORMAT, type PageEvent, type Trace } from '../src/shared/protocol';
+import { parseTrace, serializeTrace } from '../src/shared/trace';
+import { expect, test } from './fixtures';
+
+const PAGE = 65536;
+
+interface RelayPage {
+  ready: Promise<number>;
+  growPages(n: number): number;
+}
+
+async function setup(context: import('@playwright/test').BrowserContext, openPanel: (p: Page) => Promise<Page>, baseURL: string | undefined) {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/e2e/pages/panel/relay.html`);
+  expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
+  const panel = await openPanel(page);
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+  const liveRow = panel.locator('[data-testid=memory-row]');
+  await expect(liveRow).toHaveCount(1);
+  const grow = (n: number) => page.evaluate((k) => (window as unknown as RelayPage).growPages(k), n);
+  return { page, panel, liveRow, grow };
+}
+
+function file(name: string, text: string) {
+  return { name, mimeType: 'application/json', buffer: Buffer.from(text, 'utf8') };
+}
+
+test('the chart has data and Export downloads the session as a versioned trace file', async ({ context, openPanel, baseURL }) => {
+  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  await grow(3);
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(4 * PAGE));
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveText('256 KiB');
+  const chart = panel.locator('[data-testid=chart]');
+  await expect(chart).toHaveAttribute('data-series', '1');
+  await expect.poll(() => chart.getAttribute('data-points').then(Number)).toBeGreaterThanOrEqual(2);
+  await expect(chart.locator('canvas')).toHaveCount(1);
+
+  const [download] = await Promise.all([panel.waitForEvent('download'), panel.locator('[data-testid=export-trace]').click()]);
+  expect(download.suggestedFilename()).toMatch(/^wasm-memory-trace-127\.0\.0\.1_4173-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/);
+  const parsed = parseTrace(await readFile(await download.path(), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.error);
+  const trace = parsed.trace;
+  expect(trace.format).toBe(TRACE_FORMAT);
+  expect(trace.version).toBe(1);
+  expect(trace.generator).toMatch(/^wasm-memory-panel /);
+  expect(trace.page.url).toContain('/e2e/pages/panel/relay.html');
+  const samples = trace.events.flatMap((e: PageEvent) => (e.t === 'sample' ? e.bytes : []));
+  expect(samples).toContain(PAGE);
+  expect(samples).toContain(4 * PAGE);
+  expect(trace.omitted).toBeUndefined();
+});
+
+test('importing a malformed trace says what is wrong and loses nothing', async ({ context, openPanel, baseURL }) => {
+  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  const input = panel.locator('[data-testid=import-trace]');
+  const error = panel.locator('[data-testid=import-error]');
+  const bad: Trace = {
+    format: TRACE_FORMAT, version: 1, createdAt: '', generator: 'test', page: { url: 'https://t.test/' }, dropped: 0,
+    events: [
+      { t: 'realm', time: 1, realm: 'r', kind: 'window', url: 'https://t.test/' },
+      { t: 'memory', time: 2, key: 'r:1', origin: 'export', shared: false, bytes: -1, maxBytes: null, owner: 'x' },
+    ],
+  };
+  await input.setInputFiles(file('bad.json', JSON.stringify(bad)));
+  await expect(error).toContainText('bad.json: events[1].bytes: expected a non-negative number, got -1');
+  await input.setInputFiles(file('notjson.json', '{"format": "wasm-memory-trace", '));
+  await expect(error).toContainText('notjson.json: not valid JSON');
+  await input.setInputFiles(file('other.json', JSON.stringify({ traceEvents: [] })));
+  await expect(error).toContainText('other.json: format: missing; this is not a WASM Memory trace');
+  await input.setInputFiles(file('future.json', JSON.stringify({ ...bad, version: 7 })));
+  await expect(error).toContainText('format version 7, newer than this tool reads (1)');
+
+  // Nothing lost: still the live view, still recording.
+  await expect(panel.locator('[data-testid=import-banner]')).toHaveCount(0);
+  await expect(liveRow).toHaveCount(1);
+  await grow(1);
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+});
+
+test('importing a good trace shows its data, labelled, while live keeps recording; then back to live', async ({ context, openPanel, baseURL }) => {
+  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  const liveKey = await liveRow.getAttribute('data-key');
+  const t0 = 1_763_000_000_000;
+  const good: Trace = {
+    format: TRACE_FORMAT, version: 1, createdAt: '2026-11-22T00:00:00.000Z', generator: 'test', page: { url: 'https://imported.test/app' }, dropped: 0,
+    events: [
+      { t: 'realm', time: t0, realm: 'imp', kind: 'window', url: 'https://imported.test/app' },
+      { t: 'memory', time: t0 + 1, key: 'imp:1', origin: 'export', shared: false, bytes: 16 * PAGE, maxBytes: null, owner: 'https://imported.test/engine.wasm' },
+      { t: 'sample', time: t0 + 100, keys: ['imp:1'], bytes: [16 * PAGE] },
+      { t: 'grow', time: t0 + 150, key: 'imp:1', fromBytes: 16 * PAGE, toBytes: 80 * PAGE, via: 'wasm' },
+      { t: 'sample', time: t0 + 200, keys: ['imp:1'], bytes: [80 * PAGE] },
+    ],
+  };
+  await panel.locator('[data-testid=import-trace]').setInputFiles(file('good.json', serializeTrace(good)));
+  const banner = panel.locator('[data-testid=import-banner]');
+  await expect(banner).toContainText('good.json');
+  await expect(banner).toContainText('https://imported.test/app');
+  const imported = panel.locator('[data-testid=memory-row][data-key="imp:1"]');
+  await expect(imported.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(80 * PAGE));
+  await expect(imported.locator('[data-testid=memory-current]')).toHaveText('5 MiB');
+  await expect(imported.locator('[data-testid=memory-owner]')).toHaveText('https://imported.test/engine.wasm');
+  await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"]`)).toHaveCount(0);
+
+  // Live keeps recording underneath.
+  await grow(2);
+  await expect.poll(() => panel.evaluate(() => (globalThis as unknown as { wasmMemoryPanel: { report(): { memories: Array<{ currentBytes: number }> } } }).wasmMemoryPanel.report().memories[0]?.currentBytes)).toBe(3 * PAGE);
+
+  await panel.locator('[data-testid=back-to-live]').click();
+  await expect(banner).toHaveCount(0);
+  await expect(panel.locator('[data-testid=memory-row][data-key="imp:1"]')).toHaveCount(0);
+  await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"] [data-testid=memory-current]`)).toHaveAttribute('data-value', String(3 * PAGE));
+});
+
+test('two marks around a growth give a diff', async ({ context, openPanel, baseURL }) => {
+  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  const key = await liveRow.getAttribute('data-key');
+  await panel.locator('[data-testid=mark-label]').fill('before');
+  await panel.locator('[data-testid=add-mark]').click();
+  await expect(panel.locator('[data-testid=mark]')).toHaveCount(1);
+  await grow(5);
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(6 * PAGE));
+  await panel.locator('[data-testid=mark-label]').fill('after');
+  await panel.locator('[data-testid=add-mark]').click();
+  await expect(panel.locator('[data-testid=mark]')).toHaveCount(2);
+  await expect(panel.locator('[data-testid=mark]').nth(1)).toContainText('after');
+  const row = panel.locator(`[data-testid=diff-memory][data-key="${key}"]`);
+  await expect(row).toHaveAttribute('data-value', String(5 * PAGE));
+  await expect(row).toContainText('+320 KiB');
+});
+
+test('a budget set in the panel configures the analyzer and raises a budget alert', async ({ context, openPanel, baseURL }) => {
+  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  await panel.locator('[data-testid=budget-page]').fill('256 KiB');
+  await panel.locator('[data-testid=budget-apply]').click();
+  await grow(3); // 4 pages = 256 KiB: 100% of the budget
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(4 * PAGE));
+  const alert = panel.locator('[data-testid=alert][data-kind=budget]');
+  await expect(alert.first()).toBeVisible();
+  await expect(alert.first()).toHaveAttribute('data-state', 'active');
+});
