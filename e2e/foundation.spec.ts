@@ -50,6 +50,19 @@ async function panelTotal(panel: Page): Promise<number> {
   return values.reduce((a, b) => a + b, 0);
 }
 
+/** Pixels of roughly colour `rgb` on a canvas (anti-aliased line pixels included). */
+function seriesPixels(canvas: Element, rgb: number[]): number {
+  const c = canvas as HTMLCanvasElement;
+  const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+  if (!data) return 0;
+  const [r, g, b] = rgb as [number, number, number];
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (Math.abs((data[i] as number) - r) < 48 && Math.abs((data[i + 1] as number) - g) < 48 && Math.abs((data[i + 2] as number) - b) < 48 && (data[i + 3] as number) > 128) n++;
+  }
+  return n;
+}
+
 /** Bytes of every sample of `key` in a trace, in order. */
 function sampledBytes(events: PageEvent[], key: string): number[] {
   return events.flatMap((e) => {
@@ -88,10 +101,13 @@ test('memory grown inside wasm: the panel tab shows it growing, charts it, and e
   }
   await expect(row.locator('[data-testid=memory-peak]')).toHaveAttribute('data-value', String(8 * PAGE));
 
-  // The chart drew this memory's series (uPlot: one path per series with data).
+  // The chart holds this memory's points and DREW its line: pixels of the first series' colour
+  // (#1a73e8, src/devtools-panel/Chart.tsx) on uPlot's canvas.
   const chart = panel.locator('[data-testid=chart]');
   await expect(chart).toBeVisible();
+  await expect(chart).toHaveAttribute('data-series', '1');
   await expect.poll(() => chart.getAttribute('data-points').then(Number)).toBeGreaterThanOrEqual(4);
+  await expect.poll(() => chart.locator('canvas').evaluate(seriesPixels, [0x1a, 0x73, 0xe8])).toBeGreaterThan(50);
 
   // Export: a real download whose JSON holds this memory's samples, growing 2 -> 8 pages.
   const [download] = await Promise.all([panel.waitForEvent('download'), panel.locator('[data-testid=export-trace]').click()]);
@@ -131,9 +147,10 @@ test('the demo leaks: each opened file adds an engine memory, totals climb, and 
     expect(g).toBeGreaterThanOrEqual(1);
   }
 
-  // The analyzer names the leak.
+  // The analyzer names the leak. `memory-replaced` waits until a newer engine has lived 10 s
+  // (analyzer-rs replaced_grace_ms) while the old one is still alive, hence the longer wait.
   const leak = panel.locator(LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active]`).join(', '));
-  await expect(leak.first()).toBeVisible();
+  await expect(leak.first()).toBeVisible({ timeout: 30_000 });
 
   // The app's own registry (page API, push form) arrived too.
   await expect

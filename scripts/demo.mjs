@@ -131,7 +131,7 @@ async function main() {
       await step(`waiting for the panel to show ${expectedRows} engine memories totalling ${mib(pageBytes)}`, () =>
         panel.waitForFunction(
           ({ rows, bytes, fixed }) => {
-            const live = [...document.querySelectorAll('[data-testid=memory-row]')].filter((r) => r.getAttribute('data-collected') !== 'true');
+            const live = [...document.querySelectorAll('[data-testid=memory-row]')].filter((r) => !r.classList.contains('collected'));
             const sum = live.reduce((s, r) => s + Number(r.querySelector('[data-testid=memory-current]')?.getAttribute('data-value') ?? 0), 0);
             return fixed ? sum >= bytes : live.length >= rows && sum >= bytes;
           },
