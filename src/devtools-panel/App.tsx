@@ -332,7 +332,7 @@ function Registries({ registries }: { registries: RegistryStats[] }) {
               <td>
                 {Object.entries(r.stats).map(([f, v]) => (
                   <span key={f} class="field" data-testid="registry-field" data-field={f} data-value={v}>
-                    {f}: {/bytes/i.test(f) ? formatBytes(v) : formatCount(v)}
+                    {f}: {fieldValue(f, v)}
                   </span>
                 ))}
               </td>
@@ -422,14 +422,21 @@ function DiffView({ diff }: { diff: Diff }) {
             <td>
               {r.name}.{r.field}
             </td>
-            <td class="num">{formatCount(r.from)}</td>
-            <td class="num">{formatCount(r.to)}</td>
-            <td class={`num ${r.delta > 0 ? 'up' : ''}`}>{r.delta > 0 ? `+${r.delta}` : r.delta}</td>
+            <td class="num">{fieldValue(r.field, r.from)}</td>
+            <td class="num">{fieldValue(r.field, r.to)}</td>
+            <td class={`num ${r.delta > 0 ? 'up' : ''}`}>
+              {/bytes/i.test(r.field) ? formatDelta(r.delta) : r.delta > 0 ? `+${formatCount(r.delta)}` : formatCount(r.delta)}
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** A registry field: bytes when its name says so, else a count. */
+function fieldValue(field: string, v: number): string {
+  return /bytes/i.test(field) ? formatBytes(v) : formatCount(v);
 }
 
 function bytesText(n: number | null): string {

@@ -25,6 +25,12 @@ interface Props {
 
 const HEIGHT = 220;
 
+/** Y tick steps that read well in binary units (4 KiB … 4 GiB). */
+const BYTE_INCRS: number[] = [];
+for (let unit = 1024; unit <= 1024 ** 3; unit *= 1024) {
+  for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BYTE_INCRS.push(m * unit);
+}
+
 export function Chart({ series, labels, onWidth }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -79,7 +85,7 @@ export function Chart({ series, labels, onWidth }: Props) {
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.1, 65536)] } },
       axes: [
         { ...axis },
-        { ...axis, size: 70, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
+        { ...axis, size: 70, incrs: BYTE_INCRS, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
       ],
       series: [
         { label: 'time', value: (_u, v) => (v == null ? '—' : formatClock(v)) },
