@@ -106,7 +106,11 @@ async function main() {
     const tabId = await step('finding the demo tab id', () =>
       sw.evaluate(async (url) => {
         const tabs = await chrome.tabs.query({});
-        return (tabs.find((t) => t.url === url && t.active) ?? tabs.find((t) => t.url === url))?.id ?? -1;
+        const hit = tabs.find((t) => t.url === url && t.active) ?? tabs.find((t) => t.url === url);
+        if (hit?.id !== undefined) return hit.id;
+        // Without the "tabs" permission tab.url is hidden: take the active tab (just brought to front).
+        const [active] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+        return active?.id ?? -1;
       }, demo.url()),
     );
     if (tabId < 0) throw new DemoError('the service worker does not see the demo tab');
