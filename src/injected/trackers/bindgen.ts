@@ -5,13 +5,15 @@
  * Signals, and the glue generations they cover (see /work/shared/notes/WASM-BINDGEN.md):
  * - created: the first `obj.__wbg_ptr = p` (0.2.85+) or `obj.ptr = p` (older) on an object whose
  *   prototype chain has a `free()` that calls a `__wbg_<class>_free` export (every generation,
- *   including constructors that never register, 0.2.88 to 0.2.92); also `register()` on a
- *   wasm-bindgen FinalizationRegistry (deduplicated by pointer).
- * - freed: `unregister(obj)` on a wasm-bindgen registry that removed something (free() and
- *   moving the object into Rust both do it), or a call of the `__wbg_<class>_free` export with a
- *   live pointer outside a finalizer and without the finalizer flag (0.2.93+ passes 1).
- * - reclaimed: the registry's cleanup callback fired for a live pointer, or the free export was
- *   called with the finalizer flag 1.
+ *   including constructors that never register, 0.2.88 to 0.2.92, and glue without any
+ *   FinalizationRegistry).
+ * - freed: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
+ *   wasm-bindgen cleanup callback and without the finalizer flag (0.2.93+ passes 1 from the
+ *   finalizer, 0 from free()). free() and Symbol.dispose both go through it.
+ * - reclaimed: a wasm-bindgen registry's cleanup callback ran (the object was garbage collected
+ *   without free(): "forgot to free", even though the memory came back).
+ * Not seen: an object passed BY VALUE into Rust (its pointer is consumed without the free
+ * export) stays counted as live.
  *
  * This module is the bookkeeping (pure: no globals touched); ./bindgen-hooks.ts installs the hooks.
  */
@@ -19,8 +21,6 @@ import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol
 
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 4;
-/** Pointers tracked per class; beyond it counts continue without per-pointer deduplication. */
-export const LIVE_CAP = 1 << 21;
 /** Classes tracked per realm. */
 export const MAX_CLASSES = 512;
 
@@ -76,14 +76,11 @@ export interface BindgenClass {
   created: number;
   freed: number;
   reclaimed: number;
-  live: Set<number>;
   /** Pointer -> creation stack, for a bounded sample of live objects. */
   sampled: Map<number, string>;
   stackCounts: Map<string, number>;
   stackBudget: number;
   dirty: boolean;
-  /** LIVE_CAP was hit: frees of unknown pointers are counted too. */
-  overflow: boolean;
 }
 
 export interface BindgenDeps {
@@ -92,12 +89,17 @@ export interface BindgenDeps {
   emit(event: BindgenEvent): void;
 }
 
-type How = 'freed' | 'reclaimed';
-
 function classNameFromExport(freeExport: string): string {
   return freeExport.slice('__wbg_'.length, -'_free'.length);
 }
 
+/**
+ * Counting needs no per-object bookkeeping: the glue zeroes the pointer field before it frees,
+ * so a second free() reaches the export with pointer 0 (ignored); creation is seen once per
+ * object (the first assignment of its pointer field); the finalizer runs once per registered
+ * object. Only the sampled objects (at most LIMITS.maxStacksPerClass per class) are remembered
+ * by pointer, to drop their stacks when they go away.
+ */
 export class BindgenTracker {
   readonly classes = new Map<string, BindgenClass>();
   /** Depth of cleanup callbacks of wasm-bindgen registries currently running. */
@@ -105,7 +107,8 @@ export class BindgenTracker {
   /** Errors thrown by our own bookkeeping (never propagated to the page). */
   errors = 0;
   private readonly protoCache = new WeakMap<object, BindgenClass | null>();
-  private readonly tokenPtr = new WeakMap<object, number>();
+  private lastProto: object | null = null;
+  private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
   private readonly fnToString = Function.prototype.toString;
 
@@ -122,12 +125,10 @@ export class BindgenTracker {
         created: 0,
         freed: 0,
         reclaimed: 0,
-        live: new Set(),
         sampled: new Map(),
         stackCounts: new Map(),
         stackBudget: STACKS_PER_TICK,
         dirty: false,
-        overflow: false,
       };
       this.classes.set(freeExport, cls);
     }
@@ -146,27 +147,33 @@ export class BindgenTracker {
   /** The wasm-bindgen class of an object, by its prototype chain (cached per prototype). */
   classOfObject(obj: object): BindgenClass | null {
     const proto = Object.getPrototypeOf(obj) as object | null;
+    if (proto === this.lastProto) return this.lastClass;
     if (proto === null) return null;
-    const cached = this.protoCache.get(proto);
-    if (cached !== undefined) return cached;
-    let found: BindgenClass | null = null;
+    let found = this.protoCache.get(proto);
+    if (found === undefined) {
+      found = this.classify(proto);
+      this.protoCache.set(proto, found);
+    }
+    this.lastProto = proto;
+    this.lastClass = found;
+    return found;
+  }
+
+  private classify(proto: object): BindgenClass | null {
     let p: object | null = proto;
     for (let depth = 0; p !== null && p !== Object.prototype && depth < 8; depth++) {
       const d = Object.getOwnPropertyDescriptor(p, 'free');
       if (d !== undefined && typeof d.value === 'function') {
         const source = Reflect.apply(this.fnToString, d.value, []) as string;
         const fe = freeExportIn(source);
-        if (fe !== null) {
-          const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
-          const name = typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name.length > 0 ? ctor.name : undefined;
-          found = this.classFor(fe, name);
-        }
-        break;
+        if (fe === null) return null;
+        const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
+        const name = typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name.length > 0 ? ctor.name : undefined;
+        return this.classFor(fe, name);
       }
       p = Object.getPrototypeOf(p) as object | null;
     }
-    this.protoCache.set(proto, found);
-    return found;
+    return null;
   }
 
   /** Which module exports a class's free function (latest instance wins). */
@@ -180,63 +187,14 @@ export class BindgenTracker {
     return free;
   }
 
-  /** First `__wbg_ptr` / `ptr` assignment on an object. */
+  /** First `__wbg_ptr` / `ptr` assignment on an object: a new object of a class, if it is one. */
   onPtrAssigned(obj: object, value: unknown): void {
+    const cls = this.classOfObject(obj);
+    if (cls === null) return;
     const ptr = toPtr(value);
     if (ptr <= 0) return;
-    const cls = this.classOfObject(obj);
-    if (cls !== null) this.create(cls, ptr);
-  }
-
-  onRegister(freeExport: string, target: unknown, held: unknown, token: unknown): void {
-    const ptr = ptrOfHeld(held);
-    if (ptr <= 0) return;
-    let cls: BindgenClass | null = null;
-    if (typeof target === 'object' && target !== null) {
-      const byProto = this.classOfObject(target);
-      if (byProto !== null && byProto.freeExport === freeExport) cls = byProto;
-    }
-    cls ??= this.classFor(freeExport);
-    if (cls === null) return;
-    if ((typeof token === 'object' && token !== null) || typeof token === 'function') this.tokenPtr.set(token, ptr);
-    this.create(cls, ptr);
-  }
-
-  /** `unregister(token)` returned `removed`. */
-  onUnregister(freeExport: string, token: unknown, removed: boolean): void {
-    if (!removed || ((typeof token !== 'object' || token === null) && typeof token !== 'function')) return;
-    const ptr = this.tokenPtr.get(token);
-    if (ptr === undefined) return;
-    this.tokenPtr.delete(token);
-    const cls = this.classes.get(freeExport);
-    if (cls !== undefined) this.release(cls, ptr, 'freed');
-  }
-
-  /** A wasm-bindgen registry's cleanup callback is about to run for `held`. */
-  onFinalized(freeExport: string, held: unknown): void {
-    const ptr = ptrOfHeld(held);
-    const cls = this.classes.get(freeExport);
-    if (ptr > 0 && cls !== undefined) this.release(cls, ptr, 'reclaimed');
-  }
-
-  /** The `__wbg_<class>_free(ptr, flag)` export returned. */
-  onFreeExport(freeExport: string, ptrArg: unknown, flag: unknown): void {
-    const ptr = toPtr(ptrArg);
-    if (ptr <= 0) return;
-    const cls = this.classes.get(freeExport);
-    if (cls === undefined) return;
-    this.release(cls, ptr, flag === 1 || this.finalizing > 0 ? 'reclaimed' : 'freed');
-  }
-
-  private create(cls: BindgenClass, ptr: number): void {
-    if (cls.live.has(ptr)) return;
     cls.created++;
     cls.dirty = true;
-    if (cls.live.size >= LIVE_CAP) {
-      cls.overflow = true;
-      return;
-    }
-    cls.live.add(ptr);
     if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
       cls.stackBudget--;
       const stack = this.deps.stack().slice(0, LIMITS.maxStack);
@@ -245,21 +203,36 @@ export class BindgenTracker {
     }
   }
 
-  private release(cls: BindgenClass, ptr: number, how: How): void {
-    if (!cls.live.delete(ptr)) {
-      if (!cls.overflow) return; // unknown pointer (double free, or not ours): nothing to count
-    } else {
-      const stack = cls.sampled.get(ptr);
-      if (stack !== undefined) {
-        cls.sampled.delete(ptr);
-        const n = (cls.stackCounts.get(stack) ?? 1) - 1;
-        if (n > 0) cls.stackCounts.set(stack, n);
-        else cls.stackCounts.delete(stack);
-      }
-    }
-    if (how === 'freed') cls.freed++;
-    else cls.reclaimed++;
+  /** A wasm-bindgen registry's cleanup callback is about to run for `held`. */
+  onFinalized(freeExport: string, held: unknown): void {
+    const cls = this.classes.get(freeExport);
+    if (cls === undefined) return;
+    cls.reclaimed++;
     cls.dirty = true;
+    if (cls.sampled.size !== 0) this.unsample(cls, ptrOfHeld(held));
+  }
+
+  /**
+   * The `__wbg_<class>_free(ptr, flag)` export returned. Explicit frees only: calls from a
+   * finalizer (flag 1 in 0.2.93+, or any call while a wasm-bindgen cleanup callback runs) were
+   * counted by onFinalized. Pointer 0 (a second free()) is ignored.
+   */
+  onFreeExport(cls: BindgenClass, ptrArg: unknown, flag: unknown): void {
+    if (flag === 1 || this.finalizing !== 0 || ptrArg === 0) return;
+    const ptr = toPtr(ptrArg);
+    if (ptr <= 0) return;
+    cls.freed++;
+    cls.dirty = true;
+    if (cls.sampled.size !== 0) this.unsample(cls, ptr);
+  }
+
+  private unsample(cls: BindgenClass, ptr: number): void {
+    const stack = cls.sampled.get(ptr);
+    if (stack === undefined) return;
+    cls.sampled.delete(ptr);
+    const n = (cls.stackCounts.get(stack) ?? 1) - 1;
+    if (n > 0) cls.stackCounts.set(stack, n);
+    else cls.stackCounts.delete(stack);
   }
 
   /** On every sampling tick: refill stack budgets, emit one cumulative event per changed class. */

@@ -28,6 +28,7 @@ export function installProtoSetter(target: object, key: string, listener: SetLis
   if (existing !== undefined) return false; // someone (or the page) already owns it: leave it
   const defineProperty = Reflect.defineProperty;
   const getOwn = Reflect.getOwnPropertyDescriptor;
+  const hasOwn = Object.hasOwn;
   const descriptor = { value: undefined as unknown, writable: true, enumerable: true, configurable: true };
   const accessors = {
     get(): undefined {
@@ -35,8 +36,8 @@ export function installProtoSetter(target: object, key: string, listener: SetLis
     },
     set(this: unknown, value: unknown): void {
       if ((typeof this !== 'object' || this === null) && typeof this !== 'function') return;
-      const own = getOwn(this, key);
-      if (own !== undefined) {
+      if (hasOwn(this, key)) {
+        const own = getOwn(this, key) as PropertyDescriptor;
         // Reached through Reflect.set with a different receiver that already has the key.
         if (own.set !== undefined || own.get !== undefined || own.writable !== true) return;
         defineProperty(this, key, { value });

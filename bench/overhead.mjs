@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Overhead of the WASM Memory extension on real wasm workloads (a benchmark, not a timed test).
+//
+//   npm run build && npm run bench:overhead [-- --rounds 15]
+//
+// Launches Debian's Chromium twice in one run, WITH the built extension (dist/, or
+// $WASM_MEMORY_DIST) and WITHOUT it, loads bench/pages/overhead.html in both, and runs each
+// workload alternately in the two browsers (interleaved, the order flipping every round), so that
+// machine noise hits both sides alike. Prints per-workload medians and the with/without ratio
+// against the targets: <= 1.03x for loops that create and free objects, <= 1.01x for
+// compute-bound loops. Exit code 0 always (numbers are reported, not asserted); --check makes a
+// missed target exit 1.
+import { chromium } from '@playwright/test';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startServer } from '../scripts/serve.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
+};
+const ROUNDS = opt('rounds', 15);
+const CHECK = args.includes('--check');
+const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const QUIET = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'];
+
+/** Units of work per run, chosen so that one run takes roughly 30-100 ms here. */
+const UNITS = {
+  'bindgen BBox create+free (resvg 0.2.92, registered)': 20000,
+  'bindgen Resvg create+free (resvg 0.2.92, unregistered)': 600,
+  'bindgen Tiktoken create+free (tiktoken 0.2.100)': 25,
+  'emscripten sql.js prepare+bind+step+free': 2000,
+  'compute tiktoken encode 200 KB': 3,
+  'compute resvg render 384x384': 3,
+  'compute wasm call loop (1e6 calls)': 20,
+};
+const target = (name) => (name.startsWith('compute') ? 1.01 : 1.03);
+
+if (!existsSync(join(DIST, 'manifest.json'))) {
+  console.error(`extension not built: ${DIST}/manifest.json missing (run npm run build)`);
+  process.exit(2);
+}
+
+const server = await startServer(0);
+const base = `http://127.0.0.1:${server.address().port}`;
+const dirs = [];
+async function launch(withExtension) {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-bench-'));
+  dirs.push(dir);
+  const extArgs = withExtension ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : [];
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...QUIET, ...extArgs] });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error(`[${withExtension ? 'with' : 'without'}] page error: ${e.message}`));
+  await page.goto(`${base}/bench/pages/overhead.html`);
+  await page.waitForFunction(() => document.title === 'ready', null, { timeout: 60_000 });
+  const injected = await page.evaluate(() => Object.getOwnPropertyDescriptor(Object.prototype, '__wbg_ptr') !== undefined);
+  if (injected !== withExtension) throw new Error(`extension ${withExtension ? 'not active' : 'unexpectedly active'} in the ${withExtension ? 'with' : 'without'} browser`);
+  return { context, page };
+}
+
+const sides = { with: await launch(true), without: await launch(false) };
+const names = await sides.with.page.evaluate(() => globalThis.bench.names);
+const run = (side, name) => sides[side].page.evaluate(([n, u]) => globalThis.bench.run(n, u), [name, UNITS[name]]);
+
+// Warm-up (JIT, caches, first allocations).
+for (const name of names) for (let i = 0; i < 3; i++) for (const side of ['with', 'without']) await run(side, name);
+
+const samples = Object.fromEntries(names.map((n) => [n, { with: [], without: [] }]));
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? ['with', 'without'] : ['without', 'with'];
+  for (const name of names) for (const side of order) samples[name][side].push(await run(side, name));
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const rows = names.map((name) => {
+  const w = median(samples[name].with);
+  const wo = median(samples[name].without);
+  const ratio = w / wo;
+  return { name, units: UNITS[name], without: wo, with: w, ratio, target: target(name), ok: ratio <= target(name) };
+});
+
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+console.log(`\nWASM Memory overhead: medians of ${ROUNDS} interleaved runs per side (Chromium ${sides.with.context.browser()?.version() ?? ''}, ${DIST})\n`);
+console.log(`${pad('workload', 58)}${lpad('units', 7)}${lpad('without ms', 12)}${lpad('with ms', 10)}${lpad('ratio', 8)}${lpad('target', 8)}  verdict`);
+for (const r of rows) {
+  console.log(`${pad(r.name, 58)}${lpad(r.units, 7)}${lpad(r.without.toFixed(2), 12)}${lpad(r.with.toFixed(2), 10)}${lpad(r.ratio.toFixed(3) + 'x', 8)}${lpad('<=' + r.target.toFixed(2), 8)}  ${r.ok ? 'ok' : 'MISSED'}`);
+}
+console.log(JSON.stringify({ rounds: ROUNDS, results: rows.map(({ name, without, with: w, ratio, target: t }) => ({ name, withoutMs: +without.toFixed(3), withMs: +w.toFixed(3), ratio: +ratio.toFixed(4), target: t })) }));
+
+await sides.with.context.close();
+await sides.without.context.close();
+server.close();
+for (const d of dirs) rmSync(d, { recursive: true, force: true });
+if (CHECK && rows.some((r) => !r.ok)) process.exit(1);
