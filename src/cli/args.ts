@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Severity } from '../shared/analyzer-api';
 import { UsageError, messageOf } from './errors';
 
-export const DEFAULT_DURATION_SEC = 5;
+export const DEFAULT_DURATION_SEC = 15;
 export const DEFAULT_OUT = 'wasm-memory-trace.json';
 export const DEFAULT_FAIL_ON: Severity = 'warning';
 export const DEFAULT_NAV_TIMEOUT_SEC = 30;

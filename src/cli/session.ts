@@ -114,12 +114,17 @@ export class WasmMemorySession {
       const panel = await context.newPage();
       await panel.goto(`chrome-extension://${extensionId}/${PANEL_PATH}?tabId=${tabId}`);
       try {
-        // The automation API exists and the panel's port to the service worker is up (its
-        // status leaves "disconnected"; it turns "connected" once the page sends events).
+        // The automation API exists and the panel's port to the service worker is up, so no
+        // early event of the page is missed. `connected()` only turns true once the page has
+        // sent events, so the port state is read from the panel's status badge
+        // (data-state "waiting" or "connected"); without a badge, the API alone is enough and
+        // goto() still checks that events arrive.
         await panel.waitForFunction(
-          () =>
-            (globalThis as PanelGlobal).wasmMemoryPanel !== undefined &&
-            document.querySelector('[data-testid="status"]:not([data-state="disconnected"])') !== null,
+          () => {
+            if ((globalThis as PanelGlobal).wasmMemoryPanel === undefined) return false;
+            const badge = document.querySelector('[data-testid="status"]');
+            return badge === null || badge.getAttribute('data-state') !== 'disconnected';
+          },
           null,
           { timeout: startTimeout, polling: 50 },
         );
