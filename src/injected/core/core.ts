@@ -12,7 +12,6 @@ import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
 import {
   call,
-  defineProperty,
   deleteProperty,
   getOwnPropertyDescriptor,
   OrigError,
@@ -24,7 +23,7 @@ import { KeyAllocator, newRealmId } from './keys';
 import { EventQueue } from './queue';
 import { Sampler } from './sampler';
 import { cleanStack, firstFrameUrl, ownerUrl } from './stacks';
-import { maskToString, setOwnUrls } from './transparent';
+import { maskToString, setOwnUrls, withoutPrepareStackTrace } from './transparent';
 import { WasmHooks } from './wasm-hooks';
 import { fixWorkerRelativeUrls, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
 
@@ -68,22 +67,18 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const locationHref = g.location.href;
   const baseUriGetter = g.Node ? savedGetter(g.Node.prototype, 'baseURI') : undefined;
   const doc = (g as { document?: Document }).document;
-  const ErrorCtor = OrigError as ErrorConstructor & { stackTraceLimit?: number; prepareStackTrace?: unknown };
+  const ErrorCtor = OrigError as ErrorConstructor & { stackTraceLimit?: number };
 
   // --- stacks ----------------------------------------------------------------------------
   const rawStack = (): string => {
     const limit = getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
-    const prep = getOwnPropertyDescriptor(ErrorCtor, 'prepareStackTrace');
     const setLimit = !!limit && 'value' in limit && !!limit.writable;
-    const unsetPrep = !!prep && !!prep.configurable;
     if (setLimit) ErrorCtor.stackTraceLimit = 40;
-    if (unsetPrep) deleteProperty(ErrorCtor, 'prepareStackTrace');
     let s: unknown;
     try {
-      s = new ErrorCtor().stack;
+      s = withoutPrepareStackTrace(() => new ErrorCtor().stack);
     } finally {
       if (setLimit && limit) ErrorCtor.stackTraceLimit = limit.value as number;
-      if (unsetPrep && prep) defineProperty(ErrorCtor, 'prepareStackTrace', prep);
     }
     return typeof s === 'string' ? s : '';
   };

@@ -25,7 +25,12 @@ function FakeConstructor(): void {
 }
 defineProperty(FakeConstructor, OrigSymbol.species, { value: Capability });
 
-export function observeFresh<T>(p: Promise<T>, onFulfilled: (value: T) => void, onError: (e: unknown) => void): void {
+export function observeFresh<T>(
+  p: Promise<T>,
+  onFulfilled: (value: T) => void,
+  onError: (e: unknown) => void,
+  onRejected?: (reason: unknown) => void,
+): void {
   const reaction = (v: T): void => {
     try {
       onFulfilled(v);
@@ -33,9 +38,16 @@ export function observeFresh<T>(p: Promise<T>, onFulfilled: (value: T) => void, 
       onError(e);
     }
   };
+  const rejection = (r: unknown): void => {
+    try {
+      if (onRejected) onRejected(r);
+    } catch (e) {
+      onError(e);
+    }
+  };
   if (!defineProperty(p, 'constructor', { value: FakeConstructor, writable: true, enumerable: false, configurable: true })) return;
   try {
-    call(promiseThen, p, reaction);
+    call(promiseThen, p, reaction, rejection);
   } finally {
     deleteProperty(p, 'constructor');
   }

@@ -14,12 +14,15 @@ import {
   call,
   captureStackTrace,
   defineProperty,
+  deleteProperty,
   functionToString,
   getOwnPropertyDescriptor,
+  getPrototypeOf,
+  OrigError,
   OrigProxy,
   SafeWeakMap,
 } from './intrinsics';
-import { topFrameIsOwn } from './stacks';
+import { frameUrl, parseStack } from './stacks';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -43,18 +46,66 @@ export function wrap<T extends object>(target: T, handler: ProxyHandler<T>): T {
 }
 
 /**
- * Throw `e` again; if the error was thrown by a native function that our trap `trap` called
- * directly (its top frame is ours), recapture its stack without our frames first, so that it
- * reads as if the page had called the native itself.
+ * Remove our frames from an error's stack before the page sees it.
+ * - The top frame is our trap `trap` (a native called from it threw): recapture the stack from
+ *   the trap's caller, so it reads exactly as if the page had called the native itself (same
+ *   frame count, and the page's Error.prepareStackTrace still formats it lazily).
+ * - Otherwise (a native frame first, an error created synchronously but delivered through a
+ *   promise rejection, or page code deeper down): rewrite the text without our lines, unless the
+ *   page installed Error.prepareStackTrace (then the stack is left alone).
  */
-export function rethrow(e: unknown, trap: AnyFn): never {
-  if (captureStackTrace && typeof e === 'object' && e !== null) {
-    const d = getOwnPropertyDescriptor(e, 'stack');
-    if (d && typeof d.value === 'string' && d.writable && d.configurable && topFrameIsOwn(d.value, ownUrls)) {
-      captureStackTrace(e, trap);
-    }
+export function scrubStack(e: unknown, trap: AnyFn | null): void {
+  if (typeof e !== 'object' || e === null || ownUrls.length === 0) return;
+  const d = getOwnPropertyDescriptor(e, 'stack');
+  if (!d || !d.configurable) return;
+  // V8 keeps `stack` as an own accessor (recent Chromium) or an own data property (older).
+  // Reading formats and caches it; with the page's own Error.prepareStackTrace if it set one
+  // (called once, as it would have been, only earlier), so the page still gets its format.
+  let text: unknown;
+  if (typeof d.get === 'function') text = call(d.get, e);
+  else if ('value' in d) text = d.value;
+  if (typeof text !== 'string') return;
+  const frames = parseStack(text);
+  if (!frames.some((f) => f.url !== null && ownUrls.includes(f.url))) return;
+  const first = frames[0];
+  if (trap && captureStackTrace && first && first.url !== null && ownUrls.includes(first.url)) {
+    captureStackTrace(e, trap);
+    return;
   }
+  if (getOwnPropertyDescriptor(OrigError, 'prepareStackTrace')) return;
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t.startsWith('at ')) {
+      const u = frameUrl(t);
+      if (u !== null && ownUrls.includes(u)) continue;
+    }
+    kept[kept.length] = line;
+  }
+  const rewritten = kept.join('\n');
+  if (typeof d.set === 'function') call(d.set, e, rewritten);
+  else if ('value' in d) defineProperty(e, 'stack', { value: rewritten, writable: d.writable, enumerable: d.enumerable, configurable: true });
+}
+
+/** Throw `e` again, without our frames in its stack (see scrubStack). */
+export function rethrow(e: unknown, trap: AnyFn): never {
+  scrubStack(e, trap);
   throw e;
+}
+
+type ErrorCtor = ErrorConstructor & { prepareStackTrace?: unknown };
+
+/** Run `fn` (which formats a stack) without the page's Error.prepareStackTrace being called. */
+export function withoutPrepareStackTrace<T>(fn: () => T): T {
+  const E = OrigError as ErrorCtor;
+  const prep = getOwnPropertyDescriptor(E, 'prepareStackTrace');
+  const unset = !!prep && !!prep.configurable;
+  if (unset) deleteProperty(E, 'prepareStackTrace');
+  try {
+    return fn();
+  } finally {
+    if (unset && prep) defineProperty(E, 'prepareStackTrace', prep);
+  }
 }
 
 /** Replace the value of a data property, keeping its attributes. */
@@ -62,6 +113,14 @@ export function replaceValue(obj: object, key: PropertyKey, value: unknown): boo
   const d = getOwnPropertyDescriptor(obj, key);
   if (!d || !('value' in d) || !d.configurable) return false;
   return defineProperty(obj, key, { value, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable });
+}
+
+/** Replace a data property where it lives: on `obj` or the nearest prototype that has it. */
+export function replaceValueOnChain(obj: object, key: PropertyKey, value: unknown): boolean {
+  for (let o: object | null = obj; o !== null; o = getPrototypeOf(o) as object | null) {
+    if (getOwnPropertyDescriptor(o, key)) return replaceValue(o, key, value);
+  }
+  return false;
 }
 
 /** Replace the getter of an accessor property, keeping its setter and attributes. */

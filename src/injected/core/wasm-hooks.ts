@@ -31,7 +31,7 @@ import type { KeyAllocator } from './keys';
 import { observeForeign, observeFresh } from './promise';
 import type { Sampler } from './sampler';
 import { detectToolchain } from './toolchain';
-import { replaceConstructor, replaceGetter, replaceValue, rethrow, wrap } from './transparent';
+import { replaceConstructor, replaceGetter, replaceValue, rethrow, scrubStack, wrap } from './transparent';
 
 type AnyFn = (...args: unknown[]) => unknown;
 type Listener = (info: InstanceInfo) => WebAssembly.Exports | undefined;
@@ -338,6 +338,9 @@ export class WasmHooks {
   install(): void {
     const WA = this.WA;
     const self = this;
+    // A rejection error created while our trap was on the stack: drop our frames before any
+    // reaction of the page runs (ours is registered first).
+    const scrubRejection = (reason: unknown) => scrubStack(reason, null);
 
     // new WebAssembly.Memory(descriptor) (and subclasses).
     const memoryHandler: ProxyHandler<typeof WebAssembly.Memory> = {
@@ -409,7 +412,7 @@ export class WasmHooks {
           if (self.isModule(source)) {
             observeFresh(p, (inst) => {
               self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', stack);
-            }, (e) => self.deps.fail('instantiate(module)', e));
+            }, (e) => self.deps.fail('instantiate(module)', e), scrubRejection);
           } else {
             const url = self.deps.owner(stack);
             const length = self.bufferSourceLength(source);
@@ -418,7 +421,7 @@ export class WasmHooks {
               const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
               self.registerModule(module, url, length);
               self.registerInstance(inst, module, imports, 'instantiate', stack);
-            }, (e) => self.deps.fail('instantiate(bytes)', e));
+            }, (e) => self.deps.fail('instantiate(bytes)', e), scrubRejection);
           }
         });
         return p;
@@ -439,7 +442,7 @@ export class WasmHooks {
           const length = self.bufferSourceLength(args[0]);
           observeFresh(p, (m) => {
             self.registerModule(m as WebAssembly.Module, url, length);
-          }, (e) => self.deps.fail('compile', e));
+          }, (e) => self.deps.fail('compile', e), scrubRejection);
         });
         return p;
       },
@@ -472,7 +475,7 @@ export class WasmHooks {
               } else {
                 self.registerModule(r as WebAssembly.Module, url, 0);
               }
-            }, (e) => self.deps.fail('streaming result', e));
+            }, (e) => self.deps.fail('streaming result', e), scrubRejection);
           });
           return p;
         },

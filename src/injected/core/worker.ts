@@ -25,7 +25,7 @@ import {
 } from './intrinsics';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
-import { replaceConstructor, replaceValue, rethrow, wrap } from './transparent';
+import { replaceConstructor, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -197,7 +197,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     },
   };
   const WW = wrap(W, handler);
-  replaceValue(g, 'Worker', WW);
+  replaceValueOnChain(g, 'Worker', WW);
   replaceConstructor(W, WW);
   return true;
 }
@@ -239,10 +239,10 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
         }
       },
     };
-    replaceValue(g, 'importScripts', wrap(imp, h));
+    replaceValueOnChain(g, 'importScripts', wrap(imp, h));
   }
   const f = (g as { fetch?: AnyFn }).fetch;
-  if (typeof f === 'function') replaceValue(g, 'fetch', wrap(f, mapArg(f, 0)));
+  if (typeof f === 'function') replaceValueOnChain(g, 'fetch', wrap(f, mapArg(f, 0)));
   const XHR = (g as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest;
   if (XHR) {
     const open = XHR.prototype.open as AnyFn;

@@ -1,0 +1,56 @@
+/**
+ * Transparency: the conformance page's observations (names, lengths, descriptors, toString,
+ * instanceof, subclassing, thrown errors with their stacks, promise ordering, FinalizationRegistry
+ * and Worker behaviour, globals) must be identical with and without the extension.
+ */
+import { rmSync } from 'node:fs';
+import type { BrowserContext } from '@playwright/test';
+import { expect, launchBare, test } from './fixtures';
+
+// Counts the core's connect messages without changing anything the battery observes.
+const CONNECT_COUNTER = `(() => {
+  let n = 0;
+  addEventListener('message', (ev) => { if (ev.data && ev.data.source === 'wasm-memory-injected' && ev.data.kind === 'connect') n++; });
+  Object.defineProperty(Function.prototype, '__connectsSeen', { get: () => n, configurable: true });
+})();`;
+
+async function observe(context: BrowserContext): Promise<{ obs: unknown; connects: number }> {
+  await context.addInitScript(CONNECT_COUNTER);
+  const page = await context.newPage();
+  await page.goto('/e2e/pages/conformance/index.html');
+  const obs = await page.evaluate(() => (window as unknown as { runConformance(): Promise<unknown> }).runConformance());
+  const connects = await page.evaluate(() => (Function.prototype as unknown as { __connectsSeen: number }).__connectsSeen);
+  await page.close();
+  return { obs, connects };
+}
+
+test('WebAssembly, FinalizationRegistry and Worker behave the same with and without the extension', async ({ context }) => {
+  test.setTimeout(120_000);
+  const withExt = await observe(context);
+  const { context: bare, dir } = await launchBare();
+  let without: { obs: unknown; connects: number };
+  try {
+    without = await observe(bare);
+  } finally {
+    await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Not vacuous: the hooks were really installed in the extension run, and not in the bare one.
+  expect(withExt.connects).toBeGreaterThan(0);
+  expect(without.connects).toBe(0);
+  expect(withExt.obs).toEqual(without.obs);
+  // And the battery really exercised what it claims (both runs are equal, so check one).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON of observations, checked field by field
+  const o = without.obs as Record<string, any>;
+  expect(o.functions.Memory.toString).toBe('function Memory() { [native code] }');
+  expect(o.exportsGetter).toMatchObject({ name: 'get exports', length: 0, toString: 'function get exports() { [native code] }' });
+  expect(o.grow).toMatchObject({ name: 'grow', length: 1, hasPrototype: false, isConstructor: false });
+  expect(o.memory.withoutNew.error).toMatchObject({ name: 'TypeError', isTypeError: true });
+  expect(o.growJs.beyondMax.error).toMatchObject({ name: 'RangeError' });
+  expect(o.ordering.module).toEqual(expect.arrayContaining(["mod:then1", "mod:then2", "mod:await", "m1", "m2", "m3", "qm"]));
+  expect(o.ordering.bad).toContain('bad:reject1:CompileError');
+  expect(o.promises.streaming.ok.instance.instance).toContain('mem0');
+  expect(o.workerRun.data).toMatchObject({ fixtures: 'object', fetched: 'hello from worker-data', grew: 2, firstMessages: ['first', 'go'], portsOnFirst: 0 });
+  expect(o.workerSubclass).toEqual([true, true, 'object']);
+  expect(o.patchedGlobals).toEqual({ then: 0, weakMapSet: 0, prepare: 0, push: 0 });
+});
