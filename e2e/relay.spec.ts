@@ -143,3 +143,19 @@ test('a panel opened late gets the history; a navigation starts a new session', 
   const trace = await panelApi.exportTrace(panel);
   expect(JSON.stringify(trace.events)).not.toContain(firstKey ?? 'none');
 });
+
+test('a panel opened after a service-worker stop still knows what the page defined before it', async ({ context, openPanel, stopServiceWorker, baseURL }) => {
+  const page = await context.newPage();
+  await openRelayPage(page, baseURL);
+  await grow(page, 1);
+  // The worker stops (as after 30 s idle) and loses its backlog; the content script reconnects.
+  await stopServiceWorker();
+  const panel = await openPanel(page);
+  const row = panel.locator('[data-testid=memory-row]');
+  await expect(row).toHaveCount(1);
+  // The memory's definition (owner) came from the content script's replay, not from history.
+  await expect(row.locator('[data-testid=memory-owner]')).toContainText('relay.html');
+  await expect(row.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+  const trace = await panelApi.exportTrace(panel);
+  expect(trace.events.filter((e: PageEvent) => e.t === 'memory').length).toBe(1);
+});

@@ -131,6 +131,21 @@ describe('ContentRelay', () => {
     expect(b?.kind === 'batch' && b.dropped).toBe(1); // the one the queue could not hold
   });
 
+  it('re-sends the definitions it already sent after a reconnect (the worker lost its backlog)', () => {
+    const { relay, ports, runTimers } = setup();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    const memory: PageEvent = { t: 'memory', time: 1, key: 'r:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' };
+    const realm: PageEvent = { t: 'realm', time: 0, realm: 'r', kind: 'window', url: 'https://a.test/' };
+    pp.cb?.({ kind: 'batch', v, events: [realm, memory, sample(2)], dropped: 0 });
+    ports[0]?.kill();
+    runTimers();
+    const p2 = ports[1];
+    if (!p2) throw new Error('did not reconnect');
+    expect(p2.sent.map((m) => m.kind)).toEqual(['hello', 'batch']);
+    expect(eventsOf(p2)).toEqual([realm, memory]);
+  });
+
   it('keeps events when a send throws on a port that died silently', () => {
     const { relay, ports, runTimers } = setup();
     const pp = new FakePagePort();

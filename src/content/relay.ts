@@ -53,16 +53,33 @@ export interface RelayDeps {
 export interface RelayOptions {
   /** Most events waiting while the port is down; beyond it events are counted as dropped. */
   maxQueue: number;
+  /** Most definition events remembered for a replay after a reconnect. */
+  maxDefinitions: number;
   minBackoffMs: number;
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RELAY_OPTIONS: RelayOptions = { maxQueue: 20_000, minBackoffMs: 20, maxBackoffMs: 5_000 };
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+  maxQueue: 20_000,
+  maxDefinitions: 5_000,
+  minBackoffMs: 20,
+  maxBackoffMs: 5_000,
+};
+
+/** Events that define what later events refer to; re-sent after a worker restart. */
+export const DEFINITION_TYPES: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
 
 export class ContentRelay {
   private port: RuntimePortLike | null = null;
   private pagePort: PagePortLike | null = null;
   private queue: PageEvent[] = [];
+  /**
+   * Definition events (realm/module/memory/instance/collected) already sent, bounded. After a
+   * reconnect (the worker restarted and lost its backlog) they are sent again, so a panel
+   * opened later still learns what the samples are about. Panels drop the duplicates.
+   */
+  private definitions: PageEvent[] = [];
+  private everConnected = false;
   /** Cumulative page-side drop count as last reported by the page. */
   private pageDropped = 0;
   /** Events refused here (malformed, or beyond a batch's cap, or the queue's). */
@@ -152,11 +169,18 @@ export class ContentRelay {
     this.queue = [];
     try {
       this.port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal });
+      this.remember(events);
     } catch (e) {
       // The port died under us (worker stopped): keep the events and reconnect.
       this.queue = events.concat(this.queue);
       this.deps.log('port send failed; reconnecting', e);
       this.portLost();
+    }
+  }
+
+  private remember(events: readonly PageEvent[]): void {
+    for (const ev of events) {
+      if (DEFINITION_TYPES.has(ev.t) && this.definitions.length < this.opts.maxDefinitions) this.definitions.push(ev);
     }
   }
 
@@ -181,11 +205,15 @@ export class ContentRelay {
     port.onMessage((msg) => this.onBackgroundMessage(msg));
     try {
       port.postMessage({ kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc });
+      if (this.everConnected && this.definitions.length > 0) {
+        port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events: this.definitions, dropped: this.droppedTotal });
+      }
     } catch (e) {
       this.deps.log('hello failed', e);
       this.portLost();
       return;
     }
+    this.everConnected = true;
     this.backoff = this.opts.minBackoffMs;
     this.flush();
   }

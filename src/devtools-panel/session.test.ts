@@ -22,6 +22,18 @@ describe('PanelSession', () => {
     expect(s.received).toBe(3);
   });
 
+  it('drops re-sent definitions (a content script replays them after a worker restart)', () => {
+    const s = new PanelSession(3);
+    const memory: PageEvent = { t: 'memory', time: 1, key: 'r:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' };
+    s.handle(events('A', 0, [memory, sample(2)]));
+    expect(s.handle(events('B', 0, [memory]))).toEqual({ kind: 'none' });
+    expect(s.handle(events('B', 1, [memory, sample(3)]))).toEqual({ kind: 'events', events: [sample(3)] });
+    expect(s.events).toEqual([memory, sample(2), sample(3)]);
+    // After a navigation the same key is new again.
+    s.handle({ kind: 'navigated', v, tabId: 3, url: 'u2', session: 'C', doc: 'd2' });
+    expect(s.handle(events('C', 0, [memory]))).toEqual({ kind: 'events', events: [memory] });
+  });
+
   it('ignores other tabs', () => {
     const s = new PanelSession(3);
     expect(s.handle({ ...events('A', 0, [sample(1)]), tabId: 4 } as BackgroundToPanel)).toEqual({ kind: 'none' });

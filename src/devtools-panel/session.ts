@@ -38,6 +38,9 @@ export class PanelSession {
   url = '';
   doc: string | undefined = undefined;
   private bgSession: string | undefined = undefined;
+  /** Identities of definition events seen this session: a content script re-sends them after
+   *  a worker restart, and the copies must not count twice. */
+  private defined = new Set<string>();
   private nextSeq = 0;
   /** Sessions started (1 + navigations seen). */
   generation = 1;
@@ -58,6 +61,7 @@ export class PanelSession {
 
   private reset(url: string, doc: string | undefined): void {
     this.kept = [];
+    this.defined.clear();
     this.received = 0;
     this.omitted = 0;
     this.dropped = 0;
@@ -112,6 +116,7 @@ export class PanelSession {
           if (overlap > 0) events = events.slice(overlap);
           this.nextSeq = msg.seq + msg.events.length;
         }
+        if (events.some(isDefinition)) events = events.filter((ev) => this.firstSight(ev));
         this.dropped = Math.max(this.dropped, msg.dropped);
         this.received += events.length;
         const room = this.maxEvents - this.kept.length;
@@ -129,6 +134,15 @@ export class PanelSession {
     }
   }
 
+  /** False for a definition event already seen (a replay); true otherwise. */
+  private firstSight(ev: PageEvent): boolean {
+    const id = definitionId(ev);
+    if (id === null) return true;
+    if (this.defined.has(id)) return false;
+    this.defined.add(id);
+    return true;
+  }
+
   /** The current session as a trace file. */
   toTrace(createdAt: Date, generator: string): Trace {
     const trace: Trace = {
@@ -142,6 +156,25 @@ export class PanelSession {
     };
     if (this.omitted > 0) trace.omitted = this.omitted;
     return trace;
+  }
+}
+
+function isDefinition(ev: PageEvent): boolean {
+  return definitionId(ev) !== null;
+}
+
+/** Identity of a definition event (unique per tab by construction of keys), else null. */
+export function definitionId(ev: PageEvent): string | null {
+  switch (ev.t) {
+    case 'realm':
+      return `realm:${ev.realm}`;
+    case 'module':
+    case 'memory':
+    case 'instance':
+    case 'collected':
+      return `${ev.t}:${ev.key}`;
+    default:
+      return null;
   }
 }
 
