@@ -63,7 +63,7 @@ export function Chart({ series, labels, onWidth }: Props) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const key = seriesKey(series);
+    const key = `${seriesKey(series)}\u0001${series.map((s) => labels.get(s.key) ?? '').join('\u0000')}`;
     const data = toColumns(series) as uPlot.AlignedData;
     if (plot.current && builtFor.current === key) {
       plot.current.setData(data);
