@@ -198,6 +198,37 @@ test.describe('record and analyze', () => {
   });
 });
 
+test.describe('the demo app (demo/), driven by an actions script that opens its sample files', () => {
+  const DEMO = `${BASE}/demo/`;
+  const SCRIPT = 'e2e/pages/cli/demo-actions.mjs';
+
+  test('leaky mode: exit 1, one memory-replaced alert per superseded engine', async () => {
+    const out = join(dir, 'demo-leaky.json');
+    const rec = await runCli(['record', DEMO, '--script', SCRIPT, '--duration', LEAKY_DURATION, '--out', out, '--json']);
+    expect(rec.code, rec.stderr).toBe(1);
+    expect(rec.stderr).toContain('[demo-actions.mjs] opened 4 files; engines alive: 4');
+    const report = JSON.parse(rec.stdout) as JsonReport;
+    expect(report.memories).toHaveLength(4);
+    const replaced = report.alerts.filter((a) => a.kind === 'memory-replaced' && a.state === 'active');
+    // The three engines opened before the last one are superseded and still alive.
+    expect(replaced).toHaveLength(3);
+    expect(report.marks.map((m) => m.label)).toEqual(expect.arrayContaining(['opened sales-2025.csv', 'opened field-notes.txt']));
+    const again = await runCli(['analyze', out]);
+    expect(again.code).toBe(1);
+  });
+
+  test('fixed mode with --gc: the dropped engines are collected, exit 0', async () => {
+    const out = join(dir, 'demo-fixed.json');
+    const rec = await runCli(['record', `${DEMO}?fixed=1`, '--script', SCRIPT, '--gc', '--duration', LEAKY_DURATION, '--out', out, '--json']);
+    expect(rec.code, `${rec.stdout}\n${rec.stderr}`).toBe(0);
+    expect(rec.stderr).toContain('engines alive: 1');
+    const report = JSON.parse(rec.stdout) as JsonReport;
+    expect(report.memories).toHaveLength(4);
+    expect(report.memories.filter((m) => m.collected)).toHaveLength(3);
+    expect((await runCli(['analyze', out])).code).toBe(0);
+  });
+});
+
 test.describe('Playwright helper (wasm-memory/testing)', () => {
   test('expectNoWasmLeaks throws on the leaky page and passes on the clean one', async () => {
     const leaky = await launchWasmMemory();

@@ -1,7 +1,7 @@
 /**
  * Actions scripts for `record --script`: an ES module whose default export drives the page.
  *
- *   export default async function ({ page, mark, wait, log, url }) {
+ *   export default async function ({ page, mark, wait, log, gc, url }) {
  *     await page.click('#load');
  *     await mark('after first load');
  *   }
@@ -23,6 +23,8 @@ export interface ActionsContext {
   wait(ms: number): Promise<void>;
   /** Prints a line to stderr, prefixed with the script's name. */
   log(...parts: unknown[]): void;
+  /** Forces a garbage collection in the page (needs `record --gc`). */
+  gc(): Promise<void>;
 }
 
 export type ActionsFunction = (ctx: ActionsContext) => unknown;

@@ -23,6 +23,8 @@ describe('parseCommand', () => {
       failOn: 'warning',
       json: false,
       navTimeoutSec: 30,
+      gc: false,
+      chromiumArgs: [],
     });
   });
 
@@ -38,8 +40,14 @@ describe('parseCommand', () => {
       failOn: 'error',
       json: true,
       navTimeoutSec: 9,
+      gc: false,
+      chromiumArgs: [],
     });
     expect(parseCommand(['record', 'http://a/', '--duration=0'])).toMatchObject({ durationSec: 0 });
+    expect(parseCommand(['record', 'http://a/', '--gc', '--chromium-arg=--lang=de', '--chromium-arg=--mute-audio'])).toMatchObject({
+      gc: true,
+      chromiumArgs: ['--lang=de', '--mute-audio'],
+    });
   });
 
   it('parses analyze', () => {
@@ -85,6 +93,9 @@ describe('parseCommand', () => {
     expect(usage(['analyze', '--fail-on', 'fatal', 't.json']).message).toBe('--fail-on must be one of info, warning, error; got "fatal"');
     expect(usage(['record', '--duration']).message).toMatch(/--duration/);
     expect(usage(['record', '--out', '', 'http://a/']).message).toMatch(/--out/);
+    expect(usage(['record', '--chromium-arg', 'lang=de', 'http://a/']).message).toMatch(/must be a Chromium flag starting with "--"/);
+    // parseArgs refuses a separate value that looks like a flag; the message says so.
+    expect(usage(['record', '--chromium-arg', '--mute-audio', 'http://a/']).message).toMatch(/ambiguous/);
   });
 
   it('accepts only absolute http(s) URLs', () => {

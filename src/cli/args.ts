@@ -22,6 +22,10 @@ export interface RecordCommand {
   failOn: Severity;
   json: boolean;
   navTimeoutSec: number;
+  /** Expose the page's gc() and force collections before the recording ends. */
+  gc: boolean;
+  /** Extra Chromium command-line flags. */
+  chromiumArgs: string[];
 }
 
 export interface AnalyzeCommand {
@@ -69,6 +73,10 @@ Options:
       --fail-on <severity>   Lowest alert severity that counts as a leak: info | warning | error
                              (default ${DEFAULT_FAIL_ON})
       --timeout <seconds>    Navigation timeout (default ${DEFAULT_NAV_TIMEOUT_SEC})
+      --gc                   Run Chromium with --js-flags=--expose-gc and force garbage
+                             collections before the recording ends, so memory the page dropped
+                             is reported collected, not replaced (also enables ctx.gc())
+      --chromium-arg=<--flag>  Extra Chromium flag, e.g. --chromium-arg=--lang=de (repeatable)
       --json                 Print the machine-readable report instead of the human one
   -h, --help                 Show this help
 
@@ -150,11 +158,18 @@ function parseRecord(args: string[]): Command {
         'fail-on': { type: 'string' },
         timeout: { type: 'string' },
         json: { type: 'boolean' },
+        gc: { type: 'boolean' },
+        'chromium-arg': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }),
   );
   if (values.help) return { kind: 'help', topic: 'record' };
+  const chromiumArgs = values['chromium-arg'] ?? [];
+  const badFlag = chromiumArgs.find((a) => !a.startsWith('--'));
+  if (badFlag !== undefined) {
+    throw new UsageError(`--chromium-arg must be a Chromium flag starting with "--"; got "${badFlag}" (write --chromium-arg=--flag)`, command);
+  }
   if (positionals.length === 0) throw new UsageError('record needs a URL', 'record');
   if (positionals.length > 1) {
     throw new UsageError(`record takes one URL; got ${positionals.length} arguments: ${positionals.join(' ')}`, 'record');
@@ -171,6 +186,8 @@ function parseRecord(args: string[]): Command {
     failOn: parseSeverity(values['fail-on'], 'record'),
     json: values.json ?? false,
     navTimeoutSec: parseSeconds(values.timeout, '--timeout', DEFAULT_NAV_TIMEOUT_SEC, 'record'),
+    gc: values.gc ?? false,
+    chromiumArgs,
   };
 }
 

@@ -68,7 +68,11 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
   }
 
   io.err(`wasm-memory: recording ${cmd.url} (Chromium: ${chromiumPath})`);
-  const session = await WasmMemorySession.launch({ chromiumPath, extensionDir: dist });
+  const session = await WasmMemorySession.launch({
+    chromiumPath,
+    extensionDir: dist,
+    args: [...(cmd.gc ? ['--js-flags=--expose-gc'] : []), ...cmd.chromiumArgs],
+  });
   let text: string;
   try {
     session.page.on('pageerror', (e) => io.err(`page error: ${e.message}`));
@@ -83,6 +87,7 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
           mark: (label: string) => session.mark(label),
           wait,
           log: (...parts: unknown[]) => io.err(`[${scriptName}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`),
+          gc: () => (cmd.gc ? session.forceGc() : Promise.reject(new UsageError('ctx.gc() needs record --gc'))),
         },
         cmd.script,
       );
@@ -90,6 +95,13 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     if (cmd.durationSec > 0) {
       io.err(`wasm-memory: recording for ${cmd.durationSec} s`);
       await wait(cmd.durationSec * 1000);
+    }
+    if (cmd.gc) {
+      // Two rounds: a collection, then the finalizers' "collected" events through the pipeline.
+      for (let round = 0; round < 2; round++) {
+        await session.forceGc();
+        await session.settle();
+      }
     }
     if (!(await session.settle())) {
       io.err('wasm-memory: warning: the final mark did not come back through the extension in time; the trace may miss the last events');

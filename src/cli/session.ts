@@ -208,6 +208,21 @@ export class WasmMemorySession {
     }
   }
 
+  /**
+   * Runs a full garbage collection in the page (needs Chromium started with
+   * --js-flags=--expose-gc). FinalizationRegistry callbacks, which report memories collected,
+   * run as tasks afterwards; settle() after this lets them through.
+   */
+  async forceGc(): Promise<void> {
+    const exposed = await this.page.evaluate(() => {
+      const gc: unknown = (globalThis as { gc?: unknown }).gc;
+      if (typeof gc !== 'function') return false;
+      Reflect.apply(gc, undefined, []);
+      return true;
+    });
+    if (!exposed) throw new UsageError('gc() is not exposed in the page: run with --gc');
+  }
+
   /** The current session's trace, as the panel's Export button would save it. */
   async exportTrace(): Promise<Trace> {
     return this.panel.evaluate(() => {
