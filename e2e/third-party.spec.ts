@@ -7,8 +7,9 @@
  * conditions (never on time).
  */
 import type { Page } from '@playwright/test';
-import type { AllocEvent, BindgenEvent, PageEvent } from '../src/shared/protocol';
-import { expect, test } from './fixtures';
+import { rmSync } from 'node:fs';
+import type { AllocEvent, BindgenEvent, MarkEvent, PageEvent, RegistryEvent } from '../src/shared/protocol';
+import { expect, launchBare, test } from './fixtures';
 
 test.use({ chromiumArgs: ['--js-flags=--expose-gc'] });
 
@@ -49,6 +50,27 @@ async function allocLast(page: Page): Promise<AllocEvent | null> {
   return events.filter((e): e is AllocEvent => e.t === 'alloc').at(-1) ?? null;
 }
 
+type Counts = { created: number; freed: number; reclaimed: number; live: number };
+
+/** The counts the PANEL shows in a class row (contract 4 test ids), or null while absent. */
+async function panelClass(panel: Page, className: string): Promise<Counts | null> {
+  return panel.evaluate((name) => {
+    const row = [...document.querySelectorAll('[data-testid=class-row]')].find((r) => r.getAttribute('data-class') === name);
+    if (!row) return null;
+    const v = (id: string) => Number(row.querySelector(`[data-testid=${id}]`)?.getAttribute('data-value'));
+    return { created: v('class-created'), freed: v('class-freed'), reclaimed: v('class-reclaimed'), live: v('class-live') };
+  }, className);
+}
+
+/** The used bytes the PANEL shows beside a memory (Emscripten allocator view). */
+async function panelUsed(panel: Page, key: string): Promise<number | null> {
+  return panel.evaluate((k) => {
+    const row = [...document.querySelectorAll('[data-testid=memory-row]')].find((r) => r.getAttribute('data-key') === k);
+    const v = row?.querySelector('[data-testid=memory-used]')?.getAttribute('data-value');
+    return v === undefined || v === null ? null : Number(v);
+  }, key);
+}
+
 async function load(page: Page, name: string, n: number): Promise<unknown> {
   await captureInjected(page);
   await page.goto(`${PAGES}/${name}.html?n=${n}`);
@@ -62,7 +84,7 @@ async function gc(page: Page): Promise<void> {
 }
 
 test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
-  test('leaky: encoders dropped without free() are reported as reclaimed by the finalizer, never freed', async ({ page }) => {
+  test('leaky: encoders dropped without free() are reported as reclaimed by the finalizer, never freed', async ({ page, openPanel }) => {
     const N = 12;
     await load(page, 'tiktoken-leaky', N);
     await expect.poll(() => classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: 0, reclaimed: 0, live: N });
@@ -72,19 +94,23 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
         return classCounts(page, 'Tiktoken');
       })
       .toEqual({ className: 'Tiktoken', created: N, freed: 0, reclaimed: N, live: 0 });
+    const panel = await openPanel(page);
+    await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
   });
 
-  test('clean: every encoder freed explicitly', async ({ page }) => {
+  test('clean: every encoder freed explicitly', async ({ page, openPanel }) => {
     const N = 12;
     await load(page, 'tiktoken-clean', N);
     await expect.poll(() => classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: N, reclaimed: 0, live: 0 });
     await gc(page);
     expect(await classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: N, reclaimed: 0, live: 0 });
+    const panel = await openPanel(page);
+    await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
   });
 });
 
 test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
-  test('leaky: unregistered Resvg objects stay live after GC; registered BBoxes are reclaimed', async ({ page }) => {
+  test('leaky: unregistered Resvg objects stay live after GC; registered BBoxes are reclaimed', async ({ page, openPanel }) => {
     const N = 10;
     await load(page, 'resvg-leaky', N);
     await expect.poll(() => classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: 0, reclaimed: 0, live: N });
@@ -97,20 +123,30 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
       })
       .toEqual({ className: 'BBox', created: N, freed: 0, reclaimed: N, live: 0 });
     expect(await classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: 0, reclaimed: 0, live: N });
+    const panel = await openPanel(page);
+    await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
+    await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
+    // where the leaked Resvg objects were made: the page's own script, in the creation stacks
+    const stacks = await panel.evaluate(() => globalThis.wasmMemoryPanel?.report().classes.find((c) => c.className === 'Resvg')?.liveStacks ?? []);
+    expect(stacks.reduce((n, s) => n + s.count, 0)).toBeGreaterThan(0);
+    expect(stacks.every((s) => s.stack.includes('resvg-leaky.html'))).toBe(true);
   });
 
-  test('clean: every Resvg and BBox freed explicitly', async ({ page }) => {
+  test('clean: every Resvg and BBox freed explicitly', async ({ page, openPanel }) => {
     const N = 10;
     await load(page, 'resvg-clean', N);
     await expect.poll(() => classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => classCounts(page, 'BBox')).toEqual({ className: 'BBox', created: N, freed: N, reclaimed: 0, live: 0 });
+    const panel = await openPanel(page);
+    await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
+    await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
   });
 });
 
 test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
   const BLOB = 64 * 1024;
 
-  test('leaky: statements never freed keep their bound blobs in the heap', async ({ page }) => {
+  test('leaky: statements never freed keep their bound blobs in the heap', async ({ page, openPanel }) => {
     const N = 16;
     await load(page, 'sqljs-leaky', N);
     await expect.poll(async () => (await allocLast(page))?.liveBytes ?? 0).toBeGreaterThanOrEqual(N * BLOB);
@@ -121,14 +157,70 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
     const events = await injectedEvents(page);
     const mem = events.find((e) => e.t === 'memory' && e.key === a.memory);
     expect(mem).toBeTruthy();
+    const panel = await openPanel(page);
+    await expect.poll(() => panelUsed(panel, a.memory)).toBe(a.liveBytes);
   });
 
-  test('clean: freed statements and a closed database give the heap back', async ({ page }) => {
+  test('clean: freed statements and a closed database give the heap back', async ({ page, openPanel }) => {
     const N = 16;
     await load(page, 'sqljs-clean', N);
     await expect.poll(async () => (await allocLast(page))?.totalAllocations ?? 0).toBeGreaterThanOrEqual(N);
     await expect.poll(async () => (await allocLast(page))?.liveBytes ?? -1).toBeLessThan(BLOB);
     const a = (await allocLast(page))!;
     expect(a.totalAllocations - a.totalFrees).toBe(a.liveAllocations);
+    const panel = await openPanel(page);
+    await expect.poll(() => panelUsed(panel, a.memory)).toBe(a.liveBytes);
+  });
+});
+
+test.describe('page registry API (docs/PAGE-API.md)', () => {
+  test('pulled and pushed registries and marks reach the panel, beside their memory; a throwing stats() is reported', async ({ page, openPanel }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await load(page, 'registry-api', 0);
+    await expect
+      .poll(async () => {
+        const events = await injectedEvents(page);
+        return events.filter((e): e is RegistryEvent => e.t === 'registry' && e.name === 'datasets').at(-1)?.stats ?? null;
+      })
+      .toEqual({ datasetCount: 5, datasetTotalBytes: 15000 });
+    const events = await injectedEvents(page);
+    const datasets = events.filter((e): e is RegistryEvent => e.t === 'registry' && e.name === 'datasets').at(-1)!;
+    expect(events.some((e) => e.t === 'memory' && e.key === datasets.memory)).toBe(true);
+    expect(events.filter((e): e is MarkEvent => e.t === 'mark').map((e) => e.label)).toEqual(['before datasets', 'after datasets']);
+    expect(errors).toEqual([]);
+
+    const panel = await openPanel(page);
+    const field = (name: string, f: string) =>
+      panel.evaluate(([n, fld]) => {
+        const row = [...document.querySelectorAll('[data-testid=registry-row]')].find((r) => r.getAttribute('data-name') === n);
+        const el = row && [...row.querySelectorAll('[data-testid=registry-field]')].find((x) => x.getAttribute('data-field') === fld);
+        return el ? Number(el.getAttribute('data-value')) : null;
+      }, [name, f] as const);
+    await expect.poll(() => field('datasets', 'datasetCount')).toBe(5);
+    await expect.poll(() => field('datasets', 'datasetTotalBytes')).toBe(15000);
+    await expect.poll(() => field('databases', 'open')).toBe(3);
+    await expect.poll(() => field('databases', 'statements')).toBe(6);
+    await expect.poll(() => field('broken', '_errors')).toBeGreaterThanOrEqual(1);
+    const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+    expect(report.registries.find((r) => r.name === 'datasets')?.memory).toBe(datasets.memory);
+    expect(report.marks.map((m) => m.label)).toEqual(expect.arrayContaining(['before datasets', 'after datasets']));
+  });
+
+  test('the same page works unchanged without the extension', async () => {
+    const { context, dir } = await launchBare();
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${test.info().project.use.baseURL ?? 'http://127.0.0.1:4173'}${PAGES}/registry-api.html`);
+      await page.waitForFunction(() => document.title === 'done');
+      expect(await page.evaluate(() => (globalThis as unknown as { pageResult: unknown }).pageResult)).toEqual({ datasetCount: 5, datasetTotalBytes: 15000, databases: 3 });
+      expect(errors).toEqual([]);
+      expect(await page.evaluate(() => Object.getOwnPropertyDescriptor(Object.prototype, '__wbg_ptr'))).toBeUndefined();
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
