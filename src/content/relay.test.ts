@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SOURCE, PAGE_SOURCE, PROTOCOL_VERSION, type ContentToBackground, type PageEvent } from '../shared/protocol';
+import { CONTENT_SOURCE, LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, type ContentToBackground, type PageEvent } from '../shared/protocol';
 import { ContentRelay, type PagePortLike, type RelayDeps, type RuntimePortLike } from './relay';
 
 const v = PROTOCOL_VERSION;
@@ -144,6 +144,40 @@ describe('ContentRelay', () => {
     if (!p2) throw new Error('did not reconnect');
     expect(p2.sent.map((m) => m.kind)).toEqual(['hello', 'batch']);
     expect(eventsOf(p2)).toEqual([realm, memory]);
+  });
+
+  it('flushes a large backlog in batches the worker accepts (at most LIMITS.maxBatch each)', () => {
+    const ports: FakeRuntimePort[] = [];
+    const timers: Array<() => void> = [];
+    const relay = new ContentRelay(
+      {
+        connect: () => {
+          const p = new FakeRuntimePort();
+          ports.push(p);
+          return p;
+        },
+        alive: () => true,
+        now: () => 0,
+        schedule: (fn) => void timers.push(fn),
+        url: () => 'u',
+        doc: 'd',
+        log: () => undefined,
+      },
+      { maxQueue: 10_000 },
+    );
+    relay.start();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    ports[0]?.kill();
+    for (let b = 0; b < 3; b++) {
+      pp.cb?.({ kind: 'batch', v, events: Array.from({ length: LIMITS.maxBatch }, (_, i) => sample(b * LIMITS.maxBatch + i)), dropped: 0 });
+    }
+    timers.shift()?.();
+    const p2 = ports[1];
+    if (!p2) throw new Error('did not reconnect');
+    const sizes = batchesOf(p2).map((m) => (m.kind === 'batch' ? m.events.length : 0));
+    expect(sizes).toEqual([LIMITS.maxBatch, LIMITS.maxBatch, LIMITS.maxBatch]);
+    expect(eventsOf(p2).map((e) => e.time)).toEqual(Array.from({ length: 3 * LIMITS.maxBatch }, (_, i) => i));
   });
 
   it('keeps events when a send throws on a port that died silently', () => {

@@ -13,6 +13,7 @@
  */
 import {
   CONTENT_SOURCE,
+  LIMITS,
   PAGE_SOURCE,
   PROTOCOL_VERSION,
   type ContentToBackground,
@@ -163,18 +164,20 @@ export class ContentRelay {
     for (const ev of events) this.queue.push(ev);
   }
 
+  /** Send the queue in batches of at most LIMITS.maxBatch (the worker refuses larger ones). */
   private flush(): void {
-    if (!this.port || this.queue.length === 0) return;
-    const events = this.queue;
-    this.queue = [];
-    try {
-      this.port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal });
+    while (this.port && this.queue.length > 0) {
+      const events = this.queue.slice(0, LIMITS.maxBatch);
+      try {
+        this.port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal });
+      } catch (e) {
+        // The port died under us (worker stopped): keep the events and reconnect.
+        this.deps.log('port send failed; reconnecting', e);
+        this.portLost();
+        return;
+      }
+      this.queue = this.queue.length === events.length ? [] : this.queue.slice(events.length);
       this.remember(events);
-    } catch (e) {
-      // The port died under us (worker stopped): keep the events and reconnect.
-      this.queue = events.concat(this.queue);
-      this.deps.log('port send failed; reconnecting', e);
-      this.portLost();
     }
   }
 
@@ -206,7 +209,10 @@ export class ContentRelay {
     try {
       port.postMessage({ kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc });
       if (this.everConnected && this.definitions.length > 0) {
-        port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events: this.definitions, dropped: this.droppedTotal });
+        for (let i = 0; i < this.definitions.length; i += LIMITS.maxBatch) {
+          const events = this.definitions.slice(i, i + LIMITS.maxBatch);
+          port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal });
+        }
       }
     } catch (e) {
       this.deps.log('hello failed', e);
