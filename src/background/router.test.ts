@@ -46,6 +46,9 @@ describe('Router', () => {
     expect(eventsOf(p8)).toEqual([]);
     const last = p7.sent.at(-1);
     expect(last?.kind === 'events' && last.dropped).toBe(5); // 3 page-dropped + 2 refused here
+    content.message(batch([sample(3)], 3));
+    const next = p7.sent.at(-1);
+    expect(next?.kind === 'events' && next.dropped).toBe(5); // cumulative: refusals are not forgotten
     expect(p7.sent[0]).toMatchObject({ kind: 'welcome', tabId: 7, doc: 'd1', url: 'https://a.test/' });
   });
 

@@ -54,6 +54,8 @@ interface FrameConn {
   doc: string | undefined;
   /** Latest cumulative page-side drop count of this frame (plus what we refused). */
   dropped: number;
+  /** Events of this frame refused here (cumulative). */
+  refused: number;
   versionOk: boolean;
 }
 
@@ -160,7 +162,10 @@ export class Router {
     t.recentStart = 0;
     t.nextSeq = 0;
     t.droppedGone = 0;
-    for (const f of t.frames.values()) f.dropped = 0;
+    for (const f of t.frames.values()) {
+      f.dropped = 0;
+      f.refused = 0;
+    }
   }
 
   private store(t: TabState, events: PageEvent[]): number {
@@ -212,7 +217,7 @@ export class Router {
       t.frames.delete(frameId);
       old.ep.close();
     }
-    const conn: FrameConn = { ep, doc: undefined, dropped: 0, versionOk: false };
+    const conn: FrameConn = { ep, doc: undefined, dropped: 0, refused: 0, versionOk: false };
     t.frames.set(frameId, conn);
     let gone = false;
     return {
@@ -263,7 +268,8 @@ export class Router {
   private onBatch(t: TabState, conn: FrameConn, tabId: number, msg: unknown): void {
     const b = validateBatch(msg);
     if (!b) return;
-    conn.dropped = b.dropped + b.rejected;
+    conn.refused += b.rejected;
+    conn.dropped = b.dropped + conn.refused;
     if (b.events.length === 0 && b.rejected === 0) return;
     const seq = this.store(t, b.events);
     if (t.panels.size === 0 || b.events.length === 0) return;
