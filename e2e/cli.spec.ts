@@ -253,7 +253,7 @@ test.describe('Playwright helper (wasm-memory/testing)', () => {
       await leaky.close();
     }
 
-    const clean = await launchWasmMemory();
+    const clean = await launchWasmMemory({ gc: true });
     try {
       await clean.goto(`${CLEAN}?files=12&every=100`);
       await expect(clean.page.locator('#status')).toHaveText('done 12');

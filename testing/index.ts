@@ -43,12 +43,18 @@ export interface LaunchWasmMemoryOptions {
   extensionDir?: string;
   /** Extra Chromium flags. */
   args?: string[];
+  /**
+   * Start Chromium with --js-flags=--expose-gc: `gc()` works, and `expectNoWasmLeaks()` first
+   * forces two collections so memory the page dropped counts as collected (as `record --gc`).
+   */
+  gc?: boolean;
 }
 
 export class WasmMemoryRecorder {
   constructor(
     private readonly session: WasmMemorySession,
     private readonly analyzer: AnalyzerLocation,
+    private readonly gcExposed: boolean,
   ) {}
 
   /** The browser context (the extension is loaded in it). */
@@ -69,6 +75,13 @@ export class WasmMemoryRecorder {
   /** Adds a mark to the recording. */
   mark(label: string): Promise<void> {
     return this.session.mark(label);
+  }
+
+  /** Forces a garbage collection in the page and lets the resulting events through (needs `gc: true`). */
+  async gc(): Promise<void> {
+    if (!this.gcExposed) throw new Error('gc() needs launchWasmMemory({ gc: true })');
+    await this.session.forceGc();
+    await this.session.settle();
   }
 
   /** The trace so far (after waiting for in-flight events to reach the panel). */
@@ -97,9 +110,14 @@ export class WasmMemoryRecorder {
 
   /**
    * Throws an AssertionError listing the alerts if the recording so far has an active alert at
-   * or above `failOn` (default 'warning'). Resolves to the report otherwise.
+   * or above `failOn` (default 'warning'). Resolves to the report otherwise. When launched with
+   * `gc: true`, two forced collections come first.
    */
   async expectNoWasmLeaks(options: NoLeakOptions = {}): Promise<Report> {
+    if (this.gcExposed) {
+      await this.gc();
+      await this.gc();
+    }
     const report = await this.report();
     assertNoWasmLeaks(report, options);
     return report;
@@ -116,6 +134,7 @@ export async function launchWasmMemory(options: LaunchWasmMemoryOptions = {}): P
   const analyzer = locateAnalyzer(dirname(fileURLToPath(import.meta.url)));
   const chromiumPath = options.chromiumPath ?? locateChromium(env, process.platform);
   const extensionDir = options.extensionDir ?? locateExtension(analyzer.root, env);
-  const session = await WasmMemorySession.launch({ chromiumPath, extensionDir, args: options.args ?? [] });
-  return new WasmMemoryRecorder(session, analyzer);
+  const args = [...(options.gc === true ? ['--js-flags=--expose-gc'] : []), ...(options.args ?? [])];
+  const session = await WasmMemorySession.launch({ chromiumPath, extensionDir, args });
+  return new WasmMemoryRecorder(session, analyzer, options.gc === true);
 }
