@@ -143,6 +143,18 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
   });
 });
 
+test('a million objects created and freed: exact counts, bounded event traffic', async ({ page, openPanel }) => {
+  const N = 1_000_000;
+  const result = (await load(page, 'resvg-million', N)) as { created: number; freed: number; live: number; ms: number };
+  const expected = { className: 'BBox', created: N, freed: N - N / 1000, reclaimed: 0, live: N / 1000 };
+  await expect.poll(() => classCounts(page, 'BBox')).toEqual(expected);
+  const bboxEvents = (await injectedEvents(page)).filter((e) => e.t === 'bindgen' && e.className === 'BBox');
+  // at most one cumulative event per 100 ms tick while the loop ran (plus the ticks around it)
+  expect(bboxEvents.length).toBeLessThanOrEqual(Math.ceil(result.ms / 100) + 3);
+  const panel = await openPanel(page);
+  await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: N - N / 1000, reclaimed: 0, live: N / 1000 });
+});
+
 test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
   const BLOB = 64 * 1024;
 
