@@ -159,3 +159,19 @@ test('a panel opened after a service-worker stop still knows what the page defin
   const trace = await panelApi.exportTrace(panel);
   expect(trace.events.filter((e: PageEvent) => e.t === 'memory').length).toBe(1);
 });
+
+test('a panel bound to a blank tab records the page that tab then navigates to (the CLI flow)', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/e2e/pages/blank.html`);
+  const panel = await openPanel(page);
+  await expect(panel.locator('[data-testid=status]')).not.toHaveAttribute('data-state', 'disconnected');
+  await openRelayPage(page, baseURL);
+  await grow(page, 1);
+  const row = panel.locator('[data-testid=memory-row]');
+  await expect(row.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+  expect(await panel.evaluate(() => (globalThis as unknown as PanelGlobal).wasmMemoryPanel.connected())).toBe(true);
+  const trace = await panelApi.exportTrace(panel);
+  expect(trace.page.url).toContain('/e2e/pages/panel/relay.html');
+  expect(trace.events.every((e: PageEvent) => e.t !== 'realm' || e.url.includes('relay.html'))).toBe(true);
+});
