@@ -58,6 +58,48 @@ pub struct Finding {
     pub series: String,
     /// Evidence points (time, value), bounded.
     pub points: Vec<(f64, f64)>,
+    /// Other numbers the texts depend on: equal severity, points and sig mean equal texts.
+    pub sig: [f64; 4],
+}
+
+/// The texts of a finding (built only when they may have changed).
+pub struct Text {
+    /// Alert kind.
+    pub kind: &'static str,
+    /// Subject.
+    pub subject: String,
+    /// Title.
+    pub title: String,
+    /// Detail.
+    pub detail: String,
+    /// Recommendation.
+    pub recommendation: String,
+    /// Evidence series name.
+    pub series: String,
+}
+
+/// Push a finding, reusing the active alert's texts when nothing they depend on changed
+/// (formatting is the costliest part of an evaluation).
+fn emit(out: &mut Vec<Finding>, book: &AlertBook, id: String, severity: Severity, points: Vec<(f64, f64)>, sig: [f64; 4], text: impl FnOnce() -> Text) {
+    if let Some(prev) = book.get(&id) {
+        if prev.active && prev.finding.severity == severity && prev.finding.points == points && prev.finding.sig == sig {
+            out.push(prev.finding.clone());
+            return;
+        }
+    }
+    let t = text();
+    out.push(Finding {
+        id,
+        kind: t.kind,
+        severity,
+        subject: t.subject,
+        title: t.title,
+        detail: t.detail,
+        recommendation: t.recommendation,
+        series: t.series,
+        points,
+        sig,
+    });
 }
 
 /// One alert with its lifecycle.
@@ -84,6 +126,11 @@ impl AlertBook {
     /// Alerts, oldest first.
     pub fn all(&self) -> &[Alert] {
         &self.alerts
+    }
+
+    /// The alert with this id.
+    pub fn get(&self, id: &str) -> Option<&Alert> {
+        self.index.get(id).and_then(|&i| self.alerts.get(i))
     }
 
     /// Merge one evaluation's findings at time `now`.
@@ -169,17 +216,34 @@ impl AlertBook {
     }
 }
 
+/// `v` with `decimals` (0..=3) digits after the point, via integer arithmetic (the float
+/// formatter's exact mode is slow in wasm, and this runs on every evaluation).
+pub fn fixed(v: f64, decimals: u32) -> String {
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v}");
+    }
+    let scale = 10i64.pow(decimals.min(3));
+    let n = (v * scale as f64).round() as i64;
+    let sign = if n < 0 { "-" } else { "" };
+    let n = n.abs();
+    if decimals == 0 {
+        format!("{sign}{n}")
+    } else {
+        format!("{sign}{}.{:0width$}", n / scale, n % scale, width = decimals.min(3) as usize)
+    }
+}
+
 /// Human-readable bytes.
 pub fn fmt_bytes(b: f64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
     if b >= 1024.0 * MIB {
-        format!("{:.2} GiB", b / (1024.0 * MIB))
+        format!("{} GiB", fixed(b / (1024.0 * MIB), 2))
     } else if b >= MIB {
-        format!("{:.1} MiB", b / MIB)
+        format!("{} MiB", fixed(b / MIB, 1))
     } else if b >= 1024.0 {
-        format!("{:.0} KiB", b / 1024.0)
+        format!("{} KiB", fixed(b / 1024.0, 0))
     } else {
-        format!("{b:.0} B")
+        format!("{} B", fixed(b, 0))
     }
 }
 
@@ -187,7 +251,7 @@ fn fmt_count(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
-        format!("{v:.2}")
+        fixed(v, 2)
     }
 }
 
@@ -204,11 +268,13 @@ fn bounded(points: &[Level]) -> Vec<(f64, f64)> {
 /// The latest run of at least `cycles` strictly rising levels (each by `min_step`), if it is
 /// recent: its last level started within `max(hold, 3 * mean cycle)` of `now`.
 pub fn recent_run(levels: &VecDeque<Level>, min_step: f64, cycles: usize, now: f64, hold: f64) -> Option<Vec<Level>> {
-    let v: Vec<Level> = levels.iter().copied().collect();
+    if levels.len() < cycles.max(2) {
+        return None;
+    }
     let mut best: Option<(usize, usize)> = None;
     let mut run = 0usize;
     let mut prev: Option<f64> = None;
-    for (i, &(_, val)) in v.iter().enumerate() {
+    for (i, &(_, val)) in levels.iter().enumerate() {
         run = match prev {
             Some(p) if rises(p, val, min_step) => run + 1,
             _ => 1,
@@ -219,12 +285,11 @@ pub fn recent_run(levels: &VecDeque<Level>, min_step: f64, cycles: usize, now: f
         }
     }
     let (s, e) = best?;
-    let run = v.get(s..=e)?;
-    let (first, last) = (run.first()?, run.last()?);
+    let (first, last) = (levels.get(s)?, levels.get(e)?);
     let mean = (last.0 - first.0) / (e - s).max(1) as f64;
     let stop = hold.max(3.0 * mean);
     if now - last.0 <= stop {
-        Some(run.to_vec())
+        Some(levels.range(s..=e).copied().collect())
     } else {
         None
     }
@@ -281,15 +346,15 @@ impl Via {
 /// Update detector state that depends on time (fragmentation persistence).
 pub fn prepare(a: &mut Analyzer) {
     let now = a.now;
-    let c = a.config.clone();
+    let (min_committed, max_ratio, min_wasted) = (a.config.frag_min_committed, a.config.frag_max_ratio, a.config.frag_min_wasted);
     for m in &mut a.memories {
         let holds = match m.alloc {
             Some(al) if !m.collected => {
                 let committed = m.current;
-                committed >= c.frag_min_committed
+                committed >= min_committed
                     && m.growth_events >= 1
-                    && al.live_bytes <= committed * c.frag_max_ratio
-                    && committed - al.live_bytes >= c.frag_min_wasted
+                    && al.live_bytes <= committed * max_ratio
+                    && committed - al.live_bytes >= min_wasted
             }
             _ => false,
         };
@@ -311,10 +376,11 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
 
     // --- wasm-bindgen classes ---------------------------------------------------------
     for (ci, cl) in a.classes.iter().enumerate() {
-        let name = a.name(cl.name);
-        let subject = name.clone();
-        let series = format!("class:{name}:live");
-        let marks = mark_values(&a.marks, |m| Some(m.classes.iter().find(|(i, _)| *i == ci).map(|x| x.1).unwrap_or(0.0)));
+        let marks = if a.marks.is_empty() {
+            Vec::new()
+        } else {
+            mark_values(&a.marks, |m| Some(m.classes.iter().find(|(i, _)| *i == ci).map(|x| x.1).unwrap_or(0.0)))
+        };
         let found = marks_run(&marks, c.class_min_step, c.mark_cycles)
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
@@ -326,11 +392,16 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                     })
                     .map(|r| (Via::Windows, r))
             });
-        if found.is_none() && c.never_freed_min > 0.0 && cl.live >= c.never_freed_min && cl.freed == 0.0 && cl.reclaimed == 0.0 {
-            out.push(Finding {
-                id: format!("bindgen-live-growth:{name}"),
+        let never_freed = found.is_none() && c.never_freed_min > 0.0 && cl.live >= c.never_freed_min && cl.freed == 0.0 && cl.reclaimed == 0.0;
+        if found.is_none() && !never_freed && cl.reclaimed <= 0.0 {
+            continue;
+        }
+        let name = a.name(cl.name);
+        let subject = name.clone();
+        let series = format!("class:{name}:live");
+        if never_freed {
+            emit(&mut out, &a.alerts, format!("bindgen-live-growth:{name}"), Severity::Warning, vec![(cl.first_seen, 0.0), (cl.last_seen, cl.live)], [cl.created, 0.0, 0.0, 0.0], || Text {
                 kind: "bindgen-live-growth",
-                severity: Severity::Warning,
                 subject: subject.clone(),
                 title: format!("{} {name} objects created, none ever freed", fmt_count(cl.live)),
                 detail: format!(
@@ -341,16 +412,13 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                     "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
                 ),
                 series: series.clone(),
-                points: vec![(cl.first_seen, 0.0), (cl.last_seen, cl.live)],
             });
         }
         if let Some((via, run)) = found {
             let cycles = if via == Via::Marks { c.mark_cycles } else if via == Via::Floors { c.floor_cycles } else { c.window_cycles };
             let severity = if run.len() >= 2 * cycles || cl.live >= 10_000.0 { Severity::Error } else { Severity::Warning };
-            out.push(Finding {
-                id: format!("bindgen-live-growth:{name}"),
+            emit(&mut out, &a.alerts, format!("bindgen-live-growth:{name}"), severity, bounded(&run), [cl.created, cl.freed, cl.reclaimed, cl.live], || Text {
                 kind: "bindgen-live-growth",
-                severity,
                 subject: subject.clone(),
                 title: format!("{name} objects keep piling up ({} live)", fmt_count(cl.live)),
                 detail: format!(
@@ -366,15 +434,12 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                     "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
                 ),
                 series: series.clone(),
-                points: bounded(&run),
             });
         }
         if cl.reclaimed > 0.0 {
             let severity = if cl.reclaimed >= c.forgot_free_error_count { Severity::Error } else { Severity::Warning };
-            out.push(Finding {
-                id: format!("bindgen-forgot-free:{name}"),
+            emit(&mut out, &a.alerts, format!("bindgen-forgot-free:{name}"), severity, cl.reclaimed_points.iter().skip(cl.reclaimed_points.len().saturating_sub(MAX_EVIDENCE)).copied().collect(), [cl.created, cl.reclaimed, 0.0, 0.0], || Text {
                 kind: "bindgen-forgot-free",
-                severity,
                 subject,
                 title: format!("{} {name} objects were never freed (reclaimed by the GC)", fmt_count(cl.reclaimed)),
                 detail: format!(
@@ -384,7 +449,6 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                 ),
                 recommendation: format!("Call free() explicitly (try/finally, or `using`) as soon as each {name} is no longer needed."),
                 series: format!("class:{name}:reclaimed"),
-                points: cl.reclaimed_points.iter().skip(cl.reclaimed_points.len().saturating_sub(MAX_EVIDENCE)).copied().collect(),
             });
         }
     }
@@ -398,20 +462,23 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
         }
         live_total += m.current;
         live_changed = live_changed.max(m.last_growth);
-        let key = a.name(m.key);
-        let owner = m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
-        let marks = mark_values(&a.marks, |s| s.memories.iter().find(|(i, _)| *i == mi).map(|x| x.1));
+        let key = || a.name(m.key);
+        let owner = || m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
+        let marks = if a.marks.is_empty() {
+            Vec::new()
+        } else {
+            mark_values(&a.marks, |s| s.memories.iter().find(|(i, _)| *i == mi).map(|x| x.1))
+        };
         let found = marks_run(&marks, c.floor_min_step_bytes, c.mark_cycles)
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)));
         if let Some((via, run)) = found {
+            let (key, owner) = (key(), owner());
             let cycles = if via == Via::Marks { c.mark_cycles } else { c.floor_cycles };
             let severity = if run.len() >= 2 * cycles { Severity::Error } else { Severity::Warning };
             let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
-            out.push(Finding {
-                id: format!("memory-floor-rising:{key}"),
+            emit(&mut out, &a.alerts, format!("memory-floor-rising:{key}"), severity, bounded(&run), [0.0; 4], || Text {
                 kind: "memory-floor-rising",
-                severity,
                 subject: key.clone(),
                 title: format!("Memory {key} settles higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
                 detail: format!(
@@ -422,7 +489,6 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                 ),
                 recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and after one cycle and diff them to see which classes or registries grow; free them or bound the cache.".to_string(),
                 series: format!("memory:{key}:bytes"),
-                points: bounded(&run),
             });
         }
         if m.alloc.is_some() {
@@ -437,11 +503,10 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                         .map(|r| (Via::Windows, r))
                 });
             if let Some((via, run)) = used {
+                let (key, owner) = (key(), owner());
                 let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
-                out.push(Finding {
-                    id: format!("memory-floor-rising:{key}:used"),
+                emit(&mut out, &a.alerts, format!("memory-floor-rising:{key}:used"), Severity::Warning, bounded(&run), [0.0; 4], || Text {
                     kind: "memory-floor-rising",
-                    severity: Severity::Warning,
                     subject: key.clone(),
                     title: format!("Allocated bytes in {key} settle higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
                     detail: format!(
@@ -452,42 +517,36 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
                     ),
                     recommendation: "Allocations made per cycle are never freed: find the malloc without a matching free (or the C++ object never deleted) in the code run each cycle.".to_string(),
                     series: format!("memory:{key}:used"),
-                    points: bounded(&run),
                 });
             }
         }
         if let (Some(since), Some(al)) = (m.frag_since, m.alloc) {
             if now - since >= c.frag_min_ms {
-                out.push(Finding {
-                    id: format!("fragmentation:{key}"),
+                let (key, owner) = (key(), owner());
+                emit(&mut out, &a.alerts, format!("fragmentation:{key}"), Severity::Warning, vec![(m.last_growth, m.current), (al.time, al.live_bytes)], [al.live_allocs, m.peak, 0.0, 0.0], || Text {
                     kind: "fragmentation",
-                    severity: Severity::Warning,
                     subject: key.clone(),
                     title: format!("Memory {key}: only {} of {} committed is in use", fmt_bytes(al.live_bytes), fmt_bytes(m.current)),
                     detail: format!(
-                        "The allocator of {key} ({owner}) holds {} in {} live allocations, {:.0}% of the {} committed (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
+                        "The allocator of {key} ({owner}) holds {} in {} live allocations, {}% of the {} committed (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
                         fmt_bytes(al.live_bytes),
                         fmt_count(al.live_allocs),
-                        if m.current > 0.0 { al.live_bytes / m.current * 100.0 } else { 0.0 },
+                        fixed(if m.current > 0.0 { al.live_bytes / m.current * 100.0 } else { 0.0 }, 0),
                         fmt_bytes(m.current),
                         fmt_bytes(m.peak)
                     ),
                     recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the instance after a big job to give the memory back.".to_string(),
                     series: format!("memory:{key}:used"),
-                    points: vec![(m.last_growth, m.current), (al.time, al.live_bytes)],
                 });
             }
         }
         if let Some(budget) = c.memory_budget {
-            if let Some(f) = budget_finding(&c.budget_levels, budget, m.current, m.last_growth, &format!("budget:{key}"), &key, &format!("Memory {key}"), &format!("memory:{key}:bytes")) {
-                out.push(f);
-            }
+            let key = key();
+            budget_finding(&mut out, &a.alerts, &c.budget_levels, budget, m.current, m.last_growth, format!("budget:{key}"), &key, &format!("Memory {key}"), &format!("memory:{key}:bytes"));
         }
     }
     if let Some(budget) = c.page_budget {
-        if let Some(f) = budget_finding(&c.budget_levels, budget, live_total, live_changed, "budget:page", "page", "Page memory", "page:bytes") {
-            out.push(f);
-        }
+        budget_finding(&mut out, &a.alerts, &c.budget_levels, budget, live_total, live_changed, "budget:page".to_string(), "page", "Page memory", "page:bytes");
     }
 
     // --- replaced memories ----------------------------------------------------------
@@ -495,25 +554,25 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
 
     // --- registries -----------------------------------------------------------------
     for (ri, r) in a.registries.iter().enumerate() {
-        let name = a.name(r.name);
-        let field = a.name(r.field);
-        let marks = mark_values(&a.marks, |s| Some(s.registries.iter().find(|(i, _)| *i == ri).map(|x| x.1).unwrap_or(0.0)));
+        let marks = if a.marks.is_empty() {
+            Vec::new()
+        } else {
+            mark_values(&a.marks, |s| Some(s.registries.iter().find(|(i, _)| *i == ri).map(|x| x.1).unwrap_or(0.0)))
+        };
         let found = marks_run(&marks, c.registry_min_step, c.mark_cycles)
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
             .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, r)));
         if let Some((via, run)) = found {
+            let (name, field) = (a.name(r.name), a.name(r.field));
             let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
-            out.push(Finding {
-                id: format!("registry-growth:{name}:{field}"),
+            emit(&mut out, &a.alerts, format!("registry-growth:{name}:{field}"), Severity::Warning, bounded(&run), [0.0; 4], || Text {
                 kind: "registry-growth",
-                severity: Severity::Warning,
                 subject: name.clone(),
                 title: format!("Registry {name}: {field} keeps growing ({} → {})", fmt_count(lo), fmt_count(hi)),
                 detail: format!("{name}.{field} rose at {} successive {}: {}.", run.len(), via.what(), list(&run, fmt_count)),
                 recommendation: format!("Remove entries from {name} when what they describe is released, or bound it (size cap, LRU)."),
                 series: format!("registry:{name}:{field}"),
-                points: bounded(&run),
             });
         }
     }
@@ -521,14 +580,14 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn budget_finding(levels: &[f64], budget: f64, bytes: f64, changed: f64, id: &str, subject: &str, what: &str, series: &str) -> Option<Finding> {
+fn budget_finding(out: &mut Vec<Finding>, book: &AlertBook, levels: &[f64], budget: f64, bytes: f64, changed: f64, id: String, subject: &str, what: &str, series: &str) {
     if !(budget > 0.0) || levels.is_empty() {
-        return None;
+        return;
     }
     let ratio = bytes / budget;
     let crossed = levels.iter().filter(|&&l| ratio >= l).count();
     if crossed == 0 {
-        return None;
+        return;
     }
     let level = levels.get(crossed - 1).copied().unwrap_or(1.0);
     let severity = if ratio >= 1.0 || crossed == levels.len() {
@@ -538,17 +597,14 @@ fn budget_finding(levels: &[f64], budget: f64, bytes: f64, changed: f64, id: &st
     } else {
         Severity::Warning
     };
-    Some(Finding {
-        id: id.to_string(),
+    emit(out, book, id, severity, vec![(changed, bytes)], [budget, level, 0.0, 0.0], || Text {
         kind: "budget",
-        severity,
         subject: subject.to_string(),
-        title: format!("{what} past {:.0}% of its budget ({} of {})", level * 100.0, fmt_bytes(bytes), fmt_bytes(budget)),
-        detail: format!("{what} is at {:.1}% of the configured budget of {}.", ratio * 100.0, fmt_bytes(budget)),
+        title: format!("{what} past {}% of its budget ({} of {})", fixed(level * 100.0, 0), fmt_bytes(bytes), fmt_bytes(budget)),
+        detail: format!("{what} is at {}% of the configured budget of {}.", fixed(ratio * 100.0, 1), fmt_bytes(budget)),
         recommendation: "Lower the peak: free objects sooner, bound caches, process big inputs in chunks; or raise the budget if this size is expected.".to_string(),
         series: series.to_string(),
-        points: vec![(changed, bytes)],
-    })
+    });
 }
 
 /// Group key of a memory: same realm and same module (URL + size) or, when the module is
@@ -564,6 +620,9 @@ fn group_of(a: &Analyzer, m: &crate::analyzer::Memory) -> Option<(u32, u32, u64)
 fn replaced(a: &Analyzer, out: &mut Vec<Finding>) {
     let c = &a.config;
     let now = a.now;
+    if a.memories.len() < 2 {
+        return;
+    }
     let mut groups: HashMap<(u32, u32, u64), Vec<usize>> = HashMap::new();
     let mut order: Vec<(u32, u32, u64)> = Vec::new();
     for (i, m) in a.memories.iter().enumerate() {
@@ -602,10 +661,8 @@ fn replaced(a: &Analyzer, out: &mut Vec<Finding>) {
             let new_key = a.name(newer.key);
             let owner = old.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
             let severity = if count >= 3 { Severity::Error } else { Severity::Warning };
-            out.push(Finding {
-                id: format!("memory-replaced:{key}"),
+            emit(out, &a.alerts, format!("memory-replaced:{key}"), severity, vec![(old.first_seen, old.current), (newer.first_seen, old.current)], [count as f64, total, 0.0, 0.0], || Text {
                 kind: "memory-replaced",
-                severity,
                 subject: key.clone(),
                 title: format!("Memory {key} ({}) is still alive after its instance was replaced", fmt_bytes(old.current)),
                 detail: format!(
@@ -614,7 +671,6 @@ fn replaced(a: &Analyzer, out: &mut Vec<Finding>) {
                 ),
                 recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
                 series: format!("memory:{key}:bytes"),
-                points: vec![(old.first_seen, old.current), (newer.first_seen, old.current)],
             });
         }
     }
@@ -635,6 +691,7 @@ mod tests {
             recommendation: "r".into(),
             series: "page:bytes".into(),
             points: vec![],
+            sig: [0.0; 4],
         }
     }
 
@@ -656,6 +713,18 @@ mod tests {
         assert!(b.all()[0].active);
         assert_eq!(b.all()[0].raised_at, 5.0);
         assert_eq!(b.all().len(), 1, "same id, same alert");
+    }
+
+    #[test]
+    fn fixed_point_formatting() {
+        assert_eq!(fixed(1.25, 1), "1.3");
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(fixed(-2.5, 2), "-2.50");
+        assert_eq!(fixed(99.96, 0), "100");
+        assert_eq!(fmt_bytes(150.0 * 1048576.0), "150.0 MiB");
+        assert_eq!(fmt_bytes(3.0 * 1073741824.0), "3.00 GiB");
+        assert_eq!(fmt_bytes(1536.0), "2 KiB");
+        assert_eq!(fmt_bytes(12.0), "12 B");
     }
 
     #[test]

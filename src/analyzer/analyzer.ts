@@ -118,6 +118,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private view: Float64Array = new Float64Array(0);
   private filled = 0;
   private failures = 0;
+  private events = 0;
   private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
 
   constructor(private readonly ex: AnalyzerExports) {
@@ -199,8 +200,12 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
         continue;
       }
       const n = encodeEvent(ev, this.interner, this);
-      if (n < 0) this.failures++;
-      else if (ev.t === 'bindgen' && Array.isArray(ev.liveStacks)) {
+      if (n < 0) {
+        this.failures++;
+        continue;
+      }
+      this.events++;
+      if (ev.t === 'bindgen' && Array.isArray(ev.liveStacks)) {
         this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
       }
     }
@@ -248,6 +253,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     const raw = this.readJson(this.ex.wma_report(h)) as RawReport;
     return {
       ...raw,
+      // Events, not records (a sample of N memories is N records on the wasm side).
+      eventCount: this.events,
       classes: raw.classes.map((c) => ({ ...c, liveStacks: this.liveStacks.get(c.className) ?? [] })),
     };
   }
@@ -285,6 +292,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     this.ex.wma_reset(this.live());
     this.liveStacks.clear();
     this.failures = 0;
+    this.events = 0;
   }
 
   dispose(): void {
