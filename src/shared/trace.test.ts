@@ -55,6 +55,7 @@ describe('parseTrace errors say what is wrong', () => {
     ['bad page', JSON.stringify({ ...trace, page: 'x' }), /^page: expected an object/],
     ['bad dropped', JSON.stringify({ ...trace, dropped: -1 }), /^dropped: expected a non-negative number/],
     ['negative bytes', withEvents([...trace.events, { t: 'memory', time: 3, key: 'k', origin: 'export', shared: false, bytes: -1, maxBytes: null, owner: 'o' }]), /^events\[4\]\.bytes: expected a non-negative number, got -1$/],
+    ['missing field', withEvents([{ t: 'mark', time: 1 }]), /^events\[0\]\.label: expected a string, got nothing \(the field is missing\)$/],
     ['unknown type', withEvents([{ t: 'boom', time: 1 }]), /^events\[0\]\.t: unknown event type "boom"$/],
     ['event not object', withEvents([1]), /^events\[0\]: expected an object, got 1$/],
     ['sample mismatch', withEvents([{ t: 'sample', time: 1, keys: ['a'], bytes: [] }]), /^events\[0\]\.bytes: expected as many entries as keys \(1\), got 0$/],

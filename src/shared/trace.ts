@@ -43,6 +43,7 @@ export function serializeTrace(trace: Trace): string {
 }
 
 function kindOf(x: unknown): string {
+  if (x === undefined) return 'nothing (the field is missing)';
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'string') return `"${x.length > 40 ? x.slice(0, 40) + '…' : x}"`;

@@ -41,6 +41,7 @@ class Invalid {
 type Rec = Record<string, unknown>;
 
 function describe(x: unknown): string {
+  if (x === undefined) return 'nothing (the field is missing)';
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'string') return x.length > 40 ? `a string "${x.slice(0, 40)}…"` : `"${x}"`;
