@@ -23,6 +23,9 @@ export interface InstalledTrackers {
 
 let installed: InstalledTrackers | null = null;
 
+/** Emscripten allocators tracked per realm (each app instance with a memory has one). */
+export const MAX_ALLOCATORS = 64;
+
 /** Distinct import module names the wasm module declares (not what the page passed). */
 function importModulesOf(module: WebAssembly.Module): string[] {
   const names = new Set<string>();
@@ -54,7 +57,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
     const importModules = importModulesOf(info.module);
     const plan = planEmscripten(info.exports, info.memories, importModules);
-    if (plan !== null) {
+    if (plan !== null && allocators.length < MAX_ALLOCATORS) {
       allocators.push(plan.tracker);
       for (const [name, w] of plan.wrappers) wrappers.set(name, w);
       for (const [w, slot] of plan.slots) slots.set(w as object, slot);
