@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalyzerApi, AnalyzerConfig, Report } from '../shared/analyzer-api';
 import { PROTOCOL_VERSION, TRACE_FORMAT, type PageEvent } from '../shared/protocol';
 import { serializeTrace } from '../shared/trace';
-import { PanelController } from './controller';
+import { PanelController, parseConfig } from './controller';
 
 /** A test double of the analyzer: records what it is given. Tests only. */
 class FakeAnalyzer implements AnalyzerApi {
@@ -110,5 +110,35 @@ describe('PanelController', () => {
     expect(made[1]?.disposed).toBe(true);
     expect(c.getView()).toMatchObject({ mode: 'live', received: 1 });
     expect(c.getView().report?.eventCount).toBe(1);
+  });
+});
+
+describe('budget settings', () => {
+  it('are loaded from and saved to the settings store, validated', async () => {
+    let stored: unknown = { pageBudgetBytes: 1048576, memoryBudgetBytes: null, budgetLevels: [0.9, 0.5] };
+    const made: FakeAnalyzer[] = [];
+    const c = new PanelController({
+      tabId: 1,
+      makeAnalyzer: async () => {
+        const a = new FakeAnalyzer();
+        made.push(a);
+        return a;
+      },
+      scheduleFrame: () => undefined,
+      now: () => new Date(0),
+      generator: 'test',
+      log: () => undefined,
+      settings: { load: () => stored, save: (cfg) => (stored = cfg) },
+    });
+    await c.init();
+    expect(made[0]?.config).toEqual({ pageBudgetBytes: 1048576, memoryBudgetBytes: null, budgetLevels: [0.5, 0.9] });
+    c.configure({ memoryBudgetBytes: 4096 });
+    expect(stored).toEqual({ pageBudgetBytes: 1048576, memoryBudgetBytes: 4096, budgetLevels: [0.5, 0.9] });
+  });
+  it('refuses malformed stored settings', () => {
+    expect(parseConfig(null)).toBeNull();
+    expect(parseConfig({ pageBudgetBytes: -1, memoryBudgetBytes: null, budgetLevels: [] })).toBeNull();
+    expect(parseConfig({ pageBudgetBytes: null, memoryBudgetBytes: null, budgetLevels: ['x'] })).toBeNull();
+    expect(parseConfig({ pageBudgetBytes: null, memoryBudgetBytes: 5, budgetLevels: [0.5] })).toEqual({ pageBudgetBytes: null, memoryBudgetBytes: 5, budgetLevels: [0.5] });
   });
 });

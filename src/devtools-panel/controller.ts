@@ -53,6 +53,22 @@ export interface ControllerDeps {
   now(): Date;
   generator: string;
   log(msg: string, err?: unknown): void;
+  /** Where budget settings persist between panel sessions (localStorage in the panel). */
+  settings?: { load(): unknown; save(config: AnalyzerConfig): void };
+}
+
+/** Read stored budget settings back; null when they are not a valid AnalyzerConfig. */
+export function parseConfig(x: unknown): AnalyzerConfig | null {
+  if (typeof x !== 'object' || x === null) return null;
+  const o = x as Record<string, unknown>;
+  const bytes = (v: unknown): number | null | undefined =>
+    v === null ? null : typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  const page = bytes(o.pageBudgetBytes);
+  const mem = bytes(o.memoryBudgetBytes);
+  const levels = o.budgetLevels;
+  if (page === undefined || mem === undefined || !Array.isArray(levels) || levels.length > 16) return null;
+  if (!levels.every((l): l is number => typeof l === 'number' && Number.isFinite(l) && l > 0 && l <= 10)) return null;
+  return { pageBudgetBytes: page, memoryBudgetBytes: mem, budgetLevels: [...levels].sort((a, b) => a - b) };
 }
 
 export const DEFAULT_CONFIG: AnalyzerConfig = {
@@ -83,6 +99,14 @@ export class PanelController {
 
   constructor(private readonly deps: ControllerDeps) {
     this.session = new PanelSession(deps.tabId);
+    if (deps.settings) {
+      try {
+        const stored = parseConfig(deps.settings.load());
+        if (stored) this.config = stored;
+      } catch (e) {
+        deps.log('stored settings unreadable; using defaults', e);
+      }
+    }
     this.view = this.computeView();
   }
 
@@ -243,6 +267,11 @@ export class PanelController {
 
   configure(partial: Partial<AnalyzerConfig>): void {
     this.config = { ...this.config, ...partial };
+    try {
+      this.deps.settings?.save(this.config);
+    } catch (e) {
+      this.deps.log('could not save settings', e);
+    }
     this.safely(() => {
       this.live?.configure(this.config);
       this.imported?.analyzer.configure(this.config);

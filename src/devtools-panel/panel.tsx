@@ -39,6 +39,9 @@ function applyTheme(): void {
   if (name === 'dark' || name === 'default') document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
 }
 
+/** localStorage key of the budget settings (the extension's own origin). */
+const SETTINGS_KEY = 'wasm-memory:budgets:v1';
+
 let wasmModule: Promise<WebAssembly.Module> | null = null;
 function makeAnalyzer(): Promise<AnalyzerApi> {
   wasmModule ??= WebAssembly.compileStreaming(fetch(analyzerWasmUrl));
@@ -74,6 +77,13 @@ async function main(): Promise<void> {
     now: () => new Date(),
     generator: `wasm-memory-panel ${browser.runtime.getManifest().version}`,
     log,
+    settings: {
+      load: () => {
+        const raw = localStorage.getItem(SETTINGS_KEY);
+        return raw === null ? null : (JSON.parse(raw) as unknown);
+      },
+      save: (config) => localStorage.setItem(SETTINGS_KEY, JSON.stringify(config)),
+    },
   });
   await controller.init();
   const connection = new PanelConnection(
