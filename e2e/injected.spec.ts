@@ -139,6 +139,103 @@ test.describe('injected core', () => {
     }, { timeout: 15_000 }).toBe(true);
     expect(ofType(await events(page), 'collected').some((c) => c.key === ctor!.key)).toBe(false);
   });
+
+  test('dedicated workers (classic and module): own realm with parent, memories, growth, forwarded on the page port', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/workers.html');
+    const base = 'http://127.0.0.1:4173/e2e/pages/injected';
+    let evs = await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'page realm');
+    const pageRealm = ofType(evs, 'realm')[0]!.realm;
+
+    const classic = await page.evaluate(() => (window as unknown as W).startWorker('worker-wasm.js', undefined, 'go'));
+    expect(classic).toMatchObject({ done: true, bytes: 4 * 65536 });
+    evs = await waitEvents(page, (e) => ofType(e, 'grow').filter((g) => g.via === 'js').length === 1 && ofType(e, 'grow').some((g) => g.via === 'wasm'), 'worker growths');
+    const wRealm = ofType(evs, 'realm').find((r) => r.kind === 'worker')!;
+    expect(wRealm).toMatchObject({ url: `${base}/worker-wasm.js`, parent: pageRealm });
+    const wmem = ofType(evs, 'memory').find((m) => m.exportName === 'wmem')!;
+    expect(wmem.key.startsWith(`${wRealm.realm}:`)).toBe(true);
+    expect(wmem).toMatchObject({ origin: 'export', bytes: 2 * 65536, owner: `${base}/worker-wasm.js` });
+    const grows = ofType(evs, 'grow').filter((g) => g.key === wmem.key);
+    // The in-wasm growth happened just before the JS one: the JS hook reports it first.
+    expect(grows.map((g) => [g.via, g.fromBytes, g.toBytes])).toEqual([['wasm', 2 * 65536, 3 * 65536], ['js', 3 * 65536, 4 * 65536]]);
+    expect(grows[1]!.stack).toContain('growInWorker');
+    expect(grows[1]!.stack).toContain(`${base}/worker-wasm.js`);
+
+    const mod = await page.evaluate(() => (window as unknown as W).startWorker('worker-wasm.mjs', { type: 'module' }));
+    expect(mod).toMatchObject({ done: true, bytes: 5 * 65536, url: `${base}/worker-wasm.mjs` });
+    evs = await waitEvents(page, (e) => ofType(e, 'realm').filter((r) => r.kind === 'worker').length === 2
+      && ofType(e, 'grow').some((g) => g.toBytes === 5 * 65536), 'module worker');
+    const mRealm = ofType(evs, 'realm').filter((r) => r.kind === 'worker')[1]!;
+    expect(mRealm).toMatchObject({ url: `${base}/worker-wasm.mjs`, parent: pageRealm });
+    expect(ofType(evs, 'memory').find((m) => m.exportName === 'modmem')).toMatchObject({ origin: 'export', owner: `${base}/worker-wasm.mjs` });
+    expect(ofType(evs, 'sample').some((x) => x.keys.some((k) => k.startsWith(`${mRealm.realm}:`)))).toBe(true);
+    expect((await observed(page)).dropped).toBe(0);
+  });
+
+  test('every frame has its own realm and memories', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/frames.html');
+    const child = page.frame({ url: /frame-child\.html$/ })!;
+    await expect.poll(() => child.evaluate(() => (window as unknown as { childReady?: boolean }).childReady === true)).toBe(true);
+    let childEvents: PageEvent[] = [];
+    await expect.poll(async () => {
+      childEvents = await child.evaluate(() => (window as unknown as { __wm: Observed }).__wm.events);
+      return ofType(childEvents, 'memory').length;
+    }).toBe(1);
+    const r = ofType(childEvents, 'realm')[0]!;
+    expect(r).toMatchObject({ kind: 'window', url: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.html' });
+    const top = ofType(await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'top realm'), 'realm')[0]!;
+    expect(top.realm).not.toBe(r.realm);
+    expect(ofType(childEvents, 'memory')[0]).toMatchObject({ origin: 'constructor', bytes: 7 * 65536, owner: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.js' });
+  });
+
+  test('a million objects: few messages, exact counts, nothing dropped', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/burst.html');
+    await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'realm');
+    const before = (await observed(page)).batches.length;
+    const r = await page.evaluate(() => (window as unknown as { burst(m: number, g: number): { objects: number; ms: number } }).burst(100, 1000));
+    expect(r.objects).toBe(1_000_000);
+    const evs = await waitEvents(page, (e) => ofType(e, 'grow').length >= 1000 && ofType(e, 'memory').length >= 101, 'burst events');
+    const big = ofType(evs, 'memory').at(-1)!;
+    const grows = ofType(evs, 'grow').filter((g) => g.key === big.key);
+    expect(grows).toHaveLength(1000);
+    expect(grows.every((g, i) => g.via === 'js' && g.fromBytes === i * 65536 && g.toBytes === (i + 1) * 65536)).toBe(true);
+    expect(ofType(evs, 'memory')).toHaveLength(101);
+    expect(ofType(evs, 'instance')).toHaveLength(1);
+    const o = await observed(page);
+    expect(o.dropped).toBe(0);
+    const messages = o.batches.length - before;
+    // ~1100 events: bounded batches of <= 500 (flushAt) / 2000 (maxBatch); never one per event.
+    expect(messages).toBeLessThanOrEqual(8);
+    expect(o.batches.every((b) => b.n <= 2000)).toBe(true);
+    console.log(`burst: ${r.objects} objects + 1e6 wasm calls in ${r.ms.toFixed(0)} ms; ${messages} messages for ${1000 + 101 + 2} events`);
+  });
+});
+
+interface W { startWorker(url: string, options?: WorkerOptions, first?: string): Promise<Record<string, unknown>> }
+
+test('hot paths cost about nothing (measured with and without the extension)', async ({ context }) => {
+  const { launchBare } = await import('./fixtures');
+  const measure = async (ctx: import('@playwright/test').BrowserContext) => {
+    const page = await ctx.newPage();
+    await page.goto('/e2e/pages/injected/burst.html');
+    const runs: Array<Record<string, number>> = [];
+    for (let i = 0; i < 3; i++) runs.push(await page.evaluate(() => (window as unknown as { bench(): Record<string, number> }).bench()));
+    await page.close();
+    const best = (k: string) => Math.min(...runs.map((r) => r[k]!));
+    return { exportsGetterMs: best('exportsGetterMs'), grow0Ms: best('grow0Ms'), newMemoryMs: best('newMemoryMs'), moduleInstanceMs: best('moduleInstanceMs') };
+  };
+  const withExt = await measure(context);
+  const { context: bare, dir } = await launchBare();
+  const without = await measure(bare);
+  await bare.close();
+  (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+  console.log('bench with extension   ', JSON.stringify(withExt));
+  console.log('bench without extension', JSON.stringify(without));
+  // 1e6 calls through `instance.exports` (our getter) + a wasm call: generous bound per call.
+  expect(withExt.exportsGetterMs).toBeLessThan(Math.max(4 * without.exportsGetterMs, 300));
+  expect(withExt.grow0Ms).toBeLessThan(Math.max(10 * without.grow0Ms, 300));
 });
 
 declare global {

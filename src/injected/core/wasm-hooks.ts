@@ -17,6 +17,7 @@ import {
   type ObjectKey,
 } from '../../shared/protocol';
 import {
+  apply,
   call,
   construct,
   getOwnPropertyDescriptor,
@@ -289,6 +290,7 @@ export class WasmHooks {
         if (replaced !== undefined) {
           current = replaced;
           this.replacements.set(instance, replaced);
+          this.installExportsHook();
         }
       } catch (e) {
         this.deps.fail('onInstance listener', e);
@@ -401,7 +403,7 @@ export class WasmHooks {
       apply(target, thisArg, args) {
         let p: Promise<unknown>;
         try {
-          p = call<Promise<unknown>>(target, thisArg, ...args);
+          p = apply(target, thisArg, args) as Promise<unknown>;
         } catch (e) {
           rethrow(e, instantiateHandler.apply as AnyFn);
         }
@@ -433,7 +435,7 @@ export class WasmHooks {
       apply(target, thisArg, args) {
         let p: Promise<unknown>;
         try {
-          p = call<Promise<unknown>>(target, thisArg, ...args);
+          p = apply(target, thisArg, args) as Promise<unknown>;
         } catch (e) {
           rethrow(e, compileHandler.apply as AnyFn);
         }
@@ -454,7 +456,7 @@ export class WasmHooks {
         apply(target, thisArg, args) {
           let p: Promise<unknown>;
           try {
-            p = call<Promise<unknown>>(target, thisArg, ...args);
+            p = apply(target, thisArg, args) as Promise<unknown>;
           } catch (e) {
             rethrow(e, h.apply as AnyFn);
           }
@@ -491,7 +493,7 @@ export class WasmHooks {
         if (key !== undefined) from = self.readBytes(thisArg as WebAssembly.Memory);
         let r: unknown;
         try {
-          r = call(target, thisArg, ...args);
+          r = apply(target, thisArg, args);
         } catch (e) {
           rethrow(e, growHandler.apply as AnyFn);
         }
@@ -514,20 +516,6 @@ export class WasmHooks {
       },
     };
 
-    // Instance.prototype.exports: the trackers' replacement, when there is one.
-    const exportsHandler: ProxyHandler<AnyFn> = {
-      apply(target, thisArg, args) {
-        let real: unknown;
-        try {
-          real = call(target, thisArg, ...args);
-        } catch (e) {
-          rethrow(e, exportsHandler.apply as AnyFn);
-        }
-        const rep = self.replacements.get(thisArg as WebAssembly.Instance);
-        return rep !== undefined ? rep : real;
-      },
-    };
-
     // Install: same property attributes as the originals; prototypes keep their identity.
     replaceValue(WA, 'Memory', MemoryW);
     replaceConstructor(this.Memory, MemoryW);
@@ -545,8 +533,32 @@ export class WasmHooks {
     }
     const grow = this.Memory.prototype.grow as AnyFn;
     replaceValue(this.memoryProto, 'grow', wrap(grow, growHandler));
-    if (this.exportsGetter) {
-      replaceGetter(this.Instance.prototype, 'exports', wrap(this.exportsGetter as AnyFn, exportsHandler));
-    }
+  }
+
+  private exportsHooked = false;
+
+  /**
+   * Instance.prototype.exports returns a tracker's replacement exports for the instances that
+   * have one. Installed at the first replacement only: pages without one keep the native getter
+   * (zero cost on what glue code reads on every call in some builds).
+   */
+  private installExportsHook(): void {
+    if (this.exportsHooked || !this.exportsGetter) return;
+    this.exportsHooked = true;
+    const self = this;
+    const exportsHandler: ProxyHandler<AnyFn> = {
+      apply(target, thisArg, args) {
+        let real: unknown;
+        try {
+          real = apply(target, thisArg, args);
+        } catch (e) {
+          rethrow(e, exportsHandler.apply as AnyFn);
+        }
+        const rep = self.replacements.get(thisArg as WebAssembly.Instance);
+        return rep !== undefined ? rep : real;
+      },
+    };
+
+    replaceGetter(this.Instance.prototype, 'exports', wrap(this.exportsGetter as AnyFn, exportsHandler));
   }
 }

@@ -1,0 +1,170 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PageEvent } from '../../shared/protocol';
+import { KeyAllocator } from './keys';
+import { Sampler } from './sampler';
+import { maskToString } from './transparent';
+import { WasmHooks } from './wasm-hooks';
+import '../../../e2e/pages/wasm-fixtures.js';
+
+interface Fixtures {
+  exportedMemory(o?: { name?: string; initial?: number; maximum?: number }): Uint8Array<ArrayBuffer>;
+  importedMemory(o?: { initial?: number; maximum?: number }): Uint8Array<ArrayBuffer>;
+  computeOnly(o?: { extraExports?: string[] }): Uint8Array<ArrayBuffer>;
+}
+const F = (globalThis as unknown as { wasmFixtures: Fixtures }).wasmFixtures;
+
+// Originals, saved before the hooks replace them (for with/without comparisons).
+const orig = {
+  instantiate: WebAssembly.instantiate,
+  Memory: WebAssembly.Memory,
+  exportsGetter: Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, 'exports')!.get!,
+  growDescriptor: Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'grow')!,
+};
+
+const events: PageEvent[] = [];
+let hooks: WasmHooks;
+let sampler: Sampler<WebAssembly.Memory>;
+const seen: string[] = [];
+
+beforeAll(() => {
+  maskToString(Function.prototype);
+  const keys = new KeyAllocator('test');
+  sampler = new Sampler<WebAssembly.Memory>({
+    readBytes: (m) => hooks.readBytes(m),
+    makeRef: (m) => new WeakRef(m),
+    now: () => 1,
+  });
+  hooks = new WasmHooks({
+    global: globalThis,
+    keys,
+    emit: (e) => void events.push(e),
+    now: () => 1,
+    stack: () => new Error().stack ?? '',
+    owner: () => 'https://owner.example/app.js',
+    sampler,
+    fail: (where, e) => {
+      throw new Error(`internal failure in ${where}: ${String(e)}`);
+    },
+  });
+  // A tracker that replaces the exports of modules exporting `wrapme`.
+  hooks.onInstance((info) => {
+    seen.push(`listener:${info.instanceKey}`);
+    if (!('wrapme' in info.exports)) return undefined;
+    return Object.freeze({ ...info.exports, wrapped: true }) as unknown as WebAssembly.Exports;
+  });
+  hooks.install();
+});
+
+const ofType = <T extends PageEvent['t']>(t: T) => events.filter((e): e is Extract<PageEvent, { t: T }> => e.t === t);
+
+describe('WasmHooks', () => {
+  it('keeps names, lengths, prototypes, descriptors and toString of what it wraps', () => {
+    expect(WebAssembly.Memory).not.toBe(orig.Memory);
+    expect(WebAssembly.Memory.name).toBe('Memory');
+    expect(WebAssembly.Memory.length).toBe(1);
+    expect(WebAssembly.Memory.prototype).toBe(orig.Memory.prototype);
+    expect(WebAssembly.Memory.prototype.constructor).toBe(WebAssembly.Memory);
+    expect(Function.prototype.toString.call(WebAssembly.Memory)).toBe('function Memory() { [native code] }');
+    expect(Function.prototype.toString.call(WebAssembly.instantiate)).toBe('function instantiate() { [native code] }');
+    expect(Function.prototype.toString.call(Function.prototype.toString)).toBe('function toString() { [native code] }');
+    const d = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'grow')!;
+    expect({ ...d, value: undefined }).toEqual({ ...orig.growDescriptor, value: undefined });
+    expect(() => (WebAssembly.Memory as unknown as (x: unknown) => unknown)({ initial: 1 })).toThrow(TypeError);
+  });
+
+  it('new Memory (and subclasses) are reported with their owner and maximum', () => {
+    class Sub extends WebAssembly.Memory {}
+    const m = new Sub({ initial: 2, maximum: 3 });
+    expect(m).toBeInstanceOf(Sub);
+    const ev = ofType('memory').at(-1)!;
+    expect(ev).toMatchObject({ origin: 'constructor', bytes: 131072, maxBytes: 196608, owner: 'https://owner.example/app.js', shared: false });
+    expect(hooks.memoryKey(m)).toBe(ev.key);
+  });
+
+  it('instantiate(bytes): module, exported memory (any name), instance; listener runs before the page', async () => {
+    const before = events.length;
+    const p: Promise<WebAssembly.WebAssemblyInstantiatedSource> = WebAssembly.instantiate(F.exportedMemory({ name: 'O', initial: 1 }));
+    const r = await p.then((x) => {
+      seen.push('page');
+      return x;
+    });
+    // Only ours: Node itself may instantiate wasm meanwhile (undici's llhttp), and the GC may run.
+    const all = events.slice(before);
+    const mod = all.find((e): e is Extract<PageEvent, { t: 'module' }> => e.t === 'module' && e.exports.includes('O'))!;
+    const added = all.filter((e) => (e.t === 'module' && e === mod) || ((e.t === 'memory' || e.t === 'instance') && e.module === mod.key));
+    expect(added.map((e) => e.t)).toEqual(['module', 'memory', 'instance']);
+    const [, mem, inst] = added as [unknown, Extract<PageEvent, { t: 'memory' }>, Extract<PageEvent, { t: 'instance' }>];
+    expect(mem).toMatchObject({ origin: 'export', exportName: 'O', module: mod.key, bytes: 65536 });
+    expect(inst).toMatchObject({ module: mod.key, memories: [mem.key], via: 'instantiate', helper: false });
+    expect(seen.slice(-2)).toEqual([`listener:${inst.key}`, 'page']);
+    expect(hooks.memoryKey((r.instance.exports as { O: WebAssembly.Memory }).O)).toBe(mem.key);
+  });
+
+  it('replacement exports from a listener are what the page reads, on every path', async () => {
+    const bytes = F.computeOnly({ extraExports: ['wrapme'] });
+    const viaNew = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    expect((viaNew.exports as { wrapped?: boolean }).wrapped).toBe(true);
+    const viaInstantiate: WebAssembly.WebAssemblyInstantiatedSource = await WebAssembly.instantiate(bytes);
+    expect((viaInstantiate.instance.exports as { wrapped?: boolean }).wrapped).toBe(true);
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(F.computeOnly()));
+    expect((plain.exports as { wrapped?: boolean }).wrapped).toBeUndefined();
+    const getter = Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, 'exports')!.get!;
+    expect(getter).not.toBe(orig.exportsGetter);
+    expect(getter.name).toBe('get exports');
+    expect(Function.prototype.toString.call(getter)).toBe('function get exports() { [native code] }');
+    expect(() => getter.call({})).toThrow(TypeError);
+  });
+
+  it('JS grow is reported with its stack; in-wasm growth is left to the sampler', () => {
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(F.exportedMemory({ initial: 1, maximum: 10 })));
+    const ex = inst.exports as { memory: WebAssembly.Memory; grow(n: number): number };
+    const key = hooks.memoryKey(ex.memory)!;
+    sampler.tick();
+    expect(ex.grow(2)).toBe(1); // in wasm: no event yet
+    expect(ofType('grow').filter((g) => g.key === key)).toHaveLength(0);
+    expect(ex.memory.grow(1)).toBe(3);
+    const grows = ofType('grow').filter((g) => g.key === key);
+    expect(grows.map((g) => [g.via, g.fromBytes, g.toBytes])).toEqual([['wasm', 65536, 196608], ['js', 196608, 262144]]);
+    expect(grows[1]!.stack).toContain('wasm-hooks.test.ts');
+    expect(sampler.tick().filter((e) => e.t === 'grow')).toHaveLength(0);
+    expect(() => ex.memory.grow(100)).toThrow(RangeError);
+    expect(ex.memory.grow(0)).toBe(4);
+    expect(ofType('grow').filter((g) => g.key === key)).toHaveLength(2);
+  });
+
+  it('keeps the order of instantiate(Module) reactions against other microtasks', async () => {
+    const mod = new WebAssembly.Module(F.computeOnly());
+    const run = async (inst: (m: WebAssembly.Module) => Promise<unknown>) => {
+      const log: string[] = [];
+      const p = inst(mod);
+      p.then(() => log.push('then'));
+      void Promise.resolve().then(() => log.push('m1')).then(() => log.push('m2'));
+      queueMicrotask(() => log.push('qm'));
+      await p;
+      log.push('await');
+      await new Promise((r) => setTimeout(r, 0));
+      return log;
+    };
+    const hooked = await run((m) => WebAssembly.instantiate(m));
+    const bare = await run((m) => orig.instantiate.call(WebAssembly, m));
+    expect(hooked).toEqual(bare);
+    const p = WebAssembly.instantiate(mod);
+    expect(Reflect.ownKeys(p)).toEqual([]);
+    expect(p.constructor).toBe(Promise);
+    await p;
+  });
+
+  it('rejections keep their error and leave no frame of ours', async () => {
+    const err = await WebAssembly.instantiate(new Uint8Array([1, 2, 3])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WebAssembly.CompileError);
+    const sync = (() => {
+      try {
+        new WebAssembly.Memory({ initial: -1 });
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(sync).toBeInstanceOf(TypeError);
+  });
+});
