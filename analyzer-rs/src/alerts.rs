@@ -62,6 +62,16 @@ pub struct Finding {
     pub sig: [f64; 4],
 }
 
+/// One finding of an evaluation: either the same as an active alert (by its index in the
+/// book: nothing to rebuild or compare), or new / changed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Hit {
+    /// The active alert at this index is found again, unchanged.
+    Same(usize),
+    /// A new or changed finding.
+    New(Finding),
+}
+
 /// The texts of a finding (built only when they may have changed).
 pub struct Text {
     /// Alert kind.
@@ -80,15 +90,17 @@ pub struct Text {
 
 /// Push a finding, reusing the active alert's texts when nothing they depend on changed
 /// (formatting is the costliest part of an evaluation).
-fn emit(out: &mut Vec<Finding>, book: &AlertBook, id: String, severity: Severity, points: Vec<(f64, f64)>, sig: [f64; 4], text: impl FnOnce() -> Text) {
-    if let Some(prev) = book.get(&id) {
-        if prev.active && prev.finding.severity == severity && prev.finding.points == points && prev.finding.sig == sig {
-            out.push(prev.finding.clone());
-            return;
+fn emit(out: &mut Vec<Hit>, book: &AlertBook, id: String, severity: Severity, points: Vec<(f64, f64)>, sig: [f64; 4], text: impl FnOnce() -> Text) {
+    if let Some(&i) = book.index.get(&id) {
+        if let Some(prev) = book.alerts.get(i) {
+            if prev.active && prev.finding.severity == severity && prev.finding.points == points && prev.finding.sig == sig {
+                out.push(Hit::Same(i));
+                return;
+            }
         }
     }
     let t = text();
-    out.push(Finding {
+    out.push(Hit::New(Finding {
         id,
         kind: t.kind,
         severity,
@@ -99,7 +111,7 @@ fn emit(out: &mut Vec<Finding>, book: &AlertBook, id: String, severity: Severity
         series: t.series,
         points,
         sig,
-    });
+    }));
 }
 
 /// One alert with its lifecycle.
@@ -134,9 +146,21 @@ impl AlertBook {
     }
 
     /// Merge one evaluation's findings at time `now`.
-    pub fn apply(&mut self, findings: Vec<Finding>, now: f64) {
+    pub fn apply(&mut self, findings: Vec<Hit>, now: f64) {
         let mut seen = vec![false; self.alerts.len()];
-        for f in findings {
+        // Unchanged ones first: their indices are valid before any alert is dropped below.
+        let mut fresh = Vec::new();
+        for hit in findings {
+            match hit {
+                Hit::Same(i) => {
+                    if let Some(s) = seen.get_mut(i) {
+                        *s = true;
+                    }
+                }
+                Hit::New(f) => fresh.push(f),
+            }
+        }
+        for f in fresh {
             match self.index.get(&f.id).copied() {
                 Some(i) => {
                     if let Some(a) = self.alerts.get_mut(i) {
@@ -154,8 +178,14 @@ impl AlertBook {
                     }
                 }
                 None => {
-                    if self.alerts.len() >= MAX_ALERTS && !self.drop_oldest_resolved() {
-                        continue;
+                    if self.alerts.len() >= MAX_ALERTS {
+                        if let Some(pos) = self.drop_oldest_resolved() {
+                            if pos < seen.len() {
+                                seen.remove(pos);
+                            }
+                        } else {
+                            continue;
+                        }
                     }
                     self.index.insert(f.id.clone(), self.alerts.len());
                     self.alerts.push(Alert { finding: f, active: true, raised_at: now, updated_at: now });
@@ -171,14 +201,14 @@ impl AlertBook {
         }
     }
 
-    fn drop_oldest_resolved(&mut self) -> bool {
-        let Some(pos) = self.alerts.iter().position(|a| !a.active) else { return false };
+    fn drop_oldest_resolved(&mut self) -> Option<usize> {
+        let pos = self.alerts.iter().position(|a| !a.active)?;
         self.alerts.remove(pos);
         self.index.clear();
         for (i, a) in self.alerts.iter().enumerate() {
             self.index.insert(a.finding.id.clone(), i);
         }
-        true
+        Some(pos)
     }
 
     /// Write the alerts as a JSON array of `Alert` (src/shared/analyzer-api.ts).
@@ -369,7 +399,7 @@ pub fn prepare(a: &mut Analyzer) {
 }
 
 /// Everything wrong as of `a.now`.
-pub fn findings(a: &Analyzer) -> Vec<Finding> {
+pub fn findings(a: &Analyzer) -> Vec<Hit> {
     let mut out = Vec::new();
     let c = &a.config;
     let now = a.now;
@@ -580,7 +610,7 @@ pub fn findings(a: &Analyzer) -> Vec<Finding> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn budget_finding(out: &mut Vec<Finding>, book: &AlertBook, levels: &[f64], budget: f64, bytes: f64, changed: f64, id: String, subject: &str, what: &str, series: &str) {
+fn budget_finding(out: &mut Vec<Hit>, book: &AlertBook, levels: &[f64], budget: f64, bytes: f64, changed: f64, id: String, subject: &str, what: &str, series: &str) {
     if !(budget > 0.0) || levels.is_empty() {
         return;
     }
@@ -617,7 +647,7 @@ fn group_of(a: &Analyzer, m: &crate::analyzer::Memory) -> Option<(u32, u32, u64)
     m.owner.map(|o| (realm, o, u64::MAX))
 }
 
-fn replaced(a: &Analyzer, out: &mut Vec<Finding>) {
+fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
     let c = &a.config;
     let now = a.now;
     if a.memories.len() < 2 {
@@ -698,18 +728,18 @@ mod tests {
     #[test]
     fn lifecycle_raise_update_resolve_reraise() {
         let mut b = AlertBook::default();
-        b.apply(vec![f("a")], 1.0);
+        b.apply(vec![Hit::New(f("a"))], 1.0);
         assert_eq!(b.all().len(), 1);
         assert!(b.all()[0].active);
         let mut g = f("a");
         g.severity = Severity::Error;
-        b.apply(vec![g.clone()], 2.0);
+        b.apply(vec![Hit::New(g.clone())], 2.0);
         assert_eq!((b.all()[0].raised_at, b.all()[0].updated_at), (1.0, 2.0));
-        b.apply(vec![g.clone()], 3.0);
+        b.apply(vec![Hit::New(g.clone())], 3.0);
         assert_eq!(b.all()[0].updated_at, 2.0, "unchanged finding does not bump updatedAt");
         b.apply(vec![], 4.0);
         assert!(!b.all()[0].active);
-        b.apply(vec![g], 5.0);
+        b.apply(vec![Hit::New(g)], 5.0);
         assert!(b.all()[0].active);
         assert_eq!(b.all()[0].raised_at, 5.0);
         assert_eq!(b.all().len(), 1, "same id, same alert");
