@@ -175,3 +175,27 @@ test('a panel bound to a blank tab records the page that tab then navigates to (
   expect(trace.page.url).toContain('/e2e/pages/panel/relay.html');
   expect(trace.events.every((e: PageEvent) => e.t !== 'realm' || e.url.includes('relay.html'))).toBe(true);
 });
+
+test('every frame is relayed; an iframe reloading is not a navigation of the tab', async ({ context, openPanel, baseURL }) => {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/e2e/pages/panel/frames.html`);
+  expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
+  const child = page.frame({ url: /relay\.html\?frame=child/ });
+  if (!child) throw new Error('no child frame');
+  expect(await child.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
+  const panel = await openPanel(page);
+  const rows = panel.locator('[data-testid=memory-row]');
+  await expect(rows).toHaveCount(2);
+  await child.evaluate(() => (window as unknown as RelayPage).growPages(2));
+  await page.evaluate(() => (window as unknown as RelayPage).growPages(1));
+  const currents = () => rows.locator('[data-testid=memory-current]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))).sort((a, b) => a - b));
+  await expect.poll(currents).toEqual([2 * PAGE, 3 * PAGE]);
+  await expect(panel.locator('[data-testid=memory-owner]').filter({ hasText: 'frame=child' })).toHaveCount(1);
+
+  // The iframe reloads: a new document in frame != 0. The tab's session goes on.
+  await page.evaluate(() => (document.getElementById('child') as HTMLIFrameElement).contentWindow?.location.reload());
+  await expect(rows).toHaveCount(3);
+  const trace = await panelApi.exportTrace(panel);
+  expect(trace.page.url).toContain('/e2e/pages/panel/frames.html');
+  expect(trace.events.filter((e: PageEvent) => e.t === 'memory').length).toBe(3);
+});
