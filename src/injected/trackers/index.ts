@@ -27,15 +27,18 @@ let installed: InstalledTrackers | null = null;
 export const MAX_ALLOCATORS = 64;
 
 /** Distinct import module names the wasm module declares (not what the page passed). */
-function importModulesOf(module: WebAssembly.Module): string[] {
+function importModulesOf(moduleImports: typeof WebAssembly.Module.imports, module: WebAssembly.Module): string[] {
   const names = new Set<string>();
-  for (const imp of WebAssembly.Module.imports(module)) names.add(imp.module);
+  for (const imp of Reflect.apply(moduleImports, undefined, [module]) as WebAssembly.ModuleImportDescriptor[]) names.add(imp.module);
   return [...names];
 }
 
 export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   if (installed !== null) return installed;
   const global = globalThis as unknown as Record<string, unknown>;
+  // Saved now: the page runs later and may replace them.
+  const moduleImports = WebAssembly.Module.imports;
+  const MemoryCtor = WebAssembly.Memory;
 
   // wasm-bindgen classes
   const bindgen = new BindgenTracker({ now: () => ctx.now(), stack: () => ctx.stack(), emit: (e) => ctx.emit(e) });
@@ -55,7 +58,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
 
   ctx.onInstance((info: InstanceInfo) => {
     const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
-    const importModules = importModulesOf(info.module);
+    const importModules = importModulesOf(moduleImports, info.module);
     const plan = planEmscripten(info.exports, info.memories, importModules);
     if (plan !== null && allocators.length < MAX_ALLOCATORS) {
       allocators.push(plan.tracker);
@@ -70,7 +73,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     now: () => ctx.now(),
     emit: (e) => ctx.emit(e),
     memoryKey: (m) => ctx.memoryKey(m),
-    isMemory: (v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory,
+    isMemory: (v): v is WebAssembly.Memory => v instanceof MemoryCtor,
   });
   installRegistries(global, registries, (fn) => ctx.onTick(fn));
 
