@@ -172,3 +172,23 @@ describe('Router', () => {
     expect(eventsOf(live)).toEqual([sample(5)]);
   });
 });
+
+describe('Router backlog bounds', () => {
+  it('bounds definitions too, dropping the oldest, and stays fast with many of them', () => {
+    const router = new Router({ newId, maxDefinitions: 1000, maxRecent: 1000 });
+    const c = router.connectContent(new FakePort(), 1, 0);
+    c.message({ kind: 'hello', v, url: 'u', doc: 'd' });
+    const t0 = performance.now();
+    for (let b = 0; b < 100; b++) {
+      const evs = Array.from({ length: 1000 }, (_, i) => ({ t: 'collected', time: 1, key: `r:${b * 1000 + i}` }));
+      c.message(batch(evs));
+    }
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(router.stats(1)?.backlog).toBe(1000);
+    const p = new FakePort<BackgroundToPanel>();
+    router.connectPanel(p).message({ kind: 'subscribe', v, tabId: 1 });
+    const got = eventsOf(p);
+    expect(got.length).toBe(1000);
+    expect(got[0]).toEqual({ t: 'collected', time: 1, key: 'r:99000' });
+  });
+});

@@ -70,10 +70,8 @@ interface TabState {
   doc: string | undefined;
   frames: Map<number, FrameConn>;
   panels: Set<PanelConn>;
-  definitions: Stored[];
-  recent: Stored[];
-  /** Index of the oldest live entry of `recent` (a ring without shifting). */
-  recentStart: number;
+  definitions: Lane;
+  recent: Lane;
   nextSeq: number;
   /** Drop counts of frames that went away, so the total never goes down. */
   droppedGone: number;
@@ -109,7 +107,7 @@ export class Router {
     if (!t) return null;
     return {
       session: t.session,
-      backlog: t.definitions.length + t.recent.length - t.recentStart,
+      backlog: t.definitions.size + t.recent.size,
       frames: t.frames.size,
       panels: t.panels.size,
       nextSeq: t.nextSeq,
@@ -125,9 +123,8 @@ export class Router {
         doc: undefined,
         frames: new Map(),
         panels: new Set(),
-        definitions: [],
-        recent: [],
-        recentStart: 0,
+        definitions: new Lane(this.opts.maxDefinitions),
+        recent: new Lane(this.opts.maxRecent),
         nextSeq: 0,
         droppedGone: 0,
       };
@@ -157,9 +154,8 @@ export class Router {
 
   private newSession(t: TabState): void {
     t.session = this.opts.newId();
-    t.definitions = [];
-    t.recent = [];
-    t.recentStart = 0;
+    t.definitions = new Lane(this.opts.maxDefinitions);
+    t.recent = new Lane(this.opts.maxRecent);
     t.nextSeq = 0;
     t.droppedGone = 0;
     for (const f of t.frames.values()) {
@@ -174,16 +170,9 @@ export class Router {
       const s: Stored = { seq: t.nextSeq++, ev };
       if (DEFINITION.has(ev.t)) {
         t.definitions.push(s);
-        if (t.definitions.length > this.opts.maxDefinitions) t.definitions.shift();
       } else {
         t.recent.push(s);
-        if (t.recent.length - t.recentStart > this.opts.maxRecent) t.recentStart++;
       }
-    }
-    // Compact the ring now and then (amortised O(1)).
-    if (t.recentStart > this.opts.maxRecent) {
-      t.recent = t.recent.slice(t.recentStart);
-      t.recentStart = 0;
     }
     return first;
   }
@@ -191,10 +180,10 @@ export class Router {
   /** Backlog events with seq >= from, merged in sequence order. */
   private backlogFrom(t: TabState, from: number): Stored[] {
     const out: Stored[] = [];
-    const d = t.definitions;
-    const r = t.recent;
-    let i = lowerBound(d, 0, from);
-    let j = lowerBound(r, t.recentStart, from);
+    const d = t.definitions.items;
+    const r = t.recent.items;
+    let i = lowerBound(d, t.definitions.start, from);
+    let j = lowerBound(r, t.recent.start, from);
     while (i < d.length || j < r.length) {
       const a = d[i];
       const b = r[j];
@@ -365,6 +354,25 @@ export class Router {
     for (const f of t.frames.values()) f.ep.close();
     this.tabs.delete(tabId);
     // Panels stay connected; if the tab id comes back they would re-subscribe.
+  }
+}
+
+/** A bounded FIFO of stored events: drops the oldest, compacts now and then (amortised O(1)). */
+class Lane {
+  items: Stored[] = [];
+  /** Index of the oldest live entry. */
+  start = 0;
+  constructor(private readonly cap: number) {}
+  get size(): number {
+    return this.items.length - this.start;
+  }
+  push(s: Stored): void {
+    this.items.push(s);
+    if (this.items.length - this.start > this.cap) this.start++;
+    if (this.start > this.cap) {
+      this.items = this.items.slice(this.start);
+      this.start = 0;
+    }
   }
 }
 
