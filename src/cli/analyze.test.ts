@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createAnalyzer } from '../analyzer/analyzer';
 import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from '../shared/protocol';
 import { serializeTrace } from '../shared/trace';
+import { analyzeTraceText } from './analyze';
 import { main, type Deps } from './main';
 import type { JsonReport } from './report';
 
@@ -101,6 +102,15 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${bad}: not a valid trace: format: expected "wasm-memory-trace", got "something-else"`);
     expect(r.out).toBe('');
+  });
+
+  it('reports an analyzer module that does not load as an environment error', async () => {
+    const err = await analyzeTraceText(serializeTrace(engineTrace(1, 1000)), 't.json', new Uint8Array([0, 97, 115, 109]), (w) =>
+      createAnalyzer(w),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe('UsageError');
+    expect((err as Error).message).toMatch(/^the analyzer wasm could not be loaded \(.+\); rebuild it with npm run build$/);
   });
 
   it('cleans up', () => {

@@ -5,7 +5,7 @@
 import type { AnalyzerApi, Report } from '../shared/analyzer-api';
 import type { Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
-import { UsageError } from './errors';
+import { UsageError, messageOf } from './errors';
 import type { TraceInfo } from './report';
 
 /** Builds an analyzer from the wasm bytes (src/analyzer/analyzer.ts's createAnalyzer). */
@@ -21,7 +21,12 @@ export interface Analysis {
 const INGEST_CHUNK = 5000;
 
 export async function analyzeTrace(trace: Trace, file: string, wasm: Uint8Array, createAnalyzer: AnalyzerFactory): Promise<Analysis> {
-  const analyzer = await createAnalyzer(wasm);
+  let analyzer: Awaited<ReturnType<AnalyzerFactory>>;
+  try {
+    analyzer = await createAnalyzer(wasm);
+  } catch (err) {
+    throw new UsageError(`the analyzer wasm could not be loaded (${messageOf(err)}); rebuild it with npm run build`);
+  }
   try {
     for (let i = 0; i < trace.events.length; i += INGEST_CHUNK) {
       analyzer.ingest(trace.events.slice(i, i + INGEST_CHUNK));
