@@ -97,8 +97,8 @@ async function openDocument(name, bytes) {
 /** Tell WASM Memory about the app's own bookkeeping (page registry API, push form). Without the
  * extension nobody listens and this is a no-op. */
 function report() {
+  // Sizes only: a counter that only ever goes up (like files opened) is not a registry size.
   const stats = {
-    filesOpened,
     openDocuments: openDocuments.length,
     engineBytes: openDocuments.reduce((sum, d) => sum + d.engine.memoryBytes, 0),
     indexBytes: openDocuments.reduce((sum, d) => sum + d.summary.indexBytes, 0),

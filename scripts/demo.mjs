@@ -202,6 +202,8 @@ async function main() {
     for (const a of activeAlerts) console.log(`    [${a.severity}] ${a.kind} ${a.subject}: ${a.title}`);
     console.log(`  trace: ${trace.events.length} events (${samples} samples) -> ${relative(process.cwd(), tracePath)}`);
     console.log(`  screenshot: ${relative(process.cwd(), png)}${opts.updateScreenshot ? ' (copied to docs/screenshot.png)' : ''}`);
+    console.log('To explore it yourself: `node scripts/serve.mjs`, load dist/ as an unpacked extension (chrome://extensions,');
+    console.log('Developer mode), open http://127.0.0.1:4173/demo/ and the WASM Memory panel in DevTools.');
   } finally {
     await context?.close();
     server.close();
