@@ -169,6 +169,15 @@ test.describe('injected core', () => {
     expect(mRealm).toMatchObject({ url: `${base}/worker-wasm.mjs`, parent: pageRealm });
     expect(ofType(evs, 'memory').find((m) => m.exportName === 'modmem')).toMatchObject({ origin: 'export', owner: `${base}/worker-wasm.mjs` });
     expect(ofType(evs, 'sample').some((x) => x.keys.some((k) => k.startsWith(`${mRealm.realm}:`)))).toBe(true);
+
+    // The realm ends: terminate() from the page, close() from inside. Its memories and
+    // instances are reported collected (their FinalizationRegistry will never run).
+    const live = (realmId: string) => [...ofType(evs, 'memory'), ...ofType(evs, 'instance')].map((e) => e.key).filter((k) => k.startsWith(`${realmId}:`));
+    const classicKeys = live(wRealm.realm);
+    const moduleKeys = live(mRealm.realm);
+    expect(classicKeys.length).toBeGreaterThanOrEqual(2);
+    await page.evaluate(() => { const ws = (window as unknown as { workers: Worker[] }).workers; ws[0]!.terminate(); ws[1]!.postMessage('close'); });
+    evs = await waitEvents(page, (e) => [...classicKeys, ...moduleKeys].every((k) => ofType(e, 'collected').some((c) => c.key === k)), 'worker realms ended');
     expect((await observed(page)).dropped).toBe(0);
   });
 

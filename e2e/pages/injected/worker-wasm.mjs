@@ -4,3 +4,6 @@ const { instance } = await WebAssembly.instantiate(globalThis.wasmFixtures.expor
 globalThis.keep = instance;
 instance.exports.grow(2);
 postMessage({ done: true, bytes: instance.exports.modmem.buffer.byteLength, url: import.meta.url });
+self.onmessage = (ev) => {
+  if (ev.data === 'close') self.close(); // ends the realm from inside
+};

@@ -21,6 +21,7 @@ import {
   type PageEvent,
 } from '../../shared/protocol';
 import { call, getOwnPropertyDescriptor, savedGetter } from './intrinsics';
+import { LiveKeys } from './live';
 import type { EventQueue } from './queue';
 
 export const WORKER_PORT_TAG = '__wasmMemoryPort';
@@ -148,12 +149,20 @@ export function startWorkerChannel(d: WindowChannelDeps & { token: string }): vo
 }
 
 /** Parent realm: take a worker's batches from `port` and forward them on our own queue. */
-export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: EventQueue): void {
+export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: EventQueue, now: () => number): { ended(): void } {
   let lastDropped = 0;
+  let ended = false;
+  const live = new LiveKeys();
   call(dom.addListener, port, 'message', (ev: MessageEvent) => {
+    if (ended) return;
     const data = call<unknown>(dom.data, ev);
     if (!isRecord(data) || data.kind !== 'batch' || data.v !== PROTOCOL_VERSION || !Array.isArray(data.events)) return;
-    for (const e of data.events as unknown[]) if (isRecord(e) && typeof e.t === 'string') queue.push(e as unknown as PageEvent);
+    for (const e of data.events as unknown[]) {
+      if (!isRecord(e) || typeof e.t !== 'string') continue;
+      const event = e as unknown as PageEvent;
+      live.note(event);
+      queue.push(event);
+    }
     const dropped = data.dropped;
     if (typeof dropped === 'number' && dropped > lastDropped) {
       queue.addDropped(dropped - lastDropped);
@@ -161,4 +170,12 @@ export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: Ev
     }
   });
   call(dom.portStart, port);
+  return {
+    /** The worker was terminated: everything it still had is gone. */
+    ended() {
+      if (ended) return;
+      ended = true;
+      for (const c of live.drain(now())) queue.push(c);
+    },
+  };
 }

@@ -20,12 +20,13 @@ import {
   weakRefDeref,
 } from './intrinsics';
 import { KeyAllocator, newRealmId } from './keys';
+import { LiveKeys } from './live';
 import { EventQueue } from './queue';
 import { Sampler } from './sampler';
 import { cleanStack, firstFrameUrl, ownerUrl } from './stacks';
 import { maskToString, setOwnUrls, withoutPrepareStackTrace } from './transparent';
 import { WasmHooks } from './wasm-hooks';
-import { fixWorkerRelativeUrls, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
+import { fixWorkerRelativeUrls, hookWorkerClose, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -98,7 +99,13 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     failures++;
     if (failures <= 20) call(debug, consoleO, '[wasm-memory] internal:', where, e);
   };
-  const emit = (e: PageEvent) => queue.push(e);
+  const live = new LiveKeys();
+  const emit = worker
+    ? (e: PageEvent) => {
+        live.note(e);
+        queue.push(e);
+      }
+    : (e: PageEvent) => queue.push(e);
   emit(worker
     ? { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString), parent: worker.parent }
     : { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString) });
@@ -117,7 +124,13 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   });
   hooks = new WasmHooks({ global: g, keys, emit, now, stack, owner, sampler, fail });
   hooks.install();
-  if (worker) fixWorkerRelativeUrls(g, worker.url);
+  if (worker) {
+    fixWorkerRelativeUrls(g, worker.url);
+    hookWorkerClose(g, () => {
+      for (const c of live.drain(now())) queue.push(c);
+      queue.flush();
+    }, fail);
+  }
   installWorkerHook({
     g,
     dom,
@@ -127,6 +140,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     baseUrl: () => (worker ? worker.url : doc && baseUriGetter ? call<string>(baseUriGetter, doc) : g.location.href),
     origin: g.origin,
     randomToken: () => newRealmId(random) + newRealmId(random),
+    now,
     fail,
   });
 

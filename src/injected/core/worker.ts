@@ -16,11 +16,13 @@
  * on our blob, e.g. CSP), the ORIGINAL Worker is constructed with the page's own arguments.
  */
 import {
+  apply,
   call,
   construct,
   getOwnPropertyDescriptor,
   JSONStringify,
   OrigURL,
+  SafeWeakMap,
   savedGetter,
 } from './intrinsics';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
@@ -78,6 +80,7 @@ export interface WorkerHookDeps {
   /** This realm's origin. */
   origin: string;
   randomToken(): string;
+  now(): number;
   fail(where: string, e: unknown): void;
 }
 
@@ -90,6 +93,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const revokeObjectURL = OrigURL.revokeObjectURL;
   if (typeof W !== 'function' || !d.bundleUrl || typeof createObjectURL !== 'function') return false;
   const workerPost = W.prototype.postMessage as AnyFn;
+  const ends = new SafeWeakMap<Worker, { ended(): void }>();
   const hrefGetter = savedGetter(OrigURL.prototype, 'href');
   const originGetter = savedGetter(OrigURL.prototype, 'origin');
   const xhrOpen = XHR?.prototype.open as AnyFn | undefined;
@@ -181,7 +185,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
                 revokeObjectURL(url);
               }
             });
-            acceptWorkerPort(d.dom, p1, d.queue);
+            ends.set(w, acceptWorkerPort(d.dom, p1, d.queue, d.now));
             call(workerPost, w, { [WORKER_PORT_TAG]: p.config.token }, [p2]);
           } catch (e) {
             d.fail('worker port', e);
@@ -199,6 +203,29 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const WW = wrap(W, handler);
   replaceValueOnChain(g, 'Worker', WW);
   replaceConstructor(W, WW);
+
+  // worker.terminate(): the worker's memories and instances are gone with it.
+  const terminate = W.prototype.terminate as AnyFn;
+  const terminateHandler: ProxyHandler<AnyFn> = {
+    apply(target, thisArg, args) {
+      let r: unknown;
+      try {
+        r = apply(target, thisArg, args);
+      } catch (e) {
+        rethrow(e, terminateHandler.apply as AnyFn);
+      }
+      const end = typeof thisArg === 'object' && thisArg !== null ? ends.get(thisArg as Worker) : undefined;
+      if (end) {
+        try {
+          end.ended();
+        } catch (e) {
+          d.fail('worker terminate', e);
+        }
+      }
+      return r;
+    },
+  };
+  replaceValue(W.prototype, 'terminate', wrap(terminate, terminateHandler));
   return true;
 }
 
@@ -248,4 +275,28 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
     const open = XHR.prototype.open as AnyFn;
     replaceValue(XHR.prototype, 'open', wrap(open, mapArg(open, 1)));
   }
+}
+
+/**
+ * Inside a worker: `self.close()` ends the realm; first send `collected` for everything still
+ * alive (`drain`) and flush, since our FinalizationRegistry will never run.
+ */
+export function hookWorkerClose(g: typeof globalThis, drain: () => void, fail: (where: string, e: unknown) => void): void {
+  const close = (g as { close?: AnyFn }).close;
+  if (typeof close !== 'function') return;
+  const h: ProxyHandler<AnyFn> = {
+    apply(target, thisArg, args) {
+      try {
+        drain();
+      } catch (e) {
+        fail('worker close', e);
+      }
+      try {
+        return apply(target, thisArg, args);
+      } catch (e) {
+        rethrow(e, h.apply as AnyFn);
+      }
+    },
+  };
+  replaceValueOnChain(g, 'close', wrap(close, h));
 }

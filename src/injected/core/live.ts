@@ -1,0 +1,26 @@
+/**
+ * Which memories and instances of a realm are still alive, from its own event stream. When a
+ * whole realm ends (a worker terminated or closed), `drain` yields the `collected` events the
+ * realm's FinalizationRegistry will never get to send. Pure (see live.test.ts).
+ */
+import type { CollectedEvent, ObjectKey, PageEvent } from '../../shared/protocol';
+
+export class LiveKeys {
+  private readonly keys = new Set<ObjectKey>();
+
+  note(e: PageEvent): void {
+    if (e.t === 'memory' || e.t === 'instance') this.keys.add(e.key);
+    else if (e.t === 'collected') this.keys.delete(e.key);
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  drain(time: number): CollectedEvent[] {
+    const out: CollectedEvent[] = [];
+    for (const key of this.keys) out.push({ t: 'collected', time, key });
+    this.keys.clear();
+    return out;
+  }
+}
