@@ -11,7 +11,8 @@ import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import type { Report } from '../src/shared/analyzer-api';
 import type { PageEvent, Trace } from '../src/shared/protocol';
-import { expect, test } from './fixtures';
+import { rmSync } from 'node:fs';
+import { expect, launchBare, test } from './fixtures';
 
 const PAGE = 65536;
 const LEAK_KINDS = ['memory-replaced', 'memory-floor-rising'];
@@ -185,4 +186,31 @@ test('the demo fixed: old engines are collected and no leak is flagged', async (
   expect(report.memories.filter((m) => !m.collected)).toHaveLength(1);
   expect(report.alerts.filter((a) => LEAK_KINDS.includes(a.kind) && a.state === 'active')).toEqual([]);
   await expect(panel.locator('[data-testid=alert][data-state=active]')).toHaveCount(0);
+});
+
+test('the demo works on its own, without the extension (the registry push is harmless)', async ({ baseURL }) => {
+  const { context, dir } = await launchBare();
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${baseURL}/demo/`);
+    await expect(page.locator('html')).toHaveAttribute('data-ready', '1');
+    await page.locator('[data-testid=open-sample][data-file="sales-2025.csv"]').click();
+    await page.locator('[data-testid=open-sample][data-file="field-notes.txt"]').click();
+    await expect(page.locator('[data-testid=open-count]')).toHaveAttribute('data-value', '2');
+    await expect(page.locator('[data-testid=engine-count]')).toHaveAttribute('data-value', '2');
+    // Two engines, each grown past its initial 17 pages (1.06 MiB) while indexing its file.
+    expect(await numberAttr(page.locator('[data-testid=engine-bytes]'))).toBeGreaterThan(2 * 17 * PAGE);
+    await expect(page.locator('[data-testid=documents] tbody tr')).toHaveCount(2);
+    // The engine really indexed the file: a search through its trigram index.
+    await page.locator('input[name=q]').fill('the river');
+    await page.locator('[data-testid=search-form] button').click();
+    await expect(page.locator('[data-testid=search-result]')).toHaveText(/^[1-9]\d* matches$/);
+    await expect(page.locator('[data-testid=error]')).toBeHidden();
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
