@@ -304,3 +304,19 @@ describe('class names', () => {
     expect(t.classFor('__wbg_bar_free', 'Renamed')!.name).toBe('Renamed');
   });
 });
+
+describe('free export arguments', () => {
+  it('counts only real pointers: 0, 0n and non-pointers are ignored', () => {
+    const t = new BindgenTracker({ now: () => 0, stack: () => '', emit: () => undefined });
+    const cls = t.classFor('__wbg_x_free')!;
+    t.onFreeExport(cls, 0, 0);
+    t.onFreeExport(cls, 0n, 0);
+    t.onFreeExport(cls, undefined, 0);
+    t.onFreeExport(cls, 'x', 0);
+    t.onFreeExport(cls, 8, 1); // finalizer flag: counted by the cleanup callback instead
+    expect(cls.freed).toBe(0);
+    t.onFreeExport(cls, 8, 0);
+    t.onFreeExport(cls, 16n, undefined);
+    expect(cls.freed).toBe(2);
+  });
+});

@@ -191,7 +191,8 @@ export class BindgenTracker {
   onPtrAssigned(obj: object, value: unknown): void {
     const cls = this.classOfObject(obj);
     if (cls === null) return;
-    const ptr = toPtr(value);
+    // Glue stores `ret >>> 0`: a non-negative integer (fast path); anything else is normalised.
+    const ptr = typeof value === 'number' && value > 0 && value <= 0xffffffff && value % 1 === 0 ? value : toPtr(value);
     if (ptr <= 0) return;
     cls.created++;
     cls.dirty = true;
@@ -219,11 +220,10 @@ export class BindgenTracker {
    */
   onFreeExport(cls: BindgenClass, ptrArg: unknown, flag: unknown): void {
     if (flag === 1 || this.finalizing !== 0 || ptrArg === 0) return;
-    const ptr = toPtr(ptrArg);
-    if (ptr <= 0) return;
+    if (typeof ptrArg !== 'number' && toPtr(ptrArg) <= 0) return; // not a pointer (or 0n)
     cls.freed++;
     cls.dirty = true;
-    if (cls.sampled.size !== 0) this.unsample(cls, ptr);
+    if (cls.sampled.size !== 0) this.unsample(cls, toPtr(ptrArg));
   }
 
   private unsample(cls: BindgenClass, ptr: number): void {
