@@ -10,6 +10,25 @@ function writer(stream: NodeJS.WriteStream): (text: string) => void {
   };
 }
 
+/** Ctrl-C / SIGTERM while recording: clean up (close Chromium, delete its profile), exit 130. */
+function onInterrupt(cleanup: () => Promise<void>): () => void {
+  const handler = (): void => {
+    cleanup().then(
+      () => process.exit(130),
+      (err: unknown) => {
+        process.stderr.write(`wasm-memory: cleanup after interrupt failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(130);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
 /** Runs the CLI with the real environment; resolves to the exit code. */
 export function run(argv: readonly string[]): Promise<number> {
   return main(argv, {
@@ -19,5 +38,6 @@ export function run(argv: readonly string[]): Promise<number> {
     moduleDir: dirname(fileURLToPath(import.meta.url)),
     createAnalyzer: (wasm) => createAnalyzer(wasm),
     io: { out: writer(process.stdout), err: writer(process.stderr) },
+    onInterrupt,
   });
 }

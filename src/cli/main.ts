@@ -30,6 +30,11 @@ export interface Deps {
   moduleDir: string;
   createAnalyzer: AnalyzerFactory;
   io: Output;
+  /**
+   * Registers `cleanup` to run on Ctrl-C / SIGTERM while Chromium is up (then the process
+   * exits 130); returns the function that unregisters it. Optional: tests leave it out.
+   */
+  onInterrupt?: (cleanup: () => Promise<void>) => () => void;
 }
 
 function printAnalysis(analysis: Analysis, failOn: Severity, json: boolean, version: string, io: Output): number {
@@ -72,6 +77,11 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     chromiumPath,
     extensionDir: dist,
     args: [...(cmd.gc ? ['--js-flags=--expose-gc'] : []), ...cmd.chromiumArgs],
+    handleSignals: deps.onInterrupt === undefined,
+  });
+  const unregister = deps.onInterrupt?.(async () => {
+    io.err('wasm-memory: interrupted; closing Chromium (no trace written)');
+    await session.close();
   });
   let text: string;
   try {
@@ -109,6 +119,7 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     const trace = await session.exportTrace();
     text = serializeTrace(trace);
   } finally {
+    unregister?.();
     await session.close();
   }
   try {

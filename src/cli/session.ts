@@ -45,6 +45,11 @@ export interface LaunchOptions {
   args?: string[];
   /** How long to wait for the extension and the panel to come up (ms). Default 20 s. */
   startTimeoutMs?: number;
+  /**
+   * Let Playwright kill Chromium on SIGINT/SIGTERM/SIGHUP (default true). The CLI sets false
+   * and cleans up itself (closing Chromium and deleting the temporary profile).
+   */
+  handleSignals?: boolean;
 }
 
 /** First line of a (Playwright) error message, which are often long call logs. */
@@ -75,6 +80,9 @@ export class WasmMemorySession {
       context = await chromium.launchPersistentContext(profileDir, {
         executablePath: opts.chromiumPath,
         headless: true,
+        handleSIGINT: opts.handleSignals ?? true,
+        handleSIGTERM: opts.handleSignals ?? true,
+        handleSIGHUP: opts.handleSignals ?? true,
         args: [
           ...QUIET_ARGS,
           `--disable-extensions-except=${opts.extensionDir}`,
