@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MemorySeries } from '../shared/analyzer-api';
-import { seriesKey, toColumns } from './chart-data';
+import { maxColumn, seriesKey, toColumns } from './chart-data';
 import { formatBytes, formatClock } from './format';
 
 const COLORS = ['#1a73e8', '#d93025', '#188038', '#e37400', '#9334e6', '#00838f', '#c5221f', '#5f6368'];
@@ -89,15 +89,27 @@ export function Chart({ series, labels, onWidth }: Props) {
       ],
       series: [
         { label: 'time', value: (_u, v) => (v == null ? '—' : formatClock(v)) },
-        ...series.map((s, i) => ({
-          label: labels.get(s.key) ?? s.key,
-          stroke: colorOf(i),
-          width: 1.5,
-          spanGaps: true,
-          points: { show: false },
-          value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v)),
-        })),
+        ...series.flatMap((s, i): uPlot.Series[] => [
+          {
+            label: labels.get(s.key) ?? s.key,
+            stroke: colorOf(i),
+            width: 1.5,
+            spanGaps: true,
+            points: { show: false },
+            value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v)),
+          },
+          {
+            // The bucket minimum: the lower edge of the band, not listed in the legend.
+            label: `${labels.get(s.key) ?? s.key} (min)`,
+            class: 'min-series',
+            stroke: colorOf(i),
+            width: 0,
+            spanGaps: true,
+            points: { show: false },
+          },
+        ]),
       ],
+      bands: series.map((_s, i) => ({ series: [maxColumn(i), maxColumn(i) + 1] as [number, number], fill: `${colorOf(i)}33` })),
     };
     plot.current = new uPlot(opts, data, el);
   }, [series, labels]);

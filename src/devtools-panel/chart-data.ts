@@ -1,17 +1,24 @@
 /**
- * Turn the analyzer's per-memory series into uPlot's columnar data `[xs, ...ys]` (pure).
- * Presentation only: the analyzer already bucketed (min/max per bucket); here we align
- * the memories on one x axis (uPlot.join does the same) and pick the max line.
+ * Turn the analyzer's per-memory series into uPlot's columnar data (pure):
+ * `[xs, max0, min0, max1, min1, ...]`. Presentation only: the analyzer already bucketed
+ * (min/max per bucket, peaks kept); here the memories are aligned on one x axis (as
+ * uPlot.join does), with null where a memory has no bucket. The chart draws each memory's
+ * max as its line and the min..max band under it.
  */
 import type { MemorySeries } from '../shared/analyzer-api';
 
-export type Columns = [Float64Array, ...Array<Float64Array | Array<number | null>>];
+export type Column = Float64Array | Array<number | null>;
+export type Columns = [Float64Array, ...Column[]];
 
-/** Join series on their times; a memory has null where it has no bucket. */
+/** Column index of memory i's max (its min is the next one). */
+export function maxColumn(i: number): number {
+  return 1 + 2 * i;
+}
+
 export function toColumns(series: readonly MemorySeries[]): Columns {
   if (series.length === 0) return [new Float64Array(0)];
   const first = series[0];
-  if (series.length === 1 && first) return [first.times, first.max];
+  if (series.length === 1 && first) return [first.times, first.max, first.min];
   const all = new Set<number>();
   for (const s of series) for (const t of s.times) all.add(t);
   const xs = Float64Array.from(all).sort();
@@ -19,13 +26,15 @@ export function toColumns(series: readonly MemorySeries[]): Columns {
   xs.forEach((t, i) => index.set(t, i));
   const cols: Columns = [xs];
   for (const s of series) {
-    const ys: Array<number | null> = new Array<number | null>(xs.length).fill(null);
+    const hi: Array<number | null> = new Array<number | null>(xs.length).fill(null);
+    const lo: Array<number | null> = new Array<number | null>(xs.length).fill(null);
     for (let i = 0; i < s.times.length; i++) {
       const at = index.get(s.times[i] ?? NaN);
-      const y = s.max[i];
-      if (at !== undefined && y !== undefined) ys[at] = y;
+      if (at === undefined) continue;
+      hi[at] = s.max[i] ?? null;
+      lo[at] = s.min[i] ?? null;
     }
-    cols.push(ys);
+    cols.push(hi, lo);
   }
   return cols;
 }
