@@ -146,3 +146,35 @@ test('a budget set in the panel configures the analyzer and raises a budget aler
   await expect(alert.first()).toBeVisible();
   await expect(alert.first()).toHaveAttribute('data-state', 'active');
 });
+
+test('classes and registries tables (from an imported trace): counts, live stacks on expand, text only', async ({ context, openPanel, baseURL }) => {
+  const { panel } = await setup(context, openPanel, baseURL);
+  const t0 = 1_763_000_000_000;
+  const stack = 'Error\n    at new Doc (https://app.test/pkg/app.js:10:5)\n    at <script>alert(1)</script>';
+  const trace: Trace = {
+    format: TRACE_FORMAT, version: 1, createdAt: '', generator: 'test', page: { url: 'https://app.test/' }, dropped: 0,
+    events: [
+      { t: 'realm', time: t0, realm: 'a', kind: 'window', url: 'https://app.test/' },
+      { t: 'bindgen', time: t0 + 10, module: null, className: 'Doc', created: 10, freed: 4, reclaimed: 2, live: 4, liveStacks: [{ stack, count: 4 }] },
+      { t: 'bindgen', time: t0 + 20, module: null, className: 'Cursor', created: 3, freed: 3, reclaimed: 0, live: 0 },
+      { t: 'registry', time: t0 + 30, name: 'documents', stats: { open: 5, bytes: 3 * 1024 * 1024 } },
+    ],
+  };
+  await panel.locator('[data-testid=import-trace]').setInputFiles(file('classes.json', serializeTrace(trace)));
+  await expect(panel.locator('[data-testid=import-banner]')).toBeVisible();
+  const doc = panel.locator('[data-testid=class-row][data-class=Doc]');
+  await expect(doc.locator('[data-testid=class-created]')).toHaveAttribute('data-value', '10');
+  await expect(doc.locator('[data-testid=class-freed]')).toHaveAttribute('data-value', '4');
+  await expect(doc.locator('[data-testid=class-reclaimed]')).toHaveAttribute('data-value', '2');
+  await expect(doc.locator('[data-testid=class-live]')).toHaveAttribute('data-value', '4');
+  await expect(panel.locator('[data-testid=class-row][data-class=Cursor] [data-testid=class-live]')).toHaveAttribute('data-value', '0');
+  const stackEl = doc.locator('[data-testid=class-stack]');
+  await expect(stackEl).toBeHidden();
+  await doc.locator('summary').click();
+  await expect(stackEl).toBeVisible();
+  await expect(stackEl.locator('pre')).toHaveText(stack);
+  await expect(panel.locator('script')).toHaveCount(1); // the panel's own module script only
+  const reg = panel.locator('[data-testid=registry-row][data-name=documents]');
+  await expect(reg.locator('[data-testid=registry-field][data-field=open]')).toHaveAttribute('data-value', '5');
+  await expect(reg.locator('[data-testid=registry-field][data-field=bytes]')).toHaveText('bytes: 3 MiB');
+});
