@@ -145,6 +145,14 @@ test('a budget set in the panel configures the analyzer and raises a budget aler
   const alert = panel.locator('[data-testid=alert][data-kind=budget]');
   await expect(alert.first()).toBeVisible();
   await expect(alert.first()).toHaveAttribute('data-state', 'active');
+  await expect(alert.first()).toHaveAttribute('data-subject', 'page');
+
+  // A roomier budget: the finding is resolved, shown greyed, not removed.
+  await panel.locator('[data-testid=budget-page]').fill('64 MiB');
+  await panel.locator('[data-testid=budget-apply]').click();
+  await grow(1); // something new to analyse
+  await expect(alert.first()).toHaveAttribute('data-state', 'resolved');
+  await expect(alert.first()).toHaveCSS('opacity', '0.5');
 });
 
 test('classes and registries tables (from an imported trace): counts, live stacks on expand, text only', async ({ context, openPanel, baseURL }) => {
