@@ -161,6 +161,13 @@ test('the demo leaks: each opened file adds an engine memory, totals climb, and 
   // (analyzer-rs replaced_grace_ms) while the old one is still alive, hence the longer wait.
   const leak = panel.locator(LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active]`).join(', '));
   await expect(leak.first()).toBeVisible({ timeout: 30_000 });
+  // Every superseded engine is flagged as replaced, and the current one is not.
+  const replaced = panel.locator('[data-testid=alert][data-kind=memory-replaced][data-state=active]');
+  await expect(replaced).toHaveCount(SAMPLES.length - 1, { timeout: 30_000 });
+  const { memories } = await panelReport(panel);
+  const newest = memories.reduce((a, b) => (b.firstSeen > a.firstSeen ? b : a));
+  const flagged = await replaced.evaluateAll((els) => els.map((e) => e.getAttribute('data-subject')));
+  expect(flagged.sort()).toEqual(memories.filter((m) => m !== newest).map((m) => m.key).sort());
 
   // The app's own registry (page API, push form) arrived too.
   await expect

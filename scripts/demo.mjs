@@ -149,6 +149,14 @@ async function main() {
     const alerts = panel.locator(LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active]`).join(', '));
     if (!opts.fixed) {
       await step(`waiting for the leak alert (${LEAK_KINDS.join(' or ')})`, () => alerts.first().waitFor({ state: 'attached', timeout: opts.timeout }));
+      // The analyzer flags an old engine once a newer one has lived 10 s beside it: wait until
+      // every superseded engine is flagged, so the screenshot shows the whole leak.
+      await step(`waiting for all ${opts.opens - 1} superseded engines to be flagged`, () =>
+        panel
+          .locator('[data-testid=alert][data-kind=memory-replaced][data-state=active]')
+          .nth(opts.opens - 2)
+          .waitFor({ state: 'attached', timeout: opts.timeout }),
+      );
     } else {
       // The fixed app dropped its old engines: a full GC (as the browser would run eventually)
       // lets the page side report them collected.
