@@ -2,6 +2,7 @@
  * Real third-party npm packages built by others, each in a leaky and a clean page:
  * - tiktoken 1.0.22 (wasm-bindgen 0.2.100: registry always, free(ptr, 0) vs finalizer (ptr, 1));
  * - @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92: `new Resvg` never registered, BBox registered);
+ * - @silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: `ptr` field, no FinalizationRegistry);
  * - sql.js 1.16 (Emscripten, minified exports: malloc is export "Ia").
  * Chromium runs with --expose-gc so the tests can make the GC finalizers run, waiting on
  * conditions (never on time).
@@ -140,6 +141,30 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
+  });
+});
+
+test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, no FinalizationRegistry)', () => {
+  test('leaky: objects dropped without free() stay live, even after GC: nothing can reclaim them', async ({ page, openPanel }) => {
+    const N = 8;
+    await load(page, 'photon-leaky', N);
+    await expect.poll(() => classCounts(page, 'Rgba')).toEqual({ className: 'Rgba', created: N, freed: 0, reclaimed: 0, live: N });
+    await expect.poll(() => classCounts(page, 'PhotonImage')).toEqual({ className: 'PhotonImage', created: N, freed: 0, reclaimed: 0, live: N });
+    await gc(page);
+    await gc(page);
+    const panel = await openPanel(page);
+    await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
+    await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
+  });
+
+  test('clean: every object freed through free() and the __wbg_*_free export', async ({ page, openPanel }) => {
+    const N = 8;
+    await load(page, 'photon-clean', N);
+    await expect.poll(() => classCounts(page, 'Rgba')).toEqual({ className: 'Rgba', created: N, freed: N, reclaimed: 0, live: 0 });
+    await expect.poll(() => classCounts(page, 'PhotonImage')).toEqual({ className: 'PhotonImage', created: N, freed: N, reclaimed: 0, live: 0 });
+    const panel = await openPanel(page);
+    await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
+    await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
   });
 });
 

@@ -48,3 +48,22 @@ export function done(result) {
   globalThis.pageResult = result;
   document.title = 'done';
 }
+
+/**
+ * @silvia-odwyer/photon 0.3.11: old wasm-bindgen glue (`ptr` field, no FinalizationRegistry at
+ * all), bundler target whose glue does `import * as wasm from './photon_rs_bg.wasm'`. Chromium
+ * cannot import a .wasm file, so we do what a bundler does: give the (otherwise unchanged) glue
+ * the instance's exports.
+ */
+export async function loadPhoton() {
+  const base = new URL('/node_modules/@silvia-odwyer/photon/', location.href);
+  const src = await (await fetch(new URL('photon_rs_bg.js', base))).text();
+  const IMPORT = "import * as wasm from './photon_rs_bg.wasm';";
+  if (!src.includes(IMPORT)) throw new Error('unexpected photon glue');
+  const patched = `${src.replace(IMPORT, 'let wasm; export function __wbg_set_wasm(w) { wasm = w; }')}\n//# sourceURL=${new URL('photon_rs_bg.js', base)}`;
+  const url = URL.createObjectURL(new Blob([patched], { type: 'text/javascript' }));
+  const bg = await import(url);
+  const { instance } = await WebAssembly.instantiateStreaming(fetch(new URL('photon_rs_bg.wasm', base)), { './photon_rs_bg.js': bg });
+  bg.__wbg_set_wasm(instance.exports);
+  return bg;
+}
