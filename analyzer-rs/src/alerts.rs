@@ -670,20 +670,28 @@ fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
             continue;
         }
         let mems: Vec<&crate::analyzer::Memory> = members.iter().filter_map(|&i| a.memories.get(i)).collect();
+        // Pass 1: superseded by a sibling that has existed for the grace period. Pass 2 (once
+        // the pattern is established in this group): every other idle, superseded one too.
         let mut stale: Vec<(&crate::analyzer::Memory, &crate::analyzer::Memory)> = Vec::new();
-        for old in &mems {
-            if old.collected || old.current < c.replaced_min_bytes {
-                continue;
+        for pass in 0..2 {
+            if pass == 1 && stale.is_empty() {
+                break;
             }
-            // The earliest newer sibling that appeared after the old one's last growth.
-            let newer = mems
-                .iter()
-                .filter(|n| n.first_seen > old.first_seen && n.first_seen >= old.last_growth && now - n.first_seen >= c.replaced_grace_ms)
-                .min_by(|x, y| x.first_seen.total_cmp(&y.first_seen));
-            if let Some(n) = newer {
-                stale.push((old, n));
+            for old in &mems {
+                if old.collected || old.current < c.replaced_min_bytes || stale.iter().any(|(o, _)| o.key == old.key) {
+                    continue;
+                }
+                // The earliest newer sibling that appeared after the old one's last growth.
+                let newer = mems
+                    .iter()
+                    .filter(|n| n.first_seen > old.first_seen && n.first_seen >= old.last_growth && (pass == 1 || now - n.first_seen >= c.replaced_grace_ms))
+                    .min_by(|x, y| x.first_seen.total_cmp(&y.first_seen));
+                if let Some(n) = newer {
+                    stale.push((old, n));
+                }
             }
         }
+        stale.sort_by(|x, y| x.0.first_seen.total_cmp(&y.0.first_seen));
         let total: f64 = stale.iter().map(|(o, _)| o.current).sum();
         let count = stale.len();
         for (old, newer) in &stale {

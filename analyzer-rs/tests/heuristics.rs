@@ -318,3 +318,24 @@ fn golden_reports() {
     golden("bindgen-leak", bindgen_leak(5));
     golden("fragmentation", fragmentation(6.0 * MIB));
 }
+
+#[test]
+fn replaced_burst_flags_every_superseded_engine_once_the_pattern_is_established() {
+    // Six engines opened in a burst; 10 s after the second one appeared, the first is past the
+    // grace period and all five superseded (idle, alive) engines are flagged; not the newest.
+    let mut s = Sim::new();
+    for i in 1..=6 {
+        let key = format!("r1:{i}");
+        s.memory(&key, MIB, OWNER);
+        s.advance(50.0).grow(&key, 2.0 * MIB);
+        s.advance(150.0);
+    }
+    s.idle(8500.0, 500.0);
+    assert!(s.active_ids().is_empty(), "{:?}", s.active_ids());
+    s.idle(1500.0, 500.0);
+    assert_eq!(
+        s.active_ids(),
+        (1..=5).map(|i| format!("memory-replaced:r1:{i}")).collect::<Vec<_>>()
+    );
+    assert!(s.a.alerts.all().iter().all(|a| a.finding.severity == wasm_memory_analyzer::alerts::Severity::Error));
+}

@@ -73,6 +73,11 @@ const EXPECT: Array<{ match: RegExp; check: (r: Report) => void }> = [
       const act = activeOf(r);
       expect(act.length).toBeGreaterThan(0);
       const newest = [...r.memories].sort((a, b) => b.firstSeen - a.firstSeen)[0]!;
+      // Every superseded engine (all alive ones but the newest), and nothing else.
+      const alive = r.memories.filter((m) => !m.collected);
+      expect(act.filter((a) => a.kind === 'memory-replaced').map((a) => a.subject).sort()).toEqual(
+        alive.filter((m) => m.key !== newest.key).map((m) => m.key).sort(),
+      );
       for (const a of act) {
         expect(['memory-replaced', 'memory-floor-rising']).toContain(a.kind);
         expect(a.subject).not.toBe(newest.key);
@@ -90,7 +95,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded traces', () => {
   it('are present', () => {
-    expect(files.length).toBeGreaterThanOrEqual(12);
+    expect(files.length).toBeGreaterThanOrEqual(17);
   });
   for (const file of files) {
     const rule = EXPECT.find((e) => e.match.test(file));

@@ -500,11 +500,12 @@ export class ReferenceAnalyzer {
     }
     for (const mems of groups.values()) {
       if (mems.length < 2) continue;
-      const stale = mems.filter(
-        (old) =>
-          !old.collected && old.current >= c.replacedMinBytes &&
-          mems.some((n) => n.firstSeen > old.firstSeen && n.firstSeen >= old.lastGrowth && this.now - n.firstSeen >= c.replacedGraceMs),
-      );
+      const candidate = (old: RefMemory, graceOnly: boolean) =>
+        !old.collected && old.current >= c.replacedMinBytes &&
+        mems.some((n) => n.firstSeen > old.firstSeen && n.firstSeen >= old.lastGrowth && (!graceOnly || this.now - n.firstSeen >= c.replacedGraceMs));
+      // Once one is past the grace period, the pattern is established: all superseded idle ones.
+      const established = mems.some((m) => candidate(m, true));
+      const stale = established ? mems.filter((m) => candidate(m, false)).sort((x, y) => x.firstSeen - y.firstSeen) : [];
       for (const old of stale) {
         out.push({ id: `memory-replaced:${old.key}`, kind: 'memory-replaced', subject: old.key, severity: stale.length >= 3 ? 'error' : 'warning' });
       }
