@@ -137,7 +137,7 @@ test('two marks around a growth give a diff', async ({ context, openPanel, baseU
 });
 
 test('a budget set in the panel configures the analyzer and raises a budget alert', async ({ context, openPanel, baseURL }) => {
-  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  const { page, panel, liveRow, grow } = await setup(context, openPanel, baseURL);
   await panel.locator('[data-testid=budget-page]').fill('256 KiB');
   await panel.locator('[data-testid=budget-apply]').click();
   await grow(3); // 4 pages = 256 KiB: 100% of the budget
@@ -153,6 +153,10 @@ test('a budget set in the panel configures the analyzer and raises a budget aler
   await grow(1); // something new to analyse
   await expect(alert.first()).toHaveAttribute('data-state', 'resolved');
   await expect(alert.first()).toHaveCSS('opacity', '0.5');
+
+  // The settings persist: a panel opened later starts with them.
+  const again = await openPanel(page);
+  await expect(again.locator('[data-testid=budget-page]')).toHaveValue('64 MiB');
 });
 
 test('classes and registries tables (from an imported trace): counts, live stacks on expand, text only', async ({ context, openPanel, baseURL }) => {
