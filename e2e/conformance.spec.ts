@@ -52,5 +52,7 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.promises.streaming.ok.instance.instance).toContain('mem0');
   expect(o.workerRun.data).toMatchObject({ fixtures: 'object', fetched: 'hello from worker-data', grew: 2, firstMessages: ['first', 'go'], portsOnFirst: 0 });
   expect(o.workerSubclass).toEqual([true, true, 'object']);
+  expect(o.frame.crossToString[0]).toBe('function Memory() { [native code] }');
+  expect(o.frame.memory.ok).toBe(65536);
   expect(o.patchedGlobals).toEqual({ then: 0, weakMapSet: 0, prepare: 0, push: 0 });
 });

@@ -181,6 +181,18 @@ test.describe('injected core', () => {
     expect((await observed(page)).dropped).toBe(0);
   });
 
+  test('a worker started by a worker: realm chain page -> worker -> nested worker', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/workers.html');
+    const r = await page.evaluate(() => (window as unknown as W).startWorker('nested-worker.js'));
+    expect(r).toMatchObject({ nested: { done: true, bytes: 4 * 65536 } });
+    const evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.via === 'js'), 'nested growth');
+    const [top, mid, inner] = ofType(evs, 'realm');
+    expect(mid).toMatchObject({ kind: 'worker', parent: top!.realm, url: 'http://127.0.0.1:4173/e2e/pages/injected/nested-worker.js' });
+    expect(inner).toMatchObject({ kind: 'worker', parent: mid!.realm, url: 'http://127.0.0.1:4173/e2e/pages/injected/worker-wasm.js' });
+    expect(ofType(evs, 'memory')[0]!.key.startsWith(`${inner!.realm}:`)).toBe(true);
+  });
+
   test('every frame has its own realm and memories', async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/frames.html');

@@ -99,6 +99,24 @@
     o.globalSymbols = Object.getOwnPropertySymbols(globalThis).map(String);
     o.toStringOfToStringOnProxyCheck = toStr(new Proxy(function named() {}, {}));
 
+    // --- a same-origin about:blank frame, used synchronously (hooked or not, it must look native)
+    {
+      const f = document.createElement('iframe');
+      document.body.appendChild(f);
+      const W = f.contentWindow;
+      const mine = Function.prototype.toString;
+      const theirs = W.Function.prototype.toString;
+      o.frame = {
+        crossToString: [W.WebAssembly.Memory, W.WebAssembly.instantiate, W.WebAssembly.Memory.prototype.grow, theirs, W.Worker, W.FinalizationRegistry].map((fn) => mine.call(fn)),
+        ownToString: [W.WebAssembly.Memory, theirs, W.Worker].map((fn) => theirs.call(fn)),
+        reverse: theirs.call(WebAssembly.Memory),
+        memory: attempt(() => new W.WebAssembly.Memory({ initial: 1 }).buffer.byteLength),
+        instanceofCross: new W.WebAssembly.Memory({ initial: 0 }) instanceof WebAssembly.Memory,
+        error: attempt(() => new W.WebAssembly.Memory({ initial: -1 })),
+      };
+      f.remove();
+    }
+
     // --- constructors: new, without new, bad arguments, subclassing, instanceof ---------------
     o.memory = {
       ok: attempt(() => new WA.Memory({ initial: 1, maximum: 2 })),

@@ -11,6 +11,7 @@
  *   the stack without our frame when (and only when) the top frame is ours.
  */
 import {
+  apply,
   call,
   captureStackTrace,
   defineProperty,
@@ -139,20 +140,56 @@ export function replaceConstructor(original: { prototype?: unknown }, wrapper: u
   }
 }
 
-/** Make Function.prototype.toString print our wrappers as their originals. Once per realm. */
+/** What V8 prints for any callable Proxy. */
+const PROXY_TEXT = 'function () { [native code] }';
+
+/**
+ * Make Function.prototype.toString print our wrappers as their originals. Once per realm.
+ * A function of ANOTHER realm (a same-origin frame, whose own core registered its wrappers there)
+ * that prints as a Proxy is handed to that realm's own toString, when that one was replaced: `top.Function.prototype.toString.call(frame.WebAssembly.Memory)`
+ * prints `function Memory() { [native code] }` as without us. (That realm's toString may be
+ * the trackers' disguise on top of its core's mask: either way it knows its own wrappers.)
+ */
 export function maskToString(fnProto: object): void {
   const d = getOwnPropertyDescriptor(fnProto, 'toString');
   if (!d || d.value !== functionToString) return;
+  let masked: AnyFn | null = null;
+  const otherRealm = (thisArg: unknown, args: unknown[]): string | null => {
+    if (typeof thisArg !== 'function') return null;
+    // The nearest `toString` up the chain (Worker -> EventTarget -> that realm's Function.prototype).
+    let other: unknown;
+    for (let p = getPrototypeOf(thisArg) as object | null, n = 0; p !== null && n < 8; p = getPrototypeOf(p) as object | null, n++) {
+      if (p === fnProto) return null;
+      const od = getOwnPropertyDescriptor(p, 'toString');
+      if (od) {
+        other = od.value;
+        break;
+      }
+    }
+    if (typeof other !== 'function' || other === masked || other === functionToString) return null;
+    const r = apply(other as AnyFn, thisArg, args);
+    return typeof r === 'string' ? r : null;
+  };
   const handler: ProxyHandler<AnyFn> = {
     apply(target, thisArg, args) {
       const t = (typeof thisArg === 'function' || (typeof thisArg === 'object' && thisArg !== null)) ? targets.get(thisArg as object) : undefined;
+      let s: unknown;
       try {
-        return call(target, t ?? thisArg, ...args);
+        s = apply(target, t ?? thisArg, args);
       } catch (e) {
         rethrow(e, handler.apply as AnyFn);
       }
+      if (s === PROXY_TEXT && t === undefined) {
+        try {
+          const r = otherRealm(thisArg, args);
+          if (r !== null) return r;
+        } catch (e) {
+          void e; // the other realm's toString refused: keep what the native printed
+        }
+      }
+      return s;
     },
   };
-  const masked = wrap(functionToString as AnyFn, handler);
+  masked = wrap(functionToString as AnyFn, handler);
   replaceValue(fnProto, 'toString', masked);
 }
