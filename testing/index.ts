@@ -128,6 +128,14 @@ export class WasmMemoryRecorder {
   }
 }
 
+/**
+ * The package's built extension folder (its dist/), e.g. to load the extension in a context of
+ * your own: `--disable-extensions-except=<path> --load-extension=<path>`.
+ */
+export function wasmMemoryExtensionPath(): string {
+  return locateExtension(locateAnalyzer(dirname(fileURLToPath(import.meta.url))).root, process.env);
+}
+
 /** Launches headless Chromium with the WASM Memory extension, ready to record one page. */
 export async function launchWasmMemory(options: LaunchWasmMemoryOptions = {}): Promise<WasmMemoryRecorder> {
   const env = process.env;
