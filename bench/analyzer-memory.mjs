@@ -53,7 +53,7 @@ while (done < SAMPLES) {
 const ms = performance.now() - t0;
 const series = a.series(1000);
 const r = a.report();
-console.log(`ingested in ${(ms / 1000).toFixed(1)} s (${Math.round(SAMPLES / (ms / 1000)).toLocaleString('en-US')} samples/s); ${r.alerts.length} alerts`);
+console.log(`ingested ${r.eventCount.toLocaleString("en-US")} events in ${(ms / 1000).toFixed(1)} s (${Math.round(SAMPLES / (ms / 1000)).toLocaleString("en-US")} samples/s); ${r.alerts.length} alerts`);
 const expectedPeak = maxSpike;
 const keptPeak = Math.max(...series.map((s) => Math.max(...s.max)));
 console.log(`chart: ${series.length} series, ${series[0]?.times.length ?? 0} points each at maxPoints=1000; highest spike kept: ${(keptPeak / MB).toFixed(1)} MB (highest spike sent: ${(expectedPeak / MB).toFixed(1)} MB: ${keptPeak === expectedPeak ? 'kept' : 'LOST'})`);
