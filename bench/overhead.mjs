@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Overhead of the WASM Memory extension on real wasm workloads (a benchmark, not a timed test).
 //
-//   npm run build && npm run bench:overhead [-- --rounds 15]
+//   npm run build && npm run bench:overhead [-- --rounds 15] [--only <substring of a workload name>] [--check]
 //
 // Launches Debian's Chromium twice in one run, WITH the built extension (dist/, or
 // $WASM_MEMORY_DIST) and WITHOUT it, loads bench/pages/overhead.html in both, and runs each
@@ -25,6 +25,10 @@ const opt = (name, dflt) => {
 };
 const ROUNDS = opt('rounds', 15);
 const CHECK = args.includes('--check');
+const ONLY = (() => {
+  const i = args.indexOf('--only');
+  return i >= 0 ? String(args[i + 1] ?? '') : '';
+})();
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const QUIET = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'];
@@ -74,7 +78,7 @@ async function threadTime(side) {
 }
 
 const sides = { with: await launch(true), without: await launch(false) };
-const names = await sides.with.page.evaluate(() => globalThis.bench.names);
+const names = (await sides.with.page.evaluate(() => globalThis.bench.names)).filter((n) => n.includes(ONLY));
 /** One run: wall time measured in the page, CPU time of the page's main thread around it. */
 async function run(side, name) {
   const cpu0 = await threadTime(side);
