@@ -193,6 +193,24 @@ test.describe('injected core', () => {
     expect(ofType(evs, 'memory')[0]!.key.startsWith(`${inner!.realm}:`)).toBe(true);
   });
 
+  test('real third-party wasm (sql.js): memory found by type under its minified export name, JS growth with stack', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/sqljs.html');
+    expect(await page.evaluate(() => (window as unknown as { runSql(n: number): Promise<number[]> }).runSql(1000))).toEqual([1000, 50_000_000]);
+    const wasmUrl = 'http://127.0.0.1:4173/node_modules/sql.js/dist/sql-wasm.wasm';
+    const evs = await waitEvents(page, (e) => ofType(e, 'grow').length > 0 && ofType(e, 'instance').length > 0, 'sql.js memory and growth');
+    const mod = ofType(evs, 'module').find((m) => m.url === wasmUrl)!;
+    expect(mod).toBeTruthy();
+    const mems = ofType(evs, 'memory').filter((m) => m.module === mod.key);
+    expect(mems).toHaveLength(1);
+    expect(mems[0]).toMatchObject({ origin: 'export', owner: wasmUrl });
+    expect(mems[0]!.exportName).not.toBe('memory'); // minified
+    expect(ofType(evs, 'instance').find((i) => i.module === mod.key)).toMatchObject({ via: 'instantiateStreaming', memories: [mems[0]!.key] });
+    const grows = ofType(evs, 'grow').filter((g) => g.key === mems[0]!.key);
+    expect(grows.some((g) => g.via === 'js' && (g.stack ?? '').includes('sql-wasm.js'))).toBe(true);
+    expect(grows.every((g) => g.toBytes > g.fromBytes)).toBe(true);
+  });
+
   test('every frame has its own realm and memories', async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/frames.html');
