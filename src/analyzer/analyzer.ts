@@ -268,8 +268,20 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     return this.readJson(ptr) as Diff;
   }
 
+  /**
+   * Apply budgets, levels and thresholds. Throws a RangeError for an unknown threshold or a
+   * value out of range (README.md lists the ranges); unknown names and malformed budget levels
+   * are refused before anything is applied.
+   */
   configure(config: Partial<AnalyzerConfig>): void {
     const h = this.live();
+    const levels = config.budgetLevels;
+    if (levels !== undefined && (!Array.isArray(levels) || levels.length > 16 || levels.some((l) => !(Number.isFinite(l) && l > 0)))) {
+      throw new RangeError(`analyzer: budgetLevels must be at most 16 positive fractions; got ${JSON.stringify(levels)}`);
+    }
+    for (const name of Object.keys(config.thresholds ?? {})) {
+      if (!(name in THRESHOLD_KEY)) throw new RangeError(`analyzer: unknown threshold ${name}`);
+    }
     const set = (key: number, value: number): void => {
       if (this.ex.wma_configure(h, key, value) !== 1) throw new RangeError(`analyzer: config key ${key} rejects ${value}`);
     };
