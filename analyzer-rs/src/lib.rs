@@ -26,7 +26,8 @@ pub mod json;
 pub mod records;
 pub mod series;
 
-#[cfg(target_arch = "wasm32")]
+// The boundary is compiled for wasm32, and natively for its own tests (driven like JS does).
+#[cfg(any(target_arch = "wasm32", test))]
 mod wasm;
 
 pub use analyzer::Analyzer;

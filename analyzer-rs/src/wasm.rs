@@ -210,3 +210,97 @@ pub extern "C" fn wma_out_len(h: u32) -> u32 {
 pub extern "C" fn wma_event_count(h: u32) -> f64 {
     with(h, |s| s.analyzer.event_count as f64).unwrap_or(-1.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{encode, Record};
+
+    fn write_str(h: u32, id: u32, s: &str) {
+        let p = wma_str_buf(h, s.len() as u32);
+        assert!(!p.is_null());
+        // SAFETY: wma_str_buf returned a buffer of at least s.len() bytes for this handle.
+        unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len()) };
+        assert_eq!(wma_set_name(h, id, s.len() as u32), 1);
+    }
+
+    fn ingest(h: u32, recs: &[[f64; STRIDE]]) -> u32 {
+        let p = wma_in_buf(h, recs.len() as u32);
+        assert!(!p.is_null());
+        for (i, r) in recs.iter().enumerate() {
+            // SAFETY: the buffer holds recs.len() * STRIDE f64s.
+            unsafe { std::ptr::copy_nonoverlapping(r.as_ptr(), p.add(i * STRIDE), STRIDE) };
+        }
+        wma_ingest(h, recs.len() as u32)
+    }
+
+    fn out_text(h: u32, p: *const u8) -> String {
+        let n = wma_out_len(h) as usize;
+        // SAFETY: the output buffer of this handle holds wma_out_len bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(p, n) };
+        String::from_utf8(bytes.to_vec()).expect("utf-8 report")
+    }
+
+    #[test]
+    fn boundary_round_trip_like_the_wrapper() {
+        let h = wma_new();
+        assert!(h >= 1);
+        write_str(h, 0, "r1:1");
+        write_str(h, 1, "https://x.test/a.wasm");
+        let rejected = ingest(
+            h,
+            &[
+                encode(&Record::Memory { t: 1.0, mem: 0, bytes: 65536.0, max_bytes: None, owner: Some(1), module: None, realm: None }),
+                encode(&Record::Grow { t: 2.0, mem: 0, from: 65536.0, to: 131072.0, js: true }),
+                [99.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        );
+        assert_eq!(rejected, 1);
+        let p = wma_report(h);
+        let r = out_text(h, p);
+        assert!(r.contains(r#""key":"r1:1","owner":"https://x.test/a.wasm","currentBytes":131072"#), "{r}");
+        let sp = wma_series(h, 10, f64::NEG_INFINITY, f64::INFINITY);
+        let n = wma_out_len(h) as usize;
+        // SAFETY: the f64 output buffer holds wma_out_len numbers.
+        let series = unsafe { std::slice::from_raw_parts(sp, n) };
+        assert_eq!(series, &[1.0, 0.0, 2.0, 1.0, 2.0, 65536.0, 131072.0, 65536.0, 131072.0]);
+        assert!(wma_diff(h, 0, 1).is_null());
+        assert_eq!(wma_configure(h, 11, 1.0), 0);
+        assert_eq!(wma_configure(h, 11, 3.0), 1);
+        wma_reset(h);
+        assert_eq!(wma_event_count(h), 0.0);
+        wma_free(h);
+        assert_eq!(wma_event_count(h), -1.0);
+        // The slot is reused.
+        assert_eq!(wma_new(), h);
+        wma_free(h);
+    }
+
+    #[test]
+    fn bad_handles_and_sizes_do_nothing() {
+        for h in [0u32, 7777, u32::MAX] {
+            assert!(wma_in_buf(h, 1).is_null());
+            assert_eq!(wma_ingest(h, 10), u32::MAX);
+            assert!(wma_str_buf(h, 1).is_null());
+            assert_eq!(wma_set_name(h, 1, 1), 0);
+            assert_eq!(wma_configure(h, 0, 1.0), 0);
+            assert!(wma_report(h).is_null());
+            assert!(wma_diff(h, 0, 0).is_null());
+            assert!(wma_series(h, 10, 0.0, 1.0).is_null());
+            assert_eq!(wma_out_len(h), 0);
+            wma_reset(h);
+            wma_free(h);
+        }
+        let h = wma_new();
+        assert!(wma_in_buf(h, 0).is_null());
+        assert!(wma_in_buf(h, u32::MAX).is_null());
+        assert!(wma_str_buf(h, u32::MAX).is_null());
+        // More records than the buffer holds: clamped, no overrun.
+        let p = wma_in_buf(h, 2);
+        assert!(!p.is_null());
+        assert_eq!(wma_ingest(h, 1_000_000), 2, "two zeroed records, both rejected");
+        // A name longer than the string buffer: clamped to what is there.
+        assert_eq!(wma_set_name(h, 3, 1_000_000), 1);
+        wma_free(h);
+    }
+}
