@@ -25,6 +25,7 @@ import {
   SafeWeakMap,
   savedGetter,
 } from './intrinsics';
+import { anyPolicyBlocksBlobWorkers } from './csp';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
 import { replaceConstructor, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
@@ -102,6 +103,22 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const xhrStatus = XHR ? savedGetter(XHR.prototype, 'status') : undefined;
   let source: string | null | undefined;
 
+  // A CSP that forbids blob: workers refuses ours asynchronously (a violation, then an error
+  // event on the worker). From the first such violation on, workers are left unwrapped.
+  let blobBlocked = false;
+  const SPV = (g as { SecurityPolicyViolationEvent?: typeof SecurityPolicyViolationEvent }).SecurityPolicyViolationEvent;
+  const blockedUri = SPV ? savedGetter(SPV.prototype, 'blockedURI') : undefined;
+  const directive = SPV ? savedGetter(SPV.prototype, 'effectiveDirective') : undefined;
+  if (blockedUri && directive) {
+    call(d.dom.addListener, g, 'securitypolicyviolation', (ev: Event) => {
+      const uri = call<string>(blockedUri, ev);
+      const dir = call<string>(directive, ev);
+      if (uri.startsWith('blob') && (dir === 'worker-src' || dir === 'script-src' || dir === 'script-src-elem' || dir === 'child-src' || dir === 'default-src')) {
+        blobBlocked = true;
+      }
+    }, true);
+  }
+
   const bundleSource = (): string | null => {
     if (source !== undefined) return source;
     source = null;
@@ -123,8 +140,21 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     options: WorkerOptions;
     config: WorkerConfig;
   }
+  // Policies declared in <meta> are readable: honour them before the first refusal.
+  const doc = (g as { document?: Document }).document;
+  const qsa = doc ? (g.Document.prototype.querySelectorAll as AnyFn) : undefined;
+  const metaContent = g.HTMLMetaElement ? savedGetter(g.HTMLMetaElement.prototype, 'content') : undefined;
+  const metaBlocks = (): boolean => {
+    if (!doc || !qsa || !metaContent) return false;
+    const metas = call<ArrayLike<Element>>(qsa, doc, 'meta[http-equiv="Content-Security-Policy" i]');
+    const policies: string[] = [];
+    for (let i = 0; i < metas.length; i++) policies[policies.length] = call<string>(metaContent, metas[i]);
+    return anyPolicyBlocksBlobWorkers(policies);
+  };
+
   const plan = (args: unknown[]): Plan | null => {
-    if (args.length < 1) return null;
+    if (args.length < 1 || blobBlocked) return null;
+    if (metaBlocks()) return null;
     const raw = args[0];
     let str: string;
     if (typeof raw === 'string') str = raw;
