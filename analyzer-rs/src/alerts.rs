@@ -325,11 +325,24 @@ pub fn recent_run(levels: &VecDeque<Level>, min_step: f64, cycles: usize, now: f
     }
 }
 
-/// A run of at least `cycles` rising values that ends at the latest mark.
-fn marks_run(values: &[Level], min_step: f64, cycles: usize) -> Option<Vec<Level>> {
+fn mark_values(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>) -> Vec<Level> {
+    marks.iter().filter_map(|m| pick(m).map(|v| (m.time, v))).collect()
+}
+
+/// Value of entity `i` in a mark snapshot (entries are in index order).
+pub fn snap_at(v: &[(usize, f64)], i: usize) -> Option<f64> {
+    v.binary_search_by_key(&i, |x| x.0).ok().and_then(|k| v.get(k)).map(|x| x.1)
+}
+
+/// A run of at least `cycles` rising values (of one entity, at successive marks) that ends at
+/// the latest mark; allocates only when a run is found.
+fn marks_run_by(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>, min_step: f64, cycles: usize) -> Option<Vec<Level>> {
+    if marks.len() < cycles.max(2) {
+        return None;
+    }
     let mut run = 0usize;
     let mut next: Option<f64> = None;
-    for &(_, v) in values.iter().rev() {
+    for v in marks.iter().rev().filter_map(&pick) {
         match next {
             None => run = 1,
             Some(n) if rises(v, n, min_step) => run += 1,
@@ -338,14 +351,11 @@ fn marks_run(values: &[Level], min_step: f64, cycles: usize) -> Option<Vec<Level
         next = Some(v);
     }
     if run >= cycles.max(2) {
-        values.get(values.len() - run..).map(|s| s.to_vec())
+        let all = mark_values(marks, pick);
+        all.get(all.len().saturating_sub(run)..).map(|s| s.to_vec())
     } else {
         None
     }
-}
-
-fn mark_values(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>) -> Vec<Level> {
-    marks.iter().filter_map(|m| pick(m).map(|v| (m.time, v))).collect()
 }
 
 fn list(levels: &[Level], fmt: impl Fn(f64) -> String) -> String {
@@ -406,12 +416,7 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
 
     // --- wasm-bindgen classes ---------------------------------------------------------
     for (ci, cl) in a.classes.iter().enumerate() {
-        let marks = if a.marks.is_empty() {
-            Vec::new()
-        } else {
-            mark_values(&a.marks, |m| Some(m.classes.iter().find(|(i, _)| *i == ci).map(|x| x.1).unwrap_or(0.0)))
-        };
-        let found = marks_run(&marks, c.class_min_step, c.mark_cycles)
+        let found = marks_run_by(&a.marks, |m| Some(snap_at(&m.classes, ci).unwrap_or(0.0)), c.class_min_step, c.mark_cycles)
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
             .or_else(|| {
@@ -494,12 +499,7 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
         live_changed = live_changed.max(m.last_growth);
         let key = || a.name(m.key);
         let owner = || m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
-        let marks = if a.marks.is_empty() {
-            Vec::new()
-        } else {
-            mark_values(&a.marks, |s| s.memories.iter().find(|(i, _)| *i == mi).map(|x| x.1))
-        };
-        let found = marks_run(&marks, c.floor_min_step_bytes, c.mark_cycles)
+        let found = marks_run_by(&a.marks, |s| snap_at(&s.memories, mi), c.floor_min_step_bytes, c.mark_cycles)
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)));
         if let Some((via, run)) = found {
@@ -584,12 +584,7 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
 
     // --- registries -----------------------------------------------------------------
     for (ri, r) in a.registries.iter().enumerate() {
-        let marks = if a.marks.is_empty() {
-            Vec::new()
-        } else {
-            mark_values(&a.marks, |s| Some(s.registries.iter().find(|(i, _)| *i == ri).map(|x| x.1).unwrap_or(0.0)))
-        };
-        let found = marks_run(&marks, c.registry_min_step, c.mark_cycles)
+        let found = marks_run_by(&a.marks, |s| Some(snap_at(&s.registries, ri).unwrap_or(0.0)), c.registry_min_step, c.mark_cycles)
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
             .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, r)));
@@ -776,8 +771,16 @@ mod tests {
 
     #[test]
     fn marks_run_ends_at_last_mark() {
-        let v = vec![(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 3.0)];
-        assert_eq!(marks_run(&v, 1.0, 3), None);
-        assert_eq!(marks_run(&v[..3], 1.0, 3).map(|r| r.len()), Some(3));
+        let snaps: Vec<MarkSnap> = [1.0, 2.0, 3.0, 3.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| MarkSnap { time: i as f64, label: 0, memories: vec![(0, v)], classes: vec![], registries: vec![] })
+            .collect();
+        let pick = |m: &MarkSnap| snap_at(&m.memories, 0);
+        assert_eq!(marks_run_by(&snaps, pick, 1.0, 3), None, "the last mark did not rise");
+        assert_eq!(marks_run_by(&snaps[..3], pick, 1.0, 3), Some(vec![(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)]));
+        assert_eq!(marks_run_by(&snaps[..3], pick, 1.5, 3), None);
+        assert_eq!(snap_at(&[(1, 5.0), (4, 6.0)], 4), Some(6.0));
+        assert_eq!(snap_at(&[(1, 5.0), (4, 6.0)], 2), None);
     }
 }

@@ -587,7 +587,7 @@ impl Analyzer {
             mo.num("time", m.time).str("label", &self.name(m.label));
             mo.end();
         };
-        let lookup = |v: &[(usize, f64)], i: usize| v.iter().find(|(j, _)| *j == i).map(|(_, x)| *x);
+        let lookup = crate::alerts::snap_at;
         let mut o = Obj::new(&mut out);
         o.raw("from", |s| mark(s, a));
         o.raw("to", |s| mark(s, b));
