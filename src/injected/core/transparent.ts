@@ -90,7 +90,11 @@ export function scrubStack(e: unknown, trap: AnyFn | null): void {
 
 /** Throw `e` again, without our frames in its stack (see scrubStack). */
 export function rethrow(e: unknown, trap: AnyFn): never {
-  scrubStack(e, trap);
+  try {
+    scrubStack(e, trap);
+  } catch (scrubFailure) {
+    void scrubFailure; // whatever happens to our bookkeeping, the page gets ITS error, unchanged
+  }
   throw e;
 }
 

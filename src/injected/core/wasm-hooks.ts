@@ -490,7 +490,7 @@ export class WasmHooks {
       apply(target, thisArg, args) {
         const key = self.memories.get(thisArg as WebAssembly.Memory);
         let from = 0;
-        if (key !== undefined) from = self.readBytes(thisArg as WebAssembly.Memory);
+        if (key !== undefined) self.safely('grow (before)', () => void (from = self.readBytes(thisArg as WebAssembly.Memory)));
         let r: unknown;
         try {
           r = apply(target, thisArg, args);
