@@ -90,3 +90,38 @@ describe('heuristics (wasm)', () => {
     expect((await run(S.marksAndLoads())).alerts).toEqual([]);
   });
 });
+
+describe('alert lifecycle (wasm)', () => {
+  it('raised within seconds of the evidence, updated as it grows, resolved when it stops, same id', async () => {
+    const a = await createAnalyzer(wasm);
+    const s = new S.Stream();
+    const m = s.memory(1, 16 * S.MiB);
+    s.idle(2000);
+    const cycle = (i: number) => {
+      s.advance(50).grow(m, (16 + i * 100) * S.MiB).sample();
+      s.idle(5000);
+    };
+    for (let i = 1; i <= 3; i++) cycle(i);
+    a.ingest(s.events.splice(0));
+    let r = a.report();
+    const first = r.alerts.find((x) => x.id === `memory-floor-rising:${m}`)!;
+    expect(first.state).toBe('active');
+    // Raised at most ~2.5 s (rest time + evaluation interval) after the 4th floor settled.
+    const lastFloor = first.evidence.points[first.evidence.points.length - 1]![0];
+    expect(first.raisedAt - lastFloor).toBeLessThanOrEqual(2500);
+    expect(first.evidence.points).toHaveLength(4);
+    cycle(4);
+    a.ingest(s.events.splice(0));
+    r = a.report();
+    const grown = r.alerts.find((x) => x.id === first.id)!;
+    expect(grown.raisedAt).toBe(first.raisedAt);
+    expect(grown.updatedAt).toBeGreaterThan(first.updatedAt);
+    expect(grown.evidence.points).toHaveLength(5);
+    // The pattern stops: flat for two minutes.
+    s.idle(120_000, 1000);
+    a.ingest(s.events.splice(0));
+    r = a.report();
+    expect(r.alerts.map((x) => [x.id, x.state])).toEqual([[first.id, 'resolved']]);
+    a.dispose();
+  });
+});
