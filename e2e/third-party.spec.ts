@@ -97,6 +97,8 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
       .toEqual({ className: 'Tiktoken', created: N, freed: 0, reclaimed: N, live: 0 });
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
+    // and the analyzer tells the user: objects reclaimed by the GC without free()
+    await expect(panel.locator('[data-testid=alert][data-kind=bindgen-forgot-free][data-subject=Tiktoken][data-state=active]')).toHaveCount(1);
   });
 
   test('clean: every encoder freed explicitly', async ({ page, openPanel }) => {
@@ -107,6 +109,7 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
     expect(await classCounts(page, 'Tiktoken')).toEqual({ className: 'Tiktoken', created: N, freed: N, reclaimed: 0, live: 0 });
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
+    await expect(panel.locator('[data-testid=alert][data-kind=bindgen-forgot-free]')).toHaveCount(0);
   });
 });
 

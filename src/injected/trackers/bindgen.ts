@@ -20,7 +20,7 @@
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
 
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
-export const STACKS_PER_TICK = 4;
+export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
 export const MAX_CLASSES = 512;
 
