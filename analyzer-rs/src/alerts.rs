@@ -325,10 +325,6 @@ pub fn recent_run(levels: &VecDeque<Level>, min_step: f64, cycles: usize, now: f
     }
 }
 
-fn mark_values(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>) -> Vec<Level> {
-    marks.iter().filter_map(|m| pick(m).map(|v| (m.time, v))).collect()
-}
-
 /// Value of entity `i` in a mark snapshot (entries are in index order).
 pub fn snap_at(v: &[(usize, f64)], i: usize) -> Option<f64> {
     v.binary_search_by_key(&i, |x| x.0).ok().and_then(|k| v.get(k)).map(|x| x.1)
@@ -340,9 +336,11 @@ fn marks_run_by(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>, min
     if marks.len() < cycles.max(2) {
         return None;
     }
+    // Only the latest MAX_EVIDENCE values matter (a longer run is reported as that long), so an
+    // evaluation costs O(1) whatever the number of marks.
     let mut run = 0usize;
     let mut next: Option<f64> = None;
-    for v in marks.iter().rev().filter_map(&pick) {
+    for v in marks.iter().rev().filter_map(&pick).take(MAX_EVIDENCE) {
         match next {
             None => run = 1,
             Some(n) if rises(v, n, min_step) => run += 1,
@@ -351,8 +349,9 @@ fn marks_run_by(marks: &[MarkSnap], pick: impl Fn(&MarkSnap) -> Option<f64>, min
         next = Some(v);
     }
     if run >= cycles.max(2) {
-        let all = mark_values(marks, pick);
-        all.get(all.len().saturating_sub(run)..).map(|s| s.to_vec())
+        let mut out: Vec<Level> = marks.iter().rev().filter_map(|m| pick(m).map(|v| (m.time, v))).take(run).collect();
+        out.reverse();
+        Some(out)
     } else {
         None
     }
@@ -383,8 +382,36 @@ impl Via {
     }
 }
 
-/// Update detector state that depends on time (fragmentation persistence).
+/// Marks-based runs per entity. They depend only on the (immutable) mark snapshots and the
+/// thresholds, so they are computed once per new mark, not at every evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct MarkRuns {
+    key: Option<(u64, usize, [u64; 3])>,
+    /// Per memory index.
+    pub memory: Vec<Option<Vec<Level>>>,
+    /// Per class index.
+    pub class: Vec<Option<Vec<Level>>>,
+    /// Per registry field index.
+    pub registry: Vec<Option<Vec<Level>>>,
+}
+
+fn update_mark_runs(a: &mut Analyzer) {
+    let c = &a.config;
+    let key = (a.mark_seq, c.mark_cycles, [c.floor_min_step_bytes.to_bits(), c.class_min_step.to_bits(), c.registry_min_step.to_bits()]);
+    if a.mark_runs.key == Some(key) {
+        return;
+    }
+    let marks = &a.marks;
+    let (mem_n, class_n, reg_n) = (a.memories.len(), a.classes.len(), a.registries.len());
+    let memory = (0..mem_n).map(|i| marks_run_by(marks, |s| snap_at(&s.memories, i), c.floor_min_step_bytes, c.mark_cycles)).collect();
+    let class = (0..class_n).map(|i| marks_run_by(marks, |s| Some(snap_at(&s.classes, i).unwrap_or(0.0)), c.class_min_step, c.mark_cycles)).collect();
+    let registry = (0..reg_n).map(|i| marks_run_by(marks, |s| Some(snap_at(&s.registries, i).unwrap_or(0.0)), c.registry_min_step, c.mark_cycles)).collect();
+    a.mark_runs = MarkRuns { key: Some(key), memory, class, registry };
+}
+
+/// Update detector state that depends on time (fragmentation persistence) or on new marks.
 pub fn prepare(a: &mut Analyzer) {
+    update_mark_runs(a);
     let now = a.now;
     let (min_committed, max_ratio, min_wasted) = (a.config.frag_min_committed, a.config.frag_max_ratio, a.config.frag_min_wasted);
     for m in &mut a.memories {
@@ -416,7 +443,7 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
 
     // --- wasm-bindgen classes ---------------------------------------------------------
     for (ci, cl) in a.classes.iter().enumerate() {
-        let found = marks_run_by(&a.marks, |m| Some(snap_at(&m.classes, ci).unwrap_or(0.0)), c.class_min_step, c.mark_cycles)
+        let found = a.mark_runs.class.get(ci).cloned().flatten()
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
             .or_else(|| {
@@ -499,7 +526,7 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
         live_changed = live_changed.max(m.last_growth);
         let key = || a.name(m.key);
         let owner = || m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
-        let found = marks_run_by(&a.marks, |s| snap_at(&s.memories, mi), c.floor_min_step_bytes, c.mark_cycles)
+        let found = a.mark_runs.memory.get(mi).cloned().flatten()
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)));
         if let Some((via, run)) = found {
@@ -584,7 +611,7 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
 
     // --- registries -----------------------------------------------------------------
     for (ri, r) in a.registries.iter().enumerate() {
-        let found = marks_run_by(&a.marks, |s| Some(snap_at(&s.registries, ri).unwrap_or(0.0)), c.registry_min_step, c.mark_cycles)
+        let found = a.mark_runs.registry.get(ri).cloned().flatten()
             .map(|r| (Via::Marks, r))
             .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
             .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, r)));

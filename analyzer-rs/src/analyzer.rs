@@ -189,6 +189,10 @@ pub struct Analyzer {
     last_eval: f64,
     /// Alerts and their lifecycle.
     pub alerts: AlertBook,
+    /// Marks placed so far (never decreases, unlike `marks.len()` once capped).
+    pub mark_seq: u64,
+    /// Marks-based runs, recomputed when a mark is placed.
+    pub mark_runs: crate::alerts::MarkRuns,
 }
 
 impl Analyzer {
@@ -410,6 +414,7 @@ impl Analyzer {
                 let classes = self.classes.iter().enumerate().map(|(i, c)| (i, c.live)).collect();
                 let registries = self.registries.iter().enumerate().map(|(i, r)| (i, r.value)).collect();
                 self.marks.push(MarkSnap { time: t, label, memories, classes, registries });
+                self.mark_seq += 1;
             }
             Record::Module { module, url, byte_length, .. } => {
                 if self.modules.len() < MAX_ENTITIES || self.modules.contains_key(&module) {

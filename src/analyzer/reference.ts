@@ -259,6 +259,9 @@ export class ReferenceAnalyzer {
   lastEval = -Infinity;
   eventCount = 0;
   failures = 0;
+  private markSeq = 0;
+  private runsSeq = -1;
+  private runs = { memory: new Map<string, Lv[] | null>(), class: new Map<string, Lv[] | null>(), registry: new Map<string, Lv[] | null>() };
 
   private memory(key: string, t: number, bytes: number): RefMemory {
     let m = this.memories.get(key);
@@ -361,6 +364,7 @@ export class ReferenceAnalyzer {
           for (const [k, r] of this.registries) registries.set(k, r.value);
           this.marks.push({ time: t, label: ev.label, memories, classes, registries });
           if (this.marks.length > 1024) this.marks.shift();
+          this.markSeq++;
           break;
         }
         case 'module':
@@ -412,13 +416,33 @@ export class ReferenceAnalyzer {
     }
   }
 
+  /** Marks runs depend only on the marks: recomputed once per new mark, latest 32 values. */
+  private latestRun(pick: (m: RefMark) => number | undefined, minStep: number): Lv[] | null {
+    const values: Lv[] = [];
+    for (let i = this.marks.length - 1; i >= 0 && values.length < 32; i--) {
+      const v = pick(this.marks[i]!);
+      if (v !== undefined) values.push([this.marks[i]!.time, v]);
+    }
+    values.reverse();
+    return this.marks.length < Math.max(this.config.markCycles, 2) ? null : marksRun(values, minStep, this.config.markCycles);
+  }
+
+  private updateMarkRuns(): void {
+    if (this.runsSeq === this.markSeq) return;
+    this.runsSeq = this.markSeq;
+    const c = this.config;
+    for (const m of this.memories.values()) this.runs.memory.set(m.key, this.latestRun((mk) => mk.memories.get(m.key), c.floorMinStepBytes));
+    for (const k of this.classes.keys()) this.runs.class.set(k, this.latestRun((mk) => mk.classes.get(k) ?? 0, c.classMinStep));
+    for (const k of this.registries.keys()) this.runs.registry.set(k, this.latestRun((mk) => mk.registries.get(k) ?? 0, c.registryMinStep));
+  }
+
   private findings(): RefFinding[] {
+    this.updateMarkRuns();
     const out: RefFinding[] = [];
     const c = this.config;
     const now = this.now;
     for (const [k, cl] of this.classes) {
-      const marks: Lv[] = this.marks.map((m) => [m.time, m.classes.get(k) ?? 0]);
-      let run = marksRun(marks, c.classMinStep, c.markCycles);
+      let run = this.runs.class.get(k) ?? null;
       let cycles = c.markCycles;
       if (!run) {
         run = recentRun(cl.rest.levels, c.classMinStep, c.floorCycles, now, c.holdMs);
@@ -442,12 +466,7 @@ export class ReferenceAnalyzer {
     for (const m of this.memories.values()) {
       if (m.collected) continue;
       liveTotal += m.current;
-      const marks: Lv[] = [];
-      for (const mk of this.marks) {
-        const v = mk.memories.get(m.key);
-        if (v !== undefined) marks.push([mk.time, v]);
-      }
-      let run = marksRun(marks, c.floorMinStepBytes, c.markCycles);
+      let run = this.runs.memory.get(m.key) ?? null;
       let cycles = c.markCycles;
       if (!run) {
         run = recentRun(m.rest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
@@ -468,9 +487,8 @@ export class ReferenceAnalyzer {
     if (c.pageBudget !== null) this.budget(out, c.pageBudget, liveTotal, 'budget:page', 'page');
     this.replaced(out);
     for (const [k, r] of this.registries) {
-      const marks: Lv[] = this.marks.map((m) => [m.time, m.registries.get(k) ?? 0]);
       const run =
-        marksRun(marks, c.registryMinStep, c.markCycles) ??
+        (this.runs.registry.get(k) ?? null) ??
         recentRun(r.rest.levels, c.registryMinStep, c.floorCycles, now, c.holdMs) ??
         recentRun(r.window.mins, c.registryMinStep, c.windowCycles, now, c.holdMs);
       if (run) out.push({ id: `registry-growth:${r.name}:${r.field}`, kind: 'registry-growth', subject: r.name, severity: 'warning' });
