@@ -234,6 +234,18 @@ test.describe('injected core', () => {
     expect(await tryWorker()).toMatchObject({ ok: true, bytes: 4 * 65536 });
   });
 
+  test('a worker from a page blob: URL revoked at once still runs, and is tracked', async ({ context }) => {
+    const page = await context.newPage();
+    await page.goto('/e2e/pages/injected/workers.html');
+    for (const type of ['classic', 'module'] as const) {
+      expect(await page.evaluate((t) => (window as unknown as { startBlobWorker(t: string): Promise<unknown> }).startBlobWorker(t), type)).toEqual({ bytes: 3 * 65536 });
+    }
+    const evs = await waitEvents(page, (e) => ofType(e, 'memory').filter((m) => m.bytes === 3 * 65536).length === 2, 'blob worker memories');
+    const realms = ofType(evs, 'realm').filter((r) => r.kind === 'worker');
+    expect(realms).toHaveLength(2);
+    expect(realms.every((r) => r.url.startsWith('blob:http://127.0.0.1:4173/'))).toBe(true);
+  });
+
   test('every frame has its own realm and memories', async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/frames.html');

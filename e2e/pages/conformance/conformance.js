@@ -278,6 +278,14 @@
       crossOrigin: attempt(() => new Worker('https://example.invalid/w.js')),
       badUrl: attempt(() => new Worker('http://[bad')),
     };
+    step('moduleWorker');
+    o.moduleWorker = await new Promise((resolve) => {
+      const w = new Worker('/e2e/pages/conformance/module-worker.mjs', { type: 'module' });
+      w.onmessage = (ev) => { resolve(ev.data); w.terminate(); };
+      w.onerror = (ev) => resolve({ error: ev.message || 'error event' });
+      w.postMessage('early'); // before the module has even loaded
+      w.postMessage('report');
+    });
     step('workerSubclass');
     o.workerSubclass = await new Promise((resolve) => {
       class W2 extends Worker {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkerConfig, resolveUrl, WORKER_CONFIG_GLOBAL, workerBootstrap, type WorkerConfig } from './worker';
+import { isWorkerConfig, resolveUrl, WORKER_CONFIG_GLOBAL, workerBootstrap, workerCore, type WorkerConfig } from './worker';
 
 const cfg: WorkerConfig = { token: 't0k', parent: 'abc', url: 'https://a.example/w/x.js', type: 'classic', bundleUrl: 'chrome-extension://id/src/injected/index.iife.js' };
 
@@ -8,9 +8,11 @@ describe('worker bootstrap', () => {
     const classic = workerBootstrap(cfg, '/*BUNDLE*/');
     expect(classic.indexOf(`self.${WORKER_CONFIG_GLOBAL} = `)).toBe(0);
     expect(classic.indexOf('/*BUNDLE*/')).toBeLessThan(classic.indexOf('importScripts("https://a.example/w/x.js")'));
-    const mod = workerBootstrap({ ...cfg, type: 'module' }, '/*BUNDLE*/');
-    expect(mod).toContain('await import("https://a.example/w/x.js");');
-    expect(mod).not.toContain('importScripts');
+    const mod = workerBootstrap({ ...cfg, type: 'module' }, '/*BUNDLE*/', 'blob:https://a.example/core');
+    expect(mod).toBe('import "blob:https://a.example/core";\nimport "https://a.example/w/x.js";\n');
+    expect(workerCore(cfg, '/*BUNDLE*/').indexOf(`self.${WORKER_CONFIG_GLOBAL} = `)).toBe(0);
+    const copy = workerBootstrap({ ...cfg, loadUrl: 'blob:https://a.example/copy' }, '');
+    expect(copy).toContain('importScripts("blob:https://a.example/copy")');
   });
 
   it('quotes URLs safely (no script injection through the URL)', () => {

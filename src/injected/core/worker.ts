@@ -38,7 +38,10 @@ export const WORKER_CONFIG_GLOBAL = '__wasmMemoryWorker';
 export interface WorkerConfig {
   token: string;
   parent: string;
+  /** The page's worker script URL (realm URL, base for relative URLs). */
   url: string;
+  /** What the bootstrap loads, when not `url` (our copy of a page blob: URL, see below). */
+  loadUrl?: string;
   type: 'classic' | 'module';
   bundleUrl: string;
 }
@@ -48,15 +51,29 @@ export function isWorkerConfig(v: unknown): v is WorkerConfig {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Record<string, unknown>;
   return typeof c.token === 'string' && typeof c.parent === 'string' && typeof c.url === 'string'
+    && (c.loadUrl === undefined || typeof c.loadUrl === 'string')
     && (c.type === 'classic' || c.type === 'module') && typeof c.bundleUrl === 'string';
 }
 
-/** Pure: the blob script that runs our bundle, then the page's worker script. */
-export function workerBootstrap(config: WorkerConfig, bundleSource: string): string {
-  const load = config.type === 'module'
-    ? `await import(${JSONStringify(config.url)});`
-    : `importScripts(${JSONStringify(config.url)});`;
-  return `self.${WORKER_CONFIG_GLOBAL} = ${JSONStringify(config)};\n${bundleSource}\n;${load}\n`;
+/** Pure: our core for a worker: the private config, then the bundle. */
+export function workerCore(config: WorkerConfig, bundleSource: string): string {
+  return `self.${WORKER_CONFIG_GLOBAL} = ${JSONStringify(config)};\n${bundleSource}\n`;
+}
+
+/**
+ * Pure: the blob script a worker starts from.
+ * - classic: our core, then `importScripts(page script)`, synchronously.
+ * - module: two STATIC imports, our core's module (`coreUrl`) first, then the page's module.
+ *   Static, not `await import()`: the whole graph evaluates before the worker dispatches its
+ *   first message, as without us (a dynamic import would leave a gap in which the page's
+ *   `onmessage` is not yet set and early messages would be lost).
+ */
+export function workerBootstrap(config: WorkerConfig, bundleSource: string, coreUrl?: string): string {
+  const target = config.loadUrl ?? config.url;
+  if (config.type === 'module') {
+    return `import ${JSONStringify(coreUrl ?? '')};\nimport ${JSONStringify(target)};\n`;
+  }
+  return `${workerCore(config, bundleSource)};importScripts(${JSONStringify(target)});\n`;
 }
 
 /** Pure: resolve `url` against `base`, or null when it does not parse. */
@@ -119,24 +136,30 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     }, true);
   }
 
-  const bundleSource = (): string | null => {
-    if (source !== undefined) return source;
-    source = null;
-    if (!XHR || !xhrOpen || !xhrSend || !xhrText || !xhrStatus || !d.bundleUrl) return source;
+  /** Text of `url`, read synchronously (our bundle; a page blob: URL), or null. */
+  const readSync = (url: string, what: string): string | null => {
+    if (!XHR || !xhrOpen || !xhrSend || !xhrText || !xhrStatus) return null;
     try {
       const x = new XHR();
-      call(xhrOpen, x, 'GET', d.bundleUrl, false);
+      call(xhrOpen, x, 'GET', url, false);
       call(xhrSend, x);
       const status = call<number>(xhrStatus, x);
-      if (status === 200 || status === 0) source = call<string>(xhrText, x) || null;
+      if (status === 200 || status === 0) return call<string>(xhrText, x) || null;
     } catch (e) {
-      d.fail('bundle source (is it web_accessible?)', e);
+      d.fail(what, e);
     }
+    return null;
+  };
+  const bundleSource = (): string | null => {
+    if (source !== undefined) return source;
+    source = d.bundleUrl ? readSync(d.bundleUrl, 'bundle source (is it web_accessible?)') : null;
     return source;
   };
 
   interface Plan {
     blobUrl: string;
+    copyUrl: string | null;
+    coreUrl: string | null;
     options: WorkerOptions;
     config: WorkerConfig;
   }
@@ -181,9 +204,20 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     const src = bundleSource();
     if (src === null) return null;
     const config: WorkerConfig = { token: d.randomToken(), parent: d.realm, url: abs, type, bundleUrl: d.bundleUrl ?? '' };
-    const blob = new BlobC([workerBootstrap(config, src)], { type: 'text/javascript' });
+    // A page blob: URL is often revoked right after `new Worker(url)`, before our bootstrap
+    // would load it: load a copy of its text, read now, instead.
+    let copyUrl: string | null = null;
+    if (abs.startsWith('blob:')) {
+      const text = readSync(abs, 'page blob worker source');
+      if (text === null) return null;
+      copyUrl = createObjectURL(new BlobC([text], { type: 'text/javascript' }));
+      config.loadUrl = copyUrl;
+    }
+    let coreUrl: string | null = null;
+    if (type === 'module') coreUrl = createObjectURL(new BlobC([workerCore(config, src)], { type: 'text/javascript' }));
+    const blob = new BlobC([workerBootstrap(config, src, coreUrl ?? undefined)], { type: 'text/javascript' });
     const blobUrl = createObjectURL(blob);
-    return { blobUrl, options: copy as WorkerOptions, config };
+    return { blobUrl, copyUrl, coreUrl, options: copy as WorkerOptions, config };
   };
 
   const handler: ProxyHandler<typeof Worker> = {
@@ -201,6 +235,8 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
         } catch (e) {
           d.fail('blob worker refused, falling back to the original', e);
           revokeObjectURL(p.blobUrl);
+          if (p.copyUrl !== null) revokeObjectURL(p.copyUrl);
+          if (p.coreUrl !== null) revokeObjectURL(p.coreUrl);
         }
         if (w !== null) {
           try {
@@ -208,11 +244,16 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
             const p1 = call<MessagePort>(d.dom.port1, mc);
             const p2 = call<MessagePort>(d.dom.port2, mc);
             const url = p.blobUrl;
+            // The worker has loaded its whole script (graph) before it can receive its port.
+            const copyUrl = p.copyUrl;
+            const coreUrl = p.coreUrl;
             let revoked = false;
             call(d.dom.addListener, p1, 'message', () => {
               if (!revoked) {
                 revoked = true;
                 revokeObjectURL(url);
+                if (copyUrl !== null) revokeObjectURL(copyUrl);
+                if (coreUrl !== null) revokeObjectURL(coreUrl);
               }
             });
             ends.set(w, acceptWorkerPort(d.dom, p1, d.queue, d.now));
