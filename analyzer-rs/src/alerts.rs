@@ -5,6 +5,7 @@
 //! (`kind:subject[:detail]`): raised when first found, updated while found, resolved when
 //! no longer found, raised again (same id) if it comes back.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
 use crate::analyzer::{Analyzer, MarkSnap};
@@ -60,7 +61,13 @@ pub struct Finding {
     pub points: Vec<(f64, f64)>,
     /// Other numbers the texts depend on: equal severity, points and sig mean equal texts.
     pub sig: [f64; 4],
+    /// Numeric identity (kind code, subject id, detail), same for the same `id`.
+    pub key: AlertKey,
 }
+
+/// Numeric identity of an alert: (kind code, interned subject id, detail). Lets an evaluation
+/// recognise an unchanged alert without formatting its id.
+pub type AlertKey = (u8, u32, u32);
 
 /// One finding of an evaluation: either the same as an active alert (by its index in the
 /// book: nothing to rebuild or compare), or new / changed.
@@ -90,8 +97,19 @@ pub struct Text {
 
 /// Push a finding, reusing the active alert's texts when nothing they depend on changed
 /// (formatting is the costliest part of an evaluation).
-fn emit(out: &mut Vec<Hit>, book: &AlertBook, id: String, severity: Severity, points: Vec<(f64, f64)>, sig: [f64; 4], text: impl FnOnce() -> Text) {
-    if let Some(&i) = book.index.get(&id) {
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    out: &mut Vec<Hit>,
+    book: &AlertBook,
+    key: AlertKey,
+    severity: Severity,
+    points: &[(f64, f64)],
+    sig: [f64; 4],
+    id: impl FnOnce() -> String,
+    text: impl FnOnce() -> Text,
+) {
+    let points = points.get(points.len().saturating_sub(MAX_EVIDENCE)..).unwrap_or(points);
+    if let Some(&i) = book.by_key.get(&key) {
         if let Some(prev) = book.alerts.get(i) {
             if prev.active && prev.finding.severity == severity && prev.finding.points == points && prev.finding.sig == sig {
                 out.push(Hit::Same(i));
@@ -101,7 +119,7 @@ fn emit(out: &mut Vec<Hit>, book: &AlertBook, id: String, severity: Severity, po
     }
     let t = text();
     out.push(Hit::New(Finding {
-        id,
+        id: id(),
         kind: t.kind,
         severity,
         subject: t.subject,
@@ -109,8 +127,9 @@ fn emit(out: &mut Vec<Hit>, book: &AlertBook, id: String, severity: Severity, po
         detail: t.detail,
         recommendation: t.recommendation,
         series: t.series,
-        points,
+        points: points.to_vec(),
         sig,
+        key,
     }));
 }
 
@@ -132,6 +151,7 @@ pub struct Alert {
 pub struct AlertBook {
     alerts: Vec<Alert>,
     index: HashMap<String, usize>,
+    by_key: HashMap<AlertKey, usize>,
 }
 
 impl AlertBook {
@@ -188,6 +208,7 @@ impl AlertBook {
                         }
                     }
                     self.index.insert(f.id.clone(), self.alerts.len());
+                    self.by_key.insert(f.key, self.alerts.len());
                     self.alerts.push(Alert { finding: f, active: true, raised_at: now, updated_at: now });
                     seen.push(true);
                 }
@@ -205,8 +226,10 @@ impl AlertBook {
         let pos = self.alerts.iter().position(|a| !a.active)?;
         self.alerts.remove(pos);
         self.index.clear();
+        self.by_key.clear();
         for (i, a) in self.alerts.iter().enumerate() {
             self.index.insert(a.finding.id.clone(), i);
+            self.by_key.insert(a.finding.key, i);
         }
         Some(pos)
     }
@@ -290,10 +313,6 @@ fn rises(prev: f64, next: f64, min_step: f64) -> bool {
     step > 0.0 && step >= min_step
 }
 
-fn bounded(points: &[Level]) -> Vec<(f64, f64)> {
-    let skip = points.len().saturating_sub(MAX_EVIDENCE);
-    points.iter().skip(skip).copied().collect()
-}
 
 /// The latest run of at least `cycles` strictly rising levels (each by `min_step`), if it is
 /// recent: its last level started within `max(hold, 3 * mean cycle)` of `now`.
@@ -443,28 +462,25 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
 
     // --- wasm-bindgen classes ---------------------------------------------------------
     for (ci, cl) in a.classes.iter().enumerate() {
-        let found = a.mark_runs.class.get(ci).cloned().flatten()
-            .map(|r| (Via::Marks, r))
-            .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
+        let found = a.mark_runs.class.get(ci).and_then(|x| x.as_deref())
+            .map(|r| (Via::Marks, Cow::Borrowed(r)))
+            .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r))))
             .or_else(|| {
                 recent_run(cl.window.mins(), f64::MIN_POSITIVE, c.window_cycles, now, c.hold_ms)
                     .filter(|r| match (r.first(), r.last()) {
                         (Some(f), Some(l)) => l.1 - f.1 >= c.class_window_min_rise,
                         _ => false,
                     })
-                    .map(|r| (Via::Windows, r))
+                    .map(|r| (Via::Windows, Cow::Owned(r)))
             });
         let never_freed = found.is_none() && c.never_freed_min > 0.0 && cl.live >= c.never_freed_min && cl.freed == 0.0 && cl.reclaimed == 0.0;
         if found.is_none() && !never_freed && cl.reclaimed <= 0.0 {
             continue;
         }
-        let name = a.name(cl.name);
-        let subject = name.clone();
-        let series = format!("class:{name}:live");
+        let name = || a.name(cl.name);
         if never_freed {
-            emit(&mut out, &a.alerts, format!("bindgen-live-growth:{name}"), Severity::Warning, vec![(cl.first_seen, 0.0), (cl.last_seen, cl.live)], [cl.created, 0.0, 0.0, 0.0], || Text {
+            emit(&mut out, &a.alerts, (1, cl.name, 0), Severity::Warning, &[(cl.first_seen, 0.0), (cl.last_seen, cl.live)], [cl.created, 0.0, 0.0, 0.0], || format!("bindgen-live-growth:{}", name()), || { let name = name(); Text {
                 kind: "bindgen-live-growth",
-                subject: subject.clone(),
                 title: format!("{} {name} objects created, none ever freed", fmt_count(cl.live)),
                 detail: format!(
                     "{} objects of wasm-bindgen class {name} were created and not one was freed or reclaimed: each keeps its Rust value (and what it owns) in wasm memory until free() is called.",
@@ -473,15 +489,15 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                 recommendation: format!(
                     "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
                 ),
-                series: series.clone(),
-            });
+                series: format!("class:{name}:live"),
+                subject: name,
+            }});
         }
         if let Some((via, run)) = found {
             let cycles = if via == Via::Marks { c.mark_cycles } else if via == Via::Floors { c.floor_cycles } else { c.window_cycles };
             let severity = if run.len() >= 2 * cycles || cl.live >= 10_000.0 { Severity::Error } else { Severity::Warning };
-            emit(&mut out, &a.alerts, format!("bindgen-live-growth:{name}"), severity, bounded(&run), [cl.created, cl.freed, cl.reclaimed, cl.live], || Text {
+            emit(&mut out, &a.alerts, (1, cl.name, 0), severity, &run, [cl.created, cl.freed, cl.reclaimed, cl.live], || format!("bindgen-live-growth:{}", name()), || { let name = name(); Text {
                 kind: "bindgen-live-growth",
-                subject: subject.clone(),
                 title: format!("{name} objects keep piling up ({} live)", fmt_count(cl.live)),
                 detail: format!(
                     "The live count of wasm-bindgen class {name} rose at {} successive {}: {}. Created {}, freed {}, reclaimed by GC {}.",
@@ -495,14 +511,14 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                 recommendation: format!(
                     "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
                 ),
-                series: series.clone(),
-            });
+                series: format!("class:{name}:live"),
+                subject: name,
+            }});
         }
         if cl.reclaimed > 0.0 {
             let severity = if cl.reclaimed >= c.forgot_free_error_count { Severity::Error } else { Severity::Warning };
-            emit(&mut out, &a.alerts, format!("bindgen-forgot-free:{name}"), severity, cl.reclaimed_points.iter().skip(cl.reclaimed_points.len().saturating_sub(MAX_EVIDENCE)).copied().collect(), [cl.created, cl.reclaimed, 0.0, 0.0], || Text {
+            emit(&mut out, &a.alerts, (2, cl.name, 0), severity, &cl.reclaimed_points, [cl.created, cl.reclaimed, 0.0, 0.0], || format!("bindgen-forgot-free:{}", name()), || { let name = name(); Text {
                 kind: "bindgen-forgot-free",
-                subject,
                 title: format!("{} {name} objects were never freed (reclaimed by the GC)", fmt_count(cl.reclaimed)),
                 detail: format!(
                     "wasm-bindgen's finalizer reclaimed {} of {} {name} objects that were dropped without free(). The memory came back this time, but only when the GC ran: under load, in long sessions, or with wasm-bindgen versions that register no finalizer, these objects leak.",
@@ -511,7 +527,8 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                 ),
                 recommendation: format!("Call free() explicitly (try/finally, or `using`) as soon as each {name} is no longer needed."),
                 series: format!("class:{name}:reclaimed"),
-            });
+                subject: name,
+            }});
         }
     }
 
@@ -526,17 +543,15 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
         live_changed = live_changed.max(m.last_growth);
         let key = || a.name(m.key);
         let owner = || m.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
-        let found = a.mark_runs.memory.get(mi).cloned().flatten()
-            .map(|r| (Via::Marks, r))
-            .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)));
+        let found = a.mark_runs.memory.get(mi).and_then(|x| x.as_deref())
+            .map(|r| (Via::Marks, Cow::Borrowed(r)))
+            .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r))));
         if let Some((via, run)) = found {
-            let (key, owner) = (key(), owner());
             let cycles = if via == Via::Marks { c.mark_cycles } else { c.floor_cycles };
             let severity = if run.len() >= 2 * cycles { Severity::Error } else { Severity::Warning };
             let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
-            emit(&mut out, &a.alerts, format!("memory-floor-rising:{key}"), severity, bounded(&run), [0.0; 4], || Text {
+            emit(&mut out, &a.alerts, (3, m.key, 0), severity, &run, [0.0; 4], || format!("memory-floor-rising:{}", key()), || { let (key, owner) = (key(), owner()); Text {
                 kind: "memory-floor-rising",
-                subject: key.clone(),
                 title: format!("Memory {key} settles higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
                 detail: format!(
                     "Committed memory of {key} ({owner}) rose at {} successive {}: {}. A warm-up or a cache that fills once settles at one level; this keeps climbing.",
@@ -546,7 +561,8 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                 ),
                 recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and after one cycle and diff them to see which classes or registries grow; free them or bound the cache.".to_string(),
                 series: format!("memory:{key}:bytes"),
-            });
+                subject: key,
+            }});
         }
         if m.alloc.is_some() {
             let used = recent_run(m.used_rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms)
@@ -560,11 +576,9 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                         .map(|r| (Via::Windows, r))
                 });
             if let Some((via, run)) = used {
-                let (key, owner) = (key(), owner());
                 let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
-                emit(&mut out, &a.alerts, format!("memory-floor-rising:{key}:used"), Severity::Warning, bounded(&run), [0.0; 4], || Text {
+                emit(&mut out, &a.alerts, (4, m.key, 0), Severity::Warning, &run, [0.0; 4], || format!("memory-floor-rising:{}:used", key()), || { let (key, owner) = (key(), owner()); Text {
                     kind: "memory-floor-rising",
-                    subject: key.clone(),
                     title: format!("Allocated bytes in {key} settle higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
                     detail: format!(
                         "The allocator's live bytes in {key} ({owner}) rose at {} successive {}: {}.",
@@ -574,15 +588,14 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                     ),
                     recommendation: "Allocations made per cycle are never freed: find the malloc without a matching free (or the C++ object never deleted) in the code run each cycle.".to_string(),
                     series: format!("memory:{key}:used"),
-                });
+                    subject: key,
+                }});
             }
         }
         if let (Some(since), Some(al)) = (m.frag_since, m.alloc) {
             if now - since >= c.frag_min_ms {
-                let (key, owner) = (key(), owner());
-                emit(&mut out, &a.alerts, format!("fragmentation:{key}"), Severity::Warning, vec![(m.last_growth, m.current), (al.time, al.live_bytes)], [al.live_allocs, m.peak, 0.0, 0.0], || Text {
+                emit(&mut out, &a.alerts, (5, m.key, 0), Severity::Warning, &[(m.last_growth, m.current), (al.time, al.live_bytes)], [al.live_allocs, m.peak, 0.0, 0.0], || format!("fragmentation:{}", key()), || { let (key, owner) = (key(), owner()); Text {
                     kind: "fragmentation",
-                    subject: key.clone(),
                     title: format!("Memory {key}: only {} of {} committed is in use", fmt_bytes(al.live_bytes), fmt_bytes(m.current)),
                     detail: format!(
                         "The allocator of {key} ({owner}) holds {} in {} live allocations, {}% of the {} committed (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
@@ -594,16 +607,16 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
                     ),
                     recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the instance after a big job to give the memory back.".to_string(),
                     series: format!("memory:{key}:used"),
-                });
+                    subject: key,
+                }});
             }
         }
         if let Some(budget) = c.memory_budget {
-            let key = key();
-            budget_finding(&mut out, &a.alerts, &c.budget_levels, budget, m.current, m.last_growth, format!("budget:{key}"), &key, &format!("Memory {key}"), &format!("memory:{key}:bytes"));
+            budget_finding(&mut out, &a.alerts, (8, m.key, 0), &c.budget_levels, budget, m.current, m.last_growth, Some(&key));
         }
     }
     if let Some(budget) = c.page_budget {
-        budget_finding(&mut out, &a.alerts, &c.budget_levels, budget, live_total, live_changed, "budget:page".to_string(), "page", "Page memory", "page:bytes");
+        budget_finding(&mut out, &a.alerts, (9, 0, 0), &c.budget_levels, budget, live_total, live_changed, None);
     }
 
     // --- replaced memories ----------------------------------------------------------
@@ -611,28 +624,27 @@ pub fn findings(a: &Analyzer) -> Vec<Hit> {
 
     // --- registries -----------------------------------------------------------------
     for (ri, r) in a.registries.iter().enumerate() {
-        let found = a.mark_runs.registry.get(ri).cloned().flatten()
-            .map(|r| (Via::Marks, r))
-            .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)))
-            .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, r)));
+        let found = a.mark_runs.registry.get(ri).and_then(|x| x.as_deref())
+            .map(|r| (Via::Marks, Cow::Borrowed(r)))
+            .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r))))
+            .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, Cow::Owned(r))));
         if let Some((via, run)) = found {
-            let (name, field) = (a.name(r.name), a.name(r.field));
             let (lo, hi) = (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0));
-            emit(&mut out, &a.alerts, format!("registry-growth:{name}:{field}"), Severity::Warning, bounded(&run), [0.0; 4], || Text {
+            emit(&mut out, &a.alerts, (6, r.name, r.field), Severity::Warning, &run, [0.0; 4], || format!("registry-growth:{}:{}", a.name(r.name), a.name(r.field)), || { let (name, field) = (a.name(r.name), a.name(r.field)); Text {
                 kind: "registry-growth",
-                subject: name.clone(),
                 title: format!("Registry {name}: {field} keeps growing ({} → {})", fmt_count(lo), fmt_count(hi)),
                 detail: format!("{name}.{field} rose at {} successive {}: {}.", run.len(), via.what(), list(&run, fmt_count)),
                 recommendation: format!("Remove entries from {name} when what they describe is released, or bound it (size cap, LRU)."),
                 series: format!("registry:{name}:{field}"),
-            });
+                subject: name,
+            }});
         }
     }
     out
 }
 
 #[allow(clippy::too_many_arguments)]
-fn budget_finding(out: &mut Vec<Hit>, book: &AlertBook, levels: &[f64], budget: f64, bytes: f64, changed: f64, id: String, subject: &str, what: &str, series: &str) {
+fn budget_finding(out: &mut Vec<Hit>, book: &AlertBook, akey: AlertKey, levels: &[f64], budget: f64, bytes: f64, changed: f64, memory: Option<&dyn Fn() -> String>) {
     if !(budget > 0.0) || levels.is_empty() {
         return;
     }
@@ -649,13 +661,18 @@ fn budget_finding(out: &mut Vec<Hit>, book: &AlertBook, levels: &[f64], budget: 
     } else {
         Severity::Warning
     };
-    emit(out, book, id, severity, vec![(changed, bytes)], [budget, level, 0.0, 0.0], || Text {
-        kind: "budget",
-        subject: subject.to_string(),
-        title: format!("{what} past {}% of its budget ({} of {})", fixed(level * 100.0, 0), fmt_bytes(bytes), fmt_bytes(budget)),
-        detail: format!("{what} is at {}% of the configured budget of {}.", fixed(ratio * 100.0, 1), fmt_bytes(budget)),
-        recommendation: "Lower the peak: free objects sooner, bound caches, process big inputs in chunks; or raise the budget if this size is expected.".to_string(),
-        series: series.to_string(),
+    let subject = || memory.map(|k| k()).unwrap_or_else(|| "page".to_string());
+    emit(out, book, akey, severity, &[(changed, bytes)], [budget, level, 0.0, 0.0], || format!("budget:{}", subject()), || {
+        let subject = subject();
+        let (what, series) = if memory.is_some() { (format!("Memory {subject}"), format!("memory:{subject}:bytes")) } else { ("Page memory".to_string(), "page:bytes".to_string()) };
+        Text {
+            kind: "budget",
+            title: format!("{what} past {}% of its budget ({} of {})", fixed(level * 100.0, 0), fmt_bytes(bytes), fmt_bytes(budget)),
+            detail: format!("{what} is at {}% of the configured budget of {}.", fixed(ratio * 100.0, 1), fmt_bytes(budget)),
+            recommendation: "Lower the peak: free objects sooner, bound caches, process big inputs in chunks; or raise the budget if this size is expected.".to_string(),
+            series,
+            subject,
+        }
     });
 }
 
@@ -717,13 +734,14 @@ fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
         let total: f64 = stale.iter().map(|(o, _)| o.current).sum();
         let count = stale.len();
         for (old, newer) in &stale {
-            let key = a.name(old.key);
-            let new_key = a.name(newer.key);
-            let owner = old.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
             let severity = if count >= 3 { Severity::Error } else { Severity::Warning };
-            emit(out, &a.alerts, format!("memory-replaced:{key}"), severity, vec![(old.first_seen, old.current), (newer.first_seen, old.current)], [count as f64, total, 0.0, 0.0], || Text {
+            let points = [(old.first_seen, old.current), (newer.first_seen, old.current)];
+            emit(out, &a.alerts, (7, old.key, 0), severity, &points, [count as f64, total, 0.0, 0.0], || format!("memory-replaced:{}", a.name(old.key)), || {
+                let key = a.name(old.key);
+                let new_key = a.name(newer.key);
+                let owner = old.owner.map(|o| a.name(o)).unwrap_or_else(|| "unknown owner".to_string());
+                Text {
                 kind: "memory-replaced",
-                subject: key.clone(),
                 title: format!("Memory {key} ({}) is still alive after its instance was replaced", fmt_bytes(old.current)),
                 detail: format!(
                     "{owner} was instantiated again ({new_key}), but the earlier memory {key} was never collected and has not grown since. {count} superseded memories of this module hold {} in all.",
@@ -731,7 +749,8 @@ fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
                 ),
                 recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
                 series: format!("memory:{key}:bytes"),
-            });
+                subject: key,
+            }});
         }
     }
 }
@@ -752,6 +771,7 @@ mod tests {
             series: "page:bytes".into(),
             points: vec![],
             sig: [0.0; 4],
+            key: (9, id.len() as u32, 0),
         }
     }
 
