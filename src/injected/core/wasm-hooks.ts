@@ -220,8 +220,8 @@ export class WasmHooks {
     return info;
   }
 
-  private moduleOf(module: WebAssembly.Module, stack: string): ModuleInfo {
-    return this.modules.get(module) ?? this.registerModule(module, this.deps.owner(stack), 0);
+  private moduleOf(module: WebAssembly.Module, stack: () => string): ModuleInfo {
+    return this.modules.get(module) ?? this.registerModule(module, this.deps.owner(stack()), 0);
   }
 
   /** Own data property of a page object, without running getters or traps beyond one gOPD. */
@@ -236,7 +236,8 @@ export class WasmHooks {
     module: WebAssembly.Module,
     imports: unknown,
     via: InstantiateVia,
-    stack: string,
+    /** The caller's stack, taken only if needed (an unknown module, a memory to report). */
+    stack: () => string,
   ): void {
     if (this.instances.has(instance)) return;
     const mod = this.moduleOf(module, stack);
@@ -253,14 +254,14 @@ export class WasmHooks {
       if (typeof name !== 'string') continue;
       exportNames[exportNames.length] = name;
       const v = this.dataProp(exports, name);
-      if (this.isMemory(v)) add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack }), v);
+      if (this.isMemory(v)) add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack() }), v);
     }
     const importNames: string[] = [];
     for (const imp of this.moduleImports(module)) {
       importNames[importNames.length] = imp.name;
       if (imp.kind !== 'memory') continue;
       const v = this.dataProp(this.dataProp(imports, imp.module), imp.name);
-      if (this.isMemory(v)) add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack }), v);
+      if (this.isMemory(v)) add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack() }), v);
     }
     this.deps.emit({
       t: 'instance',
@@ -391,7 +392,9 @@ export class WasmHooks {
           rethrow(e, instanceHandler.construct as AnyFn);
         }
         self.safely('Instance', () => {
-          self.registerInstance(inst, args[0] as WebAssembly.Module, args[1], 'Instance', self.deps.stack());
+          let taken: string | undefined;
+          // Synchronous: a lazily taken stack is still this call's (our frames are removed).
+          self.registerInstance(inst, args[0] as WebAssembly.Module, args[1], 'Instance', () => (taken ??= self.deps.stack()));
         });
         return inst;
       },
@@ -413,7 +416,7 @@ export class WasmHooks {
           const imports = args[1];
           if (self.isModule(source)) {
             observeFresh(p, (inst) => {
-              self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', stack);
+              self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', () => stack);
             }, (e) => self.deps.fail('instantiate(module)', e), scrubRejection);
           } else {
             const url = self.deps.owner(stack);
@@ -422,7 +425,7 @@ export class WasmHooks {
               const module = self.dataProp(r, 'module') as WebAssembly.Module;
               const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
               self.registerModule(module, url, length);
-              self.registerInstance(inst, module, imports, 'instantiate', stack);
+              self.registerInstance(inst, module, imports, 'instantiate', () => stack);
             }, (e) => self.deps.fail('instantiate(bytes)', e), scrubRejection);
           }
         });
@@ -473,7 +476,7 @@ export class WasmHooks {
                 const module = self.dataProp(r, 'module') as WebAssembly.Module;
                 const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
                 self.registerModule(module, url, 0);
-                self.registerInstance(inst, module, imports, 'instantiateStreaming', stack);
+                self.registerInstance(inst, module, imports, 'instantiateStreaming', () => stack);
               } else {
                 self.registerModule(r as WebAssembly.Module, url, 0);
               }
