@@ -45,3 +45,20 @@ describe('encodeEvent', () => {
     expect(realmOf('nocolon')).toBe('');
   });
 });
+
+describe('sample key cache', () => {
+  it('gives the right ids when keys change order, appear or disappear', () => {
+    const { recs } = enc([
+      { t: 'sample', time: 1, keys: ['a:1', 'a:2'], bytes: [1, 2] },
+      { t: 'sample', time: 2, keys: ['a:2', 'a:1'], bytes: [3, 4] },
+      { t: 'sample', time: 3, keys: ['a:3'], bytes: [5] },
+      { t: 'sample', time: 4, keys: ['a:1', 'a:3'], bytes: [6, 7] },
+    ]);
+    expect(recs.map((r) => [r[1], r[2], r[3]])).toEqual([
+      [1, 0, 1], [1, 1, 2],
+      [2, 1, 3], [2, 0, 4],
+      [3, 2, 5],
+      [4, 0, 6], [4, 2, 7],
+    ]);
+  });
+});

@@ -31,6 +31,9 @@ export const MAX_ID = 1 << 20;
 export class Interner {
   private readonly ids = new Map<string, number>();
   readonly names: string[] = [];
+  /** Ids of the previous sample event's keys, by position (samplers repeat the same keys). */
+  readonly sampleKeys: unknown[] = [];
+  readonly sampleIds: number[] = [];
   constructor(private readonly onNewName: (id: number, name: string) => void) {}
 
   /** Id of `s`, or -1 when the table is full. */
@@ -60,6 +63,10 @@ export interface RecordSink {
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
+function idOf(interner: Interner, s: unknown): number {
+  return isStr(s) ? interner.id(s) : -1;
+}
+
 /** Realm part of an ObjectKey `${realm}:${n}` ('' when there is no colon). */
 export function realmOf(key: string): string {
   const i = key.lastIndexOf(':');
@@ -75,17 +82,28 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
   const e = ev as unknown as Record<string, unknown>;
   const time = e.time;
   if (!isNum(time) || !isStr(e.t)) return -1;
-  const id = (s: unknown): number => (isStr(s) ? interner.id(s) : -1);
+  const id = (s: unknown): number => idOf(interner, s);
   switch (ev.t) {
     case 'sample': {
       const { keys, bytes } = ev;
       if (!Array.isArray(keys) || !Array.isArray(bytes) || keys.length !== bytes.length) return -1;
       let n = 0;
+      const cachedKeys = interner.sampleKeys;
+      const cachedIds = interner.sampleIds;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i];
         const b = bytes[i];
-        if (!isStr(k) || !isNum(b) || b < 0) continue;
-        const kid = interner.id(k);
+        if (!isNum(b) || b < 0) continue;
+        let kid: number;
+        if (cachedKeys[i] === k) kid = cachedIds[i] ?? -1;
+        else {
+          if (!isStr(k)) continue;
+          kid = interner.id(k);
+          if (i < 256) {
+            cachedKeys[i] = k;
+            cachedIds[i] = kid;
+          }
+        }
         if (kid < 0) continue;
         sink.put(TAG.sample, time, kid, b, 0, 0, 0, 0);
         n++;
