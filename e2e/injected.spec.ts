@@ -124,14 +124,22 @@ test.describe('injected core', () => {
     expect(js[0]!.stack).toContain('/e2e/pages/injected/paths.js');
     expect(js[0]!.stack).not.toContain('chrome-extension://');
 
+    // A shared memory (a SharedArrayBuffer, even where the global is hidden) is sampled too.
+    expect(await page.evaluate(() => (paths as unknown as { shared(): number }).shared())).toBe(1);
+    evs = await waitEvents(page, (e) => ofType(e, 'memory').some((m) => m.shared), 'shared memory');
+    const shared = ofType(evs, 'memory').find((m) => m.shared)!;
+    expect(shared).toMatchObject({ origin: 'constructor', bytes: 65536, maxBytes: 4 * 65536, owner: 'http://127.0.0.1:4173/e2e/pages/injected/paths.js' });
+    evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === shared.key), 'shared growth');
+    expect(ofType(evs, 'grow').find((g) => g.key === shared.key)).toMatchObject({ via: 'wasm', fromBytes: 65536, toBytes: 3 * 65536 });
+
     // Heartbeat: with nothing changing, a sample still arrives about once a second.
     const before = ofType(await events(page), 'sample').length;
     await waitEvents(page, (e) => ofType(e, 'sample').length >= before + 2, 'heartbeat samples');
 
     // A memory that becomes unreachable is reported as collected.
     await page.evaluate(() => paths.dropMemory());
-    evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 3, 'dropped memory discovered');
-    const dropped = ofType(evs, 'memory')[2]!;
+    evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 4, 'dropped memory discovered');
+    const dropped = ofType(evs, 'memory')[3]!;
     const cdp = await context.newCDPSession(page);
     await expect.poll(async () => {
       await cdp.send('HeapProfiler.collectGarbage');

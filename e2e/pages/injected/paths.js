@@ -64,6 +64,12 @@ window.paths = {
     keep.sub = new Mem({ initial: 1 });
     return keep.sub instanceof Mem && keep.sub instanceof WebAssembly.Memory;
   },
+  shared() {
+    keep.shared = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(F.importedMemory({ initial: 1, maximum: 4, shared: true })), { env: { memory: keep.shared } });
+    keep.sharedInst = inst;
+    return inst.exports.grow(2); // in wasm: a shared memory gets a new, longer buffer
+  },
   dropMemory() {
     keep.dropped = undefined;
     (() => { new WebAssembly.Memory({ initial: 1 }); })();

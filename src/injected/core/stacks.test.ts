@@ -20,6 +20,7 @@ describe('stacks', () => {
     expect(frameUrl('at blob:https://a.b/1f2e-33:4:5')).toBe('blob:https://a.b/1f2e-33');
     expect(frameUrl('at async Promise.all (index 0)')).toBeNull();
     expect(frameUrl('at eval (eval at run (https://app.example/e.js:7:9), <anonymous>:1:1)')).toBe('https://app.example/e.js');
+    expect(frameUrl('at eval (eval at evaluate (:370:30), <anonymous>:1:14)')).toBeNull();
   });
 
   it('parses frames and skips the message line', () => {

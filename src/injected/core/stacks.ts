@@ -19,9 +19,11 @@ export function frameUrl(line: string): string | null {
   if (!m) return null;
   let url = m[1] ?? '';
   // "at eval (eval at f (https://x/a.js:1:2), <anonymous>:1:1)": the URL inside is the script's.
-  const evalAt = /^eval at .*?\((.+?):\d+:\d+\)/.exec(url);
-  if (evalAt) url = evalAt[1] ?? '';
-  if (url === '<anonymous>' || url === 'native' || url === '') return null;
+  if (url.startsWith('eval at ')) {
+    const evalAt = /^eval at .*?\((.+?):\d+:\d+\)/.exec(url);
+    url = evalAt?.[1] ?? ''; // eval of code without a script URL (e.g. from the console): none
+  }
+  if (url === '<anonymous>' || url === 'native' || url === '' || url.includes(' ')) return null;
   return url;
 }
 
