@@ -171,6 +171,21 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
   });
 });
 
+test('in a worker realm too: resvg objects leaked inside a module worker reach the panel', async ({ page, openPanel }) => {
+  await page.goto(`${PAGES}/resvg-worker.html`);
+  await page.waitForFunction(() => document.title !== 'resvg worker');
+  expect(await page.title()).toBe('done');
+  const panel = await openPanel(page);
+  await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: 6, freed: 0, reclaimed: 0, live: 6 });
+  // the worker's GC may reclaim some dropped BBoxes at any time: only their sum is fixed
+  await expect
+    .poll(async () => {
+      const c = await panelClass(panel, 'BBox');
+      return c && { created: c.created, freed: c.freed, liveOrReclaimed: c.live + c.reclaimed };
+    })
+    .toEqual({ created: 6, freed: 0, liveOrReclaimed: 6 });
+});
+
 test('a million objects created and freed: exact counts, bounded event traffic', async ({ page, openPanel }) => {
   const N = 1_000_000;
   const result = (await load(page, 'resvg-million', N)) as { created: number; freed: number; live: number; ms: number };
