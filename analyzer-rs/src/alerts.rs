@@ -6,7 +6,9 @@
 //! no longer found, raised again (same id) if it comes back.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::fxhash::FxHashMap;
 
 use crate::analyzer::{Analyzer, MarkSnap};
 use crate::detect::Level;
@@ -150,8 +152,8 @@ pub struct Alert {
 #[derive(Clone, Debug, Default)]
 pub struct AlertBook {
     alerts: Vec<Alert>,
-    index: HashMap<String, usize>,
-    by_key: HashMap<AlertKey, usize>,
+    index: FxHashMap<String, usize>,
+    by_key: FxHashMap<AlertKey, usize>,
 }
 
 impl AlertBook {
@@ -692,7 +694,7 @@ fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
     if a.memories.len() < 2 {
         return;
     }
-    let mut groups: HashMap<(u32, u32, u64), Vec<usize>> = HashMap::new();
+    let mut groups: FxHashMap<(u32, u32, u64), Vec<usize>> = FxHashMap::default();
     let mut order: Vec<(u32, u32, u64)> = Vec::new();
     for (i, m) in a.memories.iter().enumerate() {
         if let Some(g) = group_of(a, m) {

@@ -2,7 +2,7 @@
 //! marks, their bounded series and detector state. Queries: report (JSON), chart series,
 //! diffs between marks. Heuristics live in [`crate::alerts`].
 
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap;
 
 use crate::alerts::AlertBook;
 use crate::config::Config;
@@ -170,16 +170,16 @@ pub struct Analyzer {
     mem_index: IdMap,
     /// Classes in discovery order.
     pub classes: Vec<Class>,
-    class_index: HashMap<(u32, u32), usize>,
+    class_index: FxHashMap<(u32, u32), usize>,
     /// Registry fields in discovery order.
     pub registries: Vec<RegistryField>,
-    reg_index: HashMap<(u32, u32), usize>,
+    reg_index: FxHashMap<(u32, u32), usize>,
     /// Memory each registry lives in (by interned registry name).
-    pub registry_memory: HashMap<u32, u32>,
+    pub registry_memory: FxHashMap<u32, u32>,
     /// Marks, oldest first.
     pub marks: Vec<MarkSnap>,
     /// Module key -> (url, byteLength).
-    pub modules: HashMap<u32, (Option<u32>, f64)>,
+    pub modules: FxHashMap<u32, (Option<u32>, f64)>,
     /// Records ingested (valid ones).
     pub event_count: u64,
     /// Records rejected.

@@ -12,6 +12,7 @@
 //! - [`alerts`]: the heuristics and the alert lifecycle;
 //! - [`config`]: thresholds;
 //! - [`json`]: a small JSON writer;
+//! - [`fxhash`]: a fast hasher for maps keyed by interned ids;
 //! - `wasm` (only on `wasm32`): the thin C-ABI boundary used by src/analyzer/analyzer.ts.
 //!
 //! Nothing here knows about JavaScript, and nothing panics on input: bad records are
@@ -22,6 +23,7 @@ pub mod alerts;
 pub mod analyzer;
 pub mod config;
 pub mod detect;
+pub mod fxhash;
 pub mod json;
 pub mod records;
 pub mod series;
