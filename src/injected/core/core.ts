@@ -111,7 +111,16 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     : { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString) });
 
   // --- hooks -------------------------------------------------------------------------------
-  maskToString(g.Function.prototype);
+  // Each step is independent: one failing (an unusual realm) must not cost the others, nor the
+  // channel.
+  const step = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      fail(what, e);
+    }
+  };
+  step('toString mask', () => maskToString(g.Function.prototype));
   const keys = new KeyAllocator(realm);
   let hooks!: WasmHooks;
   const sampler = new Sampler<WebAssembly.Memory>({
@@ -123,15 +132,15 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     now,
   });
   hooks = new WasmHooks({ global: g, keys, emit, now, stack, owner, sampler, fail });
-  hooks.install();
+  step('WebAssembly hooks', () => hooks.install());
   if (worker) {
-    fixWorkerRelativeUrls(g, worker.url);
-    hookWorkerClose(g, () => {
+    step('worker relative URLs', () => fixWorkerRelativeUrls(g, worker.url));
+    step('worker close', () => hookWorkerClose(g, () => {
       for (const c of live.drain(now())) queue.push(c);
       queue.flush();
-    }, fail);
+    }, fail));
   }
-  installWorkerHook({
+  step('Worker hook', () => installWorkerHook({
     g,
     dom,
     queue,
@@ -142,7 +151,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     randomToken: () => newRealmId(random) + newRealmId(random),
     now,
     fail,
-  });
+  }));
 
   // --- trackers ----------------------------------------------------------------------------
   const tickListeners: Array<() => void> = [];
