@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS, type MarkEvent, type RegistryEvent } from '../../shared/protocol';
-import { ERRORS_FIELD, MAX_REGISTRIES, PULL_GLOBAL, REGISTRY_EVENT, MARK_EVENT, RegistryTracker, cleanLabel, cleanStats, installRegistries } from './registries';
+import { ERRORS_FIELD, MAX_MARKS_PER_TICK, MAX_REGISTRIES, PULL_GLOBAL, REGISTRY_EVENT, MARK_EVENT, RegistryTracker, cleanLabel, cleanStats, installRegistries } from './registries';
 
 class FakeMemory {}
 
@@ -95,6 +95,16 @@ describe('RegistryTracker', () => {
     t.mark({ label: 'after import' });
     t.mark(17);
     expect(events).toEqual([{ t: 'mark', time: 42, label: 'after import' }]);
+  });
+
+  it('marks are bounded per tick: a page marking in a loop cannot flood the channel', () => {
+    const { t, events } = setup();
+    for (let i = 0; i < 1000; i++) t.mark(`m${i}`);
+    expect(events).toHaveLength(MAX_MARKS_PER_TICK);
+    expect(t.droppedMarks).toBe(1000 - MAX_MARKS_PER_TICK);
+    t.flush();
+    t.mark('next tick');
+    expect(events.at(-1)).toEqual({ t: 'mark', time: 42, label: 'next tick' });
   });
 });
 

@@ -23,6 +23,8 @@ export const MAX_PULL_ENTRIES = 64;
 export const ERRORS_FIELD = '_errors';
 /** Longest registry field name kept. */
 export const MAX_FIELD_NAME = 64;
+/** Page-API marks accepted per sampling tick; more are dropped (and counted). */
+export const MAX_MARKS_PER_TICK = 10;
 
 export interface RegistryInput {
   name: string;
@@ -96,6 +98,9 @@ interface Entry {
 export class RegistryTracker {
   /** Inputs rejected as malformed (not reported to the page). */
   rejected = 0;
+  /** Marks dropped because a page sent more than MAX_MARKS_PER_TICK in one tick. */
+  droppedMarks = 0;
+  private marksThisTick = 0;
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly deps: RegistryDeps) {}
@@ -166,6 +171,7 @@ export class RegistryTracker {
 
   /** Emit one event per registry whose stats or memory changed since the last one. */
   flush(): void {
+    this.marksThisTick = 0;
     for (const e of this.entries.values()) {
       if (e.sent !== null && e.sentMemory === e.memory && sameStats(e.sent, e.stats)) continue;
       e.sent = e.stats;
@@ -179,6 +185,11 @@ export class RegistryTracker {
   mark(detail: unknown): boolean {
     const label = cleanLabel(detail);
     if (label === null) return this.reject();
+    if (this.marksThisTick >= MAX_MARKS_PER_TICK) {
+      this.droppedMarks++;
+      return false;
+    }
+    this.marksThisTick++;
     this.deps.emit({ t: 'mark', time: this.deps.now(), label });
     return true;
   }
