@@ -13,6 +13,8 @@ use crate::series::{Downsampled, MinMaxSeries};
 
 /// Most marks kept (each keeps a snapshot of current values).
 pub const MAX_MARKS: usize = 1024;
+/// Most snapshot entries over all marks (16 bytes each: 16 MiB); the oldest marks go first.
+pub const MAX_SNAPSHOT_ENTRIES: usize = 1 << 20;
 /// Most memories, classes or registry fields tracked; further ones are counted and skipped.
 pub const MAX_ENTITIES: usize = 8192;
 /// Most evidence points kept per reclaimed counter.
@@ -407,12 +409,15 @@ impl Analyzer {
                 }
             }
             Record::Mark { t, label } => {
-                if self.marks.len() >= MAX_MARKS {
-                    self.marks.remove(0);
+                let memories: Vec<(usize, f64)> = self.memories.iter().enumerate().filter(|(_, m)| !m.collected).map(|(i, m)| (i, m.current)).collect();
+                let classes: Vec<(usize, f64)> = self.classes.iter().enumerate().map(|(i, c)| (i, c.live)).collect();
+                let registries: Vec<(usize, f64)> = self.registries.iter().enumerate().map(|(i, r)| (i, r.value)).collect();
+                let size = |m: &MarkSnap| m.memories.len() + m.classes.len() + m.registries.len();
+                let mut total: usize = self.marks.iter().map(size).sum::<usize>() + memories.len() + classes.len() + registries.len();
+                while !self.marks.is_empty() && (self.marks.len() >= MAX_MARKS || total > MAX_SNAPSHOT_ENTRIES) {
+                    let gone = self.marks.remove(0);
+                    total -= size(&gone);
                 }
-                let memories = self.memories.iter().enumerate().filter(|(_, m)| !m.collected).map(|(i, m)| (i, m.current)).collect();
-                let classes = self.classes.iter().enumerate().map(|(i, c)| (i, c.live)).collect();
-                let registries = self.registries.iter().enumerate().map(|(i, r)| (i, r.value)).collect();
                 self.marks.push(MarkSnap { time: t, label, memories, classes, registries });
                 self.mark_seq += 1;
             }

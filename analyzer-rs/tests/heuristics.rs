@@ -339,3 +339,18 @@ fn replaced_burst_flags_every_superseded_engine_once_the_pattern_is_established(
     );
     assert!(s.a.alerts.all().iter().all(|a| a.finding.severity == wasm_memory_analyzer::alerts::Severity::Error));
 }
+
+#[test]
+fn marks_are_bounded_and_diffs_stay_valid() {
+    let mut s = Sim::new();
+    s.memory("r1:1", MIB, OWNER);
+    for i in 0..1100 {
+        s.advance(10.0).mark(&format!("m{i}"));
+    }
+    assert_eq!(s.a.marks.len(), wasm_memory_analyzer::analyzer::MAX_MARKS);
+    assert_eq!(s.a.mark_seq, 1100);
+    let last = s.a.marks.len() - 1;
+    let d = s.a.diff_json(0, last).expect("diff of the oldest kept and the latest mark");
+    assert!(d.contains(r#""label":"m76""#), "{}", &d[..120]);
+    assert!(s.a.diff_json(0, last + 1).is_none());
+}
