@@ -49,7 +49,7 @@ test.describe('injected core', () => {
     evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 1, 'instantiate(bytes)');
     const exported = ofType(evs, 'memory').find((m) => m.exportName === 'O')!;
     const mod1 = ofType(evs, 'module')[0]!;
-    expect(exported).toMatchObject({ origin: 'export', bytes: 3 * 65536, owner: script, module: mod1.key });
+    expect(exported).toMatchObject({ origin: 'export', bytes: 3 * 65536, maxBytes: 100 * 65536, owner: script, module: mod1.key });
     expect(mod1).toMatchObject({ url: script, exports: ['grow', 'size', 'store', 'load', 'compute', 'O'] });
     expect(mod1.byteLength).toBeGreaterThan(40);
     expect(ofType(evs, 'instance')[0]).toMatchObject({ module: mod1.key, via: 'instantiate', memories: [exported.key], helper: false });
@@ -57,6 +57,7 @@ test.describe('injected core', () => {
     await page.evaluate(() => paths.instantiateModuleImported());
     evs = await waitEvents(page, (e) => ofType(e, 'instance').length === 2, 'instantiate(Module) with an imported memory');
     const importedMem = ofType(evs, 'memory')[2]!;
+    expect(importedMem.maxBytes).toBe(8 * 65536);
     expect(importedMem.origin).toBe('constructor'); // made by new Memory, then imported
     expect(ofType(evs, 'instance')[1]).toMatchObject({ via: 'instantiate', memories: [importedMem.key] });
 

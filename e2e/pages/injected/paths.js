@@ -8,7 +8,7 @@ window.paths = {
     return keep.ctor.buffer.byteLength;
   },
   async instantiateBytes() {
-    const r = await WebAssembly.instantiate(F.exportedMemory({ name: 'O', initial: 3 }));
+    const r = await WebAssembly.instantiate(F.exportedMemory({ name: 'O', initial: 3, maximum: 100 }));
     keep.bytes = r;
     return Object.keys(r.instance.exports);
   },

@@ -119,6 +119,7 @@ describe('WasmHooks', () => {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(F.exportedMemory({ initial: 1, maximum: 10 })));
     const ex = inst.exports as { memory: WebAssembly.Memory; grow(n: number): number };
     const key = hooks.memoryKey(ex.memory)!;
+    expect(ofType('memory').find((m) => m.key === key)).toMatchObject({ origin: 'export', maxBytes: 10 * 65536 }); // from the module's bytes
     sampler.tick();
     expect(ex.grow(2)).toBe(1); // in wasm: no event yet
     expect(ofType('grow').filter((g) => g.key === key)).toHaveLength(0);

@@ -32,6 +32,7 @@ import type { KeyAllocator } from './keys';
 import { observeForeign, observeFresh } from './promise';
 import type { Sampler } from './sampler';
 import { detectToolchain } from './toolchain';
+import { moduleMemories, type MemoryLimits, type ModuleMemories } from './wasm-binary';
 import { replaceConstructor, replaceGetter, replaceValue, rethrow, scrubStack, wrap } from './transparent';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -70,6 +71,8 @@ export class WasmHooks {
   private readonly modules = new SafeWeakMap<WebAssembly.Module, ModuleInfo>();
   private readonly instances = new SafeWeakMap<WebAssembly.Instance, ObjectKey>();
   private readonly replacements = new SafeWeakMap<WebAssembly.Instance, WebAssembly.Exports>();
+  /** Declared memory limits, when we saw the module's bytes. */
+  private readonly limits = new SafeWeakMap<WebAssembly.Module, ModuleMemories>();
   private readonly listeners: Listener[] = [];
   private readonly collector: FinalizationRegistry<ObjectKey>;
 
@@ -89,6 +92,10 @@ export class WasmHooks {
   private readonly responseUrl: ((this: unknown) => unknown) | undefined;
   private readonly viewByteLength: ((this: unknown) => unknown) | undefined;
   private readonly dataViewByteLength: ((this: unknown) => unknown) | undefined;
+  private readonly viewBuffer: ((this: unknown) => unknown) | undefined;
+  private readonly viewOffset: ((this: unknown) => unknown) | undefined;
+  private readonly dvBuffer: ((this: unknown) => unknown) | undefined;
+  private readonly dvOffset: ((this: unknown) => unknown) | undefined;
 
   constructor(private readonly deps: HookDeps) {
     const g = deps.global;
@@ -109,6 +116,11 @@ export class WasmHooks {
     this.responseUrl = R ? savedGetter(R.prototype, 'url') : undefined;
     this.viewByteLength = savedGetter(getPrototypeOf(Uint8Array.prototype) as object, 'byteLength');
     this.dataViewByteLength = savedGetter(DataView.prototype, 'byteLength');
+    const typedProto = getPrototypeOf(Uint8Array.prototype) as object;
+    this.viewBuffer = savedGetter(typedProto, 'buffer');
+    this.viewOffset = savedGetter(typedProto, 'byteOffset');
+    this.dvBuffer = savedGetter(DataView.prototype, 'buffer');
+    this.dvOffset = savedGetter(DataView.prototype, 'byteOffset');
     this.collector = new OrigFinalizationRegistry<ObjectKey>((key) => {
       deps.sampler.remove(key);
       deps.emit({ t: 'collected', time: deps.now(), key });
@@ -208,6 +220,33 @@ export class WasmHooks {
     return 0;
   }
 
+  /** Declared memory limits from a BufferSource, read now (the page may reuse the buffer). */
+  private parseLimits(source: unknown): ModuleMemories | undefined {
+    if (typeof source !== 'object' || source === null) return undefined;
+    let view: Uint8Array | undefined;
+    const asBuffer = (g: ((this: unknown) => unknown) | undefined): boolean => {
+      if (!g) return false;
+      try {
+        call(g, source);
+        return true;
+      } catch (e) {
+        void e; // not this kind of buffer
+        return false;
+      }
+    };
+    if (asBuffer(this.abByteLength) || asBuffer(this.sabByteLength)) view = new Uint8Array(source as ArrayBuffer);
+    else if (this.viewBuffer && this.viewOffset && asBuffer(this.viewByteLength)) {
+      view = new Uint8Array(call<ArrayBuffer>(this.viewBuffer, source), call<number>(this.viewOffset, source), call<number>(this.viewByteLength!, source));
+    } else if (this.dvBuffer && this.dvOffset && asBuffer(this.dataViewByteLength)) {
+      view = new Uint8Array(call<ArrayBuffer>(this.dvBuffer, source), call<number>(this.dvOffset, source), call<number>(this.dataViewByteLength!, source));
+    }
+    return view ? moduleMemories(view) : undefined;
+  }
+
+  private maxBytesOf(l: MemoryLimits | undefined): number | null {
+    return l && l.maximum !== null ? l.maximum * PAGE : null;
+  }
+
   private registerModule(module: WebAssembly.Module, url: string, byteLength: number): ModuleInfo {
     const known = this.modules.get(module);
     if (known) return known;
@@ -254,14 +293,20 @@ export class WasmHooks {
       if (typeof name !== 'string') continue;
       exportNames[exportNames.length] = name;
       const v = this.dataProp(exports, name);
-      if (this.isMemory(v)) add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack() }), v);
+      if (this.isMemory(v)) {
+        const maxBytes = this.maxBytesOf(this.limits.get(module)?.exports[name]);
+        add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack(), maxBytes }), v);
+      }
     }
     const importNames: string[] = [];
     for (const imp of this.moduleImports(module)) {
       importNames[importNames.length] = imp.name;
       if (imp.kind !== 'memory') continue;
       const v = this.dataProp(this.dataProp(imports, imp.module), imp.name);
-      if (this.isMemory(v)) add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack() }), v);
+      if (this.isMemory(v)) {
+        const maxBytes = this.maxBytesOf(this.limits.get(module)?.imports[`${imp.module}\u0000${imp.name}`]);
+        add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack(), maxBytes }), v);
+      }
     }
     this.deps.emit({
       t: 'instance',
@@ -375,6 +420,8 @@ export class WasmHooks {
           rethrow(e, moduleHandler.construct as AnyFn);
         }
         self.safely('Module', () => {
+          const limits = self.parseLimits(args[0]);
+          if (limits) self.limits.set(m, limits);
           self.registerModule(m, self.deps.owner(self.deps.stack()), self.bufferSourceLength(args[0]));
         });
         return m;
@@ -421,9 +468,11 @@ export class WasmHooks {
           } else {
             const url = self.deps.owner(stack);
             const length = self.bufferSourceLength(source);
+            const limits = self.parseLimits(source);
             observeFresh(p, (r) => {
               const module = self.dataProp(r, 'module') as WebAssembly.Module;
               const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
+              if (limits) self.limits.set(module, limits);
               self.registerModule(module, url, length);
               self.registerInstance(inst, module, imports, 'instantiate', () => stack);
             }, (e) => self.deps.fail('instantiate(bytes)', e), scrubRejection);
@@ -445,7 +494,9 @@ export class WasmHooks {
         self.safely('compile', () => {
           const url = self.deps.owner(self.deps.stack());
           const length = self.bufferSourceLength(args[0]);
+          const limits = self.parseLimits(args[0]);
           observeFresh(p, (m) => {
+            if (limits) self.limits.set(m as WebAssembly.Module, limits);
             self.registerModule(m as WebAssembly.Module, url, length);
           }, (e) => self.deps.fail('compile', e), scrubRejection);
         });
