@@ -202,6 +202,8 @@ test('the demo fixed: old engines are collected and no leak is flagged', async (
     })
     .toBe(SAMPLES.length - 1);
   await cdp.detach();
+  // Collected memories can never be flagged later, and the one live engine has no newer
+  // sibling, so "no leak alert" checked now stays true.
   const report = await panelReport(panel);
   expect(report.memories.filter((m) => !m.collected)).toHaveLength(1);
   expect(report.alerts.filter((a) => LEAK_KINDS.includes(a.kind) && a.state === 'active')).toEqual([]);
