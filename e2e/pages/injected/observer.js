@@ -14,7 +14,7 @@
     port.onmessage = (e) => {
       const m = e.data;
       if (!m || m.kind !== 'batch') return;
-      wm.batches.push({ n: m.events.length, dropped: m.dropped });
+      wm.batches.push({ n: m.events.length, dropped: m.dropped, other: m.events.filter((x) => x.t !== 'sample').length });
       for (const x of m.events) wm.events.push(x);
       wm.dropped = m.dropped;
     };
