@@ -14,10 +14,10 @@ const CONNECT_COUNTER = `(() => {
   Object.defineProperty(Function.prototype, '__connectsSeen', { get: () => n, configurable: true });
 })();`;
 
-async function observe(context: BrowserContext): Promise<{ obs: unknown; connects: number }> {
+async function observe(context: BrowserContext, query = ''): Promise<{ obs: unknown; connects: number }> {
   await context.addInitScript(CONNECT_COUNTER);
   const page = await context.newPage();
-  await page.goto('/e2e/pages/conformance/index.html');
+  await page.goto(`/e2e/pages/conformance/index.html${query}`);
   const obs = await page.evaluate(() => (window as unknown as { runConformance(): Promise<unknown> }).runConformance());
   const connects = await page.evaluate(() => (Function.prototype as unknown as { __connectsSeen: number }).__connectsSeen);
   await page.close();
@@ -56,4 +56,33 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.frame.crossToString[0]).toBe('function Memory() { [native code] }');
   expect(o.frame.memory.ok).toBe(65536);
   expect(o.patchedGlobals).toEqual({ then: 0, weakMapSet: 0, prepare: 0, push: 0 });
+});
+
+async function observeBoth(context: BrowserContext, query: string) {
+  const withExt = await observe(context, query);
+  const { context: bare, dir } = await launchBare();
+  try {
+    return { withExt, without: await observe(bare, query) };
+  } finally {
+    await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The trackers (src/injected/trackers, another engineer's) replace the exports of wasm-bindgen
+// and Emscripten-like modules with wrapped functions. This compares those too. Known to fail at
+// the time of writing: the wrappers are plain functions, so they print their JS source, have a
+// `prototype` and are constructors, where wasm exported functions print
+// `function 4() { [native code] }` and are not. Fix on the trackers' side: build them with
+// `wrap(original, { apply })` from src/injected/core/transparent.ts (a Proxy of the original:
+// name, length, no prototype, not a constructor, masked toString). When that lands this test
+// passes and `test.fail` reports it: then remove the annotation.
+test('trackers\' replacement exports look like the wasm exports they replace', async ({ context }) => {
+  test.fail(process.env.TRACKERS_DIFF !== '1', 'trackers export wrappers are not transparent yet (see comment above)');
+  test.setTimeout(120_000);
+  const { withExt, without } = await observeBoth(context, '?trackers=1');
+  expect(withExt.connects).toBeGreaterThan(0);
+  const pick = (o: unknown) => (o as { replaceableExports: unknown }).replaceableExports;
+  expect(pick(without.obs)).toBeTruthy();
+  expect(pick(withExt.obs)).toEqual(pick(without.obs));
 });

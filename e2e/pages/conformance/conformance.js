@@ -154,6 +154,32 @@
       exportsOnProto: attempt(() => WA.Instance.prototype.exports),
     };
 
+    // --- exports that trackers may replace (wasm-bindgen free export, allocator names) ----------
+    // Only with ?trackers=1: a separate comparison (e2e/conformance.spec.ts) for the trackers' part.
+    if (new URLSearchParams(location.search).has('trackers')) {
+      const describeExports = (ex) => ({
+        keys: Object.keys(ex),
+        frozen: Object.isFrozen(ex),
+        proto: Object.getPrototypeOf(ex),
+        fns: Object.fromEntries(Object.keys(ex).filter((k) => typeof ex[k] === 'function').map((k) => [k, {
+          ...describeFunction(ex[k]),
+          same: ex[k] === ex[k],
+          result: attempt(() => ex[k](6)),
+          descriptor: describeDescriptor(Object.getOwnPropertyDescriptor(ex, k)),
+        }])),
+      });
+      const bindgenLike = F.exportedMemory({ initial: 1, extraExports: ['__wbg_foo_free', '__wbindgen_malloc', '__wbindgen_free'] });
+      const emscriptenLike = F.exportedMemory({ initial: 1, extraExports: ['malloc', 'free', 'stackSave', 'stackRestore', 'emscripten_stack_init'] });
+      const a = new WA.Instance(new WA.Module(bindgenLike));
+      const b = (await WA.instantiate(emscriptenLike)).instance;
+      o.replaceableExports = {
+        bindgen: describeExports(a.exports),
+        emscripten: describeExports(b.exports),
+        identity: a.exports === a.exports,
+        getterAfter: describeFunction(Object.getOwnPropertyDescriptor(WA.Instance.prototype, 'exports').get),
+      };
+    }
+
     // --- grow from JS ----------------------------------------------------------------------
     const gm = new WA.Memory({ initial: 1, maximum: 3 });
     o.growJs = {
