@@ -12,7 +12,7 @@
  */
 import type { BindgenClass, BindgenTracker } from './bindgen';
 import { freeExportIn, isFreeExportName } from './bindgen';
-import { likeOriginal, type AnyFn } from './exports';
+import { wrapExport, type AnyFn } from './exports';
 import { maskToString, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { installProtoSetter } from './proto-setters';
 
@@ -85,17 +85,14 @@ export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: stri
   for (const name of free) {
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
-    const fn = original as (ptr: unknown, flag: unknown) => unknown;
     let cls: BindgenClass | null = null;
-    const wrapper = function (ptr: unknown, flag: unknown): unknown {
-      const result = fn(ptr, flag);
+    const wrapper = wrapExport(original as AnyFn, (ptr, flag) => {
       // Objects of a class we never saw created need no counting: the class record appears
       // with its first object.
       if (cls === null) cls = tracker.classes.get(name) ?? null;
       if (cls !== null) tracker.onFreeExport(cls, ptr, flag);
-      return result;
-    };
-    out.set(name, likeOriginal(wrapper, original as AnyFn));
+    });
+    out.set(name, wrapper);
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AllocTracker, planEmscripten, shapeOf, type Slot } from './emscripten';
 import { replaceExports } from './exports';
+import { maskToString } from '../core/transparent';
 
 describe('AllocTracker', () => {
   it('keeps exact live bytes and counts against a model, for any sequence of calls', () => {
@@ -113,6 +114,18 @@ describe('planEmscripten', () => {
     expect(plan!.tracker.event(5)).toEqual({ t: 'alloc', time: 5, memory: 'r:m1', liveBytes: 28, liveAllocations: 1, totalAllocations: 2, totalFrees: 1 });
     ex.free(b);
     expect(plan!.tracker.liveBytes).toBe(0);
+  });
+
+  it('wrappers are transparent: same toString, no prototype, not a constructor', () => {
+    maskToString(Function.prototype);
+    const raw = Object.freeze({ memory: {}, malloc: wasmLike((n: number) => n + 8, '3'), free: wasmLike((p: number) => void p, '4') });
+    const plan = planEmscripten(raw as unknown as WebAssembly.Exports, [{ key: 'r:m9' }], ['env'])!;
+    const w = plan.wrappers.get('malloc') as (n: number) => number;
+    expect(w).not.toBe(raw.malloc);
+    expect(Function.prototype.toString.call(w)).toBe(Function.prototype.toString.call(raw.malloc));
+    expect(Object.getOwnPropertyNames(w).sort()).toEqual(Object.getOwnPropertyNames(raw.malloc).sort());
+    expect(() => new (w as unknown as new () => unknown)()).toThrow(TypeError);
+    expect(w(1)).toBe(9);
   });
 
   it('minified builds: wrappers count only once `Module._malloc = wrapper` told which is which', () => {

@@ -17,7 +17,7 @@
  * AllocTracker (bookkeeping) is pure; installEmscripten wires it to instances.
  */
 import type { AllocEvent, ObjectKey } from '../../shared/protocol';
-import { likeOriginal, type AnyFn } from './exports';
+import { wrapExport, type AnyFn } from './exports';
 import { toPtr } from './bindgen';
 
 /** Pointers tracked per allocator; beyond it, totals continue but live bytes stop being exact. */
@@ -180,32 +180,26 @@ export interface Slot {
   tracker: AllocTracker;
 }
 
-type Fn2 = (a: unknown, b: unknown) => unknown;
-
 /** Wrap one allocator export. `slot.role` is read on every call, so it can be switched later. */
-export function allocatorWrapper(original: AnyFn, slot: Slot): Fn2 {
-  const fn = original as unknown as Fn2;
-  const wrapper = function (a: unknown, b: unknown): unknown {
-    const role = slot.role;
-    if (role === 'none') return fn(a, b);
-    const result = fn(a, b);
-    switch (role) {
+export function allocatorWrapper(original: AnyFn, slot: Slot): AnyFn {
+  return wrapExport(original, (a, b, result) => {
+    switch (slot.role) {
+      case 'none':
+        return;
       case 'malloc':
         slot.tracker.malloc(a, result);
-        break;
+        return;
       case 'free':
         slot.tracker.free(a);
-        break;
+        return;
       case 'realloc':
         slot.tracker.realloc(a, b, result);
-        break;
+        return;
       case 'calloc':
         slot.tracker.calloc(a, b, result);
-        break;
+        return;
     }
-    return result;
-  };
-  return likeOriginal(wrapper, original);
+  });
 }
 
 export interface EmscriptenPlan {

@@ -5,13 +5,40 @@
  * wrapped functions, which keep their `name` and `length`.
  */
 
+import { rethrow, wrap } from '../core/transparent';
+
 export type AnyFn = (...args: never[]) => unknown;
 
-/** Give `wrapper` the `name` and `length` of `original` (wasm export functions are named by index). */
-export function likeOriginal<F extends object>(wrapper: F, original: AnyFn): F {
-  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
-  return wrapper;
+/** Errors thrown by trackers' after-call bookkeeping (never propagated to the page). */
+export const exportWrapperStats = { errors: 0 };
+
+/**
+ * A wrapper of a wasm export function that calls `after(arg0, arg1, result)` once the original
+ * returned. It is the core's transparent Proxy of the original (src/injected/core/transparent.ts):
+ * same name and length, no `prototype`, not a constructor, `toString` prints the original's
+ * `function 12() { [native code] }`, and an error thrown by the wasm code is rethrown without our
+ * frame on top.
+ */
+export function wrapExport<F extends AnyFn>(original: F, after: (a: unknown, b: unknown, result: unknown) => void): F {
+  const apply = Reflect.apply;
+  const handler: ProxyHandler<F> = {
+    apply(target, thisArg, args: unknown[]) {
+      let result: unknown;
+      try {
+        result = apply(target, thisArg, args);
+      } catch (e) {
+        rethrow(e, handler.apply as (...a: unknown[]) => unknown);
+      }
+      try {
+        after(args[0], args[1], result);
+      } catch (err) {
+        exportWrapperStats.errors++;
+        if (exportWrapperStats.errors === 1) console.debug('[wasm-memory] tracker error', err);
+      }
+      return result;
+    },
+  };
+  return wrap(original, handler);
 }
 
 /**
