@@ -69,16 +69,11 @@ async function observeBoth(context: BrowserContext, query: string) {
   }
 }
 
-// The trackers (src/injected/trackers, another engineer's) replace the exports of wasm-bindgen
-// and Emscripten-like modules with wrapped functions. This compares those too. Known to fail at
-// the time of writing: the wrappers are plain functions, so they print their JS source, have a
-// `prototype` and are constructors, where wasm exported functions print
-// `function 4() { [native code] }` and are not. Fix on the trackers' side: build them with
-// `wrap(original, { apply })` from src/injected/core/transparent.ts (a Proxy of the original:
-// name, length, no prototype, not a constructor, masked toString). When that lands this test
-// passes and `test.fail` reports it: then remove the annotation.
+// The trackers (src/injected/trackers) replace the exports of wasm-bindgen and Emscripten-like
+// modules with wrapped functions, built with `wrap(original, { apply })` from
+// src/injected/core/transparent.ts (a Proxy of the original: name, length, no prototype, not a
+// constructor, masked toString). This compares them with the exports they replace.
 test('trackers\' replacement exports look like the wasm exports they replace', async ({ context }) => {
-  test.fail(process.env.TRACKERS_DIFF !== '1', 'trackers export wrappers are not transparent yet (see comment above)');
   test.setTimeout(120_000);
   const { withExt, without } = await observeBoth(context, '?trackers=1');
   expect(withExt.connects).toBeGreaterThan(0);

@@ -96,6 +96,10 @@
     o.promiseThen = describeFunction(Promise.prototype.then);
     o.globalDescriptors = Object.fromEntries(['WebAssembly', 'Worker', 'FinalizationRegistry', 'WeakRef', 'Promise', 'fetch', 'Function'].map((k) => [k, describeDescriptor(Object.getOwnPropertyDescriptor(globalThis, k))]));
     o.globalNames = Object.getOwnPropertyNames(globalThis).sort();
+    // The trackers' pointer-field watches go on Object.prototype only once a wasm-bindgen or
+    // Emscripten module is instantiated: this page has neither, so nothing may show.
+    o.objectProtoNames = Object.getOwnPropertyNames(Object.prototype).sort();
+    o.ptrInPlainObject = ['ptr', '__wbg_ptr', '_malloc'].map((k) => k in {});
     o.globalSymbols = Object.getOwnPropertySymbols(globalThis).map(String);
     o.toStringOfToStringOnProxyCheck = toStr(new Proxy(function named() {}, {}));
 

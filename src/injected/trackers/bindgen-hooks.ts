@@ -70,11 +70,14 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
   return true;
 }
 
-/** Watch first assignments of the pointer fields of every glue generation. */
-export function hookPointerFields(objectProto: object, tracker: BindgenTracker): void {
+/**
+ * Watch first assignments of the pointer fields: `__wbg_ptr` (0.2.85+) and, with `oldField`,
+ * also `ptr` (<= 0.2.84). Installing twice is harmless: an existing watch is left alone.
+ */
+export function hookPointerFields(objectProto: object, tracker: BindgenTracker, oldField = true): void {
   const listener = (obj: object, value: unknown): void => tracker.onPtrAssigned(obj, value);
   installProtoSetter(objectProto, '__wbg_ptr', listener);
-  installProtoSetter(objectProto, 'ptr', listener);
+  if (oldField) installProtoSetter(objectProto, 'ptr', listener);
 }
 
 /** Wrappers for the `__wbg_<class>_free` exports of an instance (empty map when none). */

@@ -67,6 +67,14 @@ describe('installTrackers', () => {
     expect(installTrackers(core.ctx)).toBe(installTrackers(core.ctx));
   });
 
+  it('leaves Object.prototype untouched until a module that needs the watches is instantiated', () => {
+    const watched = ['__wbg_ptr', 'ptr', '_malloc', '_free'];
+    const has = () => watched.filter((k) => Object.getOwnPropertyDescriptor(Object.prototype, k) !== undefined);
+    core.instantiate(fx.exportedMemory({})); // a plain module: neither glue nor allocator
+    expect(has()).toEqual([]);
+    expect('ptr' in {}).toBe(false);
+  });
+
   it('counts a wasm-bindgen class through the pointer field and the free export of a real instance', () => {
     const wasm = core.instantiate(fx.exportedMemory({ extraExports: ['__wbg_widget_free', 'widget_new'] })) as unknown as Record<string, (...a: number[]) => number>;
     expect(Object.isFrozen(wasm)).toBe(true);
@@ -81,6 +89,9 @@ describe('installTrackers', () => {
         wasm.__wbg_widget_free!(ptr, 0);
       }
     }
+    // A one-argument free export (glue <= 0.2.92): both pointer fields are watched from now on.
+    expect(Object.getOwnPropertyDescriptor(Object.prototype, '__wbg_ptr')?.set).toBeTypeOf('function');
+    expect(Object.getOwnPropertyDescriptor(Object.prototype, 'ptr')?.set).toBeTypeOf('function');
     const ws = Array.from({ length: 5 }, (_, i) => new Widget(i));
     ws[0]!.free();
     ws[1]!.free();

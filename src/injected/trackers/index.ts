@@ -43,23 +43,43 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   // wasm-bindgen classes
   const bindgen = new BindgenTracker({ now: () => ctx.now(), stack: () => ctx.stack(), emit: (e) => ctx.emit(e) });
   hookFinalizationRegistry(globalThis, bindgen);
-  hookPointerFields(Object.prototype, bindgen);
+  // The pointer-field and allocator watches live on Object.prototype, which a page can notice
+  // (`'ptr' in {}`). They are installed only once a module that needs them is instantiated in
+  // this realm: glue objects and `Module._malloc = ...` assignments come after instantiation, so
+  // nothing is missed, and pages without such wasm see an untouched Object.prototype.
+  let pointerFields: 'none' | 'wbg' | 'all' = 'none';
+  let allocatorProps = false;
 
   // Emscripten allocators
   const allocators: AllocTracker[] = [];
   const slots = new WeakMap<object, Slot>();
-  for (const [prop, role] of Object.entries(MODULE_ALLOCATOR_PROPS)) {
-    installProtoSetter(Object.prototype, prop, (_obj, value) => {
-      if (typeof value !== 'function') return;
-      const slot = slots.get(value);
-      if (slot !== undefined && slot.role === 'none') slot.role = role;
-    });
-  }
+  const watchAllocatorProps = (): void => {
+    if (allocatorProps) return;
+    allocatorProps = true;
+    for (const [prop, role] of Object.entries(MODULE_ALLOCATOR_PROPS)) {
+      installProtoSetter(Object.prototype, prop, (_obj, value) => {
+        if (typeof value !== 'function') return;
+        const slot = slots.get(value);
+        if (slot !== undefined && slot.role === 'none') slot.role = role;
+      });
+    }
+  };
 
   ctx.onInstance((info: InstanceInfo) => {
     const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
+    if (wrappers.size > 0 && pointerFields !== 'all') {
+      // A one-argument free export is glue up to 0.2.92, whose objects may use the old `ptr`
+      // field; from 0.2.93 the export takes (ptr, flag) and objects always use `__wbg_ptr`.
+      const old = [...wrappers.keys()].some((n) => (info.exports as Record<string, { length?: number }>)[n]?.length === 1);
+      const want = old ? 'all' : 'wbg';
+      if (pointerFields === 'none' || want === 'all') {
+        hookPointerFields(Object.prototype, bindgen, want === 'all');
+        pointerFields = want;
+      }
+    }
     const importModules = importModulesOf(moduleImports, info.module);
     const plan = planEmscripten(info.exports, info.memories, importModules);
+    if (plan !== null) watchAllocatorProps();
     if (plan !== null && allocators.length < MAX_ALLOCATORS) {
       allocators.push(plan.tracker);
       for (const [name, w] of plan.wrappers) wrappers.set(name, w);
