@@ -34,8 +34,12 @@ command -v cargo >/dev/null 2>&1 || [ -x /usr/bin/cargo ] || need+=(cargo-web ru
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+  # Package mirrors are the one network dependency: try a few times before giving up.
+  for attempt in 1 2 3; do
+    if $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"; then break; fi
+    if [ "$attempt" = 3 ]; then echo "setup: could not install ${need[*]}" >&2; exit 1; fi
+    sleep 10
+  done
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
