@@ -3,7 +3,8 @@
  * - tiktoken 1.0.22 (wasm-bindgen 0.2.100: registry always, free(ptr, 0) vs finalizer (ptr, 1));
  * - @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92: `new Resvg` never registered, BBox registered);
  * - @silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: `ptr` field, no FinalizationRegistry);
- * - sql.js 1.16 (Emscripten, minified exports: malloc is export "Ia").
+ * - sql.js 1.16 (Emscripten, minified exports: malloc is export "Ia"): a report per user action
+ *   that keeps (leaky) or frees (clean) its statements.
  * Chromium runs with --expose-gc so the tests can make the GC finalizers run, waiting on
  * conditions (never on time).
  */
@@ -89,6 +90,51 @@ async function gc(page: Page): Promise<void> {
   await page.evaluate(() => (globalThis as unknown as { gc: () => void }).gc());
 }
 
+/** An active alert of `kind` about `subject` (class name or memory key) in the PANEL's DOM. */
+function activeAlert(panel: Page, kind: string, subject: string) {
+  return panel.locator(`[data-testid=alert][data-kind="${kind}"][data-subject="${subject}"][data-state=active]`);
+}
+
+/** Event time of the latest event the injected layer has sent so far (-Infinity if not captured). */
+async function lastEventTime(page: Page): Promise<number> {
+  return page.evaluate(() =>
+    ((globalThis as unknown as { __wmCaptured?: Array<{ time?: unknown }> }).__wmCaptured ?? []).reduce(
+      (t, e) => (typeof e.time === 'number' && e.time > t ? e.time : t),
+      -Infinity,
+    ),
+  );
+}
+
+/** Latest event time the PANEL's analyzer has ingested (every heartbeat sample moves lastSeen). */
+async function panelTime(panel: Page): Promise<number> {
+  return panel.evaluate(() => Math.max(-Infinity, ...(globalThis.wasmMemoryPanel?.report().memories.map((m) => m.lastSeen) ?? [])));
+}
+
+/**
+ * Quiet time after a workload: the analyzer takes a value reported only on change as a rest
+ * level after 2 x restMs (1 s) of silence, judged at its next evaluation (every 1 s of event time).
+ */
+const SETTLE_MS = 3500;
+
+/**
+ * Wait until the panel has ingested heartbeat samples SETTLE_MS of event time past everything
+ * the page had sent when called (or, for a worker realm the page cannot see, everything the
+ * panel had ingested): whatever the workload left behind has been judged.
+ */
+async function settled(page: Page, panel: Page): Promise<void> {
+  const end = Math.max(await lastEventTime(page), await panelTime(panel));
+  expect(end).toBeGreaterThan(0);
+  await expect.poll(() => panelTime(panel), { timeout: 30_000 }).toBeGreaterThanOrEqual(end + SETTLE_MS);
+}
+
+/** Precision: a clean page, once settled, has no active alert at all (report and DOM). */
+async function expectNoActiveAlert(page: Page, panel: Page): Promise<void> {
+  await settled(page, panel);
+  const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+  expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.id)).toEqual([]);
+  await expect(panel.locator('[data-testid=alert][data-state=active]')).toHaveCount(0);
+}
+
 test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
   test('leaky: encoders dropped without free() are reported as reclaimed by the finalizer, never freed', async ({ page, openPanel }) => {
     const N = 12;
@@ -104,7 +150,11 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
     // and the analyzer tells the user: objects reclaimed by the GC without free()
-    await expect(panel.locator('[data-testid=alert][data-kind=bindgen-forgot-free][data-subject=Tiktoken][data-state=active]')).toHaveCount(1);
+    await expect(activeAlert(panel, 'bindgen-forgot-free', 'Tiktoken')).toHaveCount(1);
+    // and about nothing else
+    await settled(page, panel);
+    const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+    expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.subject)).toEqual(['Tiktoken']);
   });
 
   test('clean: every encoder freed explicitly', async ({ page, openPanel }) => {
@@ -116,6 +166,7 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expect(panel.locator('[data-testid=alert][data-kind=bindgen-forgot-free]')).toHaveCount(0);
+    await expectNoActiveAlert(page, panel);
   });
 });
 
@@ -140,6 +191,12 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
     const stacks = await panel.evaluate(() => globalThis.wasmMemoryPanel?.report().classes.find((c) => c.className === 'Resvg')?.liveStacks ?? []);
     expect(stacks.reduce((n, s) => n + s.count, 0)).toBeGreaterThan(0);
     expect(stacks.every((s) => s.stack.includes('resvg-leaky.html'))).toBe(true);
+    // the analyzer: Resvg objects never freed (nothing can reclaim them), BBoxes dropped without free()
+    await expect(activeAlert(panel, 'bindgen-live-growth', 'Resvg')).toHaveCount(1);
+    await expect(activeAlert(panel, 'bindgen-forgot-free', 'BBox')).toHaveCount(1);
+    await settled(page, panel);
+    const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+    expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.id).sort()).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg']);
   });
 
   test('clean: every Resvg and BBox freed explicitly', async ({ page, openPanel }) => {
@@ -150,12 +207,13 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
+    await expectNoActiveAlert(page, panel);
   });
 });
 
 test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, no FinalizationRegistry)', () => {
   test('leaky: objects dropped without free() stay live, even after GC: nothing can reclaim them', async ({ page, openPanel }) => {
-    const N = 8;
+    const N = 12; // >= neverFreedMin (10): fewer never-freed objects are not told from a few kept on purpose
     await load(page, 'photon-leaky', N);
     await expect.poll(() => classCounts(page, 'Rgba')).toEqual({ className: 'Rgba', created: N, freed: 0, reclaimed: 0, live: N });
     await expect.poll(() => classCounts(page, 'PhotonImage')).toEqual({ className: 'PhotonImage', created: N, freed: 0, reclaimed: 0, live: N });
@@ -164,6 +222,12 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
     await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
+    // the analyzer: both classes never freed (this glue registers no finalizer)
+    await expect(activeAlert(panel, 'bindgen-live-growth', 'Rgba')).toHaveCount(1);
+    await expect(activeAlert(panel, 'bindgen-live-growth', 'PhotonImage')).toHaveCount(1);
+    await settled(page, panel);
+    const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+    expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.id).sort()).toEqual(['bindgen-live-growth:PhotonImage', 'bindgen-live-growth:Rgba']);
   });
 
   test('clean: every object freed through free() and the __wbg_*_free export', async ({ page, openPanel }) => {
@@ -174,17 +238,26 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
+    await expectNoActiveAlert(page, panel);
   });
 });
 
-test('in a worker realm too: resvg objects leaked inside a module worker reach the panel', async ({ page, openPanel }) => {
+test('in a worker realm too: resvg objects leaked inside a module worker reach the panel and raise the alert', async ({ page, openPanel }) => {
   await page.goto(`${PAGES}/resvg-worker.html`);
   await page.waitForFunction(() => document.title !== 'resvg worker');
   expect(await page.title()).toBe('done');
   const panel = await openPanel(page);
-  await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: 6, freed: 0, reclaimed: 0, live: 6 });
+  await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: 12, freed: 0, reclaimed: 0, live: 12 });
   // the worker's GC may reclaim some dropped BBoxes at any time: only their sum is fixed
-  await expect.poll(async () => liveOrReclaimed(await panelClass(panel, 'BBox'))).toEqual({ created: 6, freed: 0, liveOrReclaimed: 6 });
+  await expect.poll(async () => liveOrReclaimed(await panelClass(panel, 'BBox'))).toEqual({ created: 12, freed: 0, liveOrReclaimed: 12 });
+  // the analyzer: Resvg never freed; the dropped BBoxes may be flagged too (never freed until the
+  // worker's GC reclaims them, then reclaimed without free()); nothing else
+  await expect(activeAlert(panel, 'bindgen-live-growth', 'Resvg')).toHaveCount(1);
+  await settled(page, panel);
+  const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+  const active = report.alerts.filter((a) => a.state === 'active').map((a) => a.id);
+  expect(active).toContain('bindgen-live-growth:Resvg');
+  for (const id of active) expect(['bindgen-live-growth:Resvg', 'bindgen-live-growth:BBox', 'bindgen-forgot-free:BBox']).toContain(id);
 });
 
 test('a million objects created and freed: exact counts, bounded event traffic', async ({ page, openPanel }) => {
@@ -200,32 +273,60 @@ test('a million objects created and freed: exact counts, bounded event traffic',
 });
 
 test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
+  // six actions, each followed by the heap at rest (SETTLE_MS of event time): ~30 s unloaded
+  test.setTimeout(120_000);
   const BLOB = 64 * 1024;
+  const N = 20; // statements per report: 20 x 64 KiB = 1.25 MiB per action (floorMinStepBytes is 1 MiB)
+  const ACTIONS = 6;
 
-  test('leaky: statements never freed keep their bound blobs in the heap', async ({ page, openPanel }) => {
-    const N = 16;
+  /** One user action: the page's runReport(); then the heap rests until the panel has judged it. */
+  async function runReport(page: Page, panel: Page): Promise<{ actions: number; leakedBytes: number }> {
+    const r = await page.evaluate(() => (globalThis as unknown as { runReport: () => { actions: number; leakedBytes: number } }).runReport());
+    // the injected layer has reported the allocator's state after the action ...
+    await expect.poll(async () => (await allocLast(page))?.totalAllocations ?? 0).toBeGreaterThanOrEqual(r.actions * N);
+    // ... and the panel has seen the heap at rest since
+    await settled(page, panel);
+    return r;
+  }
+
+  test('leaky: every report keeps its statements and blobs: the allocator floor rises per action', async ({ page, openPanel }) => {
     await load(page, 'sqljs-leaky', N);
-    await expect.poll(async () => (await allocLast(page))?.liveBytes ?? 0).toBeGreaterThanOrEqual(N * BLOB);
+    const panel = await openPanel(page);
+    for (let k = 1; k <= ACTIONS; k++) {
+      const r = await runReport(page, panel);
+      expect(r).toMatchObject({ actions: k, leakedBytes: k * N * BLOB });
+      const a = (await allocLast(page))!;
+      expect(a.liveBytes).toBeGreaterThanOrEqual(k * N * BLOB);
+      expect(a.liveBytes).toBeLessThan(k * N * BLOB + 64 * 1024);
+    }
     const a = (await allocLast(page))!;
-    expect(a.liveBytes).toBeLessThan(N * BLOB + 64 * 1024);
-    expect(a.liveAllocations).toBeGreaterThanOrEqual(N);
+    expect(a.liveAllocations).toBeGreaterThanOrEqual(ACTIONS * N);
     expect(a.totalAllocations - a.totalFrees).toBe(a.liveAllocations);
     const events = await injectedEvents(page);
-    const mem = events.find((e) => e.t === 'memory' && e.key === a.memory);
-    expect(mem).toBeTruthy();
-    const panel = await openPanel(page);
+    expect(events.find((e) => e.t === 'memory' && e.key === a.memory)).toBeTruthy();
     await expect.poll(() => panelUsed(panel, a.memory)).toBe(a.liveBytes);
+    // the analyzer: the allocator's live bytes in THE sql.js memory settle higher after every action
+    await expect(activeAlert(panel, 'memory-floor-rising', a.memory)).not.toHaveCount(0);
+    const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+    const active = report.alerts.filter((x) => x.state === 'active');
+    expect(active.map((x) => x.id)).toContain(`memory-floor-rising:${a.memory}:used`);
+    for (const x of active) expect([x.kind, x.subject]).toEqual(['memory-floor-rising', a.memory]);
   });
 
-  test('clean: freed statements and a closed database give the heap back', async ({ page, openPanel }) => {
-    const N = 16;
+  test('clean: the same reports with every statement freed give the heap back: no alert', async ({ page, openPanel }) => {
     await load(page, 'sqljs-clean', N);
-    await expect.poll(async () => (await allocLast(page))?.totalAllocations ?? 0).toBeGreaterThanOrEqual(N);
+    const panel = await openPanel(page);
+    for (let k = 1; k <= ACTIONS; k++) {
+      expect(await runReport(page, panel)).toMatchObject({ actions: k, leakedBytes: 0 });
+      expect((await allocLast(page))!.liveBytes).toBeLessThan(BLOB);
+    }
+    await page.evaluate(() => (globalThis as unknown as { closeDatabase: () => void }).closeDatabase());
     await expect.poll(async () => (await allocLast(page))?.liveBytes ?? -1).toBeLessThan(BLOB);
     const a = (await allocLast(page))!;
+    expect(a.totalAllocations).toBeGreaterThanOrEqual(ACTIONS * N);
     expect(a.totalAllocations - a.totalFrees).toBe(a.liveAllocations);
-    const panel = await openPanel(page);
     await expect.poll(() => panelUsed(panel, a.memory)).toBe(a.liveBytes);
+    await expectNoActiveAlert(page, panel);
   });
 });
 

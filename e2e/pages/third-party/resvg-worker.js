@@ -2,7 +2,7 @@
 import { loadResvg, SVG } from './lib.js';
 
 const { Resvg } = await loadResvg();
-const N = 6;
+const N = 12; // >= the analyzer's neverFreedMin (10)
 function leak() {
   for (let i = 0; i < N; i++) {
     const r = new Resvg(SVG);
