@@ -154,7 +154,9 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
     // and about nothing else
     await settled(page, panel);
     const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
-    expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.subject)).toEqual(['Tiktoken']);
+    const active = report.alerts.filter((a) => a.state === 'active');
+    expect(active.map((a) => a.id)).toContain('bindgen-forgot-free:Tiktoken');
+    for (const a of active) expect(a.subject).toBe('Tiktoken');
   });
 
   test('clean: every encoder freed explicitly', async ({ page, openPanel }) => {
@@ -298,6 +300,11 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
       const a = (await allocLast(page))!;
       expect(a.liveBytes).toBeGreaterThanOrEqual(k * N * BLOB);
       expect(a.liveBytes).toBeLessThan(k * N * BLOB + 64 * 1024);
+      if (k === 1) {
+        // precision: one burst, however unfreed, is not yet a leak
+        const first = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
+        expect(first.alerts.filter((x) => x.state === 'active').map((x) => x.id)).toEqual([]);
+      }
     }
     const a = (await allocLast(page))!;
     expect(a.liveAllocations).toBeGreaterThanOrEqual(ACTIONS * N);
