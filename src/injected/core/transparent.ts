@@ -40,6 +40,16 @@ export function isWrapper(f: unknown): boolean {
   return (typeof f === 'function' || (typeof f === 'object' && f !== null)) && targets.has(f as object);
 }
 
+/**
+ * Register a plain function we made as a stand-in for `original`: the masked
+ * Function.prototype.toString prints `original`'s text for it (see maskToString). The caller is
+ * responsible for everything else the page can observe (name, length, own keys, not a constructor).
+ */
+export function disguise<T extends object>(fn: T, original: object): T {
+  targets.set(fn, original);
+  return fn;
+}
+
 export function wrap<T extends object>(target: T, handler: ProxyHandler<T>): T {
   const p = new OrigProxy(target, handler);
   targets.set(p, target);

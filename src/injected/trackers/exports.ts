@@ -5,7 +5,7 @@
  * wrapped functions, which keep their `name` and `length`.
  */
 
-import { rethrow, wrap } from '../core/transparent';
+import { disguise, rethrow, wrap } from '../core/transparent';
 
 export type AnyFn = (...args: never[]) => unknown;
 
@@ -14,14 +14,80 @@ export const exportWrapperStats = { errors: 0 };
 
 /**
  * A wrapper of a wasm export function that calls `after(arg0, arg1, result)` once the original
- * returned. It is the core's transparent Proxy of the original (src/injected/core/transparent.ts):
- * same name and length, no `prototype`, not a constructor, `toString` prints the original's
- * `function 12() { [native code] }`, and an error thrown by the wasm code is rethrown without our
- * frame on top.
+ * returned. To the page it looks like the original: same name, length and own properties, no
+ * `prototype`, not a constructor, `toString` prints the original's `function 12() { [native code] }`
+ * (the core's toString mask, src/injected/core/transparent.ts), and an error thrown by the wasm
+ * code is the same error object, rethrown without our frame on top.
+ *
+ * For wasm functions of at most two parameters (every free / malloc / realloc / calloc export)
+ * the wrapper is a plain function (a method, so no `prototype` and not constructible) that calls
+ * the original with two arguments: wasm functions ignore `this`, extra arguments and convert a
+ * missing one exactly as `undefined`, so that is the same call. A plain call is several times
+ * cheaper than a Proxy `apply` trap (no arguments array, no trap dispatch, and V8 can inline
+ * the JS-to-wasm call), which matters on loops that create and free small objects. Anything else
+ * (a re-exported JS function, more parameters) gets the core's transparent Proxy.
  */
 export function wrapExport<F extends AnyFn>(original: F, after: (a: unknown, b: unknown, result: unknown) => void): F {
-  const apply = Reflect.apply;
-  const handler: ProxyHandler<F> = {
+  return (plainWrapper(original, after) ?? proxyWrapper(original, after)) as F;
+}
+
+function noteAfterError(err: unknown): void {
+  exportWrapperStats.errors++;
+  if (exportWrapperStats.errors === 1) console.debug('[wasm-memory] tracker error', err);
+}
+
+const fnToString = Function.prototype.toString;
+const { apply, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect;
+
+/** A wasm exported function (`function 12() { [native code] }`) of at most two parameters? */
+function isSmallWasmFunction(f: AnyFn): boolean {
+  const name = f.name;
+  if (typeof name !== 'string' || !/^[0-9]+$/.test(name) || !(f.length <= 2)) return false;
+  return apply(fnToString, f, []) === `function ${name}() { [native code] }`;
+}
+
+function plainWrapper(original: AnyFn, after: (a: unknown, b: unknown, result: unknown) => void): AnyFn | null {
+  try {
+    if (!isSmallWasmFunction(original)) return null;
+    const call = original as unknown as (a: unknown, b: unknown) => unknown;
+    const name = original.name;
+    const holder = {
+      [name](a: unknown, b: unknown): unknown {
+        let result: unknown;
+        try {
+          result = call(a, b);
+        } catch (e) {
+          rethrow(e, wrapper as (...a: unknown[]) => unknown);
+        }
+        try {
+          after(a, b, result);
+        } catch (err) {
+          noteAfterError(err);
+        }
+        return result;
+      },
+    };
+    const wrapper = holder[name] as AnyFn;
+    // Same own properties, same attributes, same order as the original (V8 gives wasm functions
+    // `length`, `name`, and non-configurable `arguments` / `caller` data properties).
+    const keys = ownKeys(original);
+    for (const k of keys) {
+      const d = getOwnPropertyDescriptor(original, k);
+      if (d === undefined || !defineProperty(wrapper, k, d)) return null;
+    }
+    const mine = ownKeys(wrapper);
+    if (mine.length !== keys.length || mine.some((k, i) => k !== keys[i])) return null;
+    disguise(wrapper, original);
+    return wrapper;
+  } catch (err) {
+    noteAfterError(err);
+    return null;
+  }
+}
+
+/** The core's transparent Proxy of the original, for exports the plain wrapper does not fit. */
+function proxyWrapper(original: AnyFn, after: (a: unknown, b: unknown, result: unknown) => void): AnyFn {
+  const handler: ProxyHandler<AnyFn> = {
     apply(target, thisArg, args: unknown[]) {
       let result: unknown;
       try {
@@ -32,8 +98,7 @@ export function wrapExport<F extends AnyFn>(original: F, after: (a: unknown, b: 
       try {
         after(args[0], args[1], result);
       } catch (err) {
-        exportWrapperStats.errors++;
-        if (exportWrapperStats.errors === 1) console.debug('[wasm-memory] tracker error', err);
+        noteAfterError(err);
       }
       return result;
     },
