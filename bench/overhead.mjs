@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
+import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -31,7 +32,6 @@ const ONLY = (() => {
 })();
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const QUIET = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'];
 
 /**
  * Units of work per run, chosen so that one run takes roughly 100 ms here: long enough that the

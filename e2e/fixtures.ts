@@ -12,19 +12,13 @@ import { test as base, chromium, expect, type BrowserContext, type Page, type Wo
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import quietFlags from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
 
 export const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Flags that keep Chromium quiet on a machine with no network. */
-export const QUIET_ARGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-gpu',
-];
+/** Flags that keep Chromium quiet on a machine with no network (shared with the CLI, demo, bench). */
+export const QUIET_ARGS: readonly string[] = quietFlags;
 
 export async function launchWithExtension(dist = DIST, extraArgs: string[] = []): Promise<{ context: BrowserContext; dir: string }> {
   if (!existsSync(join(dist, 'manifest.json'))) {

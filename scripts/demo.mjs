@@ -22,20 +22,13 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServer } from './serve.mjs';
+/** Flags that keep Chromium quiet on a machine with no network (shared with e2e, CLI, bench). */
+import QUIET_ARGS from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SAMPLES = ['sales-2025.csv', 'inventory.csv', 'access.log', 'field-notes.txt'];
 /** Alert kinds that name this demo's leak (see src/shared/analyzer-api.ts). */
 const LEAK_KINDS = ['memory-replaced', 'memory-floor-rising'];
-/** Same flags as e2e/fixtures.ts (QUIET_ARGS): a machine with no network stays quiet. */
-const QUIET_ARGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-gpu',
-];
 
 class DemoError extends Error {}
 

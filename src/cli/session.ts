@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Report } from '../shared/analyzer-api';
 import type { Trace } from '../shared/protocol';
 import { UsageError, messageOf } from './errors';
+import quietFlags from '../shared/chromium-quiet-flags.json' with { type: 'json' };
 
 /** What the panel page exposes for automation (see src/devtools-panel). */
 export interface PanelAutomation {
@@ -24,15 +25,8 @@ export interface PanelAutomation {
 }
 type PanelGlobal = { wasmMemoryPanel?: PanelAutomation };
 
-/** Flags that keep Chromium quiet on a machine with no network (as in e2e/fixtures.ts). */
-export const QUIET_ARGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-gpu',
-];
+/** Flags that keep Chromium quiet on a machine with no network (shared with e2e, demo, bench). */
+export const QUIET_ARGS: readonly string[] = quietFlags;
 
 export const PANEL_PATH = 'src/devtools-panel/panel.html';
 /** Label of the mark `settle()` sends through the pipeline and waits to see come back. */
