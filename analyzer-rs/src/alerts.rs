@@ -688,6 +688,11 @@ fn group_of(a: &Analyzer, m: &crate::analyzer::Memory) -> Option<(u32, u32, u64)
     m.owner.map(|o| (realm, o, u64::MAX))
 }
 
+/// In-wasm growth is seen by the page's sampler up to one tick (100 ms) late, more on a busy
+/// page: growth an old memory shows this soon after a newer sibling appeared still happened
+/// before it (an engine that finished loading just as the next one was opened).
+pub const REPLACED_GROWTH_LAG_MS: f64 = 1000.0;
+
 fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
     let c = &a.config;
     let now = a.now;
@@ -725,7 +730,11 @@ fn replaced(a: &Analyzer, out: &mut Vec<Hit>) {
                 // The earliest newer sibling that appeared after the old one's last growth.
                 let newer = mems
                     .iter()
-                    .filter(|n| n.first_seen > old.first_seen && n.first_seen >= old.last_growth && (pass == 1 || now - n.first_seen >= c.replaced_grace_ms))
+                    .filter(|n| {
+                        n.first_seen > old.first_seen
+                            && n.first_seen + REPLACED_GROWTH_LAG_MS >= old.last_growth
+                            && (pass == 1 || now - n.first_seen >= c.replaced_grace_ms)
+                    })
                     .min_by(|x, y| x.first_seen.total_cmp(&y.first_seen));
                 if let Some(n) = newer {
                     stale.push((old, n));

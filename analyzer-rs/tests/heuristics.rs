@@ -139,6 +139,21 @@ fn two_different_modules_are_not_replacements() {
 }
 
 #[test]
+fn replaced_engine_whose_last_growth_was_sampled_just_after_its_successor_appeared() {
+    // The sampler saw the old engine's final growth 80 ms after the next engine was created
+    // (it finished loading just as the next file was opened): still a replacement.
+    let mut s = Sim::new();
+    s.memory("r1:1", MIB, OWNER);
+    s.advance(50.0).grow("r1:1", 3.0 * MIB);
+    s.advance(100.0);
+    s.memory("r1:2", MIB, OWNER);
+    s.advance(80.0).grow("r1:1", 4.0 * MIB);
+    s.advance(50.0).grow("r1:2", 3.0 * MIB);
+    s.idle(11_000.0, 500.0);
+    assert_eq!(s.active_ids(), vec!["memory-replaced:r1:1"]);
+}
+
+#[test]
 fn replacement_needs_the_old_memory_idle() {
     // Two instances of one module both in use: the old one keeps growing.
     let mut s = Sim::new();

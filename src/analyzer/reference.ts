@@ -10,6 +10,9 @@
 import type { AlertKind, Severity } from '../shared/analyzer-api';
 import type { PageEvent } from '../shared/protocol';
 
+/** Mirrors REPLACED_GROWTH_LAG_MS in analyzer-rs/src/alerts.rs (sampler lag of in-wasm growth). */
+const REPLACED_GROWTH_LAG_MS = 1000;
+
 interface Bucket {
   t0: number;
   t1: number;
@@ -520,7 +523,7 @@ export class ReferenceAnalyzer {
       if (mems.length < 2) continue;
       const candidate = (old: RefMemory, graceOnly: boolean) =>
         !old.collected && old.current >= c.replacedMinBytes &&
-        mems.some((n) => n.firstSeen > old.firstSeen && n.firstSeen >= old.lastGrowth && (!graceOnly || this.now - n.firstSeen >= c.replacedGraceMs));
+        mems.some((n) => n.firstSeen > old.firstSeen && n.firstSeen + REPLACED_GROWTH_LAG_MS >= old.lastGrowth && (!graceOnly || this.now - n.firstSeen >= c.replacedGraceMs));
       // Once one is past the grace period, the pattern is established: all superseded idle ones.
       const established = mems.some((m) => candidate(m, true));
       const stale = established ? mems.filter((m) => candidate(m, false)).sort((x, y) => x.firstSeen - y.firstSeen) : [];
