@@ -10,19 +10,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Report } from '../shared/analyzer-api';
 import type { Trace } from '../shared/protocol';
 import { UsageError, messageOf } from './errors';
+import type { PanelAutomation } from '../shared/panel-automation';
 import quietFlags from '../shared/chromium-quiet-flags.json' with { type: 'json' };
 
-/** What the panel page exposes for automation (see src/devtools-panel). */
-export interface PanelAutomation {
-  exportTrace(): Trace;
-  report(): Report;
-  mark(label: string): void;
-  eventCount(): number;
-  connected(): boolean;
-}
 type PanelGlobal = { wasmMemoryPanel?: PanelAutomation };
 
 /** Flags that keep Chromium quiet on a machine with no network (shared with e2e, demo, bench). */

@@ -7,20 +7,14 @@ import { render } from 'preact';
 import browser from 'webextension-polyfill';
 import analyzerWasmUrl from '../../analyzer-rs/pkg/wasm_memory_analyzer.wasm?url';
 import { createAnalyzer } from '../analyzer/analyzer';
-import type { AnalyzerApi, Report } from '../shared/analyzer-api';
-import { PORT_PANEL, type Trace } from '../shared/protocol';
+import type { AnalyzerApi } from '../shared/analyzer-api';
+import { PORT_PANEL } from '../shared/protocol';
 import { App } from './App';
 import { PanelConnection, type PanelPortLike } from './connection';
 import { PanelController } from './controller';
+import type { PanelAutomation } from '../shared/panel-automation';
 import './panel.css';
 
-export interface PanelAutomation {
-  exportTrace(): Trace;
-  report(): Report;
-  mark(label: string): void;
-  eventCount(): number;
-  connected(): boolean;
-}
 
 declare global {
   // eslint-disable-next-line no-var
