@@ -115,8 +115,10 @@ test('page strings are shown as text only, and bounded', async ({ context, openP
   await expect(row.locator('[data-testid=registry-field][data-field=entries]')).toHaveAttribute('data-value', '3');
   await expect(panel.locator('img')).toHaveCount(0);
   expect(await panel.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-  const names = await panel.locator('[data-testid=registry-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? ''));
-  expect(names.length).toBe(2);
+  // The second (long-named) registry is pushed after the first: wait for its row, not only the first.
+  const registryRows = panel.locator('[data-testid=registry-row]');
+  await expect(registryRows).toHaveCount(2);
+  const names = await registryRows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? ''));
   for (const n of names) expect(n.length).toBeLessThanOrEqual(512);
 });
 
