@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { wrapExport } from './exports';
+import { setFlagsFromString } from 'node:v8';
+import { replaceExports, wrapExport } from './exports';
 import { isWrapper, maskToString } from '../core/transparent';
 
 const leb = (n: number): number[] => { const o: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
@@ -65,5 +66,29 @@ describe('wrapExport on wasm functions', () => {
     const w = wrapExport(ex.three!, () => undefined);
     expect(describeFn(w)).toEqual(describeFn(ex.three!));
     expect(w(1, 2, 3)).toBe(3);
+  });
+});
+
+describe('replaceExports', () => {
+  // V8's own check, available once the flag is set (it applies to functions compiled afterwards).
+  setFlagsFromString('--allow-natives-syntax');
+  const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+
+  it('is the real object with the wrappers substituted: same keys in order, null prototype, frozen, fast properties', () => {
+    const ex = exportsOf() as unknown as WebAssembly.Exports;
+    const w = wrapExport((ex as Record<string, (...a: never[]) => unknown>).add!, () => undefined);
+    const out = replaceExports(ex, new Map([['add', w]])) as Record<string, unknown>;
+    expect(Reflect.ownKeys(out)).toEqual(Reflect.ownKeys(ex));
+    expect(Object.getPrototypeOf(out)).toBeNull();
+    expect(Object.isFrozen(out)).toBe(true);
+    for (const k of Object.keys(ex)) {
+      const d = Object.getOwnPropertyDescriptor(out, k);
+      expect(d).toEqual({ ...Object.getOwnPropertyDescriptor(ex, k), value: k === 'add' ? w : (ex as Record<string, unknown>)[k] });
+    }
+    // Glue reads `wasm.foo` on every call: a dictionary-mode object would cost a hash lookup
+    // per read and block inlining. The real exports object is fast; so must the copy be.
+    expect(hasFastProperties(ex)).toBe(true);
+    expect(hasFastProperties(out)).toBe(true);
+    expect(replaceExports(ex, new Map())).toBeUndefined();
   });
 });

@@ -106,19 +106,29 @@ function proxyWrapper(original: AnyFn, after: (a: unknown, b: unknown, result: u
   return wrap(original, handler);
 }
 
+const setPrototypeOf = Reflect.setPrototypeOf;
+const freeze = Object.freeze;
+const hasOwn = Object.hasOwn;
+
 /**
  * A replacement exports object with `wrappers` substituted. Returns undefined when there is
  * nothing to substitute (the page then keeps the real object).
+ *
+ * Built as a copy (`{ ...exports }`), not by adding keys to `Object.create(null)`: V8 gives the
+ * real exports object fast properties, and so does an object spread of it, while an object
+ * grown key by key from a null-prototype object is a dictionary. Glue reads `wasm.foo` on every
+ * call; from a dictionary each read is a hash lookup, and TurboFan can neither constant-fold
+ * the (frozen) function nor inline the JS-to-wasm call. The copy keeps the real object's key
+ * order; replacing existing values keeps its shape; then, like the original, it gets a null
+ * prototype and is frozen.
  */
 export function replaceExports(
   exports: WebAssembly.Exports,
   wrappers: ReadonlyMap<string, unknown>,
 ): WebAssembly.Exports | undefined {
   if (wrappers.size === 0) return undefined;
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const name of Object.keys(exports)) {
-    const w = wrappers.get(name);
-    out[name] = w !== undefined ? w : (exports as Record<string, unknown>)[name];
-  }
-  return Object.freeze(out) as WebAssembly.Exports;
+  const out: Record<string, unknown> = { ...(exports as Record<string, unknown>) };
+  for (const [name, w] of wrappers) if (hasOwn(out, name)) out[name] = w;
+  setPrototypeOf(out, null);
+  return freeze(out) as WebAssembly.Exports;
 }
