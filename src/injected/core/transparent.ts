@@ -19,6 +19,7 @@ import {
   functionToString,
   getOwnPropertyDescriptor,
   getPrototypeOf,
+  ownKeys,
   OrigError,
   OrigProxy,
   SafeWeakMap,
@@ -48,6 +49,25 @@ export function isWrapper(f: unknown): boolean {
 export function disguise<T extends object>(fn: T, original: object): T {
   targets.set(fn, original);
   return fn;
+}
+
+/**
+ * Make a plain function of ours (a method, so without `prototype` and not a constructor) a
+ * stand-in for `original`: the same own properties with the same attributes in the same order
+ * (`length`, `name`, and whatever else the original has), and `toString` printing the original's
+ * text (disguise). Returns false, leaving `fn` unusable as a stand-in, when that cannot be done.
+ */
+export function lookAlike(fn: object, original: object): boolean {
+  const keys = ownKeys(original);
+  for (const k of keys) {
+    const d = getOwnPropertyDescriptor(original, k);
+    if (d === undefined || !defineProperty(fn, k, d)) return false;
+  }
+  const mine = ownKeys(fn);
+  if (mine.length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (mine[i] !== keys[i]) return false;
+  disguise(fn, original);
+  return true;
 }
 
 export function wrap<T extends object>(target: T, handler: ProxyHandler<T>): T {

@@ -7,16 +7,78 @@
  * and subclassing work; `toString` prints the native text; `prototype.constructor` points at
  * the global again). Registries whose cleanup callback calls a `__wbg_*_free` export (that is
  * wasm-bindgen glue) are created with a wrapped callback that tells the tracker first and then
- * calls the glue's; they are ordinary registries otherwise (same prototype, untouched
- * register / unregister: no cost on the glue's hot paths). All others are created exactly as before.
+ * calls the glue's; they are ordinary registries otherwise (same prototype, same
+ * register / unregister). All others are created exactly as before.
+ *
+ * Once the first wasm-bindgen registry exists, `FinalizationRegistry.prototype.register` becomes
+ * a look-alike plain function (same name, length, attributes, native `toString`, same errors
+ * without our frame) that calls the original and then, for wasm-bindgen registries only, tells
+ * the tracker: classes that register every object are counted that way (see CountMode in
+ * ./bindgen.ts). `unregister` is never touched.
  */
 import type { BindgenClass, BindgenTracker } from './bindgen';
 import { freeExportIn, isFreeExportName } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
-import { maskToString, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
+import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
+import { apply as applySaved, getOwnPropertyDescriptor, OrigWeakMap, weakMapGet, weakMapSet } from '../core/intrinsics';
 import { installProtoSetter } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
+
+/** A wasm-bindgen registry made through our hook: what its cleanup frees, and whose tracker counts. */
+interface RegistryOwner {
+  tracker: BindgenTracker;
+  freeExport: string;
+  /** The tracker's record of that class, once it exists. */
+  cls: BindgenClass | null;
+}
+
+// Bound now (before the page runs): calling them later reaches the saved built-ins directly,
+// whatever the page does to Function.prototype.call or WeakMap.prototype, and without an
+// arguments array on the register hot path.
+const fnCall = Function.prototype.call;
+const fnBind = Function.prototype.bind;
+const ownerOf = Function.prototype.call.bind(weakMapGet) as (map: WeakMap<object, RegistryOwner>, key: object) => RegistryOwner | undefined;
+const setOwner = Function.prototype.call.bind(weakMapSet) as (map: WeakMap<object, RegistryOwner>, key: object, value: RegistryOwner) => void;
+const owners = new OrigWeakMap<object, RegistryOwner>();
+
+/**
+ * Replace `proto.register` with a look-alike that reports registrations on wasm-bindgen
+ * registries. Once per prototype; false when it cannot be done without a visible difference.
+ */
+function hookRegister(proto: object): boolean {
+  const d = getOwnPropertyDescriptor(proto, 'register');
+  if (d === undefined || typeof d.value !== 'function' || isWrapper(d.value)) return false;
+  const original = d.value as (target: object, held: unknown, token?: unknown) => unknown;
+  const callOriginal = applySaved(fnBind, fnCall, [original]) as (self: unknown, target: unknown, held: unknown, token: unknown) => unknown;
+  const holder = {
+    // Declared with three parameters; lookAlike() gives it the original's `length` (2). An
+    // absent unregister token and an explicit `undefined` are the same to register().
+    register(this: unknown, target: unknown, held: unknown, token: unknown): unknown {
+      let result: unknown;
+      try {
+        result = callOriginal(this, target, held, token);
+      } catch (e) {
+        rethrow(e, wrapper as (...a: unknown[]) => unknown);
+      }
+      if (typeof this === 'object' && this !== null) {
+        const owner = ownerOf(owners, this);
+        if (owner !== undefined) {
+          try {
+            const cls = owner.cls ?? (owner.cls = owner.tracker.classes.get(owner.freeExport) ?? null);
+            if (cls !== null) owner.tracker.onRegistered(cls, target, held);
+          } catch (err) {
+            noteError(owner.tracker, err);
+          }
+        }
+      }
+      return result;
+    },
+  };
+  const wrapper = holder.register;
+  if (!lookAlike(wrapper, original)) return false;
+  return replaceValue(proto, 'register', wrapper);
+}
 
 interface HookTarget {
   FinalizationRegistry?: FRConstructor;
@@ -28,6 +90,7 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
   const apply = Reflect.apply;
   const construct = Reflect.construct;
   const fnToString = Function.prototype.toString;
+  let registerHooked = false;
   const handler: ProxyHandler<FRConstructor> = {
     construct(target, args, newTarget) {
       const cb: unknown = args[0];
@@ -56,7 +119,13 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
             tracker.finalizing--;
           }
         };
-        return construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
+        const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
+        setOwner(owners, registry, { tracker, freeExport: fe, cls: null });
+        if (!registerHooked) {
+          registerHooked = true;
+          hookRegister(target.prototype as object);
+        }
+        return registry;
       } catch (e) {
         rethrow(e, handler.construct as (...a: unknown[]) => unknown);
       }

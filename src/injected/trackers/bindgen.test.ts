@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, freeExportIn, ptrOfHeld, toPtr, STACKS_PER_TICK } from './bindgen';
+import { BindgenTracker, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
 import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
 import { replaceExports } from './exports';
 import { LIMITS } from '../../shared/protocol';
@@ -118,6 +118,19 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
     expect(w.freed.filter((f) => f[2] === 0)).toHaveLength(7);
   });
 
+  it('counts creations from register() once the first one is confirmed, and shadows the watch', () => {
+    const { Tiktoken, tracker, last } = glue();
+    new Tiktoken();
+    const cls = tracker.classes.get('__wbg_tiktoken_free')!;
+    expect(cls.mode).toBe('register');
+    // The watch no longer runs for this class: its prototype has a plain writable data property.
+    expect(Object.getOwnPropertyDescriptor(Tiktoken.prototype, '__wbg_ptr')).toEqual({ value: undefined, writable: true, enumerable: false, configurable: true });
+    const t = new Tiktoken();
+    expect(Object.getOwnPropertyDescriptor(t, '__wbg_ptr')).toMatchObject({ writable: true, enumerable: true, configurable: true });
+    for (let i = 0; i < 5; i++) new Tiktoken().free();
+    expect(last('Tiktoken')).toMatchObject({ created: 7, freed: 5, reclaimed: 0, live: 2 });
+  });
+
   it('Symbol.dispose counts as an explicit free', () => {
     const { Tiktoken, last } = glue();
     (Tiktoken.prototype as unknown as Record<symbol, unknown>)[Symbol.dispose] = Tiktoken.prototype.free;
@@ -181,6 +194,18 @@ describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer 
     expect(last('Resvg')).toMatchObject({ created: 5, freed: 2, reclaimed: 0, live: 3 });
   });
 
+  it('counts __wrap-only classes from register(), unregistered constructors through the watch', () => {
+    const { Resvg, tracker, last } = glue();
+    const r = new Resvg();
+    const boxes = [r.getBBox(), r.getBBox(), new Resvg().getBBox()];
+    expect(tracker.classes.get('__wbg_bbox_free')!.mode).toBe('register');
+    expect(tracker.classes.get('__wbg_resvg_free')!.mode).toBe('setter');
+    for (const b of boxes) b.free();
+    r.getBBox();
+    expect(last('BBox')).toMatchObject({ created: 4, freed: 3, live: 1 });
+    expect(last('Resvg')).toMatchObject({ created: 2, freed: 0, live: 2 });
+  });
+
   it('tells explicit frees from finalizer frees without the flag', () => {
     const { Resvg, last, bboxReg } = glue();
     const r = new Resvg();
@@ -188,6 +213,36 @@ describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer 
     boxes[0]!.free();
     bboxReg.collect(boxes[1]!);
     expect(last('BBox')).toMatchObject({ created: 3, freed: 1, reclaimed: 1, live: 1 });
+  });
+});
+
+describe('counting mode', () => {
+  it('reads from the class source whether every pointer assignment is registered', () => {
+    expect(registersEveryPointer('class T { constructor() { const ret = wasm.t_new(); this.__wbg_ptr = ret >>> 0;\n TFinalization.register(this, this.__wbg_ptr, this); return this; }\n __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; TFinalization.unregister(this); return ptr; } }')).toBe(true);
+    expect(registersEveryPointer('class B{static __wrap(e){const t=Object.create(B.prototype);t.__wbg_ptr=e,n.register(t,t.__wbg_ptr,t);return t}free(){const e=this.__wbg_ptr;this.__wbg_ptr=0,n.unregister(this)}}')).toBe(true);
+    // 0.2.88 to 0.2.92: the constructor assigns without registering
+    expect(registersEveryPointer('class R { static __wrap(p) { const o = Object.create(R.prototype); o.__wbg_ptr = p; RF.register(o, o.__wbg_ptr, o); return o; } constructor(s) { this.__wbg_ptr = r0 >>> 0; return this; } }')).toBe(false);
+    // old glue: `ptr` only; and a comparison is not an assignment
+    expect(registersEveryPointer('class F { static __wrap(p) { const o = Object.create(F.prototype); o.ptr = p; return o; } }')).toBe(false);
+    expect(registersEveryPointer('class G { is(o) { return o.__wbg_ptr === this.__wbg_ptr; } }')).toBe(false);
+  });
+
+  it('falls back to the watch when the registrations never reach us (a registry we did not recognise)', () => {
+    const s = setup();
+    const w = fakeWasm('quiet');
+    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:5', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const release = (p: number) => wasm.__wbg_quiet_free!(p, 1);
+    const Reg = new s.FR((p: unknown) => release(p as number)); // no __wbg_*_free in its source
+    class Quiet extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() { super(); this.__wbg_ptr = wasm.quiet_new!() >>> 0; Reg.register(this, this.__wbg_ptr, this); }
+      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; Reg.unregister(this); wasm.__wbg_quiet_free!(p, 0); }
+    }
+    const objs = Array.from({ length: 6 }, () => new Quiet());
+    objs[0]!.free();
+    expect(s.tracker.classes.get('__wbg_quiet_free')!.mode).toBe('setter');
+    expect(Object.getOwnPropertyDescriptor(Quiet.prototype, '__wbg_ptr')).toBeUndefined();
+    expect(s.last('Quiet')).toMatchObject({ created: 6, freed: 1, live: 5 });
   });
 });
 
@@ -288,8 +343,20 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
     expect(reg.unregister(o)).toBe(true);
     expect(reg.unregister(o)).toBe(false);
     expect(reg.register.name).toBe('register');
-    expect(reg.register.length).toBe(Real.prototype.register.length);
+    expect(reg.register.length).toBe(2);
     expect(Function.prototype.toString.call(reg.register)).toBe('function register() { [native code] }');
+    // register() is the look-alike once a wasm-bindgen registry exists: same own keys and attributes
+    expect(Reflect.ownKeys(Real.prototype.register)).toEqual(['length', 'name']);
+    expect(Object.getOwnPropertyDescriptor(Real.prototype.register, 'length')).toEqual({ value: 2, writable: false, enumerable: false, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(Real.prototype, 'register')).toMatchObject({ writable: true, enumerable: false, configurable: true });
+    expect('prototype' in Real.prototype.register).toBe(false);
+    expect(() => Reflect.construct(String, [], Real.prototype.register)).toThrow(TypeError);
+    // absent and undefined unregister tokens are the same; errors are the original's
+    const plain = new Real(() => undefined);
+    expect(reg.register({}, 1)).toBeUndefined();
+    const msg = (f: () => unknown) => { try { f(); return 'no error'; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
+    expect(msg(() => reg.register({}, 1, 5 as unknown as object))).toBe(msg(() => plain.register({}, 1, 5 as unknown as object)));
+    expect(msg(() => Real.prototype.register.call({}, {}, 1))).toMatch(/^TypeError: /);
     expect(Function.prototype.toString.call(Function.prototype.toString)).toBe('function toString() { [native code] }');
   });
 });

@@ -6,7 +6,13 @@
  * - created: the first `obj.__wbg_ptr = p` (0.2.85+) or `obj.ptr = p` (older) on an object whose
  *   prototype chain has a `free()` that calls a `__wbg_<class>_free` export (every generation,
  *   including constructors that never register, 0.2.88 to 0.2.92, and glue without any
- *   FinalizationRegistry).
+ *   FinalizationRegistry). That watch is an accessor on Object.prototype, whose call costs more
+ *   than a small object's whole create/free cycle may spend on us; so a class whose glue
+ *   registers every object it makes (every `__wbg_ptr` assignment in the class source is followed
+ *   by a `<registry>.register(` call: 0.2.93+, and 0.2.91 / 0.2.92 classes made only by
+ *   `__wrap`) is counted from the `register()` calls on its wasm-bindgen registry instead, once
+ *   its first object has shown that its registration reaches us, and the watch is shadowed on its
+ *   prototype (see `CountMode`).
  * - freed: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
  *   wasm-bindgen cleanup callback and without the finalizer flag (0.2.93+ passes 1 from the
  *   finalizer, 0 from free()). free() and Symbol.dispose both go through it.
@@ -18,6 +24,8 @@
  * This module is the bookkeeping (pure: no globals touched); ./bindgen-hooks.ts installs the hooks.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
+import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
+import { shadowField } from './proto-setters';
 
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 2;
@@ -69,6 +77,42 @@ export function ptrOfHeld(held: unknown): number {
   return -1;
 }
 
+/**
+ * How a class's creations are counted.
+ * - `unknown`: not classified yet.
+ * - `setter`: by the pointer-field watch (every object's first pointer assignment).
+ * - `probe`: the class source says every object is registered; the watch still counts, until the
+ *   first object it saw is registered with one of the class's wasm-bindgen registries (then
+ *   `register`), or a second object is created first (then `setter`: the source misled us).
+ * - `register`: by `register()` calls on the class's wasm-bindgen registry; the watch is
+ *   shadowed on the class prototype, so creating an object costs the page nothing extra.
+ */
+export type CountMode = 'unknown' | 'setter' | 'probe' | 'register';
+
+/** Glue source, scanned for pointer-field assignments (`obj.__wbg_ptr = ...`, `=` not `==`). */
+const PTR_ASSIGN = /\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g;
+/** What follows an assignment in glue that registers: `;  FooFinalization.register(` (or `,n.register(` minified). */
+const THEN_REGISTER = /^\s*[;,]?\s*[A-Za-z_$][\w$]*\.register\(/;
+
+/**
+ * Does this class source register every object it gives a pointer? True when it assigns a
+ * non-zero `__wbg_ptr` at least once and every such assignment is immediately followed by a
+ * `<name>.register(` call. Zeroing assignments (`this.__wbg_ptr = 0`, in `__destroy_into_raw`) do
+ * not count. False for old glue (`ptr` field) and for 0.2.88 to 0.2.92 constructors.
+ */
+export function registersEveryPointer(source: string): boolean {
+  const re = new RegExp(PTR_ASSIGN.source, 'g');
+  let found = 0;
+  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
+    const rhs = (m[1] ?? '').trim();
+    if (rhs === '0') continue;
+    found++;
+    const end = m.index + m[0].length;
+    if (!THEN_REGISTER.test(source.slice(end, end + 200))) return false;
+  }
+  return found > 0;
+}
+
 export interface BindgenClass {
   /** `__wbg_<lowercased class>_free`: the key. */
   freeExport: string;
@@ -81,12 +125,21 @@ export interface BindgenClass {
   stackCounts: Map<string, number>;
   stackBudget: number;
   dirty: boolean;
+  mode: CountMode;
 }
 
 export interface BindgenDeps {
   now(): number;
   stack(): string;
   emit(event: BindgenEvent): void;
+  /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
+  shadowPointerField?(proto: object): boolean;
+}
+
+/** A class in `probe` mode: the prototype that owns its `free`, and the first object seen. */
+interface Probe {
+  owner: object;
+  first: WeakRef<object> | null;
 }
 
 function classNameFromExport(freeExport: string): string {
@@ -110,6 +163,7 @@ export class BindgenTracker {
   private lastProto: object | null = null;
   private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
+  private readonly probes = new Map<BindgenClass, Probe>();
   private readonly fnToString = Function.prototype.toString;
 
   constructor(private readonly deps: BindgenDeps) {}
@@ -129,6 +183,7 @@ export class BindgenTracker {
         stackCounts: new Map(),
         stackBudget: STACKS_PER_TICK,
         dirty: false,
+        mode: 'unknown',
       };
       this.classes.set(freeExport, cls);
     }
@@ -169,7 +224,15 @@ export class BindgenTracker {
         if (fe === null) return null;
         const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
         const name = typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name.length > 0 ? ctor.name : undefined;
-        return this.classFor(fe, name);
+        const cls = this.classFor(fe, name);
+        if (cls !== null && cls.mode === 'unknown') {
+          cls.mode = 'setter';
+          if (typeof ctor === 'function' && registersEveryPointer(apply(this.fnToString, ctor, []) as string)) {
+            cls.mode = 'probe';
+            this.probes.set(cls, { owner: p, first: null });
+          }
+        }
+        return cls;
       }
       p = Object.getPrototypeOf(p) as object | null;
     }
@@ -194,6 +257,41 @@ export class BindgenTracker {
     // Glue stores `ret >>> 0`: a non-negative integer (fast path); anything else is normalised.
     const ptr = typeof value === 'number' && value > 0 && value <= 0xffffffff && value % 1 === 0 ? value : toPtr(value);
     if (ptr <= 0) return;
+    if (cls.mode === 'register') return; // counted by its registration
+    if (cls.mode === 'probe') {
+      const probe = this.probes.get(cls);
+      if (probe !== undefined && probe.first === null) {
+        probe.first = new OrigWeakRef(obj);
+      } else {
+        // A second object came before the first was registered: count by the watch for good.
+        this.probes.delete(cls);
+        cls.mode = 'setter';
+      }
+    }
+    this.countCreated(cls, ptr);
+  }
+
+  /**
+   * `register(target, held)` was called on a wasm-bindgen registry whose cleanup frees objects
+   * of `cls`. Counts a creation for classes in `register` mode; confirms a `probe`.
+   */
+  onRegistered(cls: BindgenClass, target: unknown, held: unknown): void {
+    if (cls.mode === 'register') {
+      const ptr = typeof held === 'number' && held > 0 && held <= 0xffffffff && held % 1 === 0 ? held : ptrOfHeld(held);
+      if (ptr > 0) this.countCreated(cls, ptr);
+      return;
+    }
+    if (cls.mode !== 'probe') return;
+    const probe = this.probes.get(cls);
+    if (probe === undefined || probe.first === null || apply(weakRefDeref, probe.first, []) !== target) return;
+    // The first object (already counted by the watch) is registered with a registry we see:
+    // from now on count registrations, and let this class's stores bypass the watch.
+    this.probes.delete(cls);
+    const shadow = this.deps.shadowPointerField ?? ((proto: object) => shadowField(proto, '__wbg_ptr'));
+    cls.mode = shadow(probe.owner) ? 'register' : 'setter';
+  }
+
+  private countCreated(cls: BindgenClass, ptr: number): void {
     cls.created++;
     cls.dirty = true;
     if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {

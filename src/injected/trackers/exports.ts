@@ -5,7 +5,7 @@
  * wrapped functions, which keep their `name` and `length`.
  */
 
-import { disguise, rethrow, wrap } from '../core/transparent';
+import { lookAlike, rethrow, wrap } from '../core/transparent';
 
 export type AnyFn = (...args: never[]) => unknown;
 
@@ -37,7 +37,7 @@ function noteAfterError(err: unknown): void {
 }
 
 const fnToString = Function.prototype.toString;
-const { apply, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect;
+const { apply } = Reflect;
 
 /** A wasm exported function (`function 12() { [native code] }`) of at most two parameters? */
 function isSmallWasmFunction(f: AnyFn): boolean {
@@ -70,14 +70,7 @@ function plainWrapper(original: AnyFn, after: (a: unknown, b: unknown, result: u
     const wrapper = holder[name] as AnyFn;
     // Same own properties, same attributes, same order as the original (V8 gives wasm functions
     // `length`, `name`, and non-configurable `arguments` / `caller` data properties).
-    const keys = ownKeys(original);
-    for (const k of keys) {
-      const d = getOwnPropertyDescriptor(original, k);
-      if (d === undefined || !defineProperty(wrapper, k, d)) return null;
-    }
-    const mine = ownKeys(wrapper);
-    if (mine.length !== keys.length || mine.some((k, i) => k !== keys[i])) return null;
-    disguise(wrapper, original);
+    if (!lookAlike(wrapper, original)) return null;
     return wrapper;
   } catch (err) {
     noteAfterError(err);

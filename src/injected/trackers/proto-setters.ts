@@ -14,6 +14,8 @@
  * ignored instead of throwing in strict code.
  */
 
+import { defineProperty, getOwnPropertyDescriptor } from '../core/intrinsics';
+
 export type SetListener = (receiver: object, value: unknown) => void;
 
 export interface ProtoSetterStats {
@@ -80,4 +82,17 @@ export function installProtoSetter(target: object, key: string, listener: SetLis
     configurable: true,
   });
   return true;
+}
+
+/**
+ * Stop the watch for the objects of one prototype: an own, writable data property `key` (value
+ * undefined, non-enumerable) on `proto` is found before Object.prototype's accessor, so a first
+ * assignment on an object inheriting from `proto` is again an ordinary store that creates an own
+ * data property, with no call into us (V8 keeps it on its fast path). Reading the property of
+ * an object that does not have it still gives undefined. Returns false, changing nothing, when
+ * `proto` already has the key or cannot take it (frozen).
+ */
+export function shadowField(proto: object, key: string): boolean {
+  if (getOwnPropertyDescriptor(proto, key) !== undefined) return false;
+  return defineProperty(proto, key, { value: undefined, writable: true, enumerable: false, configurable: true });
 }
