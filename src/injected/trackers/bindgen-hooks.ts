@@ -20,7 +20,7 @@ import type { BindgenClass, BindgenTracker } from './bindgen';
 import { freeExportIn, isFreeExportName } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
-import { apply as applySaved, getOwnPropertyDescriptor, OrigWeakMap, weakMapGet, weakMapSet } from '../core/intrinsics';
+import { apply as applySaved, getOwnPropertyDescriptor } from '../core/intrinsics';
 import { installProtoSetter } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
@@ -34,13 +34,32 @@ interface RegistryOwner {
 }
 
 // Bound now (before the page runs): calling them later reaches the saved built-ins directly,
-// whatever the page does to Function.prototype.call or WeakMap.prototype, and without an
-// arguments array on the register hot path.
+// whatever the page does to Function.prototype.call or .bind.
 const fnCall = Function.prototype.call;
 const fnBind = Function.prototype.bind;
-const ownerOf = Function.prototype.call.bind(weakMapGet) as (map: WeakMap<object, RegistryOwner>, key: object) => RegistryOwner | undefined;
-const setOwner = Function.prototype.call.bind(weakMapSet) as (map: WeakMap<object, RegistryOwner>, key: object, value: RegistryOwner) => void;
-const owners = new OrigWeakMap<object, RegistryOwner>();
+
+class Stamp {
+  constructor(target: object) {
+    return target;
+  }
+}
+
+/**
+ * Marks a wasm-bindgen registry with its owner in a private field: invisible to the page (no
+ * reflection API sees private names, a Proxy cannot trap them), held exactly as long as the
+ * registry, and read on the register() hot path by a plain property load, which V8 caches per
+ * shape (a WeakMap lookup there cost a visible share of a small object's create/free cycle).
+ */
+class OwnedRegistry extends Stamp {
+  #owner: RegistryOwner;
+  constructor(registry: object, owner: RegistryOwner) {
+    super(registry);
+    this.#owner = owner;
+  }
+  static ownerOf(o: object): RegistryOwner | undefined {
+    return #owner in o ? (o as OwnedRegistry).#owner : undefined;
+  }
+}
 
 /**
  * Replace `proto.register` with a look-alike that reports registrations on wasm-bindgen
@@ -62,7 +81,7 @@ function hookRegister(proto: object): boolean {
         rethrow(e, wrapper as (...a: unknown[]) => unknown);
       }
       if (typeof this === 'object' && this !== null) {
-        const owner = ownerOf(owners, this);
+        const owner = OwnedRegistry.ownerOf(this);
         if (owner !== undefined) {
           try {
             const cls = owner.cls ?? (owner.cls = owner.tracker.classes.get(owner.freeExport) ?? null);
@@ -120,7 +139,7 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
           }
         };
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
-        setOwner(owners, registry, { tracker, freeExport: fe, cls: null });
+        new OwnedRegistry(registry, { tracker, freeExport: fe, cls: null });
         if (!registerHooked) {
           registerHooked = true;
           hookRegister(target.prototype as object);
