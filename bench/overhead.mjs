@@ -35,7 +35,7 @@ const opt = (name, dflt) => {
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
 };
 const PAGES = opt('pages', 8);
-const RUNS = opt('runs', 5);
+const RUNS = opt('runs', 7);
 const WARMUP = opt('warmup', 3);
 const CHECK = args.includes('--check');
 const AA = args.includes('--aa');

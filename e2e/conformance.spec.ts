@@ -14,21 +14,22 @@ const CONNECT_COUNTER = `(() => {
   Object.defineProperty(Function.prototype, '__connectsSeen', { get: () => n, configurable: true });
 })();`;
 
-async function observe(context: BrowserContext, query = ''): Promise<{ obs: unknown; connects: number }> {
+async function observe(context: BrowserContext, query = ''): Promise<{ obs: unknown; connects: number; registerSwapped: unknown }> {
   await context.addInitScript(CONNECT_COUNTER);
   const page = await context.newPage();
   await page.goto(`/e2e/pages/conformance/index.html${query}`);
   const obs = await page.evaluate(() => (window as unknown as { runConformance(): Promise<unknown> }).runConformance());
   const connects = await page.evaluate(() => (Function.prototype as unknown as { __connectsSeen: number }).__connectsSeen);
+  const registerSwapped = await page.evaluate(() => (window as unknown as { __registerSwapped?: boolean }).__registerSwapped);
   await page.close();
-  return { obs, connects };
+  return { obs, connects, registerSwapped };
 }
 
 test('WebAssembly, FinalizationRegistry and Worker behave the same with and without the extension', async ({ context }) => {
   test.setTimeout(120_000);
   const withExt = await observe(context);
   const { context: bare, dir } = await launchBare();
-  let without: { obs: unknown; connects: number };
+  let without: { obs: unknown; connects: number; registerSwapped: unknown };
   try {
     without = await observe(bare);
   } finally {
@@ -38,6 +39,9 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   // Not vacuous: the hooks were really installed in the extension run, and not in the bare one.
   expect(withExt.connects).toBeGreaterThan(0);
   expect(without.connects).toBe(0);
+  // The wasm-bindgen-shaped registry made the trackers hook register() in the extension run only.
+  expect(withExt.registerSwapped).toBe(true);
+  expect(without.registerSwapped).toBe(false);
   expect(withExt.obs).toEqual(without.obs);
   // And the battery really exercised what it claims (both runs are equal, so check one).
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON of observations, checked field by field
@@ -56,6 +60,9 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.frame.crossToString[0]).toBe('function Memory() { [native code] }');
   expect(o.frame.memory.ok).toBe(65536);
   expect(o.patchedGlobals).toEqual({ then: 0, weakMapSet: 0, prepare: 0, push: 0 });
+  expect(o.finalizationBindgen.register).toMatchObject({ name: 'register', length: 2, hasPrototype: false, isConstructor: false, toString: 'function register() { [native code] }' });
+  expect(o.finalizationBindgen.ok.ok).toEqual([null, null, null, true, false].map((v) => (v === null ? undefined : v)));
+  for (const k of ['primitive', 'same', 'badToken', 'wrongThis', 'noArgs', 'notConstructor']) expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
 });
 
 async function observeBoth(context: BrowserContext, query: string) {

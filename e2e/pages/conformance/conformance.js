@@ -290,6 +290,41 @@
       ctorIdentity: new FinalizationRegistry(() => {}).constructor === FinalizationRegistry,
       tag: Object.prototype.toString.call(new FinalizationRegistry(() => {})),
     };
+    // A registry shaped like wasm-bindgen's (its cleanup calls a __wbg_<class>_free export): with
+    // the extension, the first one makes FinalizationRegistry.prototype.register a look-alike
+    // that counts registrations. Everything the page can see must stay the same.
+    step('finalizationBindgen');
+    {
+      const wasm = { __wbg_conformance_free() {} };
+      const registerBefore = FinalizationRegistry.prototype.register;
+      const ConformanceFinalization = new FinalizationRegistry((ptr) => wasm.__wbg_conformance_free(ptr >>> 0, 1));
+      class Conformance {
+        constructor() { this.__wbg_ptr = 8; ConformanceFinalization.register(this, this.__wbg_ptr, this); }
+        free() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; ConformanceFinalization.unregister(this); wasm.__wbg_conformance_free(ptr, 0); }
+      }
+      const c = new Conformance();
+      const reg = ConformanceFinalization;
+      // Kept out of the observations (it is the one thing that differs): the spec checks that
+      // the extension run really swapped register(), so the comparison below is not vacuous.
+      window.__registerSwapped = registerBefore !== FinalizationRegistry.prototype.register;
+      o.finalizationBindgen = {
+        proto: describeObject(FinalizationRegistry.prototype),
+        register: describeFunction(FinalizationRegistry.prototype.register),
+        ownKeys: Reflect.ownKeys(reg).map(String),
+        protoOf: Object.getPrototypeOf(reg) === FinalizationRegistry.prototype,
+        ok: attempt(() => [reg.register({}, 1), reg.register({}, 2, {}), reg.register({}, 3, undefined), reg.unregister(c), reg.unregister(c)]),
+        primitive: attempt(() => reg.register(1, 2)),
+        same: attempt(() => { const t = {}; return reg.register(t, t); }),
+        badToken: attempt(() => reg.register({}, 1, 5)),
+        wrongThis: attempt(() => FinalizationRegistry.prototype.register.call({}, {}, 1)),
+        noArgs: attempt(() => reg.register()),
+        viaCall: attempt(() => FinalizationRegistry.prototype.register.call(reg, {}, 1)),
+        viaReflect: attempt(() => Reflect.apply(FinalizationRegistry.prototype.register, reg, [{}, 1, {}])),
+        notConstructor: attempt(() => new FinalizationRegistry.prototype.register({}, 1)),
+        freed: attempt(() => { c.free(); return c.__wbg_ptr; }),
+        ptrDescriptor: describeDescriptor(Object.getOwnPropertyDescriptor(new Conformance(), '__wbg_ptr')),
+      };
+    }
 
     // --- Worker --------------------------------------------------------------------------------
     step('worker');
