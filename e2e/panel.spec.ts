@@ -146,6 +146,12 @@ test('a budget set in the panel configures the analyzer and raises a budget aler
   await expect(alert.first()).toBeVisible();
   await expect(alert.first()).toHaveAttribute('data-state', 'active');
   await expect(alert.first()).toHaveAttribute('data-subject', 'page');
+  // One line per alert: the details are collapsed until the title is clicked, and stay open
+  // while the panel keeps updating.
+  const detail = alert.first().locator('[data-testid=alert-detail]');
+  await expect(detail).toBeHidden();
+  await alert.first().locator('[data-testid=alert-title]').click();
+  await expect(detail).toBeVisible();
 
   // A roomier budget: the finding is resolved, shown greyed, not removed.
   await panel.locator('[data-testid=budget-page]').fill('64 MiB');
@@ -153,6 +159,7 @@ test('a budget set in the panel configures the analyzer and raises a budget aler
   await grow(1); // something new to analyse
   await expect(alert.first()).toHaveAttribute('data-state', 'resolved');
   await expect(alert.first()).toHaveCSS('opacity', '0.5');
+  await expect(detail).toBeVisible(); // re-rendered as resolved, still open
 
   // The settings persist: a panel opened later starts with them.
   const again = await openPanel(page);

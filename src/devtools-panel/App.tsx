@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Alert, AnalyzerConfig, ClassStats, Diff, Mark, MemoryStats, RegistryStats } from '../shared/analyzer-api';
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
+import { sortAlerts } from './alerts';
 import { formatBytes, formatClock, formatCount, formatDelta, formatDuration, parseBytes } from './format';
 import { traceFileName } from './session';
 import { serializeTrace } from '../shared/trace';
@@ -176,9 +177,7 @@ function Section({ title, count, children }: { title: string; count?: number; ch
 }
 
 function Alerts({ alerts }: { alerts: Alert[] }) {
-  const sorted = [...alerts].sort(
-    (a, b) => (a.state === b.state ? b.updatedAt - a.updatedAt : a.state === 'active' ? -1 : 1),
-  );
+  const sorted = sortAlerts(alerts);
   return (
     <Section title="Alerts" count={alerts.filter((a) => a.state === 'active').length}>
       {sorted.length === 0 ? <p class="empty">No findings.</p> : null}
@@ -193,17 +192,22 @@ function Alerts({ alerts }: { alerts: Alert[] }) {
             data-severity={a.severity}
             data-state={a.state}
           >
-            <div class="alert-head">
-              <span class="sev">{a.severity}</span>
-              <strong>{a.title}</strong>
-              {a.state === 'resolved' ? <span class="resolved-tag">resolved</span> : null}
-            </div>
-            <div class="detail">{a.detail}</div>
-            <div class="rec">{a.recommendation}</div>
-            <div class="evidence">
-              {a.evidence.series}: {formatClock(a.evidence.fromTime)} – {formatClock(a.evidence.toTime)} (
-              {formatDuration(a.evidence.toTime - a.evidence.fromTime)}, {a.evidence.points.length} points)
-            </div>
+            {/* Collapsed by default: one line per alert, so the tables below stay in view. */}
+            <details class="alert-body">
+              <summary class="alert-head" data-testid="alert-title">
+                <span class="sev">{a.severity}</span>
+                <strong>{a.title}</strong>
+                {a.state === 'resolved' ? <span class="resolved-tag">resolved</span> : null}
+              </summary>
+              <div class="detail" data-testid="alert-detail">
+                {a.detail}
+              </div>
+              <div class="rec">{a.recommendation}</div>
+              <div class="evidence">
+                {a.evidence.series}: {formatClock(a.evidence.fromTime)} – {formatClock(a.evidence.toTime)} (
+                {formatDuration(a.evidence.toTime - a.evidence.fromTime)}, {a.evidence.points.length} points)
+              </div>
+            </details>
           </li>
         ))}
       </ul>
