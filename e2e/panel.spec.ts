@@ -10,6 +10,7 @@ import { parseTrace, serializeTrace } from '../src/shared/trace';
 import { expect, test } from './fixtures';
 
 const PAGE = 65536;
+const LONG_OWNER = 'https://imported.test/assets/a_really_long_generated_module_name_bg-0123456789abcdef.wasm';
 
 interface RelayPage {
   ready: Promise<number>;
@@ -97,6 +98,8 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
       { t: 'sample', time: t0 + 100, keys: ['imp:1'], bytes: [16 * PAGE] },
       { t: 'grow', time: t0 + 150, key: 'imp:1', fromBytes: 16 * PAGE, toBytes: 80 * PAGE, via: 'wasm' },
       { t: 'sample', time: t0 + 200, keys: ['imp:1'], bytes: [80 * PAGE] },
+      { t: 'memory', time: t0 + 250, key: 'imp:2', origin: 'export', shared: false, bytes: 2 * PAGE, maxBytes: null, owner: LONG_OWNER },
+      { t: 'sample', time: t0 + 300, keys: ['imp:1', 'imp:2'], bytes: [80 * PAGE, 2 * PAGE] },
     ],
   };
   await panel.locator('[data-testid=import-trace]').setInputFiles(file('good.json', serializeTrace(good)));
@@ -108,6 +111,11 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
   await expect(imported.locator('[data-testid=memory-current]')).toHaveText('5 MiB');
   await expect(imported.locator('[data-testid=memory-owner]')).toHaveText('https://imported.test/engine.wasm');
   await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"]`)).toHaveCount(0);
+  // The chart legend: short labels with the full name as tooltip, and a Total for 2+ memories.
+  const legend = panel.locator('[data-testid=chart] .u-legend');
+  await expect(legend.locator(`span[title="${LONG_OWNER} (imp:2)"]`)).toHaveText('a_really_lon…abcdef.wasm (imp:2)');
+  await expect(legend.locator('span[title="https://imported.test/engine.wasm (imp:1)"]')).toHaveText('engine.wasm (imp:1)');
+  await expect(legend.locator('.u-series.total-series')).toContainText('Total');
 
   // Live keeps recording underneath.
   await grow(2);

@@ -9,15 +9,9 @@ import type { Alert, AnalyzerConfig, ClassStats, Diff, Mark, MemoryStats, Regist
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
 import { sortAlerts } from './alerts';
-import { formatBytes, formatClock, formatCount, formatDelta, formatDuration, parseBytes } from './format';
+import { formatBytes, formatClock, formatCount, formatDelta, formatDuration, legendLabel, memoryTitle, parseBytes } from './format';
 import { traceFileName } from './session';
 import { serializeTrace } from '../shared/trace';
-
-export function fileOf(url: string): string {
-  const clean = url.split(/[?#]/)[0] ?? url;
-  const parts = clean.split('/');
-  return parts[parts.length - 1] || clean || url;
-}
 
 function download(name: string, text: string): void {
   const blob = new Blob([text], { type: 'application/json' });
@@ -38,10 +32,16 @@ export function App({ controller }: { controller: PanelController }) {
   useEffect(() => controller.onView(setView), [controller]);
   const onWidth = useCallback((w: number) => controller.setChartPoints(w), [controller]);
   const report = view.report;
-  const labels = useMemo(() => {
-    const m = new Map<string, string>();
-    for (const mem of report?.memories ?? []) m.set(mem.key, `${fileOf(mem.owner)} (${mem.key})`);
-    return m;
+  const { labels, titles, gone } = useMemo(() => {
+    const labels = new Map<string, string>();
+    const titles = new Map<string, string>();
+    const gone = new Set<string>();
+    for (const mem of report?.memories ?? []) {
+      labels.set(mem.key, legendLabel(mem.owner, mem.key));
+      titles.set(mem.key, memoryTitle(mem.owner, mem.key));
+      if (mem.collected) gone.add(mem.key);
+    }
+    return { labels, titles, gone };
   }, [report]);
 
   return (
@@ -70,7 +70,7 @@ export function App({ controller }: { controller: PanelController }) {
           </button>
         </div>
       ) : null}
-      <Chart series={view.series} labels={labels} onWidth={onWidth} />
+      <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
       <Alerts alerts={report?.alerts ?? []} />
       <Memories memories={report?.memories ?? []} />
       <Classes classes={report?.classes ?? []} />

@@ -2,13 +2,18 @@
  * The live chart: ONE uPlot instance, columnar data, setData at most once per view update
  * (the controller throttles updates to animation frames), setSize from a ResizeObserver,
  * destroy() on unmount. Rebuilt only when the set of memories changes.
+ *
+ * The x axis reads as time since the session started (t = 0 is the first point on the chart):
+ * "0s", "15s", "1m 30s"; the hover legend adds the wall clock, which marks and alerts use.
+ * With 2+ memories a dashed "Total" line sums them. Legend labels are short (file name and
+ * key); the full owner URL is the label's tooltip. Labels are set as text (textContent/title).
  */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MemorySeries } from '../shared/analyzer-api';
-import { maxColumn, seriesKey, toColumns } from './chart-data';
-import { formatBytes, formatClock } from './format';
+import { maxColumn, seriesKey, toColumns, totalColumn } from './chart-data';
+import { ELAPSED_INCRS, elapsedLabels, elapsedSplits, formatBytes, formatClock, formatElapsed } from './format';
 
 const COLORS = ['#1a73e8', '#d93025', '#188038', '#e37400', '#9334e6', '#00838f', '#c5221f', '#5f6368'];
 
@@ -18,8 +23,12 @@ export function colorOf(i: number): string {
 
 interface Props {
   series: MemorySeries[];
-  /** Display names per memory key (owner file). */
+  /** Short display names per memory key (legend). */
   labels: Map<string, string>;
+  /** Full names per memory key (legend tooltips). */
+  titles: Map<string, string>;
+  /** Keys of memories collected on the page (they leave the total after their last point). */
+  gone: ReadonlySet<string>;
   onWidth(px: number): void;
 }
 
@@ -31,10 +40,20 @@ for (let unit = 1024; unit <= 1024 ** 3; unit *= 1024) {
   for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BYTE_INCRS.push(m * unit);
 }
 
-export function Chart({ series, labels, onWidth }: Props) {
+/** A legend label: short text, full name as its tooltip (text only, never HTML). */
+function legendText(short: string, full: string): HTMLElement {
+  const el = document.createElement('span');
+  el.textContent = short;
+  el.title = full;
+  return el;
+}
+
+export function Chart({ series, labels, titles, gone, onWidth }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const builtFor = useRef<string>('');
+  /** x of t = 0: the first point on the chart (read by the axis and legend at draw time). */
+  const origin = useRef<number>(0);
 
   // Size: follow the container.
   useEffect(() => {
@@ -63,8 +82,11 @@ export function Chart({ series, labels, onWidth }: Props) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const key = `${seriesKey(series)}\u0001${series.map((s) => labels.get(s.key) ?? '').join('\u0000')}`;
-    const data = toColumns(series) as uPlot.AlignedData;
+    const nameOf = (k: string) => labels.get(k) ?? k;
+    const titleOf = (k: string) => titles.get(k) ?? nameOf(k);
+    const key = `${seriesKey(series)}\u0001${series.map((s) => `${nameOf(s.key)}\u0002${titleOf(s.key)}`).join('\u0000')}`;
+    const data = toColumns(series, gone) as uPlot.AlignedData;
+    origin.current = data[0][0] ?? 0;
     if (plot.current && builtFor.current === key) {
       plot.current.setData(data);
       return;
@@ -76,22 +98,32 @@ export function Chart({ series, labels, onWidth }: Props) {
     const fg = styles.getPropertyValue('--fg-muted').trim() || '#5f6368';
     const grid = styles.getPropertyValue('--grid').trim() || '#e0e0e0';
     const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const total = totalColumn(series.length);
     const opts: uPlot.Options = {
       width: Math.max(100, el.clientWidth),
       height: HEIGHT,
       ms: 1,
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.1, 65536)] } },
+      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max * 1.1, 65536)] } },
       axes: [
-        { ...axis },
+        {
+          ...axis,
+          space: 60,
+          incrs: [...ELAPSED_INCRS],
+          splits: (_u, _i, min, max, incr) => elapsedSplits(origin.current, min, max, incr),
+          values: (_u, splits) => elapsedLabels(splits, origin.current),
+        },
         { ...axis, size: 70, incrs: BYTE_INCRS, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
       ],
       series: [
-        { label: 'time', value: (_u, v) => (v == null ? '—' : formatClock(v)) },
+        {
+          label: 'time',
+          value: (_u, v) => (v == null ? '—' : `${formatElapsed(v - origin.current, 100)} (${formatClock(v)})`),
+        },
         ...series.flatMap((s, i): uPlot.Series[] => [
           {
-            label: labels.get(s.key) ?? s.key,
+            label: legendText(nameOf(s.key), titleOf(s.key)),
             stroke: colorOf(i),
             width: 1.5,
             spanGaps: true,
@@ -100,7 +132,7 @@ export function Chart({ series, labels, onWidth }: Props) {
           },
           {
             // The bucket minimum: the lower edge of the band, not listed in the legend.
-            label: `${labels.get(s.key) ?? s.key} (min)`,
+            label: `${titleOf(s.key)} (min)`,
             class: 'min-series',
             stroke: colorOf(i),
             width: 0,
@@ -108,11 +140,25 @@ export function Chart({ series, labels, onWidth }: Props) {
             points: { show: false },
           },
         ]),
+        ...(total > 0
+          ? [
+              {
+                label: 'Total',
+                class: 'total-series',
+                stroke: fg,
+                width: 1.5,
+                dash: [6, 4],
+                spanGaps: true,
+                points: { show: false },
+                value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v)),
+              },
+            ]
+          : []),
       ],
       bands: series.map((_s, i) => ({ series: [maxColumn(i), maxColumn(i) + 1] as [number, number], fill: `${colorOf(i)}33` })),
     };
     plot.current = new uPlot(opts, data, el);
-  }, [series, labels]);
+  }, [series, labels, titles, gone]);
 
   const points = series.reduce((n, s) => n + s.times.length, 0);
   // uPlot owns the children of the chart box; Preact renders none there.

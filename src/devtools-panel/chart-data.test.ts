@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxColumn, seriesKey, toColumns } from './chart-data';
+import { maxColumn, seriesKey, toColumns, totalColumn, totalOf } from './chart-data';
 
 const s = (key: string, times: number[], max: number[], min = max) => ({
   key,
@@ -22,6 +22,42 @@ describe('toColumns', () => {
     expect(Array.from(cols[maxColumn(0)] ?? [])).toEqual([10, null, 30]);
     expect(Array.from(cols[maxColumn(0) + 1] ?? [])).toEqual([8, null, 25]);
     expect(Array.from(cols[maxColumn(1)] ?? [])).toEqual([null, 200, 300]);
+  });
+  it('adds no total for one memory, and a last total column for two or more', () => {
+    expect(totalColumn(0)).toBe(-1);
+    expect(totalColumn(1)).toBe(-1);
+    expect(toColumns([s('a', [1], [10])]).length).toBe(3);
+    expect(totalColumn(2)).toBe(5);
+    expect(toColumns([s('a', [1], [10]), s('b', [1], [20])]).length).toBe(6);
+    expect(Array.from(toColumns([s('a', [1], [10]), s('b', [1], [20])])[5] ?? [])).toEqual([30]);
+  });
+  it('sums unaligned memories, carrying each one forward and counting 0 before its first bucket', () => {
+    const a = s('a', [100, 250, 400], [10, 20, 40], [5, 20, 30]);
+    const b = s('b', [180, 400, 520], [100, 300, 200]);
+    const c = s('c', [300], [1000]);
+    const cols = toColumns([a, b, c]);
+    expect(Array.from(cols[0])).toEqual([100, 180, 250, 300, 400, 520]);
+    // Sums of max values (the line each memory draws), not of the band minima.
+    expect(Array.from(cols[totalColumn(3)] ?? [])).toEqual([
+      10, // a only: b and c not there yet
+      10 + 100,
+      20 + 100,
+      20 + 100 + 1000,
+      40 + 300 + 1000,
+      40 + 200 + 1000, // a and c live: their last values carry forward
+    ]);
+  });
+  it('drops a collected memory from the total after its last bucket', () => {
+    const a = s('a', [0, 10, 20, 30], [5, 5, 5, 5]);
+    const old = s('old', [0, 10], [100, 100]);
+    const cols = toColumns([a, old], new Set(['old']));
+    expect(Array.from(cols[totalColumn(2)] ?? [])).toEqual([105, 105, 5, 5]);
+    // The same memory still alive keeps counting.
+    expect(Array.from(toColumns([a, old])[totalColumn(2)] ?? [])).toEqual([105, 105, 105, 105]);
+  });
+  it('totals on any sorted x grid, ignoring memories without buckets', () => {
+    expect(Array.from(totalOf([s('a', [5], [7]), s('e', [], [])], Float64Array.from([0, 5, 9])))).toEqual([0, 7, 7]);
+    expect(Array.from(totalOf([s('a', [5], [7])], Float64Array.from([0, 5, 9]), new Set(['a'])))).toEqual([0, 7, 0]);
   });
   it('handles no series', () => {
     expect(toColumns([]).length).toBe(1);

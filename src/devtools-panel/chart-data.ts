@@ -4,6 +4,11 @@
  * (min/max per bucket, peaks kept); here the memories are aligned on one x axis (as
  * uPlot.join does), with null where a memory has no bucket. The chart draws each memory's
  * max as its line and the min..max band under it.
+ *
+ * With 2+ memories a last column holds the total: at each aligned x, the sum over memories of
+ * their latest max at or before x (carried forward over the nulls of the alignment). A memory
+ * counts 0 before its first bucket, and after its last one once it is gone (collected); a live
+ * memory keeps its last value (its next sample may simply not have come yet).
  */
 import type { MemorySeries } from '../shared/analyzer-api';
 
@@ -15,7 +20,16 @@ export function maxColumn(i: number): number {
   return 1 + 2 * i;
 }
 
-export function toColumns(series: readonly MemorySeries[]): Columns {
+/** Column index of the total series, present when there are 2+ memories (else -1). */
+export function totalColumn(memories: number): number {
+  return memories >= 2 ? 1 + 2 * memories : -1;
+}
+
+/**
+ * uPlot columns; `gone` holds the keys of memories known to be collected (they count 0 in the
+ * total after their last bucket).
+ */
+export function toColumns(series: readonly MemorySeries[], gone: ReadonlySet<string> = new Set()): Columns {
   if (series.length === 0) return [new Float64Array(0)];
   const first = series[0];
   if (series.length === 1 && first) return [first.times, first.max, first.min];
@@ -36,7 +50,30 @@ export function toColumns(series: readonly MemorySeries[]): Columns {
     }
     cols.push(hi, lo);
   }
+  cols.push(totalOf(series, xs, gone));
   return cols;
+}
+
+/** The total committed bytes at each of `xs` (sorted): see the module comment. */
+export function totalOf(series: readonly MemorySeries[], xs: Float64Array, gone: ReadonlySet<string> = new Set()): Float64Array {
+  const total = new Float64Array(xs.length);
+  for (const s of series) {
+    const n = Math.min(s.times.length, s.max.length);
+    if (n === 0) continue;
+    const first = s.times[0] ?? Infinity;
+    const end = gone.has(s.key) ? (s.times[n - 1] ?? -Infinity) : Infinity;
+    let i = 0; // next bucket of s not yet at or before x
+    let last = 0;
+    for (let j = 0; j < xs.length; j++) {
+      const x = xs[j] ?? NaN;
+      while (i < n && (s.times[i] ?? Infinity) <= x) {
+        last = s.max[i] ?? last;
+        i++;
+      }
+      if (x >= first && x <= end) total[j] = (total[j] ?? 0) + last;
+    }
+  }
+  return total;
 }
 
 /** Identity of the series set: the chart is rebuilt only when it changes. */
