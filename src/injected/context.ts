@@ -40,6 +40,12 @@ export interface InjectedContext {
   memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined;
   /** A bounded JS stack of the caller, with our own frames removed. */
   stack(): string;
-  /** Called on every sampling tick (same timer as memory sampling), for pull-style trackers. */
+  /**
+   * Called on every sampling tick (same timer as memory sampling), for pull-style trackers. The
+   * timer runs once a second until the realm shows WebAssembly activity or a tracker calls
+   * wake(), then every 100 ms (src/injected/core/ticker.ts).
+   */
   onTick(listener: () => void): void;
+  /** This realm has work for the trackers: tick at the full rate from now on. */
+  wake(): void;
 }

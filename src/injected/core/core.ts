@@ -23,6 +23,7 @@ import { KeyAllocator, newRealmId } from './keys';
 import { LiveKeys } from './live';
 import { EventQueue } from './queue';
 import { Sampler } from './sampler';
+import { Ticker } from './ticker';
 import { cleanStack, firstFrameUrl, ownerUrl } from './stacks';
 import { maskToString, setOwnUrls, withoutPrepareStackTrace } from './transparent';
 import { WasmHooks } from './wasm-hooks';
@@ -30,7 +31,7 @@ import { fixWorkerRelativeUrls, hookWorkerClose, installWorkerHook, isWorkerConf
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-export const TICK_MS = 100;
+export { TICK_MS } from './ticker';
 
 export interface CoreHandle {
   realm: string;
@@ -60,6 +61,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const now = () => timeOrigin + call<number>(perfNow, perf);
   const setTimeoutO = g.setTimeout as AnyFn;
   const setIntervalO = g.setInterval as AnyFn;
+  const clearIntervalO = g.clearInterval as AnyFn;
   const crypto = g.crypto;
   const getRandomValues = crypto.getRandomValues as AnyFn;
   const random = (b: Uint8Array) => void call(getRandomValues, crypto, b);
@@ -131,7 +133,36 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     },
     now,
   });
-  hooks = new WasmHooks({ global: g, keys, emit, now, stack, owner, sampler, fail });
+  // --- sampling ------------------------------------------------------------------------------
+  const tickListeners: Array<() => void> = [];
+  // Events the trackers emitted: a tick that saw some is busy (see ./ticker.ts).
+  let trackerEvents = 0;
+  const ticker = new Ticker(
+    { setInterval: (fn, ms) => call(setIntervalO, g, fn, ms), clearInterval: (h) => void call(clearIntervalO, g, h) },
+    () => {
+      const before = trackerEvents;
+      try {
+        for (const e of sampler.tick()) emit(e);
+      } catch (e) {
+        fail('sample', e);
+      }
+      for (const l of tickListeners) {
+        try {
+          l();
+        } catch (e) {
+          fail('tick listener', e);
+        }
+      }
+      return sampler.changedLastTick || trackerEvents !== before;
+    },
+  );
+  const wake = () => ticker.wake();
+  // Any WebAssembly module, instance or memory in this realm: sample at the full rate.
+  const hookEmit = (e: PageEvent) => {
+    wake();
+    emit(e);
+  };
+  hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail });
   step('WebAssembly hooks', () => hooks.install());
   if (worker) {
     step('worker relative URLs', () => fixWorkerRelativeUrls(g, worker.url));
@@ -154,38 +185,25 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   }));
 
   // --- trackers ----------------------------------------------------------------------------
-  const tickListeners: Array<() => void> = [];
   const ctx: InjectedContext = {
     realm,
     realmKind: kind,
     now,
-    emit,
+    emit: (e) => {
+      trackerEvents++;
+      emit(e);
+    },
     onInstance: (l) => hooks.onInstance(l),
     memoryKey: (m) => hooks.memoryKey(m),
     stack,
     onTick: (l) => void (tickListeners[tickListeners.length] = l),
+    wake,
   };
   try {
     installTrackers(ctx);
   } catch (e) {
     fail('installTrackers', e);
   }
-
-  // --- sampling ------------------------------------------------------------------------------
-  call(setIntervalO, g, () => {
-    try {
-      for (const e of sampler.tick()) emit(e);
-    } catch (e) {
-      fail('sample', e);
-    }
-    for (const l of tickListeners) {
-      try {
-        l();
-      } catch (e) {
-        fail('tick listener', e);
-      }
-    }
-  }, TICK_MS);
 
   // --- channel ---------------------------------------------------------------------------------
   if (worker) startWorkerChannel({ g, dom, queue, now, fail, token: worker.token });

@@ -19,12 +19,16 @@ describe('Sampler', () => {
     const m: FakeMem = { bytes: 65536, alive: true };
     h.s.add('r:1', m, 65536);
     expect(h.tick()).toEqual([{ t: 'sample', time: 1100, keys: ['r:1'], bytes: [65536] }]); // first: heartbeat due
+    expect(h.s.changedLastTick).toBe(false); // a heartbeat is not a change
     expect(h.tick()).toEqual([]);
     m.bytes = 3 * 65536;
     expect(h.tick()).toEqual([
       { t: 'grow', time: 1300, key: 'r:1', fromBytes: 65536, toBytes: 196608, via: 'wasm' },
       { t: 'sample', time: 1300, keys: ['r:1'], bytes: [196608] },
     ]);
+    expect(h.s.changedLastTick).toBe(true);
+    h.tick();
+    expect(h.s.changedLastTick).toBe(false);
   });
 
   it('does not report again a growth already reported by a JS grow()', () => {

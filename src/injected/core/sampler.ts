@@ -29,6 +29,8 @@ export class Sampler<M> {
   private entries: Array<Entry<M>> = [];
   private byKey = new Map<ObjectKey, Entry<M>>();
   private lastSample = -Infinity;
+  /** Did the last tick see a size change or a memory go away? */
+  changedLastTick = false;
 
   constructor(
     private readonly deps: SamplerDeps<M>,
@@ -91,6 +93,7 @@ export class Sampler<M> {
       liveKeys.push(e.key);
       liveBytes.push(bytes);
     }
+    this.changedLastTick = changed || gone;
     if (gone) {
       this.entries = this.entries.filter((e) => e.ref.deref() !== undefined);
       for (const k of [...this.byKey.keys()]) if (!liveKeys.includes(k)) this.byKey.delete(k);

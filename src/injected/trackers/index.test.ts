@@ -19,6 +19,7 @@ function fakeCore() {
   const tickListeners: Array<() => void> = [];
   const memKeys = new Map<WebAssembly.Memory, string>();
   let n = 0;
+  let wakes = 0;
   const ctx: InjectedContext = {
     realm: 'r',
     realmKind: 'window',
@@ -28,6 +29,7 @@ function fakeCore() {
     memoryKey: (m) => memKeys.get(m),
     stack: () => 'at test (http://x/page.js:1:1)',
     onTick: (l) => tickListeners.push(l),
+    wake: () => void wakes++,
   };
   /** What the core does for a new instance: register memories, then let the trackers replace exports. */
   const instantiate = (bytes: Uint8Array): WebAssembly.Exports => {
@@ -48,7 +50,7 @@ function fakeCore() {
     return current;
   };
   const tick = () => tickListeners.forEach((l) => l());
-  return { ctx, events, instantiate, tick };
+  return { ctx, events, instantiate, tick, wakes: () => wakes };
 }
 
 beforeAll(async () => {

@@ -95,7 +95,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     memoryKey: (m) => ctx.memoryKey(m),
     isMemory: (v): v is WebAssembly.Memory => v instanceof MemoryCtor,
   });
-  installRegistries(global, registries, (fn) => ctx.onTick(fn));
+  installRegistries(global, registries, (fn) => ctx.onTick(fn), () => ctx.wake());
 
   ctx.onTick(() => {
     bindgen.tick();

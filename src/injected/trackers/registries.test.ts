@@ -124,4 +124,20 @@ describe('installRegistries', () => {
       { t: 'registry', time: 42, name: 'pulled', stats: { b: 2 } },
     ]);
   });
+
+  it('wakes the realm timer on a push, a mark, or a pull array; not on an idle tick', () => {
+    const { t } = setup();
+    const target = new EventTarget() as EventTarget & Record<string, unknown>;
+    let tick: () => void = () => undefined;
+    let wakes = 0;
+    installRegistries(target, t, (fn) => { tick = fn; }, () => void wakes++);
+    tick();
+    expect(wakes).toBe(0);
+    (target[PULL_GLOBAL] as unknown) = [];
+    tick();
+    expect(wakes).toBe(1);
+    target.dispatchEvent(new CustomEvent(REGISTRY_EVENT, { detail: { name: 'pushed', stats: { a: 1 } } }));
+    target.dispatchEvent(new CustomEvent(MARK_EVENT, { detail: 'm1' }));
+    expect(wakes).toBe(3);
+  });
 });

@@ -204,20 +204,27 @@ interface EventTargetLike {
   addEventListener(type: string, listener: (e: Event) => void): void;
 }
 
-/** Listen for pushes and marks on `global`; poll its pull array on every tick. */
-export function installRegistries(global: object, tracker: RegistryTracker, onTick: (fn: () => void) => void): void {
+/**
+ * Listen for pushes and marks on `global`; poll its pull array on every tick. A push, a mark or a
+ * pull array calls `wake` (the realm's timer then ticks at the full rate).
+ */
+export function installRegistries(global: object, tracker: RegistryTracker, onTick: (fn: () => void) => void, wake: () => void = () => undefined): void {
   const target = global as Partial<EventTargetLike>;
   if (typeof target.addEventListener === 'function') {
     const detailOf = (e: Event): unknown => (e as CustomEvent<unknown>).detail;
     target.addEventListener.call(global, REGISTRY_EVENT, (e: Event) => {
+      wake();
       tracker.push(detailOf(e));
     });
     target.addEventListener.call(global, MARK_EVENT, (e: Event) => {
+      wake();
       tracker.mark(detailOf(e));
     });
   }
   onTick(() => {
-    tracker.poll(own(global, PULL_GLOBAL));
+    const pull = own(global, PULL_GLOBAL);
+    if (pull !== undefined) wake();
+    tracker.poll(pull);
     tracker.flush();
   });
 }
