@@ -133,6 +133,10 @@
       instanceOf: new WA.Memory({ initial: 0 }) instanceof WA.Memory,
       reflectConstruct: attempt(() => Reflect.construct(WA.Memory, [{ initial: 1 }], Array) instanceof Array),
       getterCount: (() => { let n = 0; const d = { get initial() { n++; return 1; } }; new WA.Memory(d); return n; })(),
+      // Hundreds of throwaway memories in ONE synchronous job: each reserves gigabytes of address
+      // space, so this only works if the GC can free the dropped ones mid-loop (nothing of ours
+      // may keep them alive until the job ends).
+      throwaway: attempt(() => { let n = 0; for (let i = 0; i < 400; i++) n += new WA.Memory({ initial: 1 }).buffer.byteLength; return n; }),
     };
     class SubMemory extends WA.Memory { hello() { return 'hi ' + this.buffer.byteLength; } }
     class SubInstance extends WA.Instance {}

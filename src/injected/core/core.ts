@@ -132,6 +132,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       return { deref: () => call<WebAssembly.Memory | undefined>(weakRefDeref, r) };
     },
     now,
+    defer: (fn) => void call(setTimeoutO, g, fn, 0),
   });
   // --- sampling ------------------------------------------------------------------------------
   const tickListeners: Array<() => void> = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sampler } from './sampler';
+import { MAX_NEW_PER_JOB, Sampler } from './sampler';
 
 interface FakeMem { bytes: number; alive: boolean }
 
@@ -56,5 +56,23 @@ describe('Sampler', () => {
     ms[0]!.alive = false;
     ms[2]!.alive = false;
     expect(h.tick(1000)).toEqual([]);
+  });
+
+  it('starts sampling at most MAX_NEW_PER_JOB memories per job (WeakRefs keep their targets until the job ends)', () => {
+    const deferred: Array<() => void> = [];
+    const s = new Sampler<FakeMem>({
+      readBytes: (m) => m.bytes,
+      makeRef: (m) => ({ deref: () => m }),
+      now: () => 0,
+      defer: (fn) => void deferred.push(fn),
+    });
+    const added = Array.from({ length: MAX_NEW_PER_JOB + 5 }, (_, i) => s.add(`r:${i}`, { bytes: 65536, alive: true }, 65536));
+    expect(added.filter(Boolean)).toHaveLength(MAX_NEW_PER_JOB);
+    expect(s.size).toBe(MAX_NEW_PER_JOB);
+    expect(s.skipped).toBe(5);
+    expect(deferred).toHaveLength(1);
+    deferred[0]!(); // the next job
+    expect(s.add('r:next', { bytes: 65536, alive: true }, 65536)).toBe(true);
+    expect(s.size).toBe(MAX_NEW_PER_JOB + 1);
   });
 });

@@ -4,8 +4,13 @@
  * reported as `grow` via 'wasm'. A `sample` event is produced when any size changed, and at
  * least once per `heartbeatMs` while memories exist.
  *
- * Memories are held weakly (`makeRef`), so sampling never keeps one alive. Pure apart from the
- * injected `readBytes` / `makeRef` (see sampler.test.ts).
+ * Memories are held weakly (`makeRef`), so sampling never keeps one alive beyond the current job.
+ * Within it, a WeakRef does keep its target (the spec's KeepDuringJob): a page that makes
+ * hundreds of throwaway memories in one synchronous loop would run out of address space with
+ * us (every memory reserves gigabytes) where the GC would have freed them without us. So at most
+ * MAX_NEW_PER_JOB memories start being sampled per job; later ones in the same job are reported
+ * (memory event, JS grow() calls, collection) but their growth inside wasm is not sampled.
+ * Pure apart from the injected `readBytes` / `makeRef` / `defer` (see sampler.test.ts).
  */
 import { LIMITS, type GrowEvent, type ObjectKey, type PageEvent } from '../../shared/protocol';
 
@@ -23,7 +28,12 @@ export interface SamplerDeps<M> {
   readBytes(memory: M): number;
   makeRef(memory: M): WeakLike<M>;
   now(): number;
+  /** Run `fn` after the current job (a 0 ms timer); default: never (no per-job limit reset). */
+  defer?(fn: () => void): void;
 }
+
+/** Memories whose sampling may start within one synchronous job (see the module comment). */
+export const MAX_NEW_PER_JOB = 64;
 
 export class Sampler<M> {
   private entries: Array<Entry<M>> = [];
@@ -42,11 +52,22 @@ export class Sampler<M> {
     return this.entries.length;
   }
 
-  add(key: ObjectKey, memory: M, bytes: number): void {
-    if (this.byKey.has(key)) return;
+  /** Memories not sampled because too many were made in one job. */
+  skipped = 0;
+  private newThisJob = 0;
+
+  /** Start sampling a memory; false when too many started in this job already (see above). */
+  add(key: ObjectKey, memory: M, bytes: number): boolean {
+    if (this.byKey.has(key)) return true;
+    if (this.newThisJob >= MAX_NEW_PER_JOB) {
+      this.skipped++;
+      return false;
+    }
+    if (this.newThisJob++ === 0 && this.deps.defer) this.deps.defer(() => void (this.newThisJob = 0));
     const e: Entry<M> = { key, ref: this.deps.makeRef(memory), bytes };
     this.entries[this.entries.length] = e;
     this.byKey.set(key, e);
+    return true;
   }
 
   remove(key: ObjectKey): void {
