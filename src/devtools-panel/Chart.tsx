@@ -99,6 +99,8 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
     const grid = styles.getPropertyValue('--grid').trim() || '#e0e0e0';
     const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const total = totalColumn(series.length);
+    // Committed size is a step function: a value holds from its sample until the next one.
+    const stepped = uPlot.paths.stepped?.({ align: 1 });
     const opts: uPlot.Options = {
       width: Math.max(100, el.clientWidth),
       height: HEIGHT,
@@ -127,6 +129,7 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
             stroke: colorOf(i),
             width: 1.5,
             spanGaps: true,
+            paths: stepped,
             points: { show: false },
             value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v)),
           },
@@ -137,6 +140,7 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
             stroke: colorOf(i),
             width: 0,
             spanGaps: true,
+            paths: stepped,
             points: { show: false },
           },
         ]),
@@ -149,6 +153,7 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
                 width: 1.5,
                 dash: [6, 4],
                 spanGaps: true,
+                paths: stepped,
                 points: { show: false },
                 value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v)),
               },
