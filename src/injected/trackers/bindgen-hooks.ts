@@ -177,11 +177,17 @@ export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: stri
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
     let cls: BindgenClass | null = null;
+    let classesSeen = -1;
     const wrapper = wrapExport(original as AnyFn, (ptr, flag) => {
       // Objects of a class we never saw created need no counting: the class record appears
-      // with its first object.
-      if (cls === null) cls = tracker.classes.get(name) ?? null;
-      if (cls !== null) tracker.onFreeExport(cls, ptr, flag);
+      // with its first object. Look it up again only when a class record was added.
+      if (cls === null) {
+        if (tracker.classes.size === classesSeen) return;
+        classesSeen = tracker.classes.size;
+        cls = tracker.classes.get(name) ?? null;
+        if (cls === null) return;
+      }
+      tracker.onFreeExport(cls, ptr, flag);
     });
     out.set(name, wrapper);
   }
