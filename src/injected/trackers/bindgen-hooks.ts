@@ -139,10 +139,15 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
           }
         };
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
-        new OwnedRegistry(registry, { tracker, freeExport: fe, cls: null });
-        if (!registerHooked) {
-          registerHooked = true;
-          hookRegister(target.prototype as object);
+        // Our bookkeeping must never turn into an error of the page's `new`.
+        try {
+          new OwnedRegistry(registry, { tracker, freeExport: fe, cls: null });
+          if (!registerHooked) {
+            registerHooked = true;
+            hookRegister(target.prototype as object);
+          }
+        } catch (err) {
+          noteError(tracker, err);
         }
         return registry;
       } catch (e) {
