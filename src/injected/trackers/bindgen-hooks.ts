@@ -16,7 +16,7 @@
  * the tracker: classes that register every object are counted that way (see CountMode in
  * ./bindgen.ts). `unregister` is never touched.
  */
-import type { BindgenClass, BindgenTracker } from './bindgen';
+import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
 import { freeExportIn, isFreeExportName } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
@@ -26,7 +26,7 @@ import { installProtoSetter } from './proto-setters';
 type FRConstructor = typeof FinalizationRegistry;
 
 /** A wasm-bindgen registry made through our hook: what its cleanup frees, and whose tracker counts. */
-interface RegistryOwner {
+interface RegistryOwner extends RegistrationSite {
   tracker: BindgenTracker;
   freeExport: string;
   /** The tracker's record of that class, once it exists. */
@@ -85,7 +85,7 @@ function hookRegister(proto: object): boolean {
         if (owner !== undefined) {
           try {
             const cls = owner.cls ?? (owner.cls = owner.tracker.classes.get(owner.freeExport) ?? null);
-            if (cls !== null) owner.tracker.onRegistered(cls, target, held);
+            if (cls !== null) owner.tracker.onRegistered(cls, owner, target, held);
           } catch (err) {
             noteError(owner.tracker, err);
           }
@@ -141,7 +141,7 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
         // Our bookkeeping must never turn into an error of the page's `new`.
         try {
-          new OwnedRegistry(registry, { tracker, freeExport: fe, cls: null });
+          new OwnedRegistry(registry, { tracker, freeExport: fe, cls: null, counting: false });
           if (!registerHooked) {
             registerHooked = true;
             hookRegister(target.prototype as object);

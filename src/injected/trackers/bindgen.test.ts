@@ -246,6 +246,33 @@ describe('counting mode', () => {
   });
 });
 
+describe('two copies of glue sharing a class name', () => {
+  it('counts both exactly: the registering copy through register(), the other through the watch', () => {
+    const s = setup();
+    const w = fakeWasm('thing');
+    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:6', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const RegA = new s.FR((p: unknown) => wasm.__wbg_thing_free!(p, 1));
+    const RegB = new s.FR((p: unknown) => wasm.__wbg_thing_free!(p, 1));
+    class ThingA extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() { super(); this.__wbg_ptr = wasm.thing_new!() >>> 0; RegA.register(this, this.__wbg_ptr, this); }
+      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; RegA.unregister(this); wasm.__wbg_thing_free!(p, 0); }
+    }
+    class ThingB extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() { super(); this.__wbg_ptr = wasm.thing_new!() >>> 0; }
+      static __wrap(p: number) { const o = Object.create(ThingB.prototype) as ThingB; o.__wbg_ptr = p; RegB.register(o, o.__wbg_ptr, o); return o; }
+      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; RegB.unregister(this); wasm.__wbg_thing_free!(p, 0); }
+    }
+    for (let i = 0; i < 3; i++) new ThingA();
+    expect(s.tracker.classes.get('__wbg_thing_free')!.mode).toBe('register');
+    const bs = [new ThingB(), new ThingB(), ThingB.__wrap(wasm.thing_new!())];
+    for (let i = 0; i < 2; i++) new ThingA();
+    bs[0]!.free();
+    expect(s.last('ThingA')).toMatchObject({ created: 8, freed: 1, live: 7 });
+  });
+});
+
 describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
   it('counts through the ptr field and the free export', () => {
     const s = setup();

@@ -21,7 +21,8 @@
  * Not seen: an object passed BY VALUE into Rust (its pointer is consumed without the free
  * export) stays counted as live.
  *
- * This module is the bookkeeping (pure: no globals touched); ./bindgen-hooks.ts installs the hooks.
+ * This module is the bookkeeping (pure: no globals touched, except the per-class shadow of the
+ * watch, through deps.shadowPointerField); ./bindgen-hooks.ts installs the hooks.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
 import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
@@ -134,6 +135,11 @@ export interface BindgenDeps {
   emit(event: BindgenEvent): void;
   /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
   shadowPointerField?(proto: object): boolean;
+}
+
+/** A wasm-bindgen registry, as the hooks know it: do its registrations count as creations? */
+export interface RegistrationSite {
+  counting: boolean;
 }
 
 /** A class in `probe` mode: the prototype that owns its `free`, and the first object seen. */
@@ -257,7 +263,8 @@ export class BindgenTracker {
     // Glue stores `ret >>> 0`: a non-negative integer (fast path); anything else is normalised.
     const ptr = typeof value === 'number' && value > 0 && value <= 0xffffffff && value % 1 === 0 ? value : toPtr(value);
     if (ptr <= 0) return;
-    if (cls.mode === 'register') return; // counted by its registration
+    // (In `register` mode, an object reaching the watch is not of the shadowed prototype: another
+    // copy of the glue, whose registrations are not counted. Count it here.)
     if (cls.mode === 'probe') {
       const probe = this.probes.get(cls);
       if (probe !== undefined && probe.first === null) {
@@ -272,11 +279,17 @@ export class BindgenTracker {
   }
 
   /**
-   * `register(target, held)` was called on a wasm-bindgen registry whose cleanup frees objects
-   * of `cls`. Counts a creation for classes in `register` mode; confirms a `probe`.
+   * `register(target, held)` was called on `site`, a wasm-bindgen registry whose cleanup frees
+   * objects of `cls`. Counts a creation when that registry was confirmed (`site.counting`);
+   * confirms it when this is the first object of a `probe` class.
+   *
+   * Counting is per registry, not per class, because two copies of glue in one realm (two
+   * packages, or one loaded twice) can share a class record (same `__wbg_<name>_free`): only the
+   * confirmed copy's prototype is shadowed and its registry counted; the other copy's objects
+   * still reach the watch, which counts them.
    */
-  onRegistered(cls: BindgenClass, target: unknown, held: unknown): void {
-    if (cls.mode === 'register') {
+  onRegistered(cls: BindgenClass, site: RegistrationSite, target: unknown, held: unknown): void {
+    if (site.counting) {
       const ptr = typeof held === 'number' && held > 0 && held <= 0xffffffff && held % 1 === 0 ? held : ptrOfHeld(held);
       if (ptr > 0) this.countCreated(cls, ptr);
       return;
@@ -285,10 +298,15 @@ export class BindgenTracker {
     const probe = this.probes.get(cls);
     if (probe === undefined || probe.first === null || apply(weakRefDeref, probe.first, []) !== target) return;
     // The first object (already counted by the watch) is registered with a registry we see:
-    // from now on count registrations, and let this class's stores bypass the watch.
+    // from now on count this registry's registrations, and let this class's stores bypass the watch.
     this.probes.delete(cls);
     const shadow = this.deps.shadowPointerField ?? ((proto: object) => shadowField(proto, '__wbg_ptr'));
-    cls.mode = shadow(probe.owner) ? 'register' : 'setter';
+    if (shadow(probe.owner)) {
+      cls.mode = 'register';
+      site.counting = true;
+    } else {
+      cls.mode = 'setter';
+    }
   }
 
   private countCreated(cls: BindgenClass, ptr: number): void {
