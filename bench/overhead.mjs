@@ -77,7 +77,7 @@ async function launch(withExtension) {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-bench-'));
   dirs.push(dir);
   const extArgs = withExtension ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : [];
-  const jsFlags = [`--js-flags=--expose-gc${process.env.BENCH_JS_FLAGS ? ' ' + process.env.BENCH_JS_FLAGS : ''}`];
+  const jsFlags = ['--js-flags=--expose-gc'];
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...QUIET, ...jsFlags, ...extArgs] });
   return { context, withExtension };
 }
@@ -120,13 +120,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** The q-quantile (0..1) of xs, linearly interpolated. */
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (i - lo) : s[lo];
 };
 
 /**

@@ -21,7 +21,7 @@ import { freeExportIn, isFreeExportName } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply as applySaved, getOwnPropertyDescriptor } from '../core/intrinsics';
-import { installProtoSetter } from './proto-setters';
+import { installProtoSetter, Stamp } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
 
@@ -37,12 +37,6 @@ interface RegistryOwner extends RegistrationSite {
 // whatever the page does to Function.prototype.call or .bind.
 const fnCall = Function.prototype.call;
 const fnBind = Function.prototype.bind;
-
-class Stamp {
-  constructor(target: object) {
-    return target;
-  }
-}
 
 /**
  * Marks a wasm-bindgen registry with its owner in a private field: invisible to the page (no

@@ -44,6 +44,13 @@ function fakeWasm(...classes: string[]) {
   return { raw: Object.freeze(raw) as unknown as WebAssembly.Exports, freed };
 }
 
+/** A fake wasm module whose exports go through the trackers' free-export wrappers, as the glue sees them. */
+function glueWasm(tracker: BindgenTracker, moduleKey: string, ...classes: string[]) {
+  const w = fakeWasm(...classes);
+  const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, moduleKey, tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+  return { w, wasm };
+}
+
 function setup() {
   const events: BindgenEvent[] = [];
   let stacks = 0;
@@ -81,8 +88,7 @@ describe('helpers', () => {
 describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (ptr, 1)', () => {
   function glue() {
     const s = setup();
-    const w = fakeWasm('tiktoken');
-    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:1', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const { w, wasm } = glueWasm(s.tracker, 'r:1', 'tiktoken');
     const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
     class Tiktoken extends s.Base {
       declare __wbg_ptr: number;
@@ -160,8 +166,7 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
 describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer flag', () => {
   function glue() {
     const s = setup();
-    const w = fakeWasm('resvg', 'bbox');
-    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:2', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const { wasm } = glueWasm(s.tracker, 'r:2', 'resvg', 'bbox');
     const ResvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_resvg_free!((ptr as number) >>> 0));
     const BBoxFinalization = new s.FR((ptr: unknown) => wasm.__wbg_bbox_free!((ptr as number) >>> 0));
     class BBox extends s.Base {
@@ -229,8 +234,7 @@ describe('counting mode', () => {
 
   it('falls back to the watch when the registrations never reach us (a registry we did not recognise)', () => {
     const s = setup();
-    const w = fakeWasm('quiet');
-    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:5', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const { wasm } = glueWasm(s.tracker, 'r:5', 'quiet');
     const release = (p: number) => wasm.__wbg_quiet_free!(p, 1);
     const Reg = new s.FR((p: unknown) => release(p as number)); // no __wbg_*_free in its source
     class Quiet extends s.Base {
@@ -249,8 +253,7 @@ describe('counting mode', () => {
 describe('two copies of glue sharing a class name', () => {
   it('counts both exactly: the registering copy through register(), the other through the watch', () => {
     const s = setup();
-    const w = fakeWasm('thing');
-    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:6', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const { wasm } = glueWasm(s.tracker, 'r:6', 'thing');
     const RegA = new s.FR((p: unknown) => wasm.__wbg_thing_free!(p, 1));
     const RegB = new s.FR((p: unknown) => wasm.__wbg_thing_free!(p, 1));
     class ThingA extends s.Base {
@@ -276,8 +279,7 @@ describe('two copies of glue sharing a class name', () => {
 describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
   it('counts through the ptr field and the free export', () => {
     const s = setup();
-    const w = fakeWasm('foo');
-    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:3', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const { wasm } = glueWasm(s.tracker, 'r:3', 'foo');
     class Foo extends s.Base {
       declare ptr: number;
       static __wrap(ptr: number) { const obj = Object.create(Foo.prototype) as Foo; obj.ptr = ptr; return obj; }
@@ -293,8 +295,7 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
 describe('event traffic', () => {
   it('a million create/free pairs send one cumulative event per tick, with exact counts', () => {
     const s = setup();
-    const w = fakeWasm('item');
-    const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:4', s.tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
+    const { wasm } = glueWasm(s.tracker, 'r:4', 'item');
     const Reg = new s.FR((ptr: unknown) => wasm.__wbg_item_free!(ptr, 1));
     class Item extends s.Base {
       declare __wbg_ptr: number;
