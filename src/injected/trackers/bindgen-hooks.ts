@@ -63,26 +63,33 @@ function hookRegister(proto: object): boolean {
   const d = getOwnPropertyDescriptor(proto, 'register');
   if (d === undefined || typeof d.value !== 'function' || isWrapper(d.value)) return false;
   const original = d.value as (target: object, held: unknown, token?: unknown) => unknown;
-  const callOriginal = applySaved(fnBind, fnCall, [original]) as (self: unknown, target: unknown, held: unknown, token: unknown) => unknown;
+  // The look-alike reaches the original through `super` of a private home object: a direct call
+  // of a known builtin in optimized code (a bound `Function.prototype.call` costs two more
+  // builtin frames per registration), and the page cannot reach `base` to change it.
+  const base = { register: original };
   const holder = {
+    __proto__: base,
     // Declared with three parameters; lookAlike() gives it the original's `length` (2). An
     // absent unregister token and an explicit `undefined` are the same to register().
-    register(this: unknown, target: unknown, held: unknown, token: unknown): unknown {
+    register(this: FinalizationRegistry<unknown>, target: object, held: unknown, token: unknown): unknown {
       let result: unknown;
       try {
-        result = callOriginal(this, target, held, token);
+        result = super.register(target, held, token);
       } catch (e) {
         rethrow(e, wrapper as (...a: unknown[]) => unknown);
       }
-      if (typeof this === 'object' && this !== null) {
-        const owner = OwnedRegistry.ownerOf(this);
-        if (owner !== undefined) {
+      // The original accepted `this`, so it is a FinalizationRegistry (an object).
+      const owner = OwnedRegistry.ownerOf(this);
+      if (owner !== undefined) {
+        const cls = owner.cls;
+        if (owner.counting && cls !== null) {
           try {
-            const cls = owner.cls ?? (owner.cls = owner.tracker.classes.get(owner.freeExport) ?? null);
-            if (cls !== null) owner.tracker.onRegistered(cls, owner, target, held);
+            owner.tracker.countRegistered(cls, held);
           } catch (err) {
             noteError(owner.tracker, err);
           }
+        } else {
+          noteRegistration(owner, target, held);
         }
       }
       return result;
@@ -91,6 +98,16 @@ function hookRegister(proto: object): boolean {
   const wrapper = holder.register;
   if (!lookAlike(wrapper, original)) return false;
   return replaceValue(proto, 'register', wrapper);
+}
+
+/** A registration on a wasm-bindgen registry that does not count yet (the class probe). */
+function noteRegistration(owner: RegistryOwner, target: unknown, held: unknown): void {
+  try {
+    const cls = owner.cls ?? (owner.cls = owner.tracker.classes.get(owner.freeExport) ?? null);
+    if (cls !== null) owner.tracker.onRegistered(cls, owner, target, held);
+  } catch (err) {
+    noteError(owner.tracker, err);
+  }
 }
 
 interface HookTarget {

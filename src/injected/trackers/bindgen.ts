@@ -290,8 +290,7 @@ export class BindgenTracker {
    */
   onRegistered(cls: BindgenClass, site: RegistrationSite, target: unknown, held: unknown): void {
     if (site.counting) {
-      const ptr = typeof held === 'number' && held > 0 && held <= 0xffffffff && held % 1 === 0 ? held : ptrOfHeld(held);
-      if (ptr > 0) this.countCreated(cls, ptr);
+      this.countRegistered(cls, held);
       return;
     }
     if (cls.mode !== 'probe') return;
@@ -309,9 +308,26 @@ export class BindgenTracker {
     }
   }
 
+  /**
+   * register() on a registry that counts (hot path, called by the register() look-alike): one
+   * object created. `held` is what the glue registers: the pointer, or an object holding it.
+   */
+  countRegistered(cls: BindgenClass, held: unknown): void {
+    cls.created++;
+    cls.dirty = true;
+    if (cls.stackBudget === 0) return;
+    const ptr = typeof held === 'number' && held > 0 && held <= 0xffffffff && held % 1 === 0 ? held : ptrOfHeld(held);
+    if (ptr > 0) this.sampleStack(cls, ptr);
+  }
+
   private countCreated(cls: BindgenClass, ptr: number): void {
     cls.created++;
     cls.dirty = true;
+    this.sampleStack(cls, ptr);
+  }
+
+  /** Keep the creation stack of the object at `ptr`, within the class's budget and bound. */
+  private sampleStack(cls: BindgenClass, ptr: number): void {
     if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
       cls.stackBudget--;
       const stack = this.deps.stack().slice(0, LIMITS.maxStack);
