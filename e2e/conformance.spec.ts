@@ -55,7 +55,13 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.ordering.bad).toContain('bad:reject1:CompileError');
   expect(o.promises.streaming.ok.instance.instance).toContain('mem0');
   expect(o.workerRun.data).toMatchObject({ fixtures: 'object', fetched: 'hello from worker-data', grew: 2, firstMessages: ['first', 'go'], portsOnFirst: 0 });
-  expect(o.moduleWorker).toEqual({ seen: ['early', 'report'], fixtures: 'object', metaUrl: '/e2e/pages/conformance/module-worker.mjs' });
+  expect(o.moduleWorker).toEqual({ seen: ['early', 'report'], fixtures: 'object', metaUrl: '/e2e/pages/conformance/module-worker.mjs', location: '/e2e/pages/conformance/module-worker.mjs', locationIsMeta: true });
+  expect(o.workerRun.data.location.values.pathname).toBe('/e2e/pages/conformance/worker.js');
+  expect(o.workerRun.data.location.resolved).toMatch(/\/e2e\/pages\/conformance\/worker-data\.txt$/);
+  expect(o.workerRun.data.location.request).toBe(o.workerRun.data.location.resolved);
+  expect(o.workerRun.data.location.eventSource).toBe(o.workerRun.data.location.resolved);
+  expect(o.workerRun.data.location.webSocket).toMatch(/^ws:\/\/.*\/e2e\/pages\/conformance\/no-socket-here$/);
+  expect(o.workerRun.data.fetchedFromScriptDirectory).toBe('hello from worker-data');
   expect(o.workerSubclass).toEqual([true, true, 'object']);
   expect(o.frame.crossToString[0]).toBe('function Memory() { [native code] }');
   expect(o.frame.memory.ok).toBe(65536);

@@ -27,7 +27,7 @@ import { Ticker } from './ticker';
 import { cleanStack, firstFrameUrl, ownerUrl } from './stacks';
 import { maskToString, setOwnUrls, withoutPrepareStackTrace } from './transparent';
 import { WasmHooks } from './wasm-hooks';
-import { fixWorkerRelativeUrls, hookWorkerClose, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
+import { fixWorkerLocation, fixWorkerRelativeUrls, hookWorkerClose, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -167,6 +167,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   step('WebAssembly hooks', () => hooks.install());
   if (worker) {
     step('worker relative URLs', () => fixWorkerRelativeUrls(g, worker.url));
+    step('worker location', () => fixWorkerLocation(g, worker.url));
     step('worker close', () => hookWorkerClose(g, () => {
       for (const c of live.drain(now())) queue.push(c);
       queue.flush();

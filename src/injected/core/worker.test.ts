@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkerConfig, resolveUrl, WORKER_CONFIG_GLOBAL, workerBootstrap, workerCore, type WorkerConfig } from './worker';
+import { fixWorkerLocation, isWorkerConfig, locationParts, resolveUrl, WORKER_CONFIG_GLOBAL, workerBootstrap, workerCore, type WorkerConfig } from './worker';
 
 const cfg: WorkerConfig = { token: 't0k', parent: 'abc', url: 'https://a.example/w/x.js', type: 'classic', bundleUrl: 'chrome-extension://id/src/injected/index.iife.js' };
 
@@ -26,5 +26,48 @@ describe('worker bootstrap', () => {
     expect(isWorkerConfig(null)).toBe(false);
     expect(resolveUrl('../lib.js', cfg.url)).toBe('https://a.example/lib.js');
     expect(resolveUrl('http://[bad', cfg.url)).toBeNull();
+  });
+});
+
+describe('worker location', () => {
+  it('reads the parts of the real script URL', () => {
+    expect(locationParts('https://a.example:8443/w/x.js?v=2#h')).toEqual({
+      href: 'https://a.example:8443/w/x.js?v=2#h', origin: 'https://a.example:8443', protocol: 'https:', host: 'a.example:8443',
+      hostname: 'a.example', port: '8443', pathname: '/w/x.js', search: '?v=2', hash: '#h',
+    });
+    expect(locationParts('not a url')).toBeNull();
+  });
+
+  it('answers for the realm\'s location object only; other receivers reach the original getter', () => {
+    // A stand-in for WorkerLocation: native-like getters that read a private slot.
+    const slots = new WeakMap<object, string>();
+    class WorkerLocation {
+      get href(): string {
+        const v = slots.get(this);
+        if (v === undefined) throw new TypeError('Illegal invocation');
+        return v;
+      }
+      get pathname(): string {
+        return new URL(this.href).pathname;
+      }
+      toString(): string {
+        return this.href;
+      }
+    }
+    const loc = new WorkerLocation();
+    slots.set(loc, 'blob:https://a.example/1234');
+    const other = new WorkerLocation();
+    slots.set(other, 'https://b.example/other.js');
+    const g = { WorkerLocation, location: loc } as unknown as typeof globalThis;
+    expect(fixWorkerLocation(g, 'https://a.example/w/x.js')).toBe(true);
+    expect(loc.href).toBe('https://a.example/w/x.js');
+    expect(loc.pathname).toBe('/w/x.js');
+    expect(String(loc)).toBe('https://a.example/w/x.js');
+    expect(new URL('y.wasm', String(loc)).href).toBe('https://a.example/w/y.wasm');
+    expect(other.href).toBe('https://b.example/other.js');
+    const get = Object.getOwnPropertyDescriptor(WorkerLocation.prototype, 'href')?.get;
+    expect(() => get?.call({})).toThrow('Illegal invocation');
+    expect(get?.name).toBe('get href');
+    expect(fixWorkerLocation({ location: loc } as unknown as typeof globalThis, 'https://a.example/w/x.js')).toBe(false);
   });
 });

@@ -28,7 +28,7 @@ import {
 import { anyPolicyBlocksBlobWorkers } from './csp';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
-import { replaceConstructor, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
+import { replaceConstructor, replaceGetter, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -300,10 +300,68 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   return true;
 }
 
+/** The WorkerLocation attributes, all read-only accessors on WorkerLocation.prototype. */
+const LOCATION_PARTS = ['href', 'origin', 'protocol', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
+
+/** Pure: the WorkerLocation attribute values of a worker script URL, or null if it does not parse. */
+export function locationParts(url: string): Record<(typeof LOCATION_PARTS)[number], string> | null {
+  let u: URL;
+  try {
+    u = new OrigURL(url);
+  } catch {
+    return null;
+  }
+  return {
+    href: u.href, origin: u.origin, protocol: u.protocol, host: u.host, hostname: u.hostname,
+    port: u.port, pathname: u.pathname, search: u.search, hash: u.hash,
+  };
+}
+
 /**
- * Inside a blob-started worker: relative URLs given to importScripts, fetch and
- * XMLHttpRequest.open resolve against the page's worker script URL, as they would have
- * without us (self.location stays the blob: URL: see docs/TRANSPARENCY.md).
+ * Inside a blob-started worker: `self.location` reads as the page's worker script URL, as it
+ * would without us (libraries derive asset URLs from it: Emscripten's scriptDirectory,
+ * wasm-bindgen's no-modules `script_src`, `new URL(x, self.location)`).
+ *
+ * The realm's one WorkerLocation object stays the same object; the getters of
+ * WorkerLocation.prototype (and its `toString`) become transparent wrappers that answer for that
+ * object from the script URL and call the original for anything else (same errors).
+ */
+export function fixWorkerLocation(g: typeof globalThis, url: string): boolean {
+  const WL = (g as unknown as { WorkerLocation?: { prototype?: object } }).WorkerLocation;
+  const proto = WL?.prototype;
+  const loc = (g as { location?: unknown }).location;
+  const parts = locationParts(url);
+  if (typeof proto !== 'object' || proto === null || typeof loc !== 'object' || loc === null || parts === null) return false;
+  const answering = (value: string): ProxyHandler<AnyFn> => {
+    const h: ProxyHandler<AnyFn> = {
+      apply(t, thisArg, args) {
+        if (thisArg === loc) return value;
+        try {
+          return call(t, thisArg, ...args);
+        } catch (e) {
+          rethrow(e, h.apply as AnyFn);
+        }
+      },
+    };
+    return h;
+  };
+  let ok = true;
+  for (const key of LOCATION_PARTS) {
+    const d = getOwnPropertyDescriptor(proto, key);
+    if (d === undefined || typeof d.get !== 'function') continue;
+    ok = replaceGetter(proto, key, wrap(d.get as AnyFn, answering(parts[key]))) && ok;
+  }
+  const toString = getOwnPropertyDescriptor(proto, 'toString');
+  if (toString !== undefined && typeof toString.value === 'function') {
+    ok = replaceValue(proto, 'toString', wrap(toString.value as AnyFn, answering(parts.href))) && ok;
+  }
+  return ok;
+}
+
+/**
+ * Inside a blob-started worker: relative URLs given to importScripts, fetch, `new Request`,
+ * `new EventSource`, `new WebSocket` and XMLHttpRequest.open resolve against the page's worker script URL, as they would have
+ * without us (the realm's own base URL is our blob: URL).
  */
 export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void {
   const mapArg = (target: AnyFn, index: number): ProxyHandler<AnyFn> => {
@@ -341,6 +399,25 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
   }
   const f = (g as { fetch?: AnyFn }).fetch;
   if (typeof f === 'function') replaceValueOnChain(g, 'fetch', wrap(f, mapArg(f, 0)));
+  // Constructors whose first argument may be a relative URL string.
+  for (const name of ['Request', 'EventSource', 'WebSocket'] as const) {
+    const C = (g as unknown as Record<string, unknown>)[name];
+    if (typeof C !== 'function') continue;
+    const h: ProxyHandler<AnyFn> = {
+      construct(t, args, newTarget) {
+        const a = [...args];
+        if (typeof a[0] === 'string') a[0] = resolveUrl(a[0], base) ?? a[0];
+        try {
+          return construct(t, a, newTarget) as object;
+        } catch (e) {
+          rethrow(e, h.construct as AnyFn);
+        }
+      },
+    };
+    const proxy = wrap(C as AnyFn, h);
+    replaceConstructor(C as { prototype?: unknown }, proxy);
+    replaceValueOnChain(g, name, proxy);
+  }
   const XHR = (g as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest;
   if (XHR) {
     const open = XHR.prototype.open as AnyFn;
