@@ -69,6 +69,10 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.finalizationBindgen.register).toMatchObject({ name: 'register', length: 2, hasPrototype: false, isConstructor: false, toString: 'function register() { [native code] }' });
   expect(o.finalizationBindgen.ok.ok).toEqual([null, null, null, true, false].map((v) => (v === null ? undefined : v)));
   for (const k of ['primitive', 'same', 'badToken', 'wrongThis', 'noArgs', 'notConstructor']) expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
+  expect(o.finalizationBindgen.unregister).toMatchObject({ name: 'unregister', length: 1, hasPrototype: false, isConstructor: false, toString: 'function unregister() { [native code] }' });
+  expect(o.finalizationBindgen.unregisterResults.ok).toEqual([true, false, false]);
+  expect(o.finalizationBindgen.unregisterViaReflect.ok).toBe(true);
+  for (const k of ['unregisterPrimitive', 'unregisterNoArgs', 'unregisterWrongThis', 'unregisterNotConstructor']) expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
 });
 
 async function observeBoth(context: BrowserContext, query: string) {

@@ -301,6 +301,7 @@
     {
       const wasm = { __wbg_conformance_free() {} };
       const registerBefore = FinalizationRegistry.prototype.register;
+      const unregisterBefore = FinalizationRegistry.prototype.unregister;
       const ConformanceFinalization = new FinalizationRegistry((ptr) => wasm.__wbg_conformance_free(ptr >>> 0, 1));
       class Conformance {
         constructor() { this.__wbg_ptr = 8; ConformanceFinalization.register(this, this.__wbg_ptr, this); }
@@ -310,10 +311,18 @@
       const reg = ConformanceFinalization;
       // Kept out of the observations (it is the one thing that differs): the spec checks that
       // the extension run really swapped register(), so the comparison below is not vacuous.
-      window.__registerSwapped = registerBefore !== FinalizationRegistry.prototype.register;
+      window.__registerSwapped = registerBefore !== FinalizationRegistry.prototype.register
+        && unregisterBefore !== FinalizationRegistry.prototype.unregister;
       o.finalizationBindgen = {
         proto: describeObject(FinalizationRegistry.prototype),
         register: describeFunction(FinalizationRegistry.prototype.register),
+        unregister: describeFunction(FinalizationRegistry.prototype.unregister),
+        unregisterResults: attempt(() => { const t = {}; reg.register({}, 1, t); reg.register({}, 2, t); return [reg.unregister(t), reg.unregister(t), reg.unregister({})]; }),
+        unregisterPrimitive: attempt(() => reg.unregister(5)),
+        unregisterNoArgs: attempt(() => reg.unregister()),
+        unregisterWrongThis: attempt(() => FinalizationRegistry.prototype.unregister.call({}, {})),
+        unregisterViaReflect: attempt(() => { const t = {}; reg.register({}, 1, t); return Reflect.apply(FinalizationRegistry.prototype.unregister, reg, [t]); }),
+        unregisterNotConstructor: attempt(() => new FinalizationRegistry.prototype.unregister({})),
         ownKeys: Reflect.ownKeys(reg).map(String),
         protoOf: Object.getPrototypeOf(reg) === FinalizationRegistry.prototype,
         ok: attempt(() => [reg.register({}, 1), reg.register({}, 2, {}), reg.register({}, 3, undefined), reg.unregister(c), reg.unregister(c)]),

@@ -10,14 +10,15 @@
  * calls the glue's; they are ordinary registries otherwise (same prototype, same
  * register / unregister). All others are created exactly as before.
  *
- * Once the first wasm-bindgen registry exists, `FinalizationRegistry.prototype.register` becomes
- * a look-alike plain function (same name, length, attributes, native `toString`, same errors
- * without our frame) that calls the original and then, for wasm-bindgen registries only, tells
- * the tracker: classes that register every object are counted that way (see CountMode in
- * ./bindgen.ts). `unregister` is never touched.
+ * Once the first wasm-bindgen registry exists, `FinalizationRegistry.prototype.register` and
+ * `.unregister` become look-alike plain functions (same name, length, attributes, native
+ * `toString`, same results and errors without our frame) that call the original and then, for
+ * wasm-bindgen registries only, tell the tracker: classes that register every object are counted
+ * that way (see CountMode in ./bindgen.ts), and an unregister() that removed a cell of a 0.2.93+
+ * registry is an object released (see BindgenTracker.releasesCountedFor).
  */
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
-import { freeExportIn, isFreeExportName } from './bindgen';
+import { freeExportIn, isFreeExportName, passesFinalizerFlag } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply as applySaved, getOwnPropertyDescriptor } from '../core/intrinsics';
@@ -28,7 +29,6 @@ type FRConstructor = typeof FinalizationRegistry;
 /** A wasm-bindgen registry made through our hook: what its cleanup frees, and whose tracker counts. */
 interface RegistryOwner extends RegistrationSite {
   tracker: BindgenTracker;
-  freeExport: string;
   /** The tracker's record of that class, once it exists. */
   cls: BindgenClass | null;
 }
@@ -84,7 +84,7 @@ function hookRegister(proto: object): boolean {
         const cls = owner.cls;
         if (owner.counting && cls !== null) {
           try {
-            owner.tracker.countRegistered(cls, held);
+            owner.tracker.countRegistered(cls, target, held);
           } catch (err) {
             noteError(owner.tracker, err);
           }
@@ -98,6 +98,42 @@ function hookRegister(proto: object): boolean {
   const wrapper = holder.register;
   if (!lookAlike(wrapper, original)) return false;
   return replaceValue(proto, 'register', wrapper);
+}
+
+/**
+ * Replace `proto.unregister` with a look-alike that reports, for wasm-bindgen registries of glue
+ * 0.2.93+, each call that removed a cell (one object released). Once per prototype.
+ */
+function hookUnregister(proto: object): boolean {
+  const d = getOwnPropertyDescriptor(proto, 'unregister');
+  if (d === undefined || typeof d.value !== 'function' || isWrapper(d.value)) return false;
+  const original = d.value as (token: object) => boolean;
+  const base = { unregister: original };
+  const holder = {
+    __proto__: base,
+    unregister(this: FinalizationRegistry<unknown>, token: object): boolean {
+      let result: boolean;
+      try {
+        result = super.unregister(token);
+      } catch (e) {
+        rethrow(e, wrapper as (...a: unknown[]) => unknown);
+      }
+      if (result === true) {
+        const owner = OwnedRegistry.ownerOf(this);
+        if (owner !== undefined && owner.flagged) {
+          try {
+            owner.tracker.onUnregistered(owner, token);
+          } catch (err) {
+            noteError(owner.tracker, err);
+          }
+        }
+      }
+      return result;
+    },
+  };
+  const wrapper = holder.unregister;
+  if (!lookAlike(wrapper, original)) return false;
+  return replaceValue(proto, 'unregister', wrapper);
 }
 
 /** A registration on a wasm-bindgen registry that does not count yet (the class probe). */
@@ -125,9 +161,12 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
     construct(target, args, newTarget) {
       const cb: unknown = args[0];
       let freeExport: string | null = null;
+      let flagged = false;
       if (typeof cb === 'function') {
         try {
-          freeExport = freeExportIn(apply(fnToString, cb, []) as string);
+          const source = apply(fnToString, cb, []) as string;
+          freeExport = freeExportIn(source);
+          flagged = freeExport !== null && passesFinalizerFlag(source);
         } catch (err) {
           noteError(tracker, err);
         }
@@ -152,10 +191,13 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
         // Our bookkeeping must never turn into an error of the page's `new`.
         try {
-          new OwnedRegistry(registry, { tracker, freeExport: fe, cls: null, counting: false });
+          const owner: RegistryOwner = { tracker, freeExport: fe, cls: null, counting: false, flagged, releases: null };
+          new OwnedRegistry(registry, owner);
+          tracker.noteRegistry(owner);
           if (!registerHooked) {
             registerHooked = true;
             hookRegister(target.prototype as object);
+            hookUnregister(target.prototype as object);
           }
         } catch (err) {
           noteError(tracker, err);
@@ -192,6 +234,8 @@ export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: stri
   for (const name of free) {
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
+    // 0.2.93+ glue: its explicit frees are counted by unregister(); the page keeps the export.
+    if (tracker.releasesCountedFor(name, (original as AnyFn).length)) continue;
     let cls: BindgenClass | null = null;
     let classesSeen = -1;
     const wrapper = wrapExport(original as AnyFn, (ptr, flag) => {

@@ -163,6 +163,80 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
   });
 });
 
+describe('glue 0.2.93+ in load order (registries made before the instance): frees counted by unregister()', () => {
+  function glue() {
+    const s = setup();
+    const w = fakeWasm('tiktoken');
+    let wasm: Record<string, (...a: unknown[]) => number> = {};
+    // The glue module's top level runs first: its registry exists before init() instantiates.
+    const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
+    const replaced = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:9', s.tracker));
+    wasm = (replaced ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
+    class Tiktoken extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() {
+        super();
+        const ret = wasm.tiktoken_new!();
+        this.__wbg_ptr = ret >>> 0;
+        TiktokenFinalization.register(this, this.__wbg_ptr, this);
+      }
+      __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        TiktokenFinalization.unregister(this);
+        return ptr;
+      }
+      free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_tiktoken_free!(ptr, 0);
+      }
+    }
+    /** A Rust function taking a Tiktoken BY VALUE: the glue hands over the pointer, no free export. */
+    const consume = (t: Tiktoken) => { const ptr = t.__destroy_into_raw(); void ptr; };
+    return { ...s, Tiktoken, consume, reg: FakeFR.all[FakeFR.all.length - 1]!, w, replaced };
+  }
+
+  it('leaves the free export (and so the exports object) unwrapped', () => {
+    const { replaced } = glue();
+    expect(replaced).toBeUndefined();
+  });
+
+  it('counts created, freed (free(), dispose, or a move into Rust) and reclaimed exactly', () => {
+    const { Tiktoken, consume, reg, last, w } = glue();
+    const objs = Array.from({ length: 10 }, () => new Tiktoken());
+    for (const o of objs.slice(0, 5)) o.free();
+    objs[0]!.free(); // double free: unregister removes nothing, not counted
+    consume(objs[5]!); // moved into Rust: released by JS, never to be reclaimed
+    for (const o of objs.slice(6, 9)) reg.collect(o);
+    expect(last('Tiktoken')).toMatchObject({ created: 10, freed: 6, reclaimed: 3, live: 1, module: 'r:9' });
+    expect(w.freed.filter((f) => f[2] === 1)).toHaveLength(3);
+  });
+
+  it('drops the creation stacks of released objects', () => {
+    const { Tiktoken, consume, last } = glue();
+    const a = new Tiktoken();
+    const b = new Tiktoken();
+    expect((last('Tiktoken').liveStacks ?? []).reduce((n, x) => n + x.count, 0)).toBe(2);
+    a.free();
+    consume(b);
+    expect(last('Tiktoken').liveStacks).toBeUndefined();
+  });
+
+  it('an instance made before any 0.2.93 registry keeps its wrapped export, and that registry then never counts', () => {
+    const s = setup();
+    const { w, wasm } = glueWasm(s.tracker, 'r:10', 'late');
+    expect(wasm.__wbg_late_free).not.toBe((w.raw as unknown as Record<string, unknown>).__wbg_late_free);
+    const Reg = new s.FR((p: unknown) => wasm.__wbg_late_free!((p as number) >>> 0, 1));
+    class Late extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() { super(); this.__wbg_ptr = wasm.late_new!() >>> 0; Reg.register(this, this.__wbg_ptr, this); }
+      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; Reg.unregister(this); wasm.__wbg_late_free!(p, 0); }
+    }
+    for (let i = 0; i < 4; i++) new Late().free();
+    expect(s.last('Late')).toMatchObject({ created: 4, freed: 4, live: 0 });
+  });
+});
+
 describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer flag', () => {
   function glue() {
     const s = setup();
@@ -385,6 +459,14 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
     const msg = (f: () => unknown) => { try { f(); return 'no error'; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
     expect(msg(() => reg.register({}, 1, 5 as unknown as object))).toBe(msg(() => plain.register({}, 1, 5 as unknown as object)));
     expect(msg(() => Real.prototype.register.call({}, {}, 1))).toMatch(/^TypeError: /);
+    // unregister() too (its glue passes the finalizer flag: 0.2.93+)
+    expect(Real.prototype.unregister.name).toBe('unregister');
+    expect(Real.prototype.unregister.length).toBe(1);
+    expect(Function.prototype.toString.call(Real.prototype.unregister)).toBe('function unregister() { [native code] }');
+    expect(Reflect.ownKeys(Real.prototype.unregister)).toEqual(['length', 'name']);
+    expect('prototype' in Real.prototype.unregister).toBe(false);
+    expect(msg(() => reg.unregister(5 as unknown as object))).toBe(msg(() => plain.unregister(5 as unknown as object)));
+    expect(msg(() => Real.prototype.unregister.call({}, {}))).toMatch(/^TypeError: /);
     expect(Function.prototype.toString.call(Function.prototype.toString)).toBe('function toString() { [native code] }');
   });
 });

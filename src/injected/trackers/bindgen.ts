@@ -13,13 +13,17 @@
  *   `__wrap`) is counted from the `register()` calls on its wasm-bindgen registry instead, once
  *   its first object has shown that its registration reaches us, and the watch is shadowed on its
  *   prototype (see `CountMode`).
- * - freed: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
- *   wasm-bindgen cleanup callback and without the finalizer flag (0.2.93+ passes 1 from the
- *   finalizer, 0 from free()). free() and Symbol.dispose both go through it.
+ * - freed (released by JS): glue 0.2.93+ (its free export takes `(ptr, flag)` and its registry's
+ *   cleanup passes the finalizer flag `1`) registers every object and unregisters it in
+ *   `__destroy_into_raw()`, which both free() / Symbol.dispose and passing the object BY VALUE
+ *   into Rust call: an `unregister()` on such a registry that removed a cell is one object
+ *   released, and the free export is left unwrapped (no JS frame on the page's free path). Older
+ *   glue: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
+ *   wasm-bindgen cleanup callback (the export is wrapped).
  * - reclaimed: a wasm-bindgen registry's cleanup callback ran (the object was garbage collected
  *   without free(): "forgot to free", even though the memory came back).
- * Not seen: an object passed BY VALUE into Rust (its pointer is consumed without the free
- * export) stays counted as live.
+ * Not seen in glue before 0.2.93: an object passed BY VALUE into Rust (its pointer is consumed
+ * without the free export) stays counted as live.
  *
  * This module is the bookkeeping (pure: no globals touched, except the per-class shadow of the
  * watch, through deps.shadowPointerField); ./bindgen-hooks.ts installs the hooks.
@@ -34,6 +38,13 @@ export const STACKS_PER_TICK = 2;
 export const MAX_CLASSES = 512;
 
 const FREE_EXPORT = /__wbg_([A-Za-z0-9_$]+?)_free\b/;
+/** A cleanup callback of glue 0.2.93+: the free export called with the finalizer flag, `(ptr >>> 0, 1)`. */
+const FREE_WITH_FLAG = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+,\s*1\s*\)/;
+
+/** Does this registry cleanup callback source pass the finalizer flag (glue 0.2.93+)? */
+export function passesFinalizerFlag(source: string): boolean {
+  return FREE_WITH_FLAG.test(source);
+}
 
 /** The free export a piece of glue source calls (`__wbg_foo_free`), or null. */
 export function freeExportIn(source: string): string | null {
@@ -137,9 +148,16 @@ export interface BindgenDeps {
   shadowPointerField?(proto: object): boolean;
 }
 
-/** A wasm-bindgen registry, as the hooks know it: do its registrations count as creations? */
+/** A wasm-bindgen registry, as the hooks know it. */
 export interface RegistrationSite {
+  /** The free export its cleanup callback calls. */
+  freeExport: string;
+  /** Do its registrations count as creations? */
   counting: boolean;
+  /** Glue 0.2.93+ (its cleanup passes the finalizer flag): its unregistrations may count as releases. */
+  flagged: boolean;
+  /** Do its unregistrations count as releases? null until the free export's first instance decided it. */
+  releases: boolean | null;
 }
 
 /** A class in `probe` mode: the prototype that owns its `free`, and the first object seen. */
@@ -170,6 +188,12 @@ export class BindgenTracker {
   private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
   private readonly probes = new Map<BindgenClass, Probe>();
+  /** Free exports with a wasm-bindgen registry of glue 0.2.93+ (made so far). */
+  private readonly flaggedRegistries = new Set<string>();
+  /** Per free export: are releases counted by unregister() (true) or by the wrapped export (false)? */
+  private readonly releaseCounting = new Map<string, boolean>();
+  /** Sampled objects (creation stack kept) -> their pointer, to drop the stack when released. */
+  private readonly sampledObjects = new WeakMap<object, number>();
   private readonly fnToString = Function.prototype.toString;
 
   constructor(private readonly deps: BindgenDeps) {}
@@ -256,6 +280,54 @@ export class BindgenTracker {
     return free;
   }
 
+  /** A wasm-bindgen registry was made (hooks): remember 0.2.93+ glue's free exports. */
+  noteRegistry(site: RegistrationSite): void {
+    if (site.flagged) this.flaggedRegistries.add(site.freeExport);
+  }
+
+  /**
+   * An instance exports `name`, a free export of `length` parameters: can its explicit frees be
+   * counted by unregister() (then the export needs no wrapper)? Decided once per free export, by
+   * its first two-parameter (0.2.93+) instance: yes if a 0.2.93+ registry for it exists by then
+   * (the glue module defines its registries before it instantiates). So every instance of one
+   * free export is counted the same way, never twice. One-parameter exports (older glue, whose
+   * registries never count releases) are always wrapped.
+   */
+  releasesCountedFor(name: string, length: number): boolean {
+    if (length !== 2) return false;
+    let decided = this.releaseCounting.get(name);
+    if (decided === undefined) {
+      decided = this.flaggedRegistries.has(name);
+      this.releaseCounting.set(name, decided);
+    }
+    return decided;
+  }
+
+  /**
+   * unregister(token) removed a cell of `site` (hooks): one object released by JS, through
+   * `__destroy_into_raw()` (free(), Symbol.dispose, or a move into Rust), if that registry counts.
+   */
+  onUnregistered(site: RegistrationSite & { cls: BindgenClass | null }, token: unknown): void {
+    let releases = site.releases;
+    if (releases === null) {
+      if (!site.flagged) releases = site.releases = false;
+      else {
+        const decided = this.releaseCounting.get(site.freeExport);
+        if (decided === undefined) return; // no instance yet: nothing of it can have been created
+        releases = site.releases = decided;
+      }
+    }
+    if (!releases) return;
+    const cls = site.cls ?? (site.cls = this.classes.get(site.freeExport) ?? null);
+    if (cls === null) return;
+    cls.freed++;
+    cls.dirty = true;
+    if (cls.sampled.size !== 0 && typeof token === 'object' && token !== null) {
+      const ptr = this.sampledObjects.get(token);
+      if (ptr !== undefined) this.unsample(cls, ptr);
+    }
+  }
+
   /** First `__wbg_ptr` / `ptr` assignment on an object: a new object of a class, if it is one. */
   onPtrAssigned(obj: object, value: unknown): void {
     const cls = this.classOfObject(obj);
@@ -275,7 +347,7 @@ export class BindgenTracker {
         cls.mode = 'setter';
       }
     }
-    this.countCreated(cls, ptr);
+    this.countCreated(cls, ptr, obj);
   }
 
   /**
@@ -290,7 +362,7 @@ export class BindgenTracker {
    */
   onRegistered(cls: BindgenClass, site: RegistrationSite, target: unknown, held: unknown): void {
     if (site.counting) {
-      this.countRegistered(cls, held);
+      this.countRegistered(cls, target, held);
       return;
     }
     if (cls.mode !== 'probe') return;
@@ -312,24 +384,25 @@ export class BindgenTracker {
    * register() on a registry that counts (hot path, called by the register() look-alike): one
    * object created. `held` is what the glue registers: the pointer, or an object holding it.
    */
-  countRegistered(cls: BindgenClass, held: unknown): void {
+  countRegistered(cls: BindgenClass, target: unknown, held: unknown): void {
     cls.created++;
     cls.dirty = true;
     if (cls.stackBudget === 0) return;
     const ptr = typeof held === 'number' && held > 0 && held <= 0xffffffff && held % 1 === 0 ? held : ptrOfHeld(held);
-    if (ptr > 0) this.sampleStack(cls, ptr);
+    if (ptr > 0) this.sampleStack(cls, ptr, target);
   }
 
-  private countCreated(cls: BindgenClass, ptr: number): void {
+  private countCreated(cls: BindgenClass, ptr: number, obj: unknown): void {
     cls.created++;
     cls.dirty = true;
-    this.sampleStack(cls, ptr);
+    this.sampleStack(cls, ptr, obj);
   }
 
   /** Keep the creation stack of the object at `ptr`, within the class's budget and bound. */
-  private sampleStack(cls: BindgenClass, ptr: number): void {
+  private sampleStack(cls: BindgenClass, ptr: number, obj: unknown): void {
     if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
       cls.stackBudget--;
+      if (typeof obj === 'object' && obj !== null) this.sampledObjects.set(obj, ptr);
       const stack = this.deps.stack().slice(0, LIMITS.maxStack);
       cls.sampled.set(ptr, stack);
       cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);

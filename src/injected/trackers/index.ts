@@ -9,7 +9,7 @@
  */
 import type { InjectedContext, InstanceInfo } from '../context';
 import { BindgenTracker } from './bindgen';
-import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
+import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields, isFreeExportName } from './bindgen-hooks';
 import { MODULE_ALLOCATOR_PROPS, planEmscripten, type AllocTracker, type Slot } from './emscripten';
 import { replaceExports } from './exports';
 import { installProtoSetter } from './proto-setters';
@@ -67,10 +67,11 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
 
   ctx.onInstance((info: InstanceInfo) => {
     const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
-    if (wrappers.size > 0 && pointerFields !== 'all') {
+    const freeExports = Object.keys(info.exports).filter(isFreeExportName);
+    if (freeExports.length > 0 && pointerFields !== 'all') {
       // A one-argument free export is glue up to 0.2.92, whose objects may use the old `ptr`
       // field; from 0.2.93 the export takes (ptr, flag) and objects always use `__wbg_ptr`.
-      const old = [...wrappers.keys()].some((n) => (info.exports as Record<string, { length?: number }>)[n]?.length === 1);
+      const old = freeExports.some((n) => (info.exports as Record<string, { length?: number }>)[n]?.length === 1);
       const want = old ? 'all' : 'wbg';
       if (pointerFields === 'none' || want === 'all') {
         hookPointerFields(Object.prototype, bindgen, want === 'all');
