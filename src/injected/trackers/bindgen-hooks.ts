@@ -14,11 +14,11 @@
  * `.unregister` become look-alike plain functions (same name, length, attributes, native
  * `toString`, same results and errors without our frame) that call the original and then, for
  * wasm-bindgen registries only, tell the tracker: classes that register every object are counted
- * that way (see CountMode in ./bindgen.ts), and an unregister() that removed a cell of a 0.2.93+
- * registry is an object released (see BindgenTracker.releasesCountedFor).
+ * that way (see CountMode in ./bindgen.ts), and unregister() calls are objects released (see
+ * BindgenTracker.releasesCountedFor and onUnregistered).
  */
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
-import { freeExportIn, isFreeExportName, passesFinalizerFlag } from './bindgen';
+import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply as applySaved, getOwnPropertyDescriptor } from '../core/intrinsics';
@@ -101,8 +101,8 @@ function hookRegister(proto: object): boolean {
 }
 
 /**
- * Replace `proto.unregister` with a look-alike that reports, for wasm-bindgen registries of glue
- * 0.2.93+, each call that removed a cell (one object released). Once per prototype.
+ * Replace `proto.unregister` with a look-alike that reports calls on wasm-bindgen registries
+ * (objects released, see BindgenTracker.onUnregistered). Once per prototype.
  */
 function hookUnregister(proto: object): boolean {
   const d = getOwnPropertyDescriptor(proto, 'unregister');
@@ -118,11 +118,16 @@ function hookUnregister(proto: object): boolean {
       } catch (e) {
         rethrow(e, wrapper as (...a: unknown[]) => unknown);
       }
-      if (result === true) {
-        const owner = OwnedRegistry.ownerOf(this);
-        if (owner !== undefined && owner.flagged) {
+      const owner = OwnedRegistry.ownerOf(this);
+      if (owner !== undefined && owner.releases !== false) {
+        const cls = owner.cls;
+        // Hot path: a release on a registry that sees every object registered, no stack sampled.
+        if (result && owner.releases === true && cls !== null && cls.sampled.size === 0 && (owner.counting || owner.glue === 'flagged')) {
+          cls.freed++;
+          cls.dirty = true;
+        } else {
           try {
-            owner.tracker.onUnregistered(owner, token);
+            owner.tracker.onUnregistered(owner, token, result);
           } catch (err) {
             noteError(owner.tracker, err);
           }
@@ -161,12 +166,12 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
     construct(target, args, newTarget) {
       const cb: unknown = args[0];
       let freeExport: string | null = null;
-      let flagged = false;
+      let glue: RegistryGlue = 'old';
       if (typeof cb === 'function') {
         try {
           const source = apply(fnToString, cb, []) as string;
           freeExport = freeExportIn(source);
-          flagged = freeExport !== null && passesFinalizerFlag(source);
+          if (freeExport !== null) glue = registryGlue(source);
         } catch (err) {
           noteError(tracker, err);
         }
@@ -191,7 +196,7 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
         // Our bookkeeping must never turn into an error of the page's `new`.
         try {
-          const owner: RegistryOwner = { tracker, freeExport: fe, cls: null, counting: false, flagged, releases: null };
+          const owner: RegistryOwner = { tracker, freeExport: fe, cls: null, counting: false, glue, releases: glue === 'old' ? false : null };
           new OwnedRegistry(registry, owner);
           tracker.noteRegistry(owner);
           if (!registerHooked) {
@@ -234,7 +239,7 @@ export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: stri
   for (const name of free) {
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
-    // 0.2.93+ glue: its explicit frees are counted by unregister(); the page keeps the export.
+    // Glue with a registry: its explicit frees are counted by unregister(); the page keeps the export.
     if (tracker.releasesCountedFor(name, (original as AnyFn).length)) continue;
     let cls: BindgenClass | null = null;
     let classesSeen = -1;

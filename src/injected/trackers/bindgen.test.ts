@@ -32,14 +32,24 @@ class FakeFR {
   }
 }
 
-/** A fake wasm module: malloc-like pointers and free exports that record calls. */
+/**
+ * A fake wasm module: malloc-like pointers and free exports that record calls. Free exports take
+ * `(ptr, flag)` like 0.2.93+ glue's, or `(ptr)` with `arity` 1 (older glue); wasm functions'
+ * `length` is their parameter count.
+ */
 function fakeWasm(...classes: string[]) {
+  return fakeWasmArity(2, ...classes);
+}
+
+function fakeWasmArity(arity: 1 | 2, ...classes: string[]) {
   let next = 16;
   const freed: Array<[string, number, unknown]> = [];
   const raw: Record<string, unknown> = { memory: {} };
   for (const c of classes) {
     raw[`${c}_new`] = () => (next += 16);
-    raw[`__wbg_${c}_free`] = function (ptr: number, flag: unknown) { freed.push([c, ptr, flag]); };
+    raw[`__wbg_${c}_free`] = arity === 2
+      ? function (ptr: number, flag: unknown) { freed.push([c, ptr, flag]); }
+      : function (ptr: number) { freed.push([c, ptr, undefined]); };
   }
   return { raw: Object.freeze(raw) as unknown as WebAssembly.Exports, freed };
 }
@@ -237,12 +247,21 @@ describe('glue 0.2.93+ in load order (registries made before the instance): free
   });
 });
 
-describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer flag', () => {
+for (const order of ['registries first (load order: frees from unregister())', 'instance first (wrapped free exports)'] as const) describe(`glue 0.2.92 (resvg): \`new\` never registers; __wrap does; no finalizer flag; ${order}`, () => {
+  const registriesFirst = order.startsWith('registries');
   function glue() {
     const s = setup();
-    const { wasm } = glueWasm(s.tracker, 'r:2', 'resvg', 'bbox');
+    let wasm: Record<string, (...a: unknown[]) => number> = {};
+    let raw: Record<string, unknown> = {};
+    const instantiate = () => {
+      const w = fakeWasmArity(1, 'resvg', 'bbox');
+      raw = w.raw as unknown as Record<string, unknown>;
+      wasm = (replaceExports(w.raw, freeExportWrappers(w.raw, 'r:2', s.tracker)) ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
+    };
+    if (!registriesFirst) instantiate();
     const ResvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_resvg_free!((ptr as number) >>> 0));
     const BBoxFinalization = new s.FR((ptr: unknown) => wasm.__wbg_bbox_free!((ptr as number) >>> 0));
+    if (registriesFirst) instantiate();
     class BBox extends s.Base {
       declare __wbg_ptr: number;
       static __wrap(ptr: number) {
@@ -262,14 +281,23 @@ describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer 
       getBBox() { return BBox.__wrap(wasm.bbox_new!()); }
     }
     class Resvg2 extends Resvg {}
-    return { ...s, Resvg: Resvg2, bboxReg: FakeFR.all[FakeFR.all.length - 1]! };
+    /** A Rust function taking its argument BY VALUE: the glue hands the pointer over, no free export. */
+    const consume = (o: { __destroy_into_raw(): number }) => void o.__destroy_into_raw();
+    return { ...s, Resvg: Resvg2, consume, bboxReg: FakeFR.all[FakeFR.all.length - 1]!, raw: () => raw, wasm: () => wasm };
   }
+
+  it(registriesFirst ? 'leaves both free exports unwrapped' : 'wraps both free exports', () => {
+    const { raw, wasm } = glue();
+    expect(wasm().__wbg_bbox_free === raw().__wbg_bbox_free).toBe(registriesFirst);
+    expect(wasm().__wbg_resvg_free === raw().__wbg_resvg_free).toBe(registriesFirst);
+  });
 
   it('sees unregistered objects through the pointer field and free(); dropped ones stay live', () => {
     const { Resvg, last } = glue();
     const a = Array.from({ length: 5 }, () => new Resvg());
     a[0]!.free();
     a[1]!.free();
+    a[0]!.free(); // second free(): not counted
     expect(last('Resvg')).toMatchObject({ created: 5, freed: 2, reclaimed: 0, live: 3 });
   });
 
@@ -280,6 +308,7 @@ describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer 
     expect(tracker.classes.get('__wbg_bbox_free')!.mode).toBe('register');
     expect(tracker.classes.get('__wbg_resvg_free')!.mode).toBe('setter');
     for (const b of boxes) b.free();
+    boxes[1]!.free(); // second free(): not counted
     r.getBBox();
     expect(last('BBox')).toMatchObject({ created: 4, freed: 3, live: 1 });
     expect(last('Resvg')).toMatchObject({ created: 2, freed: 0, live: 2 });
@@ -292,6 +321,16 @@ describe('glue 0.2.92 (resvg): `new` never registers; __wrap does; no finalizer 
     boxes[0]!.free();
     bboxReg.collect(boxes[1]!);
     expect(last('BBox')).toMatchObject({ created: 3, freed: 1, reclaimed: 1, live: 1 });
+  });
+
+  it(registriesFirst ? 'counts objects moved into Rust as released, registered or not' : 'cannot see objects moved into Rust: they stay live', () => {
+    const { Resvg, consume, last } = glue();
+    const r = new Resvg();
+    const b = r.getBBox();
+    consume(r);
+    consume(b);
+    expect(last('Resvg')).toMatchObject({ created: 1, freed: registriesFirst ? 1 : 0 });
+    expect(last('BBox')).toMatchObject({ created: 1, freed: registriesFirst ? 1 : 0 });
   });
 });
 

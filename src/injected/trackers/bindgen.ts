@@ -13,17 +13,17 @@
  *   `__wrap`) is counted from the `register()` calls on its wasm-bindgen registry instead, once
  *   its first object has shown that its registration reaches us, and the watch is shadowed on its
  *   prototype (see `CountMode`).
- * - freed (released by JS): glue 0.2.93+ (its free export takes `(ptr, flag)` and its registry's
- *   cleanup passes the finalizer flag `1`) registers every object and unregisters it in
- *   `__destroy_into_raw()`, which both free() / Symbol.dispose and passing the object BY VALUE
- *   into Rust call: an `unregister()` on such a registry that removed a cell is one object
- *   released, and the free export is left unwrapped (no JS frame on the page's free path). Older
- *   glue: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
- *   wasm-bindgen cleanup callback (the export is wrapped).
+ * - freed (released by JS): glue with a registry (0.2.85+: always from 0.2.91) unregisters every
+ *   object in `__destroy_into_raw()`, which free() / Symbol.dispose and passing the object BY
+ *   VALUE into Rust all call: the `unregister()` calls on the class's registry count releases
+ *   (see onUnregistered for second free() calls), and the free export is left unwrapped (no JS
+ *   frame on the page's free path). Glue without a registry: a call of the `__wbg_<class>_free`
+ *   export with a non-zero pointer, outside a wasm-bindgen cleanup callback (the export is
+ *   wrapped).
  * - reclaimed: a wasm-bindgen registry's cleanup callback ran (the object was garbage collected
  *   without free(): "forgot to free", even though the memory came back).
- * Not seen in glue before 0.2.93: an object passed BY VALUE into Rust (its pointer is consumed
- * without the free export) stays counted as live.
+ * Not seen in glue without a registry: an object passed BY VALUE into Rust (its pointer is
+ * consumed without the free export) stays counted as live.
  *
  * This module is the bookkeeping (pure: no globals touched, except the per-class shadow of the
  * watch, through deps.shadowPointerField); ./bindgen-hooks.ts installs the hooks.
@@ -40,10 +40,23 @@ export const MAX_CLASSES = 512;
 const FREE_EXPORT = /__wbg_([A-Za-z0-9_$]+?)_free\b/;
 /** A cleanup callback of glue 0.2.93+: the free export called with the finalizer flag, `(ptr >>> 0, 1)`. */
 const FREE_WITH_FLAG = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+,\s*1\s*\)/;
+/** A cleanup callback of glue 0.2.85 to 0.2.92 (the `__wbg_ptr` era, registry emitted): `(ptr >>> 0)`. */
+const FREE_UNSIGNED = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+>>>\s*0\s*\)/;
 
-/** Does this registry cleanup callback source pass the finalizer flag (glue 0.2.93+)? */
-export function passesFinalizerFlag(source: string): boolean {
-  return FREE_WITH_FLAG.test(source);
+/**
+ * Which glue made a wasm-bindgen registry, from its cleanup callback source:
+ * - `flagged`: 0.2.93+ (the free export gets the finalizer flag): every object is registered, and
+ *   `__destroy_into_raw()` unregisters it.
+ * - `unsigned`: 0.2.85 to 0.2.92 (`ptr >>> 0`, one argument): `__destroy_into_raw()` unregisters,
+ *   but objects made by `new` in 0.2.88 to 0.2.92 were never registered.
+ * - `old`: anything else (older `--weak-refs` glue, or unrecognised): releases are not read from it.
+ */
+export type RegistryGlue = 'flagged' | 'unsigned' | 'old';
+
+export function registryGlue(source: string): RegistryGlue {
+  if (FREE_WITH_FLAG.test(source)) return 'flagged';
+  if (FREE_UNSIGNED.test(source)) return 'unsigned';
+  return 'old';
 }
 
 /** The free export a piece of glue source calls (`__wbg_foo_free`), or null. */
@@ -154,8 +167,8 @@ export interface RegistrationSite {
   freeExport: string;
   /** Do its registrations count as creations? */
   counting: boolean;
-  /** Glue 0.2.93+ (its cleanup passes the finalizer flag): its unregistrations may count as releases. */
-  flagged: boolean;
+  /** Which glue made it (see RegistryGlue): can its unregistrations count as releases? */
+  glue: RegistryGlue;
   /** Do its unregistrations count as releases? null until the free export's first instance decided it. */
   releases: boolean | null;
 }
@@ -188,8 +201,10 @@ export class BindgenTracker {
   private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
   private readonly probes = new Map<BindgenClass, Probe>();
-  /** Free exports with a wasm-bindgen registry of glue 0.2.93+ (made so far). */
-  private readonly flaggedRegistries = new Set<string>();
+  /** Free exports with a wasm-bindgen registry whose glue unregisters on release, by glue (made so far). */
+  private readonly releaseRegistries = new Map<string, Set<RegistryGlue>>();
+  /** Objects released through unregister() of a registry that does not see every object registered. */
+  private readonly released = new WeakSet<object>();
   /** Per free export: are releases counted by unregister() (true) or by the wrapped export (false)? */
   private readonly releaseCounting = new Map<string, boolean>();
   /** Sampled objects (creation stack kept) -> their pointer, to drop the stack when released. */
@@ -280,37 +295,46 @@ export class BindgenTracker {
     return free;
   }
 
-  /** A wasm-bindgen registry was made (hooks): remember 0.2.93+ glue's free exports. */
+  /** A wasm-bindgen registry was made (hooks): remember which free exports can be counted from it. */
   noteRegistry(site: RegistrationSite): void {
-    if (site.flagged) this.flaggedRegistries.add(site.freeExport);
+    if (site.glue === 'old') return;
+    let kinds = this.releaseRegistries.get(site.freeExport);
+    if (kinds === undefined) this.releaseRegistries.set(site.freeExport, (kinds = new Set()));
+    kinds.add(site.glue);
   }
 
   /**
-   * An instance exports `name`, a free export of `length` parameters: can its explicit frees be
-   * counted by unregister() (then the export needs no wrapper)? Decided once per free export, by
-   * its first two-parameter (0.2.93+) instance: yes if a 0.2.93+ registry for it exists by then
-   * (the glue module defines its registries before it instantiates). So every instance of one
-   * free export is counted the same way, never twice. One-parameter exports (older glue, whose
-   * registries never count releases) are always wrapped.
+   * An instance exports `name`, a free export of `length` parameters: are its explicit frees
+   * counted by unregister() (then the export needs no wrapper)? Glue modules make their
+   * registries before they instantiate, so a registry of the glue that matches the export
+   * (0.2.93+ for two parameters, 0.2.85 to 0.2.92 for one) exists by then. Decided once per free
+   * export name, by its first instance: if that one is wrapped, every later one is too and no
+   * registry of that name counts releases, so no free is counted twice. After a "yes", an
+   * instance without a matching registry (glue with no registry at all) is wrapped: its objects
+   * never reach a registry.
    */
   releasesCountedFor(name: string, length: number): boolean {
-    if (length !== 2) return false;
+    const kinds = this.releaseRegistries.get(name);
+    const matching = kinds !== undefined && kinds.has(length === 2 ? 'flagged' : length === 1 ? 'unsigned' : 'old');
     let decided = this.releaseCounting.get(name);
     if (decided === undefined) {
-      decided = this.flaggedRegistries.has(name);
+      decided = matching;
       this.releaseCounting.set(name, decided);
     }
-    return decided;
+    return decided && matching;
   }
 
   /**
-   * unregister(token) removed a cell of `site` (hooks): one object released by JS, through
-   * `__destroy_into_raw()` (free(), Symbol.dispose, or a move into Rust), if that registry counts.
+   * unregister(token) on `site` returned `removed` (hooks): an object released by JS through
+   * `__destroy_into_raw()` (free(), Symbol.dispose, or a move into Rust), if that registry
+   * counts releases. A second free() also unregisters; it is told apart: where every object is
+   * registered (0.2.93+ glue, or a class counted from its registrations) only a removed cell is
+   * a release; elsewhere objects released once are remembered (weakly).
    */
-  onUnregistered(site: RegistrationSite & { cls: BindgenClass | null }, token: unknown): void {
+  onUnregistered(site: RegistrationSite & { cls: BindgenClass | null }, token: unknown, removed: boolean): void {
     let releases = site.releases;
     if (releases === null) {
-      if (!site.flagged) releases = site.releases = false;
+      if (site.glue === 'old') releases = site.releases = false;
       else {
         const decided = this.releaseCounting.get(site.freeExport);
         if (decided === undefined) return; // no instance yet: nothing of it can have been created
@@ -318,6 +342,13 @@ export class BindgenTracker {
       }
     }
     if (!releases) return;
+    const everyObjectRegistered = site.glue === 'flagged' || site.counting;
+    if (!removed) {
+      if (everyObjectRegistered || typeof token !== 'object' || token === null || this.released.has(token)) return;
+      this.released.add(token);
+    } else if (!everyObjectRegistered && typeof token === 'object' && token !== null) {
+      this.released.add(token);
+    }
     const cls = site.cls ?? (site.cls = this.classes.get(site.freeExport) ?? null);
     if (cls === null) return;
     cls.freed++;
