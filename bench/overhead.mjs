@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Overhead of the WASM Memory extension on real wasm workloads (a benchmark, not a timed test).
 //
-//   npm run build && npm run bench:overhead [-- --pages 8] [--runs 7] [--warmup 3] [--only <substring>] [--units N] [--check] [--aa] [--verbose]
+//   npm run build && npm run bench:overhead [-- --pages 8] [--runs 7] [--warmup 3] [--only <substring>] [--units N] [--check] [--aa] [--versus <dist>] [--verbose]
 //
 // Launches Debian's Chromium twice in one run, WITH the built extension (dist/, or
 // $WASM_MEMORY_DIST) and WITHOUT it. For every workload it opens `--pages` fresh page pairs
@@ -45,6 +45,13 @@ const ONLY = (() => {
   return i >= 0 ? String(args[i + 1] ?? '') : '';
 })();
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
+// --versus <dist>: the "without" browser runs ANOTHER build of the extension (A/B of two builds:
+// ratios < 1 mean the build under test is cheaper). Run it both ways round: a build's slot is
+// not perfectly neutral on this machine.
+const VERSUS = (() => {
+  const i = args.indexOf('--versus');
+  return i >= 0 && args[i + 1] !== undefined ? resolve(String(args[i + 1])) : null;
+})();
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
@@ -73,10 +80,10 @@ if (!existsSync(join(DIST, 'manifest.json'))) {
 const server = await startServer(0);
 const base = `http://127.0.0.1:${server.address().port}`;
 const dirs = [];
-async function launch(withExtension) {
+async function launch(withExtension, dist = DIST) {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-bench-'));
   dirs.push(dir);
-  const extArgs = withExtension ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : [];
+  const extArgs = withExtension ? [`--disable-extensions-except=${dist}`, `--load-extension=${dist}`] : [];
   const jsFlags = ['--js-flags=--expose-gc'];
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...QUIET, ...jsFlags, ...extArgs] });
   return { context, withExtension };
@@ -151,7 +158,11 @@ async function measurePair(name, first) {
   }
 }
 
-const sides = { with: await launch(!AA), without: await launch(false) };
+if (VERSUS !== null && !existsSync(join(VERSUS, 'manifest.json'))) {
+  console.error(`--versus: ${VERSUS}/manifest.json missing`);
+  process.exit(2);
+}
+const sides = { with: await launch(!AA), without: VERSUS !== null ? await launch(true, VERSUS) : await launch(false) };
 const names = await (async () => {
   const p = await openPage('without');
   const all = await p.page.evaluate(() => globalThis.bench.names);
@@ -187,19 +198,19 @@ const lpad = (s, n) => String(s).padStart(n);
 const os = await import('node:os');
 const load = os.loadavg()[0];
 const version = sides.with.context.browser()?.version() ?? '';
-console.log(`\nWASM Memory overhead${AA ? ' -- A/A CALIBRATION: the extension is in NEITHER browser; every ratio here is noise' : ''}`);
+console.log(`\nWASM Memory overhead${AA ? ' -- A/A CALIBRATION: the extension is in NEITHER browser; every ratio here is noise' : ''}${VERSUS !== null ? ` -- A/B: "without" is the build in ${VERSUS}` : ''}`);
 console.log(`${PAGES} fresh page pairs per workload, ${WARMUP} warm-up + ${RUNS} timed runs per page (Chromium ${version}, ${DIST}; load average ${load.toFixed(1)} on ${os.cpus().length} cores)`);
 console.log('cpu = CPU time of the page main thread (CDP ThreadTime), median of all runs; paired = median of the per-round with/without ratios (the verdict);');
 console.log('pages = [min..max] over page pairs of their median round ratio; ratio = of the medians; wall = performance.now() in the page.\n');
 console.log(`${pad('workload', 56)}${lpad('units', 7)}${lpad('cpu w/o', 9)}${lpad('cpu with', 9)}${lpad('ratio', 8)}${lpad('paired [pages]', 23)}${lpad('wall w/o', 10)}${lpad('wall with', 10)}${lpad('ratio', 8)}${lpad('target', 8)}  verdict`);
 for (const r of rows) {
   const pairs = `${r.pairedCpu.toFixed(3)} [${r.pairMin.toFixed(2)}..${r.pairMax.toFixed(2)}]`;
-  console.log(`${pad(r.name, 56)}${lpad(r.units, 7)}${lpad(r.withoutCpu.toFixed(1), 9)}${lpad(r.withCpu.toFixed(1), 9)}${lpad(r.cpuRatio.toFixed(3) + 'x', 8)}${lpad(pairs, 23)}${lpad(r.without.toFixed(1), 10)}${lpad(r.with.toFixed(1), 10)}${lpad(r.ratio.toFixed(3) + 'x', 8)}${lpad('<=' + r.target.toFixed(2), 8)}  ${AA ? '(A/A)' : r.ok ? 'ok' : 'MISSED'}`);
+  console.log(`${pad(r.name, 56)}${lpad(r.units, 7)}${lpad(r.withoutCpu.toFixed(1), 9)}${lpad(r.withCpu.toFixed(1), 9)}${lpad(r.cpuRatio.toFixed(3) + 'x', 8)}${lpad(pairs, 23)}${lpad(r.without.toFixed(1), 10)}${lpad(r.with.toFixed(1), 10)}${lpad(r.ratio.toFixed(3) + 'x', 8)}${lpad('<=' + r.target.toFixed(2), 8)}  ${AA ? '(A/A)' : VERSUS !== null ? '(A/B)' : r.ok ? 'ok' : 'MISSED'}`);
 }
-console.log(JSON.stringify({ aa: AA, pages: PAGES, runs: RUNS, warmup: WARMUP, loadAverage: load, results: rows.map((r) => ({ name: r.name, units: r.units, withoutCpuMs: +r.withoutCpu.toFixed(3), withCpuMs: +r.withCpu.toFixed(3), cpuRatio: +r.cpuRatio.toFixed(4), pairedCpuRatio: +r.pairedCpu.toFixed(4), pairRatioMin: +r.pairMin.toFixed(4), pairRatioMax: +r.pairMax.toFixed(4), withoutWallMs: +r.without.toFixed(3), withWallMs: +r.with.toFixed(3), wallRatio: +r.ratio.toFixed(4), target: r.target })) }));
+console.log(JSON.stringify({ aa: AA, versus: VERSUS, pages: PAGES, runs: RUNS, warmup: WARMUP, loadAverage: load, results: rows.map((r) => ({ name: r.name, units: r.units, withoutCpuMs: +r.withoutCpu.toFixed(3), withCpuMs: +r.withCpu.toFixed(3), cpuRatio: +r.cpuRatio.toFixed(4), pairedCpuRatio: +r.pairedCpu.toFixed(4), pairRatioMin: +r.pairMin.toFixed(4), pairRatioMax: +r.pairMax.toFixed(4), withoutWallMs: +r.without.toFixed(3), withWallMs: +r.with.toFixed(3), wallRatio: +r.ratio.toFixed(4), target: r.target })) }));
 
 await sides.with.context.close();
 await sides.without.context.close();
 server.close();
 for (const d of dirs) rmSync(d, { recursive: true, force: true });
-if (CHECK && !AA && rows.some((r) => !r.ok)) process.exit(1);
+if (CHECK && !AA && VERSUS === null && rows.some((r) => !r.ok)) process.exit(1);
