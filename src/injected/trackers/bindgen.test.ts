@@ -95,32 +95,49 @@ describe('helpers', () => {
   });
 });
 
-describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (ptr, 1)', () => {
-  function glue() {
-    const s = setup();
-    const { w, wasm } = glueWasm(s.tracker, 'r:1', 'tiktoken');
-    const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
-    class Tiktoken extends s.Base {
-      declare __wbg_ptr: number;
-      constructor() {
-        super();
-        const ret = wasm.tiktoken_new!();
-        this.__wbg_ptr = ret >>> 0;
-        TiktokenFinalization.register(this, this.__wbg_ptr, this);
-      }
-      __destroy_into_raw() {
-        const ptr = this.__wbg_ptr;
-        this.__wbg_ptr = 0;
-        TiktokenFinalization.unregister(this);
-        return ptr;
-      }
-      free() {
-        const ptr = this.__destroy_into_raw();
-        wasm.__wbg_tiktoken_free!(ptr, 0);
-      }
+/**
+ * tiktoken-shaped glue of 0.2.93+ (registry always, `free(ptr, 0)`, finalizer `(ptr, 1)`).
+ * `registriesFirst`: the real load order (the glue module's top level makes its registry, then
+ * init() instantiates); otherwise the instance comes first and its free export is wrapped.
+ */
+function tiktokenGlue(moduleKey: string, registriesFirst: boolean) {
+  const s = setup();
+  const w = fakeWasm('tiktoken');
+  let wasm: Record<string, (...a: unknown[]) => number> = {};
+  let replaced: WebAssembly.Exports | undefined;
+  const instantiate = () => {
+    replaced = replaceExports(w.raw, freeExportWrappers(w.raw, moduleKey, s.tracker));
+    wasm = (replaced ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
+  };
+  if (!registriesFirst) instantiate();
+  const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
+  if (registriesFirst) instantiate();
+  class Tiktoken extends s.Base {
+    declare __wbg_ptr: number;
+    constructor() {
+      super();
+      const ret = wasm.tiktoken_new!();
+      this.__wbg_ptr = ret >>> 0;
+      TiktokenFinalization.register(this, this.__wbg_ptr, this);
     }
-    return { ...s, Tiktoken, reg: FakeFR.all[FakeFR.all.length - 1]!, w };
+    __destroy_into_raw() {
+      const ptr = this.__wbg_ptr;
+      this.__wbg_ptr = 0;
+      TiktokenFinalization.unregister(this);
+      return ptr;
+    }
+    free() {
+      const ptr = this.__destroy_into_raw();
+      wasm.__wbg_tiktoken_free!(ptr, 0);
+    }
   }
+  /** A Rust function taking a Tiktoken BY VALUE: the glue hands over the pointer, no free export. */
+  const consume = (t: Tiktoken) => void t.__destroy_into_raw();
+  return { ...s, Tiktoken, consume, reg: FakeFR.all[FakeFR.all.length - 1]!, w, replaced };
+}
+
+describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (ptr, 1)', () => {
+  const glue = () => tiktokenGlue('r:1', false);
 
   it('counts created, freed and reclaimed exactly, without double counting', () => {
     const { Tiktoken, reg, last, w } = glue();
@@ -174,37 +191,7 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
 });
 
 describe('glue 0.2.93+ in load order (registries made before the instance): frees counted by unregister()', () => {
-  function glue() {
-    const s = setup();
-    const w = fakeWasm('tiktoken');
-    let wasm: Record<string, (...a: unknown[]) => number> = {};
-    // The glue module's top level runs first: its registry exists before init() instantiates.
-    const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
-    const replaced = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:9', s.tracker));
-    wasm = (replaced ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
-    class Tiktoken extends s.Base {
-      declare __wbg_ptr: number;
-      constructor() {
-        super();
-        const ret = wasm.tiktoken_new!();
-        this.__wbg_ptr = ret >>> 0;
-        TiktokenFinalization.register(this, this.__wbg_ptr, this);
-      }
-      __destroy_into_raw() {
-        const ptr = this.__wbg_ptr;
-        this.__wbg_ptr = 0;
-        TiktokenFinalization.unregister(this);
-        return ptr;
-      }
-      free() {
-        const ptr = this.__destroy_into_raw();
-        wasm.__wbg_tiktoken_free!(ptr, 0);
-      }
-    }
-    /** A Rust function taking a Tiktoken BY VALUE: the glue hands over the pointer, no free export. */
-    const consume = (t: Tiktoken) => { const ptr = t.__destroy_into_raw(); void ptr; };
-    return { ...s, Tiktoken, consume, reg: FakeFR.all[FakeFR.all.length - 1]!, w, replaced };
-  }
+  const glue = () => tiktokenGlue('r:9', true);
 
   it('leaves the free export (and so the exports object) unwrapped', () => {
     const { replaced } = glue();
