@@ -11,7 +11,7 @@
  * register / unregister). All others are created exactly as before.
  *
  * Once the first wasm-bindgen registry exists, `FinalizationRegistry.prototype.register` (and, once
- * the first of glue 0.2.93+ exists, `.unregister`) become look-alike plain functions (same name, length, attributes, native
+ * the first of glue 0.2.85+ exists, `.unregister`) become look-alike plain functions (same name, length, attributes, native
  * `toString`, same results and errors without our frame) that call the original and then, for
  * wasm-bindgen registries only, tell the tracker: classes that register every object are counted
  * that way (see CountMode in ./bindgen.ts), and unregister() calls are objects released (see
@@ -129,8 +129,9 @@ function hookUnregister(proto: object): boolean {
       if (owner !== undefined && owner.releases !== false) {
         const cls = owner.cls;
         // Hot path inline (a call into the tracker cost ~3% of a small object's create/free
-        // cycle): a cell removed from a counting registry, no creation stack to drop.
-        if (result && owner.releases === true && cls !== null && cls.sampled.size === 0) {
+        // cycle): a cell removed from a registry that sees every object registered, no creation
+        // stack to drop.
+        if (result && owner.releases === true && cls !== null && cls.sampled.size === 0 && (owner.counting || owner.glue === 'flagged')) {
           cls.freed++;
           cls.dirty = true;
         } else {
@@ -212,8 +213,9 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
             registerHooked = true;
             hookRegister(target.prototype as object);
           }
-          // unregister() counts releases of 0.2.93+ glue only: older glue's pages keep the native one.
-          if (!unregisterHooked && glue === 'flagged') {
+          // unregister() counts releases of glue with such a registry (0.2.85+); pages with only
+          // older glue keep the native one.
+          if (!unregisterHooked && glue !== 'old') {
             unregisterHooked = true;
             hookUnregister(target.prototype as object);
           }
@@ -246,14 +248,15 @@ export function hookPointerFields(objectProto: object, tracker: BindgenTracker, 
 
 /** Wrappers for the `__wbg_<class>_free` exports of an instance (empty map when none). */
 export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: string, tracker: BindgenTracker): Map<string, unknown> {
-  const names = Object.keys(exports).filter(isFreeExportName);
+  const all = Object.keys(exports);
+  const names = all.filter(isFreeExportName);
   const free = tracker.noteInstance(moduleKey, names);
   const out = new Map<string, unknown>();
   for (const name of free) {
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
-    // Glue with a registry: its explicit frees are counted by unregister(); the page keeps the export.
-    if (tracker.releasesCountedFor(name, (original as AnyFn).length)) continue;
+    // Counted by unregister() (see releasesCountedFor): the page keeps the export.
+    if (tracker.releasesCountedFor(name, (original as AnyFn).length, all)) continue;
     let cls: BindgenClass | null = null;
     let classesSeen = -1;
     const wrapper = wrapExport(original as AnyFn, (ptr, flag) => {

@@ -13,24 +13,25 @@
  *   `__wrap`) is counted from the `register()` calls on its wasm-bindgen registry instead, once
  *   its first object has shown that its registration reaches us, and the watch is shadowed on its
  *   prototype (see `CountMode`).
- * - freed (released by JS): glue 0.2.93+ (its free export takes `(ptr, flag)` and its registry's
- *   cleanup passes the finalizer flag `1`) registers every object and unregisters it in
- *   `__destroy_into_raw()`, which free() / Symbol.dispose and passing the object BY VALUE into
- *   Rust all call: an `unregister()` on such a registry that removed a cell is one object
- *   released, and the free export is left unwrapped (no JS frame on the page's free path).
- *   Older glue: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
+ * - freed (released by JS): glue with a registry (0.2.85+ with weak refs, always from 0.2.91)
+ *   unregisters every object in `__destroy_into_raw()`, which free() / Symbol.dispose and
+ *   passing the object BY VALUE into Rust all call. For classes whose objects are all registered
+ *   (0.2.93+, and older classes without a `<class>_new` constructor export) the `unregister()`
+ *   calls on the class's registry count releases (see onUnregistered for a second free()), and
+ *   the free export is left unwrapped (no JS frame on the page's free path; releasesCountedFor).
+ *   Other classes: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
  *   wasm-bindgen cleanup callback (the export is wrapped).
  * - reclaimed: a wasm-bindgen registry's cleanup callback ran (the object was garbage collected
  *   without free(): "forgot to free", even though the memory came back).
- * Not seen in glue before 0.2.93: an object passed BY VALUE into Rust (its pointer is consumed
- * without the free export) stays counted as live.
+ * Not seen in glue without a registry: an object passed BY VALUE into Rust (its pointer is
+ * consumed without the free export) stays counted as live.
  *
  * This module is the bookkeeping (pure: no globals touched, except the per-class shadow of the
  * watch, through deps.shadowPointerField); ./bindgen-hooks.ts installs the hooks.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
 import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
-import { shadowField } from './proto-setters';
+import { shadowField, Stamp } from './proto-setters';
 
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 2;
@@ -40,19 +41,50 @@ export const MAX_CLASSES = 512;
 const FREE_EXPORT = /__wbg_([A-Za-z0-9_$]+?)_free\b/;
 /** A cleanup callback of glue 0.2.93+: the free export called with the finalizer flag, `(ptr >>> 0, 1)`. */
 const FREE_WITH_FLAG = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+,\s*1\s*\)/;
+/** A cleanup callback of glue 0.2.85 to 0.2.92 (the `__wbg_ptr` era, registry emitted): `(ptr >>> 0)`. */
+const FREE_UNSIGNED = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+>>>\s*0\s*\)/;
+
 /**
  * Which glue made a wasm-bindgen registry, from its cleanup callback source:
  * - `flagged`: 0.2.93+ (the free export gets the finalizer flag): every object is registered, and
  *   `__destroy_into_raw()` unregisters it, so an unregister() that removed a cell is a release.
- * - `old`: anything older. Its objects may be unregistered (`new` in 0.2.88 to 0.2.92), so a
- *   release could only be told from a second free() by remembering every released object (a
- *   WeakSet add per free: measured 1.08x on resvg's `new Resvg` + free loop, against 1.02-1.04x
- *   through the wrapped free export). Releases are counted by the free export instead.
+ * - `unsigned`: 0.2.85 to 0.2.92 (`ptr >>> 0`, one argument; the registry is always emitted from
+ *   0.2.91): `__destroy_into_raw()` unregisters too, but objects made by `new` in 0.2.88 to
+ *   0.2.92 were never registered, so for a class that has such objects a release is told from a
+ *   second free() by a private mark on the released object (see Released).
+ * - `old`: anything else (older `--weak-refs` glue, or unrecognised): releases are counted by
+ *   the wrapped free export.
  */
-export type RegistryGlue = 'flagged' | 'old';
+export type RegistryGlue = 'flagged' | 'unsigned' | 'old';
+
+/**
+ * Objects released through unregister() of a registry that does not see every object registered:
+ * a private field on the object itself (invisible to the page; no weak table to grow and to
+ * process in every GC, which a WeakSet measured at 1.08x on resvg's `new Resvg` + free loop).
+ */
+class Released extends Stamp {
+  #released = true;
+  static has(o: object): boolean {
+    return #released in o;
+  }
+  static mark(o: object): void {
+    try {
+      new Released(o);
+    } catch {
+      // not extensible to private fields (a Proxy, or a future spec): remember it weakly instead
+      releasedFallback.add(o);
+    }
+  }
+  static seen(o: object): boolean {
+    return Released.has(o) || releasedFallback.has(o);
+  }
+}
+const releasedFallback = new WeakSet<object>();
 
 export function registryGlue(source: string): RegistryGlue {
-  return FREE_WITH_FLAG.test(source) ? 'flagged' : 'old';
+  if (FREE_WITH_FLAG.test(source)) return 'flagged';
+  if (FREE_UNSIGNED.test(source)) return 'unsigned';
+  return 'old';
 }
 
 /** The free export a piece of glue source calls (`__wbg_foo_free`), or null. */
@@ -197,8 +229,8 @@ export class BindgenTracker {
   private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
   private readonly probes = new Map<BindgenClass, Probe>();
-  /** Free exports with a wasm-bindgen registry of glue 0.2.93+ (made so far). */
-  private readonly flaggedRegistries = new Set<string>();
+  /** Free exports with a wasm-bindgen registry whose glue unregisters on release, by glue (made so far). */
+  private readonly releaseRegistries = new Map<string, Set<RegistryGlue>>();
   /** Per free export: are releases counted by unregister() (true) or by the wrapped export (false)? */
   private readonly releaseCounting = new Map<string, boolean>();
   /** Sampled objects (creation stack kept) -> their pointer, to drop the stack when released. */
@@ -289,22 +321,35 @@ export class BindgenTracker {
     return free;
   }
 
-  /** A wasm-bindgen registry was made (hooks): remember 0.2.93+ glue's free exports. */
+  /** A wasm-bindgen registry was made (hooks): remember which free exports can be counted from it. */
   noteRegistry(site: RegistrationSite): void {
-    if (site.glue === 'flagged') this.flaggedRegistries.add(site.freeExport);
+    if (site.glue === 'old') return;
+    let kinds = this.releaseRegistries.get(site.freeExport);
+    if (kinds === undefined) this.releaseRegistries.set(site.freeExport, (kinds = new Set()));
+    kinds.add(site.glue);
   }
 
   /**
-   * An instance exports `name`, a free export of `length` parameters: are its explicit frees
-   * counted by unregister() (then the export needs no wrapper)? Yes for a two-parameter (0.2.93+)
-   * free export whose 0.2.93+ registry exists by then (glue modules make their registries before
-   * they instantiate). Decided once per free export name, by its first instance: if that one is
-   * wrapped, every later one is too and no registry of that name counts releases, so no free is
-   * counted twice. After a "yes", an instance without such a registry is wrapped (its objects
-   * never reach a counting registry).
+   * An instance exports `name`, a free export of `length` parameters (and `exportNames`): are
+   * its explicit frees counted by unregister() (then the export needs no wrapper)? Glue modules
+   * make their registries before they instantiate, so a registry of the glue that matches the
+   * export (0.2.93+ for two parameters, 0.2.85 to 0.2.92 for one) exists by then. Decided once per free
+   * export name, by its first instance: if that one is wrapped, every later one is too and no
+   * registry of that name counts releases, so no free is counted twice. After a "yes", an
+   * instance without a matching registry (glue with no registry at all) is wrapped: its objects
+   * never reach a counting registry.
    */
-  releasesCountedFor(name: string, length: number): boolean {
-    const matching = length === 2 && this.flaggedRegistries.has(name);
+  releasesCountedFor(name: string, length: number, exportNames: readonly string[] = []): boolean {
+    const kinds = this.releaseRegistries.get(name);
+    // A one-parameter export (0.2.85 to 0.2.92): only for a class without a constructor export
+    // (`<class>_new`), whose objects all come from `__wrap`, which registers them. A class with
+    // `new` has objects that are never registered; a release of one could only be told from a
+    // second free() per object (measured: 1.06x-1.08x on resvg's `new Resvg` + free loop), so
+    // its export is wrapped. (A constructor under another name is caught when the class turns
+    // out not to register every object: see onUnregistered.)
+    const matching = kinds !== undefined && (length === 2
+      ? kinds.has('flagged')
+      : length === 1 && kinds.has('unsigned') && !exportNames.includes(`${classNameFromExport(name)}_new`));
     let decided = this.releaseCounting.get(name);
     if (decided === undefined) {
       decided = matching;
@@ -316,21 +361,28 @@ export class BindgenTracker {
   /**
    * unregister(token) on `site` returned `removed` (hooks; the look-alike counts the common case
    * inline and calls this for the rest): an object released by JS through `__destroy_into_raw()`
-   * (free(), Symbol.dispose, or a move into Rust), if that registry counts releases. Every object
-   * of 0.2.93+ glue is registered, so only a removed cell is a release (a second free() removes
-   * nothing).
+   * (free(), Symbol.dispose, or a move into Rust), if that registry counts releases. A second
+   * free() unregisters too, and is told apart: where every object is registered (0.2.93+ glue, or
+   * a class counted from its registrations) only a removed cell is a release; elsewhere released
+   * objects carry a private mark (Released).
    */
   onUnregistered(site: RegistrationSite & { cls: BindgenClass | null }, token: unknown, removed: boolean): void {
     let releases = site.releases;
     if (releases === null) {
-      if (site.glue !== 'flagged') releases = site.releases = false;
+      if (site.glue === 'old') releases = site.releases = false;
       else {
         const decided = this.releaseCounting.get(site.freeExport);
         if (decided === undefined) return; // no instance yet: nothing of it can have been created
         releases = site.releases = decided;
       }
     }
-    if (!releases || !removed) return;
+    if (!releases) return;
+    if (!(site.glue === 'flagged' || site.counting)) {
+      if (typeof token !== 'object' || token === null || Released.seen(token)) return;
+      Released.mark(token);
+    } else if (!removed) {
+      return;
+    }
     const cls = site.cls ?? (site.cls = this.classes.get(site.freeExport) ?? null);
     if (cls === null) return;
     cls.freed++;
