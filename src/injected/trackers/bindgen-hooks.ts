@@ -10,18 +10,18 @@
  * calls the glue's; they are ordinary registries otherwise (same prototype, same
  * register / unregister). All others are created exactly as before.
  *
- * Once the first wasm-bindgen registry exists, `FinalizationRegistry.prototype.register` (and, once
- * the first of glue 0.2.85+ exists, `.unregister`) become look-alike plain functions (same name, length, attributes, native
- * `toString`, same results and errors without our frame) that call the original and then, for
- * wasm-bindgen registries only, tell the tracker: classes that register every object are counted
- * that way (see CountMode in ./bindgen.ts), and unregister() calls are objects released (see
- * BindgenTracker.releasesCountedFor and onUnregistered).
+ * Once the first wasm-bindgen registry exists, `FinalizationRegistry.prototype.register` (and,
+ * once the first of glue 0.2.85+ exists, `.unregister`) becomes a look-alike plain function
+ * (same name, length, attributes, native `toString`, same results and errors without our frame)
+ * that calls the original and then, for wasm-bindgen registries only, tells the tracker: classes
+ * that register every object are counted that way (see CountMode in ./bindgen.ts), and
+ * unregister() calls are objects released (BindgenTracker.releasesCountedFor, onUnregistered).
  */
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
 import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
-import { apply as applySaved, getOwnPropertyDescriptor } from '../core/intrinsics';
+import { getOwnPropertyDescriptor } from '../core/intrinsics';
 import { installProtoSetter, Stamp } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
@@ -32,11 +32,6 @@ interface RegistryOwner extends RegistrationSite {
   /** The tracker's record of that class, once it exists. */
   cls: BindgenClass | null;
 }
-
-// Bound now (before the page runs): calling them later reaches the saved built-ins directly,
-// whatever the page does to Function.prototype.call or .bind.
-const fnCall = Function.prototype.call;
-const fnBind = Function.prototype.bind;
 
 /**
  * Marks a wasm-bindgen registry with its owner in a private field: invisible to the page (no
