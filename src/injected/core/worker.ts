@@ -360,27 +360,39 @@ export function fixWorkerLocation(g: typeof globalThis, url: string): boolean {
 
 /**
  * Inside a blob-started worker: relative URLs given to importScripts, fetch, `new Request`,
- * `new EventSource`, `new WebSocket` and XMLHttpRequest.open resolve against the page's worker script URL, as they would have
- * without us (the realm's own base URL is our blob: URL).
+ * `new EventSource`, `new WebSocket` and XMLHttpRequest.open resolve against the page's worker
+ * script URL, as they would have without us (the realm's own base URL is our blob: URL).
  */
 export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void {
-  const mapArg = (target: AnyFn, index: number): ProxyHandler<AnyFn> => {
+  /** A transparent handler that resolves argument `index`, when a string, for calls and `new`. */
+  const mapArg = (index: number): ProxyHandler<AnyFn> => {
+    const resolved = (args: unknown[]): unknown[] => {
+      const a = [...args];
+      const v = a[index];
+      if (typeof v === 'string') {
+        const r = resolveUrl(v, base);
+        if (r !== null) a[index] = r;
+      }
+      return a;
+    };
     const h: ProxyHandler<AnyFn> = {
       apply(t, thisArg, args) {
-        const a = [...args];
-        const v = a[index];
-        if (typeof v === 'string') {
-          const r = resolveUrl(v, base);
-          if (r !== null) a[index] = r;
-        }
+        const a = resolved(args);
         try {
           return call(t, thisArg, ...a);
         } catch (e) {
           rethrow(e, h.apply as AnyFn);
         }
       },
+      construct(t, args, newTarget) {
+        const a = resolved(args);
+        try {
+          return construct(t, a, newTarget) as object;
+        } catch (e) {
+          rethrow(e, h.construct as AnyFn);
+        }
+      },
     };
-    void target;
     return h;
   };
   const imp = (g as { importScripts?: AnyFn }).importScripts;
@@ -398,30 +410,19 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
     replaceValueOnChain(g, 'importScripts', wrap(imp, h));
   }
   const f = (g as { fetch?: AnyFn }).fetch;
-  if (typeof f === 'function') replaceValueOnChain(g, 'fetch', wrap(f, mapArg(f, 0)));
+  if (typeof f === 'function') replaceValueOnChain(g, 'fetch', wrap(f, mapArg(0)));
   // Constructors whose first argument may be a relative URL string.
   for (const name of ['Request', 'EventSource', 'WebSocket'] as const) {
     const C = (g as unknown as Record<string, unknown>)[name];
     if (typeof C !== 'function') continue;
-    const h: ProxyHandler<AnyFn> = {
-      construct(t, args, newTarget) {
-        const a = [...args];
-        if (typeof a[0] === 'string') a[0] = resolveUrl(a[0], base) ?? a[0];
-        try {
-          return construct(t, a, newTarget) as object;
-        } catch (e) {
-          rethrow(e, h.construct as AnyFn);
-        }
-      },
-    };
-    const proxy = wrap(C as AnyFn, h);
+    const proxy = wrap(C as AnyFn, mapArg(0));
     replaceConstructor(C as { prototype?: unknown }, proxy);
     replaceValueOnChain(g, name, proxy);
   }
   const XHR = (g as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest;
   if (XHR) {
     const open = XHR.prototype.open as AnyFn;
-    replaceValue(XHR.prototype, 'open', wrap(open, mapArg(open, 1)));
+    replaceValue(XHR.prototype, 'open', wrap(open, mapArg(1)));
   }
 }
 

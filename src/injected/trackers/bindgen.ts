@@ -64,9 +64,6 @@ export type RegistryGlue = 'flagged' | 'unsigned' | 'old';
  */
 class Released extends Stamp {
   #released = true;
-  static has(o: object): boolean {
-    return #released in o;
-  }
   static mark(o: object): void {
     try {
       new Released(o);
@@ -76,7 +73,7 @@ class Released extends Stamp {
     }
   }
   static seen(o: object): boolean {
-    return Released.has(o) || releasedFallback.has(o);
+    return #released in o || releasedFallback.has(o);
   }
 }
 const releasedFallback = new WeakSet<object>();
@@ -333,13 +330,13 @@ export class BindgenTracker {
    * An instance exports `name`, a free export of `length` parameters (and `exportNames`): are
    * its explicit frees counted by unregister() (then the export needs no wrapper)? Glue modules
    * make their registries before they instantiate, so a registry of the glue that matches the
-   * export (0.2.93+ for two parameters, 0.2.85 to 0.2.92 for one) exists by then. Decided once per free
-   * export name, by its first instance: if that one is wrapped, every later one is too and no
-   * registry of that name counts releases, so no free is counted twice. After a "yes", an
+   * export (0.2.93+ for two parameters, 0.2.85 to 0.2.92 for one) exists by then. Decided once
+   * per free export name, by its first instance: if that one is wrapped, every later one is too
+   * and no registry of that name counts releases, so no free is counted twice. After a "yes", an
    * instance without a matching registry (glue with no registry at all) is wrapped: its objects
    * never reach a counting registry.
    */
-  releasesCountedFor(name: string, length: number, exportNames: readonly string[] = []): boolean {
+  releasesCountedFor(name: string, length: number, exportNames: readonly string[]): boolean {
     const kinds = this.releaseRegistries.get(name);
     // A one-parameter export (0.2.85 to 0.2.92): only for a class without a constructor export
     // (`<class>_new`), whose objects all come from `__wrap`, which registers them. A class with
