@@ -201,9 +201,10 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
     expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.id).sort()).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg']);
   });
 
-  test('clean: every Resvg and BBox freed explicitly', async ({ page, openPanel }) => {
+  test('clean: every Resvg and BBox freed explicitly; failed constructions make nothing', async ({ page, openPanel }) => {
     const N = 10;
-    await load(page, 'resvg-clean', N);
+    const result = (await load(page, 'resvg-clean', N)) as { errors: string[] };
+    expect(result.errors).toHaveLength(3);
     await expect.poll(() => classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => classCounts(page, 'BBox')).toEqual({ className: 'BBox', created: N, freed: N, reclaimed: 0, live: 0 });
     const panel = await openPanel(page);

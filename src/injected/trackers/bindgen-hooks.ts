@@ -17,11 +17,11 @@
  * that register every object are counted that way (see CountMode in ./bindgen.ts), and
  * unregister() calls are objects released (BindgenTracker.releasesCountedFor, onUnregistered).
  */
-import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
-import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
+import type { BindgenClass, BindgenTracker, CtorSite, RegistrationSite } from './bindgen';
+import { ctorPointer, freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
-import { getOwnPropertyDescriptor } from '../core/intrinsics';
+import { apply, getOwnPropertyDescriptor } from '../core/intrinsics';
 import { installProtoSetter, Stamp } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
@@ -266,8 +266,65 @@ export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: stri
       tracker.onFreeExport(cls, ptr, flag);
     });
     out.set(name, wrapper);
+    // Glue up to 0.2.92 (one-parameter free export): `new` may not register its objects; the
+    // constructor export's wrapper lets such a class leave the watch (CountMode `ctor`).
+    if ((original as AnyFn).length === 1) {
+      const ctorName = `${name.slice('__wbg_'.length, -'_free'.length)}_new`;
+      const ctor = (exports as Record<string, unknown>)[ctorName];
+      if (typeof ctor === 'function' && !out.has(ctorName)) out.set(ctorName, ctorExportWrapper(ctor as AnyFn, ctorName, i32Reader((exports as Record<string, unknown>).memory), tracker));
+    }
   }
   return out;
+}
+
+const memoryBuffer = getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buffer')?.get;
+const OrigInt32Array = Int32Array;
+
+/** Reads i32 slots of a wasm memory through a view renewed when the memory grew (-1: no such slot or no memory). */
+export function i32Reader(memory: unknown): (index: number) => number {
+  let buffer: unknown;
+  try {
+    buffer = memoryBuffer !== undefined ? apply(memoryBuffer, memory, []) : undefined;
+  } catch {
+    buffer = undefined; // not a WebAssembly.Memory
+  }
+  if (buffer === undefined) return () => -1;
+  let view = new OrigInt32Array(0);
+  return (index: number): number => {
+    if (index >= view.length) {
+      view = new OrigInt32Array(apply(memoryBuffer as () => ArrayBuffer, memory, []) as ArrayBuffer);
+      if (index >= view.length) return -1;
+    }
+    return view[index] as number;
+  };
+}
+
+/**
+ * Wrapper of a constructor export (`<class>_new`). Unlinked, it remembers its last call for the
+ * watch to confirm the class's constructor plan (BindgenTracker.confirmCtor); linked, each call
+ * that made an object counts one creation (the common case inline: a call into the tracker costs
+ * a visible share of a small object's create/free cycle).
+ */
+function ctorExportWrapper(original: AnyFn, exportName: string, readI32: (index: number) => number, tracker: BindgenTracker): AnyFn {
+  const site: CtorSite = { exportName, cls: null, plan: null, lastArg: undefined, lastResult: undefined, readI32 };
+  return wrapExport(original, (arg, _b, result) => {
+    const cls = site.cls;
+    const plan = site.plan;
+    if (cls === null || plan === null) {
+      site.lastArg = arg;
+      site.lastResult = result;
+      tracker.lastCtor = site;
+      return;
+    }
+    const ptr = ctorPointer(plan, site, arg, result);
+    if (ptr === 0) return;
+    if (cls.stackBudget === 0) {
+      cls.created++;
+      cls.dirty = true;
+    } else {
+      tracker.countConstructed(cls, ptr);
+    }
+  });
 }
 
 function noteError(tracker: BindgenTracker, err: unknown): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
+import { BindgenTracker, constructorPlan, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
 import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
 import { replaceExports } from './exports';
 import { LIMITS } from '../../shared/protocol';
@@ -349,6 +349,207 @@ describe('glue 0.2.92 whose constructor export has another name (`odd_create`): 
     objs[1]!.free();
     expect(s.last('Odd')).toMatchObject({ created: 4, freed: 2, live: 2 });
     expect(Reflect.ownKeys(objs[0]!)).toEqual(['__wbg_ptr']);
+  });
+});
+
+describe('glue 0.2.88 to 0.2.92: unregistered `new` counted from its constructor export (mode ctor)', () => {
+  /**
+   * resvg-shaped glue: a fallible constructor (`retptr` form: the export writes the pointer and
+   * an error flag into a return area of the instance memory) or an infallible one (`ret` form),
+   * `__wrap` objects registered. `copies` instantiations share one tracker (two copies of glue).
+   */
+  function glue(form: 'ret' | 'retptr', s = setup(), moduleKey = 'r:20') {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    let next = 64;
+    let failNext = false;
+    const freed: number[] = [];
+    const raw = Object.freeze({
+      memory,
+      svg_new: form === 'ret'
+        ? () => (next += 16)
+        : (retptr: number, _a: number, _b: number) => {
+          const i32 = new Int32Array(memory.buffer);
+          const fail = failNext;
+          failNext = false;
+          i32[retptr / 4 + 0] = fail ? 4096 : (next += 16); // stale data in the slot: only the flag tells
+          i32[retptr / 4 + 1] = fail ? 7 : 0;
+          i32[retptr / 4 + 2] = fail ? 1 : 0;
+        },
+      svg_child: () => (next += 16),
+      __wbg_svg_free: function (ptr: number) { freed.push(ptr); },
+    }) as unknown as WebAssembly.Exports;
+    let wasm: Record<string, (...a: number[]) => number> = {};
+    const SvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_svg_free!((ptr as number) >>> 0));
+    wasm = (replaceExports(raw, freeExportWrappers(raw, moduleKey, s.tracker)) ?? raw) as unknown as Record<string, (...a: number[]) => number>;
+    const getInt32Memory0 = () => new Int32Array(memory.buffer);
+    const takeObject = (i: number) => new Error(`failed ${i}`);
+    // The generated class holds the constructor, free() and __wrap together (what classify reads).
+    const SvgRet = class Svg extends s.Base {
+      declare __wbg_ptr: number;
+      static __wrap(ptr: number) {
+        ptr = ptr >>> 0;
+        const obj = Object.create(Svg.prototype) as Svg;
+        obj.__wbg_ptr = ptr;
+        SvgFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+      }
+      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; SvgFinalization.unregister(this); return ptr; }
+      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_svg_free!(ptr); }
+      child() { const ret = wasm.svg_child!(this.__wbg_ptr); return Svg.__wrap(ret); }
+      constructor() {
+        super();
+        const ret = wasm.svg_new!();
+        this.__wbg_ptr = ret >>> 0;
+        return this;
+      }
+    };
+    const SvgRetptr = class Svg extends s.Base {
+      declare __wbg_ptr: number;
+      static __wrap(ptr: number) {
+        ptr = ptr >>> 0;
+        const obj = Object.create(Svg.prototype) as Svg;
+        obj.__wbg_ptr = ptr;
+        SvgFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+      }
+      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; SvgFinalization.unregister(this); return ptr; }
+      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_svg_free!(ptr); }
+      child() { const ret = wasm.svg_child!(this.__wbg_ptr); return Svg.__wrap(ret); }
+      constructor(a: number) {
+        super();
+        const retptr = 1024;
+        wasm.svg_new!(retptr, a, 0);
+        var r0 = getInt32Memory0()[retptr / 4 + 0]!;
+        var r1 = getInt32Memory0()[retptr / 4 + 1]!;
+        var r2 = getInt32Memory0()[retptr / 4 + 2]!;
+        if (r2) {
+          throw takeObject(r1);
+        }
+        this.__wbg_ptr = r0 >>> 0;
+        return this;
+      }
+    };
+    const Svg = form === 'ret' ? SvgRet : SvgRetptr;
+    const make = form === 'ret' ? () => new SvgRet() : () => new SvgRetptr(1);
+    return { ...s, make, Svg, failNext: () => { failNext = true; }, freed, reg: FakeFR.all[FakeFR.all.length - 1]! };
+  }
+
+  for (const form of ['ret', 'retptr'] as const) {
+    it(`${form}: the first object confirms the plan; later ones are counted by the export, the watch is shadowed`, () => {
+      const g = glue(form);
+      const a = g.make();
+      const cls = g.tracker.classes.get('__wbg_svg_free')!;
+      expect(cls.mode).toBe('ctor');
+      expect(Object.getOwnPropertyDescriptor(g.Svg.prototype, '__wbg_ptr')).toMatchObject({ value: undefined, writable: true, enumerable: false });
+      const more = Array.from({ length: 5 }, () => g.make());
+      more[0]!.free();
+      more[0]!.free(); // second free(): pointer 0, not counted
+      a.free();
+      expect(Reflect.ownKeys(more[1]!)).toEqual(['__wbg_ptr']);
+      expect(g.last('Svg')).toMatchObject({ created: 6, freed: 2, reclaimed: 0, live: 4 });
+    });
+  }
+
+  it('retptr: a constructor that fails (error flag set) makes no object and is not counted', () => {
+    const g = glue('retptr');
+    g.make();
+    g.failNext();
+    expect(() => g.make()).toThrow('failed 7');
+    g.failNext();
+    expect(() => g.make()).toThrow('failed 7');
+    g.make();
+    expect(g.last('Svg')).toMatchObject({ created: 2, live: 2 });
+  });
+
+  it('__wrap objects, before and after the constructor plan is confirmed, are each counted once', () => {
+    const g = glue('retptr');
+    const first = g.Svg.__wrap(8); // the watch counts it; no plan confirmed by it
+    const c1 = first.child();
+    expect(g.tracker.classes.get('__wbg_svg_free')!.mode).toBe('setter');
+    const a = g.make(); // confirms the plan
+    expect(g.tracker.classes.get('__wbg_svg_free')!.mode).toBe('ctor');
+    const kids = [a.child(), a.child(), g.make().child()]; // counted by register() on the registry
+    g.reg.collect(kids[0]!);
+    kids[1]!.free();
+    expect(g.last('Svg')).toMatchObject({ created: 7, freed: 1, reclaimed: 1, live: 5 });
+    void c1;
+  });
+
+  it('keeps creation stacks of constructed objects and drops them on free()', () => {
+    const g = glue('ret');
+    const objs = Array.from({ length: 4 }, () => g.make());
+    const withStacks = g.last('Svg');
+    // the first object's stack is taken by the watch, the next by the constructor export's wrapper
+    expect((withStacks.liveStacks ?? []).reduce((n, x) => n + x.count, 0)).toBe(STACKS_PER_TICK);
+    for (const o of objs) o.free();
+    expect(g.last('Svg').liveStacks).toBeUndefined();
+  });
+
+  it('two copies of the glue sharing the class: the confirmed copy by its export, the other through the watch', () => {
+    const s = setup();
+    const a = glue('ret', s, 'r:21');
+    const b = glue('ret', s, 'r:22');
+    const objs = [a.make(), a.make(), b.make(), b.make(), b.Svg.__wrap(4000), a.make().child()];
+    objs[2]!.free();
+    expect(s.tracker.classes.get('__wbg_svg_free')!.mode).toBe('ctor');
+    expect(s.last('Svg')).toMatchObject({ created: 7, freed: 1, live: 6 });
+  });
+
+  it('a constructor that does not do what its source says (the result is not the pointer) stays with the watch', () => {
+    const s = setup();
+    const w = fakeWasmArity(1, 'odd');
+    let wasm: Record<string, (...a: unknown[]) => number> = {};
+    const OddFinalization = new s.FR((ptr: unknown) => wasm.__wbg_odd_free!((ptr as number) >>> 0));
+    wasm = (replaceExports(w.raw, freeExportWrappers(w.raw, 'r:23', s.tracker)) ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
+    const shift = (p: number) => p + 8;
+    class Odd extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() {
+        super();
+        const ret = shift(wasm.odd_new!());
+        this.__wbg_ptr = ret >>> 0;
+        return this;
+      }
+      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; OddFinalization.unregister(this); return ptr; }
+      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_odd_free!(ptr); }
+    }
+    const objs = Array.from({ length: 3 }, () => new Odd());
+    objs[0]!.free();
+    expect(s.tracker.classes.get('__wbg_odd_free')!.mode).toBe('setter');
+    expect(s.last('Odd')).toMatchObject({ created: 3, freed: 1, live: 2 });
+  });
+});
+
+describe('constructor plans (0.2.88 to 0.2.92 constructors)', () => {
+  it('reads where the pointer comes from: the result, or a return area with an error flag', () => {
+    expect(constructorPlan('class T { constructor(a) { const ret = wasm.t_new(a); this.__wbg_ptr = ret >>> 0; return this; } free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_t_free(ptr); } }'))
+      .toEqual({ exportName: 't_new', kind: 'ret', ptrSlot: -1, errSlot: -1 });
+    expect(constructorPlan(`class R { static __wrap(ptr) { ptr = ptr >>> 0; const obj = Object.create(R.prototype); obj.__wbg_ptr = ptr; RF.register(obj, obj.__wbg_ptr, obj); return obj; }
+      constructor(svg) { try { const retptr = wasm.__wbindgen_add_to_stack_pointer(-16); wasm.r_new(retptr, addHeapObject(svg));
+        var r0 = getInt32Memory0()[retptr / 4 + 0]; var r1 = getInt32Memory0()[retptr / 4 + 1]; var r2 = getInt32Memory0()[retptr / 4 + 2];
+        if (r2) { throw takeObject(r1); } this.__wbg_ptr = r0 >>> 0; return this; } finally { wasm.__wbindgen_add_to_stack_pointer(16); } } }`))
+      .toEqual({ exportName: 'r_new', kind: 'retptr', ptrSlot: 0, errSlot: 2 });
+    // the DataView form of later glue, minified names
+    expect(constructorPlan('class D{constructor(e){try{const t=n.__wbindgen_add_to_stack_pointer(-16);n.d_new(t,e);var o=m().getInt32(t+4*1,!0),i=m().getInt32(t+4*0,!0);if(i)throw g(o);this.__wbg_ptr=o>>>0;return this}finally{n.__wbindgen_add_to_stack_pointer(16)}}}'))
+      .toEqual({ exportName: 'd_new', kind: 'retptr', ptrSlot: 1, errSlot: 0 });
+  });
+
+  it('refuses what it cannot follow exactly', () => {
+    // __wrap assigns without registering (glue without weak refs): its objects would be missed
+    expect(constructorPlan('class A { static __wrap(p) { const o = Object.create(A.prototype); o.__wbg_ptr = p; return o; } constructor() { const ret = wasm.a_new(); this.__wbg_ptr = ret >>> 0; } }')).toBeNull();
+    // a throw without a flag read from the return area
+    expect(constructorPlan('class B { constructor(x) { if (!x) throw new Error(); const ret = wasm.b_new(); this.__wbg_ptr = ret >>> 0; } }')).toBeNull();
+    // two assignments in the constructor; no constructor; the old `ptr` field
+    expect(constructorPlan('class C { constructor(f) { const ret = wasm.c_new(); if (f) { this.__wbg_ptr = ret >>> 0; } else { this.__wbg_ptr = (ret + 1) >>> 0; } } }')).toBeNull();
+    expect(constructorPlan('class E { static __wrap(p) { const o = Object.create(E.prototype); o.__wbg_ptr = p; ER.register(o, p, o); return o; } }')).toBeNull();
+    expect(constructorPlan('class F { constructor() { const ret = wasm.f_new(); this.ptr = ret; } }')).toBeNull();
+  });
+
+  it('reads the constructor of the real @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', async () => {
+    const resvg = (await import('@resvg/resvg-wasm')) as unknown as { Resvg: { prototype: object } };
+    // The package exports a subclass; free() and the generated constructor are on its base.
+    const base = (Object.getPrototypeOf(resvg.Resvg.prototype) as { constructor: () => void }).constructor;
+    expect(constructorPlan(Function.prototype.toString.call(base))).toEqual({ exportName: 'resvg_new', kind: 'retptr', ptrSlot: 0, errSlot: 2 });
   });
 });
 

@@ -33,6 +33,12 @@ import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol
 import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
 
+const objectIsPrototypeOf = Object.prototype.isPrototypeOf;
+/** Is `proto` on `obj`'s prototype chain (the saved original, whatever the page does later)? */
+function isPrototypeOf(proto: object, obj: object): boolean {
+  return apply(objectIsPrototypeOf, proto, [obj]) as boolean;
+}
+
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
@@ -136,8 +142,13 @@ export function ptrOfHeld(held: unknown): number {
  *   `register`), or a second object is created first (then `setter`: the source misled us).
  * - `register`: by `register()` calls on the class's wasm-bindgen registry; the watch is
  *   shadowed on the class prototype, so creating an object costs the page nothing extra.
+ * - `ctor`: (0.2.88 to 0.2.92, whose `new` never registers) by the calls of the constructor
+ *   export `<class>_new`, through a wrapper that reads the new object's pointer the way the
+ *   constructor does (see constructorPlan), plus `register()` calls of objects made by `__wrap`;
+ *   the watch is shadowed on the class prototype. Entered from `setter` once the first object
+ *   the watch saw came from a call of that wrapper with the pointer the plan predicts.
  */
-export type CountMode = 'unknown' | 'setter' | 'probe' | 'register';
+export type CountMode = 'unknown' | 'setter' | 'probe' | 'register' | 'ctor';
 
 /** Glue source, scanned for pointer-field assignments (`obj.__wbg_ptr = ...`, `=` not `==`). */
 const PTR_ASSIGN = /\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g;
@@ -151,16 +162,142 @@ const THEN_REGISTER = /^\s*[;,]?\s*[A-Za-z_$][\w$]*\.register\(/;
  * not count. False for old glue (`ptr` field) and for 0.2.88 to 0.2.92 constructors.
  */
 export function registersEveryPointer(source: string): boolean {
+  const { nonZero, allRegistered } = pointerAssignments(source);
+  return nonZero > 0 && allRegistered;
+}
+
+/** The non-zero `__wbg_ptr` assignments in glue source, and whether each is followed by `.register(`. */
+function pointerAssignments(source: string): { nonZero: number; allRegistered: boolean } {
   const re = new RegExp(PTR_ASSIGN.source, 'g');
-  let found = 0;
+  let nonZero = 0;
   for (let m = re.exec(source); m !== null; m = re.exec(source)) {
     const rhs = (m[1] ?? '').trim();
     if (rhs === '0') continue;
-    found++;
+    nonZero++;
     const end = m.index + m[0].length;
-    if (!THEN_REGISTER.test(source.slice(end, end + 200))) return false;
+    if (!THEN_REGISTER.test(source.slice(end, end + 200))) return { nonZero, allRegistered: false };
   }
-  return found > 0;
+  return { nonZero, allRegistered: true };
+}
+
+/**
+ * Where a constructor of glue 0.2.88 to 0.2.92 (which never registers what `new` makes) gets the
+ * new object's pointer from its constructor export:
+ * - `ret`: the export returns it (`const ret = wasm.foo_new(a); this.__wbg_ptr = ret >>> 0;`);
+ * - `retptr`: a fallible constructor passes a return area as the first argument and reads the
+ *   pointer and an error flag from it, as i32 slots (`var r0 = getInt32Memory0()[retptr / 4 + 0];
+ *   ... if (r2) { throw takeObject(r1); } this.__wbg_ptr = r0 >>> 0;`, or from 0.2.93 on
+ *   `getDataViewMemory0().getInt32(retptr + 4 * 0, true)`).
+ */
+export interface CtorPlan {
+  /** The export the constructor calls (`<class>_new`). */
+  exportName: string;
+  kind: 'ret' | 'retptr';
+  /** `retptr`: i32 slot of the pointer, and of the error flag (-1: the constructor cannot fail). */
+  ptrSlot: number;
+  errSlot: number;
+}
+
+const ID = '[A-Za-z_$][\\w$]*';
+
+/** [start, end) of the body of the class's `constructor(...) { ... }` method, or null. */
+function constructorBody(source: string): [number, number] | null {
+  const m = /(?:^|[\s;{}])constructor\s*\(/.exec(source);
+  if (m === null) return null;
+  let i = m.index + m[0].length;
+  for (let depth = 1; depth > 0; i++) {
+    if (i >= source.length) return null;
+    const c = source[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+  }
+  while (i < source.length && /\s/.test(source[i] as string)) i++;
+  if (source[i] !== '{') return null;
+  const start = i + 1;
+  for (let depth = 1, j = start; j < source.length; j++) {
+    const c = source[j];
+    if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return [start, j];
+  }
+  return null;
+}
+
+/** The i32 slot read into `name` from the return area `area`: `name = f()[area / 4 + k]` or `name = f().getInt32(area + 4 * k, true)`. */
+function slotOf(body: string, name: string, area: string): number {
+  const esc = (x: string): string => x.replace(/\$/g, '\\$');
+  const typed = new RegExp(`(?:^|[^\\w$])${esc(name)}\\s*=\\s*${ID}\\(\\)\\[\\s*${esc(area)}\\s*\\/\\s*4\\s*\\+\\s*(\\d+)\\s*\\]`).exec(body);
+  if (typed !== null) return Number(typed[1]);
+  const view = new RegExp(`(?:^|[^\\w$])${esc(name)}\\s*=\\s*${ID}\\(\\)\\.getInt32\\(\\s*${esc(area)}\\s*\\+\\s*4\\s*\\*\\s*(\\d+)\\s*,\\s*(?:true|!0)\\s*\\)`).exec(body);
+  return view !== null ? Number(view[1]) : -1;
+}
+
+/**
+ * How the constructor in a class source gets its object's pointer (see CtorPlan), or null when
+ * it is not one this tracker can follow exactly: the constructor must assign `this.__wbg_ptr`
+ * once, from its export's result or return area, and every other non-zero `__wbg_ptr`
+ * assignment in the class (`__wrap`) must be followed by a `register(` call. A plan is only a
+ * hypothesis: the tracker uses it once the first object has confirmed it (onPtrAssigned).
+ */
+export function constructorPlan(source: string): CtorPlan | null {
+  const range = constructorBody(source);
+  if (range === null) return null;
+  const [start, end] = range;
+  const body = source.slice(start, end);
+  const rest = `${source.slice(0, start)} ${source.slice(end)}`;
+  // Everything outside the constructor that gives a pointer (`__wrap`) registers it.
+  if (!pointerAssignments(rest).allRegistered) return null;
+  const assigns = [...body.matchAll(/this\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g)];
+  if (assigns.length !== 1) return null;
+  const rhs = /^([A-Za-z_$][\w$]*)\s*>>>\s*0$/.exec((assigns[0]?.[1] ?? '').trim());
+  if (rhs === null) return null;
+  const v = rhs[1] as string;
+  const esc = (x: string): string => x.replace(/\$/g, '\\$');
+  const ret = new RegExp(`(?:const|let|var)\\s+${esc(v)}\\s*=\\s*${ID}\\.(${ID})\\(`).exec(body);
+  if (ret !== null) {
+    if (/\bthrow\b/.test(body)) return null;
+    return { exportName: ret[1] as string, kind: 'ret', ptrSlot: -1, errSlot: -1 };
+  }
+  // Fallible constructor: the pointer comes from the return area given as the export's first argument.
+  const area = new RegExp(`(?:^|[^\\w$])${esc(v)}\\s*=\\s*${ID}\\(\\)(?:\\[\\s*(${ID})\\s*\\/|\\.getInt32\\(\\s*(${ID})\\s*\\+)`).exec(body);
+  const r = area?.[1] ?? area?.[2];
+  if (r === undefined) return null;
+  const ptrSlot = slotOf(body, v, r);
+  const call = new RegExp(`${ID}\\.(${ID})\\(\\s*${esc(r)}\\s*[,)]`).exec(body);
+  if (ptrSlot < 0 || call === null) return null;
+  let errSlot = -1;
+  const throws = [...body.matchAll(/\bthrow\b/g)].length;
+  if (throws > 0) {
+    const flag = /if\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{?\s*throw\b/.exec(body);
+    if (flag === null || throws !== 1) return null;
+    errSlot = slotOf(body, flag[1] as string, r);
+    if (errSlot < 0) return null;
+  }
+  return { exportName: call[1] as string, kind: 'retptr', ptrSlot, errSlot };
+}
+
+/**
+ * A wrapped constructor export (`<class>_new` of glue up to 0.2.92; the wrapper is made in
+ * ./bindgen-hooks.ts): unlinked, it only remembers its last call; linked to its class (mode
+ * `ctor`), every call that made an object counts one creation.
+ */
+export interface CtorSite {
+  exportName: string;
+  cls: BindgenClass | null;
+  plan: CtorPlan | null;
+  /** The last call while unlinked: its first argument and its result. */
+  lastArg: unknown;
+  lastResult: unknown;
+  /** The i32 at an index of the instance's memory (-1 when it has none). */
+  readI32(index: number): number;
+}
+
+/** The pointer a constructor export call made, read the way `plan` says (0: none, or it failed). */
+export function ctorPointer(plan: CtorPlan, site: CtorSite, arg: unknown, result: unknown): number {
+  if (plan.kind === 'ret') return typeof result === 'number' ? result >>> 0 : 0;
+  if (typeof arg !== 'number') return 0;
+  const base = arg >>> 2;
+  if (plan.errSlot >= 0 && site.readI32(base + plan.errSlot) !== 0) return 0;
+  return site.readI32(base + plan.ptrSlot) >>> 0;
 }
 
 export interface BindgenClass {
@@ -226,6 +363,12 @@ export class BindgenTracker {
   private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
   private readonly probes = new Map<BindgenClass, Probe>();
+  /** Classes in `setter` mode whose constructor has a plan, waiting for an object to confirm it. */
+  private readonly ctorProbes = new Map<BindgenClass, { owner: object; plan: CtorPlan }>();
+  /** Classes in `ctor` mode: the prototype whose watch is shadowed (its `__wrap` objects count by register()). */
+  private readonly ctorOwners = new Map<BindgenClass, object>();
+  /** The constructor export wrapper called last while unlinked (set by the wrappers, read by the watch). */
+  lastCtor: CtorSite | null = null;
   /** Free exports with a wasm-bindgen registry whose glue unregisters on release, by glue (made so far). */
   private readonly releaseRegistries = new Map<string, Set<RegistryGlue>>();
   /** Per free export: are releases counted by unregister() (true) or by the wrapped export (false)? */
@@ -295,9 +438,13 @@ export class BindgenTracker {
         const cls = this.classFor(fe, name);
         if (cls !== null && cls.mode === 'unknown') {
           cls.mode = 'setter';
-          if (typeof ctor === 'function' && registersEveryPointer(apply(this.fnToString, ctor, []) as string)) {
+          const ctorSource = typeof ctor === 'function' ? (apply(this.fnToString, ctor, []) as string) : '';
+          if (registersEveryPointer(ctorSource)) {
             cls.mode = 'probe';
             this.probes.set(cls, { owner: p, first: null });
+          } else {
+            const plan = constructorPlan(ctorSource);
+            if (plan !== null) this.ctorProbes.set(cls, { owner: p, plan });
           }
         }
         return cls;
@@ -410,6 +557,35 @@ export class BindgenTracker {
       }
     }
     this.countCreated(cls, ptr, obj);
+    if (cls.mode === 'setter' && this.ctorProbes.size !== 0) this.confirmCtor(cls, obj, ptr);
+  }
+
+  /**
+   * The watch counted `obj` (pointer `ptr`) of a `setter` class: if the class has a constructor
+   * plan, and the object came from the call of its constructor export just made (the wrapper
+   * called last, whose result or return area gives `ptr` by the plan), count the class from that
+   * wrapper from now on (`ctor`) and shadow the watch on its prototype. Anything else (an object
+   * from `__wrap`, a mismatch) leaves the class as it is, to try with its next object.
+   */
+  private confirmCtor(cls: BindgenClass, obj: object, ptr: number): void {
+    const site = this.lastCtor;
+    this.lastCtor = null;
+    const probe = this.ctorProbes.get(cls);
+    if (probe === undefined || site === null || site.cls !== null || site.exportName !== probe.plan.exportName) return;
+    if (!isPrototypeOf(probe.owner, obj)) return;
+    if (ctorPointer(probe.plan, site, site.lastArg, site.lastResult) !== ptr) return;
+    this.ctorProbes.delete(cls);
+    const shadow = this.deps.shadowPointerField ?? ((proto: object) => shadowField(proto, '__wbg_ptr'));
+    if (!shadow(probe.owner)) return;
+    site.plan = probe.plan;
+    site.cls = cls;
+    cls.mode = 'ctor';
+    this.ctorOwners.set(cls, probe.owner);
+  }
+
+  /** A linked constructor export made an object at `ptr` (the wrappers count the common case inline). */
+  countConstructed(cls: BindgenClass, ptr: number): void {
+    this.countCreated(cls, ptr, null);
   }
 
   /**
@@ -424,6 +600,16 @@ export class BindgenTracker {
    */
   onRegistered(cls: BindgenClass, site: RegistrationSite, target: unknown, held: unknown): void {
     if (site.counting) {
+      this.countRegistered(cls, target, held);
+      return;
+    }
+    if (cls.mode === 'ctor') {
+      // An object from `__wrap` of a class counted from its constructor export: if it is of the
+      // shadowed prototype, the watch did not see it, and this registry counts from now on.
+      // (Objects of another copy of the glue were counted by the watch.)
+      const owner = this.ctorOwners.get(cls);
+      if (owner === undefined || typeof target !== 'object' || target === null || !isPrototypeOf(owner, target)) return;
+      site.counting = true;
       this.countRegistered(cls, target, held);
       return;
     }

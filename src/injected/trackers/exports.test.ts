@@ -61,11 +61,14 @@ describe('wrapExport on wasm functions', () => {
     expect(() => w(1n)).toThrow(TypeError);
   });
 
-  it('keeps the Proxy for functions of more than two parameters', () => {
+  it('wraps functions of more parameters the same way (constructor exports): same calls with fewer or more arguments', () => {
     const ex = exportsOf();
-    const w = wrapExport(ex.three!, () => undefined);
+    const seen: unknown[] = [];
+    const w = wrapExport(ex.three!, (a, b, r) => seen.push([a, b, r]));
     expect(describeFn(w)).toEqual(describeFn(ex.three!));
-    expect(w(1, 2, 3)).toBe(3);
+    for (const args of [[1, 2, 3], [1, 2, 3, 4], [1, 2], [], [1, 2, '9']]) expect(w(...args)).toBe(ex.three!(...args));
+    expect(seen).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 0], [undefined, undefined, 0], [1, 2, 9]]);
+    expect(() => w(1, 2, 3n)).toThrow(TypeError);
   });
 });
 
