@@ -198,7 +198,9 @@ export interface CtorPlan {
   errSlot: number;
 }
 
+/** An identifier, as a RegExp source; and a name escaped for one (`$` is the only special character a JS identifier can hold). */
 const ID = '[A-Za-z_$][\\w$]*';
+const esc = (name: string): string => name.replace(/\$/g, '\\$');
 
 /** [start, end) of the body of the class's `constructor(...) { ... }` method, or null. */
 function constructorBody(source: string): [number, number] | null {
@@ -224,7 +226,6 @@ function constructorBody(source: string): [number, number] | null {
 
 /** The i32 slot read into `name` from the return area `area`: `name = f()[area / 4 + k]` or `name = f().getInt32(area + 4 * k, true)`. */
 function slotOf(body: string, name: string, area: string): number {
-  const esc = (x: string): string => x.replace(/\$/g, '\\$');
   const typed = new RegExp(`(?:^|[^\\w$])${esc(name)}\\s*=\\s*${ID}\\(\\)\\[\\s*${esc(area)}\\s*\\/\\s*4\\s*\\+\\s*(\\d+)\\s*\\]`).exec(body);
   if (typed !== null) return Number(typed[1]);
   const view = new RegExp(`(?:^|[^\\w$])${esc(name)}\\s*=\\s*${ID}\\(\\)\\.getInt32\\(\\s*${esc(area)}\\s*\\+\\s*4\\s*\\*\\s*(\\d+)\\s*,\\s*(?:true|!0)\\s*\\)`).exec(body);
@@ -251,7 +252,6 @@ export function constructorPlan(source: string): CtorPlan | null {
   const rhs = /^([A-Za-z_$][\w$]*)\s*>>>\s*0$/.exec((assigns[0]?.[1] ?? '').trim());
   if (rhs === null) return null;
   const v = rhs[1] as string;
-  const esc = (x: string): string => x.replace(/\$/g, '\\$');
   const ret = new RegExp(`(?:const|let|var)\\s+${esc(v)}\\s*=\\s*${ID}\\.(${ID})\\(`).exec(body);
   if (ret !== null) {
     if (/\bthrow\b/.test(body)) return null;
