@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import type { BindgenEvent } from '../../shared/protocol';
 import { BindgenTracker, constructorPlan, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
 import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
@@ -545,11 +546,15 @@ describe('constructor plans (0.2.88 to 0.2.92 constructors)', () => {
     expect(constructorPlan('class F { constructor() { const ret = wasm.f_new(); this.ptr = ret; } }')).toBeNull();
   });
 
-  it('reads the constructor of the real @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', async () => {
+  it('reads the constructor of the real @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92), as published and minified', async () => {
     const resvg = (await import('@resvg/resvg-wasm')) as unknown as { Resvg: { prototype: object } };
-    // The package exports a subclass; free() and the generated constructor are on its base.
-    const base = (Object.getPrototypeOf(resvg.Resvg.prototype) as { constructor: () => void }).constructor;
-    expect(constructorPlan(Function.prototype.toString.call(base))).toEqual({ exportName: 'resvg_new', kind: 'retptr', ptrSlot: 0, errSlot: 2 });
+    // The package's own minified build (index.min.js, an IIFE that defines `resvg`).
+    const minified = new Function(`${readFileSync('node_modules/@resvg/resvg-wasm/index.min.js', 'utf8')}; return resvg;`)() as typeof resvg;
+    for (const pkg of [resvg, minified]) {
+      // The package exports a subclass; free() and the generated constructor are on its base.
+      const base = (Object.getPrototypeOf(pkg.Resvg.prototype) as { constructor: () => void }).constructor;
+      expect(constructorPlan(Function.prototype.toString.call(base))).toEqual({ exportName: 'resvg_new', kind: 'retptr', ptrSlot: 0, errSlot: 2 });
+    }
   });
 });
 
