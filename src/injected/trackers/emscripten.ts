@@ -178,6 +178,8 @@ export function shapeOf(exportNames: readonly string[], importModules: readonly 
 export interface Slot {
   role: Role;
   tracker: AllocTracker;
+  /** The wasm export this wrapper stands in for. */
+  original: unknown;
 }
 
 /** Wrap one allocator export. `slot.role` is read on every call, so it can be switched later. */
@@ -209,6 +211,28 @@ export interface EmscriptenPlan {
   slots: Map<unknown, Slot>;
 }
 
+/**
+ * `module` (the object the glue just assigned an allocator to, e.g. `Module._malloc = ...`) may
+ * hold, under other names, wrappers of `tracker`'s minified exports that are still undecided
+ * (`Module._sqlite3_step = wasmExports.U`, assigned before the allocator): put the original
+ * export back there, so that glue and page code that look functions up on the Module from then on
+ * (Emscripten's `cwrap` / `ccall`, `Module._foo(...)`) call wasm directly. Each one is a
+ * non-allocator: the glue assigns each export to the Module once, the allocators under their own
+ * names. Same attributes (only the value changes). Wrappers the glue keeps elsewhere stay, and
+ * pass calls through. Returns how many were restored.
+ */
+export function restoreUndecided(module: object, tracker: AllocTracker, slotOf: (v: object) => Slot | undefined): number {
+  let restored = 0;
+  for (const key of Object.keys(module)) {
+    const d = Reflect.getOwnPropertyDescriptor(module, key);
+    if (d === undefined || !('value' in d) || typeof d.value !== 'function' || d.writable !== true) continue;
+    const slot = slotOf(d.value as object);
+    if (slot === undefined || slot.role !== 'none' || slot.tracker !== tracker) continue;
+    if (Reflect.defineProperty(module, key, { value: slot.original })) restored++;
+  }
+  return restored;
+}
+
 /** Decide what to wrap on a new instance. Null when it is not an Emscripten app module. */
 export function planEmscripten(
   exports: WebAssembly.Exports,
@@ -231,9 +255,9 @@ export function planEmscripten(
     if (shape === 'emscripten-named') {
       const role = NAMED[name];
       if (role === undefined) continue;
-      wrappers.set(name, allocatorWrapper(original, { role, tracker }));
+      wrappers.set(name, allocatorWrapper(original, { role, tracker, original }));
     } else if (original.length === 1 || original.length === 2) {
-      const slot: Slot = { role: 'none', tracker };
+      const slot: Slot = { role: 'none', tracker, original };
       const w = allocatorWrapper(original, slot);
       wrappers.set(name, w);
       slots.set(w, slot);

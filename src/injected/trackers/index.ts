@@ -10,7 +10,7 @@
 import type { InjectedContext, InstanceInfo } from '../context';
 import { BindgenTracker } from './bindgen';
 import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields, isFreeExportName } from './bindgen-hooks';
-import { MODULE_ALLOCATOR_PROPS, planEmscripten, type AllocTracker, type Slot } from './emscripten';
+import { MODULE_ALLOCATOR_PROPS, planEmscripten, restoreUndecided, type AllocTracker, type Slot } from './emscripten';
 import { replaceExports } from './exports';
 import { installProtoSetter } from './proto-setters';
 import { RegistryTracker, installRegistries } from './registries';
@@ -57,10 +57,14 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     if (allocatorProps) return;
     allocatorProps = true;
     for (const [prop, role] of Object.entries(MODULE_ALLOCATOR_PROPS)) {
-      installProtoSetter(Object.prototype, prop, (_obj, value) => {
+      installProtoSetter(Object.prototype, prop, (obj, value) => {
         if (typeof value !== 'function') return;
         const slot = slots.get(value);
-        if (slot !== undefined && slot.role === 'none') slot.role = role;
+        if (slot === undefined || slot.role !== 'none') return;
+        slot.role = role;
+        // The Module's other exports are not allocators: it gets the originals back (a wrapper
+        // frame around a long wasm call measured 2-3% on sql.js: docs/PAGE-API.md, section 3).
+        restoreUndecided(obj, slot.tracker, (v) => slots.get(v));
       });
     }
   };
