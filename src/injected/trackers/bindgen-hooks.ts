@@ -1,6 +1,7 @@
 /**
  * The page-facing half of the wasm-bindgen tracker: a transparent FinalizationRegistry hook,
- * the first-assignment watch on `__wbg_ptr` / `ptr`, and wrappers of `__wbg_<class>_free` exports.
+ * the first-assignment watch on `__wbg_ptr` / `ptr`, and wrappers of `__wbg_<class>_free` exports
+ * (and, next to one-parameter ones, of the `<class>_new` constructor exports: CountMode `ctor`).
  *
  * FinalizationRegistry stays indistinguishable for ordinary use: the global becomes a Proxy of
  * the original with only a `construct` trap (same name, length, prototype, statics; `instanceof`
@@ -281,7 +282,7 @@ const memoryBuffer = getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buf
 const OrigInt32Array = Int32Array;
 
 /** Reads i32 slots of a wasm memory through a view renewed when the memory grew (-1: no such slot or no memory). */
-export function i32Reader(memory: unknown): (index: number) => number {
+function i32Reader(memory: unknown): (index: number) => number {
   let buffer: unknown;
   try {
     buffer = memoryBuffer !== undefined ? apply(memoryBuffer, memory, []) : undefined;
