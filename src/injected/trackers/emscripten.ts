@@ -19,6 +19,7 @@
 import type { AllocEvent, ObjectKey } from '../../shared/protocol';
 import { wrapExport, type AnyFn } from './exports';
 import { toPtr } from './bindgen';
+import { defineProperty, getOwnPropertyDescriptor, ownKeys } from '../core/intrinsics';
 
 /** Pointers tracked per allocator; beyond it, totals continue but live bytes stop being exact. */
 export const MAX_TRACKED_ALLOCATIONS = 1 << 22;
@@ -222,13 +223,14 @@ export interface EmscriptenPlan {
  * pass calls through. Returns how many were restored.
  */
 export function restoreUndecided(module: object, tracker: AllocTracker, slotOf: (v: object) => Slot | undefined): number {
+  // The saved originals (../core/intrinsics): the page may have replaced Object.keys & co. by now.
   let restored = 0;
-  for (const key of Object.keys(module)) {
-    const d = Reflect.getOwnPropertyDescriptor(module, key);
+  for (const key of ownKeys(module)) {
+    const d = getOwnPropertyDescriptor(module, key);
     if (d === undefined || !('value' in d) || typeof d.value !== 'function' || d.writable !== true) continue;
     const slot = slotOf(d.value as object);
     if (slot === undefined || slot.role !== 'none' || slot.tracker !== tracker) continue;
-    if (Reflect.defineProperty(module, key, { value: slot.original })) restored++;
+    if (defineProperty(module, key, { value: slot.original })) restored++;
   }
   return restored;
 }
