@@ -19,7 +19,7 @@
  * unregister() calls are objects released (BindgenTracker.releasesCountedFor, onUnregistered).
  */
 import type { BindgenClass, BindgenTracker, CtorSite, RegistrationSite } from './bindgen';
-import { ctorPointer, freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
+import { constructorExportOf, ctorPointer, freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
 import { wrapExport, type AnyFn } from './exports';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply, getOwnPropertyDescriptor } from '../core/intrinsics';
@@ -270,7 +270,7 @@ export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: stri
     // Glue up to 0.2.92 (one-parameter free export): `new` may not register its objects; the
     // constructor export's wrapper lets such a class leave the watch (CountMode `ctor`).
     if ((original as AnyFn).length === 1) {
-      const ctorName = `${name.slice('__wbg_'.length, -'_free'.length)}_new`;
+      const ctorName = constructorExportOf(name);
       const ctor = (exports as Record<string, unknown>)[ctorName];
       if (typeof ctor === 'function' && !out.has(ctorName)) out.set(ctorName, ctorExportWrapper(ctor as AnyFn, ctorName, i32Reader((exports as Record<string, unknown>).memory), tracker));
     }

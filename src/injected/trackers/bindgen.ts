@@ -249,12 +249,13 @@ export function constructorPlan(source: string): CtorPlan | null {
   if (!pointerAssignments(rest).allRegistered) return null;
   const assigns = [...body.matchAll(/this\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g)];
   if (assigns.length !== 1) return null;
-  const rhs = /^([A-Za-z_$][\w$]*)\s*>>>\s*0$/.exec((assigns[0]?.[1] ?? '').trim());
+  const rhs = new RegExp(`^(${ID})\\s*>>>\\s*0$`).exec((assigns[0]?.[1] ?? '').trim());
   if (rhs === null) return null;
   const v = rhs[1] as string;
+  const throws = [...body.matchAll(/\bthrow\b/g)].length;
   const ret = new RegExp(`(?:const|let|var)\\s+${esc(v)}\\s*=\\s*${ID}\\.(${ID})\\(`).exec(body);
   if (ret !== null) {
-    if (/\bthrow\b/.test(body)) return null;
+    if (throws > 0) return null;
     return { exportName: ret[1] as string, kind: 'ret', ptrSlot: -1, errSlot: -1 };
   }
   // Fallible constructor: the pointer comes from the return area given as the export's first argument.
@@ -265,9 +266,8 @@ export function constructorPlan(source: string): CtorPlan | null {
   const call = new RegExp(`${ID}\\.(${ID})\\(\\s*${esc(r)}\\s*[,)]`).exec(body);
   if (ptrSlot < 0 || call === null) return null;
   let errSlot = -1;
-  const throws = [...body.matchAll(/\bthrow\b/g)].length;
   if (throws > 0) {
-    const flag = /if\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{?\s*throw\b/.exec(body);
+    const flag = new RegExp(`if\\s*\\(\\s*(${ID})\\s*\\)\\s*\\{?\\s*throw\\b`).exec(body);
     if (flag === null || throws !== 1) return null;
     errSlot = slotOf(body, flag[1] as string, r);
     if (errSlot < 0) return null;
@@ -343,6 +343,11 @@ interface Probe {
 
 function classNameFromExport(freeExport: string): string {
   return freeExport.slice('__wbg_'.length, -'_free'.length);
+}
+
+/** The constructor export wasm-bindgen names beside a free export: `__wbg_foo_free` -> `foo_new`. */
+export function constructorExportOf(freeExport: string): string {
+  return `${classNameFromExport(freeExport)}_new`;
 }
 
 /**
@@ -493,7 +498,7 @@ export class BindgenTracker {
     // out not to register every object: see onUnregistered.)
     const matching = kinds !== undefined && (length === 2
       ? kinds.has('flagged')
-      : length === 1 && kinds.has('unsigned') && !exportNames.includes(`${classNameFromExport(name)}_new`));
+      : length === 1 && kinds.has('unsigned') && !exportNames.includes(constructorExportOf(name)));
     let decided = this.releaseCounting.get(name);
     if (decided === undefined) {
       decided = matching;
@@ -575,12 +580,16 @@ export class BindgenTracker {
     if (!isPrototypeOf(probe.owner, obj)) return;
     if (ctorPointer(probe.plan, site, site.lastArg, site.lastResult) !== ptr) return;
     this.ctorProbes.delete(cls);
-    const shadow = this.deps.shadowPointerField ?? ((proto: object) => shadowField(proto, '__wbg_ptr'));
-    if (!shadow(probe.owner)) return;
+    if (!this.shadow(probe.owner)) return;
     site.plan = probe.plan;
     site.cls = cls;
     cls.mode = 'ctor';
     this.ctorOwners.set(cls, probe.owner);
+  }
+
+  /** Stop the pointer-field watch for objects of `proto` (deps.shadowPointerField, or ./proto-setters shadowField). */
+  private shadow(proto: object): boolean {
+    return this.deps.shadowPointerField !== undefined ? this.deps.shadowPointerField(proto) : shadowField(proto, '__wbg_ptr');
   }
 
   /** A linked constructor export made an object at `ptr` (the wrappers count the common case inline). */
@@ -619,8 +628,7 @@ export class BindgenTracker {
     // The first object (already counted by the watch) is registered with a registry we see:
     // from now on count this registry's registrations, and let this class's stores bypass the watch.
     this.probes.delete(cls);
-    const shadow = this.deps.shadowPointerField ?? ((proto: object) => shadowField(proto, '__wbg_ptr'));
-    if (shadow(probe.owner)) {
+    if (this.shadow(probe.owner)) {
       cls.mode = 'register';
       site.counting = true;
     } else {

@@ -11,7 +11,8 @@
  *   as `Module._malloc = exports.Ia`. Instances that look like minified Emscripten get
  *   switchable wrappers on their 1- and 2-argument function exports; the first assignment of
  *   `_malloc` / `_free` / `_realloc` / `_calloc` (watched on Object.prototype, see
- *   ./proto-setters.ts) tells which wrapper is which, and switches that one to counting.
+ *   ./proto-setters.ts) tells which wrapper is which, and switches that one to counting; the
+ *   Module's other wrappers assigned before it get their originals back (restoreUndecided).
  * Helper modules that own no memory are not apps: never tracked.
  *
  * AllocTracker (bookkeeping) is pure; installEmscripten wires it to instances.
