@@ -41,6 +41,12 @@ export interface InjectedContext {
   /** A bounded JS stack of the caller, with our own frames removed. */
   stack(): string;
   /**
+   * The same stack, captured now and formatted on the first call of the returned function
+   * (formatting is most of a stack's cost: skip it for stacks that turn out not to be needed).
+   * The capture holds the frames' functions and receivers until then: do not keep it long.
+   */
+  stackLater(): () => string;
+  /**
    * Called on every sampling tick (same timer as memory sampling), for pull-style trackers. The
    * timer runs once a second until the realm shows WebAssembly activity or a tracker calls
    * wake(), then every 100 ms (src/injected/core/ticker.ts).

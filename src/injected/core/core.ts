@@ -24,8 +24,9 @@ import { LiveKeys } from './live';
 import { EventQueue } from './queue';
 import { Sampler } from './sampler';
 import { Ticker } from './ticker';
-import { cleanStack, firstFrameUrl, ownerUrl } from './stacks';
-import { maskToString, setOwnUrls, withoutPrepareStackTrace } from './transparent';
+import { stackTaker } from './stack-capture';
+import { firstFrameUrl, ownerUrl } from './stacks';
+import { maskToString, setOwnUrls } from './transparent';
 import { WasmHooks } from './wasm-hooks';
 import { fixWorkerLocation, fixWorkerRelativeUrls, hookWorkerClose, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
 
@@ -70,26 +71,15 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const locationHref = g.location.href;
   const baseUriGetter = g.Node ? savedGetter(g.Node.prototype, 'baseURI') : undefined;
   const doc = (g as { document?: Document }).document;
-  const ErrorCtor = OrigError as ErrorConstructor & { stackTraceLimit?: number };
 
   // --- stacks ----------------------------------------------------------------------------
-  const rawStack = (): string => {
-    const limit = getOwnPropertyDescriptor(ErrorCtor, 'stackTraceLimit');
-    const setLimit = !!limit && 'value' in limit && !!limit.writable;
-    if (setLimit) ErrorCtor.stackTraceLimit = 40;
-    let s: unknown;
-    try {
-      s = withoutPrepareStackTrace(() => new ErrorCtor().stack);
-    } finally {
-      if (setLimit && limit) ErrorCtor.stackTraceLimit = limit.value as number;
-    }
-    return typeof s === 'string' ? s : '';
-  };
-  const ownUrl = firstFrameUrl(rawStack());
-  const ownUrls = ownUrl !== null ? [ownUrl] : [];
+  const ownUrls: string[] = [];
+  const stacks = stackTaker(OrigError, ownUrls, LIMITS.maxStack);
+  const ownUrl = firstFrameUrl(stacks.raw());
+  if (ownUrl !== null) ownUrls[0] = ownUrl;
   setOwnUrls(ownUrls);
   const realmUrl = worker ? worker.url : locationHref;
-  const stack = () => cleanStack(rawStack(), ownUrls, LIMITS.maxStack);
+  const stack = stacks.now;
   const owner = (s: string) => ownerUrl(s, ownUrls, worker ? worker.url : g.location.href);
 
   // --- realm, queue, failures -------------------------------------------------------------
@@ -198,6 +188,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     onInstance: (l) => hooks.onInstance(l),
     memoryKey: (m) => hooks.memoryKey(m),
     stack,
+    stackLater: stacks.later,
     onTick: (l) => void (tickListeners[tickListeners.length] = l),
     wake,
   };

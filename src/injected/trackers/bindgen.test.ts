@@ -68,7 +68,15 @@ function glueWasm(tracker: BindgenTracker, moduleKey: string, ...classes: string
 function setup() {
   const events: BindgenEvent[] = [];
   let stacks = 0;
-  const tracker = new BindgenTracker({ now: () => 1, stack: () => `stack#${++stacks % 3}`, emit: (e) => events.push(e) });
+  let formatted = 0;
+  const stackLater = () => {
+    const s = `stack#${++stacks % 3}`;
+    return () => {
+      formatted++;
+      return s;
+    };
+  };
+  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e) });
   const global = { FinalizationRegistry: FakeFR as unknown as typeof FinalizationRegistry };
   hookFinalizationRegistry(global, tracker);
   class Base {}
@@ -79,7 +87,7 @@ function setup() {
     if (!e) throw new Error(`no event for ${name}`);
     return e;
   };
-  return { tracker, events, FR: global.FinalizationRegistry, Base, last };
+  return { tracker, events, FR: global.FinalizationRegistry, Base, last, formatted: () => formatted };
 }
 
 describe('helpers', () => {
@@ -191,6 +199,24 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
     e = last('Tiktoken');
     expect(e.liveStacks).toBeUndefined();
     expect(e.live).toBe(0);
+  });
+
+  it('formats a sampled stack only if its object is still live at the next event, once', () => {
+    const { Tiktoken, last, tracker, formatted } = glue();
+    tracker.tick(); // a full stack budget
+    const freedSoon = new Tiktoken();
+    const kept = new Tiktoken();
+    freedSoon.free();
+    expect(formatted()).toBe(0); // nothing formatted while the page runs
+    let e = last('Tiktoken');
+    expect(formatted()).toBe(1); // the live object's stack only
+    expect(e.liveStacks).toEqual([{ stack: expect.stringMatching(/^stack#/), count: 1 }]);
+    e = last('Tiktoken');
+    expect(formatted()).toBe(1);
+    kept.free();
+    e = last('Tiktoken');
+    expect(e.liveStacks).toBeUndefined();
+    expect(e).toMatchObject({ created: 2, freed: 2, live: 0 });
   });
 });
 
@@ -658,7 +684,7 @@ describe('event traffic', () => {
 describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', () => {
   const Real = FinalizationRegistry;
   const realText = Function.prototype.toString.call(Real);
-  const tracker = new BindgenTracker({ now: () => 0, stack: () => '', emit: () => undefined });
+  const tracker = new BindgenTracker({ now: () => 0, stackLater: () => () => '', emit: () => undefined });
   const global = { FinalizationRegistry: Real };
   hookFinalizationRegistry(global, tracker);
   const P = global.FinalizationRegistry;
@@ -736,7 +762,7 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
 
 describe('class names', () => {
   it('prefers the JS class name, without the underscore bundlers add to self-referencing classes', () => {
-    const t = new BindgenTracker({ now: () => 0, stack: () => '', emit: () => undefined });
+    const t = new BindgenTracker({ now: () => 0, stackLater: () => () => '', emit: () => undefined });
     expect(t.classFor('__wbg_bbox_free', '_BBox')!.name).toBe('BBox');
     expect(t.classFor('__wbg_tiktoken_free', 'Tiktoken')!.name).toBe('Tiktoken');
     expect(t.classFor('__wbg_foo_free')!.name).toBe('foo');
@@ -747,7 +773,7 @@ describe('class names', () => {
 
 describe('free export arguments', () => {
   it('counts only real pointers: 0, 0n and non-pointers are ignored', () => {
-    const t = new BindgenTracker({ now: () => 0, stack: () => '', emit: () => undefined });
+    const t = new BindgenTracker({ now: () => 0, stackLater: () => () => '', emit: () => undefined });
     const cls = t.classFor('__wbg_x_free')!;
     t.onFreeExport(cls, 0, 0);
     t.onFreeExport(cls, 0n, 0);

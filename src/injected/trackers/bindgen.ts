@@ -307,8 +307,14 @@ export interface BindgenClass {
   created: number;
   freed: number;
   reclaimed: number;
-  /** Pointer -> creation stack, for a bounded sample of live objects. */
-  sampled: Map<number, string>;
+  /**
+   * Pointer -> creation stack, for a bounded sample of live objects: the stack text, or a
+   * capture not formatted yet (formatted at the next event of the class, if still live).
+   */
+  sampled: Map<number, string | (() => string)>;
+  /** Samples not formatted yet. */
+  pendingStacks: number;
+  /** Formatted stack -> live sampled objects created there. */
   stackCounts: Map<string, number>;
   stackBudget: number;
   dirty: boolean;
@@ -317,7 +323,8 @@ export interface BindgenClass {
 
 export interface BindgenDeps {
   now(): number;
-  stack(): string;
+  /** Capture the caller's stack now; format it when the returned function is called. */
+  stackLater(): () => string;
   emit(event: BindgenEvent): void;
   /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
   shadowPointerField?(proto: object): boolean;
@@ -396,6 +403,7 @@ export class BindgenTracker {
         freed: 0,
         reclaimed: 0,
         sampled: new Map(),
+        pendingStacks: 0,
         stackCounts: new Map(),
         stackBudget: STACKS_PER_TICK,
         dirty: false,
@@ -654,15 +662,30 @@ export class BindgenTracker {
     this.sampleStack(cls, ptr, obj);
   }
 
-  /** Keep the creation stack of the object at `ptr`, within the class's budget and bound. */
+  /**
+   * Keep the creation stack of the object at `ptr`, within the class's budget and bound. It is
+   * captured now and formatted only if the object is still live at the class's next event
+   * (most sampled objects of a create/free loop are freed before that).
+   */
   private sampleStack(cls: BindgenClass, ptr: number, obj: unknown): void {
     if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
       cls.stackBudget--;
       if (typeof obj === 'object' && obj !== null) this.sampledObjects.set(obj, ptr);
-      const stack = this.deps.stack().slice(0, LIMITS.maxStack);
+      this.unsample(cls, ptr); // a pointer reused without our seeing its release: the old sample goes
+      cls.sampled.set(ptr, this.deps.stackLater());
+      cls.pendingStacks++;
+    }
+  }
+
+  /** Format the class's pending samples (objects still live) and count their stacks. */
+  private formatPending(cls: BindgenClass): void {
+    for (const [ptr, sample] of cls.sampled) {
+      if (typeof sample === 'string') continue;
+      const stack = sample().slice(0, LIMITS.maxStack);
       cls.sampled.set(ptr, stack);
       cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
     }
+    cls.pendingStacks = 0;
   }
 
   /** A wasm-bindgen registry's cleanup callback is about to run for `held`. */
@@ -691,6 +714,10 @@ export class BindgenTracker {
     const stack = cls.sampled.get(ptr);
     if (stack === undefined) return;
     cls.sampled.delete(ptr);
+    if (typeof stack !== 'string') {
+      cls.pendingStacks--; // never formatted: nothing was counted
+      return;
+    }
     const n = (cls.stackCounts.get(stack) ?? 1) - 1;
     if (n > 0) cls.stackCounts.set(stack, n);
     else cls.stackCounts.delete(stack);
@@ -707,6 +734,7 @@ export class BindgenTracker {
   }
 
   eventOf(cls: BindgenClass): BindgenEvent {
+    if (cls.pendingStacks !== 0) this.formatPending(cls);
     const liveStacks = [...cls.stackCounts]
       .sort((a, b) => b[1] - a[1])
       .slice(0, LIMITS.maxStacksPerClass)

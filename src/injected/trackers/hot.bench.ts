@@ -22,7 +22,7 @@ function tinyModule(): Uint8Array<ArrayBuffer> {
 type Wasm = Record<string, (...a: number[]) => number>;
 const instance = (): WebAssembly.Exports => new WebAssembly.Instance(new WebAssembly.Module(tinyModule())).exports;
 
-const tracker = new BindgenTracker({ now: () => 0, stack: () => 'stack', emit: () => undefined });
+const tracker = new BindgenTracker({ now: () => 0, stackLater: () => () => 'stack', emit: () => undefined });
 const rawPlain = instance();
 const rawHooked = instance();
 const wasmPlain = rawPlain as unknown as Wasm;

@@ -33,6 +33,7 @@ function fakeCore() {
     onInstance: (l) => instanceListeners.push(l),
     memoryKey: (m) => memKeys.get(m),
     stack: () => 'at test (http://x/page.js:1:1)',
+    stackLater: () => () => 'at test (http://x/page.js:1:1)',
     onTick: (l) => tickListeners.push(l),
     wake: () => void wakes++,
   };

@@ -41,7 +41,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   const MemoryCtor = WebAssembly.Memory;
 
   // wasm-bindgen classes
-  const bindgen = new BindgenTracker({ now: () => ctx.now(), stack: () => ctx.stack(), emit: (e) => ctx.emit(e) });
+  const bindgen = new BindgenTracker({ now: () => ctx.now(), stackLater: () => ctx.stackLater(), emit: (e) => ctx.emit(e) });
   hookFinalizationRegistry(globalThis, bindgen);
   // The pointer-field and allocator watches live on Object.prototype, which a page can notice
   // (`'ptr' in {}`). They are installed only once a module that needs them is instantiated in
