@@ -312,8 +312,6 @@ export interface BindgenClass {
    * capture not formatted yet (formatted at the next event of the class, if still live).
    */
   sampled: Map<number, string | (() => string)>;
-  /** Samples not formatted yet. */
-  pendingStacks: number;
   /** Formatted stack -> live sampled objects created there. */
   stackCounts: Map<string, number>;
   stackBudget: number;
@@ -403,7 +401,6 @@ export class BindgenTracker {
         freed: 0,
         reclaimed: 0,
         sampled: new Map(),
-        pendingStacks: 0,
         stackCounts: new Map(),
         stackBudget: STACKS_PER_TICK,
         dirty: false,
@@ -673,11 +670,10 @@ export class BindgenTracker {
       if (typeof obj === 'object' && obj !== null) this.sampledObjects.set(obj, ptr);
       this.unsample(cls, ptr); // a pointer reused without our seeing its release: the old sample goes
       cls.sampled.set(ptr, this.deps.stackLater());
-      cls.pendingStacks++;
     }
   }
 
-  /** Format the class's pending samples (objects still live) and count their stacks. */
+  /** Format the class's samples not formatted yet (objects still live, at most 32); count their stacks. */
   private formatPending(cls: BindgenClass): void {
     for (const [ptr, sample] of cls.sampled) {
       if (typeof sample === 'string') continue;
@@ -685,7 +681,6 @@ export class BindgenTracker {
       cls.sampled.set(ptr, stack);
       cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
     }
-    cls.pendingStacks = 0;
   }
 
   /** A wasm-bindgen registry's cleanup callback is about to run for `held`. */
@@ -714,10 +709,7 @@ export class BindgenTracker {
     const stack = cls.sampled.get(ptr);
     if (stack === undefined) return;
     cls.sampled.delete(ptr);
-    if (typeof stack !== 'string') {
-      cls.pendingStacks--; // never formatted: nothing was counted
-      return;
-    }
+    if (typeof stack !== 'string') return; // never formatted: nothing was counted
     const n = (cls.stackCounts.get(stack) ?? 1) - 1;
     if (n > 0) cls.stackCounts.set(stack, n);
     else cls.stackCounts.delete(stack);
@@ -734,7 +726,7 @@ export class BindgenTracker {
   }
 
   eventOf(cls: BindgenClass): BindgenEvent {
-    if (cls.pendingStacks !== 0) this.formatPending(cls);
+    this.formatPending(cls);
     const liveStacks = [...cls.stackCounts]
       .sort((a, b) => b[1] - a[1])
       .slice(0, LIMITS.maxStacksPerClass)
