@@ -1,13 +1,15 @@
-//! The analyzer's data model and incremental ingestion: memories, classes, registries,
-//! marks, their bounded series and detector state. Queries: report (JSON), chart series,
-//! diffs between marks. Heuristics live in [`crate::alerts`].
+//! The analyzer: incremental ingestion of records into the model ([`crate::model`]), the
+//! evaluation schedule that runs the heuristics ([`crate::heuristics`]) and feeds the alert
+//! book ([`crate::alerts`]), and chart series. The report and diff JSON are in
+//! [`crate::report`].
 
 use crate::fxhash::FxHashMap;
 
 use crate::alerts::AlertBook;
 use crate::config::Config;
 use crate::detect::{RestTracker, WindowMin};
-use crate::json::{push_array, Obj};
+use crate::heuristics::{self, Input, MarkRuns};
+use crate::model::{AllocState, Class, MarkSnap, Memory, Names, RegistryField};
 use crate::records::{decode, Record, STRIDE};
 use crate::series::{Downsampled, MinMaxSeries};
 
@@ -19,123 +21,6 @@ pub const MAX_SNAPSHOT_ENTRIES: usize = 1 << 20;
 pub const MAX_ENTITIES: usize = 8192;
 /// Most evidence points kept per reclaimed counter.
 const MAX_POINTS: usize = 32;
-
-/// Latest allocator stats of a memory.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AllocState {
-    /// Time of the stats.
-    pub time: f64,
-    /// Bytes in live allocations.
-    pub live_bytes: f64,
-    /// Live allocations.
-    pub live_allocs: f64,
-    /// Allocations ever.
-    pub total_allocs: f64,
-    /// Frees ever.
-    pub total_frees: f64,
-}
-
-/// One WebAssembly memory.
-#[derive(Clone, Debug)]
-pub struct Memory {
-    /// Interned key.
-    pub key: u32,
-    /// Interned owner URL.
-    pub owner: Option<u32>,
-    /// Interned module key.
-    pub module: Option<u32>,
-    /// Interned realm id.
-    pub realm: Option<u32>,
-    /// Declared maximum.
-    pub max_bytes: Option<f64>,
-    /// Committed bytes now.
-    pub current: f64,
-    /// Largest committed bytes seen.
-    pub peak: f64,
-    /// Growth events seen.
-    pub growth_events: u32,
-    /// First event time.
-    pub first_seen: f64,
-    /// Latest event time.
-    pub last_seen: f64,
-    /// Time of the latest growth (first_seen when none).
-    pub last_growth: f64,
-    /// Collected on the page (no longer alive).
-    pub collected: bool,
-    /// Chart series of committed bytes.
-    pub series: MinMaxSeries,
-    /// Rest levels of committed bytes.
-    pub rest: RestTracker,
-    /// Allocator view, when visible.
-    pub alloc: Option<AllocState>,
-    /// Rest levels of allocator live bytes.
-    pub used_rest: RestTracker,
-    /// Window minima of allocator live bytes.
-    pub used_window: WindowMin,
-    /// Since when fragmentation conditions hold.
-    pub frag_since: Option<f64>,
-}
-
-/// One wasm-bindgen class (per module).
-#[derive(Clone, Debug)]
-pub struct Class {
-    /// Interned class name.
-    pub name: u32,
-    /// Interned module key.
-    pub module: Option<u32>,
-    /// Cumulative created.
-    pub created: f64,
-    /// Cumulative freed.
-    pub freed: f64,
-    /// Cumulative reclaimed by the GC finalizer.
-    pub reclaimed: f64,
-    /// Live now.
-    pub live: f64,
-    /// First event time.
-    pub first_seen: f64,
-    /// Latest event time.
-    pub last_seen: f64,
-    /// Rest levels of the live count.
-    pub rest: RestTracker,
-    /// Window minima of the live count.
-    pub window: WindowMin,
-    /// (time, reclaimed) at each change of the reclaimed counter, bounded.
-    pub reclaimed_points: Vec<(f64, f64)>,
-}
-
-/// One numeric field of one registry.
-#[derive(Clone, Debug)]
-pub struct RegistryField {
-    /// Interned registry name.
-    pub name: u32,
-    /// Interned field name.
-    pub field: u32,
-    /// Latest value.
-    pub value: f64,
-    /// First event time.
-    pub first_seen: f64,
-    /// Latest event time.
-    pub last_seen: f64,
-    /// Rest levels.
-    pub rest: RestTracker,
-    /// Window minima.
-    pub window: WindowMin,
-}
-
-/// A mark and the values current when it was placed.
-#[derive(Clone, Debug)]
-pub struct MarkSnap {
-    /// Event time.
-    pub time: f64,
-    /// Interned label.
-    pub label: u32,
-    /// (memory index, committed bytes) of memories alive then.
-    pub memories: Vec<(usize, f64)>,
-    /// (class index, live).
-    pub classes: Vec<(usize, f64)>,
-    /// (registry field index, value).
-    pub registries: Vec<(usize, f64)>,
-}
 
 /// Dense id -> index table.
 #[derive(Clone, Debug, Default)]
@@ -166,7 +51,7 @@ impl IdMap {
 pub struct Analyzer {
     /// Tunables.
     pub config: Config,
-    names: Vec<Option<String>>,
+    names: Names,
     /// Memories in discovery order.
     pub memories: Vec<Memory>,
     mem_index: IdMap,
@@ -194,7 +79,7 @@ pub struct Analyzer {
     /// Marks placed so far (never decreases, unlike `marks.len()` once capped).
     pub mark_seq: u64,
     /// Marks-based runs, recomputed when a mark is placed.
-    pub mark_runs: crate::alerts::MarkRuns,
+    pub mark_runs: MarkRuns,
 }
 
 impl Analyzer {
@@ -214,24 +99,12 @@ impl Analyzer {
 
     /// Give an interned id its text.
     pub fn set_name(&mut self, id: u32, name: &str) {
-        if id > crate::records::MAX_ID {
-            return;
-        }
-        let i = id as usize;
-        if self.names.len() <= i {
-            self.names.resize(i + 1, None);
-        }
-        if let Some(slot) = self.names.get_mut(i) {
-            *slot = Some(name.to_string());
-        }
+        self.names.set(id, name);
     }
 
     /// Text of an interned id (`#<id>` when unknown).
     pub fn name(&self, id: u32) -> String {
-        match self.names.get(id as usize) {
-            Some(Some(s)) => s.clone(),
-            _ => format!("#{id}"),
-        }
+        self.names.get(id)
     }
 
     /// Ingest `n` records from a flat slice (stride [`STRIDE`]); returns how many were rejected.
@@ -501,11 +374,20 @@ impl Analyzer {
         for r in &mut self.registries {
             r.rest.settle(now, rest_ms);
         }
-        crate::alerts::prepare(self);
-        let findings = crate::alerts::findings(self);
-        let mut book = std::mem::take(&mut self.alerts);
-        book.apply(findings, now);
-        self.alerts = book;
+        self.mark_runs.update(&self.marks, self.mark_seq, (self.memories.len(), self.classes.len(), self.registries.len()), &self.config);
+        heuristics::fragmentation::prepare(&mut self.memories, &self.config, now);
+        let input = Input {
+            config: &self.config,
+            now,
+            names: &self.names,
+            memories: &self.memories,
+            classes: &self.classes,
+            registries: &self.registries,
+            modules: &self.modules,
+            mark_runs: &self.mark_runs,
+        };
+        let findings = heuristics::findings(&input, &self.alerts);
+        self.alerts.apply(findings, now);
     }
 
     /// Chart data of every memory (discovery order) for `[from, to]`, at most `max_points`
@@ -513,148 +395,4 @@ impl Analyzer {
     pub fn series(&self, max_points: usize, from: f64, to: f64) -> Vec<(u32, Downsampled)> {
         self.memories.iter().map(|m| (m.key, m.series.downsample(max_points, from, to))).collect()
     }
-
-    /// The report as JSON text (alerts evaluated first). See README.md for the shape.
-    pub fn report_json(&mut self) -> String {
-        self.evaluate();
-        let mut out = String::with_capacity(4096);
-        let mut o = Obj::new(&mut out);
-        o.raw("memories", |s| {
-            push_array(s, self.memories.iter(), |s, m| {
-                let mut mo = Obj::new(s);
-                mo.str("key", &self.name(m.key));
-                mo.str("owner", &m.owner.map(|o| self.name(o)).unwrap_or_default());
-                mo.num("currentBytes", m.current)
-                    .num("peakBytes", m.peak)
-                    .num("growthEvents", m.growth_events as f64)
-                    .num("firstSeen", m.first_seen)
-                    .num("lastSeen", m.last_seen)
-                    .bool("collected", m.collected);
-                if let Some(a) = m.alloc {
-                    mo.num("usedBytes", a.live_bytes);
-                }
-                mo.end();
-            })
-        });
-        o.raw("classes", |s| {
-            push_array(s, self.classes.iter(), |s, c| {
-                let mut co = Obj::new(s);
-                co.str("className", &self.name(c.name));
-                match c.module {
-                    Some(m) => co.str("module", &self.name(m)),
-                    None => co.null("module"),
-                };
-                co.num("created", c.created).num("freed", c.freed).num("reclaimed", c.reclaimed).num("live", c.live);
-                co.end();
-            })
-        });
-        o.raw("registries", |s| {
-            // Group fields by registry name, in discovery order.
-            let mut order: Vec<u32> = Vec::new();
-            for r in &self.registries {
-                if !order.contains(&r.name) {
-                    order.push(r.name);
-                }
-            }
-            push_array(s, order.iter(), |s, &name| {
-                let mut ro = Obj::new(s);
-                ro.str("name", &self.name(name));
-                if let Some(&mem) = self.registry_memory.get(&name) {
-                    ro.str("memory", &self.name(mem));
-                }
-                ro.raw("stats", |s| {
-                    let mut so = Obj::new(s);
-                    for r in self.registries.iter().filter(|r| r.name == name) {
-                        so.num(&self.name(r.field), r.value);
-                    }
-                    so.end();
-                });
-                ro.end();
-            })
-        });
-        o.raw("alerts", |s| self.alerts.write_json(s));
-        o.raw("marks", |s| {
-            push_array(s, self.marks.iter(), |s, mk| {
-                let mut mo = Obj::new(s);
-                mo.num("time", mk.time).str("label", &self.name(mk.label));
-                mo.end();
-            })
-        });
-        o.num("eventCount", self.event_count as f64);
-        o.num("badRecords", self.bad_records as f64);
-        o.end();
-        out
-    }
-
-    /// Differences between two marks (by index) as JSON text, or None if an index is out of
-    /// range. Entities absent at a mark count as 0 there.
-    pub fn diff_json(&self, from: usize, to: usize) -> Option<String> {
-        let a = self.marks.get(from)?;
-        let b = self.marks.get(to)?;
-        let mut out = String::with_capacity(1024);
-        let mark = |s: &mut String, m: &MarkSnap| {
-            let mut mo = Obj::new(s);
-            mo.num("time", m.time).str("label", &self.name(m.label));
-            mo.end();
-        };
-        let lookup = crate::alerts::snap_at;
-        let mut o = Obj::new(&mut out);
-        o.raw("from", |s| mark(s, a));
-        o.raw("to", |s| mark(s, b));
-        o.raw("memories", |s| {
-            let idx: Vec<usize> = union_idx(&a.memories, &b.memories);
-            push_array(s, idx.iter(), |s, &i| {
-                let f = lookup(&a.memories, i).unwrap_or(0.0);
-                let t = lookup(&b.memories, i).unwrap_or(0.0);
-                let mut mo = Obj::new(s);
-                mo.str("key", &self.memories.get(i).map(|m| self.name(m.key)).unwrap_or_default());
-                mo.num("fromBytes", f).num("toBytes", t).num("delta", t - f);
-                mo.end();
-            })
-        });
-        o.raw("classes", |s| {
-            let idx: Vec<usize> = union_idx(&a.classes, &b.classes);
-            push_array(s, idx.iter(), |s, &i| {
-                let f = lookup(&a.classes, i).unwrap_or(0.0);
-                let t = lookup(&b.classes, i).unwrap_or(0.0);
-                let mut co = Obj::new(s);
-                co.str("className", &self.classes.get(i).map(|c| self.name(c.name)).unwrap_or_default());
-                co.num("fromLive", f).num("toLive", t).num("delta", t - f);
-                co.end();
-            })
-        });
-        o.raw("registries", |s| {
-            let idx: Vec<usize> = union_idx(&a.registries, &b.registries);
-            push_array(s, idx.iter(), |s, &i| {
-                let f = lookup(&a.registries, i).unwrap_or(0.0);
-                let t = lookup(&b.registries, i).unwrap_or(0.0);
-                let mut ro = Obj::new(s);
-                let (n, fld) = self.registries.get(i).map(|r| (self.name(r.name), self.name(r.field))).unwrap_or_default();
-                ro.str("name", &n).str("field", &fld).num("from", f).num("to", t).num("delta", t - f);
-                ro.end();
-            })
-        });
-        o.end();
-        Some(out)
-    }
 }
-
-fn union_idx(a: &[(usize, f64)], b: &[(usize, f64)]) -> Vec<usize> {
-    let mut v: Vec<usize> = a.iter().chain(b.iter()).map(|(i, _)| *i).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-impl Memory {
-    fn set_bytes(&mut self, t: f64, bytes: f64, rest_ms: f64) {
-        self.current = bytes;
-        if bytes > self.peak {
-            self.peak = bytes;
-        }
-        self.last_seen = self.last_seen.max(t);
-        self.series.push(t, bytes);
-        self.rest.update(t, bytes, rest_ms);
-    }
-}
-

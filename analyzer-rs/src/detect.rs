@@ -6,7 +6,9 @@
 //!   rests at one level and stays there.
 //! - [`WindowMin`] records the minimum of fixed time windows, for series that never rest
 //!   (counters polled on every tick while something churns).
-//! - [`rising_run`] finds how many trailing levels rise strictly, each by at least a step.
+//! - [`recent_run`] finds the latest run of enough strictly rising levels, if recent;
+//!   [`rising_run`] how many trailing values rise (for marks). Both count a rise with
+//!   [`rises`]; the heuristics use nothing else to detect runs.
 
 use std::collections::VecDeque;
 
@@ -118,27 +120,60 @@ impl WindowMin {
     }
 }
 
-/// Length of the trailing run of `levels` where each level exceeds the previous one by at
-/// least `min_step` (absolute) and `min_ratio` times the previous value. A run of length
-/// `n` holds `n` levels, i.e. `n - 1` rises; 1 when nothing rises, 0 when empty.
-pub fn rising_run<'a>(levels: impl DoubleEndedIterator<Item = &'a Level>, min_step: f64, min_ratio: f64) -> usize {
+/// Whether `next` counts as a rise over `prev`: strictly higher, by at least `min_step`.
+pub fn rises(prev: f64, next: f64, min_step: f64) -> bool {
+    let step = next - prev;
+    step > 0.0 && step >= min_step
+}
+
+/// Length of the trailing rising run of a series given **latest first**: how many values,
+/// from the latest back, each [`rises`] over the one before it. A run of length `n` holds `n`
+/// values, i.e. `n - 1` rises; 1 when nothing rises, 0 when empty. Used for marks, where a run
+/// must end at the latest mark (the caller bounds the look-back with `take`).
+pub fn rising_run(latest_first: impl IntoIterator<Item = f64>, min_step: f64) -> usize {
     let mut run = 0usize;
     let mut next: Option<f64> = None;
-    for &(_, v) in levels.rev() {
+    for v in latest_first {
         match next {
             None => run = 1,
-            Some(n) => {
-                let step = n - v;
-                if step >= min_step && step > 0.0 && step >= v.abs() * min_ratio {
-                    run += 1;
-                } else {
-                    break;
-                }
-            }
+            Some(n) if rises(v, n, min_step) => run += 1,
+            Some(_) => break,
         }
         next = Some(v);
     }
     run
+}
+
+/// The latest run of at least `cycles` (and at least 2) levels, each [`rises`] over the
+/// previous by `min_step`, if it is recent: its last level started within
+/// `max(hold, 3 * mean cycle)` of `now`. The run need not end at the latest level, but a later
+/// run of enough levels wins. Used for rest levels and window minima.
+pub fn recent_run(levels: &VecDeque<Level>, min_step: f64, cycles: usize, now: f64, hold: f64) -> Option<Vec<Level>> {
+    if levels.len() < cycles.max(2) {
+        return None;
+    }
+    let mut best: Option<(usize, usize)> = None;
+    let mut run = 0usize;
+    let mut prev: Option<f64> = None;
+    for (i, &(_, val)) in levels.iter().enumerate() {
+        run = match prev {
+            Some(p) if rises(p, val, min_step) => run + 1,
+            _ => 1,
+        };
+        prev = Some(val);
+        if run >= cycles.max(2) {
+            best = Some((i + 1 - run, i));
+        }
+    }
+    let (s, e) = best?;
+    let (first, last) = (levels.get(s)?, levels.get(e)?);
+    let mean = (last.0 - first.0) / (e - s).max(1) as f64;
+    let stop = hold.max(3.0 * mean);
+    if now - last.0 <= stop {
+        Some(levels.range(s..=e).copied().collect())
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -167,7 +202,7 @@ mod tests {
         feed(&mut r, &pts);
         let lv: Vec<f64> = r.levels().iter().map(|l| l.1).collect();
         assert_eq!(lv, vec![100.0, 200.0, 300.0, 400.0]);
-        assert_eq!(rising_run(r.levels().iter(), 1.0, 0.0), 4);
+        assert_eq!(rising_run(r.levels().iter().rev().map(|l| l.1), 1.0), 4);
     }
 
     #[test]
@@ -182,7 +217,7 @@ mod tests {
         }
         feed(&mut r, &pts);
         assert_eq!(r.levels().len(), 1);
-        assert_eq!(rising_run(r.levels().iter(), 1.0, 0.0), 1);
+        assert_eq!(rising_run(r.levels().iter().rev().map(|l| l.1), 1.0), 1);
     }
 
     #[test]
@@ -210,16 +245,26 @@ mod tests {
         }
         let mins: Vec<f64> = w.mins().iter().map(|l| l.1).collect();
         assert_eq!(mins, (0..9).map(|i| i as f64 * 3.0).collect::<Vec<_>>());
-        assert_eq!(rising_run(w.mins().iter(), 2.0, 0.0), 9);
-        assert_eq!(rising_run(w.mins().iter(), 4.0, 0.0), 1);
+        assert_eq!(rising_run(w.mins().iter().rev().map(|l| l.1), 2.0), 9);
+        assert_eq!(rising_run(w.mins().iter().rev().map(|l| l.1), 4.0), 1);
     }
 
     #[test]
     fn rising_run_edges() {
-        let v: Vec<Level> = vec![];
-        assert_eq!(rising_run(v.iter(), 0.0, 0.0), 0);
-        let v: Vec<Level> = vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0), (3.0, 4.0), (4.0, 8.0)];
-        assert_eq!(rising_run(v.iter(), 0.0, 0.0), 3);
-        assert_eq!(rising_run(v.iter(), 0.0, 1.5), 1);
+        assert_eq!(rising_run([], 0.0), 0);
+        let latest_first = |v: &[f64]| v.iter().rev().copied().collect::<Vec<_>>();
+        assert_eq!(rising_run(latest_first(&[1.0, 3.0, 2.0, 4.0, 8.0]), 0.0), 3);
+        assert_eq!(rising_run(latest_first(&[1.0, 3.0, 2.0, 4.0, 8.0]), 4.0), 2);
+        assert_eq!(rising_run(latest_first(&[1.0, 3.0, 2.0, 4.0, 8.0]), 5.0), 1);
+        assert_eq!(rising_run(latest_first(&[1.0, 2.0, 2.0]), 0.0), 1, "equal is not a rise");
+    }
+
+    #[test]
+    fn recent_run_needs_recency() {
+        let lv: VecDeque<Level> = [(0.0, 1.0), (10.0, 2.0), (20.0, 3.0), (30.0, 4.0)].into_iter().collect();
+        assert_eq!(recent_run(&lv, 1.0, 4, 35.0, 5.0).map(|r| r.len()), Some(4));
+        assert_eq!(recent_run(&lv, 1.0, 4, 100.0, 5.0), None, "stale: 3 * mean cycle (30) exceeded");
+        assert_eq!(recent_run(&lv, 1.0, 5, 35.0, 5.0), None);
+        assert_eq!(recent_run(&lv, 2.0, 2, 35.0, 5.0), None);
     }
 }

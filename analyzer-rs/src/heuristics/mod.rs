@@ -1,0 +1,131 @@
+//! The leak heuristics, one per file, each documented in README.md ("Heuristics").
+//!
+//! Every heuristic is a `find` function over an [`Input`] (a read-only view of the model at
+//! `now`) that emits what is wrong right now into a [`Sink`]; the alert book turns successive
+//! evaluations into alerts. [`findings`] runs them all in a fixed order (the order alerts are
+//! first raised in, hence the order of the report). Heuristics read the model, the config and
+//! the detectors; they never see the analyzer itself.
+//!
+//! | file | kind | subject |
+//! |------|------|---------|
+//! | [`class_rising`] | `bindgen-live-growth` | class: live count rising (marks, rest levels, windows) |
+//! | [`never_freed`] | `bindgen-live-growth` | class: many live, none ever freed |
+//! | [`forgot_free`] | `bindgen-forgot-free` | class: objects reclaimed by the GC finalizer |
+//! | [`floor_rising`] | `memory-floor-rising` | memory: committed bytes rest higher every cycle |
+//! | [`used_rising`] | `memory-floor-rising` (`:used`) | memory: allocator live bytes rest higher |
+//! | [`fragmentation`] | `fragmentation` | memory: little of the committed memory in use |
+//! | [`budget`] | `budget` | memory or page over a budget level |
+//! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling, still alive |
+//! | [`registry_growth`] | `registry-growth` | registry field rising |
+
+pub mod budget;
+pub mod class_rising;
+pub mod floor_rising;
+pub mod forgot_free;
+pub mod fragmentation;
+pub mod marks;
+pub mod memory_replaced;
+pub mod never_freed;
+pub mod registry_growth;
+pub mod used_rising;
+
+use crate::alerts::{Hit, Sink};
+use crate::config::Config;
+use crate::fxhash::FxHashMap;
+use crate::model::{Class, Memory, Names, RegistryField};
+
+pub use marks::MarkRuns;
+
+/// What the heuristics read: the model as of `now`.
+pub struct Input<'a> {
+    /// Thresholds.
+    pub config: &'a Config,
+    /// Event time of the evaluation.
+    pub now: f64,
+    /// Text of interned ids.
+    pub names: &'a Names,
+    /// Memories in discovery order.
+    pub memories: &'a [Memory],
+    /// Classes in discovery order.
+    pub classes: &'a [Class],
+    /// Registry fields in discovery order.
+    pub registries: &'a [RegistryField],
+    /// Module key -> (url, byteLength).
+    pub modules: &'a FxHashMap<u32, (Option<u32>, f64)>,
+    /// Marks-based runs per entity (up to date).
+    pub mark_runs: &'a MarkRuns,
+}
+
+impl Input<'_> {
+    /// Text of an interned id.
+    pub fn name(&self, id: u32) -> String {
+        self.names.get(id)
+    }
+
+    /// Owner URL of a memory, for texts.
+    pub fn owner(&self, m: &Memory) -> String {
+        m.owner.map(|o| self.name(o)).unwrap_or_else(|| "unknown owner".to_string())
+    }
+}
+
+/// Where a rising pattern was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Values at successive user marks.
+    Marks,
+    /// Rest levels (cycle floors).
+    Floors,
+    /// Window minima.
+    Windows,
+}
+
+impl Via {
+    /// How the texts name it.
+    pub fn what(self) -> &'static str {
+        match self {
+            Via::Marks => "marks",
+            Via::Floors => "activity cycles (rest levels)",
+            Via::Windows => "time windows (window minima)",
+        }
+    }
+}
+
+/// First and last value of a run (0 when empty).
+pub(crate) fn ends(run: &[crate::detect::Level]) -> (f64, f64) {
+    (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0))
+}
+
+/// Everything wrong as of `input.now`, against the alerts of `book` (whose unchanged alerts
+/// are reused).
+pub fn findings(input: &Input, book: &crate::alerts::AlertBook) -> Vec<Hit> {
+    let mut out = Sink::new(book);
+
+    for (ci, cl) in input.classes.iter().enumerate() {
+        if !class_rising::find(input, &mut out, ci, cl) {
+            never_freed::find(input, &mut out, cl);
+        }
+        forgot_free::find(input, &mut out, cl);
+    }
+
+    let mut live_total = 0.0;
+    let mut live_changed = f64::NEG_INFINITY;
+    for (mi, m) in input.memories.iter().enumerate() {
+        if m.collected {
+            continue;
+        }
+        live_total += m.current;
+        live_changed = live_changed.max(m.last_growth);
+        floor_rising::find(input, &mut out, mi, m);
+        used_rising::find(input, &mut out, m);
+        fragmentation::find(input, &mut out, m);
+        budget::find_memory(input, &mut out, m);
+    }
+    budget::find_page(input, &mut out, live_total, live_changed);
+
+    memory_replaced::find(input, &mut out);
+
+    for (ri, r) in input.registries.iter().enumerate() {
+        registry_growth::find(input, &mut out, ri, r);
+    }
+    out.finish()
+}

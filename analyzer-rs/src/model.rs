@@ -1,0 +1,185 @@
+//! The data model the analyzer keeps and the heuristics read: memories, classes, registry
+//! fields, mark snapshots, and the text of interned ids. Plain data with detector state; the
+//! ingestion that fills it is in [`crate::analyzer`].
+
+use crate::detect::{RestTracker, WindowMin};
+use crate::series::MinMaxSeries;
+
+/// Latest allocator stats of a memory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AllocState {
+    /// Time of the stats.
+    pub time: f64,
+    /// Bytes in live allocations.
+    pub live_bytes: f64,
+    /// Live allocations.
+    pub live_allocs: f64,
+    /// Allocations ever.
+    pub total_allocs: f64,
+    /// Frees ever.
+    pub total_frees: f64,
+}
+
+/// One WebAssembly memory.
+#[derive(Clone, Debug)]
+pub struct Memory {
+    /// Interned key.
+    pub key: u32,
+    /// Interned owner URL.
+    pub owner: Option<u32>,
+    /// Interned module key.
+    pub module: Option<u32>,
+    /// Interned realm id.
+    pub realm: Option<u32>,
+    /// Declared maximum.
+    pub max_bytes: Option<f64>,
+    /// Committed bytes now.
+    pub current: f64,
+    /// Largest committed bytes seen.
+    pub peak: f64,
+    /// Growth events seen.
+    pub growth_events: u32,
+    /// First event time.
+    pub first_seen: f64,
+    /// Latest event time.
+    pub last_seen: f64,
+    /// Time of the latest growth (first_seen when none).
+    pub last_growth: f64,
+    /// Collected on the page (no longer alive).
+    pub collected: bool,
+    /// Chart series of committed bytes.
+    pub series: MinMaxSeries,
+    /// Rest levels of committed bytes.
+    pub rest: RestTracker,
+    /// Allocator view, when visible.
+    pub alloc: Option<AllocState>,
+    /// Rest levels of allocator live bytes.
+    pub used_rest: RestTracker,
+    /// Window minima of allocator live bytes.
+    pub used_window: WindowMin,
+    /// Since when fragmentation conditions hold.
+    pub frag_since: Option<f64>,
+}
+
+/// One wasm-bindgen class (per module).
+#[derive(Clone, Debug)]
+pub struct Class {
+    /// Interned class name.
+    pub name: u32,
+    /// Interned module key.
+    pub module: Option<u32>,
+    /// Cumulative created.
+    pub created: f64,
+    /// Cumulative freed.
+    pub freed: f64,
+    /// Cumulative reclaimed by the GC finalizer.
+    pub reclaimed: f64,
+    /// Live now.
+    pub live: f64,
+    /// First event time.
+    pub first_seen: f64,
+    /// Latest event time.
+    pub last_seen: f64,
+    /// Rest levels of the live count.
+    pub rest: RestTracker,
+    /// Window minima of the live count.
+    pub window: WindowMin,
+    /// (time, reclaimed) at each change of the reclaimed counter, bounded.
+    pub reclaimed_points: Vec<(f64, f64)>,
+}
+
+/// One numeric field of one registry.
+#[derive(Clone, Debug)]
+pub struct RegistryField {
+    /// Interned registry name.
+    pub name: u32,
+    /// Interned field name.
+    pub field: u32,
+    /// Latest value.
+    pub value: f64,
+    /// First event time.
+    pub first_seen: f64,
+    /// Latest event time.
+    pub last_seen: f64,
+    /// Rest levels.
+    pub rest: RestTracker,
+    /// Window minima.
+    pub window: WindowMin,
+}
+
+/// A mark and the values current when it was placed.
+#[derive(Clone, Debug)]
+pub struct MarkSnap {
+    /// Event time.
+    pub time: f64,
+    /// Interned label.
+    pub label: u32,
+    /// (memory index, committed bytes) of memories alive then.
+    pub memories: Vec<(usize, f64)>,
+    /// (class index, live).
+    pub classes: Vec<(usize, f64)>,
+    /// (registry field index, value).
+    pub registries: Vec<(usize, f64)>,
+}
+
+/// The text of interned ids (see [`crate::records`]).
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    names: Vec<Option<String>>,
+}
+
+impl Names {
+    /// Give an id its text (ids above [`crate::records::MAX_ID`] are ignored).
+    pub fn set(&mut self, id: u32, name: &str) {
+        if id > crate::records::MAX_ID {
+            return;
+        }
+        let i = id as usize;
+        if self.names.len() <= i {
+            self.names.resize(i + 1, None);
+        }
+        if let Some(slot) = self.names.get_mut(i) {
+            *slot = Some(name.to_string());
+        }
+    }
+
+    /// Text of an id (`#<id>` when unknown).
+    pub fn get(&self, id: u32) -> String {
+        match self.names.get(id as usize) {
+            Some(Some(s)) => s.clone(),
+            _ => format!("#{id}"),
+        }
+    }
+}
+
+/// Value of entity `i` in a mark snapshot (entries are in index order).
+pub fn snap_at(v: &[(usize, f64)], i: usize) -> Option<f64> {
+    v.binary_search_by_key(&i, |x| x.0).ok().and_then(|k| v.get(k)).map(|x| x.1)
+}
+
+impl Memory {
+    pub(crate) fn set_bytes(&mut self, t: f64, bytes: f64, rest_ms: f64) {
+        self.current = bytes;
+        if bytes > self.peak {
+            self.peak = bytes;
+        }
+        self.last_seen = self.last_seen.max(t);
+        self.series.push(t, bytes);
+        self.rest.update(t, bytes, rest_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_lookup_and_names() {
+        assert_eq!(snap_at(&[(1, 5.0), (4, 6.0)], 4), Some(6.0));
+        assert_eq!(snap_at(&[(1, 5.0), (4, 6.0)], 2), None);
+        let mut n = Names::default();
+        n.set(3, "a");
+        n.set(crate::records::MAX_ID + 1, "too big");
+        assert_eq!((n.get(3), n.get(2)), ("a".to_string(), "#2".to_string()));
+    }
+}
