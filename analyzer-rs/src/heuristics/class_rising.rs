@@ -16,7 +16,8 @@ pub const ERROR_LIVE: f64 = 10_000.0;
 /// The recommendation, shared with [`super::never_freed`].
 pub fn recommendation(name: &str) -> String {
     format!(
-        "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; the creation stacks of live objects show where they come from."
+        "Call free() (or use `using` / Symbol.dispose) on every {name} once it is no longer needed; \
+            the creation stacks of live objects show where they come from."
     )
 }
 
@@ -44,21 +45,27 @@ pub fn find(input: &Input, out: &mut Sink, ci: usize, cl: &Class) -> bool {
     let severity = if run.len() >= 2 * cycles || cl.live >= ERROR_LIVE { Severity::Error } else { Severity::Warning };
     let kind = Kind::BindgenLiveGrowth;
     let name = || input.name(cl.name);
-    out.emit((kind, cl.name, detail::MAIN), severity, &run, [cl.created, cl.freed, cl.reclaimed, cl.live], || format!("{}:{}", kind.name(), name()), || { let name = name(); Text {
-        kind,
-        title: format!("{name} objects keep piling up ({} live)", fmt_count(cl.live)),
-        detail: format!(
-            "The live count of wasm-bindgen class {name} rose at {} successive {}: {}. Created {}, freed {}, reclaimed by GC {}.",
-            run.len(),
-            via.what(),
-            list(&run, fmt_count),
-            fmt_count(cl.created),
-            fmt_count(cl.freed),
-            fmt_count(cl.reclaimed)
-        ),
-        recommendation: recommendation(&name),
-        series: format!("class:{name}:live"),
-        subject: name,
-    }});
+    let id = || format!("{}:{}", kind.name(), name());
+    let text = || {
+        let name = name();
+        Text {
+            kind,
+            title: format!("{name} objects keep piling up ({} live)", fmt_count(cl.live)),
+            detail: format!(
+                "The live count of wasm-bindgen class {name} rose at {} successive {}: {}. Created {}, \
+                    freed {}, reclaimed by GC {}.",
+                run.len(),
+                via.what(),
+                list(&run, fmt_count),
+                fmt_count(cl.created),
+                fmt_count(cl.freed),
+                fmt_count(cl.reclaimed)
+            ),
+            recommendation: recommendation(&name),
+            series: format!("class:{name}:live"),
+            subject: name,
+        }
+    };
+    out.emit((kind, cl.name, detail::MAIN), severity, &run, [cl.created, cl.freed, cl.reclaimed, cl.live], id, text);
     true
 }

@@ -23,17 +23,25 @@ pub fn find(input: &Input, out: &mut Sink, mi: usize, m: &Memory) {
     let (lo, hi) = ends(&run);
     let kind = Kind::MemoryFloorRising;
     let key = || input.name(m.key);
-    out.emit((kind, m.key, detail::MAIN), severity, &run, [0.0; 4], || format!("{}:{}", kind.name(), key()), || { let (key, owner) = (key(), input.owner(m)); Text {
-        kind,
-        title: format!("Memory {key} settles higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
-        detail: format!(
-            "Committed memory of {key} ({owner}) rose at {} successive {}: {}. A warm-up or a cache that fills once settles at one level; this keeps climbing.",
-            run.len(),
-            via.what(),
-            list(&run, fmt_bytes)
-        ),
-        recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and after one cycle and diff them to see which classes or registries grow; free them or bound the cache.".to_string(),
-        series: format!("memory:{key}:bytes"),
-        subject: key,
-    }});
+    let id = || format!("{}:{}", kind.name(), key());
+    let text = || {
+        let (key, owner) = (key(), input.owner(m));
+        Text {
+            kind,
+            title: format!("Memory {key} settles higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
+            detail: format!(
+                "Committed memory of {key} ({owner}) rose at {} successive {}: {}. A warm-up or a cache \
+                    that fills once settles at one level; this keeps climbing.",
+                run.len(),
+                via.what(),
+                list(&run, fmt_bytes)
+            ),
+            recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and \
+                 after one cycle and diff them to see which classes or registries grow; free them or bound \
+                 the cache.".to_string(),
+            series: format!("memory:{key}:bytes"),
+            subject: key,
+        }
+    };
+    out.emit((kind, m.key, detail::MAIN), severity, &run, [0.0; 4], id, text);
 }

@@ -42,19 +42,26 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
     }
     let kind = Kind::Fragmentation;
     let key = || input.name(m.key);
-    out.emit((kind, m.key, detail::MAIN), Severity::Warning, &[(m.last_growth, m.current), (al.time, al.live_bytes)], [al.live_allocs, m.peak, 0.0, 0.0], || format!("{}:{}", kind.name(), key()), || { let (key, owner) = (key(), input.owner(m)); Text {
-        kind,
-        title: format!("Memory {key}: only {} of {} committed is in use", fmt_bytes(al.live_bytes), fmt_bytes(m.current)),
-        detail: format!(
-            "The allocator of {key} ({owner}) holds {} in {} live allocations, {}% of the {} committed (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
-            fmt_bytes(al.live_bytes),
-            fmt_count(al.live_allocs),
-            fixed(if m.current > 0.0 { al.live_bytes / m.current * 100.0 } else { 0.0 }, 0),
-            fmt_bytes(m.current),
-            fmt_bytes(m.peak)
-        ),
-        recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the instance after a big job to give the memory back.".to_string(),
-        series: format!("memory:{key}:used"),
-        subject: key,
-    }});
+    let id = || format!("{}:{}", kind.name(), key());
+    let text = || {
+        let (key, owner) = (key(), input.owner(m));
+        Text {
+            kind,
+            title: format!("Memory {key}: only {} of {} committed is in use", fmt_bytes(al.live_bytes), fmt_bytes(m.current)),
+            detail: format!(
+                "The allocator of {key} ({owner}) holds {} in {} live allocations, {}% of the {} committed \
+                    (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
+                fmt_bytes(al.live_bytes),
+                fmt_count(al.live_allocs),
+                fixed(if m.current > 0.0 { al.live_bytes / m.current * 100.0 } else { 0.0 }, 0),
+                fmt_bytes(m.current),
+                fmt_bytes(m.peak)
+            ),
+            recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the \
+                 instance after a big job to give the memory back.".to_string(),
+            series: format!("memory:{key}:used"),
+            subject: key,
+        }
+    };
+    out.emit((kind, m.key, detail::MAIN), Severity::Warning, &[(m.last_growth, m.current), (al.time, al.live_bytes)], [al.live_allocs, m.peak, 0.0, 0.0], id, text);
 }

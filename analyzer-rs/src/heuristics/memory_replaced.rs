@@ -87,7 +87,8 @@ pub fn find(input: &Input, out: &mut Sink) {
         for (old, newer) in &stale {
             let severity = if count >= ERROR_COUNT { Severity::Error } else { Severity::Warning };
             let points = [(old.first_seen, old.current), (newer.first_seen, old.current)];
-            out.emit((kind, old.key, detail::MAIN), severity, &points, [count as f64, total, 0.0, 0.0], || format!("{}:{}", kind.name(), input.name(old.key)), || {
+            let id = || format!("{}:{}", kind.name(), input.name(old.key));
+            let text = || {
                 let key = input.name(old.key);
                 let new_key = input.name(newer.key);
                 let owner = input.owner(old);
@@ -95,13 +96,18 @@ pub fn find(input: &Input, out: &mut Sink) {
                 kind,
                 title: format!("Memory {key} ({}) is still alive after its instance was replaced", fmt_bytes(old.current)),
                 detail: format!(
-                    "{owner} was instantiated again ({new_key}), but the earlier memory {key} was never collected and has not grown since. {count} superseded memories of this module hold {} in all.",
+                    "{owner} was instantiated again ({new_key}), but the earlier memory {key} was never \
+                        collected and has not grown since. {count} superseded memories of this module hold {} in \
+                        all.",
                     fmt_bytes(total)
                 ),
-                recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
+                recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, \
+                    wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
                 series: format!("memory:{key}:bytes"),
                 subject: key,
-            }});
+                }
+            };
+            out.emit((kind, old.key, detail::MAIN), severity, &points, [count as f64, total, 0.0, 0.0], id, text);
         }
     }
 }

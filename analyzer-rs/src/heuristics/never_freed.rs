@@ -18,15 +18,21 @@ pub fn find(input: &Input, out: &mut Sink, cl: &Class) {
     }
     let kind = Kind::BindgenLiveGrowth;
     let name = || input.name(cl.name);
-    out.emit((kind, cl.name, detail::MAIN), Severity::Warning, &[(cl.first_seen, 0.0), (cl.last_seen, cl.live)], [cl.created, 0.0, 0.0, 0.0], || format!("{}:{}", kind.name(), name()), || { let name = name(); Text {
-        kind,
-        title: format!("{} {name} objects created, none ever freed", fmt_count(cl.live)),
-        detail: format!(
-            "{} objects of wasm-bindgen class {name} were created and not one was freed or reclaimed: each keeps its Rust value (and what it owns) in wasm memory until free() is called.",
-            fmt_count(cl.created)
-        ),
-        recommendation: recommendation(&name),
-        series: format!("class:{name}:live"),
-        subject: name,
-    }});
+    let id = || format!("{}:{}", kind.name(), name());
+    let text = || {
+        let name = name();
+        Text {
+            kind,
+            title: format!("{} {name} objects created, none ever freed", fmt_count(cl.live)),
+            detail: format!(
+                "{} objects of wasm-bindgen class {name} were created and not one was freed or reclaimed: \
+                    each keeps its Rust value (and what it owns) in wasm memory until free() is called.",
+                fmt_count(cl.created)
+            ),
+            recommendation: recommendation(&name),
+            series: format!("class:{name}:live"),
+            subject: name,
+        }
+    };
+    out.emit((kind, cl.name, detail::MAIN), Severity::Warning, &[(cl.first_seen, 0.0), (cl.last_seen, cl.live)], [cl.created, 0.0, 0.0, 0.0], id, text);
 }

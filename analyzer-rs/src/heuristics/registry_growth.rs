@@ -24,12 +24,18 @@ pub fn find(input: &Input, out: &mut Sink, ri: usize, r: &RegistryField) {
     let Some((via, run)) = found else { return };
     let (lo, hi) = ends(&run);
     let kind = Kind::RegistryGrowth;
-    out.emit((kind, r.name, r.field), SEVERITY, &run, [0.0; 4], || format!("{}:{}:{}", kind.name(), input.name(r.name), input.name(r.field)), || { let (name, field) = (input.name(r.name), input.name(r.field)); Text {
-        kind,
-        title: format!("Registry {name}: {field} keeps growing ({} → {})", fmt_count(lo), fmt_count(hi)),
-        detail: format!("{name}.{field} rose at {} successive {}: {}.", run.len(), via.what(), list(&run, fmt_count)),
-        recommendation: format!("Remove entries from {name} when what they describe is released, or bound it (size cap, LRU)."),
-        series: format!("registry:{name}:{field}"),
-        subject: name,
-    }});
+    let id = || format!("{}:{}:{}", kind.name(), input.name(r.name), input.name(r.field));
+    let text = || {
+        let (name, field) = (input.name(r.name), input.name(r.field));
+        Text {
+            kind,
+            title: format!("Registry {name}: {field} keeps growing ({} → {})", fmt_count(lo), fmt_count(hi)),
+            detail: format!("{name}.{field} rose at {} successive {}: {}.", run.len(), via.what(), list(&run, fmt_count)),
+            recommendation: format!("Remove entries from {name} when what they describe is released, or bound it (size cap, \
+                LRU)."),
+            series: format!("registry:{name}:{field}"),
+            subject: name,
+        }
+    };
+    out.emit((kind, r.name, r.field), SEVERITY, &run, [0.0; 4], id, text);
 }

@@ -33,17 +33,23 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
     let (lo, hi) = ends(&run);
     let kind = Kind::MemoryFloorRising;
     let key = || input.name(m.key);
-    out.emit((kind, m.key, detail::USED), Severity::Warning, &run, [0.0; 4], || format!("{}:{}:used", kind.name(), key()), || { let (key, owner) = (key(), input.owner(m)); Text {
-        kind,
-        title: format!("Allocated bytes in {key} settle higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
-        detail: format!(
-            "The allocator's live bytes in {key} ({owner}) rose at {} successive {}: {}.",
-            run.len(),
-            via.what(),
-            list(&run, fmt_bytes)
-        ),
-        recommendation: "Allocations made per cycle are never freed: find the malloc without a matching free (or the C++ object never deleted) in the code run each cycle.".to_string(),
-        series: format!("memory:{key}:used"),
-        subject: key,
-    }});
+    let id = || format!("{}:{}:used", kind.name(), key());
+    let text = || {
+        let (key, owner) = (key(), input.owner(m));
+        Text {
+            kind,
+            title: format!("Allocated bytes in {key} settle higher every cycle ({} → {})", fmt_bytes(lo), fmt_bytes(hi)),
+            detail: format!(
+                "The allocator's live bytes in {key} ({owner}) rose at {} successive {}: {}.",
+                run.len(),
+                via.what(),
+                list(&run, fmt_bytes)
+            ),
+            recommendation: "Allocations made per cycle are never freed: find the malloc without a matching free (or \
+                the C++ object never deleted) in the code run each cycle.".to_string(),
+            series: format!("memory:{key}:used"),
+            subject: key,
+        }
+    };
+    out.emit((kind, m.key, detail::USED), Severity::Warning, &run, [0.0; 4], id, text);
 }
