@@ -8,7 +8,15 @@ fn stream(n: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(n * 8 * 2);
     let mut sizes = [16.0 * 1048576.0; 4];
     for (i, s) in sizes.iter().enumerate() {
-        out.extend_from_slice(&encode(&Record::Memory { t: 0.0, mem: i as u32, bytes: *s, max_bytes: None, owner: Some(10 + i as u32), module: None, realm: Some(20) }));
+        out.extend_from_slice(&encode(&Record::Memory {
+            t: 0.0,
+            mem: i as u32,
+            bytes: *s,
+            max_bytes: None,
+            owner: Some(10 + i as u32),
+            module: None,
+            realm: Some(20),
+        }));
     }
     let (mut t, mut created) = (1.7e12, 0.0);
     let mut events = 0;
@@ -28,7 +36,15 @@ fn stream(n: usize) -> Vec<f64> {
         events += 1;
         if tick % 5 == 0 {
             created += 7.0;
-            out.extend_from_slice(&encode(&Record::Bindgen { t, class: 30, module: Some(31), created, freed: created, reclaimed: 0.0, live: 0.0 }));
+            out.extend_from_slice(&encode(&Record::Bindgen {
+                t,
+                class: 30,
+                module: Some(31),
+                created,
+                freed: created,
+                reclaimed: 0.0,
+                live: 0.0,
+            }));
             out.extend_from_slice(&encode(&Record::Registry { t, name: 32, field: 33, value: (tick % 100) as f64, memory: None }));
             out.extend_from_slice(&encode(&Record::Registry { t, name: 32, field: 34, value: (tick % 100) as f64 * 4096.0, memory: None }));
             events += 2;

@@ -282,7 +282,8 @@ impl Analyzer {
                 }
             }
             Record::Mark { t, label } => {
-                let memories: Vec<(usize, f64)> = self.memories.iter().enumerate().filter(|(_, m)| !m.collected).map(|(i, m)| (i, m.current)).collect();
+                let memories: Vec<(usize, f64)> =
+                    self.memories.iter().enumerate().filter(|(_, m)| !m.collected).map(|(i, m)| (i, m.current)).collect();
                 let classes: Vec<(usize, f64)> = self.classes.iter().enumerate().map(|(i, c)| (i, c.live)).collect();
                 let registries: Vec<(usize, f64)> = self.registries.iter().enumerate().map(|(i, r)| (i, r.value)).collect();
                 let size = |m: &MarkSnap| m.memories.len() + m.classes.len() + m.registries.len();

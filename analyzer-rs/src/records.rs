@@ -129,8 +129,12 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             reclaimed: count(e)?,
             live: if f.is_finite() { f } else { return None },
         },
-        6 => Record::Alloc { t, mem: id(a)?, live_bytes: count(b)?, live_allocs: count(c)?, total_allocs: count(d)?, total_frees: count(e)? },
-        7 => Record::Registry { t, name: id(a)?, field: id(b)?, value: if c.is_finite() { c } else { return None }, memory: opt_id(d).ok()? },
+        6 => {
+            Record::Alloc { t, mem: id(a)?, live_bytes: count(b)?, live_allocs: count(c)?, total_allocs: count(d)?, total_frees: count(e)? }
+        }
+        7 => {
+            Record::Registry { t, name: id(a)?, field: id(b)?, value: if c.is_finite() { c } else { return None }, memory: opt_id(d).ok()? }
+        }
         8 => Record::Mark { t, label: id(a)? },
         9 => Record::Module { t, module: id(a)?, url: opt_id(b).ok()?, byte_length: count(c)? },
         10 => Record::InstanceMemory { t, instance: id(a)?, module: opt_id(b).ok()?, mem: id(c)?, helper: d != 0.0 },

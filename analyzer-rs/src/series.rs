@@ -267,7 +267,13 @@ mod tests {
     fn keeps_a_single_spike_at_any_zoom_after_millions_of_points() {
         let mut s = MinMaxSeries::default();
         for i in 0..2_000_000u64 {
-            let v = if i == 1_234_567 { 9_999.0 } else if i == 77 { -5.0 } else { 100.0 };
+            let v = if i == 1_234_567 {
+                9_999.0
+            } else if i == 77 {
+                -5.0
+            } else {
+                100.0
+            };
             s.push(i as f64, v);
         }
         for pts in [1usize, 10, 300, 5000] {

@@ -1,7 +1,7 @@
 //! Property / fuzz tests: thousands of random inputs (deterministic PRNG, no dependencies)
 //! into the core and every query. The property: nothing panics, and the invariants hold.
 
-use wasm_memory_analyzer::records::{STRIDE, MAX_ID};
+use wasm_memory_analyzer::records::{MAX_ID, STRIDE};
 use wasm_memory_analyzer::series::MinMaxSeries;
 use wasm_memory_analyzer::Analyzer;
 

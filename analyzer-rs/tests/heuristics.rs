@@ -348,10 +348,7 @@ fn replaced_burst_flags_every_superseded_engine_once_the_pattern_is_established(
     s.idle(8500.0, 500.0);
     assert!(s.active_ids().is_empty(), "{:?}", s.active_ids());
     s.idle(1500.0, 500.0);
-    assert_eq!(
-        s.active_ids(),
-        (1..=5).map(|i| format!("memory-replaced:r1:{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(s.active_ids(), (1..=5).map(|i| format!("memory-replaced:r1:{i}")).collect::<Vec<_>>());
     assert!(s.a.alerts.all().iter().all(|a| a.finding.severity == wasm_memory_analyzer::alerts::Severity::Error));
 }
 

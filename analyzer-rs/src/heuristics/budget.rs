@@ -53,13 +53,18 @@ fn find(input: &Input, out: &mut Sink, akey: AlertKey, budget: f64, bytes: f64, 
     let id = || format!("{}:{}", kind.name(), subject());
     let text = || {
         let subject = subject();
-        let (what, series) = if memory.is_some() { (format!("Memory {subject}"), format!("memory:{subject}:bytes")) } else { ("Page memory".to_string(), "page:bytes".to_string()) };
+        let (what, series) = if memory.is_some() {
+            (format!("Memory {subject}"), format!("memory:{subject}:bytes"))
+        } else {
+            ("Page memory".to_string(), "page:bytes".to_string())
+        };
         Text {
             kind,
             title: format!("{what} past {}% of its budget ({} of {})", fixed(level * 100.0, 0), fmt_bytes(bytes), fmt_bytes(budget)),
             detail: format!("{what} is at {}% of the configured budget of {}.", fixed(ratio * 100.0, 1), fmt_bytes(budget)),
             recommendation: "Lower the peak: free objects sooner, bound caches, process big inputs in chunks; or raise \
-                 the budget if this size is expected.".to_string(),
+                 the budget if this size is expected."
+                .to_string(),
             series,
             subject,
         }

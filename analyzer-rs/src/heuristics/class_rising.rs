@@ -25,7 +25,11 @@ pub fn recommendation(name: &str) -> String {
 pub fn find(input: &Input, out: &mut Sink, ci: usize, cl: &Class) -> bool {
     let c = input.config;
     let now = input.now;
-    let found = input.mark_runs.class.get(ci).and_then(|x| x.as_deref())
+    let found = input
+        .mark_runs
+        .class
+        .get(ci)
+        .and_then(|x| x.as_deref())
         .map(|r| (Via::Marks, Cow::Borrowed(r)))
         .or_else(|| recent_run(cl.rest.levels(), c.class_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r))))
         .or_else(|| {

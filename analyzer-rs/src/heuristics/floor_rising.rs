@@ -14,9 +14,9 @@ use crate::text::{fmt_bytes, list};
 /// Emit the alert of memory `m` (index `mi`, not collected) if its floor rises.
 pub fn find(input: &Input, out: &mut Sink, mi: usize, m: &Memory) {
     let c = input.config;
-    let found = input.mark_runs.memory.get(mi).and_then(|x| x.as_deref())
-        .map(|r| (Via::Marks, Cow::Borrowed(r)))
-        .or_else(|| recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, input.now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r))));
+    let found = input.mark_runs.memory.get(mi).and_then(|x| x.as_deref()).map(|r| (Via::Marks, Cow::Borrowed(r))).or_else(|| {
+        recent_run(m.rest.levels(), c.floor_min_step_bytes, c.floor_cycles, input.now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r)))
+    });
     let Some((via, run)) = found else { return };
     let cycles = if via == Via::Marks { c.mark_cycles } else { c.floor_cycles };
     let severity = if run.len() >= 2 * cycles { Severity::Error } else { Severity::Warning };
@@ -38,7 +38,8 @@ pub fn find(input: &Input, out: &mut Sink, mi: usize, m: &Memory) {
             ),
             recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and \
                  after one cycle and diff them to see which classes or registries grow; free them or bound \
-                 the cache.".to_string(),
+                 the cache."
+                .to_string(),
             series: format!("memory:{key}:bytes"),
             subject: key,
         }

@@ -29,8 +29,10 @@ pub fn find(input: &Input, out: &mut Sink, cl: &Class) {
                 fmt_count(cl.reclaimed),
                 fmt_count(cl.created)
             ),
-            recommendation: format!("Call free() explicitly (try/finally, or `using`) as soon as each {name} is no longer \
-                 needed."),
+            recommendation: format!(
+                "Call free() explicitly (try/finally, or `using`) as soon as each {name} is no longer \
+                 needed."
+            ),
             series: format!("class:{name}:reclaimed"),
             subject: name,
         }

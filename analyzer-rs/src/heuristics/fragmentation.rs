@@ -58,10 +58,18 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
                 fmt_bytes(m.peak)
             ),
             recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the \
-                 instance after a big job to give the memory back.".to_string(),
+                 instance after a big job to give the memory back."
+                .to_string(),
             series: format!("memory:{key}:used"),
             subject: key,
         }
     };
-    out.emit((kind, m.key, detail::MAIN), Severity::Warning, &[(m.last_growth, m.current), (al.time, al.live_bytes)], [al.live_allocs, m.peak, 0.0, 0.0], id, text);
+    out.emit(
+        (kind, m.key, detail::MAIN),
+        Severity::Warning,
+        &[(m.last_growth, m.current), (al.time, al.live_bytes)],
+        [al.live_allocs, m.peak, 0.0, 0.0],
+        id,
+        text,
+    );
 }

@@ -31,8 +31,12 @@ impl MarkRuns {
         }
         let (mem_n, class_n, reg_n) = counts;
         let memory = (0..mem_n).map(|i| marks_run_by(marks, |s| snap_at(&s.memories, i), c.floor_min_step_bytes, c.mark_cycles)).collect();
-        let class = (0..class_n).map(|i| marks_run_by(marks, |s| Some(snap_at(&s.classes, i).unwrap_or(0.0)), c.class_min_step, c.mark_cycles)).collect();
-        let registry = (0..reg_n).map(|i| marks_run_by(marks, |s| Some(snap_at(&s.registries, i).unwrap_or(0.0)), c.registry_min_step, c.mark_cycles)).collect();
+        let class = (0..class_n)
+            .map(|i| marks_run_by(marks, |s| Some(snap_at(&s.classes, i).unwrap_or(0.0)), c.class_min_step, c.mark_cycles))
+            .collect();
+        let registry = (0..reg_n)
+            .map(|i| marks_run_by(marks, |s| Some(snap_at(&s.registries, i).unwrap_or(0.0)), c.registry_min_step, c.mark_cycles))
+            .collect();
         *self = MarkRuns { key: Some(key), memory, class, registry };
     }
 }

@@ -93,18 +93,19 @@ pub fn find(input: &Input, out: &mut Sink) {
                 let new_key = input.name(newer.key);
                 let owner = input.owner(old);
                 Text {
-                kind,
-                title: format!("Memory {key} ({}) is still alive after its instance was replaced", fmt_bytes(old.current)),
-                detail: format!(
-                    "{owner} was instantiated again ({new_key}), but the earlier memory {key} was never \
+                    kind,
+                    title: format!("Memory {key} ({}) is still alive after its instance was replaced", fmt_bytes(old.current)),
+                    detail: format!(
+                        "{owner} was instantiated again ({new_key}), but the earlier memory {key} was never \
                         collected and has not grown since. {count} superseded memories of this module hold {} in \
                         all.",
-                    fmt_bytes(total)
-                ),
-                recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, \
-                    wasm-bindgen objects, closures, listeners), or reuse a single instance.".to_string(),
-                series: format!("memory:{key}:bytes"),
-                subject: key,
+                        fmt_bytes(total)
+                    ),
+                    recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, \
+                    wasm-bindgen objects, closures, listeners), or reuse a single instance."
+                        .to_string(),
+                    series: format!("memory:{key}:bytes"),
+                    subject: key,
                 }
             };
             out.emit((kind, old.key, detail::MAIN), severity, &points, [count as f64, total, 0.0, 0.0], id, text);

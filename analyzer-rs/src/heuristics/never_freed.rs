@@ -34,5 +34,12 @@ pub fn find(input: &Input, out: &mut Sink, cl: &Class) {
             subject: name,
         }
     };
-    out.emit((kind, cl.name, detail::MAIN), Severity::Warning, &[(cl.first_seen, 0.0), (cl.last_seen, cl.live)], [cl.created, 0.0, 0.0, 0.0], id, text);
+    out.emit(
+        (kind, cl.name, detail::MAIN),
+        Severity::Warning,
+        &[(cl.first_seen, 0.0), (cl.last_seen, cl.live)],
+        [cl.created, 0.0, 0.0, 0.0],
+        id,
+        text,
+    );
 }

@@ -17,10 +17,16 @@ pub const SEVERITY: Severity = Severity::Warning;
 pub fn find(input: &Input, out: &mut Sink, ri: usize, r: &RegistryField) {
     let c = input.config;
     let now = input.now;
-    let found = input.mark_runs.registry.get(ri).and_then(|x| x.as_deref())
+    let found = input
+        .mark_runs
+        .registry
+        .get(ri)
+        .and_then(|x| x.as_deref())
         .map(|r| (Via::Marks, Cow::Borrowed(r)))
         .or_else(|| recent_run(r.rest.levels(), c.registry_min_step, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, Cow::Owned(r))))
-        .or_else(|| recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, Cow::Owned(r))));
+        .or_else(|| {
+            recent_run(r.window.mins(), c.registry_min_step, c.window_cycles, now, c.hold_ms).map(|r| (Via::Windows, Cow::Owned(r)))
+        });
     let Some((via, run)) = found else { return };
     let (lo, hi) = ends(&run);
     let kind = Kind::RegistryGrowth;
@@ -31,8 +37,10 @@ pub fn find(input: &Input, out: &mut Sink, ri: usize, r: &RegistryField) {
             kind,
             title: format!("Registry {name}: {field} keeps growing ({} → {})", fmt_count(lo), fmt_count(hi)),
             detail: format!("{name}.{field} rose at {} successive {}: {}.", run.len(), via.what(), list(&run, fmt_count)),
-            recommendation: format!("Remove entries from {name} when what they describe is released, or bound it (size cap, \
-                LRU)."),
+            recommendation: format!(
+                "Remove entries from {name} when what they describe is released, or bound it (size cap, \
+                LRU)."
+            ),
             series: format!("registry:{name}:{field}"),
             subject: name,
         }

@@ -19,9 +19,8 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
     }
     let c = input.config;
     let now = input.now;
-    let used = recent_run(m.used_rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms)
-        .map(|r| (Via::Floors, r))
-        .or_else(|| {
+    let used =
+        recent_run(m.used_rest.levels(), c.floor_min_step_bytes, c.floor_cycles, now, c.hold_ms).map(|r| (Via::Floors, r)).or_else(|| {
             recent_run(m.used_window.mins(), f64::MIN_POSITIVE, c.window_cycles, now, c.hold_ms)
                 .filter(|r| match (r.first(), r.last()) {
                     (Some(f), Some(l)) => l.1 - f.1 >= WINDOW_RISE_STEPS * c.floor_min_step_bytes,
@@ -46,7 +45,8 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
                 list(&run, fmt_bytes)
             ),
             recommendation: "Allocations made per cycle are never freed: find the malloc without a matching free (or \
-                the C++ object never deleted) in the code run each cycle.".to_string(),
+                the C++ object never deleted) in the code run each cycle."
+                .to_string(),
             series: format!("memory:{key}:used"),
             subject: key,
         }

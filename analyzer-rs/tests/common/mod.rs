@@ -114,12 +114,7 @@ impl Sim {
     /// Evaluate and return (id, state, severity) of every alert.
     pub fn alerts(&mut self) -> Vec<(String, bool, String)> {
         self.a.evaluate();
-        self.a
-            .alerts
-            .all()
-            .iter()
-            .map(|x| (x.finding.id.clone(), x.active, format!("{:?}", x.finding.severity)))
-            .collect()
+        self.a.alerts.all().iter().map(|x| (x.finding.id.clone(), x.active, format!("{:?}", x.finding.severity))).collect()
     }
 
     pub fn active_ids(&mut self) -> Vec<String> {
