@@ -9,7 +9,13 @@ use common::{Sim, MIB};
 const OWNER: &str = "https://app.test/engine.wasm";
 
 fn floor_rising(loads: usize) -> Sim {
+    floor_rising_configured(loads, 4)
+}
+
+/// `loads` loads of 150 MiB each, resting in between, with `floorCycles` set first.
+fn floor_rising_configured(loads: usize, floor_cycles: usize) -> Sim {
     let mut s = Sim::new();
+    s.a.config.floor_cycles = floor_cycles;
     s.memory("r1:1", 16.0 * MIB, OWNER).idle(2000.0, 250.0);
     for i in 0..loads {
         let base = 16.0 * MIB + i as f64 * 150.0 * MIB;
@@ -365,4 +371,197 @@ fn marks_are_bounded_and_diffs_stay_valid() {
     let d = s.a.diff_json(0, last).expect("diff of the oldest kept and the latest mark");
     assert!(d.contains(r#""label":"m76""#), "{}", &d[..120]);
     assert!(s.a.diff_json(0, last + 1).is_none());
+}
+
+// --- severities, pinned for every alert kind ---------------------------------------------
+
+/// (active, severity) of the alert with this id, after an evaluation.
+fn sev(s: &mut Sim, id: &str) -> Option<(bool, String)> {
+    s.alerts().into_iter().find(|a| a.0 == id).map(|a| (a.1, a.2))
+}
+
+fn active(severity: &str) -> Option<(bool, String)> {
+    Some((true, severity.to_string()))
+}
+
+/// A class leaking `created_step - freed_step` objects per action, resting between actions.
+fn bindgen_leak_by(actions: usize, created_step: f64, freed_step: f64) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    let (mut created, mut freed) = (0.0, 0.0);
+    for _ in 0..actions {
+        created += created_step;
+        s.advance(100.0).bindgen("Tokenizer", created, freed, 0.0);
+        freed += freed_step;
+        s.advance(100.0).bindgen("Tokenizer", created, freed, 0.0);
+        s.idle(3000.0, 250.0);
+    }
+    s
+}
+
+/// Allocator live bytes resting `levels` times, 2 MiB higher each time; committed bytes flat.
+fn used_rising(levels: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 32.0 * MIB, OWNER);
+    for i in 0..levels {
+        s.advance(100.0).alloc("r1:1", (2 + 2 * i) as f64 * MIB).idle(3000.0, 250.0);
+    }
+    s
+}
+
+/// A registry field resting `levels` times, one entry higher each time.
+fn registry_levels(levels: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    for i in 1..=levels {
+        s.advance(100.0).registry("documents", "count", i as f64).idle(3000.0, 250.0);
+    }
+    s
+}
+
+/// Committed bytes at `n` successive marks, 2 MiB higher each time (no rest in between).
+fn floor_at_marks(n: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    for i in 0..n {
+        s.advance(100.0).grow("r1:1", (18 + 2 * i) as f64 * MIB).mark(&format!("m{i}"));
+    }
+    s
+}
+
+#[test]
+fn floor_rising_severity_is_a_warning_then_an_error_at_twice_the_cycles() {
+    assert_eq!(sev(&mut floor_rising(3), "memory-floor-rising:r1:1"), active("Warning"), "4 levels");
+    assert_eq!(sev(&mut floor_rising(6), "memory-floor-rising:r1:1"), active("Warning"), "7 levels");
+    assert_eq!(sev(&mut floor_rising(7), "memory-floor-rising:r1:1"), active("Error"), "8 levels = 2 x floorCycles");
+    // At marks, twice markCycles.
+    assert_eq!(sev(&mut floor_at_marks(7), "memory-floor-rising:r1:1"), active("Warning"));
+    assert_eq!(sev(&mut floor_at_marks(8), "memory-floor-rising:r1:1"), active("Error"));
+}
+
+#[test]
+fn allocator_floor_severity_is_always_a_warning() {
+    assert_eq!(sev(&mut used_rising(4), "memory-floor-rising:r1:1:used"), active("Warning"));
+    assert_eq!(sev(&mut used_rising(12), "memory-floor-rising:r1:1:used"), active("Warning"), "12 levels: still a warning");
+    assert_eq!(used_rising(12).active_ids(), vec!["memory-floor-rising:r1:1:used"], "committed memory stayed flat");
+}
+
+#[test]
+fn bindgen_live_growth_severity() {
+    let id = "bindgen-live-growth:Tokenizer";
+    assert_eq!(sev(&mut bindgen_leak(4), id), active("Warning"));
+    assert_eq!(sev(&mut bindgen_leak(7), id), active("Warning"));
+    assert_eq!(sev(&mut bindgen_leak(8), id), active("Error"), "8 levels = 2 x floorCycles");
+    // 10 000 live objects make it an error whatever the length of the run.
+    assert_eq!(sev(&mut bindgen_leak_by(4, 5000.0, 2500.0), id), active("Error"), "4 levels, 10 000 live");
+    assert_eq!(sev(&mut bindgen_leak_by(4, 4999.0, 2500.0), id), active("Warning"), "4 levels, 9 996 live");
+}
+
+#[test]
+fn never_freed_severity_is_a_warning_however_many() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    s.advance(100.0).bindgen("Resvg", 20_000.0, 0.0, 0.0).idle(3000.0, 250.0);
+    assert_eq!(s.alerts(), vec![("bindgen-live-growth:Resvg".to_string(), true, "Warning".to_string())]);
+}
+
+#[test]
+fn forgot_free_severity_turns_error_at_the_configured_count() {
+    let run = |reclaimed: f64| {
+        let mut s = Sim::new();
+        s.memory("r1:1", 16.0 * MIB, OWNER);
+        s.advance(100.0).bindgen("Resvg", 200.0, 0.0, reclaimed).idle(2000.0, 250.0);
+        sev(&mut s, "bindgen-forgot-free:Resvg")
+    };
+    assert_eq!(run(1.0), active("Warning"));
+    assert_eq!(run(99.0), active("Warning"));
+    assert_eq!(run(100.0), active("Error"), "forgotFreeErrorCount (100)");
+}
+
+#[test]
+fn registry_growth_severity_is_always_a_warning() {
+    // Rest levels: 4, then 12 (three times the required run).
+    assert_eq!(sev(&mut registry_levels(4), "registry-growth:documents:count"), active("Warning"));
+    assert_eq!(sev(&mut registry_levels(12), "registry-growth:documents:count"), active("Warning"));
+    // Window minima over 90 s (about 30 rising windows).
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER);
+    for i in 1..=90 {
+        s.advance(1000.0).registry("documents", "count", (i * 3) as f64).sample();
+    }
+    assert_eq!(sev(&mut s, "registry-growth:documents:count"), active("Warning"));
+    // At 10 rising marks.
+    let mut m = Sim::new();
+    m.memory("r1:1", 16.0 * MIB, OWNER);
+    for i in 1..=10 {
+        m.advance(100.0).registry("documents", "count", i as f64).mark(&format!("m{i}"));
+    }
+    assert_eq!(sev(&mut m, "registry-growth:documents:count"), active("Warning"));
+}
+
+#[test]
+fn fragmentation_severity_is_a_warning() {
+    assert_eq!(sev(&mut fragmentation(6.0 * MIB), "fragmentation:r1:1"), active("Warning"));
+}
+
+#[test]
+fn replaced_severity_turns_error_at_three_superseded_memories() {
+    let mut two = engines_replaced(3, false);
+    assert_eq!(two.alerts().iter().map(|a| a.2.as_str()).collect::<Vec<_>>(), vec!["Warning", "Warning"]);
+    let mut three = engines_replaced(4, false);
+    assert_eq!(three.active_ids().len(), 3);
+    assert!(three.alerts().iter().all(|a| a.2 == "Error"), "{:?}", three.alerts());
+}
+
+#[test]
+fn page_budget_severity_and_two_levels_have_no_info() {
+    let mut s = Sim::new();
+    s.a.config.page_budget = Some(100.0 * MIB);
+    s.memory("r1:1", 62.0 * MIB, OWNER).idle(500.0, 250.0);
+    assert_eq!(sev(&mut s, "budget:page"), active("Info"));
+    s.memory("r1:2", 40.0 * MIB, "https://app.test/other.wasm").idle(500.0, 250.0);
+    assert_eq!(sev(&mut s, "budget:page"), active("Error"), "over 100 %");
+    let mut t = Sim::new();
+    t.a.config.memory_budget = Some(100.0 * MIB);
+    t.a.config.budget_levels = vec![0.5, 0.9];
+    t.memory("r1:1", 60.0 * MIB, OWNER).idle(500.0, 250.0);
+    assert_eq!(sev(&mut t, "budget:r1:1"), active("Warning"), "lowest of two levels: no info");
+    t.advance(100.0).grow("r1:1", 91.0 * MIB).idle(500.0, 250.0);
+    assert_eq!(sev(&mut t, "budget:r1:1"), active("Error"), "highest level");
+    // Over 100 % is an error even below the highest level.
+    let mut u = Sim::new();
+    u.a.config.memory_budget = Some(100.0 * MIB);
+    u.a.config.budget_levels = vec![0.5, 0.9, 1.2];
+    u.memory("r1:1", 95.0 * MIB, OWNER).idle(500.0, 250.0);
+    assert_eq!(sev(&mut u, "budget:r1:1"), active("Warning"), "95 %: second of three levels");
+    u.advance(100.0).grow("r1:1", 105.0 * MIB).idle(500.0, 250.0);
+    assert_eq!(sev(&mut u, "budget:r1:1"), active("Error"), "105 %");
+}
+
+// --- exactly how many rising levels ------------------------------------------------------
+
+#[test]
+fn floor_rising_needs_exactly_floor_cycles_levels() {
+    assert!(floor_rising(2).active_ids().is_empty(), "3 levels");
+    assert_eq!(floor_rising(3).active_ids(), vec!["memory-floor-rising:r1:1"], "4 levels");
+    // The threshold is read from the config.
+    let with = |loads: usize| floor_rising_configured(loads, 5).active_ids();
+    assert!(with(3).is_empty(), "4 levels, floorCycles 5");
+    assert_eq!(with(4), vec!["memory-floor-rising:r1:1"], "5 levels, floorCycles 5");
+}
+
+#[test]
+fn class_registry_and_allocator_runs_need_exactly_four_levels() {
+    assert!(bindgen_leak(3).active_ids().is_empty(), "class: 3 levels");
+    assert_eq!(bindgen_leak(4).active_ids(), vec!["bindgen-live-growth:Tokenizer"], "class: 4 levels");
+    assert!(registry_levels(3).active_ids().is_empty(), "registry: 3 levels");
+    assert_eq!(registry_levels(4).active_ids(), vec!["registry-growth:documents:count"], "registry: 4 levels");
+    assert!(used_rising(3).active_ids().is_empty(), "allocator: 3 levels");
+    assert_eq!(used_rising(4).active_ids(), vec!["memory-floor-rising:r1:1:used"], "allocator: 4 levels");
+}
+
+#[test]
+fn marks_runs_need_exactly_mark_cycles_marks() {
+    assert!(floor_at_marks(3).active_ids().is_empty(), "3 marks");
+    assert_eq!(floor_at_marks(4).active_ids(), vec!["memory-floor-rising:r1:1"], "4 marks");
 }
