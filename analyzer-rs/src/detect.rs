@@ -260,6 +260,21 @@ mod tests {
     }
 
     #[test]
+    fn recent_run_needs_exactly_cycles_levels() {
+        let lv = |v: &[f64]| -> VecDeque<Level> { v.iter().enumerate().map(|(i, &x)| (i as f64 * 10.0, x)).collect() };
+        let len = |v: &[f64], cycles: usize| recent_run(&lv(v), 1.0, cycles, 100.0, 1000.0).map(|r| r.len());
+        assert_eq!(len(&[1.0, 2.0, 3.0, 4.0], 4), Some(4), "4 levels are 3 rises: enough");
+        assert_eq!(len(&[1.0, 2.0, 3.0], 4), None, "3 levels are not");
+        assert_eq!(len(&[5.0, 1.0, 2.0, 3.0], 4), None, "a fall restarts the run");
+        assert_eq!(len(&[1.0, 2.0, 2.0, 3.0, 4.0], 4), None, "an equal level restarts the run");
+        assert_eq!(len(&[1.0, 2.0, 2.5, 3.0], 4), None, "a rise below min_step restarts the run");
+        assert_eq!(len(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 4), Some(6), "the whole run, not just its tail");
+        assert_eq!(len(&[1.0, 2.0, 3.0, 4.0, 0.0, 1.0], 4), Some(4), "the latest run long enough, even if not trailing");
+        assert_eq!(len(&[1.0, 2.0], 1), Some(2), "at least two levels whatever `cycles`");
+        assert_eq!(len(&[1.0], 1), None);
+    }
+
+    #[test]
     fn recent_run_needs_recency() {
         let lv: VecDeque<Level> = [(0.0, 1.0), (10.0, 2.0), (20.0, 3.0), (30.0, 4.0)].into_iter().collect();
         assert_eq!(recent_run(&lv, 1.0, 4, 35.0, 5.0).map(|r| r.len()), Some(4));
