@@ -10,7 +10,8 @@ use crate::text::fmt_count;
 
 /// Emit the alert of class `cl` if any of its objects was reclaimed by the finalizer.
 pub fn find(input: &Input, out: &mut Sink, cl: &Class) {
-    if !(cl.reclaimed > 0.0) {
+    let any_reclaimed = cl.reclaimed > 0.0; // false for NaN too
+    if !any_reclaimed {
         return;
     }
     let severity = if cl.reclaimed >= input.config.forgot_free_error_count { Severity::Error } else { Severity::Warning };

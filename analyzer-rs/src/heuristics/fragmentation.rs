@@ -37,7 +37,8 @@ pub fn prepare(memories: &mut [Memory], c: &Config, now: f64) {
 /// Emit the alert of memory `m` (not collected) if the conditions held for long enough.
 pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
     let (Some(since), Some(al)) = (m.frag_since, m.alloc) else { return };
-    if !(input.now - since >= input.config.frag_min_ms) {
+    let sustained = input.now - since >= input.config.frag_min_ms;
+    if !sustained {
         return;
     }
     let kind = Kind::Fragmentation;
