@@ -34,6 +34,10 @@ export const LIMITS = {
   maxRegistryFields: 32,
   /** Most creation stacks kept per class on the page side. */
   maxStacksPerClass: 32,
+  /** Most allocation sites in one `sites` event. */
+  maxSites: 64,
+  /** Most frames kept per allocation site. */
+  maxSiteFrames: 24,
 } as const;
 
 /** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
@@ -178,7 +182,26 @@ export interface BindgenEvent {
   liveStacks?: Array<{ stack: string; count: number }>;
 }
 
-/** Emscripten allocator stats (cumulative). */
+/**
+ * How a memory's heap is counted:
+ * - `inside-wasm`: the module's own allocator entry points were rewritten to count every
+ *   allocation, including those made by wasm code itself (src/injected/core/wasm-rewrite.ts);
+ * - `js-boundary`: only allocations that crossed the JS boundary (traces written before
+ *   trace version 2): a PART of the heap, never to be read as the whole;
+ * - `none`: not counted (see the reason).
+ */
+export const ALLOCATION_TRACKING = ['inside-wasm', 'js-boundary', 'none'] as const;
+export type AllocationTracking = (typeof ALLOCATION_TRACKING)[number];
+
+/** How bytes are known at free(): the allocator's chunk header, or not at all (counts only). */
+export const HEAP_SIZES = ['chunk-header', 'none'] as const;
+export type HeapSizes = (typeof HEAP_SIZES)[number];
+
+/**
+ * Heap stats of one memory's allocator (cumulative, so a lost batch never skews them).
+ * `liveBytes` includes the allocator's per-chunk overhead (header and padding) when
+ * `sizes` is `chunk-header`.
+ */
 export interface AllocEvent {
   t: 'alloc';
   time: EpochMs;
@@ -188,6 +211,44 @@ export interface AllocEvent {
   liveAllocations: number;
   totalAllocations: number;
   totalFrees: number;
+  /** Absent in traces before version 2: `js-boundary`. */
+  tracking?: Exclude<AllocationTracking, 'none'>;
+  /** Allocator recognised (e.g. `dlmalloc`), when counted inside wasm. */
+  allocator?: string;
+  sizes?: HeapSizes;
+}
+
+/**
+ * Once per instance that owns or imports a memory: whether its heap is counted, and if not,
+ * why (no allocator recognised, shared memory, memory64, too large, switched off...).
+ */
+export interface HeapStatusEvent {
+  t: 'heap';
+  time: EpochMs;
+  memory: ObjectKey;
+  /** The module whose allocator it is. */
+  module: ObjectKey;
+  tracking: AllocationTracking;
+  allocator: string | null;
+  /** How the allocator was found (export names, name section, code fingerprint...). */
+  foundBy: string | null;
+  reason: string | null;
+}
+
+/**
+ * Allocation sites of one memory's heap, from sampled allocations (about one per `interval`
+ * bytes allocated; docs/ALLOCATION-SITES.md). `bytes` / `count` ESTIMATE the live bytes and
+ * live allocations made at each site (each sample stands for the bytes between samples);
+ * `samples` is how many live samples back the estimate. A cumulative snapshot: the latest
+ * event of a memory is its truth.
+ */
+export interface SitesEvent {
+  t: 'sites';
+  time: EpochMs;
+  memory: ObjectKey;
+  /** Mean bytes allocated between two samples when this snapshot was taken. */
+  interval: number;
+  sites: Array<{ bytes: number; count: number; samples: number; frames: string[] }>;
 }
 
 /** App registry stats reported through the page API (pushed or pulled). */
@@ -217,6 +278,8 @@ export type PageEvent =
   | CollectedEvent
   | BindgenEvent
   | AllocEvent
+  | HeapStatusEvent
+  | SitesEvent
   | RegistryEvent
   | MarkEvent;
 

@@ -13,8 +13,11 @@
  * `validatePageEvent` is the cheap yes/no used on the relay's hot path.
  */
 import {
+  ALLOCATION_TRACKING,
+  HEAP_SIZES,
   LIMITS,
   PROTOCOL_VERSION,
+  type SitesEvent,
   type BindgenEvent,
   type InstanceEvent,
   type MemoryEvent,
@@ -99,6 +102,10 @@ function optStr(o: Rec, name: string, path: string, max: number = LIMITS.maxStri
   return o[name] === undefined ? undefined : str(o, name, path, max);
 }
 
+function nullableStr(o: Rec, name: string, path: string): string | null {
+  return o[name] === null ? null : str(o, name, path);
+}
+
 function bool(o: Rec, name: string, path: string): boolean {
   const v = o[name];
   if (typeof v !== 'boolean') throw new Invalid(field(path, name), `expected true or false, got ${describe(v)}`);
@@ -154,6 +161,8 @@ const EVENT_TYPES: readonly PageEventType[] = [
   'collected',
   'bindgen',
   'alloc',
+  'heap',
+  'sites',
   'registry',
   'mark',
 ];
@@ -273,15 +282,49 @@ function parseEvent(x: unknown, path: string): PageEvent {
       return ev;
     }
     case 'alloc':
+      return withOptional(
+        {
+          t: 'alloc',
+          time,
+          memory: str(o, 'memory', path),
+          liveBytes: nonNeg(o, 'liveBytes', path),
+          liveAllocations: nonNeg(o, 'liveAllocations', path),
+          totalAllocations: nonNeg(o, 'totalAllocations', path),
+          totalFrees: nonNeg(o, 'totalFrees', path),
+        },
+        {
+          tracking: o.tracking === undefined ? undefined : oneOf(o, 'tracking', path, ['inside-wasm', 'js-boundary'] as const),
+          allocator: optStr(o, 'allocator', path),
+          sizes: o.sizes === undefined ? undefined : oneOf(o, 'sizes', path, HEAP_SIZES),
+        },
+      );
+    case 'heap':
       return {
-        t: 'alloc',
+        t: 'heap',
         time,
         memory: str(o, 'memory', path),
-        liveBytes: nonNeg(o, 'liveBytes', path),
-        liveAllocations: nonNeg(o, 'liveAllocations', path),
-        totalAllocations: nonNeg(o, 'totalAllocations', path),
-        totalFrees: nonNeg(o, 'totalFrees', path),
+        module: str(o, 'module', path),
+        tracking: oneOf(o, 'tracking', path, ALLOCATION_TRACKING),
+        allocator: nullableStr(o, 'allocator', path),
+        foundBy: nullableStr(o, 'foundBy', path),
+        reason: nullableStr(o, 'reason', path),
       };
+    case 'sites': {
+      const a = arr(o, 'sites', path);
+      const n = Math.min(a.length, LIMITS.maxSites);
+      const sites: SitesEvent['sites'] = [];
+      for (let i = 0; i < n; i++) {
+        const p = `${field(path, 'sites')}[${i}]`;
+        const s = record(a[i], p);
+        sites.push({
+          bytes: nonNeg(s, 'bytes', p),
+          count: nonNeg(s, 'count', p),
+          samples: nonNeg(s, 'samples', p),
+          frames: strArray(s, 'frames', p, LIMITS.maxSiteFrames),
+        });
+      }
+      return { t: 'sites', time, memory: str(o, 'memory', path), interval: nonNeg(o, 'interval', path), sites };
+    }
     case 'registry': {
       const statsRaw = record(o.stats, field(path, 'stats'));
       // Null prototype: a page-chosen key such as "__proto__" stays an ordinary key.
