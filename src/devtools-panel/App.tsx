@@ -8,8 +8,9 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Alert, AnalyzerConfig, ClassStats, Diff, Mark, MemoryStats, RegistryStats } from '../shared/analyzer-api';
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
-import { sortAlerts } from './alerts';
-import { formatBytes, formatClock, formatCount, formatDelta, formatDuration, legendLabel, memoryTitle, parseBytes } from './format';
+import { sortAlerts } from '../shared/alerts';
+import { formatBytes, formatDelta, parseBytes } from '../shared/bytes';
+import { formatClock, formatCount, formatDuration, legendLabel, memoryTitle } from './format';
 import { traceFileName } from './session';
 import { serializeTrace } from '../shared/trace';
 
