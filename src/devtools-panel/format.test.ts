@@ -4,6 +4,8 @@ import {
   elapsedLabels,
   elapsedSplits,
   fileOf,
+  formatField,
+  formatFieldDelta,
   formatDuration,
   formatElapsed,
   legendLabel,
@@ -13,6 +15,16 @@ import {
 import { traceFileName } from './session';
 
 describe('format', () => {
+  it('formats registry fields as bytes only when the name says bytes', () => {
+    expect(formatField('bytes', 3 * 1024 * 1024)).toBe('3 MiB');
+    expect(formatField('heapBytes', 1536)).toBe('1.5 KiB');
+    expect(formatField('entries', 12345)).toBe('12,345');
+    expect(formatFieldDelta('bytes', 65536)).toBe('+64 KiB');
+    expect(formatFieldDelta('Bytes', -65536)).toBe('-64 KiB');
+    expect(formatFieldDelta('entries', 1200)).toBe('+1,200');
+    expect(formatFieldDelta('entries', -2)).toBe('-2');
+    expect(formatFieldDelta('entries', 0)).toBe('0');
+  });
   it('formats durations', () => {
     expect(formatDuration(250)).toBe('250 ms');
     expect(formatDuration(1500)).toBe('1.5 s');

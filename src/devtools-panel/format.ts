@@ -1,7 +1,19 @@
 /** Human formatting for the panel (pure). Byte sizes: ../shared/bytes.ts. */
+import { formatBytes, formatDelta } from '../shared/bytes';
 
 export function formatCount(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
+}
+
+/** A registry field's value: bytes when the field's name says so ("bytes", "heapBytes"), else a count. */
+export function formatField(field: string, v: number): string {
+  return /bytes/i.test(field) ? formatBytes(v) : formatCount(v);
+}
+
+/** A change of a registry field, signed: "+64 KiB", "+3", "-2". */
+export function formatFieldDelta(field: string, delta: number): string {
+  if (/bytes/i.test(field)) return formatDelta(delta);
+  return delta > 0 ? `+${formatCount(delta)}` : formatCount(delta);
 }
 
 /** Epoch ms -> "12:34:56.789" (local time). */
