@@ -12,9 +12,9 @@ export async function loadAnalyzerSources() {
   await build({
     input: {
       analyzer: resolve('src/analyzer/analyzer.ts'),
-      reference: resolve('src/analyzer/reference.ts'),
+      reference: resolve('bench/reference.ts'),
       encode: resolve('src/analyzer/encode.ts'),
-      scenarios: resolve('src/analyzer/scenarios.ts'),
+      scenarios: resolve('bench/scenarios.ts'),
     },
     platform: 'node',
     logLevel: 'silent',

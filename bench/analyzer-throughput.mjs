@@ -1,6 +1,6 @@
 // Ingest throughput of the analyzer: the wasm build (through its TypeScript wrapper, as the
 // panel and the CLI use it) against the straightforward TypeScript implementation of the same
-// algorithms (src/analyzer/reference.ts), on the same event stream, in one run.
+// algorithms (bench/reference.ts), on the same event stream, in one run.
 //
 //   node bench/analyzer-throughput.mjs [events=1000000]
 //

@@ -99,7 +99,9 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
       { t: 'grow', time: t0 + 150, key: 'imp:1', fromBytes: 16 * PAGE, toBytes: 80 * PAGE, via: 'wasm' },
       { t: 'sample', time: t0 + 200, keys: ['imp:1'], bytes: [80 * PAGE] },
       { t: 'memory', time: t0 + 250, key: 'imp:2', origin: 'export', shared: false, bytes: 2 * PAGE, maxBytes: null, owner: LONG_OWNER },
-      { t: 'sample', time: t0 + 300, keys: ['imp:1', 'imp:2'], bytes: [80 * PAGE, 2 * PAGE] },
+      // imp:3 is smaller now than at its peak: the Current and Peak columns must differ.
+      { t: 'memory', time: t0 + 260, key: 'imp:3', origin: 'export', shared: false, bytes: 8 * PAGE, maxBytes: null, owner: 'https://imported.test/shrunk.wasm' },
+      { t: 'sample', time: t0 + 300, keys: ['imp:1', 'imp:2', 'imp:3'], bytes: [80 * PAGE, 2 * PAGE, 3 * PAGE] },
     ],
   };
   await panel.locator('[data-testid=import-trace]').setInputFiles(file('good.json', serializeTrace(good)));
@@ -110,6 +112,11 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
   await expect(imported.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(80 * PAGE));
   await expect(imported.locator('[data-testid=memory-current]')).toHaveText('5 MiB');
   await expect(imported.locator('[data-testid=memory-owner]')).toHaveText('https://imported.test/engine.wasm');
+  const shrunk = panel.locator('[data-testid=memory-row][data-key="imp:3"]');
+  await expect(shrunk.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(3 * PAGE));
+  await expect(shrunk.locator('[data-testid=memory-current]')).toHaveText('192 KiB');
+  await expect(shrunk.locator('[data-testid=memory-peak]')).toHaveAttribute('data-value', String(8 * PAGE));
+  await expect(shrunk.locator('[data-testid=memory-peak]')).toHaveText('512 KiB');
   await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"]`)).toHaveCount(0);
   // The chart legend: short labels with the full name as tooltip, and a Total for 2+ memories.
   const legend = panel.locator('[data-testid=chart] .u-legend');

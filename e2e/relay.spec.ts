@@ -17,6 +17,7 @@ interface RelayPage {
   forge(): void;
   forgedAck: boolean;
   pushRegistry(name: string, stats: Record<string, number>): void;
+  makeNamedClass(name: string, count: number): Promise<string>;
   __pwned?: number;
 }
 
@@ -120,6 +121,17 @@ test('page strings are shown as text only, and bounded', async ({ context, openP
   await expect(registryRows).toHaveCount(2);
   const names = await registryRows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? ''));
   for (const n of names) expect(n.length).toBeLessThanOrEqual(512);
+
+  // A wasm-bindgen class whose name is markup: its row shows the name as text.
+  const evilClass = '<img src=x onerror="window.__pwned=2">';
+  expect(await page.evaluate(([name, n]) => (window as unknown as RelayPage).makeNamedClass(name, n), [evilClass, 3] as const)).toBe(evilClass);
+  const classRow = panel.locator('[data-testid=class-row]').filter({ hasText: '<img' });
+  await expect(classRow).toHaveCount(1);
+  await expect(classRow).toHaveAttribute('data-class', evilClass);
+  await expect(classRow.locator('[data-testid=class-live]')).toHaveAttribute('data-value', '3');
+  await expect(classRow.locator('td').first()).toContainText(evilClass);
+  await expect(panel.locator('img')).toHaveCount(0);
+  expect(await panel.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 });
 
 test('a panel opened late gets the history; a navigation starts a new session', async ({ context, openPanel, baseURL }) => {

@@ -1,7 +1,8 @@
 /** The assertion behind expectNoWasmLeaks (pure, unit-tested). */
 import { AssertionError } from 'node:assert';
 import type { Alert, AlertKind, Report, Severity } from '../src/shared/analyzer-api';
-import { failingAlerts, sortAlerts } from '../src/cli/verdict';
+import { sortAlerts } from '../src/shared/alerts';
+import { failingAlerts } from '../src/cli/verdict';
 
 export interface NoLeakOptions {
   /** Lowest severity that counts as a leak (default 'warning', as the CLI). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { PageEvent } from '../shared/protocol';
 import { createAnalyzer } from './analyzer';
 import { readAnalyzerWasm } from './node';
-import { MiB, Stream, longRecording, marksAndLoads } from './scenarios';
+import { MiB, Stream, longRecording, marksAndLoads } from '../../bench/scenarios';
 
 const bytes = readAnalyzerWasm();
 const compiled = new WebAssembly.Module(bytes);

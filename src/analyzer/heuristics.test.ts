@@ -7,7 +7,7 @@ import type { AnalyzerConfig, Report } from '../shared/analyzer-api';
 import type { PageEvent } from '../shared/protocol';
 import { createAnalyzer } from './analyzer';
 import { readAnalyzerWasm } from './node';
-import * as S from './scenarios';
+import * as S from '../../bench/scenarios';
 
 const wasm = new WebAssembly.Module(readAnalyzerWasm());
 

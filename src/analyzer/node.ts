@@ -4,8 +4,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AnalyzerConfig } from '../shared/analyzer-api';
-import { createAnalyzer, type Analyzer } from './analyzer';
 
 /** Where `npm run build:analyzer` writes the module (relative to this source file). */
 export const ANALYZER_WASM_PATH = fileURLToPath(new URL('../../analyzer-rs/pkg/wasm_memory_analyzer.wasm', import.meta.url));
@@ -18,7 +16,3 @@ export function readAnalyzerWasm(path: string = ANALYZER_WASM_PATH): Uint8Array<
   return new Uint8Array(readFileSync(path));
 }
 
-/** An analyzer backed by the module at `path` (default: the built one). */
-export async function createNodeAnalyzer(config?: Partial<AnalyzerConfig>, path?: string): Promise<Analyzer> {
-  return createAnalyzer(readAnalyzerWasm(path), config);
-}

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEY, THRESHOLD_KEY } from './analyzer';
 import { MAX_ID, STRIDE, TAG } from './encode';
-import { REF_DEFAULTS } from './reference';
+import { REF_DEFAULTS } from '../../bench/reference';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');

@@ -52,6 +52,19 @@ describe('Router', () => {
     expect(p7.sent[0]).toMatchObject({ kind: 'welcome', tabId: 7, doc: 'd1', url: 'https://a.test/' });
   });
 
+  it('forwards every event of a long stream, in order, to a live panel and to a late one', () => {
+    const { router, content } = setup();
+    const live = new FakePort<BackgroundToPanel>();
+    router.connectPanel(live).message({ kind: 'subscribe', v, tabId: 7 });
+    const sent = [memory, ...Array.from({ length: 1000 }, (_, i) => sample(2 + i, 65536 * (1 + (i % 7))))];
+    // Batches of uneven sizes (1, 2, ... 44), as a page flushing on a timer sends them.
+    for (let i = 0, size = 1; i < sent.length; i += size, size++) content.message(batch(sent.slice(i, i + size)));
+    expect(eventsOf(live)).toEqual(sent);
+    const late = new FakePort<BackgroundToPanel>();
+    router.connectPanel(late).message({ kind: 'subscribe', v, tabId: 7 });
+    expect(eventsOf(late)).toEqual(sent);
+  });
+
   it('gives a late panel the backlog, once, with sequence numbers', () => {
     const { router, content } = setup();
     content.message(batch([memory, sample(2)]));

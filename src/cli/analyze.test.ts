@@ -60,7 +60,10 @@ describe('wasm-memory analyze (real analyzer)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-analyze-'));
   const leaky = join(dir, 'leaky.json');
   const clean = join(dir, 'clean.json');
+  // Two superseded engines: memory-replaced at warning severity (error from three on).
+  const warningOnly = join(dir, 'warning-only.json');
   writeFileSync(leaky, serializeTrace(engineTrace(4, 12_000)));
+  writeFileSync(warningOnly, serializeTrace(engineTrace(3, 12_000)));
   writeFileSync(clean, serializeTrace(engineTrace(1, 12_000)));
 
   it('fails a trace whose engines are replaced but kept alive, naming kind, severity and subject', async () => {
@@ -83,6 +86,20 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('[ERROR] memory-replaced  r1:10');
     expect(r.out).toContain('LEAK: 3 active alerts at severity warning or above (exit 1)');
+  });
+
+  it('--fail-on on a trace whose alerts are all warnings: fails at warning (the default) and info, passes at error', async () => {
+    const byDefault = await run(['analyze', warningOnly, '--json']);
+    const report = JSON.parse(byDefault.out) as JsonReport;
+    const active = report.alerts.filter((a) => a.state === 'active');
+    expect(active.map((a) => `${a.kind}:${a.subject}:${a.severity}`).sort()).toEqual(['memory-replaced:r1:10:warning', 'memory-replaced:r1:11:warning']);
+    expect(byDefault.code).toBe(1);
+    expect(report.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 2 });
+    expect((await run(['analyze', warningOnly, '--fail-on', 'info'])).code).toBe(1);
+    const strict = await run(['analyze', warningOnly, '--fail-on', 'error']);
+    expect(strict.code).toBe(0);
+    expect(strict.out).toContain('[WARNING] memory-replaced  r1:10');
+    expect(strict.out).toContain('OK: no active alert at severity error or above (exit 0)');
   });
 
   it('passes a trace with one engine', async () => {

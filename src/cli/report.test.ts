@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, Report } from '../shared/analyzer-api';
-import { formatBytes, formatHuman, toJsonReport, type TraceInfo } from './report';
-import { exitCodeFor, failingAlerts, sortAlerts } from './verdict';
+import { formatHuman, toJsonReport, type TraceInfo } from './report';
+import { exitCodeFor, failingAlerts } from './verdict';
 
 function alert(over: Partial<Alert>): Alert {
   return {
@@ -49,10 +49,6 @@ describe('verdict', () => {
     expect(exitCodeFor({ alerts: [alert({ state: 'resolved', severity: 'error' })] }, 'info')).toBe(0);
     expect(exitCodeFor({ alerts: [alert({ severity: 'info' })] }, 'warning')).toBe(0);
   });
-
-  it('sorts active first, then by severity, then by time', () => {
-    expect(sortAlerts(report.alerts).map((a) => a.id)).toEqual(['err', 'warn', 'info', 'old']);
-  });
 });
 
 describe('toJsonReport', () => {
@@ -78,20 +74,27 @@ describe('toJsonReport', () => {
   });
 });
 
-describe('human report', () => {
-  it('formats bytes', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(65536)).toBe('64.0 KiB');
-    expect(formatBytes(10 * 1048576)).toBe('10.0 MiB');
-    expect(formatBytes(300 * 1048576)).toBe('300 MiB');
-    expect(formatBytes(-2048)).toBe('-2.0 KiB');
+describe('alert order', () => {
+  it('lists alerts as the panel does: active first, highest severity, then latest update', () => {
+    const alerts = [
+      alert({ id: 'a', severity: 'error', updatedAt: 5 }),
+      alert({ id: 'b', severity: 'warning', updatedAt: 50 }),
+      alert({ id: 'c', severity: 'error', state: 'resolved', updatedAt: 90 }),
+      alert({ id: 'd', severity: 'info', updatedAt: 20 }),
+    ];
+    const j = toJsonReport({ ...report, alerts }, info, 'warning', '1');
+    expect(j.alerts.map((a) => a.id)).toEqual(['a', 'b', 'd', 'c']);
+    const text = formatHuman(j);
+    expect(text.indexOf('[ERROR]')).toBeLessThan(text.indexOf('[WARNING]'));
+    expect(text.indexOf('[WARNING]')).toBeLessThan(text.indexOf('[INFO]'));
   });
+});
 
+describe('human report', () => {
   it('lists memories, classes, registries, marks, alerts and the verdict', () => {
     const text = formatHuman(toJsonReport(report, info, 'warning', '1'));
     expect(text).toContain('WASM Memory report for http://x/');
-    expect(text).toContain('r1:3  current 9.0 MiB  peak 10.0 MiB  grew 4x  http://x/engine.wasm');
+    expect(text).toContain('r1:3  current 9 MiB  peak 10 MiB  grew 4x  http://x/engine.wasm');
     expect(text).toContain('(collected)');
     expect(text).toContain('Doc  created 10  freed 3  reclaimed 2  live 5');
     expect(text).toContain('cache  entries 7  bytes 700');

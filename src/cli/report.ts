@@ -3,7 +3,9 @@
  * report. Pure functions of the analyzer's Report plus a little context.
  */
 import type { Alert, Report, Severity } from '../shared/analyzer-api';
-import { failingAlerts, exitCodeFor, sortAlerts } from './verdict';
+import { sortAlerts } from '../shared/alerts';
+import { formatBytes } from '../shared/bytes';
+import { failingAlerts, exitCodeFor } from './verdict';
 
 /** Context about the trace that was analyzed. */
 export interface TraceInfo {
@@ -99,21 +101,6 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
     })),
     marks: report.marks.map((m) => ({ time: m.time, label: m.label })),
   };
-}
-
-/** 1536 -> "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return String(bytes);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = Math.abs(bytes);
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  const sign = bytes < 0 ? '-' : '';
-  const digits = i === 0 || v >= 100 ? 0 : 1;
-  return `${sign}${v.toFixed(digits)} ${units[i] ?? 'B'}`;
 }
 
 function indent(text: string, prefix: string): string {

@@ -112,6 +112,38 @@ describe('ContentRelay', () => {
     expect(last?.kind === 'batch' && last.dropped).toBe(4 + 2 + 1);
   });
 
+  it('relays every event of a long stream, in order, while connected', () => {
+    const ports: FakeRuntimePort[] = [];
+    const relay = new ContentRelay(
+      {
+        connect: () => {
+          const p = new FakeRuntimePort();
+          ports.push(p);
+          return p;
+        },
+        alive: () => true,
+        now: () => 0,
+        schedule: () => undefined,
+        url: () => 'u',
+        doc: 'd',
+        log: () => undefined,
+      },
+      { maxQueue: 10_000 },
+    );
+    relay.start();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    const sent = Array.from({ length: 1000 }, (_, i) => sample(i));
+    // Batches of uneven sizes (1, 2, ... 44), as the page's queue flushes them.
+    for (let i = 0, size = 1; i < sent.length; i += size, size++) pp.cb?.({ kind: 'batch', v, events: sent.slice(i, i + size), dropped: 0 });
+    const p = ports[0];
+    if (!p) throw new Error('no port');
+    expect(ports).toHaveLength(1);
+    expect(eventsOf(p)).toEqual(sent);
+    expect(relay.queued).toBe(0);
+    expect(relay.droppedTotal).toBe(0);
+  });
+
   it('buffers (bounded) while the worker is stopped, reconnects and flushes', () => {
     const { relay, ports, runTimers } = setup();
     const pp = new FakePagePort();

@@ -13,7 +13,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MemorySeries } from '../shared/analyzer-api';
 import { maxColumn, seriesKey, toColumns, totalColumn } from './chart-data';
-import { ELAPSED_INCRS, elapsedLabels, elapsedSplits, formatBytes, formatClock, formatElapsed } from './format';
+import { formatBytes } from '../shared/bytes';
+import { ELAPSED_INCRS, elapsedLabels, elapsedSplits, formatClock, formatElapsed } from './format';
 
 const COLORS = ['#1a73e8', '#d93025', '#188038', '#e37400', '#9334e6', '#00838f', '#c5221f', '#5f6368'];
 

@@ -4,34 +4,26 @@ import {
   elapsedLabels,
   elapsedSplits,
   fileOf,
-  formatBytes,
-  formatDelta,
+  formatField,
+  formatFieldDelta,
   formatDuration,
   formatElapsed,
   legendLabel,
   memoryTitle,
   middleEllipsis,
-  parseBytes,
 } from './format';
 import { traceFileName } from './session';
 
 describe('format', () => {
-  it('formats bytes with binary units', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(65536)).toBe('64 KiB');
-    expect(formatBytes(16 * 1024 * 1024)).toBe('16 MiB');
-    expect(formatBytes(1.25 * 1024 ** 3)).toBe('1.25 GiB');
-    expect(formatDelta(65536)).toBe('+64 KiB');
-    expect(formatDelta(-65536)).toBe('-64 KiB');
-  });
-  it('parses byte sizes', () => {
-    expect(parseBytes('64')).toBe(64);
-    expect(parseBytes('1.5 MiB')).toBe(1.5 * 1024 * 1024);
-    expect(parseBytes('512k')).toBe(512 * 1024);
-    expect(parseBytes('2 GB')).toBe(2 * 1024 ** 3);
-    expect(parseBytes('lots')).toBeNull();
+  it('formats registry fields as bytes only when the name says bytes', () => {
+    expect(formatField('bytes', 3 * 1024 * 1024)).toBe('3 MiB');
+    expect(formatField('heapBytes', 1536)).toBe('1.5 KiB');
+    expect(formatField('entries', 12345)).toBe('12,345');
+    expect(formatFieldDelta('bytes', 65536)).toBe('+64 KiB');
+    expect(formatFieldDelta('Bytes', -65536)).toBe('-64 KiB');
+    expect(formatFieldDelta('entries', 1200)).toBe('+1,200');
+    expect(formatFieldDelta('entries', -2)).toBe('-2');
+    expect(formatFieldDelta('entries', 0)).toBe('0');
   });
   it('formats durations', () => {
     expect(formatDuration(250)).toBe('250 ms');

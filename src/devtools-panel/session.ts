@@ -42,8 +42,6 @@ export class PanelSession {
    *  a worker restart, and the copies must not count twice. */
   private defined = new Set<string>();
   private nextSeq = 0;
-  /** Sessions started (1 + navigations seen). */
-  generation = 1;
 
   constructor(
     readonly tabId: number,
@@ -67,7 +65,6 @@ export class PanelSession {
     this.dropped = 0;
     this.url = url;
     this.doc = doc;
-    this.generation++;
   }
 
   private adoptSession(session: string | undefined): void {

@@ -38,6 +38,10 @@ export const LIMITS = {
   maxSites: 64,
   /** Most frames kept per allocation site. */
   maxSiteFrames: 24,
+  /** Most export names listed in one module event (the page side lists at most this many). */
+  maxExportNames: 256,
+  /** Most memories listed in one instance event. */
+  maxInstanceMemories: 64,
 } as const;
 
 /** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
@@ -52,19 +56,49 @@ export type RealmId = string;
 /** `${realm}:${n}`: a memory, module or instance, unique within the tab. */
 export type ObjectKey = string;
 
-export type RealmKind = 'window' | 'worker';
+// The closed lists of values below are the single source for both the types and the checks in
+// ./validate.ts: add a value here and the validator accepts it.
 
-/** How we first saw a memory. */
-export type MemoryOrigin =
-  | 'constructor' // new WebAssembly.Memory(...)
-  | 'export' // found in instance.exports (any export name)
-  | 'import'; // passed in the import object and not seen before
+export const REALM_KINDS = ['window', 'worker'] as const;
+export type RealmKind = (typeof REALM_KINDS)[number];
+
+/**
+ * How we first saw a memory:
+ * - 'constructor': new WebAssembly.Memory(...)
+ * - 'export': found in instance.exports (any export name)
+ * - 'import': passed in the import object and not seen before
+ */
+export const MEMORY_ORIGINS = ['constructor', 'export', 'import'] as const;
+export type MemoryOrigin = (typeof MEMORY_ORIGINS)[number];
 
 /** How an instance came to be. */
-export type InstantiateVia =
-  | 'instantiate'
-  | 'instantiateStreaming'
-  | 'Instance';
+export const INSTANTIATE_VIAS = ['instantiate', 'instantiateStreaming', 'Instance'] as const;
+export type InstantiateVia = (typeof INSTANTIATE_VIAS)[number];
+
+/** What kind of toolchain produced an instance, as far as its exports tell. */
+export const TOOLCHAINS = ['wasm-bindgen', 'emscripten', 'unknown'] as const;
+export type Toolchain = (typeof TOOLCHAINS)[number];
+
+/** How a growth was seen: 'js': Memory.prototype.grow was called; 'wasm': seen by sampling. */
+export const GROW_VIAS = ['js', 'wasm'] as const;
+export type GrowVia = (typeof GROW_VIAS)[number];
+
+/** Every page event discriminant (`PageEvent['t']`), in the order of the union below. */
+export const PAGE_EVENT_TYPES = [
+  'realm',
+  'module',
+  'memory',
+  'instance',
+  'sample',
+  'grow',
+  'collected',
+  'bindgen',
+  'alloc',
+  'heap',
+  'sites',
+  'registry',
+  'mark',
+] as const;
 
 // ---------------------------------------------------------------------------------------
 // Page events: produced by src/injected, relayed unchanged (after validation), stored in
@@ -126,7 +160,7 @@ export interface InstanceEvent {
   /** Memories this instance exports or imports. */
   memories: ObjectKey[];
   /** What kind of toolchain produced it, as far as the exports tell. */
-  toolchain: 'wasm-bindgen' | 'emscripten' | 'unknown';
+  toolchain: Toolchain;
   /** True when the instance owns no memory (e.g. Emscripten helper modules). */
   helper: boolean;
 }
@@ -150,7 +184,7 @@ export interface GrowEvent {
   fromBytes: number;
   toBytes: number;
   /** 'js': Memory.prototype.grow was called (stack attached); 'wasm': seen by sampling. */
-  via: 'js' | 'wasm';
+  via: GrowVia;
   stack?: string;
 }
 
@@ -284,6 +318,12 @@ export type PageEvent =
   | MarkEvent;
 
 export type PageEventType = PageEvent['t'];
+
+// PAGE_EVENT_TYPES lists exactly the union's discriminants: a compile error here means one of
+// them was added to or removed from only one of the two.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type PageEventTypesComplete = Holds<Same<(typeof PAGE_EVENT_TYPES)[number], PageEventType>>;
 
 // ---------------------------------------------------------------------------------------
 // Messages between the extension's contexts.

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LIMITS, PROTOCOL_VERSION, type PageEvent } from './protocol';
+import {
+  ALLOCATION_TRACKING,
+  HEAP_SIZES,
+  GROW_VIAS,
+  INSTANTIATE_VIAS,
+  LIMITS,
+  MEMORY_ORIGINS,
+  PROTOCOL_VERSION,
+  REALM_KINDS,
+  TOOLCHAINS,
+  type PageEvent,
+  type PageEventType,
+} from './protocol';
 import { checkPageEvent, validateBatch, validatePageEvent } from './validate';
 
 const good: PageEvent[] = [
@@ -16,6 +28,9 @@ const good: PageEvent[] = [
   { t: 'alloc', time: 9, memory: 'r1:2', liveBytes: 10, liveAllocations: 1, totalAllocations: 5, totalFrees: 4 },
   { t: 'registry', time: 10, name: 'cache', memory: 'r1:2', stats: { entries: 3, bytes: 1024 } },
   { t: 'mark', time: 11, label: 'after load' },
+  { t: 'alloc', time: 12, memory: 'r1:2', liveBytes: 104, liveAllocations: 1, totalAllocations: 1, totalFrees: 0, tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' },
+  { t: 'heap', time: 13, memory: 'r1:2', module: 'r1:1', tracking: 'none', allocator: null, foundBy: null, reason: 'no allocator recognised' },
+  { t: 'sites', time: 14, memory: 'r1:2', interval: 262144, sites: [{ bytes: 300000, count: 3, samples: 1, frames: ['at malloc (wasm://wasm/1:wasm-function[5]:0x10)', 'at f (https://a.test/a.js:1:2)'] }] },
 ];
 
 describe('validatePageEvent', () => {
@@ -75,6 +90,19 @@ describe('validatePageEvent', () => {
     expect(b?.t === 'bindgen' && b.liveStacks?.length).toBe(LIMITS.maxStacksPerClass);
   });
 
+  it('cuts every string of a string list to LIMITS.maxString and caps the lists', () => {
+    const long = (c: string) => c.repeat(LIMITS.maxString + 100);
+    const m = validatePageEvent({ ...good[2], exports: [long('e'), 'f', ...Array.from({ length: LIMITS.maxExportNames + 10 }, (_, i) => `x${i}`)] });
+    expect(m?.t === 'module' && m.exports[0]).toBe('e'.repeat(LIMITS.maxString));
+    expect(m?.t === 'module' && m.exports[1]).toBe('f');
+    expect(m?.t === 'module' && m.exports.length).toBe(LIMITS.maxExportNames);
+    const s = validatePageEvent({ ...good[5], keys: [long('k'), 'r1:2'], bytes: [1, 2] });
+    expect(s?.t === 'sample' && s.keys).toEqual(['k'.repeat(LIMITS.maxString), 'r1:2']);
+    const i = validatePageEvent({ ...good[4], memories: [long('m'), ...Array.from({ length: LIMITS.maxInstanceMemories + 10 }, (_, j) => `r1:${j}`)] });
+    expect(i?.t === 'instance' && i.memories[0]).toBe('m'.repeat(LIMITS.maxString));
+    expect(i?.t === 'instance' && i.memories.length).toBe(LIMITS.maxInstanceMemories);
+  });
+
   it('keeps a "__proto__" registry key as data, not as a prototype', () => {
     const stats = JSON.parse('{"__proto__": 5, "ok": 1}') as Record<string, number>;
     const r = validatePageEvent({ t: 'registry', time: 1, name: 'r', stats });
@@ -88,20 +116,98 @@ describe('validatePageEvent', () => {
   });
 
   it('never throws and only ever returns bounded well-typed events (fuzz)', () => {
+    // Three sources: anything at all; loosely event-shaped records; and each well-formed event
+    // with one of its fields (or a new one) replaced by an arbitrary value.
+    const mutated = fc
+      .constantFrom(...good)
+      .chain((ev) => fc.tuple(fc.constant(ev), fc.constantFrom(...Object.keys(ev), 'extra'), fc.oneof(fc.anything(), fc.string({ maxLength: 2 * LIMITS.maxStack }))))
+      .map(([ev, key, value]) => ({ ...ev, [key]: value }));
     const arb = fc.oneof(
       fc.anything(),
       fc.record({ t: fc.constantFrom('sample', 'mark', 'memory', 'registry', 'bindgen'), time: fc.anything(), label: fc.anything(), keys: fc.anything(), bytes: fc.anything(), stats: fc.anything() }),
+      mutated,
     );
     fc.assert(
       fc.property(arb, (x) => {
         const out = validatePageEvent(x);
         if (out === null) return true;
-        return typeof out.time === 'number' && out.time >= 0 && JSON.stringify(out).length < 2_000_000;
+        expect(problemsOf(out)).toEqual([]);
+        return JSON.stringify(out).length < 2_000_000;
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
+
+  it('the well-typed check used by the fuzz test finds a wrong field type', () => {
+    expect(problemsOf({ ...good[8], className: 5 } as unknown as PageEvent)).toEqual(['className: 5']);
+    expect(problemsOf({ ...good[3], origin: 'magic' } as unknown as PageEvent)).toEqual(['origin: "magic"']);
+    expect(problemsOf({ ...good[5], keys: [1] } as unknown as PageEvent)).toEqual(['keys: [1]']);
+    for (const ev of good) expect(problemsOf(ev)).toEqual([]);
+  });
 });
+
+// ---- What a validated event must look like, field by field (for the fuzz test) ----------
+
+type Check = (v: unknown) => boolean;
+const isStr: Check = (v) => typeof v === 'string' && v.length <= LIMITS.maxString;
+const isStack: Check = (v) => typeof v === 'string' && v.length <= LIMITS.maxStack;
+const isNonNeg: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isBool: Check = (v) => typeof v === 'boolean';
+const optional = (c: Check): Check => (v) => v === undefined || c(v);
+const orNull = (c: Check): Check => (v) => v === null || c(v);
+const among = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+const listOf = (c: Check, max: number): Check => (v) => Array.isArray(v) && v.length <= max && v.every(c);
+const isLiveStack: Check = (v) =>
+  typeof v === 'object' && v !== null && Object.keys(v).sort().join() === 'count,stack' && isStack((v as { stack: unknown }).stack) && isNonNeg((v as { count: unknown }).count);
+const isSite: Check = (v) =>
+  typeof v === 'object' && v !== null && Object.keys(v).sort().join() === 'bytes,count,frames,samples' &&
+  isNonNeg((v as { bytes: unknown }).bytes) && isNonNeg((v as { count: unknown }).count) && isNonNeg((v as { samples: unknown }).samples) &&
+  listOf(isStr, LIMITS.maxSiteFrames)((v as { frames: unknown }).frames);
+const isStats: Check = (v) =>
+  typeof v === 'object' && v !== null && Object.keys(v).length <= LIMITS.maxRegistryFields &&
+  Object.entries(v).every(([k, n]) => k.length <= LIMITS.maxString && typeof n === 'number' && Number.isFinite(n));
+
+const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
+  realm: { realm: isStr, kind: among(REALM_KINDS), url: isStr, parent: optional(isStr) },
+  module: { key: isStr, url: isStr, byteLength: isNonNeg, exports: listOf(isStr, LIMITS.maxExportNames) },
+  memory: {
+    key: isStr, origin: among(MEMORY_ORIGINS), shared: isBool, bytes: isNonNeg, maxBytes: orNull(isNonNeg), owner: isStr,
+    exportName: optional(isStr), module: optional(isStr), stack: optional(isStack),
+  },
+  instance: {
+    key: isStr, module: isStr, via: among(INSTANTIATE_VIAS), memories: listOf(isStr, LIMITS.maxInstanceMemories),
+    toolchain: among(TOOLCHAINS), helper: isBool,
+  },
+  sample: { keys: listOf(isStr, LIMITS.maxSampleEntries), bytes: listOf(isNonNeg, LIMITS.maxSampleEntries) },
+  grow: { key: isStr, fromBytes: isNonNeg, toBytes: isNonNeg, via: among(GROW_VIAS), stack: optional(isStack) },
+  collected: { key: isStr },
+  bindgen: {
+    module: orNull(isStr), className: isStr, created: isNonNeg, freed: isNonNeg, reclaimed: isNonNeg, live: isNonNeg,
+    liveStacks: optional(listOf(isLiveStack, LIMITS.maxStacksPerClass)),
+  },
+  alloc: {
+    memory: isStr, liveBytes: isNonNeg, liveAllocations: isNonNeg, totalAllocations: isNonNeg, totalFrees: isNonNeg,
+    tracking: optional(among(['inside-wasm', 'js-boundary'])), allocator: optional(isStr), sizes: optional(among(HEAP_SIZES)),
+  },
+  heap: {
+    memory: isStr, module: isStr, tracking: among(ALLOCATION_TRACKING), allocator: orNull(isStr), foundBy: orNull(isStr), reason: orNull(isStr),
+  },
+  sites: { memory: isStr, interval: isNonNeg, sites: listOf(isSite, LIMITS.maxSites) },
+  registry: { name: isStr, memory: optional(isStr), stats: isStats },
+  mark: { label: isStr },
+};
+
+/** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */
+function problemsOf(ev: PageEvent): string[] {
+  const fields = FIELDS[ev.t];
+  const rec = ev as unknown as Record<string, unknown>;
+  const out: string[] = [];
+  if (!isNonNeg(rec.time)) out.push(`time: ${JSON.stringify(rec.time)}`);
+  for (const [name, ok] of Object.entries(fields)) if (!ok(rec[name])) out.push(`${name}: ${JSON.stringify(rec[name])}`);
+  for (const name of Object.keys(rec)) if (name !== 't' && name !== 'time' && !(name in fields)) out.push(`${name}: unknown field`);
+  if (ev.t === 'sample' && ev.keys.length !== ev.bytes.length) out.push('bytes: not as many as keys');
+  return out;
+}
 
 describe('validateBatch', () => {
   it('accepts a batch, drops malformed events and counts them', () => {

@@ -15,20 +15,21 @@
 import {
   ALLOCATION_TRACKING,
   HEAP_SIZES,
+  GROW_VIAS,
+  INSTANTIATE_VIAS,
   LIMITS,
+  MEMORY_ORIGINS,
+  PAGE_EVENT_TYPES,
   PROTOCOL_VERSION,
   type SitesEvent,
+  REALM_KINDS,
+  TOOLCHAINS,
   type BindgenEvent,
   type InstanceEvent,
   type MemoryEvent,
   type PageEvent,
   type PageEventType,
 } from './protocol';
-
-/** Most export names kept from one module event. */
-export const MAX_EXPORT_NAMES = 1024;
-/** Most memories listed in one instance event. */
-export const MAX_INSTANCE_MEMORIES = 64;
 
 export type CheckResult =
   | { ok: true; event: PageEvent }
@@ -151,26 +152,10 @@ function withOptional<T extends object>(base: T, extra: Record<string, unknown>)
   return base;
 }
 
-const EVENT_TYPES: readonly PageEventType[] = [
-  'realm',
-  'module',
-  'memory',
-  'instance',
-  'sample',
-  'grow',
-  'collected',
-  'bindgen',
-  'alloc',
-  'heap',
-  'sites',
-  'registry',
-  'mark',
-];
-
 function parseEvent(x: unknown, path: string): PageEvent {
   const o = record(x, path);
   const t = o.t;
-  if (typeof t !== 'string' || !(EVENT_TYPES as readonly string[]).includes(t)) {
+  if (typeof t !== 'string' || !(PAGE_EVENT_TYPES as readonly string[]).includes(t)) {
     throw new Invalid(field(path, 't'), `unknown event type ${describe(t)}`);
   }
   const time = nonNeg(o, 'time', path);
@@ -181,7 +166,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
           t: 'realm',
           time,
           realm: str(o, 'realm', path),
-          kind: oneOf(o, 'kind', path, ['window', 'worker'] as const),
+          kind: oneOf(o, 'kind', path, REALM_KINDS),
           url: str(o, 'url', path),
         },
         { parent: optStr(o, 'parent', path) },
@@ -193,7 +178,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
         key: str(o, 'key', path),
         url: str(o, 'url', path),
         byteLength: nonNeg(o, 'byteLength', path),
-        exports: strArray(o, 'exports', path, MAX_EXPORT_NAMES),
+        exports: strArray(o, 'exports', path, LIMITS.maxExportNames),
       };
     case 'memory': {
       const maxRaw = o.maxBytes;
@@ -202,7 +187,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
         t: 'memory',
         time,
         key: str(o, 'key', path),
-        origin: oneOf(o, 'origin', path, ['constructor', 'export', 'import'] as const),
+        origin: oneOf(o, 'origin', path, MEMORY_ORIGINS),
         shared: bool(o, 'shared', path),
         bytes: nonNeg(o, 'bytes', path),
         maxBytes,
@@ -220,9 +205,9 @@ function parseEvent(x: unknown, path: string): PageEvent {
         time,
         key: str(o, 'key', path),
         module: str(o, 'module', path),
-        via: oneOf(o, 'via', path, ['instantiate', 'instantiateStreaming', 'Instance'] as const),
-        memories: strArray(o, 'memories', path, MAX_INSTANCE_MEMORIES),
-        toolchain: oneOf(o, 'toolchain', path, ['wasm-bindgen', 'emscripten', 'unknown'] as const),
+        via: oneOf(o, 'via', path, INSTANTIATE_VIAS),
+        memories: strArray(o, 'memories', path, LIMITS.maxInstanceMemories),
+        toolchain: oneOf(o, 'toolchain', path, TOOLCHAINS),
         helper: bool(o, 'helper', path),
       };
       return ev;
@@ -249,7 +234,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
           key: str(o, 'key', path),
           fromBytes: nonNeg(o, 'fromBytes', path),
           toBytes: nonNeg(o, 'toBytes', path),
-          via: oneOf(o, 'via', path, ['js', 'wasm'] as const),
+          via: oneOf(o, 'via', path, GROW_VIAS),
         },
         { stack: optStr(o, 'stack', path, LIMITS.maxStack) },
       );

@@ -2,13 +2,14 @@
  * A straightforward TypeScript implementation of the analyzer's algorithms (the same model,
  * bounded min/max series, rest-level / window / marks detectors and heuristics as
  * analyzer-rs), written the way one would without wasm: objects, Maps keyed by strings,
- * PageEvents consumed directly. It exists for the throughput benchmark
- * (bench/analyzer-throughput.mjs) and as a cross-check of the Rust core in tests; the
- * product uses the wasm build. Alert texts are left out: ids, kinds, subjects, severity
- * and lifecycle are computed exactly as in Rust.
+ * PageEvents consumed directly. It exists only for the throughput benchmark
+ * (bench/analyzer-throughput.mjs); bench/reference.test.ts keeps it computing what the wasm
+ * build computes, so the ratio compares the same work. Nothing in the product imports it.
+ * Alert texts are left out: ids, kinds, subjects, severity and lifecycle are computed exactly
+ * as in Rust.
  */
-import type { AlertKind, Severity } from '../shared/analyzer-api';
-import type { PageEvent } from '../shared/protocol';
+import type { AlertKind, Severity } from '../src/shared/analyzer-api';
+import type { PageEvent } from '../src/shared/protocol';
 
 /** Mirrors REPLACED_GROWTH_LAG_MS in analyzer-rs/src/alerts.rs (sampler lag of in-wasm growth). */
 const REPLACED_GROWTH_LAG_MS = 1000;

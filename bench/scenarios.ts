@@ -1,8 +1,9 @@
 /**
  * Synthetic event streams for tests and benchmarks: leaky and clean patterns, built the way
  * the injected script reports them (samples on a tick, growth events, cumulative counters).
+ * Used by the analyzer tests in src/analyzer/ and by bench/reference.test.ts; not product code.
  */
-import type { PageEvent } from '../shared/protocol';
+import type { PageEvent } from '../src/shared/protocol';
 
 export const MiB = 1024 * 1024;
 const T0 = 1_700_000_000_000;

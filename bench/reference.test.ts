@@ -4,9 +4,9 @@
  * raisedAt) and the same per-memory stats on every synthetic scenario.
  */
 import { describe, expect, it } from 'vitest';
-import type { PageEvent } from '../shared/protocol';
-import { createAnalyzer } from './analyzer';
-import { readAnalyzerWasm } from './node';
+import type { PageEvent } from '../src/shared/protocol';
+import { createAnalyzer } from '../src/analyzer/analyzer';
+import { readAnalyzerWasm } from '../src/analyzer/node';
 import { ReferenceAnalyzer } from './reference';
 import * as S from './scenarios';
 

@@ -1,0 +1,50 @@
+/** wasm-bindgen classes: cumulative counters, and the creation stacks of objects still live. */
+import type { ClassStats } from '../../shared/analyzer-api';
+import { formatCount } from '../format';
+import { NumCell, Section } from './Section';
+
+export function Classes({ classes }: { classes: ClassStats[] }) {
+  if (classes.length === 0) return null;
+  return (
+    <Section title="wasm-bindgen classes" count={classes.length}>
+      <table class="grid">
+        <thead>
+          <tr>
+            <th>Class</th>
+            <th class="num">Created</th>
+            <th class="num">Freed</th>
+            <th class="num">Reclaimed by GC</th>
+            <th class="num">Live</th>
+          </tr>
+        </thead>
+        <tbody>
+          {classes.map((c) => (
+            <tr key={`${c.module ?? ''}:${c.className}`} data-testid="class-row" data-class={c.className}>
+              <td>
+                {c.liveStacks.length > 0 ? (
+                  <details>
+                    <summary>{c.className}</summary>
+                    <div class="stacks">
+                      {c.liveStacks.map((s, i) => (
+                        <div key={i} class="stack" data-testid="class-stack">
+                          <div class="stack-count">{formatCount(s.count)} live created at:</div>
+                          <pre>{s.stack}</pre>
+                        </div>
+                      ))}
+                    </div>
+                  </details>
+                ) : (
+                  c.className
+                )}
+              </td>
+              <NumCell testId="class-created" value={c.created} text={formatCount(c.created)} />
+              <NumCell testId="class-freed" value={c.freed} text={formatCount(c.freed)} />
+              <NumCell testId="class-reclaimed" value={c.reclaimed} text={formatCount(c.reclaimed)} />
+              <NumCell testId="class-live" value={c.live} text={formatCount(c.live)} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}

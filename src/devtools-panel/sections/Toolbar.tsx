@@ -1,0 +1,57 @@
+/** The toolbar: recording status and counts, adding a mark, trace export / import (./TraceFiles.tsx). */
+import { useState } from 'preact/hooks';
+import type { PanelController, ViewState } from '../controller';
+import { formatClock, formatCount } from '../format';
+import { TraceFiles } from './TraceFiles';
+
+export function Toolbar({ view, controller }: { view: ViewState; controller: PanelController }) {
+  const [label, setLabel] = useState('');
+  const statusText =
+    view.status === 'connected' ? 'Recording' : view.status === 'waiting' ? 'Waiting for the page' : 'Reconnecting…';
+  const addMark = () => {
+    const text = label.trim() || `mark ${formatClock(Date.now())}`;
+    controller.mark(text);
+    setLabel('');
+  };
+  return (
+    <div class="toolbar">
+      <span class="status" data-testid="status" data-state={view.status} data-reconnects={view.reconnects} title={view.url}>
+        <span class="dot" />
+        {statusText}
+      </span>
+      <span class="url" title={view.url}>
+        {view.url}
+      </span>
+      <span class="count" data-testid="event-count" data-value={view.received}>
+        {formatCount(view.received)} events
+      </span>
+      {view.dropped > 0 ? (
+        <span class="warn" data-testid="dropped" data-value={view.dropped}>
+          {formatCount(view.dropped)} dropped by the page
+        </span>
+      ) : null}
+      {view.omitted > 0 ? (
+        <span class="warn" data-testid="omitted" data-value={view.omitted}>
+          trace capped: {formatCount(view.omitted)} events not kept for export
+        </span>
+      ) : null}
+      <span class="spacer" />
+      <input
+        class="mark-label"
+        type="text"
+        placeholder="mark label"
+        maxLength={200}
+        value={label}
+        data-testid="mark-label"
+        onInput={(e) => setLabel(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') addMark();
+        }}
+      />
+      <button type="button" data-testid="add-mark" onClick={addMark}>
+        Add mark
+      </button>
+      <TraceFiles view={view} controller={controller} />
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+/** Trace files: export the live session, import a recorded one, and the imported trace's banner. */
+import { serializeTrace } from '../../shared/trace';
+import type { PanelController, ViewState } from '../controller';
+import { formatCount } from '../format';
+import { traceFileName } from '../session';
+
+/** Export the live session as a trace file; import one (its errors are shown here). */
+export function TraceFiles({ view, controller }: { view: ViewState; controller: PanelController }) {
+  const onExport = () => {
+    const trace = controller.exportTrace();
+    download(traceFileName(trace.page.url, new Date()), serializeTrace(trace));
+  };
+  const onImport = (e: Event) => {
+    const input = e.currentTarget;
+    if (!(input instanceof HTMLInputElement)) return;
+    const file = input.files?.[0];
+    if (!file) return;
+    file
+      .text()
+      .then((text: string) => controller.importText(file.name, text))
+      .catch((err: unknown) => controller.importFailed(file.name, String(err)))
+      .finally(() => {
+        input.value = '';
+      });
+  };
+  return (
+    <>
+      <button type="button" data-testid="export-trace" onClick={onExport}>
+        {view.mode === 'import' ? 'Export live trace' : 'Export trace'}
+      </button>
+      <label class="file-button">
+        Import trace…
+        <input type="file" accept=".json,application/json" data-testid="import-trace" onChange={onImport} />
+      </label>
+      {view.importError ? (
+        <div class="import-error" role="alert" data-testid="import-error">
+          Could not import {view.importError}{' '}
+          <button type="button" class="link" onClick={() => controller.clearImportError()}>
+            dismiss
+          </button>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function download(name: string, text: string): void {
+  const blob = new Blob([text], { type: 'application/json' });
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoke after the download has had a chance to start.
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
+/** Shown while an imported trace is on screen: what it is, and the way back to live. */
+export function ImportBanner({ view, controller }: { view: ViewState; controller: PanelController }) {
+  if (view.mode !== 'import' || !view.imported) return null;
+  const imported = view.imported;
+  return (
+    <div class="banner import" data-testid="import-banner">
+      <strong>Imported trace</strong> {imported.name}: {imported.url} · {formatCount(imported.events)} events
+      {imported.createdAt ? ` · recorded ${imported.createdAt}` : ''}
+      {imported.omitted > 0 ? ` · capped: ${formatCount(imported.omitted)} events not kept` : ''}. The live session
+      keeps recording underneath.{' '}
+      <button type="button" data-testid="back-to-live" onClick={() => controller.backToLive()}>
+        Back to live
+      </button>
+    </div>
+  );
+}
