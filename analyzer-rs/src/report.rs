@@ -24,7 +24,8 @@ impl Analyzer {
                     .num("lastSeen", m.last_seen)
                     .bool("collected", m.collected);
                 if let Some(a) = m.alloc {
-                    mo.num("usedBytes", a.live_bytes);
+                    mo.num("usedBytes", a.live_bytes).num("liveAllocations", a.live_allocs);
+                    mo.str("tracking", if a.inside_wasm { "inside-wasm" } else { "js-boundary" });
                 }
                 mo.end();
             })

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEY, THRESHOLD_KEY } from './analyzer';
-import { MAX_ID, STRIDE, TAG } from './encode';
+import { MAX_ID, MAX_SITES, STRIDE, TAG, TRACKING } from './encode';
 import { REF_DEFAULTS } from './reference';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,6 +52,13 @@ describe('Rust and TypeScript constants agree', () => {
     const rust = new Map(rustConsts(rustMod(records, 'tag', 'records.rs')).map(([k, v]) => [camel(k), v]));
     expect(rust.size).toBeGreaterThanOrEqual(10);
     sameTable('record tags', rust, new Map(Object.entries(TAG)));
+  });
+
+  it('alloc tracking values and sites per memory (records.rs `tracking`, MAX_SITES vs encode.ts)', () => {
+    const rust = new Map(rustConsts(rustMod(records, 'tracking', 'records.rs')).map(([k, v]) => [camel(k), v]));
+    expect(rust.size).toBe(2);
+    sameTable('alloc tracking', rust, new Map(Object.entries(TRACKING)));
+    expect(/pub const MAX_SITES: usize = (\d+);/.exec(records)?.[1], 'MAX_SITES').toBe(String(MAX_SITES));
   });
 
   it('record stride and largest id (records.rs vs encode.ts)', () => {

@@ -1,6 +1,18 @@
-//! `fragmentation`: a memory with allocator stats that has grown at least once, is large
-//! (`fragMinCommittedBytes`), and whose live bytes are a small share of it (`fragMaxRatio`,
-//! `fragMinWastedBytes`) for `fragMinMs`. WebAssembly memory never shrinks.
+//! `fragmentation`: committed memory far above the live heap bytes, after the heap grew.
+//!
+//! The rule, all for `fragMinMs` (5 s):
+//! 1. the heap is counted **inside wasm** (the whole heap). Figures counted at the JS boundary
+//!    are a part of the heap: low by an unknown amount, so "little in use" would be a guess;
+//!    they never raise this alert;
+//! 2. committed memory **has grown since the heap was first seen** (`heap_start_committed`). A
+//!    heap starts with free space and committed memory moves only once that space is used up, so
+//!    a memory that never grew past its size at the heap's first count is just a heap with room
+//!    (sql.js at rest: 16 MiB committed, 1 MiB used); growth before the heap was seen (start-up)
+//!    does not count either;
+//! 3. committed >= `fragMinCommittedBytes` (64 MiB), live bytes <= `fragMaxRatio` (25 %) of it,
+//!    and committed - live >= `fragMinWastedBytes` (48 MiB).
+//!
+//! WebAssembly memory never shrinks: what a peak committed stays committed.
 
 use super::Input;
 use crate::alerts::{detail, Severity, Sink, Text};
@@ -15,10 +27,11 @@ pub fn prepare(memories: &mut [Memory], c: &Config, now: f64) {
     let (min_committed, max_ratio, min_wasted) = (c.frag_min_committed, c.frag_max_ratio, c.frag_min_wasted);
     for m in memories {
         let holds = match m.alloc {
-            Some(al) if !m.collected => {
+            Some(al) if !m.collected && al.inside_wasm => {
                 let committed = m.current;
-                committed >= min_committed
-                    && m.growth_events >= 1
+                let grew_since_heap_seen = m.heap_start_committed.is_some_and(|start| committed > start);
+                grew_since_heap_seen
+                    && committed >= min_committed
                     && al.live_bytes <= committed * max_ratio
                     && committed - al.live_bytes >= min_wasted
             }
