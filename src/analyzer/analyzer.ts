@@ -18,7 +18,7 @@ import type {
   MemoryStats,
   Report,
 } from '../shared/analyzer-api';
-import type { AllocationTracking, PageEvent } from '../shared/protocol';
+import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent } from '../shared/protocol';
 import { encodeEvent, firstMeaningfulFrame, Interner, sitesByBytes, STRIDE, type RecordSink } from './encode';
 
 /** `trackingReason` of a heap counted at the JS boundary (no page reason given). */
@@ -241,17 +241,18 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       h = {};
       this.heaps.set(ev.memory, h);
     }
-    if (ev.t === 'heap') h.status = { tracking: ev.tracking, allocator: ev.allocator, reason: ev.reason };
-    else if (ev.t === 'alloc') {
+    // Untrusted shapes (the encoder checked only what the core needs): strings or nothing.
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    if (ev.t === 'heap') {
+      if (ALLOCATION_TRACKING.includes(ev.tracking)) h.status = { tracking: ev.tracking, allocator: text(ev.allocator), reason: text(ev.reason) };
+    } else if (ev.t === 'alloc') {
       if (typeof ev.allocator === 'string') h.allocator = ev.allocator;
     } else {
-      h.sites = sitesByBytes(ev.sites).map((s) => ({
-        bytes: s.bytes,
-        count: s.count,
-        samples: s.samples,
-        frames: [...s.frames],
-        frame: firstMeaningfulFrame(s.frames),
-      }));
+      h.sites = sitesByBytes(ev.sites).map((s) => {
+        const frames = s.frames.filter((f): f is string => typeof f === 'string');
+        const samples = typeof s.samples === 'number' && Number.isFinite(s.samples) ? Math.max(0, s.samples) : 0;
+        return { bytes: Math.max(0, s.bytes), count: Math.max(0, s.count), samples, frames, frame: firstMeaningfulFrame(frames) };
+      });
     }
   }
 

@@ -49,7 +49,7 @@ pub fn prepare(memories: &mut [Memory], c: &Config, now: f64) {
 
 /// Emit the alert of memory `m` (not collected) if the conditions held for long enough.
 pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
-    let (Some(since), Some(al)) = (m.frag_since, m.alloc) else { return };
+    let (Some(since), Some(al), Some(start)) = (m.frag_since, m.alloc, m.heap_start_committed) else { return };
     let sustained = input.now - since >= input.config.frag_min_ms;
     if !sustained {
         return;
@@ -63,13 +63,14 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
             kind,
             title: format!("Memory {key}: only {} of {} committed is in use", fmt_bytes(al.live_bytes), fmt_bytes(m.current)),
             detail: format!(
-                "The allocator of {key} ({owner}) holds {} in {} live allocations, {}% of the {} committed \
-                    (peak {}). WebAssembly memory never shrinks, so the rest stays reserved.",
+                "The allocator of {key} ({owner}), counted inside wasm, holds {} in {} live allocations, {}% of the \
+                    {} committed. Committed memory grew from {} after the heap was first counted, and WebAssembly \
+                    memory never shrinks, so the rest stays reserved.",
                 fmt_bytes(al.live_bytes),
                 fmt_count(al.live_allocs),
                 fixed(if m.current > 0.0 { al.live_bytes / m.current * 100.0 } else { 0.0 }, 0),
                 fmt_bytes(m.current),
-                fmt_bytes(m.peak)
+                fmt_bytes(start)
             ),
             recommendation: "Lower the peak (process big inputs in chunks, free temporaries sooner) or recreate the \
                  instance after a big job to give the memory back."
@@ -82,7 +83,7 @@ pub fn find(input: &Input, out: &mut Sink, m: &Memory) {
         (kind, m.key, detail::MAIN),
         Severity::Warning,
         &[(m.last_growth, m.current), (al.time, al.live_bytes)],
-        [al.live_allocs, m.peak, 0.0, 0.0],
+        [al.live_allocs, start, 0.0, 0.0],
         id,
         text,
     );

@@ -12,8 +12,11 @@
 //! | [`never_freed`] | `bindgen-live-growth` | class: many live, none ever freed |
 //! | [`forgot_free`] | `bindgen-forgot-free` | class: objects reclaimed by the GC finalizer |
 //! | [`floor_rising`] | `memory-floor-rising` | memory: committed bytes rest higher every cycle |
-//! | [`used_rising`] | `memory-floor-rising` (`:used`) | memory: allocator live bytes rest higher |
-//! | [`fragmentation`] | `fragmentation` | memory: little of the committed memory in use |
+//! | [`used_rising`] | `memory-floor-rising` (`:used`) | memory: live heap bytes (inside wasm) higher at marks, rest levels or windows |
+//! | [`fragmentation`] | `fragmentation` | memory: committed far above the live heap (inside wasm) after the heap grew |
+//!
+//! No heuristic reasons from a partial figure: allocator stats counted at the JS boundary
+//! ([`crate::model::AllocState::inside_wasm`] false) are reported, never judged.
 //! | [`budget`] | `budget` | memory or page over a budget level |
 //! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling, still alive |
 //! | [`registry_growth`] | `registry-growth` | registry field rising |
