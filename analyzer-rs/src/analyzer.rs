@@ -242,22 +242,22 @@ impl Analyzer {
                     c.window.update(t, live, window_ms);
                 }
             }
-            Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, inside_wasm } => {
+            Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, tracking } => {
                 let (rest_ms, window_ms) = (self.config.rest_ms, self.config.window_ms);
                 let known = self.mem_index.get(mem).is_some();
                 let init = if known { 0.0 } else { live_bytes };
                 if let Some(m) = self.memory_mut(mem, t, init) {
-                    if m.alloc.is_some_and(|a| a.inside_wasm != inside_wasm) {
+                    if m.alloc.is_some_and(|a| a.tracking != tracking) {
                         // Whole and partial figures never mix in one detector.
                         m.used_rest = RestTracker::default();
                         m.used_window = WindowMin::default();
                         m.frag_since = None;
                         m.heap_start_committed = None;
                     }
-                    if inside_wasm && m.heap_start_committed.is_none() {
+                    if tracking.whole_bytes() && m.heap_start_committed.is_none() {
                         m.heap_start_committed = Some(m.current);
                     }
-                    m.alloc = Some(AllocState { time: t, live_bytes, live_allocs, total_allocs, total_frees, inside_wasm });
+                    m.alloc = Some(AllocState { time: t, live_bytes, live_allocs, total_allocs, total_frees, tracking });
                     m.used_rest.update(t, live_bytes, rest_ms);
                     m.used_window.update(t, live_bytes, window_ms);
                     m.last_seen = m.last_seen.max(t);
@@ -307,7 +307,7 @@ impl Analyzer {
                     .iter()
                     .enumerate()
                     .filter(|(_, m)| !m.collected)
-                    .filter_map(|(i, m)| m.alloc.filter(|a| a.inside_wasm).map(|a| (i, a.live_bytes)))
+                    .filter_map(|(i, m)| m.alloc.filter(|a| a.tracking.whole_bytes()).map(|a| (i, a.live_bytes)))
                     .collect();
                 let size = |m: &MarkSnap| m.memories.len() + m.classes.len() + m.registries.len() + m.used.len();
                 let mut total: usize =

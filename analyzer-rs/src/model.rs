@@ -3,6 +3,7 @@
 //! ingestion that fills it is in [`crate::analyzer`].
 
 use crate::detect::{RestTracker, WindowMin};
+use crate::records::Tracking;
 use crate::series::MinMaxSeries;
 
 /// Latest allocator stats of a memory.
@@ -18,9 +19,8 @@ pub struct AllocState {
     pub total_allocs: f64,
     /// Frees ever.
     pub total_frees: f64,
-    /// Counted inside wasm (the whole heap); false: only allocations that crossed the JS
-    /// boundary (a part of it), which no heuristic reasons from.
-    pub inside_wasm: bool,
+    /// What the figures cover: heuristics reason only from [`Tracking::whole_bytes`] ones.
+    pub tracking: Tracking,
 }
 
 /// One of a memory's top allocation sites (sampled estimates, see [`crate::records`]).

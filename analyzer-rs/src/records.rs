@@ -19,9 +19,11 @@
 //! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
 //! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
 //!
-//! `tracking` of an alloc record ([`tracking`]) says whether the figures are the whole heap
-//! (`1`, counted inside wasm) or a part of it (`0`, only allocations that crossed the JS
-//! boundary; also what encoders before it wrote there). Any other value is rejected.
+//! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
+//! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
+//! bytes (the page could not read sizes at free: `liveBytes` is not live bytes); `0` a part of
+//! it (only allocations that crossed the JS boundary; also what encoders before it wrote
+//! there). Any other value is rejected.
 //!
 //! `site` records carry a memory's top allocation sites (at most [`MAX_SITES`], by estimated
 //! live bytes, from the latest `sites` event): `rank` 0 starts a new list (dropping the previous
@@ -69,6 +71,52 @@ pub mod tracking {
     pub const JS_BOUNDARY: u32 = 0;
     /// Every allocation, counted inside wasm: the whole heap.
     pub const INSIDE_WASM: u32 = 1;
+    /// Every allocation counted inside wasm, but sizes unknown at free: counts only, no bytes.
+    pub const INSIDE_WASM_COUNTS_ONLY: u32 = 2;
+}
+
+/// What an alloc record's figures cover (see [`tracking`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tracking {
+    /// A part of the heap: never reasoned from.
+    JsBoundary,
+    /// The whole heap, bytes and counts.
+    InsideWasm,
+    /// The whole heap's counts; its live bytes are not known.
+    InsideWasmCountsOnly,
+}
+
+impl Tracking {
+    /// The record value.
+    pub fn code(self) -> u32 {
+        match self {
+            Tracking::JsBoundary => tracking::JS_BOUNDARY,
+            Tracking::InsideWasm => tracking::INSIDE_WASM,
+            Tracking::InsideWasmCountsOnly => tracking::INSIDE_WASM_COUNTS_ONLY,
+        }
+    }
+
+    fn from_code(v: f64) -> Option<Tracking> {
+        [Tracking::JsBoundary, Tracking::InsideWasm, Tracking::InsideWasmCountsOnly].into_iter().find(|t| t.code() as f64 == v)
+    }
+
+    /// Live bytes of the whole heap: the only heap bytes a heuristic may reason from.
+    pub fn whole_bytes(self) -> bool {
+        self == Tracking::InsideWasm
+    }
+
+    /// Live bytes known at all (a part of the heap's, or the whole's).
+    pub fn bytes_known(self) -> bool {
+        self != Tracking::InsideWasmCountsOnly
+    }
+
+    /// The report's name (`tracking` of a memory in src/shared/analyzer-api.ts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tracking::JsBoundary => "js-boundary",
+            Tracking::InsideWasm | Tracking::InsideWasmCountsOnly => "inside-wasm",
+        }
+    }
 }
 
 /// Most allocation sites kept per memory (site records of a higher rank are rejected).
@@ -89,7 +137,7 @@ pub enum Record {
     /// See the table in the module docs.
     Bindgen { t: f64, class: u32, module: Option<u32>, created: f64, freed: f64, reclaimed: f64, live: f64 },
     /// See the table in the module docs.
-    Alloc { t: f64, mem: u32, live_bytes: f64, live_allocs: f64, total_allocs: f64, total_frees: f64, inside_wasm: bool },
+    Alloc { t: f64, mem: u32, live_bytes: f64, live_allocs: f64, total_allocs: f64, total_frees: f64, tracking: Tracking },
     /// See the table in the module docs.
     Registry { t: f64, name: u32, field: u32, value: f64, memory: Option<u32> },
     /// See the table in the module docs.
@@ -161,11 +209,7 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             live_allocs: count(c)?,
             total_allocs: count(d)?,
             total_frees: count(e)?,
-            inside_wasm: match f {
-                v if v == tracking::JS_BOUNDARY as f64 => false,
-                v if v == tracking::INSIDE_WASM as f64 => true,
-                _ => return None,
-            },
+            tracking: Tracking::from_code(f)?,
         },
         7 => {
             Record::Registry { t, name: id(a)?, field: id(b)?, value: if c.is_finite() { c } else { return None }, memory: opt_id(d).ok()? }
@@ -202,9 +246,8 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
         Record::Bindgen { t, class, module, created, freed, reclaimed, live } => {
             [5.0, t, class as f64, o(module), created, freed, reclaimed, live]
         }
-        Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, inside_wasm } => {
-            let tracking = if inside_wasm { tracking::INSIDE_WASM } else { tracking::JS_BOUNDARY };
-            [6.0, t, mem as f64, live_bytes, live_allocs, total_allocs, total_frees, tracking as f64]
+        Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, tracking } => {
+            [6.0, t, mem as f64, live_bytes, live_allocs, total_allocs, total_frees, tracking.code() as f64]
         }
         Record::Registry { t, name, field, value, memory } => [7.0, t, name as f64, field as f64, value, o(memory), 0.0, 0.0],
         Record::Mark { t, label } => [8.0, t, label as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -229,8 +272,33 @@ mod tests {
             Record::Bindgen { t: 3.0, class: 9, module: None, created: 5.0, freed: 1.0, reclaimed: 1.0, live: 3.0 },
             Record::Registry { t: 4.0, name: 1, field: 2, value: -3.5, memory: None },
             Record::InstanceMemory { t: 5.0, instance: 1, module: Some(2), mem: 3, helper: true },
-            Record::Alloc { t: 6.0, mem: 3, live_bytes: 9.0, live_allocs: 1.0, total_allocs: 2.0, total_frees: 1.0, inside_wasm: true },
-            Record::Alloc { t: 6.0, mem: 3, live_bytes: 9.0, live_allocs: 1.0, total_allocs: 2.0, total_frees: 1.0, inside_wasm: false },
+            Record::Alloc {
+                t: 6.0,
+                mem: 3,
+                live_bytes: 9.0,
+                live_allocs: 1.0,
+                total_allocs: 2.0,
+                total_frees: 1.0,
+                tracking: Tracking::InsideWasm,
+            },
+            Record::Alloc {
+                t: 6.0,
+                mem: 3,
+                live_bytes: 9.0,
+                live_allocs: 1.0,
+                total_allocs: 2.0,
+                total_frees: 1.0,
+                tracking: Tracking::JsBoundary,
+            },
+            Record::Alloc {
+                t: 6.0,
+                mem: 3,
+                live_bytes: 0.0,
+                live_allocs: 1.0,
+                total_allocs: 2.0,
+                total_frees: 1.0,
+                tracking: Tracking::InsideWasmCountsOnly,
+            },
             Record::Site { t: 7.0, mem: 3, rank: 2, bytes: 4096.0, count: 3.0, frame: Some(8) },
             Record::Site { t: 7.0, mem: 3, rank: 0, bytes: 0.0, count: 0.0, frame: None },
         ];
@@ -243,7 +311,7 @@ mod tests {
         assert_eq!(decode(&[2.0, 1.0, 3.0, -1.0, 0.0, 0.0, 0.0, 0.0]), None);
         assert_eq!(decode(&[99.0, 1.0, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0]), None);
         assert_eq!(decode(&[1.0, 1.0, 3.0, 1.0, 0.0, 1.5, 0.0, 0.0]), None);
-        assert_eq!(decode(&[6.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 2.0]), None, "unknown tracking");
+        assert_eq!(decode(&[6.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 3.0]), None, "unknown tracking");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 3.0, 1.0, 1.0, 4.0, 0.0]), None, "site rank beyond MAX_SITES");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 0.5, 1.0, 1.0, 4.0, 0.0]), None, "fractional rank");
     }

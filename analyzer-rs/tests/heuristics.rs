@@ -708,3 +708,21 @@ fn leak_alerts_about_a_memory_name_its_top_allocation_sites() {
     s.alerts();
     assert!(rec(&s, "memory-replaced:r1:1").ends_with(want), "{}", rec(&s, "memory-replaced:r1:1"));
 }
+
+#[test]
+fn inside_wasm_counts_without_sizes_are_never_judged_by_bytes() {
+    // The page counted every allocation but could not read sizes at free: the bytes figure is
+    // not live bytes. The same rising shape as `used_rising`, and the `fragmentation` numbers.
+    let counts_only = wasm_memory_analyzer::records::Tracking::InsideWasmCountsOnly;
+    let mut s = Sim::new();
+    s.memory("r1:1", 32.0 * MIB, OWNER);
+    for i in 0..8 {
+        s.advance(100.0).alloc_tracked("r1:1", (2 + 2 * i) as f64 * MIB, counts_only).idle(3000.0, 250.0);
+        s.mark(&format!("m{i}"));
+    }
+    s.advance(100.0).grow("r1:1", 256.0 * MIB).idle(10_000.0, 250.0);
+    assert!(s.alerts().is_empty());
+    let report = s.a.report_json();
+    assert!(report.contains(r#""liveAllocations":10,"tracking":"inside-wasm""#), "{report}");
+    assert!(!report.contains("usedBytes"), "no live bytes to show: {report}");
+}

@@ -68,8 +68,8 @@ describe('alloc tracking and allocation sites', () => {
     t: 'alloc', time: 1, memory: 'r:1', liveBytes: 10, liveAllocations: 1, totalAllocations: 2, totalFrees: 1, ...(tracking ? { tracking } : {}),
   });
   it('puts the tracking in the last field of the alloc record; absent is js-boundary', () => {
-    const { recs } = enc([alloc('inside-wasm'), alloc('js-boundary'), alloc()]);
-    expect(recs.map((r) => r[7])).toEqual([TRACKING.insideWasm, TRACKING.jsBoundary, TRACKING.jsBoundary]);
+    const { recs } = enc([alloc('inside-wasm'), alloc('js-boundary'), alloc(), { ...alloc('inside-wasm'), sizes: 'none' } as PageEvent]);
+    expect(recs.map((r) => r[7])).toEqual([TRACKING.insideWasm, TRACKING.jsBoundary, TRACKING.jsBoundary, TRACKING.insideWasmCountsOnly]);
     expect(recs[0]).toEqual([TAG.alloc, 1, 0, 10, 1, 2, 1, 1]);
   });
   it('sends the top sites by bytes, each as its first meaningful frame, and again only when they change', () => {

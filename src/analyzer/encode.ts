@@ -25,10 +25,12 @@ export const TAG = {
   site: 11,
 } as const;
 
-/** `tracking` of an alloc record (records.rs `tracking`): whole heap or a part of it. */
+/** `tracking` of an alloc record (records.rs `tracking`): whole heap, its counts only, or a part of it. */
 export const TRACKING = {
   jsBoundary: 0,
   insideWasm: 1,
+  /** Counted inside wasm without sizes at free (`sizes: 'none'`): counts, no live bytes. */
+  insideWasmCountsOnly: 2,
 } as const;
 
 /** Top allocation sites sent per memory (records.rs MAX_SITES). */
@@ -150,7 +152,8 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       if (!isStr(ev.memory) || !isNum(ev.liveBytes) || !isNum(ev.liveAllocations) || !isNum(ev.totalAllocations) || !isNum(ev.totalFrees)) return -1;
       if (ev.liveBytes < 0 || ev.liveAllocations < 0 || ev.totalAllocations < 0 || ev.totalFrees < 0) return -1;
       // Absent tracking (traces before version 2): only allocations that crossed the JS boundary.
-      const tracking = ev.tracking === 'inside-wasm' ? TRACKING.insideWasm : TRACKING.jsBoundary;
+      const tracking =
+        ev.tracking !== 'inside-wasm' ? TRACKING.jsBoundary : ev.sizes === 'none' ? TRACKING.insideWasmCountsOnly : TRACKING.insideWasm;
       sink.put(TAG.alloc, time, id(ev.memory), ev.liveBytes, ev.liveAllocations, ev.totalAllocations, ev.totalFrees, tracking);
       return 1;
     }

@@ -146,7 +146,7 @@ interface RefMemory {
   collected: boolean;
   series: RefSeries;
   rest: RefRest;
-  /** `insideWasm`: the whole heap; false: counted at the JS boundary (a part, never reasoned from). */
+  /** `insideWasm`: the whole heap's bytes; false: counted at the JS boundary (a part) or without sizes: never reasoned from. */
   alloc: { liveBytes: number; time: number; insideWasm: boolean } | null;
   usedRest: RefRest;
   usedWindow: RefWindow;
@@ -346,7 +346,8 @@ export class ReferenceAnalyzer {
         }
         case 'alloc': {
           const m = this.memory(ev.memory, t, this.memories.has(ev.memory) ? 0 : ev.liveBytes);
-          const insideWasm = ev.tracking === 'inside-wasm';
+          // The whole heap's bytes (inside wasm, sizes read at free): the only ones reasoned from.
+          const insideWasm = ev.tracking === 'inside-wasm' && ev.sizes !== 'none';
           if (m.alloc && m.alloc.insideWasm !== insideWasm) {
             m.usedRest = new RefRest();
             m.usedWindow = new RefWindow();

@@ -40,7 +40,7 @@ const report: Report = {
     },
     {
       key: 'r1:6', owner: 'http://x/b.wasm', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: false,
-      tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null,
+      liveAllocations: 7, tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null,
       sites: [{ bytes: 300_000, count: 1, samples: 3, frames: ['at grow (b.js:3:3)'], frame: 'grow (b.js:3:3)' }],
     },
   ],
@@ -128,6 +128,7 @@ describe('human report', () => {
     expect(text).toContain('r1:5  current 2.0 MiB  peak 2.0 MiB  used 1.0 MiB in 20 allocations, dlmalloc  grew 0x');
     expect(text).toContain('r1:4  current 64.0 KiB  peak 64.0 KiB  used (JS-boundary allocations only) 1000 B in 3 allocations  grew 0x');
     expect(text).toContain('heap not counted (no allocator recognised)');
+    expect(text).toContain('r1:6  current 64.0 KiB  peak 64.0 KiB  7 live allocations (bytes not known), dlmalloc  grew 0x');
     expect(text).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
     expect(text).toContain('  ~684 KiB  ~12 allocations  load (a.js:1:1)  (r1:5)');
     expect(text).toContain('Doc  created 10  freed 3  reclaimed 2  live 5');

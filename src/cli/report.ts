@@ -158,7 +158,12 @@ export const TOP_SITES = 10;
  */
 function heapText(m: JsonReport['memories'][number]): string {
   const { mode, reason } = m.allocationTracking;
-  if (m.usedBytes === null) return mode === 'none' && reason ? `  heap not counted (${reason})` : '';
+  if (m.usedBytes === null) {
+    if (mode === 'none') return reason ? `  heap not counted (${reason})` : '';
+    if (m.liveAllocations === null) return '';
+    // Counted inside wasm without sizes: counts are whole, bytes unknown.
+    return `  ${m.liveAllocations} live allocations (bytes not known)${m.allocator ? `, ${m.allocator}` : ''}`;
+  }
   const label = mode === 'inside-wasm' ? 'used' : 'used (JS-boundary allocations only)';
   const allocs = m.liveAllocations === null ? '' : ` in ${m.liveAllocations} allocations`;
   const allocator = m.allocator ? `, ${m.allocator}` : '';

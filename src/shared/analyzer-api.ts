@@ -54,7 +54,8 @@ export interface MemoryStats {
   /**
    * The allocator's live bytes (incl. its per-chunk overhead), when counted. What they cover is
    * `tracking`: the whole heap (`inside-wasm`) or only allocations that crossed the JS boundary
-   * (`js-boundary`, a part: label it so, e.g. "used (JS-boundary allocations only)").
+   * (`js-boundary`, a part: label it so, e.g. "used (JS-boundary allocations only)"). Absent
+   * when not counted, or counted inside wasm without sizes (`liveAllocations` only).
    */
   usedBytes?: number;
   /** Live allocations, counted like `usedBytes`. */

@@ -27,7 +27,7 @@ pub fn prepare(memories: &mut [Memory], c: &Config, now: f64) {
     let (min_committed, max_ratio, min_wasted) = (c.frag_min_committed, c.frag_max_ratio, c.frag_min_wasted);
     for m in memories {
         let holds = match m.alloc {
-            Some(al) if !m.collected && al.inside_wasm => {
+            Some(al) if !m.collected && al.tracking.whole_bytes() => {
                 let committed = m.current;
                 let grew_since_heap_seen = m.heap_start_committed.is_some_and(|start| committed > start);
                 grew_since_heap_seen

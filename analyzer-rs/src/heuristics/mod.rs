@@ -16,7 +16,7 @@
 //! | [`fragmentation`] | `fragmentation` | memory: committed far above the live heap (inside wasm) after the heap grew |
 //!
 //! No heuristic reasons from a partial figure: allocator stats counted at the JS boundary
-//! ([`crate::model::AllocState::inside_wasm`] false) are reported, never judged.
+//! or without sizes ([`crate::records::Tracking::whole_bytes`] false) are reported, never judged.
 //! | [`budget`] | `budget` | memory or page over a budget level |
 //! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling, still alive |
 //! | [`registry_growth`] | `registry-growth` | registry field rising |

@@ -3,9 +3,10 @@
 //! rising by at least [`WINDOW_RISE_STEPS`] floor steps in all. A leak even while committed memory
 //! stays flat (the heap starts with free space; committed memory moves only once it is used up).
 //!
-//! Reasons only from whole heaps: figures counted inside wasm. Figures counted at the JS
+//! Reasons only from whole heaps: bytes counted inside wasm. Figures counted at the JS
 //! boundary (traces before version 2) are a part of the heap, and a part can rise while the
-//! heap does not (wasm code frees what JS allocated), so they never raise anything. Always a
+//! heap does not (wasm code frees what JS allocated), so they never raise anything; nor do
+//! inside-wasm counts without sizes (no live bytes). Always a
 //! warning (in the core and the TS reference alike).
 
 use std::borrow::Cow;
@@ -22,7 +23,7 @@ pub const WINDOW_RISE_STEPS: f64 = 4.0;
 
 /// Emit the `:used` alert of memory `m` (index `mi`, not collected) if its live heap bytes rise.
 pub fn find(input: &Input, out: &mut Sink, mi: usize, m: &Memory) {
-    if !m.alloc.is_some_and(|a| a.inside_wasm) {
+    if !m.alloc.is_some_and(|a| a.tracking.whole_bytes()) {
         return;
     }
     let c = input.config;

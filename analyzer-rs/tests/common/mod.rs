@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use wasm_memory_analyzer::records::{encode, Record};
+use wasm_memory_analyzer::records::{encode, Record, Tracking};
 use wasm_memory_analyzer::Analyzer;
 
 pub const MIB: f64 = 1024.0 * 1024.0;
@@ -95,17 +95,17 @@ impl Sim {
 
     /// Allocator stats counted inside wasm (the whole heap).
     pub fn alloc(&mut self, key: &str, live_bytes: f64) -> &mut Self {
-        self.alloc_tracked(key, live_bytes, true)
+        self.alloc_tracked(key, live_bytes, Tracking::InsideWasm)
     }
 
     /// Allocator stats counted at the JS boundary only (a part of the heap, traces before v2).
     pub fn alloc_js(&mut self, key: &str, live_bytes: f64) -> &mut Self {
-        self.alloc_tracked(key, live_bytes, false)
+        self.alloc_tracked(key, live_bytes, Tracking::JsBoundary)
     }
 
-    fn alloc_tracked(&mut self, key: &str, live_bytes: f64, inside_wasm: bool) -> &mut Self {
+    pub fn alloc_tracked(&mut self, key: &str, live_bytes: f64, tracking: Tracking) -> &mut Self {
         let mem = self.id(key);
-        self.put(Record::Alloc { t: self.t, mem, live_bytes, live_allocs: 10.0, total_allocs: 30.0, total_frees: 20.0, inside_wasm });
+        self.put(Record::Alloc { t: self.t, mem, live_bytes, live_allocs: 10.0, total_allocs: 30.0, total_frees: 20.0, tracking });
         self
     }
 
