@@ -147,10 +147,13 @@ interface RefMemory {
   collected: boolean;
   series: RefSeries;
   rest: RefRest;
-  alloc: { liveBytes: number; time: number } | null;
+  /** `insideWasm`: the whole heap's bytes; false: counted at the JS boundary (a part) or without sizes: never reasoned from. */
+  alloc: { liveBytes: number; time: number; insideWasm: boolean } | null;
   usedRest: RefRest;
   usedWindow: RefWindow;
   fragSince: number | null;
+  /** Committed bytes when the whole heap was first seen. */
+  heapStartCommitted: number | null;
 }
 
 interface RefClass {
@@ -179,6 +182,8 @@ interface RefMark {
   memories: Map<string, number>;
   classes: Map<string, number>;
   registries: Map<string, number>;
+  /** Live heap bytes of memories counted inside wasm. */
+  used: Map<string, number>;
 }
 
 export interface RefAlert {
@@ -265,7 +270,7 @@ export class ReferenceAnalyzer {
   failures = 0;
   private markSeq = 0;
   private runsSeq = -1;
-  private runs = { memory: new Map<string, Lv[] | null>(), class: new Map<string, Lv[] | null>(), registry: new Map<string, Lv[] | null>() };
+  private runs = { memory: new Map<string, Lv[] | null>(), used: new Map<string, Lv[] | null>(), class: new Map<string, Lv[] | null>(), registry: new Map<string, Lv[] | null>() };
 
   private memory(key: string, t: number, bytes: number): RefMemory {
     let m = this.memories.get(key);
@@ -273,7 +278,7 @@ export class ReferenceAnalyzer {
       m = {
         key, owner: null, module: null, realm: null, current: bytes, peak: bytes, growthEvents: 0, firstSeen: t, lastSeen: t,
         lastGrowth: t, collected: false, series: new RefSeries(), rest: new RefRest(), alloc: null, usedRest: new RefRest(),
-        usedWindow: new RefWindow(), fragSince: null,
+        usedWindow: new RefWindow(), fragSince: null, heapStartCommitted: null,
       };
       this.memories.set(key, m);
     }
@@ -309,6 +314,7 @@ export class ReferenceAnalyzer {
           if (ev.module) m.module = ev.module;
           const i = ev.key.lastIndexOf(':');
           m.realm = i > 0 ? ev.key.slice(0, i) : null;
+          if (m.heapStartCommitted !== null) m.heapStartCommitted = Math.max(m.heapStartCommitted, ev.bytes);
           this.setBytes(m, t, ev.bytes);
           break;
         }
@@ -341,7 +347,16 @@ export class ReferenceAnalyzer {
         }
         case 'alloc': {
           const m = this.memory(ev.memory, t, this.memories.has(ev.memory) ? 0 : ev.liveBytes);
-          m.alloc = { liveBytes: ev.liveBytes, time: t };
+          // The whole heap's bytes (inside wasm, sizes read at free): the only ones reasoned from.
+          const insideWasm = ev.tracking === 'inside-wasm' && ev.sizes !== 'none';
+          if (m.alloc && m.alloc.insideWasm !== insideWasm) {
+            m.usedRest = new RefRest();
+            m.usedWindow = new RefWindow();
+            m.fragSince = null;
+            m.heapStartCommitted = null;
+          }
+          if (insideWasm && m.heapStartCommitted === null) m.heapStartCommitted = m.current;
+          m.alloc = { liveBytes: ev.liveBytes, time: t, insideWasm };
           m.usedRest.update(t, ev.liveBytes, c.restMs);
           m.usedWindow.update(t, ev.liveBytes, c.windowMs);
           break;
@@ -366,7 +381,9 @@ export class ReferenceAnalyzer {
           for (const [k, cl] of this.classes) classes.set(k, cl.live);
           const registries = new Map<string, number>();
           for (const [k, r] of this.registries) registries.set(k, r.value);
-          this.marks.push({ time: t, label: ev.label, memories, classes, registries });
+          const used = new Map<string, number>();
+          for (const m of this.memories.values()) if (!m.collected && m.alloc?.insideWasm) used.set(m.key, m.alloc.liveBytes);
+          this.marks.push({ time: t, label: ev.label, memories, classes, registries, used });
           if (this.marks.length > 1024) this.marks.shift();
           this.markSeq++;
           break;
@@ -397,7 +414,8 @@ export class ReferenceAnalyzer {
       m.rest.settle(now, c.restMs);
       m.usedRest.settle(now, c.restMs);
       const holds =
-        m.alloc !== null && !m.collected && m.current >= c.fragMinCommitted && m.growthEvents >= 1 &&
+        m.alloc !== null && m.alloc.insideWasm && !m.collected && m.heapStartCommitted !== null && m.current > m.heapStartCommitted &&
+        m.current >= c.fragMinCommitted &&
         m.alloc.liveBytes <= m.current * c.fragMaxRatio && m.current - m.alloc.liveBytes >= c.fragMinWasted;
       m.fragSince = holds ? (m.fragSince ?? now) : null;
     }
@@ -436,6 +454,7 @@ export class ReferenceAnalyzer {
     this.runsSeq = this.markSeq;
     const c = this.config;
     for (const m of this.memories.values()) this.runs.memory.set(m.key, this.latestRun((mk) => mk.memories.get(m.key), c.floorMinStepBytes));
+    for (const m of this.memories.values()) this.runs.used.set(m.key, this.latestRun((mk) => mk.used.get(m.key), c.floorMinStepBytes));
     for (const k of this.classes.keys()) this.runs.class.set(k, this.latestRun((mk) => mk.classes.get(k) ?? 0, c.classMinStep));
     for (const k of this.registries.keys()) this.runs.registry.set(k, this.latestRun((mk) => mk.registries.get(k) ?? 0, c.registryMinStep));
   }
@@ -477,8 +496,8 @@ export class ReferenceAnalyzer {
         cycles = c.floorCycles;
       }
       if (run) out.push({ id: `memory-floor-rising:${m.key}`, kind: 'memory-floor-rising', subject: m.key, severity: run.length >= 2 * cycles ? 'error' : 'warning' });
-      if (m.alloc) {
-        let used = recentRun(m.usedRest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
+      if (m.alloc?.insideWasm) {
+        let used = (this.runs.used.get(m.key) ?? null) ?? recentRun(m.usedRest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
         if (!used) {
           const w = recentRun(m.usedWindow.mins, Number.MIN_VALUE, c.windowCycles, now, c.holdMs);
           if (w && w[w.length - 1]![1] - w[0]![1] >= 4 * c.floorMinStepBytes) used = w;

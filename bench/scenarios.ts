@@ -62,8 +62,16 @@ export class Stream {
     this.events.push({ t: 'bindgen', time: this.t, module, className, created, freed, reclaimed, live: created - freed - reclaimed });
     return this;
   }
-  alloc(memory: string, liveBytes: number, liveAllocations = 10): this {
-    this.events.push({ t: 'alloc', time: this.t, memory, liveBytes, liveAllocations, totalAllocations: liveAllocations * 3, totalFrees: liveAllocations * 2 });
+  /** Allocator stats; counted inside wasm (the whole heap) unless `tracking` says otherwise. */
+  alloc(memory: string, liveBytes: number, liveAllocations = 10, tracking: Tracking = 'inside-wasm'): this {
+    this.events.push({
+      t: 'alloc', time: this.t, memory, liveBytes, liveAllocations, totalAllocations: liveAllocations * 3, totalFrees: liveAllocations * 2,
+      ...(tracking === 'absent' ? {} : { tracking, allocator: tracking === 'inside-wasm' ? 'dlmalloc' : undefined }),
+    });
+    return this;
+  }
+  sites(memory: string, sites: Array<{ bytes: number; count: number; frames: string[] }>): this {
+    this.events.push({ t: 'sites', time: this.t, memory, interval: 65536, sites: sites.map((x) => ({ ...x, samples: 1 })) });
     return this;
   }
   registry(name: string, stats: Record<string, number>, memory?: string): this {
@@ -202,16 +210,42 @@ export function registryGrowth(): PageEvent[] {
   return s.events;
 }
 
-/** An Emscripten heap that grew for a big job and is now mostly empty. */
-export function fragmentation(): PageEvent[] {
+/** How a scenario's heap is counted; `absent`: no tracking field (a version-1 trace: js-boundary). */
+export type Tracking = 'inside-wasm' | 'js-boundary' | 'absent';
+
+/**
+ * An Emscripten heap that grew for a big job and is now mostly empty. `tracking`: how the heap
+ * was counted.
+ */
+export function fragmentation(tracking: Tracking = 'inside-wasm'): PageEvent[] {
   const s = new Stream();
   const m = s.memory(1, 16 * MiB, 'https://app.test/sql-wasm.wasm');
-  s.alloc(m, 2 * MiB);
+  s.alloc(m, 2 * MiB, 10, tracking);
   s.idle(1000);
-  s.advance(100).grow(m, 256 * MiB).alloc(m, 230 * MiB, 5000).sample();
+  s.advance(100).grow(m, 256 * MiB).alloc(m, 230 * MiB, 5000, tracking).sample();
   s.idle(2000);
-  s.alloc(m, 6 * MiB, 40);
+  s.alloc(m, 6 * MiB, 40, tracking);
   s.idle(10_000);
+  return s.events;
+}
+
+/**
+ * Live heap bytes 2 MiB higher at each of `n` marks (each action peaks 8 MiB higher first),
+ * committed memory flat: the heap still has room. With the top allocation sites of the heap.
+ */
+export function usedAtMarks(n: number, tracking: Tracking = 'inside-wasm'): PageEvent[] {
+  const s = new Stream();
+  const m = s.memory(1, 64 * MiB, 'https://app.test/sqlite3.wasm');
+  s.sample();
+  for (let i = 0; i < n; i++) {
+    const used = (2 + 2 * i) * MiB;
+    s.advance(50).alloc(m, used + 8 * MiB, 100, tracking).advance(50).alloc(m, used, 20 * (i + 1), tracking);
+    s.sites(m, [
+      { bytes: 0.25 * used, count: 2 * (i + 1), frames: ['at malloc (wasm://wasm/1a2b:wasm-function[10]:0x100)', 'at sqlite3VdbeMemGrow (wasm://wasm/1a2b:wasm-function[300]:0x9000)'] },
+      { bytes: 0.75 * used, count: 18 * (i + 1), frames: ['at dlmalloc (wasm://wasm/1a2b:wasm-function[9]:0x80)', 'at sqlite3MemMalloc (wasm://wasm/1a2b:wasm-function[11]:0x200)', 'at bindBlob (https://app.test/app.js:40:7)'] },
+    ]);
+    s.advance(10).mark(`report ${i + 1}`);
+  }
   return s.events;
 }
 

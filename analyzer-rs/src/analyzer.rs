@@ -9,7 +9,7 @@ use crate::alerts::AlertBook;
 use crate::config::Config;
 use crate::detect::{RestTracker, WindowMin};
 use crate::heuristics::{self, Input, MarkRuns};
-use crate::model::{AllocState, Class, MarkSnap, Memory, Names, RegistryField};
+use crate::model::{AllocState, Class, MarkSnap, Memory, Names, RegistryField, Site};
 use crate::records::{decode, Record, STRIDE};
 use crate::series::{Downsampled, MinMaxSeries};
 
@@ -133,7 +133,8 @@ impl Analyzer {
             | Record::Registry { t, .. }
             | Record::Mark { t, .. }
             | Record::Module { t, .. }
-            | Record::InstanceMemory { t, .. } => t,
+            | Record::InstanceMemory { t, .. }
+            | Record::Site { t, .. } => t,
         }
     }
 
@@ -166,6 +167,11 @@ impl Analyzer {
                     }
                     if max_bytes.is_some() {
                         m.max_bytes = max_bytes;
+                    }
+                    // An alloc record seen first made a placeholder: its discovery bytes are the
+                    // real committed size when the heap was first seen.
+                    if let Some(s) = m.heap_start_committed {
+                        m.heap_start_committed = Some(s.max(bytes));
                     }
                     m.set_bytes(t, bytes, rest_ms);
                 }
@@ -236,12 +242,22 @@ impl Analyzer {
                     c.window.update(t, live, window_ms);
                 }
             }
-            Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees } => {
+            Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, tracking } => {
                 let (rest_ms, window_ms) = (self.config.rest_ms, self.config.window_ms);
                 let known = self.mem_index.get(mem).is_some();
                 let init = if known { 0.0 } else { live_bytes };
                 if let Some(m) = self.memory_mut(mem, t, init) {
-                    m.alloc = Some(AllocState { time: t, live_bytes, live_allocs, total_allocs, total_frees });
+                    if m.alloc.is_some_and(|a| a.tracking != tracking) {
+                        // Whole and partial figures never mix in one detector.
+                        m.used_rest = RestTracker::default();
+                        m.used_window = WindowMin::default();
+                        m.frag_since = None;
+                        m.heap_start_committed = None;
+                    }
+                    if tracking.whole_bytes() && m.heap_start_committed.is_none() {
+                        m.heap_start_committed = Some(m.current);
+                    }
+                    m.alloc = Some(AllocState { time: t, live_bytes, live_allocs, total_allocs, total_frees, tracking });
                     m.used_rest.update(t, live_bytes, rest_ms);
                     m.used_window.update(t, live_bytes, window_ms);
                     m.last_seen = m.last_seen.max(t);
@@ -286,18 +302,39 @@ impl Analyzer {
                     self.memories.iter().enumerate().filter(|(_, m)| !m.collected).map(|(i, m)| (i, m.current)).collect();
                 let classes: Vec<(usize, f64)> = self.classes.iter().enumerate().map(|(i, c)| (i, c.live)).collect();
                 let registries: Vec<(usize, f64)> = self.registries.iter().enumerate().map(|(i, r)| (i, r.value)).collect();
-                let size = |m: &MarkSnap| m.memories.len() + m.classes.len() + m.registries.len();
-                let mut total: usize = self.marks.iter().map(size).sum::<usize>() + memories.len() + classes.len() + registries.len();
+                let used: Vec<(usize, f64)> = self
+                    .memories
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| !m.collected)
+                    .filter_map(|(i, m)| m.alloc.filter(|a| a.tracking.whole_bytes()).map(|a| (i, a.live_bytes)))
+                    .collect();
+                let size = |m: &MarkSnap| m.memories.len() + m.classes.len() + m.registries.len() + m.used.len();
+                let mut total: usize =
+                    self.marks.iter().map(size).sum::<usize>() + memories.len() + classes.len() + registries.len() + used.len();
                 while !self.marks.is_empty() && (self.marks.len() >= MAX_MARKS || total > MAX_SNAPSHOT_ENTRIES) {
                     let gone = self.marks.remove(0);
                     total -= size(&gone);
                 }
-                self.marks.push(MarkSnap { time: t, label, memories, classes, registries });
+                self.marks.push(MarkSnap { time: t, label, memories, classes, registries, used });
                 self.mark_seq += 1;
             }
             Record::Module { module, url, byte_length, .. } => {
                 if self.modules.len() < MAX_ENTITIES || self.modules.contains_key(&module) {
                     self.modules.insert(module, (url, byte_length));
+                }
+            }
+            Record::Site { t, mem, rank, bytes, count, frame } => {
+                // Only about memories already known; the caller sends a list only when it changed.
+                if let Some(m) = self.mem_index.get(mem).and_then(|i| self.memories.get_mut(i)) {
+                    if rank == 0 {
+                        m.sites.clear();
+                        m.sites_rev = m.sites_rev.wrapping_add(1);
+                    }
+                    if let Some(frame) = frame.filter(|_| m.sites.len() == rank) {
+                        m.sites.push(Site { frame, bytes, count });
+                    }
+                    m.last_seen = m.last_seen.max(t);
                 }
             }
             Record::InstanceMemory { t, module, mem, helper, .. } => {
@@ -343,6 +380,9 @@ impl Analyzer {
                     used_rest: RestTracker::default(),
                     used_window: WindowMin::default(),
                     frag_since: None,
+                    heap_start_committed: None,
+                    sites: Vec::new(),
+                    sites_rev: 0,
                 });
                 let i = self.memories.len() - 1;
                 self.mem_index.insert(key, i);

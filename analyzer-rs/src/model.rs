@@ -3,6 +3,7 @@
 //! ingestion that fills it is in [`crate::analyzer`].
 
 use crate::detect::{RestTracker, WindowMin};
+use crate::records::Tracking;
 use crate::series::MinMaxSeries;
 
 /// Latest allocator stats of a memory.
@@ -18,6 +19,19 @@ pub struct AllocState {
     pub total_allocs: f64,
     /// Frees ever.
     pub total_frees: f64,
+    /// What the figures cover: heuristics reason only from [`Tracking::whole_bytes`] ones.
+    pub tracking: Tracking,
+}
+
+/// One of a memory's top allocation sites (sampled estimates, see [`crate::records`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Site {
+    /// Interned text of the site's first meaningful frame.
+    pub frame: u32,
+    /// Estimated live bytes allocated there.
+    pub bytes: f64,
+    /// Estimated live allocations made there.
+    pub count: f64,
 }
 
 /// One WebAssembly memory.
@@ -59,6 +73,12 @@ pub struct Memory {
     pub used_window: WindowMin,
     /// Since when fragmentation conditions hold.
     pub frag_since: Option<f64>,
+    /// Committed bytes when the whole heap (inside-wasm counts) was first seen.
+    pub heap_start_committed: Option<f64>,
+    /// Top allocation sites, by estimated live bytes (at most [`crate::records::MAX_SITES`]).
+    pub sites: Vec<Site>,
+    /// Bumped whenever `sites` is replaced (alert texts naming the sites depend on it).
+    pub sites_rev: u32,
 }
 
 /// One wasm-bindgen class (per module).
@@ -120,6 +140,9 @@ pub struct MarkSnap {
     pub classes: Vec<(usize, f64)>,
     /// (registry field index, value).
     pub registries: Vec<(usize, f64)>,
+    /// (memory index, allocator live bytes) of memories alive then whose heap is counted inside
+    /// wasm (js-boundary figures are a part of the heap: never snapshotted).
+    pub used: Vec<(usize, f64)>,
 }
 
 /// The text of interned ids (see [`crate::records`]).

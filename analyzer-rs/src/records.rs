@@ -12,12 +12,24 @@
 //! | 3    | grow            | memory   | fromBytes  | toBytes    | via (0 js, 1 wasm) |    |         |
 //! | 4    | collected       | key      |            |            |              |          |         |
 //! | 5    | bindgen         | class    | module     | created    | freed        | reclaimed| live    |
-//! | 6    | alloc           | memory   | liveBytes  | liveAllocs | totalAllocs  | totalFrees|        |
+//! | 6    | alloc           | memory   | liveBytes  | liveAllocs | totalAllocs  | totalFrees| tracking |
 //! | 7    | registry field  | registry | field      | value      | memory       |          |         |
 //! | 8    | mark            | label    |            |            |              |          |         |
 //! | 9    | module          | module   | url        | byteLength |              |          |         |
 //! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
+//! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
 //!
+//! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
+//! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
+//! bytes (the page could not read sizes at free: `liveBytes` is not live bytes); `0` a part of
+//! it (only allocations that crossed the JS boundary; also what encoders before it wrote
+//! there). Any other value is rejected.
+//!
+//! `site` records carry a memory's top allocation sites (at most [`MAX_SITES`], by estimated
+//! live bytes, from the latest `sites` event): `rank` 0 starts a new list (dropping the previous
+//! one), ranks 1.. append; `frame` is the interned text of the site's first meaningful frame
+//! (chosen by the caller), `-1` with rank 0 for "no sites"; `bytes` / `count` are the page's
+//! sampled estimates of live bytes and live allocations.
 //! A `sample` event with N keys becomes N records; a `registry` event with N fields, N
 //! records; an `instance` event, one record per memory it uses. Records that do not decode
 //! (unknown type, non-finite time, id out of range, negative bytes) are counted and skipped.
@@ -49,7 +61,66 @@ pub mod tag {
     pub const MODULE: u32 = 9;
     /// An instance uses a memory.
     pub const INSTANCE_MEMORY: u32 = 10;
+    /// One of a memory's top allocation sites.
+    pub const SITE: u32 = 11;
 }
+
+/// Values of the `tracking` field of an alloc record.
+pub mod tracking {
+    /// Only allocations that crossed the JS boundary: a part of the heap (and old encoders' 0).
+    pub const JS_BOUNDARY: u32 = 0;
+    /// Every allocation, counted inside wasm: the whole heap.
+    pub const INSIDE_WASM: u32 = 1;
+    /// Every allocation counted inside wasm, but sizes unknown at free: counts only, no bytes.
+    pub const INSIDE_WASM_COUNTS_ONLY: u32 = 2;
+}
+
+/// What an alloc record's figures cover (see [`tracking`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tracking {
+    /// A part of the heap: never reasoned from.
+    JsBoundary,
+    /// The whole heap, bytes and counts.
+    InsideWasm,
+    /// The whole heap's counts; its live bytes are not known.
+    InsideWasmCountsOnly,
+}
+
+impl Tracking {
+    /// The record value.
+    pub fn code(self) -> u32 {
+        match self {
+            Tracking::JsBoundary => tracking::JS_BOUNDARY,
+            Tracking::InsideWasm => tracking::INSIDE_WASM,
+            Tracking::InsideWasmCountsOnly => tracking::INSIDE_WASM_COUNTS_ONLY,
+        }
+    }
+
+    fn from_code(v: f64) -> Option<Tracking> {
+        [Tracking::JsBoundary, Tracking::InsideWasm, Tracking::InsideWasmCountsOnly].into_iter().find(|t| t.code() as f64 == v)
+    }
+
+    /// Live bytes of the whole heap: the only heap bytes a heuristic may reason from.
+    pub fn whole_bytes(self) -> bool {
+        self == Tracking::InsideWasm
+    }
+
+    /// Live bytes known at all (a part of the heap's, or the whole's).
+    pub fn bytes_known(self) -> bool {
+        self != Tracking::InsideWasmCountsOnly
+    }
+
+    /// The report's name (`tracking` of a memory in src/shared/analyzer-api.ts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tracking::JsBoundary => "js-boundary",
+            Tracking::InsideWasm | Tracking::InsideWasmCountsOnly => "inside-wasm",
+        }
+    }
+}
+
+/// Most allocation sites kept per memory (site records of a higher rank are rejected).
+pub const MAX_SITES: usize = 3;
 
 /// A decoded record. Field meanings are in the table of the module docs (`t` is event time).
 #[allow(missing_docs)]
@@ -66,7 +137,7 @@ pub enum Record {
     /// See the table in the module docs.
     Bindgen { t: f64, class: u32, module: Option<u32>, created: f64, freed: f64, reclaimed: f64, live: f64 },
     /// See the table in the module docs.
-    Alloc { t: f64, mem: u32, live_bytes: f64, live_allocs: f64, total_allocs: f64, total_frees: f64 },
+    Alloc { t: f64, mem: u32, live_bytes: f64, live_allocs: f64, total_allocs: f64, total_frees: f64, tracking: Tracking },
     /// See the table in the module docs.
     Registry { t: f64, name: u32, field: u32, value: f64, memory: Option<u32> },
     /// See the table in the module docs.
@@ -75,6 +146,8 @@ pub enum Record {
     Module { t: f64, module: u32, url: Option<u32>, byte_length: f64 },
     /// See the table in the module docs.
     InstanceMemory { t: f64, instance: u32, module: Option<u32>, mem: u32, helper: bool },
+    /// See the table in the module docs.
+    Site { t: f64, mem: u32, rank: usize, bytes: f64, count: f64, frame: Option<u32> },
 }
 
 fn id(v: f64) -> Option<u32> {
@@ -129,15 +202,32 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             reclaimed: count(e)?,
             live: if f.is_finite() { f } else { return None },
         },
-        6 => {
-            Record::Alloc { t, mem: id(a)?, live_bytes: count(b)?, live_allocs: count(c)?, total_allocs: count(d)?, total_frees: count(e)? }
-        }
+        6 => Record::Alloc {
+            t,
+            mem: id(a)?,
+            live_bytes: count(b)?,
+            live_allocs: count(c)?,
+            total_allocs: count(d)?,
+            total_frees: count(e)?,
+            tracking: Tracking::from_code(f)?,
+        },
         7 => {
             Record::Registry { t, name: id(a)?, field: id(b)?, value: if c.is_finite() { c } else { return None }, memory: opt_id(d).ok()? }
         }
         8 => Record::Mark { t, label: id(a)? },
         9 => Record::Module { t, module: id(a)?, url: opt_id(b).ok()?, byte_length: count(c)? },
         10 => Record::InstanceMemory { t, instance: id(a)?, module: opt_id(b).ok()?, mem: id(c)?, helper: d != 0.0 },
+        11 => Record::Site {
+            t,
+            mem: id(a)?,
+            rank: match b {
+                r if r >= 0.0 && r < MAX_SITES as f64 && r == r.trunc() => r as usize,
+                _ => return None,
+            },
+            bytes: count(c)?,
+            count: count(d)?,
+            frame: opt_id(e).ok()?,
+        },
         _ => return None,
     };
     Some(rec)
@@ -156,8 +246,8 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
         Record::Bindgen { t, class, module, created, freed, reclaimed, live } => {
             [5.0, t, class as f64, o(module), created, freed, reclaimed, live]
         }
-        Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees } => {
-            [6.0, t, mem as f64, live_bytes, live_allocs, total_allocs, total_frees, 0.0]
+        Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, tracking } => {
+            [6.0, t, mem as f64, live_bytes, live_allocs, total_allocs, total_frees, tracking.code() as f64]
         }
         Record::Registry { t, name, field, value, memory } => [7.0, t, name as f64, field as f64, value, o(memory), 0.0, 0.0],
         Record::Mark { t, label } => [8.0, t, label as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -165,6 +255,7 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
         Record::InstanceMemory { t, instance, module, mem, helper } => {
             [10.0, t, instance as f64, o(module), mem as f64, if helper { 1.0 } else { 0.0 }, 0.0, 0.0]
         }
+        Record::Site { t, mem, rank, bytes, count, frame } => [11.0, t, mem as f64, rank as f64, bytes, count, o(frame), 0.0],
     }
 }
 
@@ -181,6 +272,35 @@ mod tests {
             Record::Bindgen { t: 3.0, class: 9, module: None, created: 5.0, freed: 1.0, reclaimed: 1.0, live: 3.0 },
             Record::Registry { t: 4.0, name: 1, field: 2, value: -3.5, memory: None },
             Record::InstanceMemory { t: 5.0, instance: 1, module: Some(2), mem: 3, helper: true },
+            Record::Alloc {
+                t: 6.0,
+                mem: 3,
+                live_bytes: 9.0,
+                live_allocs: 1.0,
+                total_allocs: 2.0,
+                total_frees: 1.0,
+                tracking: Tracking::InsideWasm,
+            },
+            Record::Alloc {
+                t: 6.0,
+                mem: 3,
+                live_bytes: 9.0,
+                live_allocs: 1.0,
+                total_allocs: 2.0,
+                total_frees: 1.0,
+                tracking: Tracking::JsBoundary,
+            },
+            Record::Alloc {
+                t: 6.0,
+                mem: 3,
+                live_bytes: 0.0,
+                live_allocs: 1.0,
+                total_allocs: 2.0,
+                total_frees: 1.0,
+                tracking: Tracking::InsideWasmCountsOnly,
+            },
+            Record::Site { t: 7.0, mem: 3, rank: 2, bytes: 4096.0, count: 3.0, frame: Some(8) },
+            Record::Site { t: 7.0, mem: 3, rank: 0, bytes: 0.0, count: 0.0, frame: None },
         ];
         for r in recs {
             assert_eq!(decode(&encode(&r)), Some(r));
@@ -191,5 +311,8 @@ mod tests {
         assert_eq!(decode(&[2.0, 1.0, 3.0, -1.0, 0.0, 0.0, 0.0, 0.0]), None);
         assert_eq!(decode(&[99.0, 1.0, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0]), None);
         assert_eq!(decode(&[1.0, 1.0, 3.0, 1.0, 0.0, 1.5, 0.0, 0.0]), None);
+        assert_eq!(decode(&[6.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 3.0]), None, "unknown tracking");
+        assert_eq!(decode(&[11.0, 1.0, 3.0, 3.0, 1.0, 1.0, 4.0, 0.0]), None, "site rank beyond MAX_SITES");
+        assert_eq!(decode(&[11.0, 1.0, 3.0, 0.5, 1.0, 1.0, 4.0, 0.0]), None, "fractional rank");
     }
 }

@@ -24,7 +24,10 @@ impl Analyzer {
                     .num("lastSeen", m.last_seen)
                     .bool("collected", m.collected);
                 if let Some(a) = m.alloc {
-                    mo.num("usedBytes", a.live_bytes);
+                    if a.tracking.bytes_known() {
+                        mo.num("usedBytes", a.live_bytes);
+                    }
+                    mo.num("liveAllocations", a.live_allocs).str("tracking", a.tracking.name());
                 }
                 mo.end();
             })

@@ -338,6 +338,11 @@ fn golden_reports() {
     golden("engines-replaced-fixed", engines_replaced(3, true));
     golden("bindgen-leak", bindgen_leak(5));
     golden("fragmentation", fragmentation(6.0 * MIB));
+    golden("fragmentation-js-boundary", fragmentation_js(6.0 * MIB));
+    let mut used = used_at_marks(4, true);
+    used.sites("r1:1", &[("sqlite3MemMalloc", 5.0 * MIB, 80.0), ("growOpArray", 2.0 * MIB, 4.0)]);
+    golden("used-rising-marks", used);
+    golden("used-rising-marks-js-boundary", used_at_marks(4, false));
 }
 
 #[test]
@@ -564,4 +569,160 @@ fn class_registry_and_allocator_runs_need_exactly_four_levels() {
 fn marks_runs_need_exactly_mark_cycles_marks() {
     assert!(floor_at_marks(3).active_ids().is_empty(), "3 marks");
     assert_eq!(floor_at_marks(4).active_ids(), vec!["memory-floor-rising:r1:1"], "4 marks");
+}
+
+// --- whole heaps (counted inside wasm) vs partial ones (JS boundary) ---------------------
+
+/// The `fragmentation` job with allocator figures counted at the JS boundary: the same numbers.
+fn fragmentation_js(after_job_used: f64) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, "https://app.test/sql-wasm.wasm").alloc_js("r1:1", 2.0 * MIB).idle(1000.0, 250.0);
+    s.advance(100.0).grow("r1:1", 256.0 * MIB).alloc_js("r1:1", 230.0 * MIB);
+    s.idle(2000.0, 250.0).alloc_js("r1:1", after_job_used).idle(10_000.0, 250.0);
+    s
+}
+
+#[test]
+fn fragmentation_never_reasons_from_js_boundary_counts() {
+    assert!(fragmentation_js(6.0 * MIB).alerts().is_empty(), "a partial count is low by an unknown amount");
+    // The same numbers counted inside wasm, after the heap grew: flagged.
+    assert_eq!(sev(&mut fragmentation(6.0 * MIB), "fragmentation:r1:1"), active("Warning"));
+}
+
+#[test]
+fn fragmentation_needs_committed_growth_after_the_heap_was_first_seen() {
+    // Committed memory grew at start-up, before the heap was first counted, then never again:
+    // a large heap with room, not a peak that left memory behind.
+    let mut s = Sim::new();
+    s.memory("r1:1", 16.0 * MIB, OWNER).advance(100.0).grow("r1:1", 256.0 * MIB).idle(1000.0, 250.0);
+    s.alloc("r1:1", 6.0 * MIB).idle(20_000.0, 250.0);
+    assert!(s.alerts().is_empty(), "grew only before the heap was seen");
+    // One more growth after the heap was seen, the heap small again: flagged.
+    s.advance(100.0).alloc("r1:1", 200.0 * MIB).grow("r1:1", 320.0 * MIB).idle(1000.0, 250.0);
+    s.alloc("r1:1", 6.0 * MIB).idle(10_000.0, 250.0);
+    assert_eq!(s.alerts(), vec![("fragmentation:r1:1".to_string(), true, "Warning".to_string())]);
+}
+
+#[test]
+fn a_switch_from_js_boundary_to_inside_wasm_counts_the_heap_from_the_switch() {
+    // JS-boundary figures during the growth, then inside-wasm ones: the heap was first seen
+    // whole at 256 MiB committed, which has not grown since.
+    let mut s = fragmentation_js(6.0 * MIB);
+    s.alloc("r1:1", 6.0 * MIB).idle(20_000.0, 250.0);
+    assert!(s.alerts().is_empty());
+}
+
+/// Live heap bytes at `n` successive marks, 2 MiB higher each time, committed memory flat (the
+/// heap still has room), no rest in between; counted inside wasm or at the JS boundary.
+fn used_at_marks(n: usize, inside_wasm: bool) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 64.0 * MIB, OWNER);
+    for i in 0..n {
+        let used = (2 + 2 * i) as f64 * MIB;
+        // Work: the heap peaks, then the action ends and the mark is placed.
+        if inside_wasm {
+            s.advance(50.0).alloc("r1:1", used + 8.0 * MIB).advance(50.0).alloc("r1:1", used);
+        } else {
+            s.advance(50.0).alloc_js("r1:1", used + 8.0 * MIB).advance(50.0).alloc_js("r1:1", used);
+        }
+        s.advance(10.0).mark(&format!("m{i}"));
+    }
+    s
+}
+
+/// The clean look-alike: every action allocates and frees, the heap is back at 2 MiB at each mark.
+fn used_flat_at_marks(n: usize) -> Sim {
+    let mut s = Sim::new();
+    s.memory("r1:1", 64.0 * MIB, OWNER);
+    for i in 0..n {
+        s.advance(50.0).alloc("r1:1", (10 + 2 * i) as f64 * MIB).advance(50.0).alloc("r1:1", 2.0 * MIB);
+        s.advance(10.0).mark(&format!("m{i}"));
+    }
+    s
+}
+
+#[test]
+fn live_heap_rising_across_marks_is_a_leak_before_committed_memory_grows() {
+    let mut s = used_at_marks(4, true);
+    assert_eq!(s.alerts(), vec![("memory-floor-rising:r1:1:used".to_string(), true, "Warning".to_string())]);
+    let f = s.a.alerts.all()[0].finding.clone();
+    assert_eq!(f.series, "memory:r1:1:used");
+    assert!(f.detail.contains("4 successive marks"), "{}", f.detail);
+    assert_eq!(f.points.iter().map(|p| p.1 / MIB).collect::<Vec<_>>(), vec![2.0, 4.0, 6.0, 8.0]);
+    // Severity pinned: always a warning, also at twice markCycles.
+    assert_eq!(sev(&mut used_at_marks(8, true), "memory-floor-rising:r1:1:used"), active("Warning"));
+    // Exactly markCycles marks.
+    assert!(used_at_marks(3, true).alerts().is_empty(), "3 marks");
+    // The clean look-alike (same peaks, freed by each mark) and the same numbers counted at the
+    // JS boundary raise nothing.
+    assert!(used_flat_at_marks(8).alerts().is_empty(), "heap back to its level at each mark");
+    assert!(used_at_marks(8, false).alerts().is_empty(), "JS-boundary figures are a part of the heap");
+}
+
+#[test]
+fn a_later_mark_without_a_rise_resolves_the_marks_run() {
+    let mut s = used_at_marks(4, true);
+    assert_eq!(s.active_ids(), vec!["memory-floor-rising:r1:1:used"]);
+    s.advance(100.0).mark("same again");
+    assert!(s.active_ids().is_empty());
+}
+
+#[test]
+fn allocator_rest_levels_counted_at_the_js_boundary_raise_nothing() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 32.0 * MIB, OWNER);
+    for i in 0..8 {
+        s.advance(100.0).alloc_js("r1:1", (2 + 2 * i) as f64 * MIB).idle(3000.0, 250.0);
+    }
+    assert!(s.alerts().is_empty(), "the sql.js pattern of the v1 traces, counted at the JS boundary");
+    assert_eq!(used_rising(4).active_ids(), vec!["memory-floor-rising:r1:1:used"], "the same, inside wasm");
+}
+
+#[test]
+fn leak_alerts_about_a_memory_name_its_top_allocation_sites() {
+    let sites = [("sqlite3MemMalloc", 5.0 * MIB, 80.0), ("growOpArray", 2.0 * MIB, 4.0), ("vdbeSorterInit", 65536.0, 1.0)];
+    let want = "Top allocation sites by live bytes (sampled estimates): sqlite3MemMalloc (~5.0 MiB in ~80 allocations); \
+                growOpArray (~2.0 MiB in ~4 allocations); vdbeSorterInit (~64 KiB in ~1 allocations).";
+    let rec = |s: &Sim, id: &str| s.a.alerts.get(id).map(|a| a.finding.recommendation.clone()).unwrap_or_default();
+
+    let mut s = used_at_marks(4, true);
+    s.sites("r1:1", &sites);
+    s.alerts();
+    assert!(rec(&s, "memory-floor-rising:r1:1:used").ends_with(want), "{}", rec(&s, "memory-floor-rising:r1:1:used"));
+    // A new snapshot replaces the list (and the text).
+    s.advance(10.0).sites("r1:1", &sites[1..2]);
+    s.alerts();
+    assert!(rec(&s, "memory-floor-rising:r1:1:used")
+        .ends_with("sites by live bytes (sampled estimates): growOpArray (~2.0 MiB in ~4 allocations)."));
+    s.advance(10.0).sites("r1:1", &[]);
+    s.alerts();
+    assert!(!rec(&s, "memory-floor-rising:r1:1:used").contains("allocation sites"));
+
+    let mut s = floor_at_marks(4);
+    s.sites("r1:1", &sites);
+    s.alerts();
+    assert!(rec(&s, "memory-floor-rising:r1:1").ends_with(want), "{}", rec(&s, "memory-floor-rising:r1:1"));
+
+    let mut s = engines_replaced(3, false);
+    s.sites("r1:1", &sites);
+    s.alerts();
+    assert!(rec(&s, "memory-replaced:r1:1").ends_with(want), "{}", rec(&s, "memory-replaced:r1:1"));
+}
+
+#[test]
+fn inside_wasm_counts_without_sizes_are_never_judged_by_bytes() {
+    // The page counted every allocation but could not read sizes at free: the bytes figure is
+    // not live bytes. The same rising shape as `used_rising`, and the `fragmentation` numbers.
+    let counts_only = wasm_memory_analyzer::records::Tracking::InsideWasmCountsOnly;
+    let mut s = Sim::new();
+    s.memory("r1:1", 32.0 * MIB, OWNER);
+    for i in 0..8 {
+        s.advance(100.0).alloc_tracked("r1:1", (2 + 2 * i) as f64 * MIB, counts_only).idle(3000.0, 250.0);
+        s.mark(&format!("m{i}"));
+    }
+    s.advance(100.0).grow("r1:1", 256.0 * MIB).idle(10_000.0, 250.0);
+    assert!(s.alerts().is_empty());
+    let report = s.a.report_json();
+    assert!(report.contains(r#""liveAllocations":10,"tracking":"inside-wasm""#), "{report}");
+    assert!(!report.contains("usedBytes"), "no live bytes to show: {report}");
 }

@@ -8,16 +8,22 @@
  * memory; the report and diffs come back as JSON text, chart series as f64 arrays.
  */
 import type {
+  AllocationSite,
   AnalyzerApi,
   AnalyzerConfig,
   AnalyzerThresholds,
   ClassStats,
   Diff,
   MemorySeries,
+  MemoryStats,
   Report,
 } from '../shared/analyzer-api';
-import type { PageEvent } from '../shared/protocol';
-import { encodeEvent, Interner, STRIDE, type RecordSink } from './encode';
+import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent } from '../shared/protocol';
+import { encodeEvent, firstMeaningfulFrame, Interner, sitesByBytes, STRIDE, type RecordSink } from './encode';
+
+/** `trackingReason` of a heap counted at the JS boundary (no page reason given). */
+export const JS_BOUNDARY_REASON =
+  'only allocations that crossed the JS boundary were counted (recorded before counting inside wasm): a part of the heap';
 
 /** The module's exports (all numbers: handles, ids, pointers, counts). */
 interface AnalyzerExports {
@@ -75,9 +81,19 @@ export const THRESHOLD_KEY: Readonly<Record<keyof AnalyzerThresholds, number>> =
 /** Records per ingest call into wasm (wasm.rs accepts up to 65536). */
 const CHUNK = 4096;
 
-/** What the wasm side reports; `Report` minus the parts the wrapper adds (liveStacks). */
-interface RawReport extends Omit<Report, 'classes'> {
+/** What the wasm side reports; `Report` minus the parts the wrapper adds (liveStacks, heap status, sites). */
+interface RawReport extends Omit<Report, 'classes' | 'memories'> {
   classes: Array<Omit<ClassStats, 'liveStacks'>>;
+  memories: Array<Omit<MemoryStats, 'tracking' | 'allocator' | 'trackingReason' | 'sites'> & { tracking?: AllocationTracking }>;
+}
+
+/** What the wrapper keeps per memory key from `heap`, `alloc` and `sites` events (the core keeps numbers only). */
+interface HeapInfo {
+  /** From the page's `heap` status. */
+  status?: { tracking: AllocationTracking; allocator: string | null; reason: string | null };
+  /** `allocator` of the latest alloc event that named one. */
+  allocator?: string;
+  sites?: AllocationSite[];
 }
 
 export type Analyzer = AnalyzerApi & {
@@ -120,6 +136,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private failures = 0;
   private events = 0;
   private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
+  private readonly heaps = new Map<string, HeapInfo>();
 
   constructor(private readonly ex: AnalyzerExports) {
     this.handle = ex.wma_new();
@@ -207,12 +224,50 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       this.events++;
       if (ev.t === 'bindgen' && Array.isArray(ev.liveStacks)) {
         this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
+      } else if (ev.t === 'heap' || ev.t === 'alloc' || ev.t === 'sites') {
+        this.keepHeapInfo(ev);
       }
     }
     const h = this.live();
     this.sendNames();
     if (this.filled > 0) this.failures += this.ex.wma_ingest(h, this.filled);
     this.filled = 0;
+  }
+
+  private keepHeapInfo(ev: Extract<PageEvent, { t: 'heap' | 'alloc' | 'sites' }>): void {
+    let h = this.heaps.get(ev.memory);
+    if (!h) {
+      if (this.heaps.size >= 8192) return;
+      h = {};
+      this.heaps.set(ev.memory, h);
+    }
+    // Untrusted shapes (the encoder checked only what the core needs): strings or nothing.
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    if (ev.t === 'heap') {
+      if (ALLOCATION_TRACKING.includes(ev.tracking)) h.status = { tracking: ev.tracking, allocator: text(ev.allocator), reason: text(ev.reason) };
+    } else if (ev.t === 'alloc') {
+      if (typeof ev.allocator === 'string') h.allocator = ev.allocator;
+    } else {
+      h.sites = sitesByBytes(ev.sites).map((s) => {
+        const frames = s.frames.filter((f): f is string => typeof f === 'string');
+        const samples = typeof s.samples === 'number' && Number.isFinite(s.samples) ? Math.max(0, s.samples) : 0;
+        return { bytes: Math.max(0, s.bytes), count: Math.max(0, s.count), samples, frames, frame: firstMeaningfulFrame(frames) };
+      });
+    }
+  }
+
+  /** A memory of the core's report with what the wrapper knows about its heap. */
+  private withHeap(m: RawReport['memories'][number]): MemoryStats {
+    const h = this.heaps.get(m.key);
+    const tracking: AllocationTracking = m.tracking ?? h?.status?.tracking ?? 'none';
+    const pageReason = h?.status?.reason ?? null;
+    return {
+      ...m,
+      tracking,
+      allocator: h?.allocator ?? h?.status?.allocator ?? null,
+      trackingReason: tracking === 'inside-wasm' ? null : tracking === 'js-boundary' ? (pageReason ?? JS_BOUNDARY_REASON) : pageReason,
+      sites: h?.sites ?? [],
+    };
   }
 
   series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[] {
@@ -256,6 +311,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       // Events, not records (a sample of N memories is N records on the wasm side).
       eventCount: this.events,
       classes: raw.classes.map((c) => ({ ...c, liveStacks: this.liveStacks.get(c.className) ?? [] })),
+      memories: raw.memories.map((m) => this.withHeap(m)),
     };
   }
 
@@ -303,6 +359,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   reset(): void {
     this.ex.wma_reset(this.live());
     this.liveStacks.clear();
+    this.heaps.clear();
+    this.interner.sitesSent.clear();
     this.failures = 0;
     this.events = 0;
   }

@@ -26,7 +26,9 @@ const event: fc.Arbitrary<PageEvent> = fc.oneof<fc.Arbitrary<unknown>[]>(
   fc.record({ t: fc.constant('grow' as const), time, key, fromBytes: num, toBytes: num, via: fc.constantFrom('js' as const, 'wasm' as const) }),
   fc.record({ t: fc.constant('collected' as const), time, key }),
   fc.record({ t: fc.constant('bindgen' as const), time, module: fc.option(key, { nil: null }), className: str, created: num, freed: num, reclaimed: num, live: num }),
-  fc.record({ t: fc.constant('alloc' as const), time, memory: key, liveBytes: num, liveAllocations: num, totalAllocations: num, totalFrees: num }),
+  fc.record({ t: fc.constant('alloc' as const), time, memory: key, liveBytes: num, liveAllocations: num, totalAllocations: num, totalFrees: num, tracking: fc.option(fc.constantFrom('inside-wasm' as const, 'js-boundary' as const), { nil: undefined }) }),
+  fc.record({ t: fc.constant('heap' as const), time, memory: key, module: key, tracking: fc.oneof(fc.constantFrom('inside-wasm' as const, 'js-boundary' as const, 'none' as const), fc.anything()), allocator: fc.option(fc.oneof(str, fc.anything()), { nil: null }), foundBy: fc.constant(null), reason: fc.option(str, { nil: null }) }),
+  fc.record({ t: fc.constant('sites' as const), time, memory: key, interval: num, sites: fc.array(fc.record({ bytes: num, count: num, frames: fc.array(fc.oneof(str, fc.anything()), { maxLength: 4 }), samples: fc.oneof(num, fc.anything()) }), { maxLength: 5 }) }),
   fc.record({ t: fc.constant('registry' as const), time, name: str, stats: fc.dictionary(str, num, { maxKeys: 4 }) }),
   fc.record({ t: fc.constant('mark' as const), time, label: str }),
   fc.record({ t: fc.constant('module' as const), time, key, url: str, byteLength: num, exports: fc.constant([]) }),
@@ -44,7 +46,12 @@ describe('wasm boundary properties', () => {
         for (const b of batches) a.ingest(b);
         const r = a.report();
         expect(Array.isArray(r.memories)).toBe(true);
-        for (const m of r.memories) expect(m.peakBytes).toBeGreaterThanOrEqual(m.currentBytes);
+        for (const m of r.memories) {
+          expect(m.peakBytes).toBeGreaterThanOrEqual(m.currentBytes);
+          expect(['inside-wasm', 'js-boundary', 'none']).toContain(m.tracking);
+          for (const x of [m.allocator, m.trackingReason]) expect(x === null || typeof x === 'string').toBe(true);
+          for (const site of m.sites) expect(typeof site.frame === 'string' && site.frames.every((f) => typeof f === 'string')).toBe(true);
+        }
         for (const al of r.alerts) expect(al.id.startsWith(al.kind)).toBe(true);
         const series = a.series(points, from, to);
         for (const s of series) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PageEvent } from '../shared/protocol';
-import { ArraySink, encodeEvent, Interner, realmOf, STRIDE, TAG } from './encode';
+import { ArraySink, encodeEvent, firstMeaningfulFrame, Interner, realmOf, STRIDE, TAG, TRACKING } from './encode';
 
 function enc(events: PageEvent[]) {
   const named: Array<[number, string]> = [];
@@ -60,5 +60,44 @@ describe('sample key cache', () => {
       [3, 2, 5],
       [4, 0, 6], [4, 2, 7],
     ]);
+  });
+});
+
+describe('alloc tracking and allocation sites', () => {
+  const alloc = (tracking?: 'inside-wasm' | 'js-boundary'): PageEvent => ({
+    t: 'alloc', time: 1, memory: 'r:1', liveBytes: 10, liveAllocations: 1, totalAllocations: 2, totalFrees: 1, ...(tracking ? { tracking } : {}),
+  });
+  it('puts the tracking in the last field of the alloc record; absent is js-boundary', () => {
+    const { recs } = enc([alloc('inside-wasm'), alloc('js-boundary'), alloc(), { ...alloc('inside-wasm'), sizes: 'none' } as PageEvent]);
+    expect(recs.map((r) => r[7])).toEqual([TRACKING.insideWasm, TRACKING.jsBoundary, TRACKING.jsBoundary, TRACKING.insideWasmCountsOnly]);
+    expect(recs[0]).toEqual([TAG.alloc, 1, 0, 10, 1, 2, 1, 1]);
+  });
+  it('sends the top sites by bytes, each as its first meaningful frame, and again only when they change', () => {
+    const site = (bytes: number, ...frames: string[]) => ({ bytes, count: bytes / 10, samples: 1, frames });
+    const ev = (time: number, sites: ReturnType<typeof site>[]): PageEvent => ({ t: 'sites', time, memory: 'r:1', interval: 100, sites });
+    const four = [site(10, 'at malloc (x)', 'at a (u:1:1)'), site(40, 'at b (u:2:2)'), site(30, 'at operator new (x)', 'at _Znwm', 'at c (u:3:3)'), site(20, 'at d')];
+    const { counts, recs, named } = enc([ev(1, four), ev(2, four), ev(3, [])]);
+    expect(counts).toEqual([3, 0, 1]);
+    const name = (id: number | undefined) => named.find((n) => n[0] === id)?.[1];
+    expect(recs.slice(0, 3).map((r) => [r[0], r[3], name(r[6]), r[4], r[5]])).toEqual([
+      [TAG.site, 0, 'b (u:2:2)', 40, 4],
+      [TAG.site, 1, 'c (u:3:3)', 30, 3],
+      [TAG.site, 2, 'd', 20, 2],
+    ]);
+    expect(recs[3]).toEqual([TAG.site, 3, 0, 0, 0, 0, -1, 0]);
+  });
+  it('first meaningful frame: skips allocator plumbing, falls back to the innermost frame', () => {
+    expect(firstMeaningfulFrame(['at dlmalloc (w)', 'at __rust_alloc (w)', 'at alloc::raw_vec::finish_grow (w)', 'at parse (w:1)'])).toBe('parse (w:1)');
+    expect(firstMeaningfulFrame(['at __wbindgen_malloc (w)', 'at __wbindgen_export_1'])).toBe('__wbindgen_malloc (w)');
+    expect(firstMeaningfulFrame(['  ', 'at sqlite3Malloc (w)', 'at sqlite3VdbeCreate (w)'])).toBe('sqlite3VdbeCreate (w)');
+    expect(firstMeaningfulFrame([])).toBe('(unknown site)');
+  });
+  it('a heap status event is not a record; a malformed sites event is refused', () => {
+    const { counts, recs } = enc([
+      { t: 'heap', time: 1, memory: 'r:1', module: 'r:0', tracking: 'none', allocator: null, foundBy: null, reason: 'shared memory' },
+      { t: 'sites', time: 1, memory: 'r:1', interval: 1, sites: [{ bytes: 'x' }] } as unknown as PageEvent,
+    ]);
+    expect(counts).toEqual([0, -1]);
+    expect(recs).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * Every string is interned to a small integer id once; the caller learns new ids through
  * `onNewName` and tells the analyzer their text. An absent id is -1.
  */
-import type { PageEvent } from '../shared/protocol';
+import type { PageEvent, SitesEvent } from '../shared/protocol';
 
 /** Numbers per record. */
 export const STRIDE = 8;
@@ -22,7 +22,19 @@ export const TAG = {
   mark: 8,
   module: 9,
   instanceMemory: 10,
+  site: 11,
 } as const;
+
+/** `tracking` of an alloc record (records.rs `tracking`): whole heap, its counts only, or a part of it. */
+export const TRACKING = {
+  jsBoundary: 0,
+  insideWasm: 1,
+  /** Counted inside wasm without sizes at free (`sizes: 'none'`): counts, no live bytes. */
+  insideWasmCountsOnly: 2,
+} as const;
+
+/** Top allocation sites sent per memory (records.rs MAX_SITES). */
+export const MAX_SITES = 3;
 
 /** Largest id the analyzer accepts (records.rs MAX_ID). */
 export const MAX_ID = 1 << 20;
@@ -34,6 +46,8 @@ export class Interner {
   /** Ids of the previous sample event's keys, by position (samplers repeat the same keys). */
   readonly sampleKeys: unknown[] = [];
   readonly sampleIds: number[] = [];
+  /** Per memory key, the top-sites list last sent (a list is sent again only when it changed). */
+  readonly sitesSent = new Map<string, string>();
   constructor(private readonly onNewName: (id: number, name: string) => void) {}
 
   /** Id of `s`, or -1 when the table is full. */
@@ -137,9 +151,17 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
     case 'alloc': {
       if (!isStr(ev.memory) || !isNum(ev.liveBytes) || !isNum(ev.liveAllocations) || !isNum(ev.totalAllocations) || !isNum(ev.totalFrees)) return -1;
       if (ev.liveBytes < 0 || ev.liveAllocations < 0 || ev.totalAllocations < 0 || ev.totalFrees < 0) return -1;
-      sink.put(TAG.alloc, time, id(ev.memory), ev.liveBytes, ev.liveAllocations, ev.totalAllocations, ev.totalFrees, 0);
+      // Absent tracking (traces before version 2): only allocations that crossed the JS boundary.
+      const tracking =
+        ev.tracking !== 'inside-wasm' ? TRACKING.jsBoundary : ev.sizes === 'none' ? TRACKING.insideWasmCountsOnly : TRACKING.insideWasm;
+      sink.put(TAG.alloc, time, id(ev.memory), ev.liveBytes, ev.liveAllocations, ev.totalAllocations, ev.totalFrees, tracking);
       return 1;
     }
+    case 'sites':
+      return encodeSites(ev, interner, sink);
+    case 'heap':
+      // Kept by the wrapper (tracking mode and reason per memory); nothing for the core.
+      return isStr(ev.memory) ? 0 : -1;
     case 'registry': {
       if (!isStr(ev.name) || typeof ev.stats !== 'object' || ev.stats === null) return -1;
       const name = id(ev.name);
@@ -177,6 +199,69 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
     default:
       return -1;
   }
+}
+
+/**
+ * Frames that are allocation plumbing, not the code that allocates: the allocator's entry
+ * points (C, C++, Rust, wasm-bindgen, Emscripten) and Rust's allocation helpers. Matched on the
+ * frame's function name (what precedes ` (` in a V8 frame, without `at `).
+ */
+const PLUMBING = [
+  /^(?:_?_?(?:libc_)?(?:malloc|calloc|realloc|reallocf|free|memalign|aligned_alloc|posix_memalign|valloc|pvalloc|sbrk))$/,
+  /^_?(?:dl|emscripten_builtin_|internal_)(?:malloc|calloc|realloc|free|memalign)$/,
+  /^(?:operator new|operator new\[\]|_Znwm|_Znam|_Znwj|_Znaj|_ZnwmRKSt9nothrow_t|_ZnamRKSt9nothrow_t)$/,
+  /^(?:__rust_alloc|__rust_alloc_zeroed|__rust_realloc|__rdl_alloc|__rdl_alloc_zeroed|__rdl_realloc|__rg_alloc|__rg_realloc)$/,
+  /^(?:__wbindgen_malloc|__wbindgen_realloc|__wbindgen_export_\d+)$/,
+  /^<?(?:alloc|dlmalloc|std::alloc|core::alloc)::/,
+  /^sqlite3(?:MemMalloc|MemRealloc|Malloc|MallocZero|DbMallocRaw|DbMallocRawNN|DbMallocZero|DbRealloc|Realloc|_malloc|_malloc64|_realloc|_realloc64)$/,
+];
+
+/** The function name of a frame: `at f (url:1:2)` -> `f`; `at url:1:2` -> `url:1:2`. */
+function frameName(frame: string): string {
+  const f = frame.trim().replace(/^at\s+/, '');
+  const paren = f.indexOf(' (');
+  return paren > 0 ? f.slice(0, paren) : f;
+}
+
+/**
+ * The first meaningful frame of an allocation site (frames innermost first, as in a JS stack):
+ * the first one that is not allocation plumbing ({@link PLUMBING}), without its `at `; the
+ * innermost frame when all are plumbing; `(unknown site)` when there are none.
+ */
+export function firstMeaningfulFrame(frames: readonly string[]): string {
+  const clean = frames.map((f) => f.trim().replace(/^at\s+/, '')).filter((f) => f !== '');
+  const found = clean.find((f) => !PLUMBING.some((re) => re.test(frameName(f))));
+  return found ?? clean[0] ?? '(unknown site)';
+}
+
+/** A `sites` event's sites, largest estimated live bytes first (stable for ties). */
+export function sitesByBytes(sites: SitesEvent['sites']): SitesEvent['sites'] {
+  return sites
+    .map((s, i) => [s, i] as const)
+    .sort((a, b) => b[0].bytes - a[0].bytes || a[1] - b[1])
+    .map(([s]) => s);
+}
+
+/**
+ * A `sites` event -> the memory's top {@link MAX_SITES} sites as `site` records (rank 0 starts
+ * a new list; no sites: one rank-0 record with frame -1), each named by its first meaningful
+ * frame. Nothing is written when the list is the one last sent for this memory.
+ */
+function encodeSites(ev: SitesEvent, interner: Interner, sink: RecordSink): number {
+  if (!isStr(ev.memory) || !Array.isArray(ev.sites)) return -1;
+  const valid = ev.sites.filter((s) => s !== null && typeof s === 'object' && isNum(s.bytes) && isNum(s.count) && Array.isArray(s.frames));
+  if (valid.length !== ev.sites.length) return -1;
+  const mem = interner.id(ev.memory);
+  if (mem < 0) return -1;
+  const top = sitesByBytes(valid)
+    .slice(0, MAX_SITES)
+    .map((s) => [interner.id(firstMeaningfulFrame(s.frames.filter(isStr))), Math.max(0, s.bytes), Math.max(0, s.count)] as const);
+  const key = JSON.stringify(top);
+  if (interner.sitesSent.get(ev.memory) === key) return 0;
+  interner.sitesSent.set(ev.memory, key);
+  if (top.length === 0) sink.put(TAG.site, ev.time, mem, 0, 0, 0, -1, 0);
+  top.forEach(([frame, bytes, count], rank) => sink.put(TAG.site, ev.time, mem, rank, bytes, count, frame, 0));
+  return Math.max(1, top.length);
 }
 
 /** A sink that collects records into a growable Float64Array (tests, benchmarks). */

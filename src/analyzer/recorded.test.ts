@@ -3,7 +3,9 @@
  * extension, `wasm-memory record`), replayed into the real analyzer wasm. Third-party packages
  * built by others (tiktoken / wasm-bindgen 0.2.100, @resvg/resvg-wasm / 0.2.92, sql.js /
  * Emscripten), with and without forced GC, and the demo app. Precision first: every clean
- * page raises nothing; every leaky page raises the right alert about the right class or memory.
+ * page raises nothing; every leaky page raises the right alert about the right class or memory,
+ * except where the trace only holds a partial figure (sql.js heaps counted at the JS boundary,
+ * version 1), from which no heuristic reasons.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../shared/analyzer-api';
 import type { Trace } from '../shared/protocol';
-import { createAnalyzer } from './analyzer';
+import { createAnalyzer, JS_BOUNDARY_REASON } from './analyzer';
 import { readAnalyzerWasm } from './node';
 
 const wasm = new WebAssembly.Module(readAnalyzerWasm());
@@ -58,21 +60,19 @@ const EXPECT: Array<{ match: RegExp; check: (r: Report) => void }> = [
   },
   {
     // sql.js (Emscripten): six "reports" (user actions), each leaving 20 statements with a
-    // 64 KiB bound blob unfreed (1.25 MiB), the heap at rest in between: the allocator's live
-    // bytes settle higher after every action. Exactly one alert, about the sql.js memory's
-    // allocator floor; committed memory never grew, so nothing about it.
+    // 64 KiB bound blob unfreed (1.25 MiB), the heap at rest in between. These traces are
+    // version 1: only allocations that crossed the JS boundary were counted (the `_malloc` /
+    // `_free` the glue calls), a part of the heap. The report shows that part as such, and no
+    // heuristic reasons from it: nothing is raised (committed memory never grew either). The
+    // same pattern counted inside wasm is flagged (heap.test.ts, tests/heuristics.rs).
     match: /^sqljs-leaky-/,
     check: (r) => {
       const mem = r.memories[0]!;
       expect(r.memories).toHaveLength(1);
       expect(mem.usedBytes).toBeGreaterThanOrEqual(6 * 20 * 64 * 1024);
-      expect(r.alerts.map((a) => [a.id, a.kind, a.subject, a.state])).toEqual([
-        [`memory-floor-rising:${mem.key}:used`, 'memory-floor-rising', mem.key, 'active'],
-      ]);
-      const a = r.alerts[0]!;
-      expect(a.evidence.series).toBe(`memory:${mem.key}:used`);
-      // the six rest levels, one per action
-      expect(a.evidence.points.map((p) => p[1])).toEqual([1, 2, 3, 4, 5, 6].map((k) => k * 20 * 64 * 1024));
+      expect(mem.tracking).toBe('js-boundary');
+      expect(mem.trackingReason).toBe(JS_BOUNDARY_REASON);
+      expect(r.alerts).toEqual([]);
     },
   },
   {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEY, THRESHOLD_KEY } from './analyzer';
-import { MAX_ID, STRIDE, TAG } from './encode';
+import { MAX_ID, MAX_SITES, STRIDE, TAG, TRACKING } from './encode';
 import { REF_DEFAULTS } from '../../bench/reference';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,6 +52,13 @@ describe('Rust and TypeScript constants agree', () => {
     const rust = new Map(rustConsts(rustMod(records, 'tag', 'records.rs')).map(([k, v]) => [camel(k), v]));
     expect(rust.size).toBeGreaterThanOrEqual(10);
     sameTable('record tags', rust, new Map(Object.entries(TAG)));
+  });
+
+  it('alloc tracking values and sites per memory (records.rs `tracking`, MAX_SITES vs encode.ts)', () => {
+    const rust = new Map(rustConsts(rustMod(records, 'tracking', 'records.rs')).map(([k, v]) => [camel(k), v]));
+    expect(rust.size).toBe(3);
+    sameTable('alloc tracking', rust, new Map(Object.entries(TRACKING)));
+    expect(/pub const MAX_SITES: usize = (\d+);/.exec(records)?.[1], 'MAX_SITES').toBe(String(MAX_SITES));
   });
 
   it('record stride and largest id (records.rs vs encode.ts)', () => {
@@ -106,13 +113,13 @@ describe('Rust and TypeScript constants agree', () => {
       'alert kinds in kind.rs and AlertKind',
     ).toEqual({ rustOnly: [], typescriptOnly: [] });
     // The TypeScript reference raises only known kinds.
-    const refKinds = [...new Set([...read('src/analyzer/reference.ts').matchAll(/kind: '([a-z-]+)'/g)].map((m) => m[1] ?? ''))];
+    const refKinds = [...new Set([...read('bench/reference.ts').matchAll(/kind: '([a-z-]+)'/g)].map((m) => m[1] ?? ''))];
     expect(refKinds.filter((k) => !rust.includes(k)), 'kinds raised by reference.ts unknown to kind.rs').toEqual([]);
   });
 
   it('replaced-growth lag (heuristics/memory_replaced.rs vs reference.ts)', () => {
     const rust = /pub const REPLACED_GROWTH_LAG_MS: f64 = ([\d_.]+);/.exec(read('analyzer-rs/src/heuristics/memory_replaced.rs'))?.[1];
-    const ts = /const REPLACED_GROWTH_LAG_MS = ([\d_]+);/.exec(read('src/analyzer/reference.ts'))?.[1];
+    const ts = /const REPLACED_GROWTH_LAG_MS = ([\d_]+);/.exec(read('bench/reference.ts'))?.[1];
     expect(rust && rustNumber(rust), 'REPLACED_GROWTH_LAG_MS in Rust').toBeDefined();
     expect(rust && rustNumber(rust)).toBe(ts && Number(ts.replace(/_/g, '')));
   });

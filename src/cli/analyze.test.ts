@@ -130,6 +130,57 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect((err as Error).message).toMatch(/^the analyzer wasm could not be loaded \(.+\); rebuild it with npm run build$/);
   });
 
+  const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'heap-inside-wasm.trace.json');
+  const sqljsV1 = join(dirname(fileURLToPath(import.meta.url)), '..', 'analyzer', 'traces', 'sqljs-leaky-gc.trace.json');
+
+  it('--json: how each heap was counted, live allocations, allocator and the allocation sites (hand-written v2 trace)', async () => {
+    const r = await run(['analyze', fixture, '--json']);
+    expect(r.err).toBe('');
+    const report = JSON.parse(r.out) as JsonReport;
+    expect(report.memories.map((m) => [m.key, m.usedBytes, m.liveAllocations, m.allocator, m.allocationTracking])).toEqual([
+      ['7f3e9a:2', 6 * 1048576, 92, 'dlmalloc', { mode: 'inside-wasm', reason: null }],
+      ['7f3e9a:5', null, null, null, { mode: 'none', reason: 'shared memory (threads): not counted' }],
+    ]);
+    // Live heap bytes rose at every mark while committed memory stayed at 16 MiB: a leak.
+    expect(report.memories[0]).toMatchObject({ currentBytes: 16 * 1048576, growthEvents: 0 });
+    expect(report.alerts.map((a) => [a.id, a.severity, a.state])).toEqual([['memory-floor-rising:7f3e9a:2:used', 'warning', 'active']]);
+    expect(r.code).toBe(1);
+    expect(report.alerts[0]!.recommendation).toContain(
+      'Top allocation sites by live bytes (sampled estimates): sqlite3VdbeMemSetStr (wasm://wasm/7f3e9a12:wasm-function[610]:0x9e10) ' +
+        '(~3.8 MiB in ~60 allocations); sqlite3VdbeCreate (wasm://wasm/7f3e9a12:wasm-function[700]:0xa000) (~1.3 MiB in ~20 allocations); ' +
+        'sqlite3_initialize (wasm://wasm/7f3e9a12:wasm-function[90]:0x5000) (~64 KiB in ~1 allocations).',
+    );
+    // The latest snapshot's sites, most bytes first, with their whole stacks.
+    expect(report.allocationSites.map((x) => [x.memory, x.bytes, x.count, x.frames.length])).toEqual([
+      ['7f3e9a:2', 3932160, 60, 4],
+      ['7f3e9a:2', 1310720, 20, 3],
+      ['7f3e9a:2', 65536, 1, 1],
+    ]);
+    expect(report.allocationSites[0]!.frames[3]).toBe('at bindBlob (https://app.test/report.js:88:14)');
+  });
+
+  it('text: "used" for a whole heap, the reason a heap is not counted, the top sites', async () => {
+    const r = await run(['analyze', fixture]);
+    expect(r.out).toContain('7f3e9a:2  current 16 MiB  peak 16 MiB  used 6 MiB in 92 allocations, dlmalloc  grew 0x');
+    expect(r.out).toContain('7f3e9a:5  current 1 MiB  peak 1 MiB  heap not counted (shared memory (threads): not counted)');
+    expect(r.out).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
+    expect(r.out).toContain('  ~3.75 MiB  ~60 allocations  sqlite3VdbeMemSetStr (wasm://wasm/7f3e9a12:wasm-function[610]:0x9e10)  (7f3e9a:2)');
+  });
+
+  it('a version-1 trace (recorded sql.js page): JS-boundary counts, labelled as a part, and nothing raised from them', async () => {
+    const json = JSON.parse((await run(['analyze', sqljsV1, '--json'])).out) as JsonReport;
+    const m = json.memories[0]!;
+    expect(m.allocationTracking.mode).toBe('js-boundary');
+    expect(m.allocationTracking.reason).toMatch(/crossed the JS boundary/);
+    expect(m.usedBytes).toBeGreaterThanOrEqual(6 * 20 * 65536);
+    expect(m.allocator).toBeNull();
+    expect(json.allocationSites).toEqual([]);
+    expect(json.alerts).toEqual([]);
+    const text = await run(['analyze', sqljsV1]);
+    expect(text.out).toMatch(/used \(JS-boundary allocations only\) 7\.5 MiB in \d+ allocations/);
+    expect(text.code).toBe(0);
+  });
+
   it('cleans up', () => {
     rmSync(dir, { recursive: true, force: true });
   });

@@ -22,8 +22,27 @@ function alert(over: Partial<Alert>): Alert {
 
 const report: Report = {
   memories: [
-    { key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9 * 1048576, peakBytes: 10 * 1048576, growthEvents: 4, firstSeen: 0, lastSeen: 5, collected: false },
-    { key: 'r1:4', owner: '', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: true, usedBytes: 1000 },
+    {
+      key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9 * 1048576, peakBytes: 10 * 1048576, growthEvents: 4, firstSeen: 0, lastSeen: 5, collected: false,
+      tracking: 'none', allocator: null, trackingReason: 'no allocator recognised', sites: [],
+    },
+    {
+      key: 'r1:4', owner: '', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: true, usedBytes: 1000,
+      liveAllocations: 3, tracking: 'js-boundary', allocator: null, trackingReason: 'only allocations that crossed the JS boundary', sites: [],
+    },
+    {
+      key: 'r1:5', owner: 'http://x/sql.wasm', currentBytes: 2 * 1048576, peakBytes: 2 * 1048576, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: false,
+      usedBytes: 1048576, liveAllocations: 20, tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null,
+      sites: [
+        { bytes: 700_000, count: 12, samples: 9, frames: ['at malloc (w)', 'at load (a.js:1:1)'], frame: 'load (a.js:1:1)' },
+        { bytes: 100_000, count: 2, samples: 1, frames: ['at parse (a.js:2:2)'], frame: 'parse (a.js:2:2)' },
+      ],
+    },
+    {
+      key: 'r1:6', owner: 'http://x/b.wasm', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: false,
+      liveAllocations: 7, tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null,
+      sites: [{ bytes: 300_000, count: 1, samples: 3, frames: ['at grow (b.js:3:3)'], frame: 'grow (b.js:3:3)' }],
+    },
   ],
   classes: [{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5, liveStacks: [{ stack: 's', count: 5 }] }],
   registries: [{ name: 'cache', stats: { entries: 7, bytes: 700 } }],
@@ -61,8 +80,20 @@ describe('toJsonReport', () => {
     expect(j.classes).toEqual([{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5 }]);
     expect(j.memories[0]).toEqual({
       key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9437184, peakBytes: 10485760, growthEvents: 4, collected: false,
+      usedBytes: null, liveAllocations: null, allocator: null, allocationTracking: { mode: 'none', reason: 'no allocator recognised' },
     });
-    expect(j.memories[1]?.usedBytes).toBe(1000);
+    expect(j.memories[1]).toMatchObject({
+      usedBytes: 1000, liveAllocations: 3, allocator: null,
+      allocationTracking: { mode: 'js-boundary', reason: 'only allocations that crossed the JS boundary' },
+    });
+    expect(j.memories[2]).toMatchObject({ usedBytes: 1048576, liveAllocations: 20, allocator: 'dlmalloc', allocationTracking: { mode: 'inside-wasm', reason: null } });
+    // Every memory's sites, most bytes first.
+    expect(j.allocationSites.map((x) => [x.memory, x.bytes, x.count, x.frame])).toEqual([
+      ['r1:5', 700_000, 12, 'load (a.js:1:1)'],
+      ['r1:6', 300_000, 1, 'grow (b.js:3:3)'],
+      ['r1:5', 100_000, 2, 'parse (a.js:2:2)'],
+    ]);
+    expect(j.allocationSites[0]?.frames).toEqual(['at malloc (w)', 'at load (a.js:1:1)']);
     expect(j.registries).toEqual([{ name: 'cache', stats: { entries: 7, bytes: 700 } }]);
     // Survives a JSON round trip unchanged (no typed arrays, no undefined).
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
@@ -94,8 +125,15 @@ describe('human report', () => {
   it('lists memories, classes, registries, marks, alerts and the verdict', () => {
     const text = formatHuman(toJsonReport(report, info, 'warning', '1'));
     expect(text).toContain('WASM Memory report for http://x/');
-    expect(text).toContain('r1:3  current 9 MiB  peak 10 MiB  grew 4x  http://x/engine.wasm');
+    expect(text).toContain('r1:3  current 9 MiB  peak 10 MiB  heap not counted (no allocator recognised)  grew 4x  http://x/engine.wasm');
     expect(text).toContain('(collected)');
+    // "used" means the whole heap; a part says which part; not counted says why.
+    expect(text).toContain('r1:5  current 2 MiB  peak 2 MiB  used 1 MiB in 20 allocations, dlmalloc  grew 0x');
+    expect(text).toContain('r1:4  current 64 KiB  peak 64 KiB  used (JS-boundary allocations only) 1000 B in 3 allocations  grew 0x');
+    expect(text).toContain('heap not counted (no allocator recognised)');
+    expect(text).toContain('r1:6  current 64 KiB  peak 64 KiB  7 live allocations (bytes not known), dlmalloc  grew 0x');
+    expect(text).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
+    expect(text).toContain('  ~684 KiB  ~12 allocations  load (a.js:1:1)  (r1:5)');
     expect(text).toContain('Doc  created 10  freed 3  reclaimed 2  live 5');
     expect(text).toContain('cache  entries 7  bytes 700');
     expect(text).toContain('+2.50 s  after load');

@@ -5,6 +5,7 @@
 import type { Alert, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
+import type { AllocationTracking } from '../shared/protocol';
 import { failingAlerts, exitCodeFor } from './verdict';
 
 /** Context about the trace that was analyzed. */
@@ -51,7 +52,26 @@ export interface JsonReport {
     peakBytes: number;
     growthEvents: number;
     collected: boolean;
-    usedBytes?: number;
+    /** The allocator's live bytes, or null when the heap is not counted; what they cover is `allocationTracking.mode`. */
+    usedBytes: number | null;
+    /** Live allocations, counted like usedBytes. */
+    liveAllocations: number | null;
+    /** Allocator recognised (e.g. dlmalloc), or null. */
+    allocator: string | null;
+    /** inside-wasm: the whole heap; js-boundary: only allocations that crossed the JS boundary; none: not counted. */
+    allocationTracking: { mode: AllocationTracking; reason: string | null };
+  }>;
+  /** Every memory's allocation sites (latest snapshot), most estimated live bytes first. */
+  allocationSites: Array<{
+    memory: string;
+    /** Estimated live bytes allocated at the site (sampled). */
+    bytes: number;
+    /** Estimated live allocations made there (sampled). */
+    count: number;
+    /** The stack, innermost frame first. */
+    frames: string[];
+    /** Its first meaningful frame (not allocator plumbing): how alerts name the site. */
+    frame: string;
   }>;
   registries: Array<{ name: string; memory?: string; stats: Record<string, number> }>;
   marks: Array<{ time: number; label: string }>;
@@ -92,8 +112,14 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       peakBytes: m.peakBytes,
       growthEvents: m.growthEvents,
       collected: m.collected,
-      ...(m.usedBytes === undefined ? {} : { usedBytes: m.usedBytes }),
+      usedBytes: m.usedBytes ?? null,
+      liveAllocations: m.liveAllocations ?? null,
+      allocator: m.allocator ?? null,
+      allocationTracking: { mode: m.tracking ?? 'none', reason: m.trackingReason ?? null },
     })),
+    allocationSites: report.memories
+      .flatMap((m) => (m.sites ?? []).map((s) => ({ memory: m.key, bytes: s.bytes, count: s.count, frames: [...s.frames], frame: s.frame })))
+      .sort((a, b) => b.bytes - a.bytes),
     registries: report.registries.map((r) => ({
       name: r.name,
       ...(r.memory === undefined ? {} : { memory: r.memory }),
@@ -110,6 +136,27 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
+/** Allocation sites listed by the human report. */
+export const TOP_SITES = 10;
+
+/**
+ * The heap part of a memory's line. "used" is the allocator's live bytes, qualified when only
+ * a part of the heap was counted; a heap not counted says why, when the page said.
+ */
+function heapText(m: JsonReport['memories'][number]): string {
+  const { mode, reason } = m.allocationTracking;
+  if (m.usedBytes === null) {
+    if (mode === 'none') return reason ? `  heap not counted (${reason})` : '';
+    if (m.liveAllocations === null) return '';
+    // Counted inside wasm without sizes: counts are whole, bytes unknown.
+    return `  ${m.liveAllocations} live allocations (bytes not known)${m.allocator ? `, ${m.allocator}` : ''}`;
+  }
+  const label = mode === 'inside-wasm' ? 'used' : 'used (JS-boundary allocations only)';
+  const allocs = m.liveAllocations === null ? '' : ` in ${m.liveAllocations} allocations`;
+  const allocator = m.allocator ? `, ${m.allocator}` : '';
+  return `  ${label} ${formatBytes(m.usedBytes)}${allocs}${allocator}`;
+}
+
 /** The human report. */
 export function formatHuman(r: JsonReport): string {
   const out: string[] = [];
@@ -124,10 +171,17 @@ export function formatHuman(r: JsonReport): string {
   out.push(`Memories (${r.memories.length})`);
   if (r.memories.length === 0) out.push('  none seen');
   for (const m of r.memories) {
-    const used = m.usedBytes === undefined ? '' : `  used ${formatBytes(m.usedBytes)}`;
+    const used = heapText(m);
     out.push(
       `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}`,
     );
+  }
+
+  if (r.allocationSites.length > 0) {
+    const shown = r.allocationSites.slice(0, TOP_SITES);
+    out.push('');
+    out.push(`Top allocation sites (${shown.length} of ${r.allocationSites.length}; sampled estimates of live bytes)`);
+    for (const s of shown) out.push(`  ~${formatBytes(s.bytes)}  ~${Math.round(s.count)} allocations  ${s.frame}  (${s.memory})`);
   }
 
   if (r.classes.length > 0) {

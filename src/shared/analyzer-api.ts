@@ -2,7 +2,7 @@
  * What the analyzer (analyzer-rs compiled to wasm, behind src/analyzer/) offers to its users:
  * the panel and the command line. Types only; the implementation is src/analyzer/analyzer.ts.
  */
-import type { PageEvent } from './protocol';
+import type { AllocationTracking, PageEvent } from './protocol';
 
 export type Severity = 'info' | 'warning' | 'error';
 
@@ -51,8 +51,44 @@ export interface MemoryStats {
   lastSeen: number;
   /** True when the memory was collected (unreachable) on the page. */
   collected: boolean;
-  /** Emscripten allocator view, when visible. */
+  /**
+   * The allocator's live bytes (incl. its per-chunk overhead), when counted. What they cover is
+   * `tracking`: the whole heap (`inside-wasm`) or only allocations that crossed the JS boundary
+   * (`js-boundary`, a part: label it so, e.g. "used (JS-boundary allocations only)"). Absent
+   * when not counted, or counted inside wasm without sizes (`liveAllocations` only).
+   */
   usedBytes?: number;
+  /** Live allocations, counted like `usedBytes`. */
+  liveAllocations?: number;
+  /**
+   * How this memory's heap is counted: from its latest allocator stats when there are any, else
+   * from the page's heap status for it, else `none`.
+   */
+  tracking: AllocationTracking;
+  /** Allocator recognised (e.g. `dlmalloc`), or null. */
+  allocator: string | null;
+  /**
+   * Why the heap is not (fully) counted: the page's reason for `none` (no allocator recognised,
+   * shared memory...), a fixed sentence for `js-boundary`; null when counted inside wasm or
+   * unknown.
+   */
+  trackingReason: string | null;
+  /** Allocation sites from the memory's latest `sites` snapshot, most live bytes first ([] if none). */
+  sites: AllocationSite[];
+}
+
+/** One allocation site of a memory's heap (sampled: `bytes` and `count` are estimates). */
+export interface AllocationSite {
+  /** Estimated live bytes allocated here. */
+  bytes: number;
+  /** Estimated live allocations made here. */
+  count: number;
+  /** Live samples behind the estimate. */
+  samples: number;
+  /** The stack, innermost frame first. */
+  frames: string[];
+  /** Its first meaningful frame (not allocator plumbing): how alerts and reports name the site. */
+  frame: string;
 }
 
 export interface ClassStats {

@@ -375,7 +375,12 @@ export type ContentToPage = { kind: 'mark'; v: number; label: string };
 // ---------------------------------------------------------------------------------------
 
 export const TRACE_FORMAT = 'wasm-memory-trace';
-export const TRACE_VERSION = 1;
+/**
+ * 2: new event types `heap` and `sites` (version-1 readers refuse an unknown `t`), and `alloc`
+ * figures may be the whole heap (`tracking: 'inside-wasm'`). Version-1 files are still read:
+ * their alloc events are read as `js-boundary` (see parseTrace).
+ */
+export const TRACE_VERSION = 2;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;

@@ -48,7 +48,7 @@ describe('parseTrace errors say what is wrong', () => {
     ['array root', '[]', /top level, got an array/],
     ['no format', JSON.stringify({ version: 1 }), /^format: missing; this is not a WASM Memory trace/],
     ['other format', JSON.stringify({ format: 'chrome-trace' }), /^format: expected "wasm-memory-trace", got "chrome-trace"/],
-    ['newer version', JSON.stringify({ ...trace, version: 99 }), /^version: this trace is format version 99, newer than this tool reads \(1\)/],
+    ['newer version', JSON.stringify({ ...trace, version: 99 }), /^version: this trace is format version 99, newer than this tool reads \(2\)/],
     ['bad version', JSON.stringify({ ...trace, version: '1' }), /^version: expected a positive integer/],
     ['no events', JSON.stringify({ ...trace, events: undefined }), /^events: missing/],
     ['events object', JSON.stringify({ ...trace, events: {} }), /^events: expected an array, got object/],
@@ -67,4 +67,29 @@ describe('parseTrace errors say what is wrong', () => {
       if (!r.ok) expect(r.error).toMatch(re);
     });
   }
+});
+
+describe('version 1 traces (before heaps were counted inside wasm)', () => {
+  const alloc = { t: 'alloc', time: 2, memory: 'r:1', liveBytes: 10, liveAllocations: 1, totalAllocations: 2, totalFrees: 1 };
+  const v1 = (events: unknown[]) => JSON.stringify({ format: TRACE_FORMAT, version: 1, page: { url: 'u' }, events });
+  it('still import, their allocator stats read as JS-boundary counts (a part of the heap)', () => {
+    const r = parseTrace(v1([alloc, { ...alloc, tracking: 'inside-wasm' }, { t: 'mark', time: 3, label: 'm' }]));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.trace.version).toBe(1);
+    expect(r.trace.events).toEqual([
+      { ...alloc, tracking: 'js-boundary' },
+      { ...alloc, tracking: 'js-boundary' },
+      { t: 'mark', time: 3, label: 'm' },
+    ]);
+  });
+  it('version 2 keeps the tracking the page wrote, and reads heap and sites events', () => {
+    const events = [
+      { ...alloc, tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' },
+      { t: 'heap', time: 1, memory: 'r:1', module: 'r:0', tracking: 'inside-wasm', allocator: 'dlmalloc', foundBy: 'exports', reason: null },
+      { t: 'sites', time: 4, memory: 'r:1', interval: 65536, sites: [{ bytes: 65536, count: 1, samples: 1, frames: ['at f (a.js:1:1)'] }] },
+    ];
+    const r = parseTrace(JSON.stringify({ format: TRACE_FORMAT, version: 2, page: { url: 'u' }, events }));
+    expect(r.ok && r.trace.events).toEqual(events);
+  });
 });

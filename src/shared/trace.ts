@@ -51,6 +51,14 @@ function kindOf(x: unknown): string {
   return typeof x;
 }
 
+/**
+ * Version 1 predates counting heaps inside wasm: its allocator stats counted only allocations
+ * that crossed the JS boundary (a part of the heap), whatever the event says. Read them so.
+ */
+function asVersion1(ev: PageEvent): PageEvent {
+  return ev.t === 'alloc' ? { ...ev, tracking: 'js-boundary' } : ev;
+}
+
 /** Read a trace file. Never throws; on failure the error says what is wrong and where. */
 export function parseTrace(text: string): ParseTraceResult {
   const fail = (error: string): ParseTraceResult => ({ ok: false, error });
@@ -119,7 +127,7 @@ export function parseTrace(text: string): ParseTraceResult {
   for (let i = 0; i < o.events.length; i++) {
     const r = checkPageEvent(o.events[i], `events[${i}]`);
     if (!r.ok) return fail(`${r.path}: ${r.problem}`);
-    events[i] = r.event;
+    events[i] = version < 2 ? asVersion1(r.event) : r.event;
   }
 
   const trace: Trace = { format: TRACE_FORMAT, version, createdAt, generator, page, events, dropped };

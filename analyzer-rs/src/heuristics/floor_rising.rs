@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::{ends, Input, Via};
+use super::{ends, sites_sentence, Input, Via};
 use crate::alerts::{detail, Severity, Sink, Text};
 use crate::detect::recent_run;
 use crate::kind::Kind;
@@ -36,13 +36,15 @@ pub fn find(input: &Input, out: &mut Sink, mi: usize, m: &Memory) {
                 via.what(),
                 list(&run, fmt_bytes)
             ),
-            recommendation: "Something allocated per cycle (per file, per request) is kept. Place a mark before and \
+            recommendation: format!(
+                "Something allocated per cycle (per file, per request) is kept. Place a mark before and \
                  after one cycle and diff them to see which classes or registries grow; free them or bound \
-                 the cache."
-                .to_string(),
+                 the cache.{}",
+                sites_sentence(input, m)
+            ),
             series: format!("memory:{key}:bytes"),
             subject: key,
         }
     };
-    out.emit((kind, m.key, detail::MAIN), severity, &run, [0.0; 4], id, text);
+    out.emit((kind, m.key, detail::MAIN), severity, &run, [m.sites_rev as f64, 0.0, 0.0, 0.0], id, text);
 }

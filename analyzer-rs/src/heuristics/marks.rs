@@ -1,7 +1,7 @@
 //! Marks-based runs: an entity whose value rose at each of the latest marks. They depend only
 //! on the (immutable) mark snapshots and the thresholds, so they are computed once per new
-//! mark, not at every evaluation. Read by [`super::class_rising`], [`super::floor_rising`] and
-//! [`super::registry_growth`].
+//! mark, not at every evaluation. Read by [`super::class_rising`], [`super::floor_rising`],
+//! [`super::used_rising`] and [`super::registry_growth`].
 
 use crate::alerts::MAX_EVIDENCE;
 use crate::config::Config;
@@ -12,8 +12,10 @@ use crate::model::{snap_at, MarkSnap};
 #[derive(Clone, Debug, Default)]
 pub struct MarkRuns {
     key: Option<(u64, usize, [u64; 3])>,
-    /// Per memory index.
+    /// Per memory index: committed bytes.
     pub memory: Vec<Option<Vec<Level>>>,
+    /// Per memory index: allocator live bytes counted inside wasm (whole heaps only).
+    pub used: Vec<Option<Vec<Level>>>,
     /// Per class index.
     pub class: Vec<Option<Vec<Level>>>,
     /// Per registry field index.
@@ -31,13 +33,14 @@ impl MarkRuns {
         }
         let (mem_n, class_n, reg_n) = counts;
         let memory = (0..mem_n).map(|i| marks_run_by(marks, |s| snap_at(&s.memories, i), c.floor_min_step_bytes, c.mark_cycles)).collect();
+        let used = (0..mem_n).map(|i| marks_run_by(marks, |s| snap_at(&s.used, i), c.floor_min_step_bytes, c.mark_cycles)).collect();
         let class = (0..class_n)
             .map(|i| marks_run_by(marks, |s| Some(snap_at(&s.classes, i).unwrap_or(0.0)), c.class_min_step, c.mark_cycles))
             .collect();
         let registry = (0..reg_n)
             .map(|i| marks_run_by(marks, |s| Some(snap_at(&s.registries, i).unwrap_or(0.0)), c.registry_min_step, c.mark_cycles))
             .collect();
-        *self = MarkRuns { key: Some(key), memory, class, registry };
+        *self = MarkRuns { key: Some(key), memory, used, class, registry };
     }
 }
 
@@ -68,7 +71,7 @@ mod tests {
         let snaps: Vec<MarkSnap> = [1.0, 2.0, 3.0, 3.0]
             .iter()
             .enumerate()
-            .map(|(i, &v)| MarkSnap { time: i as f64, label: 0, memories: vec![(0, v)], classes: vec![], registries: vec![] })
+            .map(|(i, &v)| MarkSnap { time: i as f64, label: 0, memories: vec![(0, v)], classes: vec![], registries: vec![], used: vec![] })
             .collect();
         let pick = |m: &MarkSnap| snap_at(&m.memories, 0);
         assert_eq!(marks_run_by(&snaps, pick, 1.0, 3), None, "the last mark did not rise");

@@ -6,7 +6,7 @@
 //! is flagged; once one is, every other idle, alive, superseded memory of the group is too.
 //! The newest memory is never flagged.
 
-use super::Input;
+use super::{sites_sentence, Input};
 use crate::alerts::{detail, Severity, Sink, Text};
 use crate::fxhash::FxHashMap;
 use crate::kind::Kind;
@@ -101,14 +101,16 @@ pub fn find(input: &Input, out: &mut Sink) {
                         all.",
                         fmt_bytes(total)
                     ),
-                    recommendation: "When replacing an instance, drop every reference to the old one (exports, memory views, \
-                    wasm-bindgen objects, closures, listeners), or reuse a single instance."
-                        .to_string(),
+                    recommendation: format!(
+                        "When replacing an instance, drop every reference to the old one (exports, memory views, \
+                        wasm-bindgen objects, closures, listeners), or reuse a single instance.{}",
+                        sites_sentence(input, old)
+                    ),
                     series: format!("memory:{key}:bytes"),
                     subject: key,
                 }
             };
-            out.emit((kind, old.key, detail::MAIN), severity, &points, [count as f64, total, 0.0, 0.0], id, text);
+            out.emit((kind, old.key, detail::MAIN), severity, &points, [count as f64, total, old.sites_rev as f64, 0.0], id, text);
         }
     }
 }

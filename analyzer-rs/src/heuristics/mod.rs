@@ -12,8 +12,11 @@
 //! | [`never_freed`] | `bindgen-live-growth` | class: many live, none ever freed |
 //! | [`forgot_free`] | `bindgen-forgot-free` | class: objects reclaimed by the GC finalizer |
 //! | [`floor_rising`] | `memory-floor-rising` | memory: committed bytes rest higher every cycle |
-//! | [`used_rising`] | `memory-floor-rising` (`:used`) | memory: allocator live bytes rest higher |
-//! | [`fragmentation`] | `fragmentation` | memory: little of the committed memory in use |
+//! | [`used_rising`] | `memory-floor-rising` (`:used`) | memory: live heap bytes (inside wasm) higher at marks, rest levels or windows |
+//! | [`fragmentation`] | `fragmentation` | memory: committed far above the live heap (inside wasm) after the heap grew |
+//!
+//! No heuristic reasons from a partial figure: allocator stats counted at the JS boundary
+//! or without sizes ([`crate::records::Tracking::whole_bytes`] false) are reported, never judged.
 //! | [`budget`] | `budget` | memory or page over a budget level |
 //! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling, still alive |
 //! | [`registry_growth`] | `registry-growth` | registry field rising |
@@ -90,6 +93,23 @@ impl Via {
     }
 }
 
+/// The sentence naming a memory's top allocation sites (empty when none are known), appended
+/// to the recommendation of the leak alerts about a memory. The figures are the page's sampled
+/// estimates of live bytes and allocations, and say so.
+pub(crate) fn sites_sentence(input: &Input, m: &Memory) -> String {
+    if m.sites.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = m
+        .sites
+        .iter()
+        .map(|s| {
+            format!("{} (~{} in ~{} allocations)", input.name(s.frame), crate::text::fmt_bytes(s.bytes), crate::text::fixed(s.count, 0))
+        })
+        .collect();
+    format!(" Top allocation sites by live bytes (sampled estimates): {}.", list.join("; "))
+}
+
 /// First and last value of a run (0 when empty).
 pub(crate) fn ends(run: &[crate::detect::Level]) -> (f64, f64) {
     (run.first().map(|l| l.1).unwrap_or(0.0), run.last().map(|l| l.1).unwrap_or(0.0))
@@ -116,7 +136,7 @@ pub fn findings(input: &Input, book: &crate::alerts::AlertBook) -> Vec<Hit> {
         live_total += m.current;
         live_changed = live_changed.max(m.last_growth);
         floor_rising::find(input, &mut out, mi, m);
-        used_rising::find(input, &mut out, m);
+        used_rising::find(input, &mut out, mi, m);
         fragmentation::find(input, &mut out, m);
         budget::find_memory(input, &mut out, m);
     }

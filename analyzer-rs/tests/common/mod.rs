@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use wasm_memory_analyzer::records::{encode, Record};
+use wasm_memory_analyzer::records::{encode, Record, Tracking};
 use wasm_memory_analyzer::Analyzer;
 
 pub const MIB: f64 = 1024.0 * 1024.0;
@@ -93,9 +93,32 @@ impl Sim {
         self
     }
 
+    /// Allocator stats counted inside wasm (the whole heap).
     pub fn alloc(&mut self, key: &str, live_bytes: f64) -> &mut Self {
+        self.alloc_tracked(key, live_bytes, Tracking::InsideWasm)
+    }
+
+    /// Allocator stats counted at the JS boundary only (a part of the heap, traces before v2).
+    pub fn alloc_js(&mut self, key: &str, live_bytes: f64) -> &mut Self {
+        self.alloc_tracked(key, live_bytes, Tracking::JsBoundary)
+    }
+
+    pub fn alloc_tracked(&mut self, key: &str, live_bytes: f64, tracking: Tracking) -> &mut Self {
         let mem = self.id(key);
-        self.put(Record::Alloc { t: self.t, mem, live_bytes, live_allocs: 10.0, total_allocs: 30.0, total_frees: 20.0 });
+        self.put(Record::Alloc { t: self.t, mem, live_bytes, live_allocs: 10.0, total_allocs: 30.0, total_frees: 20.0, tracking });
+        self
+    }
+
+    /// Replace the top allocation sites of a memory: (frame, estimated bytes, estimated count).
+    pub fn sites(&mut self, key: &str, sites: &[(&str, f64, f64)]) -> &mut Self {
+        let mem = self.id(key);
+        if sites.is_empty() {
+            self.put(Record::Site { t: self.t, mem, rank: 0, bytes: 0.0, count: 0.0, frame: None });
+        }
+        for (rank, (frame, bytes, count)) in sites.iter().enumerate() {
+            let frame = Some(self.id(frame));
+            self.put(Record::Site { t: self.t, mem, rank, bytes: *bytes, count: *count, frame });
+        }
         self
     }
 
