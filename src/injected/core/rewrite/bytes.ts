@@ -138,6 +138,22 @@ export class Writer {
       this.buf[this.at++] = low | 0x80;
     }
   }
+  /** Reserves a 5-byte (padded) u32 LEB to be filled by `patchU32`; returns its offset. */
+  reserveU32(): number {
+    this.room(5);
+    const at = this.at;
+    this.at += 5;
+    return at;
+  }
+  /** Writes v as a 5-byte padded LEB at `at` (valid wasm: at most ceil(32 / 7) bytes). */
+  patchU32(at: number, v: number): void {
+    let x = v >>> 0;
+    for (let i = 0; i < 4; i++) {
+      this.buf[at + i] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[at + 4] = x & 0x7f;
+  }
   copy(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;

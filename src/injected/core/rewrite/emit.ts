@@ -315,12 +315,6 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   w.byte(END);
 }
 
-function writeSection(out: Writer, id: number, body: Writer): void {
-  out.byte(id);
-  out.u32(body.at);
-  out.append(body);
-}
-
 /** Writes the rewritten module. */
 export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
   const m = inp.m;
@@ -334,16 +328,19 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < inp.globalNames.length; i++) hidden[hidden.length] = { name: inp.globalNames[i]!, kind: 3, index: m.globals + i };
   if (inp.tableName !== null) hidden[hidden.length] = { name: inp.tableName, kind: 1, index: m.tables };
 
-  const out = new Writer(b.length + 4096 + inp.swaps.length * 256);
+  // sized once: the original plus a bound on what is added (no regrowth, no second copy)
+  let extra = 512 + inp.swaps.length * 512;
+  for (let i = 0; i < hidden.length; i++) extra += hidden[i]!.name.length + 32;
+  const out = new Writer(b.length + extra);
   out.copy(b, 0, 8);
-  const body = new Writer(1024);
   const present: boolean[] = [];
   for (let i = 0; i < m.sections.length; i++) present[m.sections[i]!.id] = true;
   const needed = [1, 3, 4, 6, 7, 10];
   const done: boolean[] = [];
 
   const rewrite = (id: number, sec: { content: number; end: number } | null): void => {
-    body.at = 0;
+    out.byte(id);
+    const sizeAt = out.reserveU32();
     let count = 0;
     let rest = 0;
     if (sec) {
@@ -359,40 +356,40 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
       rest = p;
     }
     if (id === 1) {
-      body.u32(count + (inp.alloc ? 1 : 0));
-      if (sec) body.copy(b, rest, sec.end);
-      if (inp.alloc) body.ops(0x60, 2, I32, I32, 0);
+      out.u32(count + (inp.alloc ? 1 : 0));
+      if (sec) out.copy(b, rest, sec.end);
+      if (inp.alloc) out.ops(0x60, 2, I32, I32, 0);
     } else if (id === 3) {
-      body.u32(count + inp.swaps.length);
-      if (sec) body.copy(b, rest, sec.end);
-      for (let i = 0; i < inp.swaps.length; i++) body.u32(m.funcTypes[inp.swaps[i]!.f]!);
+      out.u32(count + inp.swaps.length);
+      if (sec) out.copy(b, rest, sec.end);
+      for (let i = 0; i < inp.swaps.length; i++) out.u32(m.funcTypes[inp.swaps[i]!.f]!);
     } else if (id === 4) {
-      body.u32(count + (inp.tableName !== null ? 1 : 0));
-      if (sec) body.copy(b, rest, sec.end);
-      if (inp.tableName !== null) body.ops(0x70, 1, 1, 1); // funcref, min 1, max 1
+      out.u32(count + (inp.tableName !== null ? 1 : 0));
+      if (sec) out.copy(b, rest, sec.end);
+      if (inp.tableName !== null) out.ops(0x70, 1, 1, 1); // funcref, min 1, max 1
     } else if (id === 6) {
-      body.u32(count + inp.globalNames.length);
-      if (sec) body.copy(b, rest, sec.end);
+      out.u32(count + inp.globalNames.length);
+      if (sec) out.copy(b, rest, sec.end);
       for (let i = 0; i < inp.globalNames.length; i++) {
         const rel = i;
-        if (inp.alloc && (rel === G_SAMPLE_PTR || rel === G_SAMPLE_SIZE)) body.ops(I32, 1, I32_CONST, 0, END);
+        if (inp.alloc && (rel === G_SAMPLE_PTR || rel === G_SAMPLE_SIZE)) out.ops(I32, 1, I32_CONST, 0, END);
         else if (inp.alloc && rel === G_COUNTDOWN) {
-          body.ops(I64, 1, I64_CONST);
-          for (let k = 0; k < 9; k++) body.byte(0xff);
-          body.ops(0x00, END); // i64 max
-        } else body.ops(I64, 1, I64_CONST, 0, END);
+          out.ops(I64, 1, I64_CONST);
+          for (let k = 0; k < 9; k++) out.byte(0xff);
+          out.ops(0x00, END); // i64 max
+        } else out.ops(I64, 1, I64_CONST, 0, END);
       }
     } else if (id === 7) {
-      body.u32(count + hidden.length);
-      if (sec) body.copy(b, rest, sec.end);
+      out.u32(count + hidden.length);
+      if (sec) out.copy(b, rest, sec.end);
       for (let i = 0; i < hidden.length; i++) {
         const h = hidden[i]!;
-        body.name(h.name);
-        body.byte(h.kind);
-        body.u32(h.index);
+        out.name(h.name);
+        out.byte(h.kind);
+        out.u32(h.index);
       }
     } else if (id === 10) {
-      body.u32(count + inp.swaps.length);
+      out.u32(count + inp.swaps.length);
       const wrapper = new Writer(256);
       let runStart = -1;
       let k = 0;
@@ -402,22 +399,22 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
           if (runStart < 0) runStart = m.entryStart[d]!;
           continue;
         }
-        if (runStart >= 0) body.copy(b, runStart, m.entryStart[d]!);
+        if (runStart >= 0) out.copy(b, runStart, m.entryStart[d]!);
         runStart = -1;
         wrapper.at = 0;
         emitWrapper(wrapper, c, s, movedBase + k);
-        body.u32(wrapper.at);
-        body.append(wrapper);
+        out.u32(wrapper.at);
+        out.append(wrapper);
         k++;
       }
-      if (runStart >= 0 && defined > 0) body.copy(b, runStart, m.bodyEnd[defined - 1]!);
+      if (runStart >= 0 && defined > 0) out.copy(b, runStart, m.bodyEnd[defined - 1]!);
       // moved bodies in swap order (the swap list is sorted by function index)
       for (let i = 0; i < inp.swaps.length; i++) {
         const d = inp.swaps[i]!.f - m.importedFuncs;
-        body.copy(b, m.entryStart[d]!, m.bodyEnd[d]!);
+        out.copy(b, m.entryStart[d]!, m.bodyEnd[d]!);
       }
     }
-    writeSection(out, id, body);
+    out.patchU32(sizeAt, out.at - sizeAt - 5);
     done[id] = true;
   };
 

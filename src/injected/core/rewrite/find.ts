@@ -56,6 +56,7 @@ const stringEndsWith = String.prototype.endsWith;
 const stringIndexOf = String.prototype.indexOf;
 const stringSlice = String.prototype.slice;
 const apply = Reflect.apply;
+const u8indexOf = Uint8Array.prototype.indexOf;
 
 function endsWith(s: string, t: string): boolean {
   return apply(stringEndsWith, s, [t]) as boolean;
@@ -234,7 +235,7 @@ export class Finder {
     for (let depth = 0; depth < 4 && all.length < 96; depth++) {
       const next: number[] = [];
       for (let i = 0; i < frontier.length; i++) {
-        const facts = this.bodySize(frontier[i]!) <= 32768 ? this.scan(frontier[i]!) : null;
+        const facts = this.bodySize(frontier[i]!) <= 4096 ? this.scan(frontier[i]!) : null; // wrappers are small
         if (!facts) continue;
         for (let k = 0; k < facts.calls.length; k++) {
           const c = facts.calls[k]!;
@@ -313,7 +314,7 @@ export class Finder {
       const f = list[i]!;
       if (f === malloc) continue;
       const size = this.bodySize(f);
-      if (size < 200 || size > 20000) continue;
+      if (size < 200 || size > 8000) continue;
       if (this.sig(f, [I32], [])) {
         const facts = this.scan(f);
         if (!facts) continue;
@@ -328,25 +329,55 @@ export class Finder {
     return { malloc, free };
   }
 
-  /** Whether the raw body bytes of f contain `call target` (a cheap prefilter before decoding). */
-  rawCalls(f: number, target: number): boolean {
-    const d = f - this.m.importedFuncs;
-    const b = this.m.bytes;
-    const leb: number[] = [];
+  /**
+   * Defined functions whose raw body bytes contain `call target` (a prefilter before decoding):
+   * one native indexOf pass over the whole code section, each hit mapped to its function by a
+   * binary search over the body offsets.
+   */
+  rawCallers(target: number): number[] {
+    const pat: number[] = [0x10];
     let x = target;
     do {
       let byte = x & 0x7f;
       x = x >>> 7;
       if (x !== 0) byte |= 0x80;
-      leb[leb.length] = byte;
+      pat[pat.length] = byte;
     } while (x !== 0);
-    const end = this.m.bodyEnd[d]! - leb.length;
-    outer: for (let p = this.m.bodyStart[d]!; p < end; p++) {
-      if (b[p] !== 0x10) continue;
-      for (let k = 0; k < leb.length; k++) if (b[p + 1 + k] !== leb[k]) continue outer;
-      return true;
+    const out: number[] = [];
+    const n = this.m.bodyStart.length;
+    if (n === 0) return out;
+    const b = this.m.bytes;
+    // search for the largest byte of the pattern (bytes >= 0x80 are rarer in code), then verify
+    let at = 0;
+    for (let k = 1; k < pat.length; k++) if (pat[k]! > pat[at]!) at = k;
+    const key = pat[at]!;
+    const start = this.m.bodyStart[0]!;
+    const end = this.m.bodyEnd[n - 1]!;
+    let p = start + at;
+    let lastFn = -1;
+    for (;;) {
+      p = apply(u8indexOf, b, [key, p]) as number;
+      if (p < 0 || p >= end) break;
+      let k = 0;
+      while (k < pat.length && b[p - at + k] === pat[k]) k++;
+      if (k === pat.length) {
+        // function containing offset p - at
+        const q = p - at;
+        let lo = 0;
+        let hi = n - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (this.m.bodyStart[mid]! <= q) lo = mid;
+          else hi = mid - 1;
+        }
+        if (q < this.m.bodyEnd[lo]! && lo !== lastFn) {
+          lastFn = lo;
+          out[out.length] = lo + this.m.importedFuncs;
+        }
+      }
+      p++;
     }
-    return false;
+    return out;
   }
 
   /**
@@ -362,13 +393,14 @@ export class Finder {
     if (!mf) return false;
     const maddr = this.addressSet(mf);
     const cands: number[] = [];
-    for (let f = this.m.importedFuncs; f < this.m.funcTypes.length; f++) {
+    const callers = this.rawCallers(fns.malloc);
+    for (let i = 0; i < callers.length; i++) {
+      const f = callers[i]!;
       if (f === fns.malloc || f === fns.free || f === fns.calloc) continue;
       const size = this.bodySize(f);
       if (size < 20 || size > 20000) continue;
       const t = this.m.types[this.m.funcTypes[f]!]!;
       if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < 2 || t.params[0] !== I32 || t.params[1] !== I32) continue;
-      if (!this.rawCalls(f, fns.malloc)) continue;
       const facts = this.scan(f);
       if (facts && this.calls(facts, fns.malloc)) cands[cands.length] = f;
     }
