@@ -82,10 +82,18 @@ describe('rewriteModule on real packages', () => {
     expect(h.layout.allocator?.functions.malloc).toBe(r.layout.allocator?.functions.malloc);
     expect(h.layout.allocator?.functions.free).toBe(r.layout.allocator?.functions.free);
     expect(r.layout.allocator?.functions.realloc).toBeTypeOf('number');
+    expect(r.layout.allocator?.functions.memalign).toBe(h.layout.allocator?.functions.memalign); // La
+    // the debug build exports malloc/free/emscripten_builtin_memalign; dlrealloc is found by its calls
+    const dbg = ok(rewriteModule(read('sql.js/dist/sql-wasm-debug.wasm'), opts()));
+    expect(dbg.layout.allocator?.functions.realloc).toBeTypeOf('number');
   });
 
-  it('sql.js runs on the rewritten bytes: live bytes rise with a database and come back when closed', async () => {
-    const orig = read('sql.js/dist/sql-wasm.wasm');
+  for (const [label, wasm, glue] of [
+    ['sql.js', 'sql.js/dist/sql-wasm.wasm', 'sql.js/dist/sql-wasm.js'],
+    ['sql.js debug', 'sql.js/dist/sql-wasm-debug.wasm', 'sql.js/dist/sql-wasm-debug.js'],
+  ] as const)
+  it(`${label} runs on the rewritten bytes: live bytes rise with a database and come back when closed`, async () => {
+    const orig = read(wasm);
     const r = ok(rewriteModule(orig, opts()));
     let instance: WebAssembly.Instance | null = null;
     const realInstantiate = WebAssembly.instantiate;
@@ -96,7 +104,7 @@ describe('rewriteModule on real packages', () => {
     }) as unknown as typeof WebAssembly.instantiate;
     let SQL: { Database: new () => { run(sql: string, params?: unknown[]): void; exec(sql: string): unknown; close(): void } };
     try {
-      const initSqlJs = require('sql.js') as (o: { wasmBinary: ArrayBuffer }) => Promise<typeof SQL>;
+      const initSqlJs = require(glue) as (o: { wasmBinary: ArrayBuffer }) => Promise<typeof SQL>;
       SQL = await initSqlJs({ wasmBinary: r.bytes.slice().buffer });
     } finally {
       WebAssembly.instantiate = realInstantiate;
@@ -118,7 +126,7 @@ describe('rewriteModule on real packages', () => {
     const during = snap();
     db.close();
     const after = snap();
-    console.log('[sql.js counters]', JSON.stringify({ before, during, after }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)));
+    console.log(`[${label} counters]`, JSON.stringify({ before, during, after }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)));
     expect(during.bytes - before.bytes).toBeGreaterThan(20_000n);
     expect(during.total).toBeGreaterThan(before.total + 500n);
     const drift = after.bytes - before.bytes;

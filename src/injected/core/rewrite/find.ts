@@ -382,18 +382,25 @@ export class Finder {
 
   /**
    * Fills in realloc and memalign when missing. Candidates return i32, take >= 2 i32 params and
-   * call malloc directly (byte prefilter, then decoded). realloc also calls free and shares >= 2
-   * static addresses with malloc. memalign (exactly 2 params) does not call free, and either
-   * shares >= 3 addresses or calls one of realloc's allocator helpers (a callee of realloc that
-   * shares >= 3 addresses with malloc: dlmalloc's dispose_chunk, which memalign uses to trim).
+   * call malloc directly (byte prefilter, then decoded). Score: static addresses shared with
+   * malloc, +3 per callee that is an allocator helper (shares >= 3 addresses with malloc:
+   * dlmalloc's try_realloc_chunk, dispose_chunk). realloc also calls free, score >= 2; memalign
+   * (exactly 2 params) does not call free, score >= 3.
    */
   complete(fns: AllocatorFunctions): boolean {
     if (fns.realloc !== undefined && fns.memalign !== undefined) return false;
     const mf = this.scan(fns.malloc);
     if (!mf) return false;
     const maddr = this.addressSet(mf);
+    // candidates: realloc-shaped callers of malloc that also call free, and memalign-shaped
+    // (exactly 2 params, <= 4 KB) callers of malloc; only these are decoded
     const cands: number[] = [];
     const callers = this.rawCallers(fns.malloc);
+    const freeCallers = create(null) as Record<number, number | undefined>;
+    if (fns.realloc === undefined) {
+      const fc = this.rawCallers(fns.free);
+      for (let i = 0; i < fc.length; i++) freeCallers[fc[i]!] = 1;
+    }
     for (let i = 0; i < callers.length; i++) {
       const f = callers[i]!;
       if (f === fns.malloc || f === fns.free || f === fns.calloc) continue;
@@ -401,49 +408,50 @@ export class Finder {
       if (size < 20 || size > 20000) continue;
       const t = this.m.types[this.m.funcTypes[f]!]!;
       if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < 2 || t.params[0] !== I32 || t.params[1] !== I32) continue;
+      const reallocShaped = freeCallers[f] !== undefined;
+      const memalignShaped = fns.memalign === undefined && t.params.length === 2 && size <= 4096;
+      if (!reallocShaped && !memalignShaped) continue;
       const facts = this.scan(f);
       if (facts && this.calls(facts, fns.malloc)) cands[cands.length] = f;
     }
+    const isHelper = create(null) as Record<number, boolean | undefined>;
+    const helperScore = (facts: BodyFacts): number => {
+      let score = 0;
+      for (let k = 0; k < facts.calls.length && k < 32; k++) {
+        const g = facts.calls[k]!;
+        if (g === fns.malloc || g === fns.free || !this.defined(g)) continue;
+        let h = isHelper[g];
+        if (h === undefined) {
+          const gf = this.bodySize(g) <= 8000 ? this.scan(g) : null;
+          h = gf !== null && this.shared(maddr, gf) >= 3;
+          isHelper[g] = h;
+        }
+        if (h) score += 3;
+      }
+      return score;
+    };
     let realloc = -1;
     let reallocScore = 1;
-    for (let i = 0; i < cands.length; i++) {
-      const facts = this.scan(cands[i]!)!;
-      if (!this.calls(facts, fns.free)) continue;
-      const s = this.shared(maddr, facts);
-      if (s > reallocScore) {
-        reallocScore = s;
-        realloc = cands[i]!;
-      }
-    }
-    let found = false;
-    if (fns.realloc === undefined && realloc >= 0) {
-      fns.realloc = realloc;
-      found = true;
-    }
-    if (fns.memalign !== undefined) return found;
-    const helpers = create(null) as Record<number, number | undefined>;
-    const rf = fns.realloc !== undefined ? this.scan(fns.realloc) : null;
-    if (rf) {
-      for (let k = 0; k < rf.calls.length && k < 64; k++) {
-        const g = rf.calls[k]!;
-        if (g === fns.malloc || g === fns.free || !this.defined(g) || this.bodySize(g) > 20000) continue;
-        const gf = this.scan(g);
-        if (gf && this.shared(maddr, gf) >= 3) helpers[g] = 1;
-      }
-    }
     let memalign = -1;
     let memalignScore = 2;
     for (let i = 0; i < cands.length; i++) {
       const f = cands[i]!;
-      if (f === fns.realloc) continue;
       const facts = this.scan(f)!;
-      if (this.calls(facts, fns.free) || this.m.types[this.m.funcTypes[f]!]!.params.length !== 2) continue;
-      let s = this.shared(maddr, facts);
-      for (let k = 0; k < facts.calls.length; k++) if (helpers[facts.calls[k]!] !== undefined) s += 3;
-      if (s > memalignScore) {
+      const s = this.shared(maddr, facts) + helperScore(facts);
+      if (this.calls(facts, fns.free)) {
+        if (fns.realloc === undefined && s > reallocScore) {
+          reallocScore = s;
+          realloc = f;
+        }
+      } else if (fns.memalign === undefined && this.m.types[this.m.funcTypes[f]!]!.params.length === 2 && s > memalignScore) {
         memalignScore = s;
         memalign = f;
       }
+    }
+    let found = false;
+    if (realloc >= 0) {
+      fns.realloc = realloc;
+      found = true;
     }
     if (memalign >= 0) fns.memalign = memalign;
     return found;
