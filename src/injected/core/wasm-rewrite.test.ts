@@ -341,6 +341,93 @@ describe('rewriteModule on hand-built modules', () => {
     void a;
   });
 
+  it('keeps globals, tables, element and data segments, the start function and data count in place', () => {
+    // start (function 3) stores 7 at address 64 and allocates through malloc
+    const { i32_const: c } = op;
+    const start: Fn = { params: [], results: [], code: [c, ...sleb(64), c, 7, op.i32_store, 2, 0, c, 40, op.call, 0, op.drop] };
+    const get: Fn = { params: [i32], results: [i32], export: 'load', code: [op.local_get, 0, op.i32_load, 2, 0] };
+    const orig = buildModule({
+      funcs: [...bumpAllocator(), get, start],
+      exportMemory: 'memory',
+      table: 3,
+      globals: [11, 22],
+      start: 3,
+      elem: [1, 0, 2],
+      data: [1, 2, 3, 4],
+    });
+    expect(WebAssembly.validate(orig)).toBe(true);
+    const r = ok(rewriteModule(orig, opts()));
+    sameShape(orig, r.bytes);
+    const ex = instantiate(r.bytes);
+    expect(counter(ex, 'live_bytes')).toBe(48n); // the start function's malloc(40)
+    expect((ex.load as (p: number) => number)(64)).toBe(7);
+    expect((ex.load as (p: number) => number)(16)).toBe(0x04030201);
+    expect((ex.g0 as G).value).toBe(11);
+    expect((ex.g1 as G).value).toBe(22);
+    const t = ex.table as WebAssembly.Table;
+    expect(t.length).toBe(3);
+    const p = (t.get(1) as (n: number) => number)(100); // malloc through the element segment
+    expect(counter(ex, 'live_bytes')).toBe(48n + 104n);
+    (t.get(0) as (p: number) => void)(p);
+    expect(counter(ex, 'live_bytes')).toBe(48n);
+    // the sampler table is a second table: sampling works beside the module's own table
+    const seen: number[] = [];
+    const cd = ex[P + 'sample_countdown'] as G;
+    const helper = buildModule({ imports: [{ module: 'js', name: 'f', params: [i32, i32], results: [] }], funcs: [], memory: null });
+    const fn = new WebAssembly.Instance(new WebAssembly.Module(withExportedImport(helper)), { js: { f: (_p: number, n: number) => { seen.push(n); cd.value = 1n << 40n; } } }).exports.f;
+    (ex[P + 'sample_table'] as WebAssembly.Table).set(0, fn);
+    cd.value = 0n;
+    (ex.malloc as (n: number) => number)(1);
+    expect(seen).toEqual([16]);
+  });
+
+  it('emmalloc (by name) reads the region size with mask ~3; an imported allocator is not counted', () => {
+    const [malloc, free] = bumpAllocator({ dlConstants: false });
+    const orig = buildModule({ funcs: [{ ...malloc!, name: 'emmalloc_malloc' }, { ...free!, name: 'emmalloc_free' }], nameSection: true });
+    const r = ok(rewriteModule(orig, opts()));
+    expect(r.layout.allocator).toMatchObject({ kind: 'emmalloc', foundBy: 'exports', sizes: 'chunk-header' });
+    const ex = instantiate(r.bytes);
+    (ex.malloc as (n: number) => number)(100);
+    expect(counter(ex, 'live_bytes')).toBe(104n);
+    // malloc/free imported and re-exported: nothing to swap
+    const imported = buildModule({
+      imports: [
+        { module: 'env', name: 'malloc', params: [i32], results: [i32] },
+        { module: 'env', name: 'free', params: [i32], results: [] },
+      ],
+      funcs: [
+        { params: [i32], results: [i32], export: 'malloc', code: [op.local_get, 0, op.call, 0] },
+        { params: [i32], results: [], export: 'free', code: [op.local_get, 0, op.call, 1] },
+      ],
+    });
+    const ri = ok(rewriteModule(imported, opts()));
+    expect(ri.layout.allocator?.kind).toBe('unknown'); // wrappers around imports: counts only
+    expect(ri.layout.allocator?.functions).toEqual({ malloc: 2, free: 3 });
+  });
+
+  it('Rust names in the name section: dlmalloc methods are preferred over __rust_alloc', () => {
+    const [malloc, free] = bumpAllocator({ mallocName: 'a', freeName: 'b' });
+    const shimA: Fn = { params: [i32, i32], results: [i32], name: '__rust_alloc', code: [op.local_get, 0, op.call, 0] };
+    const shimD: Fn = { params: [i32, i32, i32], results: [], name: '__rust_dealloc', code: [op.local_get, 0, op.call, 1] };
+    const orig = buildModule({
+      funcs: [
+        { ...malloc!, name: 'dlmalloc::dlmalloc::Dlmalloc<A>::malloc::h0123456789abcdef' },
+        { ...free!, name: 'dlmalloc::dlmalloc::Dlmalloc<A>::free::hfedcba9876543210' },
+        shimA,
+        shimD,
+      ],
+      nameSection: true,
+    });
+    const r = ok(rewriteModule(orig, opts()));
+    expect(r.layout.allocator).toMatchObject({ foundBy: 'name-section', functions: { malloc: 0, free: 1 } });
+    const onlyShims = buildModule({ funcs: [{ ...malloc!, name: 'x' }, { ...free!, name: 'y' }, shimA, shimD], nameSection: true });
+    const r2 = ok(rewriteModule(onlyShims, opts()));
+    expect(r2.layout.allocator).toMatchObject({ foundBy: 'name-section', kind: 'dlmalloc', functions: { malloc: 2, free: 3 } });
+    const ex = instantiate(r2.bytes);
+    (ex.b as (p: number) => void)((ex.a as (n: number) => number)(8)); // exports bypass the shims: not counted
+    expect(counter(ex, 'total_allocs')).toBe(0n);
+  });
+
   it('malformed, truncated, oversized or already rewritten input gives a reason and never throws', () => {
     expect(rewriteModule(new Uint8Array([1, 2, 3]), opts()).ok).toBe(false);
     expect(rewriteModule(new Uint8Array(0), opts()).ok).toBe(false);
@@ -412,4 +499,4 @@ function withExportedImport(m: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>
   }
   return new Uint8Array(out);
 }
-void sleb;
+

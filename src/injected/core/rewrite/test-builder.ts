@@ -62,6 +62,14 @@ export interface ModuleSpec {
   custom?: { name: string; bytes: number[] }[];
   /** A funcref table of this many slots, exported as "table". */
   table?: number;
+  /** Immutable i32 globals with these values (exported as g0, g1, ...). */
+  globals?: number[];
+  /** Start function index. */
+  start?: number;
+  /** An active element segment at table 0, offset 0. */
+  elem?: number[];
+  /** An active data segment at memory 0, offset 16 (with a data count section). */
+  data?: number[];
 }
 
 /** Builds a module; function indices: imports first, then `funcs` in order. */
@@ -91,6 +99,7 @@ export function buildModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   });
   if (spec.exportMemory && mem) exports.push([...str(spec.exportMemory), 2, 0]);
   if (spec.table) exports.push([...str('table'), 1, 0]);
+  (spec.globals ?? []).forEach((_, i) => exports.push([...str('g' + i), 3, ...uleb(i)]));
   const bodies = spec.funcs.map((f) => {
     const locals = f.locals ?? [];
     const body = [...vec(locals.map((t) => [1, t])), ...f.code, 0x0b];
@@ -102,8 +111,13 @@ export function buildModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   out.push(...section(3, vec(funcDecl)));
   if (spec.table) out.push(...section(4, vec([[0x70, 0, ...uleb(spec.table)]])));
   if (mem && !mem.imported) out.push(...section(5, vec(Array.from({ length: mem.count ?? 1 }, () => limits(mem)))));
+  if (spec.globals) out.push(...section(6, vec(spec.globals.map((v) => [i32, 0, 0x41, ...sleb(v), 0x0b]))));
   out.push(...section(7, vec(exports)));
+  if (spec.start !== undefined) out.push(...section(8, uleb(spec.start)));
+  if (spec.elem) out.push(...section(9, vec([[0, 0x41, 0, 0x0b, ...vec(spec.elem.map((f) => uleb(f)))]])));
+  if (spec.data) out.push(...section(12, uleb(1)));
   out.push(...section(10, vec(bodies)));
+  if (spec.data) out.push(...section(11, vec([[0, 0x41, 16, 0x0b, ...uleb(spec.data.length), ...spec.data]])));
   if (spec.nameSection) {
     const names = spec.funcs.map((f, i) => (f.name ? [...uleb(nImp + i), ...str(f.name)] : null)).filter((x): x is number[] => x !== null);
     const sub = vec(names);
