@@ -442,6 +442,8 @@ describe('rewriteModule on hand-built modules', () => {
     expect(rewriteModule(full, opts({ maxModuleBytes: 10 }))).toEqual({ ok: false, reason: `module is ${full.length} bytes, over maxModuleBytes (10)` });
     const once = ok(rewriteModule(full, opts()));
     expect(rewriteModule(once.bytes, opts())).toEqual({ ok: false, reason: 'already rewritten (has hidden exports)' });
+    expect(rewriteModule(new Int8Array(full.buffer) as unknown as Uint8Array, opts())).toEqual({ ok: false, reason: 'not a Uint8Array' });
+    expect(rewriteModule([0, 97, 115, 109] as unknown as Uint8Array, opts())).toEqual({ ok: false, reason: 'not a Uint8Array' });
     const throwing = opts({ callCounters: () => { throw new Error('boom'); } });
     expect(rewriteModule(full, throwing).ok).toBe(true);
   });

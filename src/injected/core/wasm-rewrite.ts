@@ -49,6 +49,7 @@ import { MALFORMED, UNKNOWN_OPCODE } from './rewrite/bytes';
 import { emitModule, type Swap, type SwapRole } from './rewrite/emit';
 import { Finder, findAllocator, type AllocatorHints, type AllocatorKind as Kind, type FoundBy } from './rewrite/find';
 import { parseModule } from './rewrite/module';
+import { getPrototypeOf, savedGetter } from './intrinsics';
 
 export const HIDDEN_EXPORT_PREFIX = '__wasm_memory$';
 
@@ -83,6 +84,13 @@ export type RewriteResult = { ok: true; bytes: Uint8Array<ArrayBuffer>; layout: 
 
 const apply = Reflect.apply;
 const stringStartsWith = String.prototype.startsWith;
+/** %TypedArray%.prototype[@@toStringTag] getter: 'Uint8Array' also for another realm's arrays. */
+const typedArrayTag = savedGetter(getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag);
+
+function isUint8Array(x: unknown): x is Uint8Array {
+  if (x instanceof Uint8Array) return true;
+  return typedArrayTag !== undefined && typeof x === 'object' && x !== null && apply(typedArrayTag, x, []) === 'Uint8Array';
+}
 
 export function isHiddenExport(name: string): boolean {
   return typeof name === 'string' && (apply(stringStartsWith, name, [HIDDEN_EXPORT_PREFIX]) as boolean);
@@ -108,7 +116,7 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
 }
 
 function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
-  if (!(bytes instanceof Uint8Array)) return { ok: false, reason: 'not a Uint8Array' };
+  if (!isUint8Array(bytes)) return { ok: false, reason: 'not a Uint8Array' };
   const max = options.maxModuleBytes;
   if (!(bytes.length <= max)) return { ok: false, reason: `module is ${bytes.length} bytes, over maxModuleBytes (${max})` };
   const m = parseModule(bytes);

@@ -15,7 +15,7 @@
  */
 import { MALFORMED, UNKNOWN_OPCODE } from './bytes';
 import { scanBody, type BodyFacts } from './decode';
-import type { ParsedModule } from './module';
+import { functionNames, type ParsedModule } from './module';
 
 export type AllocatorKind = 'dlmalloc' | 'emmalloc' | 'unknown';
 export type FoundBy = 'exports' | 'name-section' | 'wbindgen-wrapper' | 'fingerprint' | 'hints';
@@ -185,7 +185,7 @@ export class Finder {
   }
 
   byNames(): AllocatorFunctions | null {
-    const names = this.m.names;
+    const names = functionNames(this.m);
     if (!names) return null;
     // rank per role: 0..2 exact C names, 3 Rust dlmalloc method, 4 __rust_* shim
     const best = create(null) as Partial<Record<Role, number>>;
@@ -459,12 +459,8 @@ export class Finder {
 
   /** dlmalloc when malloc or a function it calls (depth <= 2) carries dlmalloc's constants. */
   kindOf(fns: AllocatorFunctions): AllocatorKind {
-    const names = this.m.names;
-    if (names) {
-      const n = names[fns.malloc];
-      if (n !== undefined && contains(n, 'emmalloc')) return 'emmalloc';
-    }
     let level: number[] = [fns.malloc];
+    const visited: number[] = [fns.malloc];
     const seen = create(null) as Record<number, number | undefined>;
     seen[fns.malloc] = 1;
     let emm = false;
@@ -477,21 +473,23 @@ export class Finder {
         if (!facts) continue;
         if (this.mallocScore(facts) > 0) return 'dlmalloc';
         if (this.has(facts, -57) || this.has(facts, -56)) emm = true; // MAX_ALLOC_SIZE 0xFFFFFFC7
-        if (names) {
-          for (let k = 0; k < facts.calls.length; k++) {
-            const n = names[facts.calls[k]!];
-            if (n !== undefined && contains(n, 'emmalloc')) return 'emmalloc';
-          }
-        }
         for (let k = 0; k < facts.calls.length && next.length < 16; k++) {
           const c = facts.calls[k]!;
           if (seen[c] === undefined && this.defined(c)) {
             seen[c] = 1;
             next[next.length] = c;
+            visited[visited.length] = c;
           }
         }
       }
       level = next;
+    }
+    const names = this.m.nameSection !== null ? functionNames(this.m) : null;
+    if (names) {
+      for (let i = 0; i < visited.length; i++) {
+        const n = names[visited[i]!];
+        if (n !== undefined && contains(n, 'emmalloc')) return 'emmalloc';
+      }
     }
     return emm ? 'emmalloc' : 'unknown';
   }

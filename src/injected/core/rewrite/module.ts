@@ -47,8 +47,10 @@ export interface ParsedModule {
   entryStart: number[];
   bodyStart: number[];
   bodyEnd: number[];
-  /** Function names from the name section, by function index (prototype-less record). */
-  names: Record<number, string | undefined> | null;
+  /** The name section's content range (after its name), or null. Decoded on demand by functionNames. */
+  nameSection: { start: number; end: number } | null;
+  /** Cache of functionNames (undefined: not decoded yet). */
+  names: Record<number, string | undefined> | null | undefined;
   /** Set when something is present that the rewriter does not support (the reason). */
   unsupported: string | null;
 }
@@ -83,7 +85,8 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
     entryStart: [],
     bodyStart: [],
     bodyEnd: [],
-    names: null,
+    nameSection: null,
+    names: undefined,
     unsupported: null,
   };
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw MALFORMED;
@@ -176,7 +179,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
       }
     } else if (id === 0) {
       const name = s.name();
-      if (name === 'name') m.names = readFunctionNames(s);
+      if (name === 'name' && m.nameSection === null) m.nameSection = { start: s.p, end };
     }
     r.p = end;
   }
@@ -185,7 +188,17 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
   return m;
 }
 
-/** Subsection 1 of the name section; a malformed name section is ignored (it is optional). */
+/**
+ * Function names from the name section (subsection 1), by function index, decoded on first use
+ * (debug builds carry tens of thousands). A malformed name section is ignored (it is optional).
+ */
+export function functionNames(m: ParsedModule): Record<number, string | undefined> | null {
+  if (m.names !== undefined) return m.names;
+  m.names = null;
+  if (m.nameSection !== null) m.names = readFunctionNames(new Reader(m.bytes, m.nameSection.start, m.nameSection.end));
+  return m.names;
+}
+
 function readFunctionNames(s: Reader): Record<number, string | undefined> | null {
   try {
     while (s.p < s.end) {
