@@ -309,6 +309,18 @@ describe('rewriteModule on hand-built modules', () => {
     expect(Object.keys(ex).filter((k) => !isHiddenExport(k))).toEqual(['__wbg_foo_free', '__wbg_bar_free', 'add']);
   });
 
+  it('exports sharing one function share its counter (photon: __wbg_rgb_free and __wbg_rgba_free)', () => {
+    const r = ok(rewriteModule(read('@silvia-odwyer/photon/photon_rs_bg.wasm'), opts({ allocators: false })));
+    expect(r.layout.callCounted).toEqual(['__wbg_photonimage_free', '__wbg_rgb_free', '__wbg_rgba_free']);
+    expect(r.layout.allocator).toBeNull();
+    const mod = new WebAssembly.Module(r.bytes);
+    const ex = new WebAssembly.Instance(mod, noImports(mod)).exports;
+    expect(ex.__wbg_rgb_free).toBe(ex.__wbg_rgba_free);
+    (ex[P + 'calls_1'] as G).value = 5n; // one global under two names
+    expect(counter(ex, 'calls_2')).toBe(5n);
+    expect(counter(ex, 'calls_0')).toBe(0n);
+  });
+
   it('sampling: slot 0 of the hidden table gets (ptr, size) when the countdown goes negative', () => {
     const r = ok(rewriteModule(allocModule(), opts()));
     const ex = instantiate(r.bytes);

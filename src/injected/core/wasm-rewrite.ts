@@ -33,6 +33,9 @@
  *   call counters (layout.callCounted[i] is the export name of counter i):
  *   P+'calls_'+i         i64  calls to that export's function (from anywhere) with param0 != 0
  *                             and, when it has >= 2 params, param1 != 1 (i32 params only).
+ *                             Exports that are the same function (identical code folding, e.g.
+ *                             photon's __wbg_rgb_free / __wbg_rgba_free) export the same global
+ *                             under both names: it counts the calls of both.
  *
  * Wrappers: malloc: r = orig(...); count r. free: subtract the chunk size read BEFORE orig, then
  * orig. realloc / calloc / memalign: save the four counters, call orig (its inner malloc/free
@@ -160,10 +163,17 @@ function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
     }
   }
 
+  // one counter per function; an export sharing its function with an earlier counted export (e.g.
+  // identical code folding) gets its own name for the same global
   const callCounted: string[] = [];
+  const callSlot: number[] = [];
+  const counterOf: (number | undefined)[] = [];
+  let counters = 0;
   for (let i = 0; i < m.exports.length; i++) {
     const e = m.exports[i]!;
-    if (e.kind !== 0 || e.index < m.importedFuncs || e.index >= m.funcTypes.length || taken[e.index]) continue;
+    if (e.kind !== 0 || e.index < m.importedFuncs || e.index >= m.funcTypes.length) continue;
+    const shared = counterOf[e.index];
+    if (taken[e.index] && shared === undefined) continue; // an allocator function
     const params = m.types[m.funcTypes[e.index]!]!.params.length;
     let want = false;
     try {
@@ -171,7 +181,13 @@ function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
     } catch (err) {
       void err;
     }
-    if (want && add(e.index, 'calls', callCounted.length)) callCounted[callCounted.length] = e.name;
+    if (!want) continue;
+    if (shared === undefined) {
+      add(e.index, 'calls', counters);
+      counterOf[e.index] = counters++;
+    }
+    callSlot[callCounted.length] = counterOf[e.index]!;
+    callCounted[callCounted.length] = e.name;
   }
 
   if (swaps.length === 0) {
@@ -188,11 +204,12 @@ function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
     }
     swaps[j + 1] = s;
   }
-  const globalNames: string[] = [];
-  if (plan) for (let i = 0; i < ALLOCATOR_GLOBAL_NAMES.length; i++) globalNames[globalNames.length] = HIDDEN_EXPORT_PREFIX + ALLOCATOR_GLOBAL_NAMES[i]!;
-  for (let i = 0; i < callCounted.length; i++) globalNames[globalNames.length] = `${HIDDEN_EXPORT_PREFIX}calls_${i}`;
+  const globalExports: { name: string; slot: number }[] = [];
+  const base = plan ? ALLOCATOR_GLOBAL_NAMES.length : 0;
+  if (plan) for (let i = 0; i < base; i++) globalExports[i] = { name: HIDDEN_EXPORT_PREFIX + ALLOCATOR_GLOBAL_NAMES[i]!, slot: i };
+  for (let i = 0; i < callCounted.length; i++) globalExports[globalExports.length] = { name: `${HIDDEN_EXPORT_PREFIX}calls_${i}`, slot: base + callSlot[i]! };
   const tableName = plan ? `${HIDDEN_EXPORT_PREFIX}sample_table` : null;
-  const out = emitModule({ m, alloc: plan, swaps, callCounters: callCounted.length, globalNames, tableName });
+  const out = emitModule({ m, alloc: plan, swaps, callCounters: counters, globalExports, tableName });
   return {
     ok: true,
     bytes: out,

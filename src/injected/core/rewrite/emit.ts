@@ -74,9 +74,10 @@ export interface EmitInput {
   m: ParsedModule;
   alloc: AllocatorPlan | null;
   swaps: Swap[];
+  /** Number of call counter globals (after the allocator's ALLOCATOR_GLOBALS). */
   callCounters: number;
-  /** Export names: ALLOCATOR_GLOBALS names (if alloc), then one per call counter, then the table. */
-  globalNames: string[];
+  /** Hidden global exports: name and global slot relative to the first added global. */
+  globalExports: { name: string; slot: number }[];
   tableName: string | null;
 }
 
@@ -325,7 +326,11 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < inp.swaps.length; i++) swapOf[inp.swaps[i]!.f - m.importedFuncs] = inp.swaps[i];
   const movedBase = m.funcTypes.length;
   const hidden: HiddenExport[] = [];
-  for (let i = 0; i < inp.globalNames.length; i++) hidden[hidden.length] = { name: inp.globalNames[i]!, kind: 3, index: m.globals + i };
+  for (let i = 0; i < inp.globalExports.length; i++) {
+    const g = inp.globalExports[i]!;
+    hidden[hidden.length] = { name: g.name, kind: 3, index: m.globals + g.slot };
+  }
+  const addedGlobals = (inp.alloc ? ALLOCATOR_GLOBALS : 0) + inp.callCounters;
   if (inp.tableName !== null) hidden[hidden.length] = { name: inp.tableName, kind: 1, index: m.tables };
 
   // sized once: the original plus a bound on what is added (no regrowth, no second copy)
@@ -368,9 +373,9 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
       if (sec) out.copy(b, rest, sec.end);
       if (inp.tableName !== null) out.ops(0x70, 1, 1, 1); // funcref, min 1, max 1
     } else if (id === 6) {
-      out.u32(count + inp.globalNames.length);
+      out.u32(count + addedGlobals);
       if (sec) out.copy(b, rest, sec.end);
-      for (let i = 0; i < inp.globalNames.length; i++) {
+      for (let i = 0; i < addedGlobals; i++) {
         const rel = i;
         if (inp.alloc && (rel === G_SAMPLE_PTR || rel === G_SAMPLE_SIZE)) out.ops(I32, 1, I32_CONST, 0, END);
         else if (inp.alloc && rel === G_COUNTDOWN) {
