@@ -393,6 +393,18 @@ describe('rewriteModule on hand-built modules', () => {
     expect(seen).toEqual([16]);
   });
 
+  it('a module with an exception tag section (13) and no table or global section', () => {
+    const thrower: Fn = { params: [], results: [], export: 'boom', code: [op.i32_const, 5, 0x08, 0] }; // throw tag 0
+    const orig = buildModule({ funcs: [...bumpAllocator(), thrower], tags: 1, exportMemory: 'memory' });
+    expect(WebAssembly.validate(orig)).toBe(true);
+    const r = ok(rewriteModule(orig, opts()));
+    sameShape(orig, r.bytes);
+    const ex = instantiate(r.bytes);
+    (ex.malloc as (n: number) => number)(1);
+    expect(counter(ex, 'live_bytes')).toBe(16n);
+    expect(() => (ex.boom as () => void)()).toThrow();
+  });
+
   it('emmalloc (by name) reads the region size with mask ~3; an imported allocator is not counted', () => {
     const [malloc, free] = bumpAllocator({ dlConstants: false });
     const orig = buildModule({ funcs: [{ ...malloc!, name: 'emmalloc_malloc' }, { ...free!, name: 'emmalloc_free' }], nameSection: true });
@@ -458,6 +470,27 @@ describe('rewriteModule on hand-built modules', () => {
     expect(rewriteModule([0, 97, 115, 109] as unknown as Uint8Array, opts())).toEqual({ ok: false, reason: 'not a Uint8Array' });
     const throwing = opts({ callCounters: () => { throw new Error('boom'); } });
     expect(rewriteModule(full, throwing).ok).toBe(true);
+  });
+
+  it('random byte flips: never throws, and a valid input gives a valid output', () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const small = buildModule({ funcs: [...bumpAllocator(), { params: [i32, i32], results: [], export: '__wbg_x_free', code: [] }], exportMemory: 'memory', nameSection: true, table: 2, globals: [1] });
+    const sql = read('sql.js/dist/sql-wasm.wasm');
+    for (const [orig, rounds] of [[small, 400], [sql, 12]] as const) {
+      for (let i = 0; i < rounds; i++) {
+        const b = orig.slice();
+        const flips = 1 + rnd(3);
+        for (let k = 0; k < flips; k++) b[8 + rnd(b.length - 8)] = rnd(256);
+        let r: RewriteResult | null = null;
+        expect(() => (r = rewriteModule(b, opts()))).not.toThrow();
+        const res = r as RewriteResult | null;
+        if (res && res.ok && WebAssembly.validate(b)) expect(WebAssembly.validate(res.bytes)).toBe(true);
+      }
+    }
   });
 
   it('works while the page has patched Array, Uint8Array and String prototypes', () => {

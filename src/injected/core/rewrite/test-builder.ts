@@ -70,6 +70,8 @@ export interface ModuleSpec {
   elem?: number[];
   /** An active data segment at memory 0, offset 16 (with a data count section). */
   data?: number[];
+  /** Exception tags of type (i32) -> () (section 13, between memory and global). */
+  tags?: number;
 }
 
 /** Builds a module; function indices: imports first, then `funcs` in order. */
@@ -91,6 +93,7 @@ export function buildModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
     return [flags, ...uleb(m.min), ...(m.max !== undefined ? uleb(m.max) : [])];
   };
   if (mem && mem.imported) imports.push([...str('env'), ...str('memory'), 2, ...limits(mem)]);
+  const tagType = spec.tags ? typeIndex([i32], []) : 0;
   const funcDecl = spec.funcs.map((f) => uleb(typeIndex(f.params, f.results)));
   const nImp = (spec.imports ?? []).length;
   const exports: number[][] = [];
@@ -111,6 +114,7 @@ export function buildModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   out.push(...section(3, vec(funcDecl)));
   if (spec.table) out.push(...section(4, vec([[0x70, 0, ...uleb(spec.table)]])));
   if (mem && !mem.imported) out.push(...section(5, vec(Array.from({ length: mem.count ?? 1 }, () => limits(mem)))));
+  if (spec.tags) out.push(...section(13, vec(Array.from({ length: spec.tags }, () => [0, ...uleb(tagType)]))));
   if (spec.globals) out.push(...section(6, vec(spec.globals.map((v) => [i32, 0, 0x41, ...sleb(v), 0x0b]))));
   out.push(...section(7, vec(exports)));
   if (spec.start !== undefined) out.push(...section(8, uleb(spec.start)));
