@@ -322,8 +322,6 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
   const b = m.bytes;
   const c = new Ctx(inp);
   const defined = m.funcTypes.length - m.importedFuncs;
-  const swapOf: (Swap | undefined)[] = [];
-  for (let i = 0; i < inp.swaps.length; i++) swapOf[inp.swaps[i]!.f - m.importedFuncs] = inp.swaps[i];
   const movedBase = m.funcTypes.length;
   const hidden: HiddenExport[] = [];
   for (let i = 0; i < inp.globalExports.length; i++) {
@@ -395,24 +393,20 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
       }
     } else if (id === 10) {
       out.u32(count + inp.swaps.length);
+      // unchanged runs of entries are copied in one piece; swapped entries become wrappers
       const wrapper = new Writer(256);
-      let runStart = -1;
-      let k = 0;
-      for (let d = 0; d < defined; d++) {
-        const s = swapOf[d];
-        if (!s) {
-          if (runStart < 0) runStart = m.entryStart[d]!;
-          continue;
-        }
-        if (runStart >= 0) out.copy(b, runStart, m.entryStart[d]!);
-        runStart = -1;
+      let from = defined > 0 ? m.entryStart[0]! : 0;
+      for (let k = 0; k < inp.swaps.length; k++) {
+        const s = inp.swaps[k]!;
+        const d = s.f - m.importedFuncs;
+        out.copy(b, from, m.entryStart[d]!);
         wrapper.at = 0;
         emitWrapper(wrapper, c, s, movedBase + k);
         out.u32(wrapper.at);
         out.append(wrapper);
-        k++;
+        from = m.bodyEnd[d]!;
       }
-      if (runStart >= 0 && defined > 0) out.copy(b, runStart, m.bodyEnd[defined - 1]!);
+      if (defined > 0) out.copy(b, from, m.bodyEnd[defined - 1]!);
       // moved bodies in swap order (the swap list is sorted by function index)
       for (let i = 0; i < inp.swaps.length; i++) {
         const d = inp.swaps[i]!.f - m.importedFuncs;

@@ -289,11 +289,21 @@ export class Finder {
     const list: number[] = [];
     if (candidates) for (let i = 0; i < candidates.length; i++) list[i] = candidates[i]!;
     else for (let f = this.m.importedFuncs; f < this.m.funcTypes.length; f++) list[list.length] = f;
+    // malloc candidates hold `i32.const 244` or `i32.const 245` (raw prefilter, then decoded)
+    const inList = create(null) as Record<number, number | undefined>;
+    for (let i = 0; i < list.length; i++) inList[list[i]!] = 1;
+    const with244 = this.rawHolders([0x41, 0xf4, 0x01]);
+    const with245 = this.rawHolders([0x41, 0xf5, 0x01]);
+    const mallocCands: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      const h = k === 0 ? with244 : with245;
+      for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) mallocCands[mallocCands.length] = h[i]!;
+    }
     let malloc = -1;
     let best = 0;
     let bestSize = 0;
-    for (let i = 0; i < list.length; i++) {
-      const f = list[i]!;
+    for (let i = 0; i < mallocCands.length; i++) {
+      const f = mallocCands[i]!;
       const size = this.bodySize(f);
       if (size < 1500 || size > 20000 || !this.sig(f, [I32], [I32])) continue;
       const facts = this.scan(f);
@@ -329,11 +339,7 @@ export class Finder {
     return { malloc, free };
   }
 
-  /**
-   * Defined functions whose raw body bytes contain `call target` (a prefilter before decoding):
-   * one native indexOf pass over the whole code section, each hit mapped to its function by a
-   * binary search over the body offsets.
-   */
+  /** Defined functions whose raw body bytes contain `call target` (see rawHolders). */
   rawCallers(target: number): number[] {
     const pat: number[] = [0x10];
     let x = target;
@@ -343,6 +349,15 @@ export class Finder {
       if (x !== 0) byte |= 0x80;
       pat[pat.length] = byte;
     } while (x !== 0);
+    return this.rawHolders(pat);
+  }
+
+  /**
+   * Defined functions whose raw body bytes contain `pat` (a prefilter before decoding, so it may
+   * match inside an immediate): one native indexOf pass over the whole code section, each hit
+   * mapped to its function by a binary search over the body offsets. Ascending.
+   */
+  rawHolders(pat: number[]): number[] {
     const out: number[] = [];
     const n = this.m.bodyStart.length;
     if (n === 0) return out;
