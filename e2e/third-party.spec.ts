@@ -10,7 +10,7 @@
  */
 import type { Page } from '@playwright/test';
 import { rmSync } from 'node:fs';
-import type { AllocEvent, BindgenEvent, MarkEvent, PageEvent, RegistryEvent } from '../src/shared/protocol';
+import type { AllocEvent, BindgenEvent, MarkEvent, PageEvent, RegistryEvent, SitesEvent } from '../src/shared/protocol';
 import { expect, launchBare, test } from './fixtures';
 
 test.use({ chromiumArgs: ['--js-flags=--expose-gc'] });
@@ -292,15 +292,26 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
     return r;
   }
 
+  /** The heap after the database is open and before the first action (counted inside wasm from instantiation). */
+  async function heapAtRest(page: Page): Promise<AllocEvent> {
+    await expect.poll(async () => (await allocLast(page))?.tracking ?? null).toBe('inside-wasm');
+    return (await allocLast(page))!;
+  }
+
   test('leaky: every report keeps its statements and blobs: the allocator floor rises per action', async ({ page, openPanel }) => {
     await load(page, 'sqljs-leaky', N);
     const panel = await openPanel(page);
+    const base = await heapAtRest(page);
+    // SQLite's own allocations, made inside wasm, are counted too: the heap is whole.
+    expect(base).toMatchObject({ tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' });
+    expect(base.liveBytes).toBeGreaterThan(0);
     for (let k = 1; k <= ACTIONS; k++) {
       const r = await runReport(page, panel);
       expect(r).toMatchObject({ actions: k, leakedBytes: k * N * BLOB });
       const a = (await allocLast(page))!;
-      expect(a.liveBytes).toBeGreaterThanOrEqual(k * N * BLOB);
-      expect(a.liveBytes).toBeLessThan(k * N * BLOB + 64 * 1024);
+      // every blob (plus chunk headers, SQLite's size prefix, its statement objects) stays live
+      expect(a.liveBytes - base.liveBytes).toBeGreaterThanOrEqual(k * N * BLOB);
+      expect(a.liveBytes - base.liveBytes).toBeLessThan(k * N * (BLOB + 16 * 1024));
       if (k === 1) {
         // precision: one burst, however unfreed, is not yet a leak
         const first = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
@@ -313,6 +324,13 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
     const events = await injectedEvents(page);
     expect(events.find((e) => e.t === 'memory' && e.key === a.memory)).toBeTruthy();
     await expect.poll(() => panelUsed(panel, a.memory)).toBe(a.liveBytes);
+    // allocation sites: sampled live bytes per site, with wasm frames (no name section: wasm-function[i])
+    await expect.poll(async () => {
+      const sites = (await injectedEvents(page)).filter((e): e is SitesEvent => e.t === 'sites' && e.memory === a.memory).at(-1);
+      return sites?.sites[0]?.bytes ?? 0;
+    }).toBeGreaterThan(BLOB);
+    const sites = (await injectedEvents(page)).filter((e): e is SitesEvent => e.t === 'sites' && e.memory === a.memory).at(-1)!;
+    expect(sites.sites[0]!.frames.some((f) => /wasm-function\[\d+\]/.test(f))).toBe(true);
     // the analyzer: the allocator's live bytes in THE sql.js memory settle higher after every action
     await expect(activeAlert(panel, 'memory-floor-rising', a.memory)).not.toHaveCount(0);
     const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
@@ -324,12 +342,18 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
   test('clean: the same reports with every statement freed give the heap back: no alert', async ({ page, openPanel }) => {
     await load(page, 'sqljs-clean', N);
     const panel = await openPanel(page);
-    for (let k = 1; k <= ACTIONS; k++) {
+    const atRest = await heapAtRest(page);
+    // the first action warms SQLite's caches (page cache, schema): the heap after it is the base
+    expect(await runReport(page, panel)).toMatchObject({ actions: 1, leakedBytes: 0 });
+    const base = (await allocLast(page))!;
+    for (let k = 2; k <= ACTIONS; k++) {
       expect(await runReport(page, panel)).toMatchObject({ actions: k, leakedBytes: 0 });
-      expect((await allocLast(page))!.liveBytes).toBeLessThan(BLOB);
+      // flat: never a blob per action
+      expect(Math.abs((await allocLast(page))!.liveBytes - base.liveBytes)).toBeLessThan(BLOB);
     }
     await page.evaluate(() => (globalThis as unknown as { closeDatabase: () => void }).closeDatabase());
-    await expect.poll(async () => (await allocLast(page))?.liveBytes ?? -1).toBeLessThan(BLOB);
+    // closing the database gives back what opening it took: below the heap at rest
+    await expect.poll(async () => (await allocLast(page))?.liveBytes ?? Infinity).toBeLessThan(atRest.liveBytes);
     const a = (await allocLast(page))!;
     expect(a.totalAllocations).toBeGreaterThanOrEqual(ACTIONS * N);
     expect(a.totalAllocations - a.totalFrees).toBe(a.liveAllocations);

@@ -4,6 +4,8 @@
  * registries). A tracker is `install(ctx)`; it never talks to the channel directly.
  */
 import type { ObjectKey, PageEvent, RealmId, RealmKind } from '../shared/protocol';
+import type { InstanceHeapAccess } from './core/heap-access';
+import type { RewriteLayout } from './core/wasm-rewrite';
 
 /** What the core knows about one new WebAssembly.Instance, handed to every tracker. */
 export interface InstanceInfo {
@@ -11,8 +13,20 @@ export interface InstanceInfo {
   module: WebAssembly.Module;
   instanceKey: ObjectKey;
   moduleKey: ObjectKey;
-  /** The exports object (frozen by the spec: trackers wrap, they never patch it). */
+  /**
+   * The exports as the page sees them (frozen; hidden counter exports removed). Trackers never
+   * replace or patch them: every export the page gets is the module's own wasm function.
+   */
   exports: WebAssembly.Exports;
+  /**
+   * What the rewriter did to the module (./core/wasm-rewrite.ts), or null when it was compiled
+   * unchanged; `unchanged` then says why (null: allocation tracking is off, or the module was
+   * compiled in another realm).
+   */
+  rewrite: RewriteLayout | null;
+  unchanged: string | null;
+  /** The instance's hidden counters (null when the module was not rewritten). */
+  heap: InstanceHeapAccess | null;
   /** Memories this instance exports or imports, with their keys. */
   memories: Array<{ key: ObjectKey; memory: WebAssembly.Memory }>;
   /** The import object the page passed (may be undefined). */
@@ -30,12 +44,9 @@ export interface InjectedContext {
   emit(event: PageEvent): void;
   /**
    * Called synchronously for every new instance, after the core has registered its memories
-   * and before the page's code sees the instance. A tracker may return a replacement exports
-   * object (e.g. with wrapped malloc/free) that the page will then see instead; the core
-   * handles that substitution consistently for every instantiate path. Return undefined to
-   * leave exports alone.
+   * and before the page's code sees the instance.
    */
-  onInstance(listener: (info: InstanceInfo) => WebAssembly.Exports | undefined): void;
+  onInstance(listener: (info: InstanceInfo) => void): void;
   /** Key of a memory we know, or undefined. */
   memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined;
   /** A bounded JS stack of the caller, with our own frames removed. */

@@ -8,6 +8,9 @@
  */
 import type { InjectedContext } from '../context';
 import { installTrackers } from '../trackers/index';
+import { isFreeExportName } from '../trackers/bindgen';
+import { allocationTracking, MAX_REWRITE_BYTES } from './settings';
+import { rewriteModule } from './wasm-rewrite';
 import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
 import {
@@ -153,7 +156,17 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     wake();
     emit(e);
   };
-  hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail });
+  // Allocation tracking inside wasm: every module whose allocator the rewriter recognises counts
+  // its heap (and wasm-bindgen free calls) inside wasm. Off in this realm when the worker config
+  // or the content script's settings say so (see allocationTracking()).
+  const rewriteOptions = {
+    allocators: true,
+    callCounters: (name: string) => isFreeExportName(name),
+    maxModuleBytes: MAX_REWRITE_BYTES,
+  };
+  const rewrite = (bytes: Uint8Array) =>
+    allocationTracking() ? rewriteModule(bytes, rewriteOptions) : ({ ok: false, reason: 'allocation tracking is off' } as const);
+  hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail, rewrite });
   step('WebAssembly hooks', () => hooks.install());
   if (worker) {
     step('worker relative URLs', () => fixWorkerRelativeUrls(g, worker.url));

@@ -24,6 +24,7 @@ export const JSONStringify = JSON.stringify;
 export const MathMin = Math.min;
 export const MathMax = Math.max;
 export const MathFloor = Math.floor;
+export const MathRandom = Math.random;
 export const NumberIsFinite = Number.isFinite;
 
 export const OrigProxy = Proxy;

@@ -4,6 +4,9 @@ import { KeyAllocator } from './keys';
 import { Sampler } from './sampler';
 import { maskToString } from './transparent';
 import { WasmHooks } from './wasm-hooks';
+import type { InstanceInfo } from '../context';
+import { bumpAllocator, buildModule } from './rewrite/test-builder';
+import { rewriteModule, type RewriteResult } from './wasm-rewrite';
 import '../../../e2e/pages/wasm-fixtures.js';
 
 interface Fixtures {
@@ -16,6 +19,7 @@ const F = (globalThis as unknown as { wasmFixtures: Fixtures }).wasmFixtures;
 // Originals, saved before the hooks replace them (for with/without comparisons).
 const orig = {
   instantiate: WebAssembly.instantiate,
+  compile: WebAssembly.compile,
   Memory: WebAssembly.Memory,
   exportsGetter: Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, 'exports')!.get!,
   growDescriptor: Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'grow')!,
@@ -25,6 +29,10 @@ const events: PageEvent[] = [];
 let hooks: WasmHooks;
 let sampler: Sampler<WebAssembly.Memory>;
 const seen: string[] = [];
+const infos: InstanceInfo[] = [];
+const realRewrite = (bytes: Uint8Array): RewriteResult => rewriteModule(bytes, { allocators: true, callCounters: () => false, maxModuleBytes: 1 << 26 });
+/** The rewriter the hooks use (a test may swap in a broken one). */
+let rewriter = realRewrite;
 
 beforeAll(() => {
   maskToString(Function.prototype);
@@ -45,12 +53,11 @@ beforeAll(() => {
     fail: (where, e) => {
       throw new Error(`internal failure in ${where}: ${String(e)}`);
     },
+    rewrite: (bytes) => rewriter(bytes),
   });
-  // A tracker that replaces the exports of modules exporting `wrapme`.
   hooks.onInstance((info) => {
     seen.push(`listener:${info.instanceKey}`);
-    if (!('wrapme' in info.exports)) return undefined;
-    return Object.freeze({ ...info.exports, wrapped: true }) as unknown as WebAssembly.Exports;
+    infos.push(info);
   });
   hooks.install();
 });
@@ -100,19 +107,59 @@ describe('WasmHooks', () => {
     expect(hooks.memoryKey((r.instance.exports as { O: WebAssembly.Memory }).O)).toBe(mem.key);
   });
 
-  it('replacement exports from a listener are what the page reads, on every path', async () => {
-    const bytes = F.computeOnly({ extraExports: ['wrapme'] });
+  it('a rewritten module counts its heap inside wasm; its counters never reach the page, on every path', async () => {
+    const bytes = buildModule({ funcs: bumpAllocator(), exportMemory: 'memory' });
+    const names = ['malloc', 'free', 'memory'];
     const viaNew = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-    expect((viaNew.exports as { wrapped?: boolean }).wrapped).toBe(true);
     const viaInstantiate: WebAssembly.WebAssemblyInstantiatedSource = await WebAssembly.instantiate(bytes);
-    expect((viaInstantiate.instance.exports as { wrapped?: boolean }).wrapped).toBe(true);
-    const plain = new WebAssembly.Instance(new WebAssembly.Module(F.computeOnly()));
-    expect((plain.exports as { wrapped?: boolean }).wrapped).toBeUndefined();
+    const viaCompile = new WebAssembly.Instance(await WebAssembly.compile(bytes));
+    for (const inst of [viaNew, viaInstantiate.instance, viaCompile]) {
+      expect(Object.keys(inst.exports)).toEqual(names);
+      expect(Object.isFrozen(inst.exports)).toBe(true);
+      expect(Object.getPrototypeOf(inst.exports)).toBeNull();
+      expect(WebAssembly.Module.exports(viaInstantiate.module).map((d) => d.name)).toEqual(names);
+      // the page's malloc is the module's own wasm function: a Table takes it
+      const table = new WebAssembly.Table({ initial: 1, element: 'anyfunc' });
+      table.set(0, inst.exports.malloc as () => number);
+      expect(table.get(0)).toBe(inst.exports.malloc);
+      const info = infos.find((i) => i.instance === inst)!;
+      expect(info.rewrite?.allocator).toMatchObject({ kind: 'dlmalloc', foundBy: 'exports' });
+      const p = (inst.exports.malloc as (n: number) => number)(100);
+      expect(info.heap?.counters?.liveBytes()).toBe(104);
+      (inst.exports.free as (p: number) => void)(p);
+      expect(info.heap?.counters?.liveBytes()).toBe(0);
+    }
+    // Module.exports of an unrewritten module: the native list
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(F.computeOnly())).map((d) => d.name)).toEqual(['compute']);
     const getter = Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, 'exports')!.get!;
     expect(getter).not.toBe(orig.exportsGetter);
     expect(getter.name).toBe('get exports');
     expect(Function.prototype.toString.call(getter)).toBe('function get exports() { [native code] }');
     expect(() => getter.call({})).toThrow(TypeError);
+    expect(Function.prototype.toString.call(WebAssembly.Module.exports)).toBe('function exports() { [native code] }');
+  });
+
+  it('rewritten bytes that fail to compile: the page gets what its own bytes give', async () => {
+    rewriter = (b) => {
+      const r = realRewrite(b);
+      return r.ok ? { ...r, bytes: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]) } : r;
+    };
+    try {
+      const bytes = buildModule({ funcs: bumpAllocator(), exportMemory: 'memory' });
+      const viaNew = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      const { instance } = await WebAssembly.instantiate(bytes);
+      const compiled = await WebAssembly.compile(bytes);
+      for (const inst of [viaNew, instance, new WebAssembly.Instance(compiled)]) {
+        expect(Object.keys(inst.exports)).toEqual(['malloc', 'free', 'memory']);
+        expect(infos.find((i) => i.instance === inst)).toMatchObject({ rewrite: null, unchanged: 'the rewritten module did not compile' });
+      }
+      // and invalid bytes reject with the native error, not one about our bytes
+      const bad = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 2]);
+      const native = await orig.compile(bad).catch((e: Error) => e.message);
+      expect(await WebAssembly.compile(bad).catch((e: Error) => e.message)).toBe(native);
+    } finally {
+      rewriter = realRewrite;
+    }
   });
 
   it('JS grow is reported with its stack; in-wasm growth is left to the sampler', () => {

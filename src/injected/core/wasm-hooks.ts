@@ -2,7 +2,15 @@
  * The WebAssembly hooks: every Memory, Module and Instance the page makes, on every path
  * (new Memory, new Module, new Instance, instantiate with bytes or a Module, instantiateStreaming,
  * compile, compileStreaming), JS growth through Memory.prototype.grow, and the
- * `Instance.prototype.exports` getter (for trackers' replacement exports).
+ * `Instance.prototype.exports` getter and `Module.exports` (to hide the counters a rewritten
+ * module exports).
+ *
+ * Module bytes are handed to `deps.rewrite` before they are compiled (every bytes path:
+ * new Module, compile, instantiate, and the streaming ones, whose response is read first): a
+ * module whose allocator the rewriter recognises is compiled with its allocator counting inside
+ * wasm (./wasm-rewrite.ts). Its exports stay the module's own wasm functions; the counters it
+ * gained are hidden (./hidden-exports.ts). A module the rewriter leaves alone, or whose
+ * rewritten bytes fail to compile, is compiled from the page's bytes: same result, same errors.
  *
  * Every hook is a Proxy of the original (see transparent.ts); promises are observed without
  * extra ticks (see promise.ts); our bookkeeping never throws into the page (failures go to
@@ -25,6 +33,8 @@ import {
   OrigFinalizationRegistry,
   OrigPromise,
   ownKeys,
+  promiseThen,
+  regExpExec,
   SafeWeakMap,
   savedGetter,
 } from './intrinsics';
@@ -33,14 +43,16 @@ import { observeForeign, observeFresh } from './promise';
 import type { Sampler } from './sampler';
 import { detectToolchain } from './toolchain';
 import { moduleMemories, type MemoryLimits, type ModuleMemories } from './wasm-binary';
+import { BufferSources } from './buffer-source';
+import { HeapAccess } from './heap-access';
+import { visibleDescriptors, withoutHidden } from './hidden-exports';
+import type { RewriteLayout, RewriteResult } from './wasm-rewrite';
 import { replaceConstructor, replaceGetter, replaceValue, rethrow, scrubStack, wrap } from './transparent';
 
 type AnyFn = (...args: unknown[]) => unknown;
-type Listener = (info: InstanceInfo) => WebAssembly.Exports | undefined;
+type Listener = (info: InstanceInfo) => void;
 
 export const PAGE = 65536;
-/** Most export names listed in a module event. */
-export const MAX_EXPORT_NAMES = 256;
 
 export interface HookDeps {
   global: typeof globalThis;
@@ -54,12 +66,34 @@ export interface HookDeps {
   sampler: Sampler<WebAssembly.Memory>;
   /** Report an internal failure (never thrown into the page). */
   fail(where: string, e: unknown): void;
+  /**
+   * Rewrite module bytes to count the heap inside wasm (./wasm-rewrite.ts), or say why not;
+   * absent: modules are compiled as they are.
+   */
+  rewrite?(bytes: Uint8Array): RewriteResult;
 }
+
+/** What became of a module's bytes. */
+type Prepared =
+  | { bytes: Uint8Array; layout: RewriteLayout; reason: null }
+  | { bytes: null; layout: null; reason: string | null };
 
 interface ModuleInfo {
   key: ObjectKey;
   url: string;
 }
+
+/** Arguments from `start` on, without Array.prototype (the page may have patched it). */
+function slice(args: readonly unknown[], start: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = start; i < args.length; i++) out[out.length] = args[i];
+  return out;
+}
+
+/** A Content-Type whose essence is application/wasm. */
+const WASM_MIME = /^\s*application\/wasm\s*(?:;|$)/i;
+
+const NOT_BYTES: Prepared = { bytes: null, layout: null, reason: null };
 
 function cut(s: string, n: number = LIMITS.maxString): string {
   return s.length > n ? s.slice(0, n) : s;
@@ -71,6 +105,19 @@ export class WasmHooks {
   private readonly modules = new SafeWeakMap<WebAssembly.Module, ModuleInfo>();
   private readonly instances = new SafeWeakMap<WebAssembly.Instance, ObjectKey>();
   private readonly replacements = new SafeWeakMap<WebAssembly.Instance, WebAssembly.Exports>();
+  /** Modules compiled from rewritten bytes, and why the others were left alone. */
+  private readonly rewritten = new SafeWeakMap<WebAssembly.Module, RewriteLayout>();
+  private readonly unchanged = new SafeWeakMap<WebAssembly.Module, string>();
+  private readonly sources: BufferSources;
+  private readonly CompileError: typeof WebAssembly.CompileError;
+  private readonly nativeInstantiate: AnyFn;
+  private readonly nativeCompile: AnyFn;
+  private readonly responseOk: ((this: unknown) => unknown) | undefined;
+  private readonly responseBodyUsed: ((this: unknown) => unknown) | undefined;
+  private readonly responseHeaders: ((this: unknown) => unknown) | undefined;
+  private readonly responseArrayBuffer: AnyFn | undefined;
+  private readonly headersGet: AnyFn | undefined;
+  private readonly heapAccess: HeapAccess;
   /** Declared memory limits, when we saw the module's bytes. */
   private readonly limits = new SafeWeakMap<WebAssembly.Module, ModuleMemories>();
   private readonly listeners: Listener[] = [];
@@ -84,18 +131,10 @@ export class WasmHooks {
   private readonly memoryProto: object;
   private readonly moduleProto: object;
   private readonly bufferGetter: ((this: unknown) => unknown) | undefined;
-  private readonly abByteLength: ((this: unknown) => unknown) | undefined;
-  private sabByteLength: ((this: unknown) => unknown) | undefined;
   private readonly exportsGetter: ((this: unknown) => unknown) | undefined;
   private readonly moduleExports: (m: WebAssembly.Module) => WebAssembly.ModuleExportDescriptor[];
   private readonly moduleImports: (m: WebAssembly.Module) => WebAssembly.ModuleImportDescriptor[];
   private readonly responseUrl: ((this: unknown) => unknown) | undefined;
-  private readonly viewByteLength: ((this: unknown) => unknown) | undefined;
-  private readonly dataViewByteLength: ((this: unknown) => unknown) | undefined;
-  private readonly viewBuffer: ((this: unknown) => unknown) | undefined;
-  private readonly viewOffset: ((this: unknown) => unknown) | undefined;
-  private readonly dvBuffer: ((this: unknown) => unknown) | undefined;
-  private readonly dvOffset: ((this: unknown) => unknown) | undefined;
 
   constructor(private readonly deps: HookDeps) {
     const g = deps.global;
@@ -106,21 +145,22 @@ export class WasmHooks {
     this.memoryProto = this.Memory.prototype;
     this.moduleProto = this.Module.prototype;
     this.bufferGetter = savedGetter(this.memoryProto, 'buffer');
-    this.abByteLength = savedGetter(ArrayBuffer.prototype, 'byteLength');
-    const sab = (g as { SharedArrayBuffer?: typeof SharedArrayBuffer }).SharedArrayBuffer;
-    this.sabByteLength = sab ? savedGetter(sab.prototype, 'byteLength') : undefined;
+    this.sources = new BufferSources(g);
+    this.heapAccess = new HeapAccess(this.WA);
     this.exportsGetter = savedGetter(this.Instance.prototype, 'exports');
     this.moduleExports = this.Module.exports;
     this.moduleImports = this.Module.imports;
     const R = (g as { Response?: typeof Response }).Response;
     this.responseUrl = R ? savedGetter(R.prototype, 'url') : undefined;
-    this.viewByteLength = savedGetter(getPrototypeOf(Uint8Array.prototype) as object, 'byteLength');
-    this.dataViewByteLength = savedGetter(DataView.prototype, 'byteLength');
-    const typedProto = getPrototypeOf(Uint8Array.prototype) as object;
-    this.viewBuffer = savedGetter(typedProto, 'buffer');
-    this.viewOffset = savedGetter(typedProto, 'byteOffset');
-    this.dvBuffer = savedGetter(DataView.prototype, 'buffer');
-    this.dvOffset = savedGetter(DataView.prototype, 'byteOffset');
+    this.responseOk = R ? savedGetter(R.prototype, 'ok') : undefined;
+    this.responseBodyUsed = R ? savedGetter(R.prototype, 'bodyUsed') : undefined;
+    this.responseHeaders = R ? savedGetter(R.prototype, 'headers') : undefined;
+    this.responseArrayBuffer = R ? (R.prototype.arrayBuffer as AnyFn) : undefined;
+    const H = (g as { Headers?: typeof Headers }).Headers;
+    this.headersGet = H ? (H.prototype.get as AnyFn) : undefined;
+    this.CompileError = this.WA.CompileError;
+    this.nativeInstantiate = this.WA.instantiate as AnyFn;
+    this.nativeCompile = this.WA.compile as AnyFn;
     this.collector = new OrigFinalizationRegistry<ObjectKey>((key) => {
       deps.sampler.remove(key);
       deps.emit({ t: 'collected', time: deps.now(), key });
@@ -173,18 +213,19 @@ export class WasmHooks {
     this.memories.set(memory, key);
     let shared = false;
     let bytes = 0;
-    if (this.bufferGetter && this.abByteLength) {
+    const abByteLength = this.sources.arrayBufferByteLength;
+    if (this.bufferGetter && abByteLength) {
       const buffer = call(this.bufferGetter, memory);
       try {
-        bytes = call<number>(this.abByteLength, buffer);
-        this.byteGetters.set(memory, this.abByteLength);
+        bytes = call<number>(abByteLength, buffer);
+        this.byteGetters.set(memory, abByteLength);
       } catch (e) {
         void e; // a SharedArrayBuffer: its own byteLength getter below
         shared = true;
-        if (!this.sabByteLength) this.sabByteLength = savedGetter(getPrototypeOf(buffer as object) as object, 'byteLength');
-        if (this.sabByteLength) {
-          bytes = call<number>(this.sabByteLength, buffer);
-          this.byteGetters.set(memory, this.sabByteLength);
+        const sabByteLength = this.sources.sharedByteLength(buffer as object);
+        if (sabByteLength) {
+          bytes = call<number>(sabByteLength, buffer);
+          this.byteGetters.set(memory, sabByteLength);
         }
       }
     }
@@ -208,39 +249,154 @@ export class WasmHooks {
   }
 
   private bufferSourceLength(bytes: unknown): number {
-    if (typeof bytes !== 'object' || bytes === null) return 0;
-    for (const getter of [this.abByteLength, this.viewByteLength, this.dataViewByteLength, this.sabByteLength]) {
-      if (!getter) continue;
-      try {
-        return call<number>(getter, bytes);
-      } catch (e) {
-        void e; // not this kind of buffer source: try the next getter
-      }
-    }
-    return 0;
+    return this.sources.byteLength(bytes);
   }
 
   /** Declared memory limits from a BufferSource, read now (the page may reuse the buffer). */
   private parseLimits(source: unknown): ModuleMemories | undefined {
-    if (typeof source !== 'object' || source === null) return undefined;
-    let view: Uint8Array | undefined;
-    const asBuffer = (g: ((this: unknown) => unknown) | undefined): boolean => {
-      if (!g) return false;
-      try {
-        call(g, source);
-        return true;
-      } catch (e) {
-        void e; // not this kind of buffer
-        return false;
-      }
-    };
-    if (asBuffer(this.abByteLength) || asBuffer(this.sabByteLength)) view = new Uint8Array(source as ArrayBuffer);
-    else if (this.viewBuffer && this.viewOffset && asBuffer(this.viewByteLength)) {
-      view = new Uint8Array(call<ArrayBuffer>(this.viewBuffer, source), call<number>(this.viewOffset, source), call<number>(this.viewByteLength!, source));
-    } else if (this.dvBuffer && this.dvOffset && asBuffer(this.dataViewByteLength)) {
-      view = new Uint8Array(call<ArrayBuffer>(this.dvBuffer, source), call<number>(this.dvOffset, source), call<number>(this.dataViewByteLength!, source));
-    }
+    const view = this.sources.view(source);
     return view ? moduleMemories(view) : undefined;
+  }
+
+  /**
+   * The bytes to compile instead of the page's (its module rewritten to count its heap), or
+   * null with the reason it is left alone. Never throws.
+   */
+  private prepare(source: unknown): Prepared {
+    const rewrite = this.deps.rewrite;
+    if (rewrite === undefined) return { bytes: null, layout: null, reason: null };
+    try {
+      const view = this.sources.view(source);
+      if (view === undefined) return { bytes: null, layout: null, reason: null }; // the native call throws
+      const r = rewrite(view);
+      return r.ok ? { bytes: r.bytes, layout: r.layout, reason: null } : { bytes: null, layout: null, reason: r.reason };
+    } catch (e) {
+      this.deps.fail('rewrite', e);
+      return { bytes: null, layout: null, reason: 'internal error of the rewriter' };
+    }
+  }
+
+  /**
+   * The native async compile / instantiate called with the rewritten bytes. If that fails to
+   * COMPILE, the native call is made again with the page's own arguments, and the page gets that
+   * outcome (its result, or its native error). Link and runtime errors are passed on as they are:
+   * the imports are unchanged, and a second instantiation would run a start function twice.
+   * Returns a fresh promise of this realm (one microtask later than the native one).
+   */
+  private withFallback(
+    target: AnyFn,
+    thisArg: unknown,
+    args: unknown[],
+    bytes: Uint8Array,
+    moduleOf: (result: unknown) => WebAssembly.Module,
+    prepared: Prepared,
+  ): Promise<unknown> {
+    const first = apply(target, thisArg, [bytes, ...slice(args, 1)]) as Promise<unknown>;
+    return new OrigPromise<unknown>((resolve, reject) => {
+      observeFresh(first, (r) => {
+        try {
+          this.noteCompiled(moduleOf(r), prepared, true);
+        } finally {
+          resolve(r);
+        }
+      }, (e) => this.deps.fail('rewritten compile', e), (reason) => {
+        if (!(reason instanceof this.CompileError)) {
+          reject(reason);
+          return;
+        }
+        let second: Promise<unknown>;
+        try {
+          second = apply(target, thisArg, args) as Promise<unknown>;
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        observeFresh(second, (r) => {
+          try {
+            this.noteCompiled(moduleOf(r), prepared, false);
+          } finally {
+            resolve(r);
+          }
+        }, (e) => this.deps.fail('fallback compile', e), reject);
+      });
+    });
+  }
+
+  /**
+   * instantiateStreaming / compileStreaming with the module rewritten: the response is read
+   * first (download and compile no longer overlap, and Chrome's code cache for streamed modules
+   * is not used; docs/TRANSPARENCY.md), then compiled as bytes. A source that is not an ok
+   * `application/wasm` Response goes to the native streaming call, so every failure is native.
+   */
+  private streamRewritten(streaming: AnyFn, thisArg: unknown, args: unknown[], instantiate: boolean): Promise<unknown> {
+    const native = instantiate ? this.nativeInstantiate : this.nativeCompile;
+    return new OrigPromise<unknown>((resolve, reject) => {
+      const settle = (p: Promise<unknown>): void => observeFresh(p, resolve, (e) => this.deps.fail('streaming', e), reject);
+      const nativeStreaming = (source: unknown): void => {
+        try {
+          settle(apply(streaming, thisArg, [source, ...slice(args, 1)]) as Promise<unknown>);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const withResponse = (response: unknown): void => {
+        if (!this.isWasmResponse(response) || !this.responseArrayBuffer) return nativeStreaming(response);
+        let body: Promise<unknown>;
+        try {
+          body = call<Promise<unknown>>(this.responseArrayBuffer, response);
+        } catch (e) {
+          void e;
+          return nativeStreaming(response);
+        }
+        observeFresh(body, (buffer) => {
+          const prepared = this.prepare(buffer);
+          const rest = slice(args, 1);
+          try {
+            if (prepared.bytes === null) {
+              const p = apply(native, this.WA, [buffer, ...rest]) as Promise<unknown>;
+              observeFresh(p, (r) => {
+                try {
+                  this.noteCompiled(instantiate ? (this.dataProp(r, 'module') as WebAssembly.Module) : (r as WebAssembly.Module), prepared, false);
+                } finally {
+                  resolve(r);
+                }
+              }, (e) => this.deps.fail('streaming', e), reject);
+            } else {
+              settle(this.withFallback(native, this.WA, [buffer, ...rest], prepared.bytes,
+                instantiate ? (r) => this.dataProp(r, 'module') as WebAssembly.Module : (m) => m as WebAssembly.Module, prepared));
+            }
+          } catch (e) {
+            reject(e);
+          }
+        }, (e) => this.deps.fail('streaming body', e), reject);
+      };
+      const source = args[0];
+      if (typeof source === 'object' && source !== null && source instanceof OrigPromise) {
+        call(promiseThen, source, withResponse, reject);
+      } else {
+        withResponse(source);
+      }
+    });
+  }
+
+  /** An ok, unused Response whose Content-Type is application/wasm (what streaming accepts). */
+  private isWasmResponse(r: unknown): boolean {
+    if (typeof r !== 'object' || r === null || !this.responseOk || !this.responseBodyUsed || !this.responseHeaders || !this.headersGet) return false;
+    try {
+      if (call(this.responseOk, r) !== true || call(this.responseBodyUsed, r) !== false) return false;
+      const type = call<unknown>(this.headersGet, call(this.responseHeaders, r), 'content-type');
+      return typeof type === 'string' && call(regExpExec, WASM_MIME, type) !== null;
+    } catch (e) {
+      void e; // not a Response
+      return false;
+    }
+  }
+
+  /** Remember what became of a compiled module's bytes. */
+  private noteCompiled(module: WebAssembly.Module, prepared: Prepared, usedRewrite: boolean): void {
+    if (usedRewrite && prepared.layout !== null) this.rewritten.set(module, prepared.layout);
+    else if (prepared.reason !== null) this.unchanged.set(module, prepared.reason);
+    else if (prepared.layout !== null) this.unchanged.set(module, 'the rewritten module did not compile');
   }
 
   private maxBytesOf(l: MemoryLimits | undefined): number | null {
@@ -253,8 +409,8 @@ export class WasmHooks {
     const info: ModuleInfo = { key: this.deps.keys.next(), url: cut(url) };
     this.modules.set(module, info);
     const names: string[] = [];
-    const exps = this.moduleExports(module);
-    for (let i = 0; i < exps.length && names.length < MAX_EXPORT_NAMES; i++) names[names.length] = cut(exps[i]?.name ?? '');
+    const exps = visibleDescriptors(this.moduleExports(module));
+    for (let i = 0; i < exps.length && names.length < LIMITS.maxExportNames; i++) names[names.length] = cut(exps[i]?.name ?? '');
     this.deps.emit({ t: 'module', time: this.deps.now(), key: info.key, url: info.url, byteLength, exports: names });
     return info;
   }
@@ -319,25 +475,31 @@ export class WasmHooks {
       helper: mems.length === 0,
     });
     call(this.collector.register, this.collector, instance, key);
-    let current = exports;
+    // A rewritten module's counters are ours: the page gets the exports without them (the
+    // same values otherwise). Decided by name, so a module rewritten in another realm and
+    // posted here is hidden too.
+    const visible = withoutHidden(exports);
+    if (visible !== undefined) {
+      this.replacements.set(instance, visible);
+      this.installExportsHook();
+    }
+    const layout = this.rewritten.get(module) ?? null;
+    const info: InstanceInfo = {
+      instance,
+      module,
+      instanceKey: key,
+      moduleKey: mod.key,
+      exports: visible ?? exports,
+      memories: mems,
+      imports: imports as WebAssembly.Imports | undefined,
+      url: mod.url,
+      rewrite: layout,
+      unchanged: layout !== null ? null : (this.unchanged.get(module) ?? (visible !== undefined ? 'compiled in another realm' : null)),
+      heap: visible !== undefined ? this.heapAccess.of(exports, layout !== null && layout.allocator !== null) : null,
+    };
     for (const listener of this.listeners) {
       try {
-        const info: InstanceInfo = {
-          instance,
-          module,
-          instanceKey: key,
-          moduleKey: mod.key,
-          exports: current,
-          memories: mems,
-          imports: imports as WebAssembly.Imports | undefined,
-          url: mod.url,
-        };
-        const replaced = listener(info);
-        if (replaced !== undefined) {
-          current = replaced;
-          this.replacements.set(instance, replaced);
-          this.installExportsHook();
-        }
+        listener(info);
       } catch (e) {
         this.deps.fail('onInstance listener', e);
       }
@@ -413,18 +575,31 @@ export class WasmHooks {
     // new WebAssembly.Module(bytes)
     const moduleHandler: ProxyHandler<typeof WebAssembly.Module> = {
       construct(target, args, newTarget) {
-        let m: WebAssembly.Module;
-        try {
-          m = construct(target, args, newTarget) as WebAssembly.Module;
-        } catch (e) {
-          rethrow(e, moduleHandler.construct as AnyFn);
+        let m: WebAssembly.Module | undefined;
+        const prepared = self.prepare(args[0]);
+        if (prepared.bytes !== null) {
+          try {
+            m = construct(target, [prepared.bytes, ...slice(args, 1)], newTarget) as WebAssembly.Module;
+          } catch (e) {
+            void e; // compiled from the page's bytes below: the page gets the native outcome
+          }
         }
+        const usedRewrite = m !== undefined;
+        if (m === undefined) {
+          try {
+            m = construct(target, args, newTarget) as WebAssembly.Module;
+          } catch (e) {
+            rethrow(e, moduleHandler.construct as AnyFn);
+          }
+        }
+        const mod = m;
         self.safely('Module', () => {
+          self.noteCompiled(mod, prepared, usedRewrite);
           const limits = self.parseLimits(args[0]);
-          if (limits) self.limits.set(m, limits);
-          self.registerModule(m, self.deps.owner(self.deps.stack()), self.bufferSourceLength(args[0]));
+          if (limits) self.limits.set(mod, limits);
+          self.registerModule(mod, self.deps.owner(self.deps.stack()), self.bufferSourceLength(args[0]));
         });
-        return m;
+        return mod;
       },
     };
     const ModuleW = wrap(this.Module, moduleHandler);
@@ -452,8 +627,11 @@ export class WasmHooks {
     const instantiateHandler: ProxyHandler<AnyFn> = {
       apply(target, thisArg, args) {
         let p: Promise<unknown>;
+        const prepared = self.isModule(args[0]) ? NOT_BYTES : self.prepare(args[0]);
         try {
-          p = apply(target, thisArg, args) as Promise<unknown>;
+          p = prepared.bytes !== null
+            ? self.withFallback(target, thisArg, args, prepared.bytes, (r) => self.dataProp(r, 'module') as WebAssembly.Module, prepared)
+            : (apply(target, thisArg, args) as Promise<unknown>);
         } catch (e) {
           rethrow(e, instantiateHandler.apply as AnyFn);
         }
@@ -472,6 +650,7 @@ export class WasmHooks {
             observeFresh(p, (r) => {
               const module = self.dataProp(r, 'module') as WebAssembly.Module;
               const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
+              if (prepared.bytes === null) self.noteCompiled(module, prepared, false);
               if (limits) self.limits.set(module, limits);
               self.registerModule(module, url, length);
               self.registerInstance(inst, module, imports, 'instantiate', () => stack);
@@ -486,8 +665,11 @@ export class WasmHooks {
     const compileHandler: ProxyHandler<AnyFn> = {
       apply(target, thisArg, args) {
         let p: Promise<unknown>;
+        const prepared = self.prepare(args[0]);
         try {
-          p = apply(target, thisArg, args) as Promise<unknown>;
+          p = prepared.bytes !== null
+            ? self.withFallback(target, thisArg, args, prepared.bytes, (m) => m as WebAssembly.Module, prepared)
+            : (apply(target, thisArg, args) as Promise<unknown>);
         } catch (e) {
           rethrow(e, compileHandler.apply as AnyFn);
         }
@@ -496,6 +678,7 @@ export class WasmHooks {
           const length = self.bufferSourceLength(args[0]);
           const limits = self.parseLimits(args[0]);
           observeFresh(p, (m) => {
+            if (prepared.bytes === null) self.noteCompiled(m as WebAssembly.Module, prepared, false);
             if (limits) self.limits.set(m as WebAssembly.Module, limits);
             self.registerModule(m as WebAssembly.Module, url, length);
           }, (e) => self.deps.fail('compile', e), scrubRejection);
@@ -510,7 +693,9 @@ export class WasmHooks {
         apply(target, thisArg, args) {
           let p: Promise<unknown>;
           try {
-            p = apply(target, thisArg, args) as Promise<unknown>;
+            p = self.deps.rewrite !== undefined
+              ? self.streamRewritten(target, thisArg, args, instantiate)
+              : (apply(target, thisArg, args) as Promise<unknown>);
           } catch (e) {
             rethrow(e, h.apply as AnyFn);
           }
@@ -587,6 +772,22 @@ export class WasmHooks {
     }
     const grow = this.Memory.prototype.grow as AnyFn;
     replaceValue(this.memoryProto, 'grow', wrap(grow, growHandler));
+
+    // WebAssembly.Module.exports(module): a rewritten module's counters are not listed.
+    if (this.deps.rewrite !== undefined) {
+      const exportsHandler: ProxyHandler<AnyFn> = {
+        apply(target, thisArg, args) {
+          let list: WebAssembly.ModuleExportDescriptor[];
+          try {
+            list = apply(target, thisArg, args) as WebAssembly.ModuleExportDescriptor[];
+          } catch (e) {
+            rethrow(e, exportsHandler.apply as AnyFn);
+          }
+          return visibleDescriptors(list);
+        },
+      };
+      replaceValue(this.Module, 'exports', wrap(this.Module.exports as AnyFn, exportsHandler));
+    }
   }
 
   private exportsHooked = false;

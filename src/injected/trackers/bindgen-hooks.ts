@@ -1,7 +1,8 @@
 /**
  * The page-facing half of the wasm-bindgen tracker: a transparent FinalizationRegistry hook,
- * the first-assignment watch on `__wbg_ptr` / `ptr`, and wrappers of `__wbg_<class>_free` exports
- * (and, next to one-parameter ones, of the `<class>_new` constructor exports: CountMode `ctor`).
+ * the first-assignment watch on `__wbg_ptr` / `ptr`, and the link to the `__wbg_<class>_free`
+ * call counters a rewritten module keeps inside wasm (no JS function ever stands in for an
+ * export: a page may put its exports into a WebAssembly.Table, which takes only wasm functions).
  *
  * FinalizationRegistry stays indistinguishable for ordinary use: the global becomes a Proxy of
  * the original with only a `construct` trap (same name, length, prototype, statics; `instanceof`
@@ -18,9 +19,8 @@
  * that register every object are counted that way (see CountMode in ./bindgen.ts), and
  * unregister() calls are objects released (BindgenTracker.releasesCountedFor, onUnregistered).
  */
-import type { BindgenClass, BindgenTracker, CtorSite, RegistrationSite } from './bindgen';
-import { constructorExportOf, ctorPointer, freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
-import { wrapExport, type AnyFn } from './exports';
+import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
+import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply, getOwnPropertyDescriptor } from '../core/intrinsics';
 import { installProtoSetter, Stamp } from './proto-setters';
@@ -192,11 +192,21 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
           } catch (err) {
             noteError(tracker, err);
           }
+          // Calls of the free export this callback makes are reclaims: take them out of the
+          // explicit frees counted inside wasm (glue that frees without the finalizer flag).
+          const before = tracker.freeCalls(fe);
           tracker.finalizing++;
           try {
             return apply(original, this, [held]);
           } finally {
             tracker.finalizing--;
+            if (before >= 0) {
+              try {
+                tracker.noteFinalizerCalls(fe, tracker.freeCalls(fe) - before);
+              } catch (err) {
+                noteError(tracker, err);
+              }
+            }
           }
         };
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
@@ -242,90 +252,30 @@ export function hookPointerFields(objectProto: object, tracker: BindgenTracker, 
   if (oldField) installProtoSetter(objectProto, 'ptr', listener);
 }
 
-/** Wrappers for the `__wbg_<class>_free` exports of an instance (empty map when none). */
-export function freeExportWrappers(exports: WebAssembly.Exports, moduleKey: string, tracker: BindgenTracker): Map<string, unknown> {
+/**
+ * Link the free-export call counters a rewritten instance keeps inside wasm to the classes whose
+ * releases unregister() does not count (see BindgenTracker.releasesCountedFor). `counter(name)`
+ * reads an export's counter, or is null when the module was not rewritten (then those releases
+ * are not seen: the page still gets its own export, never a JS stand-in). Returns the names left
+ * uncounted.
+ */
+export function linkFreeCounters(
+  exports: WebAssembly.Exports,
+  moduleKey: string,
+  tracker: BindgenTracker,
+  counter: (name: string) => { read: () => number; global: object } | null,
+): string[] {
   const all = Object.keys(exports);
-  const names = all.filter(isFreeExportName);
-  const free = tracker.noteInstance(moduleKey, names);
-  const out = new Map<string, unknown>();
-  for (const name of free) {
+  const uncounted: string[] = [];
+  for (const name of tracker.noteInstance(moduleKey, all.filter(isFreeExportName))) {
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
-    // Counted by unregister() (see releasesCountedFor): the page keeps the export.
-    if (tracker.releasesCountedFor(name, (original as AnyFn).length, all)) continue;
-    let cls: BindgenClass | null = null;
-    let classesSeen = -1;
-    const wrapper = wrapExport(original as AnyFn, (ptr, flag) => {
-      // Objects of a class we never saw created need no counting: the class record appears
-      // with its first object. Look it up again only when a class record was added.
-      if (cls === null) {
-        if (tracker.classes.size === classesSeen) return;
-        classesSeen = tracker.classes.size;
-        cls = tracker.classes.get(name) ?? null;
-        if (cls === null) return;
-      }
-      tracker.onFreeExport(cls, ptr, flag);
-    });
-    out.set(name, wrapper);
-    // Glue up to 0.2.92 (one-parameter free export): `new` may not register its objects; the
-    // constructor export's wrapper lets such a class leave the watch (CountMode `ctor`).
-    if ((original as AnyFn).length === 1) {
-      const ctorName = constructorExportOf(name);
-      const ctor = (exports as Record<string, unknown>)[ctorName];
-      if (typeof ctor === 'function' && !out.has(ctorName)) out.set(ctorName, ctorExportWrapper(ctor as AnyFn, ctorName, i32Reader((exports as Record<string, unknown>).memory), tracker));
-    }
+    if (tracker.releasesCountedFor(name, (original as { length: number }).length, all)) continue;
+    const c = counter(name);
+    if (c === null) uncounted.push(name);
+    else tracker.linkFreeCounter(name, c.read, c.global);
   }
-  return out;
-}
-
-const memoryBuffer = getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buffer')?.get;
-const OrigInt32Array = Int32Array;
-
-/** Reads i32 slots of a wasm memory through a view renewed when the memory grew (-1: no such slot or no memory). */
-function i32Reader(memory: unknown): (index: number) => number {
-  let buffer: unknown;
-  try {
-    buffer = memoryBuffer !== undefined ? apply(memoryBuffer, memory, []) : undefined;
-  } catch {
-    buffer = undefined; // not a WebAssembly.Memory
-  }
-  if (buffer === undefined) return () => -1;
-  let view = new OrigInt32Array(0);
-  return (index: number): number => {
-    if (index >= view.length) {
-      view = new OrigInt32Array(apply(memoryBuffer as () => ArrayBuffer, memory, []) as ArrayBuffer);
-      if (index >= view.length) return -1;
-    }
-    return view[index] as number;
-  };
-}
-
-/**
- * Wrapper of a constructor export (`<class>_new`). Unlinked, it remembers its last call for the
- * watch to confirm the class's constructor plan (BindgenTracker.confirmCtor); linked, each call
- * that made an object counts one creation (the common case inline: a call into the tracker costs
- * a visible share of a small object's create/free cycle).
- */
-function ctorExportWrapper(original: AnyFn, exportName: string, readI32: (index: number) => number, tracker: BindgenTracker): AnyFn {
-  const site: CtorSite = { exportName, cls: null, plan: null, lastArg: undefined, lastResult: undefined, readI32 };
-  return wrapExport(original, (arg, _b, result) => {
-    const cls = site.cls;
-    const plan = site.plan;
-    if (cls === null || plan === null) {
-      site.lastArg = arg;
-      site.lastResult = result;
-      tracker.lastCtor = site;
-      return;
-    }
-    const ptr = ctorPointer(plan, site, arg, result);
-    if (ptr === 0) return;
-    if (cls.stackBudget === 0) {
-      cls.created++;
-      cls.dirty = true;
-    } else {
-      tracker.countConstructed(cls, ptr);
-    }
-  });
+  return uncounted;
 }
 
 function noteError(tracker: BindgenTracker, err: unknown): void {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, constructorPlan, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
-import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields } from './bindgen-hooks';
-import { replaceExports } from './exports';
+import { BindgenTracker, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
+import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
 
 /** A FinalizationRegistry stand-in whose cleanup we fire by hand (deterministic "GC"). */
@@ -36,7 +35,8 @@ class FakeFR {
 /**
  * A fake wasm module: malloc-like pointers and free exports that record calls. Free exports take
  * `(ptr, flag)` like 0.2.93+ glue's, or `(ptr)` with `arity` 1 (older glue); wasm functions'
- * `length` is their parameter count.
+ * `length` is their parameter count. Like a module rewritten by ../core/wasm-rewrite.ts, each
+ * free export counts its calls with a non-zero pointer and without the finalizer flag (`calls`).
  */
 function fakeWasm(...classes: string[]) {
   return fakeWasmArity(2, ...classes);
@@ -45,24 +45,34 @@ function fakeWasm(...classes: string[]) {
 function fakeWasmArity(arity: 1 | 2, ...classes: string[]) {
   let next = 16;
   const freed: Array<[string, number, unknown]> = [];
+  const calls: Record<string, number> = {};
+  const count = (name: string, ptr: number, flag: unknown) => {
+    if (ptr !== 0 && flag !== 1) calls[name] = (calls[name] ?? 0) + 1;
+  };
   const raw: Record<string, unknown> = { memory: {} };
   for (const spec of classes) {
     // 'name' exports a constructor `name_new`; 'name:maker' makes objects through `maker` instead
     // (a method of another class, or a constructor under another name).
     const [c, maker] = spec.split(':') as [string, string | undefined];
     raw[maker ?? `${c}_new`] = () => (next += 16);
-    raw[`__wbg_${c}_free`] = arity === 2
-      ? function (ptr: number, flag: unknown) { freed.push([c, ptr, flag]); }
-      : function (ptr: number) { freed.push([c, ptr, undefined]); };
+    const name = `__wbg_${c}_free`;
+    raw[name] = arity === 2
+      ? function (ptr: number, flag: unknown) { count(name, ptr, flag); freed.push([c, ptr, flag]); }
+      : function (ptr: number) { count(name, ptr, undefined); freed.push([c, ptr, undefined]); };
   }
-  return { raw: Object.freeze(raw) as unknown as WebAssembly.Exports, freed };
+  return { raw: Object.freeze(raw) as unknown as WebAssembly.Exports, freed, calls };
 }
 
-/** A fake wasm module whose exports go through the trackers' free-export wrappers, as the glue sees them. */
+/** Instantiate `w` as the hooks would: link its in-wasm call counters to the tracker. */
+function instantiateFake(w: ReturnType<typeof fakeWasm>, moduleKey: string, tracker: BindgenTracker): Record<string, (...a: unknown[]) => number> {
+  linkFreeCounters(w.raw, moduleKey, tracker, (name) => ({ read: () => w.calls[name] ?? 0, global: {} }));
+  return w.raw as unknown as Record<string, (...a: unknown[]) => number>;
+}
+
+/** A fake wasm module as the glue sees it: the module's own exports, counting inside. */
 function glueWasm(tracker: BindgenTracker, moduleKey: string, ...classes: string[]) {
   const w = fakeWasm(...classes);
-  const wasm = replaceExports(w.raw, freeExportWrappers(w.raw, moduleKey, tracker)) as unknown as Record<string, (...a: unknown[]) => number>;
-  return { w, wasm };
+  return { w, wasm: instantiateFake(w, moduleKey, tracker) };
 }
 
 function setup() {
@@ -116,10 +126,8 @@ function tiktokenGlue(moduleKey: string, registriesFirst: boolean) {
   const s = setup();
   const w = fakeWasm('tiktoken');
   let wasm: Record<string, (...a: unknown[]) => number> = {};
-  let replaced: WebAssembly.Exports | undefined;
   const instantiate = () => {
-    replaced = replaceExports(w.raw, freeExportWrappers(w.raw, moduleKey, s.tracker));
-    wasm = (replaced ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
+    wasm = instantiateFake(w, moduleKey, s.tracker);
   };
   if (!registriesFirst) instantiate();
   const TiktokenFinalization = new s.FR((ptr: unknown) => wasm.__wbg_tiktoken_free!((ptr as number) >>> 0, 1));
@@ -145,7 +153,7 @@ function tiktokenGlue(moduleKey: string, registriesFirst: boolean) {
   }
   /** A Rust function taking a Tiktoken BY VALUE: the glue hands over the pointer, no free export. */
   const consume = (t: Tiktoken) => void t.__destroy_into_raw();
-  return { ...s, Tiktoken, consume, reg: FakeFR.all[FakeFR.all.length - 1]!, w, replaced };
+  return { ...s, Tiktoken, consume, reg: FakeFR.all[FakeFR.all.length - 1]!, w };
 }
 
 describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (ptr, 1)', () => {
@@ -223,9 +231,9 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
 describe('glue 0.2.93+ in load order (registries made before the instance): frees counted by unregister()', () => {
   const glue = () => tiktokenGlue('r:9', true);
 
-  it('leaves the free export (and so the exports object) unwrapped', () => {
-    const { replaced } = glue();
-    expect(replaced).toBeUndefined();
+  it('does not use the in-wasm call counter: unregister() counts', () => {
+    const { tracker } = glue();
+    expect(tracker.countsInWasm('__wbg_tiktoken_free')).toBe(false);
   });
 
   it('counts created, freed (free(), dispose, or a move into Rust) and reclaimed exactly', () => {
@@ -249,10 +257,10 @@ describe('glue 0.2.93+ in load order (registries made before the instance): free
     expect(last('Tiktoken').liveStacks).toBeUndefined();
   });
 
-  it('an instance made before any 0.2.93 registry keeps its wrapped export, and that registry then never counts', () => {
+  it('an instance made before any 0.2.93 registry is counted inside wasm, and that registry then never counts', () => {
     const s = setup();
-    const { w, wasm } = glueWasm(s.tracker, 'r:10', 'late');
-    expect(wasm.__wbg_late_free).not.toBe((w.raw as unknown as Record<string, unknown>).__wbg_late_free);
+    const { wasm } = glueWasm(s.tracker, 'r:10', 'late');
+    expect(s.tracker.countsInWasm('__wbg_late_free')).toBe(true);
     const Reg = new s.FR((p: unknown) => wasm.__wbg_late_free!((p as number) >>> 0, 1));
     class Late extends s.Base {
       declare __wbg_ptr: number;
@@ -273,7 +281,7 @@ for (const order of ['registries first (load order)', 'instance first'] as const
     const instantiate = () => {
       const w = fakeWasmArity(1, 'resvg', 'bbox:resvg_getBBox');
       raw = w.raw as unknown as Record<string, unknown>;
-      wasm = (replaceExports(w.raw, freeExportWrappers(w.raw, 'r:2', s.tracker)) ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
+      wasm = instantiateFake(w, 'r:2', s.tracker);
     };
     if (!registriesFirst) instantiate();
     const ResvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_resvg_free!((ptr as number) >>> 0));
@@ -304,11 +312,12 @@ for (const order of ['registries first (load order)', 'instance first'] as const
   }
 
   it(registriesFirst
-    ? 'counts BBox (no constructor export: every object registered) from unregister() and leaves its free export unwrapped; wraps Resvg\'s (resvg_new)'
-    : 'wraps both free exports (no registry existed yet)', () => {
-    const { raw, wasm } = glue();
-    expect(wasm().__wbg_bbox_free === raw().__wbg_bbox_free).toBe(registriesFirst);
-    expect(wasm().__wbg_resvg_free).not.toBe(raw().__wbg_resvg_free);
+    ? 'counts BBox (no constructor export: every object registered) from unregister(); Resvg (resvg_new) inside wasm'
+    : 'counts both inside wasm (no registry existed yet)', () => {
+    const { raw, wasm, tracker } = glue();
+    expect(wasm()).toBe(raw()); // the page keeps the module's own exports
+    expect(tracker.countsInWasm('__wbg_bbox_free')).toBe(!registriesFirst);
+    expect(tracker.countsInWasm('__wbg_resvg_free')).toBe(true);
   });
 
   it('sees unregistered objects through the pointer field and free(); dropped ones stay live', () => {
@@ -360,9 +369,8 @@ describe('glue 0.2.92 whose constructor export has another name (`odd_create`): 
     const w = fakeWasmArity(1, 'odd:odd_create');
     let wasm: Record<string, (...a: unknown[]) => number> = {};
     const OddFinalization = new s.FR((ptr: unknown) => wasm.__wbg_odd_free!((ptr as number) >>> 0));
-    const replaced = replaceExports(w.raw, freeExportWrappers(w.raw, 'r:11', s.tracker));
-    expect(replaced).toBeUndefined(); // no `odd_new`: taken for a __wrap-only class
-    wasm = w.raw as unknown as Record<string, (...a: unknown[]) => number>;
+    wasm = instantiateFake(w, 'r:11', s.tracker);
+    expect(s.tracker.countsInWasm('__wbg_odd_free')).toBe(false); // no `odd_new`: taken for a __wrap-only class
     class Odd extends s.Base {
       declare __wbg_ptr: number;
       constructor() { super(); this.__wbg_ptr = wasm.odd_create!() >>> 0; }
@@ -376,211 +384,6 @@ describe('glue 0.2.92 whose constructor export has another name (`odd_create`): 
     objs[1]!.free();
     expect(s.last('Odd')).toMatchObject({ created: 4, freed: 2, live: 2 });
     expect(Reflect.ownKeys(objs[0]!)).toEqual(['__wbg_ptr']);
-  });
-});
-
-describe('glue 0.2.88 to 0.2.92: unregistered `new` counted from its constructor export (mode ctor)', () => {
-  /**
-   * resvg-shaped glue: a fallible constructor (`retptr` form: the export writes the pointer and
-   * an error flag into a return area of the instance memory) or an infallible one (`ret` form),
-   * `__wrap` objects registered. `copies` instantiations share one tracker (two copies of glue).
-   */
-  function glue(form: 'ret' | 'retptr', s = setup(), moduleKey = 'r:20') {
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    let next = 64;
-    let failNext = false;
-    const freed: number[] = [];
-    const raw = Object.freeze({
-      memory,
-      svg_new: form === 'ret'
-        ? () => (next += 16)
-        : (retptr: number, _a: number, _b: number) => {
-          const i32 = new Int32Array(memory.buffer);
-          const fail = failNext;
-          failNext = false;
-          i32[retptr / 4 + 0] = fail ? 4096 : (next += 16); // stale data in the slot: only the flag tells
-          i32[retptr / 4 + 1] = fail ? 7 : 0;
-          i32[retptr / 4 + 2] = fail ? 1 : 0;
-        },
-      svg_child: () => (next += 16),
-      __wbg_svg_free: function (ptr: number) { freed.push(ptr); },
-    }) as unknown as WebAssembly.Exports;
-    let wasm: Record<string, (...a: number[]) => number> = {};
-    const SvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_svg_free!((ptr as number) >>> 0));
-    wasm = (replaceExports(raw, freeExportWrappers(raw, moduleKey, s.tracker)) ?? raw) as unknown as Record<string, (...a: number[]) => number>;
-    const getInt32Memory0 = () => new Int32Array(memory.buffer);
-    const takeObject = (i: number) => new Error(`failed ${i}`);
-    // The generated class holds the constructor, free() and __wrap together (what classify reads).
-    const SvgRet = class Svg extends s.Base {
-      declare __wbg_ptr: number;
-      static __wrap(ptr: number) {
-        ptr = ptr >>> 0;
-        const obj = Object.create(Svg.prototype) as Svg;
-        obj.__wbg_ptr = ptr;
-        SvgFinalization.register(obj, obj.__wbg_ptr, obj);
-        return obj;
-      }
-      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; SvgFinalization.unregister(this); return ptr; }
-      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_svg_free!(ptr); }
-      child() { const ret = wasm.svg_child!(this.__wbg_ptr); return Svg.__wrap(ret); }
-      constructor() {
-        super();
-        const ret = wasm.svg_new!();
-        this.__wbg_ptr = ret >>> 0;
-        return this;
-      }
-    };
-    const SvgRetptr = class Svg extends s.Base {
-      declare __wbg_ptr: number;
-      static __wrap(ptr: number) {
-        ptr = ptr >>> 0;
-        const obj = Object.create(Svg.prototype) as Svg;
-        obj.__wbg_ptr = ptr;
-        SvgFinalization.register(obj, obj.__wbg_ptr, obj);
-        return obj;
-      }
-      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; SvgFinalization.unregister(this); return ptr; }
-      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_svg_free!(ptr); }
-      child() { const ret = wasm.svg_child!(this.__wbg_ptr); return Svg.__wrap(ret); }
-      constructor(a: number) {
-        super();
-        const retptr = 1024;
-        wasm.svg_new!(retptr, a, 0);
-        var r0 = getInt32Memory0()[retptr / 4 + 0]!;
-        var r1 = getInt32Memory0()[retptr / 4 + 1]!;
-        var r2 = getInt32Memory0()[retptr / 4 + 2]!;
-        if (r2) {
-          throw takeObject(r1);
-        }
-        this.__wbg_ptr = r0 >>> 0;
-        return this;
-      }
-    };
-    const Svg = form === 'ret' ? SvgRet : SvgRetptr;
-    const make = form === 'ret' ? () => new SvgRet() : () => new SvgRetptr(1);
-    return { ...s, make, Svg, failNext: () => { failNext = true; }, freed, reg: FakeFR.all[FakeFR.all.length - 1]! };
-  }
-
-  for (const form of ['ret', 'retptr'] as const) {
-    it(`${form}: the first object confirms the plan; later ones are counted by the export, the watch is shadowed`, () => {
-      const g = glue(form);
-      const a = g.make();
-      const cls = g.tracker.classes.get('__wbg_svg_free')!;
-      expect(cls.mode).toBe('ctor');
-      expect(Object.getOwnPropertyDescriptor(g.Svg.prototype, '__wbg_ptr')).toMatchObject({ value: undefined, writable: true, enumerable: false });
-      const more = Array.from({ length: 5 }, () => g.make());
-      more[0]!.free();
-      more[0]!.free(); // second free(): pointer 0, not counted
-      a.free();
-      expect(Reflect.ownKeys(more[1]!)).toEqual(['__wbg_ptr']);
-      expect(g.last('Svg')).toMatchObject({ created: 6, freed: 2, reclaimed: 0, live: 4 });
-    });
-  }
-
-  it('retptr: a constructor that fails (error flag set) makes no object and is not counted', () => {
-    const g = glue('retptr');
-    g.make();
-    g.failNext();
-    expect(() => g.make()).toThrow('failed 7');
-    g.failNext();
-    expect(() => g.make()).toThrow('failed 7');
-    g.make();
-    expect(g.last('Svg')).toMatchObject({ created: 2, live: 2 });
-  });
-
-  it('__wrap objects, before and after the constructor plan is confirmed, are each counted once', () => {
-    const g = glue('retptr');
-    const first = g.Svg.__wrap(8); // the watch counts it; no plan confirmed by it
-    const c1 = first.child();
-    expect(g.tracker.classes.get('__wbg_svg_free')!.mode).toBe('setter');
-    const a = g.make(); // confirms the plan
-    expect(g.tracker.classes.get('__wbg_svg_free')!.mode).toBe('ctor');
-    const kids = [a.child(), a.child(), g.make().child()]; // counted by register() on the registry
-    g.reg.collect(kids[0]!);
-    kids[1]!.free();
-    expect(g.last('Svg')).toMatchObject({ created: 7, freed: 1, reclaimed: 1, live: 5 });
-    void c1;
-  });
-
-  it('keeps creation stacks of constructed objects and drops them on free()', () => {
-    const g = glue('ret');
-    const objs = Array.from({ length: 4 }, () => g.make());
-    const withStacks = g.last('Svg');
-    // the first object's stack is taken by the watch, the next by the constructor export's wrapper
-    expect((withStacks.liveStacks ?? []).reduce((n, x) => n + x.count, 0)).toBe(STACKS_PER_TICK);
-    for (const o of objs) o.free();
-    expect(g.last('Svg').liveStacks).toBeUndefined();
-  });
-
-  it('two copies of the glue sharing the class: the confirmed copy by its export, the other through the watch', () => {
-    const s = setup();
-    const a = glue('ret', s, 'r:21');
-    const b = glue('ret', s, 'r:22');
-    const objs = [a.make(), a.make(), b.make(), b.make(), b.Svg.__wrap(4000), a.make().child()];
-    objs[2]!.free();
-    expect(s.tracker.classes.get('__wbg_svg_free')!.mode).toBe('ctor');
-    expect(s.last('Svg')).toMatchObject({ created: 7, freed: 1, live: 6 });
-  });
-
-  it('a constructor that does not do what its source says (the result is not the pointer) stays with the watch', () => {
-    const s = setup();
-    const w = fakeWasmArity(1, 'odd');
-    let wasm: Record<string, (...a: unknown[]) => number> = {};
-    const OddFinalization = new s.FR((ptr: unknown) => wasm.__wbg_odd_free!((ptr as number) >>> 0));
-    wasm = (replaceExports(w.raw, freeExportWrappers(w.raw, 'r:23', s.tracker)) ?? w.raw) as unknown as Record<string, (...a: unknown[]) => number>;
-    const shift = (p: number) => p + 8;
-    class Odd extends s.Base {
-      declare __wbg_ptr: number;
-      constructor() {
-        super();
-        const ret = shift(wasm.odd_new!());
-        this.__wbg_ptr = ret >>> 0;
-        return this;
-      }
-      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; OddFinalization.unregister(this); return ptr; }
-      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_odd_free!(ptr); }
-    }
-    const objs = Array.from({ length: 3 }, () => new Odd());
-    objs[0]!.free();
-    expect(s.tracker.classes.get('__wbg_odd_free')!.mode).toBe('setter');
-    expect(s.last('Odd')).toMatchObject({ created: 3, freed: 1, live: 2 });
-  });
-});
-
-describe('constructor plans (0.2.88 to 0.2.92 constructors)', () => {
-  it('reads where the pointer comes from: the result, or a return area with an error flag', () => {
-    expect(constructorPlan('class T { constructor(a) { const ret = wasm.t_new(a); this.__wbg_ptr = ret >>> 0; return this; } free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_t_free(ptr); } }'))
-      .toEqual({ exportName: 't_new', kind: 'ret', ptrSlot: -1, errSlot: -1 });
-    expect(constructorPlan(`class R { static __wrap(ptr) { ptr = ptr >>> 0; const obj = Object.create(R.prototype); obj.__wbg_ptr = ptr; RF.register(obj, obj.__wbg_ptr, obj); return obj; }
-      constructor(svg) { try { const retptr = wasm.__wbindgen_add_to_stack_pointer(-16); wasm.r_new(retptr, addHeapObject(svg));
-        var r0 = getInt32Memory0()[retptr / 4 + 0]; var r1 = getInt32Memory0()[retptr / 4 + 1]; var r2 = getInt32Memory0()[retptr / 4 + 2];
-        if (r2) { throw takeObject(r1); } this.__wbg_ptr = r0 >>> 0; return this; } finally { wasm.__wbindgen_add_to_stack_pointer(16); } } }`))
-      .toEqual({ exportName: 'r_new', kind: 'retptr', ptrSlot: 0, errSlot: 2 });
-    // the DataView form of later glue, minified names
-    expect(constructorPlan('class D{constructor(e){try{const t=n.__wbindgen_add_to_stack_pointer(-16);n.d_new(t,e);var o=m().getInt32(t+4*1,!0),i=m().getInt32(t+4*0,!0);if(i)throw g(o);this.__wbg_ptr=o>>>0;return this}finally{n.__wbindgen_add_to_stack_pointer(16)}}}'))
-      .toEqual({ exportName: 'd_new', kind: 'retptr', ptrSlot: 1, errSlot: 0 });
-  });
-
-  it('refuses what it cannot follow exactly', () => {
-    // __wrap assigns without registering (glue without weak refs): its objects would be missed
-    expect(constructorPlan('class A { static __wrap(p) { const o = Object.create(A.prototype); o.__wbg_ptr = p; return o; } constructor() { const ret = wasm.a_new(); this.__wbg_ptr = ret >>> 0; } }')).toBeNull();
-    // a throw without a flag read from the return area
-    expect(constructorPlan('class B { constructor(x) { if (!x) throw new Error(); const ret = wasm.b_new(); this.__wbg_ptr = ret >>> 0; } }')).toBeNull();
-    // two assignments in the constructor; no constructor; the old `ptr` field
-    expect(constructorPlan('class C { constructor(f) { const ret = wasm.c_new(); if (f) { this.__wbg_ptr = ret >>> 0; } else { this.__wbg_ptr = (ret + 1) >>> 0; } } }')).toBeNull();
-    expect(constructorPlan('class E { static __wrap(p) { const o = Object.create(E.prototype); o.__wbg_ptr = p; ER.register(o, p, o); return o; } }')).toBeNull();
-    expect(constructorPlan('class F { constructor() { const ret = wasm.f_new(); this.ptr = ret; } }')).toBeNull();
-  });
-
-  it('reads the constructor of the real @resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92), as published and minified', async () => {
-    const resvg = (await import('@resvg/resvg-wasm')) as unknown as { Resvg: { prototype: object } };
-    // The package's own minified build (index.min.js, an IIFE that defines `resvg`).
-    const minified = new Function(`${readFileSync('node_modules/@resvg/resvg-wasm/index.min.js', 'utf8')}; return resvg;`)() as typeof resvg;
-    for (const pkg of [resvg, minified]) {
-      // The package exports a subclass; free() and the generated constructor are on its base.
-      const base = (Object.getPrototypeOf(pkg.Resvg.prototype) as { constructor: () => void }).constructor;
-      expect(constructorPlan(Function.prototype.toString.call(base))).toEqual({ exportName: 'resvg_new', kind: 'retptr', ptrSlot: 0, errSlot: 2 });
-    }
   });
 });
 
@@ -652,6 +455,25 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     objs[3]!.free();
     objs[3]!.free();
     expect(s.last('Foo')).toMatchObject({ created: 4, freed: 1, reclaimed: 0, live: 3 });
+  });
+
+  it('frees counted inside wasm drop the creation stacks of the freed objects at the next tick', () => {
+    const s = setup();
+    const { wasm } = glueWasm(s.tracker, 'r:4', 'foo');
+    class Foo extends s.Base {
+      declare ptr: number;
+      static __wrap(ptr: number) { const obj = Object.create(Foo.prototype) as Foo; obj.ptr = ptr; return obj; }
+      free() { const ptr = this.ptr; this.ptr = 0; wasm.__wbg_foo_free!(ptr); }
+    }
+    const a = Foo.__wrap(wasm.foo_new!());
+    const b = Foo.__wrap(wasm.foo_new!());
+    const stacked = () => (s.last('Foo').liveStacks ?? []).reduce((n, x) => n + x.count, 0);
+    expect(stacked()).toBe(2);
+    a.free();
+    expect(stacked()).toBe(1);
+    b.free();
+    expect(s.last('Foo')).toMatchObject({ created: 2, freed: 2, live: 0 });
+    expect(s.last('Foo').liveStacks).toBeUndefined();
   });
 });
 
@@ -768,21 +590,5 @@ describe('class names', () => {
     expect(t.classFor('__wbg_foo_free')!.name).toBe('foo');
     expect(t.classFor('__wbg_foo_free', 'e')!.name).toBe('foo'); // a minified name says less
     expect(t.classFor('__wbg_bar_free', 'Renamed')!.name).toBe('Renamed');
-  });
-});
-
-describe('free export arguments', () => {
-  it('counts only real pointers: 0, 0n and non-pointers are ignored', () => {
-    const t = new BindgenTracker({ now: () => 0, stackLater: () => () => '', emit: () => undefined });
-    const cls = t.classFor('__wbg_x_free')!;
-    t.onFreeExport(cls, 0, 0);
-    t.onFreeExport(cls, 0n, 0);
-    t.onFreeExport(cls, undefined, 0);
-    t.onFreeExport(cls, 'x', 0);
-    t.onFreeExport(cls, 8, 1); // finalizer flag: counted by the cleanup callback instead
-    expect(cls.freed).toBe(0);
-    t.onFreeExport(cls, 8, 0);
-    t.onFreeExport(cls, 16n, undefined);
-    expect(cls.freed).toBe(2);
   });
 });

@@ -108,6 +108,15 @@ export function toPtr(v: unknown): number {
   return -1;
 }
 
+/** The pointer an object of any glue generation holds now (own `__wbg_ptr` or `ptr` data property; -1: none). */
+export function pointerFieldOf(obj: object): number {
+  for (const k of ['__wbg_ptr', 'ptr']) {
+    const d = Object.getOwnPropertyDescriptor(obj, k);
+    if (d !== undefined && 'value' in d) return toPtr(d.value);
+  }
+  return -1;
+}
+
 /**
  * The pointer in a registry held value: a bare number, or an object such as `{ ptr, instance }`
  * or one pointer field per class (0.2.121+ `extends`). Reads own data properties only.
@@ -142,13 +151,8 @@ export function ptrOfHeld(held: unknown): number {
  *   `register`), or a second object is created first (then `setter`: the source misled us).
  * - `register`: by `register()` calls on the class's wasm-bindgen registry; the watch is
  *   shadowed on the class prototype, so creating an object costs the page nothing extra.
- * - `ctor`: (0.2.88 to 0.2.92, whose `new` never registers) by the calls of the constructor
- *   export `<class>_new`, through a wrapper that reads the new object's pointer the way the
- *   constructor does (see constructorPlan), plus `register()` calls of objects made by `__wrap`;
- *   the watch is shadowed on the class prototype. Entered from `setter` once the first object
- *   the watch saw came from a call of that wrapper with the pointer the plan predicts.
  */
-export type CountMode = 'unknown' | 'setter' | 'probe' | 'register' | 'ctor';
+export type CountMode = 'unknown' | 'setter' | 'probe' | 'register';
 
 /** Glue source, scanned for pointer-field assignments (`obj.__wbg_ptr = ...`, `=` not `==`). */
 const PTR_ASSIGN = /\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g;
@@ -180,124 +184,8 @@ function pointerAssignments(source: string): { nonZero: number; allRegistered: b
   return { nonZero, allRegistered: true };
 }
 
-/**
- * Where a constructor of glue 0.2.88 to 0.2.92 (which never registers what `new` makes) gets the
- * new object's pointer from its constructor export:
- * - `ret`: the export returns it (`const ret = wasm.foo_new(a); this.__wbg_ptr = ret >>> 0;`);
- * - `retptr`: a fallible constructor passes a return area as the first argument and reads the
- *   pointer and an error flag from it, as i32 slots (`var r0 = getInt32Memory0()[retptr / 4 + 0];
- *   ... if (r2) { throw takeObject(r1); } this.__wbg_ptr = r0 >>> 0;`, or from 0.2.93 on
- *   `getDataViewMemory0().getInt32(retptr + 4 * 0, true)`).
- */
-export interface CtorPlan {
-  /** The export the constructor calls (`<class>_new`). */
-  exportName: string;
-  kind: 'ret' | 'retptr';
-  /** `retptr`: i32 slot of the pointer, and of the error flag (-1: the constructor cannot fail). */
-  ptrSlot: number;
-  errSlot: number;
-}
-
-/** An identifier, as a RegExp source; and a name escaped for one (`$` is the only special character a JS identifier can hold). */
-const ID = '[A-Za-z_$][\\w$]*';
-const esc = (name: string): string => name.replace(/\$/g, '\\$');
-
-/** [start, end) of the body of the class's `constructor(...) { ... }` method, or null. */
-function constructorBody(source: string): [number, number] | null {
-  const m = /(?:^|[\s;{}])constructor\s*\(/.exec(source);
-  if (m === null) return null;
-  let i = m.index + m[0].length;
-  for (let depth = 1; depth > 0; i++) {
-    if (i >= source.length) return null;
-    const c = source[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-  }
-  while (i < source.length && /\s/.test(source[i] as string)) i++;
-  if (source[i] !== '{') return null;
-  const start = i + 1;
-  for (let depth = 1, j = start; j < source.length; j++) {
-    const c = source[j];
-    if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return [start, j];
-  }
-  return null;
-}
-
-/** The i32 slot read into `name` from the return area `area`: `name = f()[area / 4 + k]` or `name = f().getInt32(area + 4 * k, true)`. */
-function slotOf(body: string, name: string, area: string): number {
-  const typed = new RegExp(`(?:^|[^\\w$])${esc(name)}\\s*=\\s*${ID}\\(\\)\\[\\s*${esc(area)}\\s*\\/\\s*4\\s*\\+\\s*(\\d+)\\s*\\]`).exec(body);
-  if (typed !== null) return Number(typed[1]);
-  const view = new RegExp(`(?:^|[^\\w$])${esc(name)}\\s*=\\s*${ID}\\(\\)\\.getInt32\\(\\s*${esc(area)}\\s*\\+\\s*4\\s*\\*\\s*(\\d+)\\s*,\\s*(?:true|!0)\\s*\\)`).exec(body);
-  return view !== null ? Number(view[1]) : -1;
-}
-
-/**
- * How the constructor in a class source gets its object's pointer (see CtorPlan), or null when
- * it is not one this tracker can follow exactly: the constructor must assign `this.__wbg_ptr`
- * once, from its export's result or return area, and every other non-zero `__wbg_ptr`
- * assignment in the class (`__wrap`) must be followed by a `register(` call. A plan is only a
- * hypothesis: the tracker uses it once the first object has confirmed it (onPtrAssigned).
- */
-export function constructorPlan(source: string): CtorPlan | null {
-  const range = constructorBody(source);
-  if (range === null) return null;
-  const [start, end] = range;
-  const body = source.slice(start, end);
-  const rest = `${source.slice(0, start)} ${source.slice(end)}`;
-  // Everything outside the constructor that gives a pointer (`__wrap`) registers it.
-  if (!pointerAssignments(rest).allRegistered) return null;
-  const assigns = [...body.matchAll(/this\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g)];
-  if (assigns.length !== 1) return null;
-  const rhs = new RegExp(`^(${ID})\\s*>>>\\s*0$`).exec((assigns[0]?.[1] ?? '').trim());
-  if (rhs === null) return null;
-  const v = rhs[1] as string;
-  const throws = [...body.matchAll(/\bthrow\b/g)].length;
-  const ret = new RegExp(`(?:const|let|var)\\s+${esc(v)}\\s*=\\s*${ID}\\.(${ID})\\(`).exec(body);
-  if (ret !== null) {
-    if (throws > 0) return null;
-    return { exportName: ret[1] as string, kind: 'ret', ptrSlot: -1, errSlot: -1 };
-  }
-  // Fallible constructor: the pointer comes from the return area given as the export's first argument.
-  const area = new RegExp(`(?:^|[^\\w$])${esc(v)}\\s*=\\s*${ID}\\(\\)(?:\\[\\s*(${ID})\\s*\\/|\\.getInt32\\(\\s*(${ID})\\s*\\+)`).exec(body);
-  const r = area?.[1] ?? area?.[2];
-  if (r === undefined) return null;
-  const ptrSlot = slotOf(body, v, r);
-  const call = new RegExp(`${ID}\\.(${ID})\\(\\s*${esc(r)}\\s*[,)]`).exec(body);
-  if (ptrSlot < 0 || call === null) return null;
-  let errSlot = -1;
-  if (throws > 0) {
-    const flag = new RegExp(`if\\s*\\(\\s*(${ID})\\s*\\)\\s*\\{?\\s*throw\\b`).exec(body);
-    if (flag === null || throws !== 1) return null;
-    errSlot = slotOf(body, flag[1] as string, r);
-    if (errSlot < 0) return null;
-  }
-  return { exportName: call[1] as string, kind: 'retptr', ptrSlot, errSlot };
-}
-
-/**
- * A wrapped constructor export (`<class>_new` of glue up to 0.2.92; the wrapper is made in
- * ./bindgen-hooks.ts): unlinked, it only remembers its last call; linked to its class (mode
- * `ctor`), every call that made an object counts one creation.
- */
-export interface CtorSite {
-  exportName: string;
-  cls: BindgenClass | null;
-  plan: CtorPlan | null;
-  /** The last call while unlinked: its first argument and its result. */
-  lastArg: unknown;
-  lastResult: unknown;
-  /** The i32 at an index of the instance's memory (-1 when it has none). */
-  readI32(index: number): number;
-}
-
-/** The pointer a constructor export call made, read the way `plan` says (0: none, or it failed). */
-export function ctorPointer(plan: CtorPlan, site: CtorSite, arg: unknown, result: unknown): number {
-  if (plan.kind === 'ret') return typeof result === 'number' ? result >>> 0 : 0;
-  if (typeof arg !== 'number') return 0;
-  const base = arg >>> 2;
-  if (plan.errSlot >= 0 && site.readI32(base + plan.errSlot) !== 0) return 0;
-  return site.readI32(base + plan.ptrSlot) >>> 0;
+function liveOf(cls: BindgenClass): number {
+  return cls.created - cls.freed - cls.reclaimed;
 }
 
 export interface BindgenClass {
@@ -312,6 +200,8 @@ export interface BindgenClass {
    * capture not formatted yet (formatted at the next event of the class, if still live).
    */
   sampled: Map<number, string | (() => string)>;
+  /** Pointer -> the sampled object, for classes whose frees are counted inside wasm. */
+  sampledRefs: Map<number, WeakRef<object>>;
   /** Formatted stack -> live sampled objects created there. */
   stackCounts: Map<string, number>;
   stackBudget: number;
@@ -373,12 +263,10 @@ export class BindgenTracker {
   private lastClass: BindgenClass | null = null;
   private readonly exportModule = new Map<string, ObjectKey>();
   private readonly probes = new Map<BindgenClass, Probe>();
-  /** Classes in `setter` mode whose constructor has a plan, waiting for an object to confirm it. */
-  private readonly ctorProbes = new Map<BindgenClass, { owner: object; plan: CtorPlan }>();
-  /** Classes in `ctor` mode: the prototype whose watch is shadowed (its `__wrap` objects count by register()). */
-  private readonly ctorOwners = new Map<BindgenClass, object>();
-  /** The constructor export wrapper called last while unlinked (set by the wrappers, read by the watch). */
-  lastCtor: CtorSite | null = null;
+  /** Counters of free-export calls kept inside wasm, per free export name (one per instance). */
+  private readonly freeCounters = new Map<string, Array<{ read: () => number; seen: number; counter: object }>>();
+  /** Counted calls made by cleanup callbacks since the last tick, per free export name. */
+  private readonly finalizerCalls = new Map<string, number>();
   /** Free exports with a wasm-bindgen registry whose glue unregisters on release, by glue (made so far). */
   private readonly releaseRegistries = new Map<string, Set<RegistryGlue>>();
   /** Per free export: are releases counted by unregister() (true) or by the wrapped export (false)? */
@@ -401,6 +289,7 @@ export class BindgenTracker {
         freed: 0,
         reclaimed: 0,
         sampled: new Map(),
+        sampledRefs: new Map(),
         stackCounts: new Map(),
         stackBudget: STACKS_PER_TICK,
         dirty: false,
@@ -452,9 +341,6 @@ export class BindgenTracker {
           if (registersEveryPointer(ctorSource)) {
             cls.mode = 'probe';
             this.probes.set(cls, { owner: p, first: null });
-          } else {
-            const plan = constructorPlan(ctorSource);
-            if (plan !== null) this.ctorProbes.set(cls, { owner: p, plan });
           }
         }
         return cls;
@@ -567,39 +453,11 @@ export class BindgenTracker {
       }
     }
     this.countCreated(cls, ptr, obj);
-    if (cls.mode === 'setter' && this.ctorProbes.size !== 0) this.confirmCtor(cls, obj, ptr);
-  }
-
-  /**
-   * The watch counted `obj` (pointer `ptr`) of a `setter` class: if the class has a constructor
-   * plan, and the object came from the call of its constructor export just made (the wrapper
-   * called last, whose result or return area gives `ptr` by the plan), count the class from that
-   * wrapper from now on (`ctor`) and shadow the watch on its prototype. Anything else (an object
-   * from `__wrap`, a mismatch) leaves the class as it is, to try with its next object.
-   */
-  private confirmCtor(cls: BindgenClass, obj: object, ptr: number): void {
-    const site = this.lastCtor;
-    this.lastCtor = null;
-    const probe = this.ctorProbes.get(cls);
-    if (probe === undefined || site === null || site.cls !== null || site.exportName !== probe.plan.exportName) return;
-    if (!isPrototypeOf(probe.owner, obj)) return;
-    if (ctorPointer(probe.plan, site, site.lastArg, site.lastResult) !== ptr) return;
-    this.ctorProbes.delete(cls);
-    if (!this.shadow(probe.owner)) return;
-    site.plan = probe.plan;
-    site.cls = cls;
-    cls.mode = 'ctor';
-    this.ctorOwners.set(cls, probe.owner);
   }
 
   /** Stop the pointer-field watch for objects of `proto` (deps.shadowPointerField, or ./proto-setters shadowField). */
   private shadow(proto: object): boolean {
     return this.deps.shadowPointerField !== undefined ? this.deps.shadowPointerField(proto) : shadowField(proto, '__wbg_ptr');
-  }
-
-  /** A linked constructor export made an object at `ptr` (the wrappers count the common case inline). */
-  countConstructed(cls: BindgenClass, ptr: number): void {
-    this.countCreated(cls, ptr, null);
   }
 
   /**
@@ -614,16 +472,6 @@ export class BindgenTracker {
    */
   onRegistered(cls: BindgenClass, site: RegistrationSite, target: unknown, held: unknown): void {
     if (site.counting) {
-      this.countRegistered(cls, target, held);
-      return;
-    }
-    if (cls.mode === 'ctor') {
-      // An object from `__wrap` of a class counted from its constructor export: if it is of the
-      // shadowed prototype, the watch did not see it, and this registry counts from now on.
-      // (Objects of another copy of the glue were counted by the watch.)
-      const owner = this.ctorOwners.get(cls);
-      if (owner === undefined || typeof target !== 'object' || target === null || !isPrototypeOf(owner, target)) return;
-      site.counting = true;
       this.countRegistered(cls, target, held);
       return;
     }
@@ -667,8 +515,11 @@ export class BindgenTracker {
   private sampleStack(cls: BindgenClass, ptr: number, obj: unknown): void {
     if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
       cls.stackBudget--;
-      if (typeof obj === 'object' && obj !== null) this.sampledObjects.set(obj, ptr);
       this.unsample(cls, ptr); // a pointer reused without our seeing its release: the old sample goes
+      if (typeof obj === 'object' && obj !== null) {
+        this.sampledObjects.set(obj, ptr);
+        cls.sampledRefs.set(ptr, new OrigWeakRef(obj));
+      }
       cls.sampled.set(ptr, this.deps.stackLater());
     }
   }
@@ -693,22 +544,117 @@ export class BindgenTracker {
   }
 
   /**
-   * The `__wbg_<class>_free(ptr, flag)` export returned. Explicit frees only: calls from a
-   * finalizer (flag 1 in 0.2.93+, or any call while a wasm-bindgen cleanup callback runs) were
-   * counted by onFinalized. Pointer 0 (a second free()) is ignored.
+   * A module instance counts calls of the free export `name` inside wasm (the rewritten export,
+   * ../core/wasm-rewrite.ts): `read()` is its running total of calls with a non-zero pointer and
+   * without the finalizer flag. Used for classes whose releases unregister() does not count
+   * (see releasesCountedFor): the page keeps the module's own export, a real wasm function.
    */
-  onFreeExport(cls: BindgenClass, ptrArg: unknown, flag: unknown): void {
-    if (flag === 1 || this.finalizing !== 0 || ptrArg === 0) return;
-    if (typeof ptrArg !== 'number' && toPtr(ptrArg) <= 0) return; // not a pointer (or 0n)
-    cls.freed++;
+  linkFreeCounter(name: string, read: () => number, counter: object = {}): void {
+    let readers = this.freeCounters.get(name);
+    if (readers === undefined) this.freeCounters.set(name, (readers = []));
+    readers.push({ read, seen: 0, counter });
+  }
+
+  /** Are releases of the free export `name` counted from in-wasm call counters? */
+  countsInWasm(name: string): boolean {
+    return this.freeCounters.has(name);
+  }
+
+  /** Calls of the free export `name` counted inside wasm so far, over every instance (-1: none linked). */
+  freeCalls(name: string): number {
+    const readers = this.freeCounters.get(name);
+    if (readers === undefined) return -1;
+    let total = 0;
+    for (const r of readers) total += r.read();
+    return total;
+  }
+
+  /**
+   * A wasm-bindgen cleanup callback made `calls` counted calls of the free export `name` (glue
+   * whose finalizer frees without the flag): those are reclaims, counted by onFinalized, not
+   * explicit frees.
+   */
+  noteFinalizerCalls(name: string, calls: number): void {
+    if (calls > 0) this.finalizerCalls.set(name, (this.finalizerCalls.get(name) ?? 0) + calls);
+  }
+
+  /**
+   * Fold the calls counted inside wasm since the last tick into the classes' `freed`.
+   *
+   * Free exports that are one wasm function (identical code folding: photon's `__wbg_rgb_free`
+   * and `__wbg_rgba_free`) share one counter: its calls are frees of objects of any of those
+   * classes, and which one is not known. They go to the classes with live objects, most live
+   * first, never more than a class has live: the group's total stays exact, a class's share is
+   * a best guess (an object freed is an object of that group).
+   */
+  private pollFreeCounters(): void {
+    const groups = new Map<object, { delta: number; names: string[] }>();
+    for (const [name, readers] of this.freeCounters) {
+      let delta = 0;
+      let counter: object | null = null;
+      for (const r of readers) {
+        const now = r.read();
+        delta += now - r.seen;
+        r.seen = now;
+        counter ??= r.counter;
+      }
+      const fin = this.finalizerCalls.get(name) ?? 0;
+      if (fin !== 0) this.finalizerCalls.set(name, 0);
+      const g = groups.get(counter ?? readers);
+      if (g === undefined) groups.set(counter ?? readers, { delta: delta - fin, names: [name] });
+      else {
+        g.names.push(name);
+        g.delta -= fin; // one counter read twice: the calls once, each name's finalizer calls out
+      }
+    }
+    for (const { delta, names } of groups.values()) {
+      if (delta <= 0) continue;
+      if (names.length === 1) {
+        const cls = this.classes.get(names[0] as string);
+        if (cls !== undefined) this.addFreed(cls, delta); // else no object of it was ever seen created
+        continue;
+      }
+      const classes: BindgenClass[] = [];
+      for (const n of names) {
+        const cls = this.classes.get(n);
+        if (cls !== undefined) classes.push(cls);
+      }
+      classes.sort((a, b) => liveOf(b) - liveOf(a));
+      let left = delta;
+      for (const cls of classes) {
+        const share = Math.min(left, Math.max(0, liveOf(cls)));
+        if (share > 0) this.addFreed(cls, share);
+        left -= share;
+      }
+    }
+  }
+
+  private addFreed(cls: BindgenClass, n: number): void {
+    cls.freed += n;
     cls.dirty = true;
-    if (cls.sampled.size !== 0) this.unsample(cls, toPtr(ptrArg));
+    if (cls.sampled.size !== 0) this.unsampleReleased(cls);
+  }
+
+  /**
+   * Drop the samples of objects released since the last tick, for classes whose frees are
+   * counted inside wasm (no per-object call reaches us): the glue zeroes an object's pointer
+   * field before it frees it, so a sampled object whose field no longer holds its pointer (or
+   * that is gone) was released.
+   */
+  private unsampleReleased(cls: BindgenClass): void {
+    for (const ptr of [...cls.sampled.keys()]) {
+      const ref = cls.sampledRefs.get(ptr);
+      const obj = ref === undefined ? undefined : (apply(weakRefDeref, ref, []) as object | undefined);
+      if (obj !== undefined && pointerFieldOf(obj) === ptr) continue;
+      this.unsample(cls, ptr);
+    }
   }
 
   private unsample(cls: BindgenClass, ptr: number): void {
     const stack = cls.sampled.get(ptr);
     if (stack === undefined) return;
     cls.sampled.delete(ptr);
+    cls.sampledRefs.delete(ptr);
     if (typeof stack !== 'string') return; // never formatted: nothing was counted
     const n = (cls.stackCounts.get(stack) ?? 1) - 1;
     if (n > 0) cls.stackCounts.set(stack, n);
@@ -717,6 +663,7 @@ export class BindgenTracker {
 
   /** On every sampling tick: refill stack budgets, emit one cumulative event per changed class. */
   tick(): void {
+    if (this.freeCounters.size !== 0) this.pollFreeCounters();
     for (const cls of this.classes.values()) {
       cls.stackBudget = STACKS_PER_TICK;
       if (!cls.dirty) continue;

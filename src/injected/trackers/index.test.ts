@@ -5,6 +5,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InjectedContext, InstanceInfo } from '../context';
 import type { PageEvent } from '../../shared/protocol';
+import { HeapAccess } from '../core/heap-access';
+import { withoutHidden } from '../core/hidden-exports';
+import { bumpAllocator, buildModule, i32, op } from '../core/rewrite/test-builder';
+import { rewriteModule } from '../core/wasm-rewrite';
+import { isFreeExportName } from './bindgen';
 import { installTrackers } from './index';
 
 interface Fixtures {
@@ -20,7 +25,8 @@ let fx: Fixtures;
 
 function fakeCore() {
   const events: PageEvent[] = [];
-  const instanceListeners: Array<(i: InstanceInfo) => WebAssembly.Exports | undefined> = [];
+  const instanceListeners: Array<(i: InstanceInfo) => void> = [];
+  const access = new HeapAccess(WebAssembly);
   const tickListeners: Array<() => void> = [];
   const memKeys = new Map<WebAssembly.Memory, string>();
   let n = 0;
@@ -37,10 +43,14 @@ function fakeCore() {
     onTick: (l) => tickListeners.push(l),
     wake: () => void wakes++,
   };
-  /** What the core does for a new instance: register memories, then let the trackers replace exports. */
+  /**
+   * What the core does for a new module and instance: rewrite the bytes to count inside wasm,
+   * register memories, hide the counters, hand the instance to the trackers.
+   */
   let raw: WebAssembly.Exports = {};
   const instantiate = (bytes: Uint8Array, imports: WebAssembly.Imports = {}): WebAssembly.Exports => {
-    const module = new WebAssembly.Module(bytes as unknown as BufferSource);
+    const r = rewriteModule(bytes, { allocators: true, callCounters: isFreeExportName, maxModuleBytes: 1 << 26 });
+    const module = new WebAssembly.Module((r.ok ? r.bytes : bytes) as unknown as BufferSource);
     const instance = new WebAssembly.Instance(module, imports);
     raw = instance.exports;
     const memories = Object.values(instance.exports)
@@ -50,12 +60,16 @@ function fakeCore() {
         memKeys.set(memory, key);
         return { key, memory };
       });
-    let current = instance.exports;
+    const visible = withoutHidden(instance.exports) ?? instance.exports;
+    const layout = r.ok ? r.layout : null;
     for (const l of instanceListeners) {
-      const info: InstanceInfo = { instance, module, instanceKey: `r:i${n}`, moduleKey: `r:m${n}`, exports: current, memories, imports: undefined, url: 'http://x/app.wasm' };
-      current = l(info) ?? current;
+      l({
+        instance, module, instanceKey: `r:i${n}`, moduleKey: `r:m${n}`, exports: visible, memories, imports: undefined, url: 'http://x/app.wasm',
+        rewrite: layout, unchanged: r.ok ? null : r.reason,
+        heap: layout !== null ? access.of(instance.exports, layout.allocator !== null) : null,
+      });
     }
-    return current;
+    return visible;
   };
   const tick = () => tickListeners.forEach((l) => l());
   return { ctx, events, instantiate, tick, wakes: () => wakes, raw: () => raw };
@@ -86,7 +100,15 @@ describe('installTrackers', () => {
   });
 
   it('counts a wasm-bindgen class through the pointer field and the free export of a real instance', () => {
-    const wasm = core.instantiate(fx.exportedMemory({ extraExports: ['__wbg_widget_free', 'widget_new'] })) as unknown as Record<string, (...a: number[]) => number>;
+    // widget_new(x) = x*x+1 (distinct non-zero pointers); __wbg_widget_free(ptr): a function of its own
+    const { local_get: lg, i32_mul, i32_const: c, i32_add } = { ...op, i32_mul: 0x6c };
+    const wasm = core.instantiate(buildModule({
+      exportMemory: 'memory',
+      funcs: [
+        { params: [i32], results: [i32], export: 'widget_new', code: [lg, 0, lg, 0, i32_mul, c, 1, i32_add] },
+        { params: [i32], results: [], export: '__wbg_widget_free', code: [] },
+      ],
+    })) as unknown as Record<string, (...a: number[]) => number>;
     expect(Object.isFrozen(wasm)).toBe(true);
     class Widget {
       declare __wbg_ptr: number;
@@ -114,58 +136,42 @@ describe('installTrackers', () => {
     expect(e && e.t === 'bindgen' ? e.liveStacks : undefined).toBeUndefined();
   });
 
-  it('counts a named Emscripten allocator and reports it against the instance memory', () => {
-    const wasm = core.instantiate(fx.exportedMemory({ extraExports: ['malloc', 'free'] })) as unknown as Record<string, (...a: number[]) => number>;
-    const p = wasm.malloc!(10); // compute: 101
+  it('counts a heap inside wasm: every malloc/free, with its chunk size, and says how', () => {
+    const wasm = core.instantiate(buildModule({ funcs: bumpAllocator(), exportMemory: 'memory' })) as unknown as Record<string, (...a: number[]) => number>;
+    expect(Object.keys(wasm)).toEqual(['malloc', 'free', 'memory']); // the counters stay hidden
+    expect(wasm.malloc).toBe((core.raw() as unknown as Record<string, unknown>).malloc); // the module's own function
+    const heap = core.events.filter((x) => x.t === 'heap').at(-1);
+    expect(heap).toMatchObject({ tracking: 'inside-wasm', allocator: 'dlmalloc', foundBy: 'exports', reason: null });
+    const p = wasm.malloc!(100);
     wasm.malloc!(20);
     wasm.free!(p);
     core.tick();
     const a = core.events.filter((x) => x.t === 'alloc').at(-1);
-    expect(a).toEqual({ t: 'alloc', time: 1000, memory: expect.stringMatching(/^r:/), liveBytes: 20, liveAllocations: 1, totalAllocations: 2, totalFrees: 1 });
+    expect(a).toEqual({
+      t: 'alloc', time: 1000, memory: heap && heap.t === 'heap' ? heap.memory : '', liveBytes: 24, liveAllocations: 1, totalAllocations: 2, totalFrees: 1,
+      tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header',
+    });
     const before = core.events.length;
     core.tick();
     expect(core.events.length).toBe(before); // nothing changed: nothing sent
   });
 
-  it('minified Emscripten: counts once `Module._malloc = ...` named the allocator, and gives the Module the other exports back unwrapped', () => {
-    // sql.js-shaped: one import module `a`, short export names, the memory imported and re-exported
-    const bytes = fx.build({
-      memory: { initial: 1, import: ['a', 'b'], export: 'O' },
-      extraExports: ['Ia', 'Ja', 'U', 'V'],
-      functionNames: { grow: 'G', size: 'S', store: 'T', load: 'L', compute: 'C' },
-    });
-    const c = core.instantiate(bytes, { a: { b: new WebAssembly.Memory({ initial: 1 }) } }) as unknown as Record<string, (...a: number[]) => number>;
-    const raw = core.raw() as unknown as Record<string, (...a: number[]) => number>;
-    expect(c.U).not.toBe(raw.U); // undecided: every one- or two-parameter export is wrapped
-    // What the glue does: k._sqlite3_step = c.U; k._sqlite3_reset = c.V; da = k._malloc = c.Ia; ea = k._free = c.Ja; k._later = c.T
-    const k: Record<string, unknown> = {};
-    k._sqlite3_step = c.U;
-    k._sqlite3_reset = c.V;
-    const da = (k._malloc = c.Ia) as (n: number) => number;
-    const ea = (k._free = c.Ja) as (p: number) => number;
-    k._later = c.T;
-    expect(k._sqlite3_step).toBe(raw.U);
-    expect(k._sqlite3_reset).toBe(raw.V);
-    expect(Object.getOwnPropertyDescriptor(k, '_sqlite3_step')).toEqual({ value: raw.U, writable: true, enumerable: true, configurable: true });
-    expect(k._malloc).toBe(c.Ia);
-    expect(k._later).toBe(c.T); // assigned after the allocators: the wrapper stays (it only passes calls through)
-    expect(Object.keys(k)).toEqual(['_sqlite3_step', '_sqlite3_reset', '_malloc', '_free', '_later']);
-    const p = da(10); // compute: 101
-    da(3);
-    ea(p);
-    (k._sqlite3_step as (x: number) => number)(4);
-    core.tick();
-    expect(core.events.filter((x) => x.t === 'alloc').at(-1)).toMatchObject({ liveAllocations: 1, totalAllocations: 2, totalFrees: 1 });
+  it('says why a heap is not counted', () => {
+    core.instantiate(fx.exportedMemory({}));
+    const heap = core.events.filter((x) => x.t === 'heap').at(-1);
+    expect(heap).toMatchObject({ tracking: 'none', allocator: null });
+    expect(heap && heap.t === 'heap' ? heap.reason : '').toMatch(/allocator/);
   });
 
-  it('leaves helper modules (no memory) and unknown modules alone', () => {
+  it('leaves helper modules (no memory) alone, and only says why an unknown module\'s heap is not counted', () => {
     const before = core.events.length;
     const helper = core.instantiate(fx.computeOnly());
     expect(Object.getPrototypeOf(helper)).toBeNull();
     const plain = core.instantiate(fx.exportedMemory({}));
     expect(Object.keys(plain)).toContain('compute');
     core.tick();
-    expect(core.events.length).toBe(before);
+    // the helper: nothing; the plain module: only why its heap is not counted
+    expect(core.events.slice(before).map((e) => e.t)).toEqual(['heap']);
   });
 
   it('pull registries on globalThis are polled on tick', () => {

@@ -1,76 +1,63 @@
 /**
  * Trackers that sit on top of the injected core (see ../context.ts): wasm-bindgen classes,
- * Emscripten allocators, app registries. The core calls installTrackers(ctx) once per realm,
- * after its own hooks are in place and before the page's first script runs.
+ * heaps counted inside wasm (any allocator the rewriter recognised: Emscripten's and Rust's
+ * dlmalloc, emmalloc) with their allocation sites, app registries. The core calls
+ * installTrackers(ctx) once per realm, after its own hooks are in place and before the page's
+ * first script runs.
  *
  * Every tracker keeps exact counters locally and emits cumulative events at most once per
  * sampling tick per class / memory / registry, only when something changed: a page that creates
  * a million objects sends a handful of events, not a million.
  */
 import type { InjectedContext, InstanceInfo } from '../context';
+import { i32At } from '../core/heap-access';
+import { MathRandom } from '../core/intrinsics';
 import { BindgenTracker } from './bindgen';
-import { freeExportWrappers, hookFinalizationRegistry, hookPointerFields, isFreeExportName } from './bindgen-hooks';
-import { MODULE_ALLOCATOR_PROPS, planEmscripten, restoreUndecided, type AllocTracker, type Slot } from './emscripten';
-import { replaceExports } from './exports';
-import { installProtoSetter } from './proto-setters';
+import { hookFinalizationRegistry, hookPointerFields, isFreeExportName, linkFreeCounters } from './bindgen-hooks';
+import { HeapTracker, SiteSampler } from './heap';
 import { RegistryTracker, installRegistries } from './registries';
 
 export interface InstalledTrackers {
   bindgen: BindgenTracker;
-  allocators: AllocTracker[];
+  heaps: HeapTracker[];
+  sites: SiteSampler[];
   registries: RegistryTracker;
 }
 
 let installed: InstalledTrackers | null = null;
 
-/** Emscripten allocators tracked per realm (each app instance with a memory has one). */
-export const MAX_ALLOCATORS = 64;
+/** Heaps tracked per realm (each app instance with an allocator has one). */
+export const MAX_HEAPS = 64;
 
-/** Distinct import module names the wasm module declares (not what the page passed). */
-function importModulesOf(moduleImports: typeof WebAssembly.Module.imports, module: WebAssembly.Module): string[] {
-  const names = new Set<string>();
-  for (const imp of Reflect.apply(moduleImports, undefined, [module]) as WebAssembly.ModuleImportDescriptor[]) names.add(imp.module);
-  return [...names];
-}
+/** dlmalloc chunk head bits: this chunk in use. */
+const CINUSE = 2;
 
 export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   if (installed !== null) return installed;
   const global = globalThis as unknown as Record<string, unknown>;
-  // Saved now: the page runs later and may replace them.
-  const moduleImports = WebAssembly.Module.imports;
+  // Saved now: the page runs later and may replace it.
   const MemoryCtor = WebAssembly.Memory;
 
   // wasm-bindgen classes
   const bindgen = new BindgenTracker({ now: () => ctx.now(), stackLater: () => ctx.stackLater(), emit: (e) => ctx.emit(e) });
   hookFinalizationRegistry(globalThis, bindgen);
-  // The pointer-field and allocator watches live on Object.prototype, which a page can notice
-  // (`'ptr' in {}`). They are installed only once a module that needs them is instantiated in
-  // this realm: glue objects and `Module._malloc = ...` assignments come after instantiation, so
-  // nothing is missed, and pages without such wasm see an untouched Object.prototype.
+  // The pointer-field watch lives on Object.prototype, which a page can notice (`'ptr' in {}`).
+  // It is installed only once a module that needs it is instantiated in this realm: glue objects
+  // come after instantiation, so nothing is missed, and pages without such wasm see an untouched
+  // Object.prototype.
   let pointerFields: 'none' | 'wbg' | 'all' = 'none';
-  let allocatorProps = false;
 
-  // Emscripten allocators
-  const allocators: AllocTracker[] = [];
-  const slots = new WeakMap<object, Slot>();
-  const watchAllocatorProps = (): void => {
-    if (allocatorProps) return;
-    allocatorProps = true;
-    for (const [prop, role] of Object.entries(MODULE_ALLOCATOR_PROPS)) {
-      installProtoSetter(Object.prototype, prop, (obj, value) => {
-        if (typeof value !== 'function') return;
-        const slot = slots.get(value);
-        if (slot === undefined || slot.role !== 'none') return;
-        slot.role = role;
-        // The Module's other exports are not allocators: it gets the originals back (a wrapper
-        // frame around a long wasm call measured 2-3% on sql.js: docs/PAGE-API.md, section 3).
-        restoreUndecided(obj, slot.tracker, (v) => slots.get(v));
-      });
-    }
-  };
+  const heaps: HeapTracker[] = [];
+  const sites: SiteSampler[] = [];
 
   ctx.onInstance((info: InstanceInfo) => {
-    const wrappers = freeExportWrappers(info.exports, info.moduleKey, bindgen);
+    const rewrite = info.rewrite;
+    const heap = info.heap;
+    linkFreeCounters(info.exports, info.moduleKey, bindgen, (name) => {
+      if (rewrite === null || heap === null) return null;
+      const i = rewrite.callCounted.indexOf(name);
+      return i < 0 ? null : heap.callCounter(i);
+    });
     const freeExports = Object.keys(info.exports).filter(isFreeExportName);
     if (freeExports.length > 0 && pointerFields !== 'all') {
       // A one-argument free export is glue up to 0.2.92, whose objects may use the old `ptr`
@@ -82,16 +69,61 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
         pointerFields = want;
       }
     }
-    const importModules = importModulesOf(moduleImports, info.module);
-    const plan = planEmscripten(info.exports, info.memories, importModules);
-    if (plan !== null) watchAllocatorProps();
-    if (plan !== null && allocators.length < MAX_ALLOCATORS) {
-      allocators.push(plan.tracker);
-      for (const [name, w] of plan.wrappers) wrappers.set(name, w);
-      for (const [w, slot] of plan.slots) slots.set(w as object, slot);
-    }
-    return replaceExports(info.exports, wrappers);
+    trackHeap(info);
   });
+
+  /** The heap of an instance with a memory: counted inside wasm, or why not. */
+  const trackHeap = (info: InstanceInfo): void => {
+    const mem = info.memories[0];
+    if (mem === undefined) return; // a helper module: owns no heap
+    const allocator = info.rewrite?.allocator ?? null;
+    const counters = info.heap?.counters ?? null;
+    let reason: string | null = null;
+    if (info.rewrite === null) reason = info.unchanged ?? 'allocation tracking is off';
+    else if (allocator === null) reason = info.rewrite.allocatorReason ?? 'no allocator recognised';
+    else if (counters === null) reason = 'the rewritten module has no readable counters';
+    else if (heaps.length >= MAX_HEAPS) reason = `more than ${MAX_HEAPS} heaps in this realm`;
+    const base = { t: 'heap' as const, time: ctx.now(), memory: mem.key, module: info.moduleKey };
+    if (reason !== null || allocator === null || counters === null) {
+      ctx.emit({ ...base, tracking: 'none', allocator: allocator?.kind ?? null, foundBy: allocator?.foundBy ?? null, reason });
+      return;
+    }
+    const sizes = allocator.sizes === 'none' ? 'none' : 'chunk-header';
+    ctx.emit({ ...base, tracking: 'inside-wasm', allocator: allocator.kind, foundBy: allocator.foundBy, reason: null });
+    heaps.push(new HeapTracker(mem.key, counters, allocator.kind, sizes));
+    const hook = info.heap?.sampling ?? null;
+    if (hook !== null) {
+      const readI32 = i32At(mem.memory);
+      const dl = allocator.kind === 'dlmalloc';
+      const sampler = new SiteSampler(mem.key, {
+        now: () => ctx.now(),
+        random: () => 1 - MathRandom(),
+        stack: () => ctx.stack(),
+        setCountdown: (bytes) => hook.setCountdown(bytes),
+        chunkLive: (ptr, chunk) => {
+          if (sizes === 'none') return null;
+          const head = readI32(ptr - 4);
+          if (head === null) return false;
+          const size = dl ? head & ~7 : head & ~3;
+          return size === chunk && (!dl || (head & CINUSE) !== 0);
+        },
+        chunkSize: (_ptr, size) => size,
+      });
+      const onSample = (ptr: number, size: number): void => {
+        // Called from inside the page's malloc: nothing may be thrown back into wasm.
+        try {
+          sampler.onSample(ptr >>> 0, size >>> 0);
+        } catch (e) {
+          void e;
+        }
+      };
+      if (hook.install(onSample)) {
+        sampler.start();
+        sites.push(sampler);
+      }
+    }
+    ctx.wake();
+  };
 
   // App registries and marks
   const registries = new RegistryTracker({
@@ -104,13 +136,17 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
 
   ctx.onTick(() => {
     bindgen.tick();
-    for (const a of allocators) {
-      if (!a.dirty) continue;
-      a.dirty = false;
-      ctx.emit(a.event(ctx.now()));
+    const time = ctx.now();
+    for (const h of heaps) {
+      const e = h.poll(time);
+      if (e !== null) ctx.emit(e);
+    }
+    for (const s of sites) {
+      const e = s.tick();
+      if (e !== null) ctx.emit(e);
     }
   });
 
-  installed = { bindgen, allocators, registries };
+  installed = { bindgen, heaps, sites, registries };
   return installed;
 }

@@ -1,0 +1,21 @@
+/**
+ * Per-realm settings of the injected script that change what it does to the page.
+ *
+ * Allocation tracking (counting the heap inside wasm, ./wasm-rewrite.ts) is on by default. The
+ * user's switch reaches a window realm with the content script's handshake reply (`ack`), so it
+ * applies to every module compiled after the handshake: in practice from the next load ("takes
+ * effect on reload"); a worker inherits its parent's setting when it starts.
+ */
+
+/** Module bytes above this are compiled unchanged (the rewrite copies the module once). */
+export const MAX_REWRITE_BYTES = 64 * 1024 * 1024;
+
+let tracking = true;
+
+export function allocationTracking(): boolean {
+  return tracking;
+}
+
+export function setAllocationTracking(on: boolean): void {
+  tracking = on;
+}
