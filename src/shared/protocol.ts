@@ -34,6 +34,11 @@ export const LIMITS = {
   maxRegistryFields: 32,
   /** Most creation stacks kept per class on the page side. */
   maxStacksPerClass: 32,
+  /**
+   * Most `page-error` events one realm sends one by one; beyond, the page side only counts
+   * (`skipped`, see PageErrorEvent) so an error loop cannot flood the pipeline.
+   */
+  maxPageErrorsPerRealm: 100,
 } as const;
 
 /** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
@@ -207,6 +212,33 @@ export interface MarkEvent {
   label: string;
 }
 
+/** What failed on the page: see PageErrorEvent. */
+export type PageErrorKind =
+  | 'error' // an uncaught exception (the realm's `error` event)
+  | 'rejection' // an unhandled promise rejection (`unhandledrejection`)
+  | 'wasm'; // a WebAssembly compilation or instantiation that failed (handled or not)
+
+/**
+ * The page failed: it did not finish loading cleanly, whatever its memory did. Reported by
+ * src/injected/core/page-errors.ts. At most LIMITS.maxPageErrorsPerRealm are sent one by one;
+ * after that the realm sends, at most once per sampling tick, its latest error with `skipped`:
+ * the cumulative number of errors not sent one by one. Count them with `countPageErrors`
+ * (src/shared/page-errors.ts).
+ */
+export interface PageErrorEvent {
+  t: 'page-error';
+  time: EpochMs;
+  /** Realm (frame or worker) the error happened in. */
+  realm: RealmId;
+  kind: PageErrorKind;
+  /** The error's text, e.g. `Uncaught TypeError: x is not a function` (bounded). */
+  message: string;
+  /** Where: `url:line:column` for errors; the WebAssembly call (`instantiate`) for 'wasm'. */
+  source?: string;
+  /** Set only on the summary events sent beyond the per-realm cap (cumulative). */
+  skipped?: number;
+}
+
 export type PageEvent =
   | RealmEvent
   | ModuleEvent
@@ -218,7 +250,8 @@ export type PageEvent =
   | BindgenEvent
   | AllocEvent
   | RegistryEvent
-  | MarkEvent;
+  | MarkEvent
+  | PageErrorEvent;
 
 export type PageEventType = PageEvent['t'];
 
@@ -272,7 +305,11 @@ export type ContentToPage = { kind: 'mark'; v: number; label: string };
 // ---------------------------------------------------------------------------------------
 
 export const TRACE_FORMAT = 'wasm-memory-trace';
-export const TRACE_VERSION = 1;
+/**
+ * Version 2 added the `page-error` event type (readers of version 1 refuse it; every version-1
+ * file is a valid version-2 file).
+ */
+export const TRACE_VERSION = 2;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;

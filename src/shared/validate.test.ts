@@ -16,6 +16,9 @@ const good: PageEvent[] = [
   { t: 'alloc', time: 9, memory: 'r1:2', liveBytes: 10, liveAllocations: 1, totalAllocations: 5, totalFrees: 4 },
   { t: 'registry', time: 10, name: 'cache', memory: 'r1:2', stats: { entries: 3, bytes: 1024 } },
   { t: 'mark', time: 11, label: 'after load' },
+  { t: 'page-error', time: 12, realm: 'r1', kind: 'error', message: 'Uncaught Error: boom', source: 'https://a.test/app.js:3:7' },
+  { t: 'page-error', time: 13, realm: 'r2', kind: 'wasm', message: 'LinkError: bad import', source: 'WebAssembly.instantiate', skipped: 12 },
+  { t: 'page-error', time: 14, realm: 'r1', kind: 'rejection', message: 'Uncaught (in promise) 42' },
 ];
 
 describe('validatePageEvent', () => {
@@ -45,6 +48,18 @@ describe('validatePageEvent', () => {
     expect(validatePageEvent({ t: 'mark', time: -5, label: 'x' })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: Infinity, label: 'x' })).toBeNull();
     expect(validatePageEvent({ ...good[8], liveStacks: [{ stack: 1, count: 1 }] })).toBeNull();
+  });
+
+  it('checks page-error events field by field', () => {
+    const pe = { t: 'page-error', time: 1, realm: 'r', kind: 'error', message: 'm' };
+    expect(checkPageEvent({ ...pe, kind: 'warning' }, 'events[3]')).toEqual({
+      ok: false, path: 'events[3].kind', problem: 'expected one of "error", "rejection", "wasm", got "warning"',
+    });
+    expect(checkPageEvent({ ...pe, message: undefined })).toMatchObject({ ok: false, path: 'message', problem: 'expected a string, got nothing (the field is missing)' });
+    expect(checkPageEvent({ ...pe, skipped: -1 })).toMatchObject({ ok: false, path: 'skipped', problem: 'expected a non-negative number, got -1' });
+    expect(checkPageEvent({ ...pe, source: 5 })).toMatchObject({ ok: false, path: 'source' });
+    const long = validatePageEvent({ ...pe, message: 'x'.repeat(LIMITS.maxString * 3), source: 'y'.repeat(LIMITS.maxString + 1) });
+    expect(long).toMatchObject({ message: 'x'.repeat(LIMITS.maxString), source: 'y'.repeat(LIMITS.maxString) });
   });
 
   it('says where and what is wrong', () => {

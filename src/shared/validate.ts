@@ -18,6 +18,7 @@ import {
   type BindgenEvent,
   type InstanceEvent,
   type MemoryEvent,
+  type PageErrorEvent,
   type PageEvent,
   type PageEventType,
 } from './protocol';
@@ -156,6 +157,7 @@ const EVENT_TYPES: readonly PageEventType[] = [
   'alloc',
   'registry',
   'mark',
+  'page-error',
 ];
 
 function parseEvent(x: unknown, path: string): PageEvent {
@@ -299,6 +301,19 @@ function parseEvent(x: unknown, path: string): PageEvent {
     }
     case 'mark':
       return { t: 'mark', time, label: str(o, 'label', path) };
+    case 'page-error': {
+      const ev: PageErrorEvent = {
+        t: 'page-error',
+        time,
+        realm: str(o, 'realm', path),
+        kind: oneOf(o, 'kind', path, ['error', 'rejection', 'wasm'] as const),
+        message: str(o, 'message', path),
+      };
+      return withOptional(ev, {
+        source: optStr(o, 'source', path),
+        skipped: o.skipped === undefined ? undefined : nonNeg(o, 'skipped', path),
+      });
+    }
   }
 }
 
