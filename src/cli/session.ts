@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Trace } from '../shared/protocol';
+import type { PageErrorEvent, Trace } from '../shared/protocol';
 import { UsageError, messageOf } from './errors';
 import type { PanelAutomation } from '../shared/panel-automation';
 import quietFlags from '../shared/chromium-quiet-flags.json' with { type: 'json' };
@@ -43,8 +43,23 @@ function firstLine(err: unknown): string {
   return messageOf(err).split('\n')[0]?.trim() ?? '';
 }
 
+/** Realm given to page errors seen only through Playwright's `pageerror` (see pageErrorsSeen). */
+export const MAIN_FRAME_REALM = 'main-frame';
+
+/** What the collected state looks like after a GC (see `collectGarbage`): compared between rounds. */
+function collectedDigest(): string {
+  const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+  if (!api) return '';
+  const r = api.report();
+  const classes = r.classes.map((c) => `${c.className}:${c.created}/${c.freed}/${c.reclaimed}/${c.live}`).sort();
+  const collected = r.memories.filter((m) => m.collected).map((m) => m.key).sort();
+  return JSON.stringify([classes, collected]);
+}
+
 export class WasmMemorySession {
   private closed = false;
+  /** Uncaught exceptions Playwright saw in the page (main frame), in order. */
+  private readonly playwrightErrors: Array<{ time: number; message: string }> = [];
 
   private constructor(
     readonly context: BrowserContext,
@@ -56,7 +71,29 @@ export class WasmMemorySession {
     readonly tabId: number,
     private readonly profileDir: string,
     private readonly startTimeoutMs: number,
-  ) {}
+  ) {
+    page.on('pageerror', (e) => {
+      if (this.playwrightErrors.length < 1000) this.playwrightErrors.push({ time: Date.now(), message: e.message });
+    });
+  }
+
+  /**
+   * Page errors Playwright saw (`pageerror`: the main frame's uncaught exceptions) that the
+   * trace's own `page-error` events do not already report, as events to add to it. The
+   * extension normally reports them itself (src/injected/core/page-errors.ts); this catches a
+   * page where it could not.
+   */
+  pageErrorsSeen(trace: Trace): PageErrorEvent[] {
+    const known: string[] = [];
+    for (const e of trace.events) if (e.t === 'page-error' && e.kind !== 'wasm') known.push(e.message);
+    const out: PageErrorEvent[] = [];
+    for (const { time, message } of this.playwrightErrors) {
+      // The browser's event says "Uncaught Error: boom" where Playwright says "boom".
+      if (message !== '' && known.some((k) => k === message || k.endsWith(`: ${message}`) || k.endsWith(` ${message}`))) continue;
+      out.push({ t: 'page-error', time, realm: MAIN_FRAME_REALM, kind: 'error', message: message.slice(0, 512) });
+    }
+    return out;
+  }
 
   static async launch(opts: LaunchOptions): Promise<WasmMemorySession> {
     const startTimeout = opts.startTimeoutMs ?? 20_000;
@@ -207,14 +244,54 @@ export class WasmMemorySession {
    * --js-flags=--expose-gc). FinalizationRegistry callbacks, which report memories collected,
    * run as tasks afterwards; settle() after this lets them through.
    */
-  async forceGc(): Promise<void> {
-    const exposed = await this.page.evaluate(() => {
+  async forceGc(finalizerWaitMs = 0): Promise<void> {
+    const exposed = await this.page.evaluate(async (waitMs: number) => {
       const gc: unknown = (globalThis as { gc?: unknown }).gc;
       if (typeof gc !== 'function') return false;
+      if (waitMs <= 0) {
+        Reflect.apply(gc, undefined, []);
+        return true;
+      }
+      // A finalization callback of our own: once it ran, this collection's cleanup tasks
+      // have started (bounded: a page whose event loop is blocked does not hang us).
+      let ran!: () => void;
+      const finalized = new Promise<void>((resolve) => (ran = resolve));
+      const registry = new FinalizationRegistry<() => void>((done) => done());
+      ((): void => void registry.register({}, ran))();
       Reflect.apply(gc, undefined, []);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([finalized, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+      void registry; // kept alive until its callback ran
       return true;
-    });
+    }, finalizerWaitMs);
     if (!exposed) throw new UsageError('gc() is not exposed in the page: run with --gc');
+  }
+
+  /**
+   * Forces garbage collections until what was collected is stable, and returns once the page
+   * side has reported it (true), or false after `timeoutMs`.
+   *
+   * After a collection, FinalizationRegistry callbacks (ours: `collected`; the page's
+   * wasm-bindgen registry: `reclaimed`) run as later tasks, one registry per task, and the
+   * trackers send their counters at the next sampling tick. So each round is: a collection,
+   * then waiting in the page for a finalization callback of its own to have run (bounded),
+   * then a round-trip mark (the page runs a sampling tick before recording a mark, so the mark
+   * comes back after the counters of that moment). Rounds repeat until two in a row show the
+   * same collected memories and class counters in the panel; at least two rounds.
+   */
+  async collectGarbage(timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let previous: string | null = null;
+    for (let round = 0; Date.now() < deadline; round++) {
+      const left = deadline - Date.now();
+      await this.forceGc(Math.min(left, 2_000));
+      if (!(await this.settle(Math.max(1, deadline - Date.now())))) return false;
+      const digest = await this.panel.evaluate(collectedDigest);
+      if (digest === previous) return true;
+      previous = digest;
+    }
+    return false;
   }
 
   /** The current session's trace, as the panel's Export button would save it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PageEvent } from './protocol';
-import { countPageErrors, formatPageError, summarizePageErrors } from './page-errors';
+import { countPageErrors, formatPageError, PageErrorCounter, summarizePageErrors } from './page-errors';
 
 const e = (realm: string, message: string, skipped?: number): PageEvent =>
   skipped === undefined
@@ -20,6 +20,15 @@ describe('summarizePageErrors', () => {
     expect(s.first.map((x) => x.message)).toEqual(['1', '2']);
     expect(countPageErrors(events)).toBe(14);
     expect(countPageErrors([{ t: 'mark', time: 0, label: 'x' }])).toBe(0);
+  });
+  it('counts the same over batches (PageErrorCounter) as over the whole list', () => {
+    const c = new PageErrorCounter();
+    c.add([e('a', '1'), e('a', 'x', 5)]);
+    c.add([e('a', 'y', 4), e('b', '2')]); // an older cumulative count changes nothing
+    c.add([e('a', 'z', 9)]);
+    expect(c.total).toBe(1 + 1 + 9);
+    c.reset();
+    expect(c.total).toBe(0);
   });
   it('formats one line per error', () => {
     expect(formatPageError({ t: 'page-error', time: 1, realm: 'r', kind: 'wasm', message: 'LinkError: bad', source: 'WebAssembly.instantiate' }))

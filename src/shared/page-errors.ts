@@ -32,6 +32,38 @@ export function summarizePageErrors(events: readonly PageEvent[], keep = 10): Pa
   return { total, first };
 }
 
+/** Running count of page errors over batches of events (the panel's live session). */
+export class PageErrorCounter {
+  private single = 0;
+  private readonly skipped = new Map<string, number>();
+  private skippedTotal = 0;
+
+  add(events: readonly PageEvent[]): void {
+    for (const e of events) {
+      if (e.t !== 'page-error') continue;
+      if (e.skipped === undefined) {
+        this.single++;
+        continue;
+      }
+      const before = this.skipped.get(e.realm) ?? 0;
+      if (e.skipped > before) {
+        this.skipped.set(e.realm, e.skipped);
+        this.skippedTotal += e.skipped - before;
+      }
+    }
+  }
+
+  get total(): number {
+    return this.single + this.skippedTotal;
+  }
+
+  reset(): void {
+    this.single = 0;
+    this.skipped.clear();
+    this.skippedTotal = 0;
+  }
+}
+
 /** Number of page errors in `events`. */
 export function countPageErrors(events: readonly PageEvent[]): number {
   return summarizePageErrors(events, 0).total;
