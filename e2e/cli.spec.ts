@@ -243,7 +243,8 @@ test.describe('record --gc waits for the page to report what the collection recl
     for (let run = 0; run < 3; run++) {
       const out = join(dir, `bindgen-drop-${run}.json`);
       const rec = await runCli(['record', `${BASE}/e2e/pages/cli/bindgen-drop.html?count=200`, '--gc', '--duration', '0', '--out', out, '--json']);
-      expect(rec.code, rec.stderr).toBe(0);
+      // Exit 1: objects dropped without free() are a finding (bindgen-forgot-free).
+      expect(rec.code, rec.stderr).toBe(1);
       const report = JSON.parse(rec.stdout) as JsonReport;
       expect(report.classes.map((c) => [c.created, c.freed, c.reclaimed, c.live]), `run ${run}`).toEqual([[200, 0, 200, 0]]);
     }

@@ -46,6 +46,18 @@ function firstLine(err: unknown): string {
 /** Realm given to page errors seen only through Playwright's `pageerror` (see pageErrorsSeen). */
 export const MAIN_FRAME_REALM = 'main-frame';
 
+/** Marks with `label` in the panel's trace (run in the panel). */
+function countMarks(label: string): number {
+  const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+  if (!api) return 0;
+  let n = 0;
+  for (const e of api.exportTrace().events) if (e.t === 'mark' && e.label === label) n++;
+  return n;
+}
+
+/** Rounds in a row that must agree before `collectGarbage` calls the collected state final. */
+export const STABLE_ROUNDS = 3;
+
 /** What the collected state looks like after a GC (see `collectGarbage`): compared between rounds. */
 function collectedDigest(): string {
   const api = (globalThis as PanelGlobal).wasmMemoryPanel;
@@ -216,20 +228,20 @@ export class WasmMemorySession {
    * trace (the pipeline is ordered). Returns false if it did not come back in time.
    */
   async settle(timeoutMs = 10_000): Promise<boolean> {
+    // Every settle sends the same label: wait for one MORE of them than were there before, not
+    // for any (an earlier round's mark would end the wait at once, before this round's events).
+    const before = await this.panel.evaluate(countMarks, END_MARK);
     await this.mark(END_MARK);
     try {
       await this.panel.waitForFunction(
-        (label: string) => {
+        ({ label, before }: { label: string; before: number }) => {
           const api = (globalThis as PanelGlobal).wasmMemoryPanel;
           if (!api) return false;
-          const events = api.exportTrace().events;
-          for (let i = events.length - 1; i >= 0; i--) {
-            const e = events[i];
-            if (e !== undefined && e.t === 'mark' && e.label === label) return true;
-          }
-          return false;
+          let n = 0;
+          for (const e of api.exportTrace().events) if (e.t === 'mark' && e.label === label) n++;
+          return n > before;
         },
-        END_MARK,
+        { label: END_MARK, before },
         { timeout: timeoutMs, polling: 100 },
       );
       return true;
@@ -277,18 +289,22 @@ export class WasmMemorySession {
    * trackers send their counters at the next sampling tick. So each round is: a collection,
    * then waiting in the page for a finalization callback of its own to have run (bounded),
    * then a round-trip mark (the page runs a sampling tick before recording a mark, so the mark
-   * comes back after the counters of that moment). Rounds repeat until two in a row show the
-   * same collected memories and class counters in the panel; at least two rounds.
+   * comes back after the counters of that moment). Rounds repeat until STABLE_ROUNDS rounds in
+   * a row show the same collected memories and class counters in the panel. One unchanged
+   * round is not enough: an object can outlive a collection by one round (a creation stack
+   * captured by the wasm-bindgen tracker holds it until the class's next event formats it), and
+   * finalization callbacks run one registry per task, so ours may run before the page's.
    */
   async collectGarbage(timeoutMs = 15_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     let previous: string | null = null;
-    for (let round = 0; Date.now() < deadline; round++) {
-      const left = deadline - Date.now();
-      await this.forceGc(Math.min(left, 2_000));
+    let same = 0;
+    while (Date.now() < deadline) {
+      await this.forceGc(Math.min(deadline - Date.now(), 2_000));
       if (!(await this.settle(Math.max(1, deadline - Date.now())))) return false;
       const digest = await this.panel.evaluate(collectedDigest);
-      if (digest === previous) return true;
+      same = digest === previous ? same + 1 : 0;
+      if (same >= STABLE_ROUNDS - 1) return true;
       previous = digest;
     }
     return false;
