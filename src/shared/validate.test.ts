@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LIMITS, PROTOCOL_VERSION, type PageEvent } from './protocol';
-import { checkPageEvent, validateBatch, validatePageEvent } from './validate';
+import { checkPageEvent, MAX_PAGE_ERROR_REALMS, PageErrorLimit, validateBatch, validatePageEvent } from './validate';
 
 const good: PageEvent[] = [
   { t: 'realm', time: 1, realm: 'r1', kind: 'window', url: 'https://a.test/' },
@@ -135,5 +135,37 @@ describe('validateBatch', () => {
     expect(r?.events.length).toBe(LIMITS.maxBatch);
     expect(r?.rejected).toBe(10);
     expect(r?.dropped).toBe(0);
+  });
+});
+
+describe('PageErrorLimit', () => {
+  const err = (realm: string, skipped?: number) =>
+    skipped === undefined
+      ? { t: 'page-error', time: 1, realm, kind: 'error', message: 'm' }
+      : { t: 'page-error', time: 1, realm, kind: 'error', message: 'm', skipped };
+  const batch = (events: unknown[]) => ({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: 0 });
+
+  it('passes at most LIMITS.maxPageErrorsPerRealm single errors per realm, then growing summaries only', () => {
+    const limit = new PageErrorLimit();
+    const flood = Array.from({ length: LIMITS.maxPageErrorsPerRealm + 30 }, () => err('a'));
+    const r = validateBatch(batch([...flood, err('b'), { t: 'mark', time: 1, label: 'x' }]), limit);
+    expect(r?.events.filter((e) => e.t === 'page-error' && e.realm === 'a')).toHaveLength(LIMITS.maxPageErrorsPerRealm);
+    expect(r?.events.filter((e) => e.t === 'page-error' && e.realm === 'b')).toHaveLength(1);
+    expect(r?.events.at(-1)).toMatchObject({ t: 'mark' });
+    expect(r?.rejected).toBe(30);
+    // Summaries: only when the count grows (a page repeating one cannot flood either).
+    const s = validateBatch(batch([err('a', 5), err('a', 5), err('a', 4), err('a', 9)]), limit);
+    expect(s?.events.map((e) => (e.t === 'page-error' ? e.skipped : null))).toEqual([5, 9]);
+    expect(s?.rejected).toBe(2);
+    // The cap holds across batches.
+    expect(validateBatch(batch([err('a')]), limit)?.events).toEqual([]);
+    // Without a limit (the service worker re-validating), nothing is capped.
+    expect(validateBatch(batch(flood))?.events).toHaveLength(flood.length);
+  });
+
+  it('tracks at most MAX_PAGE_ERROR_REALMS realms', () => {
+    const limit = new PageErrorLimit();
+    const many = Array.from({ length: MAX_PAGE_ERROR_REALMS + 5 }, (_, i) => err(`r${i}`));
+    expect(validateBatch(batch(many), limit)?.events).toHaveLength(MAX_PAGE_ERROR_REALMS);
   });
 });
