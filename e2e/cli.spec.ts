@@ -206,22 +206,26 @@ test.describe('pages that fail', () => {
     const rec = await runCli(['record', BAD_IMPORT, '--duration', '1', '--out', out]);
     expect(rec.code, rec.stderr).toBe(2);
     expect(rec.stderr).toMatch(/page error: unhandled rejection: Uncaught \(in promise\) TypeError: WebAssembly\.instantiate\(\): Import #0 "env"/);
-    expect(rec.stderr).toContain('wasm-memory: error: the page had 1 error while recording');
+    // One failure, seen as the unhandled rejection and (once the WebAssembly hooks report
+    // failed instantiations) as a 'wasm' page error too.
+    expect(rec.stderr).toMatch(/wasm-memory: error: the page had [12] errors? while recording/);
     expect(rec.stderr).toContain('--allow-page-errors');
     // In the trace, reported by the extension itself (not only by Playwright's pageerror).
     const parsed = parseTrace(readFileSync(out, 'utf8'));
     if (!parsed.ok) throw new Error(parsed.error);
     const errors = parsed.trace.events.filter((e) => e.t === 'page-error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ kind: 'rejection', message: expect.stringContaining('Import #0 "env"') });
-    expect(errors[0]?.realm).not.toBe('main-frame');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    const rejection = errors.find((e) => e.kind === 'rejection');
+    expect(rejection).toMatchObject({ message: expect.stringContaining('Import #0 "env"') });
+    expect(rejection?.realm).not.toBe('main-frame');
+    expect(errors.filter((e) => e.kind !== 'wasm')).toHaveLength(1);
     // The report still came (the memory is fine), and the JSON report lists the errors.
     const allowed = await runCli(['record', BAD_IMPORT, '--duration', '1', '--out', join(dir, 'bad-import-allowed.json'), '--allow-page-errors', '--json']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stderr).toMatch(/page error: unhandled rejection: .*Import #0 "env"/);
     expect(allowed.stderr).toContain('allowed by --allow-page-errors');
     const report = JSON.parse(allowed.stdout) as JsonReport & { pageErrors: { count: number } };
-    expect(report.pageErrors.count).toBe(1);
+    expect(report.pageErrors.count).toBe(errors.length);
     expect(report.verdict.exitCode).toBe(0);
   });
 

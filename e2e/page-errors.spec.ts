@@ -63,3 +63,34 @@ test('uncaught exceptions, unhandled rejections and worker errors are reported; 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Needs the WebAssembly hooks to call `wasmFailed` from their rejection callbacks
+// (src/injected/core/wasm-hooks.ts, observeFresh's onRejected; see core/page-errors.ts).
+test('WebAssembly compilations and instantiations that fail, even when handled, are page errors; the page sees the same', async ({ context }) => {
+  const run = async (ctx: BrowserContext, capture: boolean) => {
+    const page = await ctx.newPage();
+    if (capture) await captureInjected(page);
+    await page.goto('/e2e/pages/injected/page-errors-wasm.html');
+    await page.waitForFunction(() => document.title === 'done');
+    return { page, result: await page.evaluate(() => (globalThis as unknown as { pageResult: Record<string, string> }).pageResult) };
+  };
+  const withExt = await run(context, true);
+  await expect.poll(async () => countPageErrors(await captured(withExt.page))).toBe(4);
+  const errors = (await captured(withExt.page)).filter((e): e is PageErrorEvent => e.t === 'page-error');
+  expect(errors.map((e) => [e.kind, e.source])).toEqual([
+    ['wasm', 'WebAssembly.compile'],
+    ['wasm', 'WebAssembly.instantiate'],
+    ['wasm', 'WebAssembly.instantiate'],
+    ['wasm', 'WebAssembly.instantiateStreaming'],
+  ]);
+  const r = withExt.result;
+  expect(errors.map((e) => e.message)).toEqual([r.compileBad, r.instantiateBytesMissingImport, r.instantiateModuleMissingImport, r.streamingWrongType]);
+  expect(r.works).toBe('ok');
+  const { context: bare, dir } = await launchBare();
+  try {
+    expect(withExt.result).toEqual((await run(bare, false)).result);
+  } finally {
+    await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
