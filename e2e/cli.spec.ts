@@ -198,6 +198,63 @@ test.describe('record and analyze', () => {
   });
 });
 
+test.describe('pages that fail', () => {
+  const BAD_IMPORT = `${BASE}/e2e/pages/cli/bad-import.html`;
+
+  test('a page whose WebAssembly fails to instantiate: exit 2 naming the error; --allow-page-errors: the leak verdict', async () => {
+    const out = join(dir, 'bad-import.json');
+    const rec = await runCli(['record', BAD_IMPORT, '--duration', '1', '--out', out]);
+    expect(rec.code, rec.stderr).toBe(2);
+    expect(rec.stderr).toMatch(/page error: unhandled rejection: Uncaught \(in promise\) TypeError: WebAssembly\.instantiate\(\): Import #0 "env"/);
+    // One failure, seen as the unhandled rejection and (once the WebAssembly hooks report
+    // failed instantiations) as a 'wasm' page error too.
+    expect(rec.stderr).toMatch(/wasm-memory: error: the page had [12] errors? while recording/);
+    expect(rec.stderr).toContain('--allow-page-errors');
+    // In the trace, reported by the extension itself (not only by Playwright's pageerror).
+    const parsed = parseTrace(readFileSync(out, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const errors = parsed.trace.events.filter((e) => e.t === 'page-error');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    const rejection = errors.find((e) => e.kind === 'rejection');
+    expect(rejection).toMatchObject({ message: expect.stringContaining('Import #0 "env"') });
+    expect(rejection?.realm).not.toBe('main-frame');
+    expect(errors.filter((e) => e.kind !== 'wasm')).toHaveLength(1);
+    // The report still came (the memory is fine), and the JSON report lists the errors.
+    const allowed = await runCli(['record', BAD_IMPORT, '--duration', '1', '--out', join(dir, 'bad-import-allowed.json'), '--allow-page-errors', '--json']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toMatch(/page error: unhandled rejection: .*Import #0 "env"/);
+    expect(allowed.stderr).toContain('allowed by --allow-page-errors');
+    const report = JSON.parse(allowed.stdout) as JsonReport & { pageErrors: { count: number } };
+    expect(report.pageErrors.count).toBe(errors.length);
+    expect(report.verdict.exitCode).toBe(0);
+  });
+
+  test('a page without errors has none in its trace', async () => {
+    const out = join(dir, 'clean-no-errors.json');
+    const rec = await runCli(['record', `${CLEAN}?files=1&every=50`, '--duration', '0', '--out', out]);
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.stderr).not.toContain('page error');
+    const parsed = parseTrace(readFileSync(out, 'utf8'));
+    expect(parsed.ok && parsed.trace.events.filter((e) => e.t === 'page-error')).toEqual([]);
+  });
+});
+
+test.describe('record --gc waits for the page to report what the collection reclaimed', () => {
+  // The race it guards: the forced GC's finalization callbacks run as later tasks and the
+  // trackers report their counters at the next sampling tick; ending the recording on a plain
+  // round-trip mark counted 125, 126 or 200 of 200 dropped wasm-bindgen objects.
+  test('all 200 dropped wasm-bindgen objects are counted reclaimed, with --duration 0, three times', async () => {
+    for (let run = 0; run < 3; run++) {
+      const out = join(dir, `bindgen-drop-${run}.json`);
+      const rec = await runCli(['record', `${BASE}/e2e/pages/cli/bindgen-drop.html?count=200`, '--gc', '--duration', '0', '--out', out, '--json']);
+      // Exit 1: objects dropped without free() are a finding (bindgen-forgot-free).
+      expect(rec.code, rec.stderr).toBe(1);
+      const report = JSON.parse(rec.stdout) as JsonReport;
+      expect(report.classes.map((c) => [c.created, c.freed, c.reclaimed, c.live]), `run ${run}`).toEqual([[200, 0, 200, 0]]);
+    }
+  });
+});
+
 test.describe('the demo app (demo/), driven by an actions script that opens its sample files', () => {
   const DEMO = `${BASE}/demo/`;
   const SCRIPT = 'e2e/pages/cli/demo-actions.mjs';

@@ -98,3 +98,49 @@ test('trackers\' replacement exports look like the wasm exports they replace', a
   expect(pick(without.obs)).toBeTruthy();
   expect(pick(withExt.obs)).toEqual(pick(without.obs));
 });
+
+/** Paths (three levels: module.path, export, role) whose observations differ between a and b. */
+function differingChecks(a: unknown, b: unknown, path: string[] = []): string[] {
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (path.length >= 3 || !isObj(a) || !isObj(b)) return JSON.stringify(a) === JSON.stringify(b) ? [] : [path.join(' ')];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.flatMap((k) => differingChecks(a[k], b[k], [...path, k]));
+}
+
+// Wasm exported functions as values: in tables (set, grow, get identity), as imports of another
+// module (signature checked at link time, re-exported as the same function), and as what
+// `ref.func` and element segments produce; for exports named like allocator, free and
+// constructor exports (malloc, free, __wbg_foo_free with one and two parameters, foo_new), and
+// the 69-byte module that exports only memory, malloc and free, whose malloc goes into a table
+// (e2e/pages/conformance/tables.js). A JS stand-in for an export fails these.
+test('wasm exports in tables, as imports and from ref.func are the same with and without the extension', async ({ context }) => {
+  test.setTimeout(120_000);
+  const run = async (ctx: BrowserContext) => {
+    await ctx.addInitScript(CONNECT_COUNTER);
+    const page = await ctx.newPage();
+    await page.goto('/e2e/pages/conformance/tables.html');
+    const obs = await page.evaluate(() => (window as unknown as { runTableConformance(): Promise<Record<string, unknown>> }).runTableConformance());
+    const connects = await page.evaluate(() => (Function.prototype as unknown as { __connectsSeen: number }).__connectsSeen);
+    await page.close();
+    return { obs, connects };
+  };
+  const withExt = await run(context);
+  const { context: bare, dir } = await launchBare();
+  let without: Awaited<ReturnType<typeof run>>;
+  try {
+    without = await run(bare);
+  } finally {
+    await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(withExt.connects).toBeGreaterThan(0);
+  expect(without.connects).toBe(0);
+  // Not vacuous: natively every role works and identities hold.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON of observations, checked field by field
+  const o = without.obs as Record<string, any>;
+  expect(o.seventyBytes).toMatchObject({ Instance: { set: { ok: 'undefined' }, same: { ok: true }, callFromTable: { ok: 16 } } });
+  expect(o['emscripten.Instance'].malloc).toMatchObject({ tableGet: { ok: true }, refFunc: { ok: true }, tableSetGet: { ok: true }, asImport: { ok: { reexportIsSame: true, callThrough: 16 } }, asImportWrongSignature: { error: { isLink: true } } });
+  // First the list of checks that differ (module.path export role), then the full comparison.
+  expect(differingChecks(withExt.obs, without.obs)).toEqual([]);
+  expect(withExt.obs).toEqual(without.obs);
+});

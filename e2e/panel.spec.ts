@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { TRACE_FORMAT, type PageEvent, type Trace } from '../src/shared/protocol';
+import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from '../src/shared/protocol';
 import { parseTrace, serializeTrace } from '../src/shared/trace';
 import { expect, test } from './fixtures';
 
@@ -49,7 +49,7 @@ test('the chart has data and Export downloads the session as a versioned trace f
   if (!parsed.ok) throw new Error(parsed.error);
   const trace = parsed.trace;
   expect(trace.format).toBe(TRACE_FORMAT);
-  expect(trace.version).toBe(1);
+  expect(trace.version).toBe(TRACE_VERSION);
   expect(trace.generator).toMatch(/^wasm-memory-panel /);
   expect(trace.page.url).toContain('/e2e/pages/panel/relay.html');
   const samples = trace.events.flatMap((e: PageEvent) => (e.t === 'sample' ? e.bytes : []));
@@ -76,7 +76,7 @@ test('importing a malformed trace says what is wrong and loses nothing', async (
   await input.setInputFiles(file('other.json', JSON.stringify({ traceEvents: [] })));
   await expect(error).toContainText('other.json: format: missing; this is not a WASM Memory trace');
   await input.setInputFiles(file('future.json', JSON.stringify({ ...bad, version: 7 })));
-  await expect(error).toContainText('format version 7, newer than this tool reads (1)');
+  await expect(error).toContainText(`format version 7, newer than this tool reads (${TRACE_VERSION})`);
 
   // Nothing lost: still the live view, still recording.
   await expect(panel.locator('[data-testid=import-banner]')).toHaveCount(0);

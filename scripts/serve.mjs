@@ -1,6 +1,8 @@
 // A small static file server for the demo and the e2e test pages (content scripts do not run
 // on file:// URLs by default). Serves the repository root; `.wasm` as application/wasm so the
 // streaming instantiate paths work. Usage: node scripts/serve.mjs [port]  (default 4173).
+// Paths under CROSS_ORIGIN_ISOLATED are served with COOP/COEP headers (SharedArrayBuffer, wasm
+// threads: wasm-vips needs them; its page and its worker scripts).
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -15,6 +17,8 @@ const types = {
   '.tiktoken': 'text/plain',
 };
 
+export const CROSS_ORIGIN_ISOLATED = ['/e2e/pages/third-party/vips.html', '/node_modules/wasm-vips/'];
+
 export function startServer(port = 4173, host = '127.0.0.1') {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -23,10 +27,12 @@ export function startServer(port = 4173, host = '127.0.0.1') {
     try {
       if (statSync(path).isDirectory()) path = join(path, 'index.html');
       const size = statSync(path).size;
+      const isolated = CROSS_ORIGIN_ISOLATED.some((p) => url.pathname.startsWith(p));
       res.writeHead(200, {
         'content-type': types[extname(path)] ?? 'application/octet-stream',
         'content-length': size,
         'cache-control': 'no-store',
+        ...(isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
       });
       createReadStream(path).pipe(res);
     } catch {

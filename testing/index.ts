@@ -111,13 +111,11 @@ export class WasmMemoryRecorder {
   /**
    * Throws an AssertionError listing the alerts if the recording so far has an active alert at
    * or above `failOn` (default 'warning'). Resolves to the report otherwise. When launched with
-   * `gc: true`, two forced collections come first.
+   * `gc: true`, forced collections come first, until what they collect is reported and stable
+   * (as `record --gc`).
    */
   async expectNoWasmLeaks(options: NoLeakOptions = {}): Promise<Report> {
-    if (this.gcExposed) {
-      await this.gc();
-      await this.gc();
-    }
+    if (this.gcExposed) await this.session.collectGarbage();
     const report = await this.report();
     assertNoWasmLeaks(report, options);
     return report;

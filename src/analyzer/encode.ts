@@ -89,7 +89,7 @@ export function realmOf(key: string): string {
 
 /**
  * Encode one event. Returns the number of records written, or -1 if the event is malformed
- * (nothing is written then). Events the analyzer does not use (realm) return 0.
+ * (nothing is written then). Events the analyzer does not use (realm, page-error) return 0.
  */
 export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink): number {
   // Untrusted shape: the static type is a promise, checked field by field.
@@ -195,6 +195,7 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       return n;
     }
     case 'realm':
+    case 'page-error': // for the CLI's exit code and the panel's count, not the analyzer
       return 0;
     default:
       return -1;

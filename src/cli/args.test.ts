@@ -24,6 +24,7 @@ describe('parseCommand', () => {
       json: false,
       navTimeoutSec: 30,
       gc: false,
+      allowPageErrors: false,
       chromiumArgs: [],
     });
   });
@@ -41,9 +42,11 @@ describe('parseCommand', () => {
       json: true,
       navTimeoutSec: 9,
       gc: false,
+      allowPageErrors: false,
       chromiumArgs: [],
     });
     expect(parseCommand(['record', 'http://a/', '--duration=0'])).toMatchObject({ durationSec: 0 });
+    expect(parseCommand(['record', 'http://a/', '--allow-page-errors'])).toMatchObject({ allowPageErrors: true });
     expect(parseCommand(['record', 'http://a/', '--gc', '--chromium-arg=--lang=de', '--chromium-arg=--mute-audio'])).toMatchObject({
       gc: true,
       chromiumArgs: ['--lang=de', '--mute-audio'],

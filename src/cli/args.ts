@@ -24,6 +24,8 @@ export interface RecordCommand {
   navTimeoutSec: number;
   /** Expose the page's gc() and force collections before the recording ends. */
   gc: boolean;
+  /** Page errors (uncaught exceptions, unhandled rejections, failed wasm) do not exit 2. */
+  allowPageErrors: boolean;
   /** Extra Chromium command-line flags. */
   chromiumArgs: string[];
 }
@@ -57,7 +59,7 @@ Options:
   -v, --version         Show the version
 
 Exit codes: 0 no leak, 1 leak (an active alert at or above --fail-on, default warning),
-2 usage or environment error.`,
+2 usage or environment error, or (record) the page had errors (see --allow-page-errors).`,
   record: `Usage: wasm-memory record <url> [options]
 
 Launches headless Chromium (CHROMIUM_PATH, else the usual install locations) with the built
@@ -76,6 +78,9 @@ Options:
       --gc                   Run Chromium with --js-flags=--expose-gc and force garbage
                              collections before the recording ends, so memory the page dropped
                              is reported collected, not replaced (also enables ctx.gc())
+      --allow-page-errors    Page errors (uncaught exceptions, unhandled rejections, failed
+                             WebAssembly compilations/instantiations) are printed but do not
+                             exit 2: the exit code is the leak verdict's
       --chromium-arg=<--flag>  Extra Chromium flag, e.g. --chromium-arg=--lang=de (repeatable)
       --json                 Print the machine-readable report instead of the human one
   -h, --help                 Show this help
@@ -159,6 +164,7 @@ function parseRecord(args: string[]): Command {
         timeout: { type: 'string' },
         json: { type: 'boolean' },
         gc: { type: 'boolean' },
+        'allow-page-errors': { type: 'boolean' },
         'chromium-arg': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -187,6 +193,7 @@ function parseRecord(args: string[]): Command {
     json: values.json ?? false,
     navTimeoutSec: parseSeconds(values.timeout, '--timeout', DEFAULT_NAV_TIMEOUT_SEC, 'record'),
     gc: values.gc ?? false,
+    allowPageErrors: values['allow-page-errors'] ?? false,
     chromiumArgs,
   };
 }

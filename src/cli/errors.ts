@@ -4,7 +4,8 @@
  *   0  no leak: no active alert at or above the --fail-on severity
  *   1  leak: at least one such alert
  *   2  usage or environment error (bad arguments, Chromium not found, URL unreachable,
- *      extension or analyzer not built, unreadable or malformed trace, failing actions script)
+ *      extension or analyzer not built, unreadable or malformed trace, failing actions script),
+ *      or `record` of a page that had errors (without --allow-page-errors)
  */
 export const EXIT_OK = 0;
 export const EXIT_LEAK = 1;

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { serializeTrace } from '../shared/trace';
+import { formatPageError, summarizePageErrors, type PageErrorSummary } from '../shared/page-errors';
 import type { Severity } from '../shared/analyzer-api';
 import { loadActions, runActions, wait, type ActionsFunction } from './actions';
 import { analyzeTraceText, type Analysis, type AnalyzerFactory } from './analyze';
@@ -37,11 +38,15 @@ export interface Deps {
   onInterrupt?: (cleanup: () => Promise<void>) => () => void;
 }
 
-function printAnalysis(analysis: Analysis, failOn: Severity, json: boolean, version: string, io: Output): number {
+function printAnalysis(analysis: Analysis, failOn: Severity, json: boolean, version: string, io: Output, pageErrors?: PageErrorSummary): number {
   const report = toJsonReport(analysis.report, analysis.info, failOn, version);
-  io.out(json ? JSON.stringify(report, null, 2) : formatHuman(report));
+  const out = pageErrors === undefined ? report : { ...report, pageErrors: { count: pageErrors.total, first: pageErrors.first.map(({ kind, message, source }) => (source === undefined ? { kind, message } : { kind, message, source })) } };
+  io.out(json ? JSON.stringify(out, null, 2) : formatHuman(report));
   return report.verdict.exitCode;
 }
+
+/** Page errors shown on stderr before the report. */
+const PAGE_ERRORS_SHOWN = 10;
 
 async function runAnalyze(cmd: AnalyzeCommand, deps: Deps): Promise<number> {
   const file = resolve(deps.cwd, cmd.file);
@@ -84,8 +89,8 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     await session.close();
   });
   let text: string;
+  let pageErrors: PageErrorSummary;
   try {
-    session.page.on('pageerror', (e) => io.err(`page error: ${e.message}`));
     await session.goto(cmd.url, cmd.navTimeoutSec * 1000);
     if (actions !== null && cmd.script !== null) {
       io.err(`wasm-memory: running actions script ${cmd.script}`);
@@ -106,17 +111,16 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
       io.err(`wasm-memory: recording for ${cmd.durationSec} s`);
       await wait(cmd.durationSec * 1000);
     }
-    if (cmd.gc) {
-      // Two rounds: a collection, then the finalizers' "collected" events through the pipeline.
-      for (let round = 0; round < 2; round++) {
-        await session.forceGc();
-        await session.settle();
-      }
+    if (cmd.gc && !(await session.collectGarbage())) {
+      io.err('wasm-memory: warning: after the forced garbage collections, what was collected did not settle in time; collected counts may be incomplete');
     }
     if (!(await session.settle())) {
       io.err('wasm-memory: warning: the final mark did not come back through the extension in time; the trace may miss the last events');
     }
     const trace = await session.exportTrace();
+    const unseen = session.pageErrorsSeen(trace);
+    if (unseen.length > 0) trace.events.push(...unseen);
+    pageErrors = summarizePageErrors(trace.events, PAGE_ERRORS_SHOWN);
     text = serializeTrace(trace);
   } finally {
     unregister?.();
@@ -132,7 +136,17 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
   if (analysis.trace.events.length === 0) {
     io.err('wasm-memory: warning: no events were recorded (does the page use WebAssembly?)');
   }
-  return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, io);
+  for (const e of pageErrors.first) io.err(`page error: ${formatPageError(e)}`);
+  if (pageErrors.total > pageErrors.first.length) io.err(`page error: ... and ${pageErrors.total - pageErrors.first.length} more (all in the trace)`);
+  const verdict = printAnalysis(analysis, cmd.failOn, cmd.json, located.version, io, pageErrors);
+  if (pageErrors.total === 0) return verdict;
+  const what = `the page had ${pageErrors.total} error${pageErrors.total === 1 ? '' : 's'} while recording (uncaught exceptions, unhandled rejections or failed WebAssembly compilations/instantiations, printed above)`;
+  if (cmd.allowPageErrors) {
+    io.err(`wasm-memory: warning: ${what}; allowed by --allow-page-errors`);
+    return verdict;
+  }
+  io.err(`wasm-memory: error: ${what}: it did not load cleanly, so its memory was not checked as it runs for users. Fix them, or pass --allow-page-errors to judge the recording anyway`);
+  return EXIT_USAGE;
 }
 
 /** Runs the command line `argv` (without node and script) and returns the exit code. */

@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Trace } from '../shared/protocol';
+import type { PageErrorEvent, Trace } from '../shared/protocol';
 import { UsageError, messageOf } from './errors';
 import type { PanelAutomation } from '../shared/panel-automation';
 import quietFlags from '../shared/chromium-quiet-flags.json' with { type: 'json' };
@@ -43,8 +43,35 @@ function firstLine(err: unknown): string {
   return messageOf(err).split('\n')[0]?.trim() ?? '';
 }
 
+/** Realm given to page errors seen only through Playwright's `pageerror` (see pageErrorsSeen). */
+export const MAIN_FRAME_REALM = 'main-frame';
+
+/** Marks with `label` in the panel's trace (run in the panel). */
+function countMarks(label: string): number {
+  const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+  if (!api) return 0;
+  let n = 0;
+  for (const e of api.exportTrace().events) if (e.t === 'mark' && e.label === label) n++;
+  return n;
+}
+
+/** Rounds in a row that must agree before `collectGarbage` calls the collected state final. */
+export const STABLE_ROUNDS = 3;
+
+/** What the collected state looks like after a GC (see `collectGarbage`): compared between rounds. */
+function collectedDigest(): string {
+  const api = (globalThis as PanelGlobal).wasmMemoryPanel;
+  if (!api) return '';
+  const r = api.report();
+  const classes = r.classes.map((c) => `${c.className}:${c.created}/${c.freed}/${c.reclaimed}/${c.live}`).sort();
+  const collected = r.memories.filter((m) => m.collected).map((m) => m.key).sort();
+  return JSON.stringify([classes, collected]);
+}
+
 export class WasmMemorySession {
   private closed = false;
+  /** Uncaught exceptions Playwright saw in the page (main frame), in order. */
+  private readonly playwrightErrors: Array<{ time: number; message: string }> = [];
 
   private constructor(
     readonly context: BrowserContext,
@@ -56,7 +83,29 @@ export class WasmMemorySession {
     readonly tabId: number,
     private readonly profileDir: string,
     private readonly startTimeoutMs: number,
-  ) {}
+  ) {
+    page.on('pageerror', (e) => {
+      if (this.playwrightErrors.length < 1000) this.playwrightErrors.push({ time: Date.now(), message: e.message });
+    });
+  }
+
+  /**
+   * Page errors Playwright saw (`pageerror`: the main frame's uncaught exceptions) that the
+   * trace's own `page-error` events do not already report, as events to add to it. The
+   * extension normally reports them itself (src/injected/core/page-errors.ts); this catches a
+   * page where it could not.
+   */
+  pageErrorsSeen(trace: Trace): PageErrorEvent[] {
+    const known: string[] = [];
+    for (const e of trace.events) if (e.t === 'page-error' && e.kind !== 'wasm') known.push(e.message);
+    const out: PageErrorEvent[] = [];
+    for (const { time, message } of this.playwrightErrors) {
+      // The browser's event says "Uncaught Error: boom" where Playwright says "boom".
+      if (message !== '' && known.some((k) => k === message || k.endsWith(`: ${message}`) || k.endsWith(` ${message}`))) continue;
+      out.push({ t: 'page-error', time, realm: MAIN_FRAME_REALM, kind: 'error', message: message.slice(0, 512) });
+    }
+    return out;
+  }
 
   static async launch(opts: LaunchOptions): Promise<WasmMemorySession> {
     const startTimeout = opts.startTimeoutMs ?? 20_000;
@@ -179,20 +228,20 @@ export class WasmMemorySession {
    * trace (the pipeline is ordered). Returns false if it did not come back in time.
    */
   async settle(timeoutMs = 10_000): Promise<boolean> {
+    // Every settle sends the same label: wait for one MORE of them than were there before, not
+    // for any (an earlier round's mark would end the wait at once, before this round's events).
+    const before = await this.panel.evaluate(countMarks, END_MARK);
     await this.mark(END_MARK);
     try {
       await this.panel.waitForFunction(
-        (label: string) => {
+        ({ label, before }: { label: string; before: number }) => {
           const api = (globalThis as PanelGlobal).wasmMemoryPanel;
           if (!api) return false;
-          const events = api.exportTrace().events;
-          for (let i = events.length - 1; i >= 0; i--) {
-            const e = events[i];
-            if (e !== undefined && e.t === 'mark' && e.label === label) return true;
-          }
-          return false;
+          let n = 0;
+          for (const e of api.exportTrace().events) if (e.t === 'mark' && e.label === label) n++;
+          return n > before;
         },
-        END_MARK,
+        { label: END_MARK, before },
         { timeout: timeoutMs, polling: 100 },
       );
       return true;
@@ -207,14 +256,58 @@ export class WasmMemorySession {
    * --js-flags=--expose-gc). FinalizationRegistry callbacks, which report memories collected,
    * run as tasks afterwards; settle() after this lets them through.
    */
-  async forceGc(): Promise<void> {
-    const exposed = await this.page.evaluate(() => {
+  async forceGc(finalizerWaitMs = 0): Promise<void> {
+    const exposed = await this.page.evaluate(async (waitMs: number) => {
       const gc: unknown = (globalThis as { gc?: unknown }).gc;
       if (typeof gc !== 'function') return false;
+      if (waitMs <= 0) {
+        Reflect.apply(gc, undefined, []);
+        return true;
+      }
+      // A finalization callback of our own: once it ran, this collection's cleanup tasks
+      // have started (bounded: a page whose event loop is blocked does not hang us).
+      let ran!: () => void;
+      const finalized = new Promise<void>((resolve) => (ran = resolve));
+      const registry = new FinalizationRegistry<() => void>((done) => done());
+      ((): void => void registry.register({}, ran))();
       Reflect.apply(gc, undefined, []);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([finalized, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+      void registry; // kept alive until its callback ran
       return true;
-    });
+    }, finalizerWaitMs);
     if (!exposed) throw new UsageError('gc() is not exposed in the page: run with --gc');
+  }
+
+  /**
+   * Forces garbage collections until what was collected is stable, and returns once the page
+   * side has reported it (true), or false after `timeoutMs`.
+   *
+   * After a collection, FinalizationRegistry callbacks (ours: `collected`; the page's
+   * wasm-bindgen registry: `reclaimed`) run as later tasks, one registry per task, and the
+   * trackers send their counters at the next sampling tick. So each round is: a collection,
+   * then waiting in the page for a finalization callback of its own to have run (bounded),
+   * then a round-trip mark (the page runs a sampling tick before recording a mark, so the mark
+   * comes back after the counters of that moment). Rounds repeat until STABLE_ROUNDS rounds in
+   * a row show the same collected memories and class counters in the panel. One unchanged
+   * round is not enough: an object can outlive a collection by one round (a creation stack
+   * captured by the wasm-bindgen tracker holds it until the class's next event formats it), and
+   * finalization callbacks run one registry per task, so ours may run before the page's.
+   */
+  async collectGarbage(timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let previous: string | null = null;
+    let same = 0;
+    while (Date.now() < deadline) {
+      await this.forceGc(Math.min(deadline - Date.now(), 2_000));
+      if (!(await this.settle(Math.max(1, deadline - Date.now())))) return false;
+      const digest = await this.panel.evaluate(collectedDigest);
+      same = digest === previous ? same + 1 : 0;
+      if (same >= STABLE_ROUNDS - 1) return true;
+      previous = digest;
+    }
+    return false;
   }
 
   /** The current session's trace, as the panel's Export button would save it. */

@@ -20,7 +20,7 @@ import {
   type ContentToPage,
   type PageEvent,
 } from '../shared/protocol';
-import { validateBatch } from '../shared/validate';
+import { PageErrorLimit, validateBatch } from '../shared/validate';
 
 /** What we use of a runtime Port. */
 export interface RuntimePortLike {
@@ -85,6 +85,8 @@ export class ContentRelay {
   private pageDropped = 0;
   /** Events refused here (malformed, or beyond a batch's cap, or the queue's). */
   private refused = 0;
+  /** Per-realm cap on page-error events (the page side keeps it too; a page may not). */
+  private readonly errorLimit = new PageErrorLimit();
   private backoff: number;
   private reconnectPending = false;
   private stopped = false;
@@ -144,7 +146,7 @@ export class ContentRelay {
 
   /** A message on the page's MessagePort: untrusted. */
   onPageMessage(data: unknown): void {
-    const b = validateBatch(data);
+    const b = validateBatch(data, this.errorLimit);
     if (!b) {
       this.refused++;
       return;

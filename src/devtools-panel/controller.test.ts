@@ -111,6 +111,26 @@ describe('PanelController', () => {
     expect(c.getView()).toMatchObject({ mode: 'live', received: 1 });
     expect(c.getView().report?.eventCount).toBe(1);
   });
+
+  it('counts page errors: live (reset on navigation), and the imported trace\'s while one is shown', async () => {
+    const { c, flush } = await setup();
+    const err = (time: number, skipped?: number): PageEvent =>
+      skipped === undefined
+        ? { t: 'page-error', time, realm: 'r', kind: 'error', message: `Uncaught Error: ${time}` }
+        : { t: 'page-error', time, realm: 'r', kind: 'error', message: 'late', skipped };
+    c.handle({ kind: 'events', v, tabId: 1, events: [sample(1), err(2), err(3)], dropped: 0, session: 'A', seq: 0 });
+    c.handle({ kind: 'events', v, tabId: 1, events: [err(4, 40)], dropped: 0, session: 'A', seq: 3 });
+    flush();
+    expect(c.getView().pageErrors).toBe(42);
+    const text = serializeTrace({ format: TRACE_FORMAT, version: 2, createdAt: '', generator: 'g', page: { url: 'https://t.test/' }, events: [err(7)], dropped: 0 });
+    expect(await c.importText('errors.json', text)).toBe(true);
+    flush();
+    expect(c.getView()).toMatchObject({ mode: 'import', pageErrors: 1, imported: { pageErrors: 1 } });
+    c.backToLive();
+    c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
+    flush();
+    expect(c.getView().pageErrors).toBe(0);
+  });
 });
 
 describe('budget settings', () => {

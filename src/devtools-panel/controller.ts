@@ -7,6 +7,7 @@
 import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
 import type { BackgroundToPanel, Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
+import { countPageErrors } from '../shared/page-errors';
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
 
@@ -20,6 +21,8 @@ export interface ImportedInfo {
   generator: string;
   dropped: number;
   omitted: number;
+  /** Page errors recorded in the trace (src/shared/page-errors.ts). */
+  pageErrors: number;
 }
 
 export interface ViewState {
@@ -33,6 +36,9 @@ export interface ViewState {
   omitted: number;
   /** Page-side drops (live). */
   dropped: number;
+  /** Errors the page had: uncaught exceptions, unhandled rejections, failed WebAssembly
+   *  (live session, or the imported trace's when one is shown). */
+  pageErrors: number;
   versionMismatch: { expected: number; got: number } | null;
   mode: 'live' | 'import';
   imported: ImportedInfo | null;
@@ -203,6 +209,7 @@ export class PanelController {
       received: s.received,
       omitted: s.omitted,
       dropped: s.dropped,
+      pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
       versionMismatch: this.versionMismatch,
       mode: this.imported ? 'import' : 'live',
       imported: this.imported ? this.imported.info : null,
@@ -310,6 +317,7 @@ export class PanelController {
         generator: r.trace.generator,
         dropped: r.trace.dropped,
         omitted: r.trace.omitted ?? 0,
+        pageErrors: countPageErrors(r.trace.events),
       },
     };
     this.importError = null;

@@ -7,6 +7,7 @@
  * background's session id and it replays whatever it has (events the panel never saw), and
  * its `navigated` for the same top document (same `doc`) keeps the data.
  */
+import { PageErrorCounter } from '../shared/page-errors';
 import {
   PROTOCOL_VERSION,
   TRACE_FORMAT,
@@ -35,6 +36,8 @@ export class PanelSession {
   omitted = 0;
   /** Page-side (and relay-refused) drop count, as the background last reported it. */
   dropped = 0;
+  /** Errors the page had in this session (kept or not): see src/shared/page-errors.ts. */
+  readonly pageErrors = new PageErrorCounter();
   url = '';
   doc: string | undefined = undefined;
   private bgSession: string | undefined = undefined;
@@ -63,6 +66,7 @@ export class PanelSession {
     this.received = 0;
     this.omitted = 0;
     this.dropped = 0;
+    this.pageErrors.reset();
     this.url = url;
     this.doc = doc;
   }
@@ -116,6 +120,7 @@ export class PanelSession {
         if (events.some(isDefinition)) events = events.filter((ev) => this.firstSight(ev));
         this.dropped = Math.max(this.dropped, msg.dropped);
         this.received += events.length;
+        this.pageErrors.add(events);
         const room = this.maxEvents - this.kept.length;
         if (events.length <= room) {
           for (const ev of events) this.kept.push(ev);

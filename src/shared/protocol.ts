@@ -42,6 +42,11 @@ export const LIMITS = {
   maxExportNames: 256,
   /** Most memories listed in one instance event. */
   maxInstanceMemories: 64,
+  /**
+   * Most `page-error` events one realm sends one by one; beyond, the page side only counts
+   * (`skipped`, see PageErrorEvent) so an error loop cannot flood the pipeline.
+   */
+  maxPageErrorsPerRealm: 100,
 } as const;
 
 /** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
@@ -98,6 +103,7 @@ export const PAGE_EVENT_TYPES = [
   'sites',
   'registry',
   'mark',
+  'page-error',
 ] as const;
 
 // ---------------------------------------------------------------------------------------
@@ -302,6 +308,35 @@ export interface MarkEvent {
   label: string;
 }
 
+/**
+ * What failed on the page (see PageErrorEvent): `error`, an uncaught exception (the realm's
+ * `error` event); `rejection`, an unhandled promise rejection (`unhandledrejection`); `wasm`, a
+ * WebAssembly compilation or instantiation that failed (handled or not).
+ */
+export const PAGE_ERROR_KINDS = ['error', 'rejection', 'wasm'] as const;
+export type PageErrorKind = (typeof PAGE_ERROR_KINDS)[number];
+
+/**
+ * The page failed: it did not finish loading cleanly, whatever its memory did. Reported by
+ * src/injected/core/page-errors.ts. At most LIMITS.maxPageErrorsPerRealm are sent one by one;
+ * after that the realm sends, at most once per sampling tick, its latest error with `skipped`:
+ * the cumulative number of errors not sent one by one. Count them with `countPageErrors`
+ * (src/shared/page-errors.ts).
+ */
+export interface PageErrorEvent {
+  t: 'page-error';
+  time: EpochMs;
+  /** Realm (frame or worker) the error happened in. */
+  realm: RealmId;
+  kind: PageErrorKind;
+  /** The error's text, e.g. `Uncaught TypeError: x is not a function` (bounded). */
+  message: string;
+  /** Where: `url:line:column` for errors; the WebAssembly call (`instantiate`) for 'wasm'. */
+  source?: string;
+  /** Set only on the summary events sent beyond the per-realm cap (cumulative). */
+  skipped?: number;
+}
+
 export type PageEvent =
   | RealmEvent
   | ModuleEvent
@@ -315,7 +350,8 @@ export type PageEvent =
   | HeapStatusEvent
   | SitesEvent
   | RegistryEvent
-  | MarkEvent;
+  | MarkEvent
+  | PageErrorEvent;
 
 export type PageEventType = PageEvent['t'];
 
@@ -379,6 +415,7 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * 2: new event types `heap` and `sites` (version-1 readers refuse an unknown `t`), and `alloc`
  * figures may be the whole heap (`tracking: 'inside-wasm'`). Version-1 files are still read:
  * their alloc events are read as `js-boundary` (see parseTrace).
+ * Version 2 also added the `page-error` event type.
  */
 export const TRACE_VERSION = 2;
 

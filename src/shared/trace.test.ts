@@ -41,6 +41,23 @@ describe('trace round trip', () => {
   });
 });
 
+describe('trace versions', () => {
+  const pageError = { t: 'page-error', time: 7, realm: 'r1', kind: 'wasm', message: 'LinkError: x', source: 'WebAssembly.instantiate' } as const;
+  it('reads version-1 traces written before page errors existed', () => {
+    const r = parseTrace(JSON.stringify({ ...trace, version: 1 }));
+    expect(r.ok && r.trace.version).toBe(1);
+    expect(r.ok && r.trace.events).toEqual(trace.events);
+  });
+  it('round-trips page-error events in the current version', () => {
+    const t: Trace = { ...trace, events: [...trace.events, pageError] };
+    expect(parseTrace(serializeTrace(t))).toEqual({ ok: true, trace: t });
+  });
+  it('refuses a page-error event in a file that says version 1', () => {
+    const r = parseTrace(JSON.stringify({ ...trace, version: 1, events: [...trace.events, pageError] }));
+    expect(r).toEqual({ ok: false, error: 'events[4].t: "page-error" events exist since trace format version 2, but this file says version 1' });
+  });
+});
+
 describe('parseTrace errors say what is wrong', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['empty', '', /empty/],

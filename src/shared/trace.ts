@@ -9,6 +9,9 @@
 import { LIMITS, TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from './protocol';
 import { checkPageEvent } from './validate';
 
+/** Trace format version that introduced the `page-error` event (docs/TRACE-FORMAT.md). */
+export const PAGE_ERROR_SINCE_VERSION = 2;
+
 /** Most events a trace file may hold (the panel's session cap is below this). */
 export const MAX_TRACE_EVENTS = 2_000_000;
 
@@ -127,6 +130,10 @@ export function parseTrace(text: string): ParseTraceResult {
   for (let i = 0; i < o.events.length; i++) {
     const r = checkPageEvent(o.events[i], `events[${i}]`);
     if (!r.ok) return fail(`${r.path}: ${r.problem}`);
+    const since = r.event.t === 'page-error' || r.event.t === 'heap' || r.event.t === 'sites' ? PAGE_ERROR_SINCE_VERSION : 1;
+    if (version < since) {
+      return fail(`events[${i}].t: "${r.event.t}" events exist since trace format version ${since}, but this file says version ${version}`);
+    }
     events[i] = version < 2 ? asVersion1(r.event) : r.event;
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ALLOCATION_TRACKING,
+  PAGE_ERROR_KINDS,
   HEAP_SIZES,
   GROW_VIAS,
   INSTANTIATE_VIAS,
@@ -13,7 +14,7 @@ import {
   type PageEvent,
   type PageEventType,
 } from './protocol';
-import { checkPageEvent, validateBatch, validatePageEvent } from './validate';
+import { checkPageEvent, MAX_PAGE_ERROR_REALMS, PageErrorLimit, validateBatch, validatePageEvent } from './validate';
 
 const good: PageEvent[] = [
   { t: 'realm', time: 1, realm: 'r1', kind: 'window', url: 'https://a.test/' },
@@ -31,6 +32,9 @@ const good: PageEvent[] = [
   { t: 'alloc', time: 12, memory: 'r1:2', liveBytes: 104, liveAllocations: 1, totalAllocations: 1, totalFrees: 0, tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' },
   { t: 'heap', time: 13, memory: 'r1:2', module: 'r1:1', tracking: 'none', allocator: null, foundBy: null, reason: 'no allocator recognised' },
   { t: 'sites', time: 14, memory: 'r1:2', interval: 262144, sites: [{ bytes: 300000, count: 3, samples: 1, frames: ['at malloc (wasm://wasm/1:wasm-function[5]:0x10)', 'at f (https://a.test/a.js:1:2)'] }] },
+  { t: 'page-error', time: 12, realm: 'r1', kind: 'error', message: 'Uncaught Error: boom', source: 'https://a.test/app.js:3:7' },
+  { t: 'page-error', time: 13, realm: 'r2', kind: 'wasm', message: 'LinkError: bad import', source: 'WebAssembly.instantiate', skipped: 12 },
+  { t: 'page-error', time: 14, realm: 'r1', kind: 'rejection', message: 'Uncaught (in promise) 42' },
 ];
 
 describe('validatePageEvent', () => {
@@ -60,6 +64,18 @@ describe('validatePageEvent', () => {
     expect(validatePageEvent({ t: 'mark', time: -5, label: 'x' })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: Infinity, label: 'x' })).toBeNull();
     expect(validatePageEvent({ ...good[8], liveStacks: [{ stack: 1, count: 1 }] })).toBeNull();
+  });
+
+  it('checks page-error events field by field', () => {
+    const pe = { t: 'page-error', time: 1, realm: 'r', kind: 'error', message: 'm' };
+    expect(checkPageEvent({ ...pe, kind: 'warning' }, 'events[3]')).toEqual({
+      ok: false, path: 'events[3].kind', problem: 'expected one of "error", "rejection", "wasm", got "warning"',
+    });
+    expect(checkPageEvent({ ...pe, message: undefined })).toMatchObject({ ok: false, path: 'message', problem: 'expected a string, got nothing (the field is missing)' });
+    expect(checkPageEvent({ ...pe, skipped: -1 })).toMatchObject({ ok: false, path: 'skipped', problem: 'expected a non-negative number, got -1' });
+    expect(checkPageEvent({ ...pe, source: 5 })).toMatchObject({ ok: false, path: 'source' });
+    const long = validatePageEvent({ ...pe, message: 'x'.repeat(LIMITS.maxString * 3), source: 'y'.repeat(LIMITS.maxString + 1) });
+    expect(long).toMatchObject({ message: 'x'.repeat(LIMITS.maxString), source: 'y'.repeat(LIMITS.maxString) });
   });
 
   it('says where and what is wrong', () => {
@@ -195,6 +211,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   sites: { memory: isStr, interval: isNonNeg, sites: listOf(isSite, LIMITS.maxSites) },
   registry: { name: isStr, memory: optional(isStr), stats: isStats },
   mark: { label: isStr },
+  'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
 };
 
 /** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */
@@ -226,5 +243,37 @@ describe('validateBatch', () => {
     expect(r?.events.length).toBe(LIMITS.maxBatch);
     expect(r?.rejected).toBe(10);
     expect(r?.dropped).toBe(0);
+  });
+});
+
+describe('PageErrorLimit', () => {
+  const err = (realm: string, skipped?: number) =>
+    skipped === undefined
+      ? { t: 'page-error', time: 1, realm, kind: 'error', message: 'm' }
+      : { t: 'page-error', time: 1, realm, kind: 'error', message: 'm', skipped };
+  const batch = (events: unknown[]) => ({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: 0 });
+
+  it('passes at most LIMITS.maxPageErrorsPerRealm single errors per realm, then growing summaries only', () => {
+    const limit = new PageErrorLimit();
+    const flood = Array.from({ length: LIMITS.maxPageErrorsPerRealm + 30 }, () => err('a'));
+    const r = validateBatch(batch([...flood, err('b'), { t: 'mark', time: 1, label: 'x' }]), limit);
+    expect(r?.events.filter((e) => e.t === 'page-error' && e.realm === 'a')).toHaveLength(LIMITS.maxPageErrorsPerRealm);
+    expect(r?.events.filter((e) => e.t === 'page-error' && e.realm === 'b')).toHaveLength(1);
+    expect(r?.events.at(-1)).toMatchObject({ t: 'mark' });
+    expect(r?.rejected).toBe(30);
+    // Summaries: only when the count grows (a page repeating one cannot flood either).
+    const s = validateBatch(batch([err('a', 5), err('a', 5), err('a', 4), err('a', 9)]), limit);
+    expect(s?.events.map((e) => (e.t === 'page-error' ? e.skipped : null))).toEqual([5, 9]);
+    expect(s?.rejected).toBe(2);
+    // The cap holds across batches.
+    expect(validateBatch(batch([err('a')]), limit)?.events).toEqual([]);
+    // Without a limit (the service worker re-validating), nothing is capped.
+    expect(validateBatch(batch(flood))?.events).toHaveLength(flood.length);
+  });
+
+  it('tracks at most MAX_PAGE_ERROR_REALMS realms', () => {
+    const limit = new PageErrorLimit();
+    const many = Array.from({ length: MAX_PAGE_ERROR_REALMS + 5 }, (_, i) => err(`r${i}`));
+    expect(validateBatch(batch(many), limit)?.events).toHaveLength(MAX_PAGE_ERROR_REALMS);
   });
 });

@@ -19,6 +19,7 @@ import {
   INSTANTIATE_VIAS,
   LIMITS,
   MEMORY_ORIGINS,
+  PAGE_ERROR_KINDS,
   PAGE_EVENT_TYPES,
   PROTOCOL_VERSION,
   type SitesEvent,
@@ -27,6 +28,7 @@ import {
   type BindgenEvent,
   type InstanceEvent,
   type MemoryEvent,
+  type PageErrorEvent,
   type PageEvent,
   type PageEventType,
 } from './protocol';
@@ -327,6 +329,19 @@ function parseEvent(x: unknown, path: string): PageEvent {
     }
     case 'mark':
       return { t: 'mark', time, label: str(o, 'label', path) };
+    case 'page-error': {
+      const ev: PageErrorEvent = {
+        t: 'page-error',
+        time,
+        realm: str(o, 'realm', path),
+        kind: oneOf(o, 'kind', path, PAGE_ERROR_KINDS),
+        message: str(o, 'message', path),
+      };
+      return withOptional(ev, {
+        source: optStr(o, 'source', path),
+        skipped: o.skipped === undefined ? undefined : nonNeg(o, 'skipped', path),
+      });
+    }
   }
 }
 
@@ -355,11 +370,45 @@ export interface ValidBatch {
   rejected: number;
 }
 
+/** Most realms whose page errors `PageErrorLimit` tracks (a page can invent realm ids). */
+export const MAX_PAGE_ERROR_REALMS = 256;
+
+/**
+ * The per-realm cap on `page-error` events, enforced again where page data enters the
+ * extension (the content script), so a page that does not keep the injected script's cap
+ * cannot flood the pipeline with them: per realm, at most LIMITS.maxPageErrorsPerRealm single
+ * errors pass, then only summaries (`skipped`) whose count grows; errors of realms beyond the
+ * first MAX_PAGE_ERROR_REALMS are refused. One instance per page connection.
+ */
+export class PageErrorLimit {
+  private readonly realms = new Map<string, { singles: number; skipped: number }>();
+
+  /** Whether this (valid) event may pass. Events other than page-error always pass. */
+  admit(e: PageEvent): boolean {
+    if (e.t !== 'page-error') return true;
+    let r = this.realms.get(e.realm);
+    if (r === undefined) {
+      if (this.realms.size >= MAX_PAGE_ERROR_REALMS) return false;
+      r = { singles: 0, skipped: 0 };
+      this.realms.set(e.realm, r);
+    }
+    if (e.skipped === undefined) {
+      if (r.singles >= LIMITS.maxPageErrorsPerRealm) return false;
+      r.singles++;
+      return true;
+    }
+    if (e.skipped <= r.skipped) return false;
+    r.skipped = e.skipped;
+    return true;
+  }
+}
+
 /**
  * Validate a `PageBatchMessage` (page -> content) or the equivalent batch forwarded
  * content -> background. Null when the envelope itself is wrong (not a batch, other version).
+ * With `limit`, page-error events beyond the per-realm cap are refused (counted in `rejected`).
  */
-export function validateBatch(x: unknown): ValidBatch | null {
+export function validateBatch(x: unknown, limit?: PageErrorLimit): ValidBatch | null {
   if (!isRecord(x) || x.kind !== 'batch' || x.v !== PROTOCOL_VERSION) return null;
   const raw = x.events;
   if (!Array.isArray(raw)) return null;
@@ -370,7 +419,7 @@ export function validateBatch(x: unknown): ValidBatch | null {
   let rejected = raw.length - n;
   for (let i = 0; i < n; i++) {
     const ev = validatePageEvent(raw[i]);
-    if (ev) events.push(ev);
+    if (ev && (limit === undefined || limit.admit(ev))) events.push(ev);
     else rejected++;
   }
   return { events, dropped, rejected };

@@ -83,6 +83,25 @@ describe('window channel (page end of the handshake)', () => {
     expect(next.events).toEqual([{ t: 'mark', time: 5, label: 'x'.repeat(LIMITS.maxString) }]);
   });
 
+  it('runs a sampling tick before queueing a mark, so the mark follows the counters of that moment', async () => {
+    const w = new FakeWindow();
+    const queue = new EventQueue({ now: () => 0, setTimer: (fn) => setTimeout(fn, 0) });
+    let ticks = 0;
+    startWindowChannel({
+      g: w as unknown as typeof globalThis, dom: dom(), queue, now: () => 5,
+      fail: (where, e) => { throw new Error(`${where}: ${String(e)}`); },
+      beforeMark: () => { ticks++; queue.push({ t: 'bindgen', time: 4, module: null, className: 'Foo', created: 200, freed: 0, reclaimed: 200, live: 0 }); },
+    });
+    const port = w.posted[0]!.port;
+    open.push(port);
+    port.start();
+    port.postMessage({ kind: 'ack', v: 1 });
+    port.postMessage({ kind: 'mark', v: 1, label: 'end' });
+    const batch = (await nextMessage(port)) as PageBatchMessage;
+    expect(ticks).toBe(1);
+    expect(batch.events.map((e: PageEvent) => e.t)).toEqual(['bindgen', 'mark']);
+  });
+
   it('ignores acks of another protocol version', async () => {
     const { w, queue } = setup();
     const port = w.posted[0]!.port;

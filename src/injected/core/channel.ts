@@ -95,6 +95,11 @@ export interface WindowChannelDeps {
   queue: EventQueue;
   now(): number;
   fail(where: string, e: unknown): void;
+  /**
+   * Runs before a mark from the panel is queued (window realm): a sampling tick, so the mark
+   * follows the trackers' counters as they are now. Its failures are reported, never thrown.
+   */
+  beforeMark?: () => void;
 }
 
 /** Window realm: the handshake with the content script. Returns the number of connects sent. */
@@ -115,6 +120,13 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
         acked = true;
         queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
       } else if (data.kind === 'mark' && typeof data.label === 'string') {
+        if (d.beforeMark) {
+          try {
+            d.beforeMark();
+          } catch (e) {
+            d.fail('tick before mark', e);
+          }
+        }
         queue.push({ t: 'mark', time: d.now(), label: data.label.slice(0, LIMITS.maxString) });
       }
     });

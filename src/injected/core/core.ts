@@ -24,6 +24,7 @@ import {
 } from './intrinsics';
 import { KeyAllocator, newRealmId } from './keys';
 import { LiveKeys } from './live';
+import { installPageErrors, type PageErrors } from './page-errors';
 import { EventQueue } from './queue';
 import { Sampler } from './sampler';
 import { Ticker } from './ticker';
@@ -42,6 +43,8 @@ export interface CoreHandle {
   kind: RealmKind;
   queue: EventQueue;
   hooks: WasmHooks;
+  /** Null only if installing the listeners failed (an unusual realm). */
+  pageErrors: PageErrors | null;
 }
 
 /** Read and delete the private worker config the blob prelude left (absent in windows). */
@@ -115,6 +118,16 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       fail(what, e);
     }
   };
+  // Uncaught exceptions and unhandled rejections of this realm, from before the page's first
+  // script (./page-errors.ts). `pageErrors.wasmFailed` is for the WebAssembly hooks' rejections.
+  const pageErrors = ((): PageErrors | null => {
+    try {
+      return installPageErrors({ g, realm, now, emit, addListener: dom.addListener, fail });
+    } catch (e) {
+      fail('page errors', e);
+      return null;
+    }
+  })();
   step('toString mask', () => maskToString(g.Function.prototype));
   const keys = new KeyAllocator(realm);
   let hooks!: WasmHooks;
@@ -131,25 +144,30 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const tickListeners: Array<() => void> = [];
   // Events the trackers emitted: a tick that saw some is busy (see ./ticker.ts).
   let trackerEvents = 0;
+  // One sampling tick: memory sizes, then every tick listener (trackers' cumulative counters,
+  // the page-error count). Run by the timer, and before a mark from the panel is recorded so a
+  // mark always follows the counters as they were when it arrived (`record --gc` relies on it).
+  const runTick = (): boolean => {
+    const before = trackerEvents;
+    try {
+      for (const e of sampler.tick()) emit(e);
+    } catch (e) {
+      fail('sample', e);
+    }
+    for (const l of tickListeners) {
+      try {
+        l();
+      } catch (e) {
+        fail('tick listener', e);
+      }
+    }
+    return sampler.changedLastTick || trackerEvents !== before;
+  };
   const ticker = new Ticker(
     { setInterval: (fn, ms) => call(setIntervalO, g, fn, ms), clearInterval: (h) => void call(clearIntervalO, g, h) },
-    () => {
-      const before = trackerEvents;
-      try {
-        for (const e of sampler.tick()) emit(e);
-      } catch (e) {
-        fail('sample', e);
-      }
-      for (const l of tickListeners) {
-        try {
-          l();
-        } catch (e) {
-          fail('tick listener', e);
-        }
-      }
-      return sampler.changedLastTick || trackerEvents !== before;
-    },
+    runTick,
   );
+  if (pageErrors !== null) tickListeners[tickListeners.length] = () => pageErrors.tick();
   const wake = () => ticker.wake();
   // Any WebAssembly module, instance or memory in this realm: sample at the full rate.
   const hookEmit = (e: PageEvent) => {
@@ -213,6 +231,6 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
 
   // --- channel ---------------------------------------------------------------------------------
   if (worker) startWorkerChannel({ g, dom, queue, now, fail, token: worker.token });
-  else startWindowChannel({ g, dom, queue, now, fail });
-  return { realm, kind, queue, hooks };
+  else startWindowChannel({ g, dom, queue, now, fail, beforeMark: () => void runTick() });
+  return { realm, kind, queue, hooks, pageErrors };
 }
