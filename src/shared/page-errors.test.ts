@@ -30,6 +30,19 @@ describe('summarizePageErrors', () => {
     c.reset();
     expect(c.total).toBe(0);
   });
+  it('a failed WebAssembly call followed by an instance of the same realm was recovered from: not counted', () => {
+    const wasm = (realm: string, message: string): PageEvent => ({ t: 'page-error', time: 1, realm, kind: 'wasm', message, source: 'WebAssembly.instantiateStreaming' });
+    const inst = (key: string): PageEvent => ({ t: 'instance', time: 2, key, module: key, via: 'instantiate', memories: [], toolchain: 'emscripten', helper: false });
+    // Emscripten's fallback: streaming fails on the MIME type, the bytes path then works
+    const s = summarizePageErrors([wasm('r1', 'TypeError: Incorrect response MIME type'), inst('r1:7'), wasm('r2', 'CompileError: bad'), inst('r1:8')]);
+    expect(s).toMatchObject({ total: 1, recovered: 1 });
+    expect(s.first.map((x) => x.message)).toEqual(['CompileError: bad']); // r2 never made an instance
+    const c = new PageErrorCounter();
+    c.add([wasm('r1', 'x'), e('r1', 'uncaught')]);
+    expect(c.total).toBe(2);
+    c.add([inst('r1:3')]);
+    expect([c.total, c.recovered]).toEqual([1, 1]);
+  });
   it('formats one line per error', () => {
     expect(formatPageError({ t: 'page-error', time: 1, realm: 'r', kind: 'wasm', message: 'LinkError: bad', source: 'WebAssembly.instantiate' }))
       .toBe('WebAssembly failed: LinkError: bad (at WebAssembly.instantiate)');

@@ -6,43 +6,69 @@
 import type { PageErrorEvent, PageEvent } from './protocol';
 
 export interface PageErrorSummary {
-  /** Errors the page had: events sent one by one plus, per realm, the latest `skipped` count. */
+  /**
+   * Errors the page had: events sent one by one plus, per realm, the latest `skipped` count,
+   * without the recovered ones.
+   */
   total: number;
   /** The first errors, in arrival order (at most `keep`). */
   first: PageErrorEvent[];
+  /**
+   * Failed WebAssembly compilations/instantiations the page recovered from: a later instance
+   * in the same realm (Emscripten's glue, for one, retries a failed `instantiateStreaming`
+   * with the bytes when the server's MIME type is wrong). Not in `total`.
+   */
+  recovered: number;
+}
+
+/** The realm of an object key (`${realm}:${n}`). */
+function realmOfKey(key: string): string {
+  const i = key.lastIndexOf(':');
+  return i < 0 ? key : key.slice(0, i);
 }
 
 /** Count (and keep the first `keep` of) the page errors in `events`. Pure. */
 export function summarizePageErrors(events: readonly PageEvent[], keep = 10): PageErrorSummary {
-  let single = 0;
-  const skippedByRealm = new Map<string, number>();
+  const counter = new PageErrorCounter();
+  counter.add(events);
   const first: PageErrorEvent[] = [];
-  for (const e of events) {
-    if (e.t !== 'page-error') continue;
-    if (e.skipped === undefined) {
-      single++;
-      if (first.length < keep) first.push(e);
-    } else {
-      // Cumulative per realm: the largest one seen is the realm's truth.
-      skippedByRealm.set(e.realm, Math.max(skippedByRealm.get(e.realm) ?? 0, e.skipped));
-    }
+  for (const e of counter.unrecovered()) {
+    if (first.length >= keep) break;
+    first.push(e);
   }
-  let total = single;
-  for (const n of skippedByRealm.values()) total += n;
-  return { total, first };
+  return { total: counter.total, first, recovered: counter.recovered };
 }
 
-/** Running count of page errors over batches of events (the panel's live session). */
+/** Running count of page errors over batches of events (the panel's live session and the CLI). */
 export class PageErrorCounter {
-  private single = 0;
+  private readonly singles: PageErrorEvent[] = [];
+  /** Indices in `singles` of wasm failures not yet followed by an instance of their realm. */
+  private readonly pendingWasm = new Map<string, number[]>();
+  private readonly recoveredAt = new Set<number>();
   private readonly skipped = new Map<string, number>();
   private skippedTotal = 0;
 
   add(events: readonly PageEvent[]): void {
     for (const e of events) {
+      if (e.t === 'instance') {
+        const realm = realmOfKey(e.key);
+        const pending = this.pendingWasm.get(realm);
+        if (pending !== undefined) {
+          for (const i of pending) this.recoveredAt.add(i);
+          this.pendingWasm.delete(realm);
+        }
+        continue;
+      }
       if (e.t !== 'page-error') continue;
       if (e.skipped === undefined) {
-        this.single++;
+        // Only the first ones are kept whole; the rest are counted (bounded memory).
+        if (this.singles.length < MAX_KEPT) this.singles.push(e);
+        else this.overflow++;
+        if (e.kind === 'wasm' && this.singles.length <= MAX_KEPT && this.singles[this.singles.length - 1] === e) {
+          let pending = this.pendingWasm.get(e.realm);
+          if (pending === undefined) this.pendingWasm.set(e.realm, (pending = []));
+          pending.push(this.singles.length - 1);
+        }
         continue;
       }
       const before = this.skipped.get(e.realm) ?? 0;
@@ -53,16 +79,33 @@ export class PageErrorCounter {
     }
   }
 
+  private overflow = 0;
+
+  get recovered(): number {
+    return this.recoveredAt.size;
+  }
+
   get total(): number {
-    return this.single + this.skippedTotal;
+    return this.singles.length + this.overflow - this.recoveredAt.size + this.skippedTotal;
+  }
+
+  /** The errors kept one by one that were not recovered from, in arrival order. */
+  unrecovered(): PageErrorEvent[] {
+    return this.singles.filter((_, i) => !this.recoveredAt.has(i));
   }
 
   reset(): void {
-    this.single = 0;
+    this.singles.length = 0;
+    this.pendingWasm.clear();
+    this.recoveredAt.clear();
     this.skipped.clear();
     this.skippedTotal = 0;
+    this.overflow = 0;
   }
 }
+
+/** Page errors kept whole per counter (the rest are counted). */
+const MAX_KEPT = 10_000;
 
 /** Number of page errors in `events`. */
 export function countPageErrors(events: readonly PageEvent[]): number {

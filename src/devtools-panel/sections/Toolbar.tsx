@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { PanelController, ViewState } from '../controller';
 import { formatClock, formatCount } from '../format';
 import { TraceFiles } from './TraceFiles';
+import { PageErrorCount } from './PageErrorCount';
 
 export function Toolbar({ view, controller }: { view: ViewState; controller: PanelController }) {
   const [label, setLabel] = useState('');
@@ -35,6 +36,7 @@ export function Toolbar({ view, controller }: { view: ViewState; controller: Pan
           trace capped: {formatCount(view.omitted)} events not kept for export
         </span>
       ) : null}
+      <PageErrorCount count={view.pageErrors} />
       <span class="spacer" />
       <input
         class="mark-label"

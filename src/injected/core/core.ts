@@ -184,7 +184,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   };
   const rewrite = (bytes: Uint8Array) =>
     allocationTracking() ? rewriteModule(bytes, rewriteOptions) : ({ ok: false, reason: 'allocation tracking is off' } as const);
-  hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail, rewrite });
+  hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail, rewrite, wasmFailed: pageErrors?.wasmFailed });
   step('WebAssembly hooks', () => hooks.install());
   if (worker) {
     step('worker relative URLs', () => fixWorkerRelativeUrls(g, worker.url));

@@ -66,6 +66,8 @@ export interface HookDeps {
   sampler: Sampler<WebAssembly.Memory>;
   /** Report an internal failure (never thrown into the page). */
   fail(where: string, e: unknown): void;
+  /** A page's WebAssembly compilation/instantiation failed (core/page-errors.ts). Never throws. */
+  wasmFailed?(what: string, reason: unknown): void;
   /**
    * Rewrite module bytes to count the heap inside wasm (./wasm-rewrite.ts), or say why not;
    * absent: modules are compiled as they are.
@@ -550,7 +552,10 @@ export class WasmHooks {
     const self = this;
     // A rejection error created while our trap was on the stack: drop our frames before any
     // reaction of the page runs (ours is registered first).
-    const scrubRejection = (reason: unknown) => scrubStack(reason, null);
+    const rejected = (what: string) => (reason: unknown) => {
+      scrubStack(reason, null);
+      self.deps.wasmFailed?.(what, reason);
+    };
 
     // new WebAssembly.Memory(descriptor) (and subclasses).
     const memoryHandler: ProxyHandler<typeof WebAssembly.Memory> = {
@@ -589,6 +594,7 @@ export class WasmHooks {
           try {
             m = construct(target, args, newTarget) as WebAssembly.Module;
           } catch (e) {
+            self.deps.wasmFailed?.('new WebAssembly.Module', e);
             rethrow(e, moduleHandler.construct as AnyFn);
           }
         }
@@ -611,6 +617,7 @@ export class WasmHooks {
         try {
           inst = construct(target, args, newTarget) as WebAssembly.Instance;
         } catch (e) {
+          self.deps.wasmFailed?.('new WebAssembly.Instance', e);
           rethrow(e, instanceHandler.construct as AnyFn);
         }
         self.safely('Instance', () => {
@@ -642,7 +649,7 @@ export class WasmHooks {
           if (self.isModule(source)) {
             observeFresh(p, (inst) => {
               self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', () => stack);
-            }, (e) => self.deps.fail('instantiate(module)', e), scrubRejection);
+            }, (e) => self.deps.fail('instantiate(module)', e), rejected('WebAssembly.instantiate'));
           } else {
             const url = self.deps.owner(stack);
             const length = self.bufferSourceLength(source);
@@ -654,7 +661,7 @@ export class WasmHooks {
               if (limits) self.limits.set(module, limits);
               self.registerModule(module, url, length);
               self.registerInstance(inst, module, imports, 'instantiate', () => stack);
-            }, (e) => self.deps.fail('instantiate(bytes)', e), scrubRejection);
+            }, (e) => self.deps.fail('instantiate(bytes)', e), rejected('WebAssembly.instantiate'));
           }
         });
         return p;
@@ -681,7 +688,7 @@ export class WasmHooks {
             if (prepared.bytes === null) self.noteCompiled(m as WebAssembly.Module, prepared, false);
             if (limits) self.limits.set(m as WebAssembly.Module, limits);
             self.registerModule(m as WebAssembly.Module, url, length);
-          }, (e) => self.deps.fail('compile', e), scrubRejection);
+          }, (e) => self.deps.fail('compile', e), rejected('WebAssembly.compile'));
         });
         return p;
       },
@@ -716,7 +723,7 @@ export class WasmHooks {
               } else {
                 self.registerModule(r as WebAssembly.Module, url, 0);
               }
-            }, (e) => self.deps.fail('streaming result', e), scrubRejection);
+            }, (e) => self.deps.fail('streaming result', e), rejected(instantiate ? 'WebAssembly.instantiateStreaming' : 'WebAssembly.compileStreaming'));
           });
           return p;
         },

@@ -2,9 +2,9 @@
  * The toolbar's page-error count: the page threw, rejected a promise unhandled, or failed to
  * compile or instantiate WebAssembly (src/injected/core/page-errors.ts). Shown only when there
  * were some, like the drop counts; `record` exits 2 for the same count.
- * Hooked up in App.tsx's toolbar: `<PageErrorCount count={view.pageErrors} />`.
+ * Shown in the toolbar (./Toolbar.tsx): `<PageErrorCount count={view.pageErrors} />`.
  */
-import { formatCount } from './format';
+import { formatCount } from '../format';
 
 export function PageErrorCount({ count }: { count: number }) {
   if (count <= 0) return null;
