@@ -292,12 +292,13 @@ export class Finder {
     // malloc candidates hold `i32.const 244` or `i32.const 245` (raw prefilter, then decoded)
     const inList = create(null) as Record<number, number | undefined>;
     for (let i = 0; i < list.length; i++) inList[list[i]!] = 1;
-    const with244 = this.rawHolders([0x41, 0xf4, 0x01]);
-    const with245 = this.rawHolders([0x41, 0xf5, 0x01]);
-    const mallocCands: number[] = [];
-    for (let k = 0; k < 2; k++) {
-      const h = k === 0 ? with244 : with245;
-      for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) mallocCands[mallocCands.length] = h[i]!;
+    let mallocCands: number[] = list;
+    if (!candidates) {
+      mallocCands = [];
+      for (let k = 0; k < 2; k++) {
+        const h = this.rawHolders([0x41, k === 0 ? 0xf4 : 0xf5, 0x01]);
+        for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) mallocCands[mallocCands.length] = h[i]!;
+      }
     }
     let malloc = -1;
     let best = 0;
@@ -402,7 +403,7 @@ export class Finder {
    * dlmalloc's try_realloc_chunk, dispose_chunk). realloc also calls free, score >= 2; memalign
    * (exactly 2 params) does not call free, score >= 3.
    */
-  complete(fns: AllocatorFunctions): boolean {
+  complete(fns: AllocatorFunctions, within: number[] | null): boolean {
     if (fns.realloc !== undefined && fns.memalign !== undefined) return false;
     const mf = this.scan(fns.malloc);
     if (!mf) return false;
@@ -410,10 +411,10 @@ export class Finder {
     // candidates: realloc-shaped callers of malloc that also call free, and memalign-shaped
     // (exactly 2 params, <= 4 KB) callers of malloc; only these are decoded
     const cands: number[] = [];
-    const callers = this.rawCallers(fns.malloc);
+    const callers = within ?? this.rawCallers(fns.malloc);
     const freeCallers = create(null) as Record<number, number | undefined>;
     if (fns.realloc === undefined) {
-      const fc = this.rawCallers(fns.free);
+      const fc = within ?? this.rawCallers(fns.free);
       for (let i = 0; i < fc.length; i++) freeCallers[fc[i]!] = 1;
     }
     for (let i = 0; i < callers.length; i++) {
@@ -556,8 +557,9 @@ export function findAllocator(m: ParsedModule, hints: AllocatorHints | undefined
     fns = finder.byNames();
     foundBy = 'name-section';
   }
+  let reach: number[] | null = null;
   if (!fns) {
-    const reach = finder.wbindgenReach();
+    reach = finder.wbindgenReach();
     if (reach) {
       fns = finder.fingerprint(reach);
       foundBy = 'wbindgen-wrapper';
@@ -569,7 +571,11 @@ export function findAllocator(m: ParsedModule, hints: AllocatorHints | undefined
   }
   if (!fns) return null;
   const kind = finder.kindOf(fns);
-  const completed = finder.complete(fns);
+  // realloc/memalign: among what the wasm-bindgen wrappers reach first (no whole-module scan),
+  // then anywhere
+  let completed = false;
+  if (foundBy === 'wbindgen-wrapper' && reach) completed = finder.complete(fns, reach);
+  if (fns.realloc === undefined || fns.memalign === undefined) completed = finder.complete(fns, null) || completed;
   let reallocOffset = 0;
   let reallocSizeParam = -1;
   if (fns.realloc !== undefined) {
