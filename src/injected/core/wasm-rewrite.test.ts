@@ -247,6 +247,27 @@ describe('rewriteModule on hand-built modules', () => {
     expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_frees')]).toEqual([0n, 0n, 2n]);
   });
 
+  it('finds an unexported realloc by its calls, also when call indices are padded LEBs (wasm-ld output)', () => {
+    const { local_get: lg, i32_const: c } = op;
+    const pad0 = [0x80, 0x80, 0x80, 0x80, 0x00]; // function 0 as a 5-byte LEB
+    const pad1 = [0x81, 0x80, 0x80, 0x80, 0x00];
+    const realloc: Fn = {
+      params: [i32, i32],
+      results: [i32],
+      locals: [i32],
+      export: 're',
+      code: [c, ...sleb(1024), op.drop, c, ...sleb(1028), op.drop, lg, 1, op.call, ...pad0, op.local_set, 2, lg, 0, op.call, ...pad1, lg, 2],
+    };
+    const orig = allocModule([realloc]);
+    expect(WebAssembly.validate(orig)).toBe(true);
+    const r = ok(rewriteModule(orig, opts()));
+    expect(r.layout.allocator?.functions).toEqual({ malloc: 0, free: 1, realloc: 2 });
+    const ex = instantiate(r.bytes);
+    const p = (ex.re as (p: number, n: number) => number)(0, 100);
+    (ex.re as (p: number, n: number) => number)(p, 10);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([16n, 1n, 2n, 1n]);
+  });
+
   it('finds the allocator in the name section, from hints, and reports why not', () => {
     const byName = ok(rewriteModule(allocModule([], { mallocName: 'a', freeName: 'b' }), opts()));
     expect(byName.layout.allocator?.foundBy).toBe('name-section');

@@ -340,7 +340,10 @@ export class Finder {
     return { malloc, free };
   }
 
-  /** Defined functions whose raw body bytes contain `call target` (see rawHolders). */
+  /**
+   * Defined functions whose raw body bytes contain `call target` (see rawHolders), with the
+   * index as a minimal LEB or padded to 5 bytes (wasm-ld output not run through wasm-opt).
+   */
   rawCallers(target: number): number[] {
     const pat: number[] = [0x10];
     let x = target;
@@ -350,7 +353,34 @@ export class Finder {
       if (x !== 0) byte |= 0x80;
       pat[pat.length] = byte;
     } while (x !== 0);
-    return this.rawHolders(pat);
+    const minimal = this.rawHolders(pat);
+    if (pat.length === 6) return minimal;
+    const padded: number[] = [0x10];
+    x = target;
+    for (let i = 0; i < 4; i++) {
+      padded[padded.length] = (x & 0x7f) | 0x80;
+      x = x >>> 7;
+    }
+    padded[padded.length] = x & 0x7f;
+    const more = this.rawHolders(padded);
+    if (more.length === 0) return minimal;
+    // merge two ascending lists
+    const out: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < minimal.length || j < more.length) {
+      const a = i < minimal.length ? minimal[i]! : Infinity;
+      const b = j < more.length ? more[j]! : Infinity;
+      if (a <= b) {
+        if (a === b) j++;
+        out[out.length] = a;
+        i++;
+      } else {
+        out[out.length] = b;
+        j++;
+      }
+    }
+    return out;
   }
 
   /**
