@@ -135,6 +135,25 @@ describe('rewriteModule on real packages', () => {
     expect(after.allocs - before.allocs).toBeGreaterThan(-8n);
   });
 
+  it('the demo engine (Rust opt-level s: dlmalloc takes its state as param 0) counts to 0 after close', () => {
+    const orig = new Uint8Array(readFileSync(new URL('./rewrite/fixtures/demo-engine-opt-s.wasm', import.meta.url)));
+    const r = ok(rewriteModule(orig, opts()));
+    sameShape(orig, r.bytes);
+    expect(r.layout.allocator).toMatchObject({ kind: 'dlmalloc', foundBy: 'fingerprint', sizes: 'chunk-header' });
+    expect(Object.keys(r.layout.allocator!.functions).sort()).toEqual(['free', 'malloc', 'memalign', 'realloc']);
+    const ex = instantiate(r.bytes);
+    const text = new TextEncoder().encode('hello world\nthis is a test\n'.repeat(200));
+    const p = (ex.engine_alloc as (n: number) => number)(text.length);
+    expect(counter(ex, 'live_bytes')).toBe(BigInt((text.length + 4 + 7) & ~7));
+    new Uint8Array((ex.memory as WebAssembly.Memory).buffer, p, text.length).set(text);
+    (ex.engine_open as (n: number) => void)(text.length);
+    const open = counter(ex, 'live_bytes');
+    expect(open).toBeGreaterThan(BigInt((ex.engine_index_bytes as () => number)()));
+    (ex.engine_close as () => void)();
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs')]).toEqual([0n, 0n]);
+    expect(counter(ex, 'total_allocs')).toBe(counter(ex, 'total_frees'));
+  });
+
   it('tiktoken runs on the rewritten bytes through its init glue; free is call-counted', async () => {
     const orig = read('tiktoken/tiktoken_bg.wasm');
     const r = ok(rewriteModule(orig, opts()));

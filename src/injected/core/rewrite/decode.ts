@@ -14,6 +14,8 @@ export interface BodyFacts {
   calls: number[];
   /** i32.const values and memarg offsets >= 1024: the static addresses the body touches. */
   addresses: number[];
+  /** memarg offsets >= 64 (struct fields, e.g. of an allocator state passed as a pointer). */
+  offsets: number[];
 }
 
 const ADDRESS_MIN = 1024;
@@ -31,11 +33,12 @@ function memarg(r: Reader, f: BodyFacts): void {
   if (align & 0x40) r.u32(); // memory index (multi-memory)
   const offset = r.u32();
   if (offset >= ADDRESS_MIN) f.addresses[f.addresses.length] = offset;
+  if (offset >= 64) f.offsets[f.offsets.length] = offset;
 }
 
 /** Scans the body at [start, end) (locals declaration first). Throws MALFORMED / UNKNOWN_OPCODE. */
 export function scanBody(b: Uint8Array, start: number, end: number): BodyFacts {
-  const f: BodyFacts = { consts: [], calls: [], addresses: [] };
+  const f: BodyFacts = { consts: [], calls: [], addresses: [], offsets: [] };
   const r = new Reader(b, start, end);
   const groups = r.u32();
   for (let i = 0; i < groups; i++) {

@@ -254,8 +254,9 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   if (s.role === 'free') {
     const B = n;
     emitLocals(w, [I64]);
-    w.ops(BLOCK, VOID, LOCAL_GET, 0, I32_EQZ, BR_IF, 0);
-    emitSize(w, a, 0, 0, B);
+    const P = a.freePtrParam;
+    w.ops(BLOCK, VOID, LOCAL_GET, P, I32_EQZ, BR_IF, 0);
+    emitSize(w, a, P, 0, B);
     emitRelease(w, c, B);
     w.byte(END);
     emitCallMoved(w, n, moved);
@@ -272,8 +273,8 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   const S = n + 4; // 4 saved counters
   emitLocals(w, [I32, I64, I64, I64, I64, I64, I64, I64]);
   if (isRealloc) {
-    w.ops(BLOCK, VOID, LOCAL_GET, 0, I32_EQZ, BR_IF, 0);
-    emitSize(w, a, 0, off, OLD);
+    w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);
+    emitSize(w, a, a.reallocPtrParam, off, OLD);
     w.byte(END);
   }
   for (let k = 0; k < 4; k++) {
@@ -297,7 +298,7 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   }
   if (isRealloc) {
     // the old block is gone when ptr != 0 and (result != 0, or result == 0 with new size 0)
-    w.ops(BLOCK, VOID, LOCAL_GET, 0, I32_EQZ, BR_IF, 0);
+    w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);
     w.byte(LOCAL_GET);
     w.u32(R);
     w.ops(I32_EQZ, IF, VOID);

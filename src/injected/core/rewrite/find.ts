@@ -47,6 +47,10 @@ export interface AllocatorPlan {
   reallocOffset: number;
   /** realloc: index of the new-size parameter (-1: a null result always means failure). */
   reallocSizeParam: number;
+  /** free: index of the pointer parameter (1 when the allocator state is passed as param 0). */
+  freePtrParam: number;
+  /** realloc: index of the pointer parameter. */
+  reallocPtrParam: number;
 }
 
 const I32 = 0x7f;
@@ -88,6 +92,12 @@ export class Finder {
   private facts = create(null) as Record<number, BodyFacts | null | undefined>;
   private budget = DECODE_BUDGET;
   decodedBytes = 0;
+  /**
+   * Set by the fingerprint when dlmalloc takes its state as param 0 (Rust at opt-level s/z:
+   * malloc(state, size), free(state, ptr), realloc(state, ptr, size)): the functions share
+   * field offsets of that state instead of static addresses.
+   */
+  stateParam = false;
   constructor(readonly m: ParsedModule) {}
 
   defined(f: number): boolean {
@@ -250,16 +260,19 @@ export class Finder {
     return all;
   }
 
+  /** Static addresses of malloc (or its state's field offsets when stateParam). */
   private addressSet(facts: BodyFacts): Record<number, number | undefined> {
     const set = create(null) as Record<number, number | undefined>;
-    for (let i = 0; i < facts.addresses.length; i++) set[facts.addresses[i]!] = 1;
+    const list = this.stateParam ? facts.offsets : facts.addresses;
+    for (let i = 0; i < list.length; i++) set[list[i]!] = 1;
     return set;
   }
   private shared(set: Record<number, number | undefined>, facts: BodyFacts): number {
     const seen = create(null) as Record<number, number | undefined>;
     let n = 0;
-    for (let i = 0; i < facts.addresses.length; i++) {
-      const a = facts.addresses[i]!;
+    const list = this.stateParam ? facts.offsets : facts.addresses;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i]!;
       if (set[a] !== undefined && seen[a] === undefined) {
         seen[a] = 1;
         n++;
@@ -303,30 +316,40 @@ export class Finder {
     let malloc = -1;
     let best = 0;
     let bestSize = 0;
+    let stateParam = false;
     for (let i = 0; i < mallocCands.length; i++) {
       const f = mallocCands[i]!;
       const size = this.bodySize(f);
-      if (size < 1500 || size > 20000 || !this.sig(f, [I32], [I32])) continue;
+      let withState = false;
+      if (size < 1500 || size > 20000 || !this.sig(f, [I32], [I32])) {
+        // dlmalloc with its state as param 0: (state, size) -> ptr, comparing param 1 with 244/245
+        if (size < 400 || size > 20000 || !this.sig(f, [I32, I32], [I32])) continue;
+        if (!this.rawHas(f, [0x20, 0x01, 0x41, 0xf5, 0x01]) && !this.rawHas(f, [0x20, 0x01, 0x41, 0xf4, 0x01])) continue;
+        withState = true;
+      }
       const facts = this.scan(f);
       if (!facts) continue;
-      const s = this.mallocScore(facts);
+      let s = this.mallocScore(facts);
+      if (s > 0 && !withState) s += 10; // the classic (size) -> ptr shape wins
       if (s > best || (s === best && s > 0 && size > bestSize)) {
         best = s;
         bestSize = size;
         malloc = f;
+        stateParam = withState;
       }
     }
     if (malloc < 0) return null;
+    this.stateParam = stateParam;
     const mf = this.scan(malloc)!;
     const maddr = this.addressSet(mf);
     let free = -1;
-    let freeScore = 2;
+    let freeScore = stateParam ? 3 : 2;
     for (let i = 0; i < list.length; i++) {
       const f = list[i]!;
       if (f === malloc) continue;
       const size = this.bodySize(f);
-      if (size < 200 || size > 8000) continue;
-      if (this.sig(f, [I32], [])) {
+      if (size < 150 || size > 8000) continue;
+      if (stateParam ? this.sig(f, [I32, I32], []) : this.sig(f, [I32], [])) {
         const facts = this.scan(f);
         if (!facts) continue;
         const s = this.shared(maddr, facts);
@@ -338,6 +361,18 @@ export class Finder {
     }
     if (free < 0) return null;
     return { malloc, free };
+  }
+
+  /** Whether f's raw body bytes contain `pat` (a plain scan of one body). */
+  rawHas(f: number, pat: number[]): boolean {
+    const d = f - this.m.importedFuncs;
+    const b = this.m.bytes;
+    const end = this.m.bodyEnd[d]! - pat.length;
+    outer: for (let p = this.m.bodyStart[d]!; p <= end; p++) {
+      for (let k = 0; k < pat.length; k++) if (b[p + k] !== pat[k]) continue outer;
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -453,9 +488,11 @@ export class Finder {
       const size = this.bodySize(f);
       if (size < 20 || size > 20000) continue;
       const t = this.m.types[this.m.funcTypes[f]!]!;
-      if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < 2 || t.params[0] !== I32 || t.params[1] !== I32) continue;
+      const minParams = this.stateParam ? 3 : 2;
+      if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < minParams || t.params[0] !== I32 || t.params[1] !== I32) continue;
+      if (this.stateParam && t.params[2] !== I32) continue;
       const reallocShaped = freeCallers[f] !== undefined;
-      const memalignShaped = fns.memalign === undefined && t.params.length === 2 && size <= 4096;
+      const memalignShaped = fns.memalign === undefined && t.params.length === minParams && size <= 4096;
       if (!reallocShaped && !memalignShaped) continue;
       const facts = this.scan(f);
       if (facts && this.calls(facts, fns.malloc)) cands[cands.length] = f;
@@ -489,7 +526,7 @@ export class Finder {
           reallocScore = s;
           realloc = f;
         }
-      } else if (fns.memalign === undefined && this.m.types[this.m.funcTypes[f]!]!.params.length === 2 && s > memalignScore) {
+      } else if (fns.memalign === undefined && this.m.types[this.m.funcTypes[f]!]!.params.length === (this.stateParam ? 3 : 2) && s > memalignScore) {
         memalignScore = s;
         memalign = f;
       }
@@ -608,10 +645,11 @@ export function findAllocator(m: ParsedModule, hints: AllocatorHints | undefined
   if (fns.realloc === undefined || fns.memalign === undefined) completed = finder.complete(fns, null) || completed;
   let reallocOffset = 0;
   let reallocSizeParam = -1;
+  const ptrParam = finder.stateParam ? 1 : 0;
   if (fns.realloc !== undefined) {
     const t = m.types[m.funcTypes[fns.realloc]!]!;
-    if (t.params.length === 2) reallocSizeParam = 1;
-    if (completed) reallocOffset = finder.reallocOffset(fns.realloc);
+    if (t.params.length === ptrParam + 2) reallocSizeParam = ptrParam + 1;
+    if (completed && !finder.stateParam) reallocOffset = finder.reallocOffset(fns.realloc);
     if (reallocOffset !== 0) reallocSizeParam = -1; // SQLite passes nByte + 8: never 0
   }
   return {
@@ -622,5 +660,7 @@ export function findAllocator(m: ParsedModule, hints: AllocatorHints | undefined
     sizeMask: kind === 'emmalloc' ? -4 : -8,
     reallocOffset,
     reallocSizeParam,
+    freePtrParam: ptrParam,
+    reallocPtrParam: ptrParam,
   };
 }
