@@ -238,6 +238,17 @@ describe('rewriteModule on hand-built modules', () => {
     expect(counter(ex, 'sample_countdown')).toBe(2n ** 63n - 1n - 120n);
   });
 
+  it('the wrappers never trap on pointers whose header is not a valid address', () => {
+    const [malloc] = bumpAllocator();
+    const noopFree: Fn = { params: [i32], results: [], export: 'free', code: [] };
+    const r = ok(rewriteModule(buildModule({ funcs: [malloc!, noopFree], exportMemory: 'memory' }), opts()));
+    const ex = instantiate(r.bytes);
+    const free = ex.free as (p: number) => void;
+    for (const p of [1, 3, 4, 6, 65536 * 1 + 4, 0xfffffff8, -4]) expect(() => free(p)).not.toThrow();
+    // every call is a free; the headers that could be read (at 0, at 65536) hold 0
+    expect([counter(ex, 'live_bytes'), counter(ex, 'total_frees')]).toEqual([0n, 7n]);
+  });
+
   it('counts calls made inside wasm and through a table, and exports still go into a Table', () => {
     // f2: calls malloc(24) directly; the table holds malloc at slot 0
     const inner: Fn = { params: [], results: [i32], export: 'inner', code: [op.i32_const, 24, op.call, 0] };

@@ -46,6 +46,11 @@ const CALL = 0x10;
 const CALL_INDIRECT = 0x11;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const MEMORY_SIZE = 0x3f;
+const I32_LT_U = 0x49;
+const I32_GE_U = 0x4f;
+const I32_SHR_U = 0x76;
 const GLOBAL_GET = 0x23;
 const GLOBAL_SET = 0x24;
 const I32_LOAD = 0x28;
@@ -110,22 +115,37 @@ function addLocalToGlobal(w: Writer, g: number, local: number, op: number): void
   w.u32(g);
 }
 
-/** local B (i64) := chunk size of the pointer in local P, whose header is at P - off - 4. */
-function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: number): void {
-  if (a.sizes === 'none') {
-    w.ops(I64_CONST, 0, LOCAL_SET);
-    w.u32(bLocal);
-    return;
-  }
-  w.byte(LOCAL_GET);
+/**
+ * local B (i64) := chunk size of the pointer in local P, whose header is the i32 at
+ * H = P - off - 4, masked. B is 0 (nothing read) when H would not be a valid, 4-aligned address
+ * of the memory (P < off + 4, H & 3, or H beyond memory.size): a misidentified function never
+ * traps because of its wrapper.
+ */
+function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: number, hLocal: number): void {
+  w.ops(I64_CONST, 0, LOCAL_SET);
+  w.u32(bLocal);
+  if (a.sizes === 'none') return;
+  w.ops(BLOCK, VOID, LOCAL_GET);
   w.u32(p);
   w.byte(I32_CONST);
   w.s32(off + 4);
-  w.ops(I32_SUB, I32_LOAD, 2, 0); // align 4, offset 0, memory 0
+  w.byte(I32_LT_U);
+  w.ops(BR_IF, 0, LOCAL_GET);
+  w.u32(p);
+  w.byte(I32_CONST);
+  w.s32(off + 4);
+  w.ops(I32_SUB, LOCAL_TEE);
+  w.u32(hLocal);
+  w.ops(I32_CONST, 3, I32_AND, BR_IF, 0, LOCAL_GET);
+  w.u32(hLocal);
+  w.ops(I32_CONST, 16, I32_SHR_U, MEMORY_SIZE, 0, I32_GE_U, BR_IF, 0, LOCAL_GET);
+  w.u32(hLocal);
+  w.ops(I32_LOAD, 2, 0); // align 4, offset 0, memory 0
   w.byte(I32_CONST);
   w.s32(a.sizeMask);
   w.ops(I32_AND, I64_EXTEND_I32_U, LOCAL_SET);
   w.u32(bLocal);
+  w.byte(END);
 }
 
 /**
@@ -134,13 +154,13 @@ function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: n
  * `guardLocal >= 0`, the countdown step is skipped when the countdown differs from that saved
  * value (an allocation made inside the wrapped call was already sampled).
  */
-function emitNoteAlloc(w: Writer, c: Ctx, r: number, off: number, bLocal: number, guardLocal: number): void {
+function emitNoteAlloc(w: Writer, c: Ctx, r: number, off: number, bLocal: number, guardLocal: number, hLocal: number): void {
   const a = c.inp.alloc!;
   const g = c.gBase;
   w.ops(BLOCK, VOID, LOCAL_GET);
   w.u32(r);
   w.ops(I32_EQZ, BR_IF, 0);
-  emitSize(w, a, r, off, bLocal);
+  emitSize(w, a, r, off, bLocal, hLocal);
   addLocalToGlobal(w, g + G_LIVE_BYTES, bLocal, I64_ADD);
   incGlobal(w, g + G_LIVE_ALLOCS, 1);
   incGlobal(w, g + G_TOTAL_ALLOCS, 1);
@@ -241,11 +261,11 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   if (s.role === 'malloc') {
     const R = n;
     const B = n + 1;
-    emitLocals(w, [I32, I64]);
+    emitLocals(w, [I32, I64, I32]);
     emitCallMoved(w, n, moved);
     w.byte(LOCAL_SET);
     w.u32(R);
-    emitNoteAlloc(w, c, R, 0, B, -1);
+    emitNoteAlloc(w, c, R, 0, B, -1, n + 2);
     w.byte(LOCAL_GET);
     w.u32(R);
     w.byte(END);
@@ -253,10 +273,10 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   }
   if (s.role === 'free') {
     const B = n;
-    emitLocals(w, [I64]);
+    emitLocals(w, [I64, I32]);
     const P = a.freePtrParam;
     w.ops(BLOCK, VOID, LOCAL_GET, P, I32_EQZ, BR_IF, 0);
-    emitSize(w, a, P, 0, B);
+    emitSize(w, a, P, 0, B, n + 1);
     emitRelease(w, c, B);
     w.byte(END);
     emitCallMoved(w, n, moved);
@@ -271,10 +291,11 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   const OLD = n + 2;
   const CD = n + 3;
   const S = n + 4; // 4 saved counters
-  emitLocals(w, [I32, I64, I64, I64, I64, I64, I64, I64]);
+  const H = n + 8;
+  emitLocals(w, [I32, I64, I64, I64, I64, I64, I64, I64, I32]);
   if (isRealloc) {
     w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);
-    emitSize(w, a, a.reallocPtrParam, off, OLD);
+    emitSize(w, a, a.reallocPtrParam, off, OLD, H);
     w.byte(END);
   }
   for (let k = 0; k < 4; k++) {
@@ -311,7 +332,7 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
     emitRelease(w, c, OLD);
     w.byte(END);
   }
-  emitNoteAlloc(w, c, R, off, B, CD);
+  emitNoteAlloc(w, c, R, off, B, CD, H);
   w.byte(LOCAL_GET);
   w.u32(R);
   w.byte(END);
