@@ -14,9 +14,11 @@
  *
  * Hidden exports (P = HIDDEN_EXPORT_PREFIX = '__wasm_memory$'); i64 globals read as BigInt:
  *   allocator counted (layout.allocator !== null):
- *   P+'live_bytes'       i64  sum of the chunk sizes of live blocks (dlmalloc: (hdr & ~7), which
- *                             includes the 4-byte header and padding; emmalloc: (hdr & ~3), the
- *                             region size incl. its 8 bytes of header; 0 when sizes are 'none')
+ *   P+'live_bytes'       i64  sum of the chunk sizes of live blocks: dlmalloc (sizes
+ *                             'chunk-header'): i32.load(ptr - 4) & ~7, which includes the 4-byte
+ *                             header and padding (malloc(100) counts 104). Stays 0 when sizes
+ *                             are 'none' (emmalloc, whose used regions can grow after their
+ *                             malloc, and allocators of unknown kind): counts only.
  *   P+'live_allocs'      i64  live block count (allocations minus frees)
  *   P+'total_allocs'     i64  allocations since instantiation (a moving realloc counts as one
  *                             free and one allocation, an in-place one too)
@@ -43,7 +45,15 @@
  * before the call) when ptr != 0 and (result != 0, or result == 0 with new size 0), +new when
  * result != 0; calloc/memalign: +result. No depth counter, so a trap leaves nothing raised.
  * sql.js's realloc (dlrealloc inlined into SQLite's realloc, pointers +8) is found by the
- * fingerprint and wrapped with an 8-byte offset.
+ * fingerprint and wrapped with an 8-byte offset. A header that is not a valid address (pointer
+ * < 4, unaligned, beyond memory.size) reads as size 0: a wrapper never traps on its own.
+ *
+ * Not counted exactly (known drift): allocations made by allocator entry points that are not
+ * wrapped (posix_memalign, an aligned_alloc/realloc that was not found); a memalign that trims
+ * its block is counted as its final chunk only when memalign itself is wrapped. Per-thread
+ * counters only (shared memory is refused for the allocator; call counters still work).
+ * The sampling countdown is not restored around realloc/calloc/memalign: an inner malloc that
+ * was sampled is not sampled again (its pointer may be the inner one for memalign).
  *
  * Runs in the page before its scripts: no Array.prototype methods, no page-reachable Map/Set,
  * built-ins saved at load; never throws (malformed input gives { ok: false, reason }).

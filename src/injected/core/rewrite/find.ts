@@ -8,9 +8,15 @@
  *      fingerprint below, restricted to the functions their direct calls reach (depth <= 4);
  *   5. the code fingerprint over the whole module (INSIDE-WASM.md): malloc is the (i32)->i32
  *      function of 1.5-20 KB holding the i32 constants 244|245, 11 and -8 (bonus: 0x55555558,
- *      -64/-65); free is the (i32)->() function sharing the most static addresses with it;
- *      realloc is (i32,i32)->i32 and calls both; memalign is (i32,i32)->i32, calls malloc, not
- *      free, and shares >= 3 addresses.
+ *      -64/-65; candidates prefiltered by a raw scan for `i32.const 244|245`); free is the
+ *      (i32)->() function sharing the most static addresses with it. Variants: dlmalloc taking
+ *      its state as param 0 (Rust at opt-level s/z: malloc(state, size) compares param 1 with
+ *      245; free(state, ptr) shares field offsets of the state), and emmalloc (malloc holds
+ *      MAX_ALLOC_SIZE 0xFFFFFFC7; free shares the free-list addresses).
+ * Then realloc / memalign when not found yet (complete()): functions returning i32 that call
+ * malloc (raw call-site prefilter: minimal or 5-byte padded LEB), scored by addresses shared with
+ * malloc plus allocator helpers they call; realloc also calls free, memalign does not. For
+ * wasm-bindgen modules the wrappers' reach is searched first.
  * Decoding is bounded by DECODE_BUDGET bytes of function bodies per module.
  */
 import { MALFORMED, UNKNOWN_OPCODE } from './bytes';
