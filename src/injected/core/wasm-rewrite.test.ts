@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { HIDDEN_EXPORT_PREFIX, isHiddenExport, rewriteModule, type RewriteOptions, type RewriteResult } from './wasm-rewrite';
+import { HIDDEN_EXPORT_PREFIX, isHiddenExport, rewriteModule, samplerModuleBytes, type RewriteOptions, type RewriteResult } from './wasm-rewrite';
 import { buildModule, bumpAllocator, i32, op, sleb, type Fn } from './rewrite/test-builder';
 
 const require = createRequire(import.meta.url);
@@ -393,11 +393,8 @@ describe('rewriteModule on hand-built modules', () => {
     const ex = instantiate(r.bytes);
     const seen: [number, number][] = [];
     const countdown = ex[P + 'sample_countdown'] as G;
-    // a helper module that imports a JS function and exports it as a wasm function
-    const helper = buildModule({ imports: [{ module: 'js', name: 'f', params: [i32, i32], results: [] }], funcs: [], memory: null });
-    const helperBytes = new Uint8Array([...helper.slice(0, -0), ]);
-    void helperBytes;
-    const wrapped = new WebAssembly.Instance(new WebAssembly.Module(withExportedImport(helper)), {
+    // the helper module turns the JS function into a wasm function of the sampler's type
+    const wrapped = new WebAssembly.Instance(new WebAssembly.Module(samplerModuleBytes()), {
       js: {
         f: (ptr: number, size: number) => {
           seen.push([ptr, size]);
@@ -452,8 +449,7 @@ describe('rewriteModule on hand-built modules', () => {
     // the sampler table is a second table: sampling works beside the module's own table
     const seen: number[] = [];
     const cd = ex[P + 'sample_countdown'] as G;
-    const helper = buildModule({ imports: [{ module: 'js', name: 'f', params: [i32, i32], results: [] }], funcs: [], memory: null });
-    const fn = new WebAssembly.Instance(new WebAssembly.Module(withExportedImport(helper)), { js: { f: (_p: number, n: number) => { seen.push(n); cd.value = 1n << 40n; } } }).exports.f;
+    const fn = new WebAssembly.Instance(new WebAssembly.Module(samplerModuleBytes()), { js: { f: (_p: number, n: number) => { seen.push(n); cd.value = 1n << 40n; } } }).exports.f;
     (ex[P + 'sample_table'] as WebAssembly.Table).set(0, fn);
     cd.value = 0n;
     (ex.malloc as (n: number) => number)(1);
@@ -584,33 +580,3 @@ describe('rewriteModule on hand-built modules', () => {
     }
   });
 });
-
-/** Adds an export "f" of function 0 (the import) to a module built without exports. */
-function withExportedImport(m: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  // rebuild with the builder's pieces: simplest is to append an export section is not allowed after code;
-  // the helper module has no code section, so an export section can go at the end.
-  const exp = [7, 5, 1, 1, 0x66, 0, 0];
-  // the builder always writes an (empty) export section: drop it and append ours
-  const bytes = [...m];
-  // find the export section (id 7) and replace it
-  let p = 8;
-  const out: number[] = bytes.slice(0, 8);
-  while (p < bytes.length) {
-    const id = bytes[p]!;
-    let size = 0;
-    let shift = 0;
-    let q = p + 1;
-    for (;;) {
-      const b = bytes[q++]!;
-      size |= (b & 0x7f) << shift;
-      shift += 7;
-      if (!(b & 0x80)) break;
-    }
-    const end = q + size;
-    if (id === 7) out.push(...exp);
-    else out.push(...bytes.slice(p, end));
-    p = end;
-  }
-  return new Uint8Array(out);
-}
-

@@ -109,6 +109,26 @@ export function isHiddenExport(name: string): boolean {
   return typeof name === 'string' && (apply(stringStartsWith, name, [HIDDEN_EXPORT_PREFIX]) as boolean);
 }
 
+/**
+ * A tiny module that turns a JS function into a wasm function of the sampler's type
+ * (i32, i32) -> (), which `Table.prototype.set` accepts for slot 0 of the sample table:
+ *   const f = new Module(samplerModuleBytes()) -> new Instance(m, { js: { f: (ptr, size) => ... } }).exports.f
+ * (compile it with the saved, unhooked WebAssembly constructors).
+ */
+export function samplerModuleBytes(): Uint8Array<ArrayBuffer> {
+  const b = new U8(SAMPLER_MODULE.length);
+  for (let i = 0; i < SAMPLER_MODULE.length; i++) b[i] = SAMPLER_MODULE[i]!;
+  return b;
+}
+const U8 = Uint8Array;
+// type 0 = (i32, i32) -> (); import "js" "f" as function 0; export it as "f"
+const SAMPLER_MODULE = [
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
+  0x02, 0x08, 0x01, 0x02, 0x6a, 0x73, 0x01, 0x66, 0x00, 0x00,
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,
+];
+
 export const ALLOCATOR_GLOBAL_NAMES = [
   'live_bytes',
   'live_allocs',
