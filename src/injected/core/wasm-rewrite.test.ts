@@ -170,6 +170,48 @@ describe('rewriteModule on real packages', () => {
     expect([counter(ex, 'live_allocs'), counter(ex, 'total_frees')]).toEqual([0n, 5n]);
   });
 
+  it('resvg runs on the rewritten bytes through initWasm: a render and its frees come back to the baseline', async () => {
+    const orig = read('@resvg/resvg-wasm/index_bg.wasm');
+    const r = ok(rewriteModule(orig, opts()));
+    expect(r.layout.callCounted).toEqual(['__wbg_bbox_free', '__wbg_resvg_free', '__wbg_renderedimage_free']);
+    let instance: WebAssembly.Instance | null = null;
+    const realInstantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = (async (...args: unknown[]) => {
+      const res = (await (realInstantiate as (...a: unknown[]) => Promise<unknown>)(...args)) as WebAssembly.WebAssemblyInstantiatedSource;
+      instance = res.instance;
+      return res;
+    }) as unknown as typeof WebAssembly.instantiate;
+    type Rendered = { asPng(): Uint8Array; free(): void };
+    let resvg: { initWasm(b: unknown): Promise<void>; Resvg: new (svg: string) => { render(): Rendered; free(): void } };
+    try {
+      resvg = require('@resvg/resvg-wasm') as typeof resvg;
+      await resvg.initWasm(r.bytes.slice().buffer);
+    } finally {
+      WebAssembly.instantiate = realInstantiate;
+    }
+    const ex = instance!.exports;
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="40" height="30" fill="red"/></svg>';
+    const cycle = (): bigint => {
+      const doc = new resvg.Resvg(svg);
+      const img = doc.render();
+      const png = img.asPng();
+      expect(png.length).toBeGreaterThan(50);
+      const during = counter(ex, 'live_bytes');
+      img.free();
+      doc.free();
+      return during;
+    };
+    cycle(); // warm-up
+    const before = counter(ex, 'live_bytes');
+    const calls = [counter(ex, 'calls_1'), counter(ex, 'calls_2')];
+    const during = cycle();
+    const after = counter(ex, 'live_bytes');
+    console.log('[resvg counters]', { before, during, after });
+    expect(during - before).toBeGreaterThan(16_000n); // 64x64 RGBA pixmap at least
+    expect(after).toBe(before);
+    expect([counter(ex, 'calls_1') - calls[0]!, counter(ex, 'calls_2') - calls[1]!]).toEqual([1n, 1n]);
+  });
+
   it('tiktoken runs on the rewritten bytes through its init glue; free is call-counted', async () => {
     const orig = read('tiktoken/tiktoken_bg.wasm');
     const r = ok(rewriteModule(orig, opts()));
