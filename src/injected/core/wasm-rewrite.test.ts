@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { HIDDEN_EXPORT_PREFIX, isHiddenExport, rewriteModule, samplerModuleBytes, type RewriteOptions, type RewriteResult } from './wasm-rewrite';
 import { buildModule, bumpAllocator, i32, op, sleb, type Fn } from './rewrite/test-builder';
+import { parseModule } from './rewrite/module';
 
 const require = createRequire(import.meta.url);
 const P = HIDDEN_EXPORT_PREFIX;
@@ -71,6 +72,25 @@ describe('rewriteModule on real packages', () => {
       expect(r.layout.sampleTable).toBe(P + 'sample_table');
     });
   }
+
+  it('code-section-relative offsets (DWARF) of every original function stay the same when the wrappers fit', () => {
+    // (in the sql.js debug build, emscripten_builtin_memalign is a 25-byte function: its wrapper
+    // cannot fit, and the functions after it move)
+    for (const path of ['sql.js/dist/sql-wasm.wasm', 'tiktoken/tiktoken_bg.wasm', '@resvg/resvg-wasm/index_bg.wasm', '@silvia-odwyer/photon/photon_rs_bg.wasm']) {
+      const orig = read(path);
+      const r = ok(rewriteModule(orig, opts()));
+      const a = parseModule(orig);
+      const b = parseModule(r.bytes);
+      const codeA = a.sections.find((x) => x.id === 10)!.content;
+      const codeB = b.sections.find((x) => x.id === 10)!.content;
+      let moved = 0;
+      for (let d = 0; d < a.bodyStart.length; d++) {
+        if (b.entryStart[d]! - codeB !== a.entryStart[d]! - codeA) moved++;
+      }
+      expect(moved, path).toBe(0);
+      expect(b.bodyStart.length).toBeGreaterThan(a.bodyStart.length);
+    }
+  });
 
   it('sql.js: the fingerprint finds Ia/Ja and the +8 realloc; hints give the same functions', () => {
     const orig = read('sql.js/dist/sql-wasm.wasm');

@@ -28,6 +28,17 @@ export function newBytes(n: number): Uint8Array {
   return new U8(n);
 }
 
+/** Bytes of the minimal unsigned LEB of v. */
+export function lebLength(v: number): number {
+  let n = 1;
+  let x = v >>> 0;
+  while (x >= 128) {
+    x >>>= 7;
+    n++;
+  }
+  return n;
+}
+
 export class Reader {
   constructor(
     readonly b: Uint8Array,
@@ -137,6 +148,16 @@ export class Writer {
       }
       this.buf[this.at++] = low | 0x80;
     }
+  }
+  /** v as an unsigned LEB of exactly `len` bytes (padded; len >= the minimal length, <= 5). */
+  u32Padded(v: number, len: number): void {
+    this.room(len);
+    let x = v >>> 0;
+    for (let i = 0; i < len - 1; i++) {
+      this.buf[this.at++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[this.at++] = x & 0x7f;
   }
   /** Reserves a 5-byte (padded) u32 LEB to be filled by `patchU32`; returns its offset. */
   reserveU32(): number {

@@ -5,7 +5,7 @@
  * function at each swapped index becomes a counting wrapper that calls the moved body. Every
  * other byte (custom sections included) is copied as is.
  */
-import { MALFORMED, Writer } from './bytes';
+import { lebLength, MALFORMED, Writer } from './bytes';
 import type { AllocatorPlan } from './find';
 import type { ParsedModule } from './module';
 
@@ -338,6 +338,26 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   w.byte(END);
 }
 
+/**
+ * Writes a wrapper body (ending with `end`) as a code entry of exactly `entrySize` bytes when it
+ * fits (nops before the final `end`, size LEB padded), so the functions after it keep their
+ * offsets; otherwise as a minimal entry.
+ */
+function writePaddedEntry(out: Writer, body: Writer, entrySize: number): void {
+  const n = body.at;
+  for (let sizeLen = 1; sizeLen <= 5; sizeLen++) {
+    const len = entrySize - sizeLen;
+    if (len < n || lebLength(len) > sizeLen) continue;
+    out.u32Padded(len, sizeLen);
+    out.copy(body.buf, 0, n - 1);
+    for (let i = n - 1; i < len - 1; i++) out.byte(0x01); // nop
+    out.byte(END);
+    return;
+  }
+  out.u32(n);
+  out.append(body);
+}
+
 /** Writes the rewritten module. */
 export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
   const m = inp.m;
@@ -414,7 +434,11 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
         out.u32(h.index);
       }
     } else if (id === 10) {
-      out.u32(count + inp.swaps.length);
+      // the count keeps its original LEB length when it fits, so code-section-relative offsets
+      // (DWARF) of every function that is not swapped stay the same (see the wrappers below)
+      const countLen = sec ? rest - sec.content : 1;
+      const newCount = count + inp.swaps.length;
+      out.u32Padded(newCount, lebLength(newCount) > countLen ? lebLength(newCount) : countLen);
       // unchanged runs of entries are copied in one piece; swapped entries become wrappers
       const wrapper = new Writer(256);
       let from = defined > 0 ? m.entryStart[0]! : 0;
@@ -424,8 +448,7 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
         out.copy(b, from, m.entryStart[d]!);
         wrapper.at = 0;
         emitWrapper(wrapper, c, s, movedBase + k);
-        out.u32(wrapper.at);
-        out.append(wrapper);
+        writePaddedEntry(out, wrapper, m.bodyEnd[d]! - m.entryStart[d]!);
         from = m.bodyEnd[d]!;
       }
       if (defined > 0) out.copy(b, from, m.bodyEnd[defined - 1]!);
