@@ -376,6 +376,29 @@ describe('rewriteModule on hand-built modules', () => {
     expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([16n, 1n, 2n, 1n]);
   });
 
+  it('posix_memalign by export name: counts the block stored at *out when it returns 0', () => {
+    const { local_get: lg, i32_const: c } = op;
+    // posix_memalign(out, align, size): *out = malloc(size); return 0  (size 0: return 12, no block)
+    const pm: Fn = {
+      params: [i32, i32, i32],
+      results: [i32],
+      export: 'posix_memalign',
+      code: [lg, 2, op.i32_eqz, op.if_, 0x40, c, 12, 0x0f, op.end, lg, 0, lg, 2, op.call, 0, op.i32_store, 2, 0, c, 0],
+    };
+    const r = ok(rewriteModule(allocModule([pm]), opts()));
+    expect(r.layout.allocator?.functions).toEqual({ malloc: 0, free: 1, posixMemalign: 2 });
+    const ex = instantiate(r.bytes);
+    const posix = ex.posix_memalign as (o: number, a: number, n: number) => number;
+    expect(posix(64, 16, 100)).toBe(0);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs')]).toEqual([104n, 1n, 1n]);
+    expect(posix(64, 16, 0)).toBe(12);
+    expect(posix(3, 16, 0)).toBe(12);
+    expect(counter(ex, 'live_allocs')).toBe(1n);
+    const p = new Uint32Array((ex.memory as WebAssembly.Memory).buffer, 64, 1)[0]!;
+    (ex.free as (p: number) => void)(p);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs')]).toEqual([0n, 0n]);
+  });
+
   it('finds the allocator in the name section, from hints, and reports why not', () => {
     const byName = ok(rewriteModule(allocModule([], { mallocName: 'a', freeName: 'b' }), opts()));
     expect(byName.layout.allocator?.foundBy).toBe('name-section');

@@ -43,13 +43,19 @@
  * orig. realloc / calloc / memalign: save the four counters, call orig (its inner malloc/free
  * calls go through the wrappers), restore them, then apply the net effect: realloc: -old (read
  * before the call) when ptr != 0 and (result != 0, or result == 0 with new size 0), +new when
- * result != 0; calloc/memalign: +result. No depth counter, so a trap leaves nothing raised.
+ * result != 0; calloc/memalign: +result; posix_memalign (by name only): +*out when it returns 0.
+ * No depth counter, so a trap leaves nothing raised.
  * sql.js's realloc (dlrealloc inlined into SQLite's realloc, pointers +8) is found by the
  * fingerprint and wrapped with an 8-byte offset. A header that is not a valid address (pointer
  * < 4, unaligned, beyond memory.size) reads as size 0: a wrapper never traps on its own.
  *
+ * Debug info: a wrapper that fits in its original code entry is padded to the same size, so
+ * code-section-relative offsets (DWARF) of every other function are unchanged; a wrapper bigger
+ * than its original (e.g. a 25-byte memalign shim) moves the functions after it. Source maps,
+ * which use whole-module offsets, are off by the bytes added before the code section.
+ *
  * Not counted exactly (known drift): allocations made by allocator entry points that are not
- * wrapped (posix_memalign, an aligned_alloc/realloc that was not found); a memalign that trims
+ * wrapped (posix_memalign not exported/named, an aligned_alloc/realloc that was not found); a memalign that trims
  * its block is counted as its final chunk only when memalign itself is wrapped. Per-thread
  * counters only (shared memory is refused for the allocator; call counters still work).
  * The sampling countdown is not restored around realloc/calloc/memalign: an inner malloc that
@@ -83,7 +89,7 @@ export interface RewriteLayout {
   allocator: null | {
     kind: AllocatorKind;
     foundBy: FoundBy;
-    functions: { malloc: number; free: number; realloc?: number; calloc?: number; memalign?: number };
+    functions: { malloc: number; free: number; realloc?: number; calloc?: number; memalign?: number; posixMemalign?: number };
     sizes: 'chunk-header' | 'usable-size' | 'none';
   };
   allocatorReason: string | null;
@@ -189,6 +195,7 @@ function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
       if (add(fns.realloc, 'realloc', 0)) out.realloc = fns.realloc!;
       if (add(fns.calloc, 'allocnet', 0)) out.calloc = fns.calloc!;
       if (add(fns.memalign, 'allocnet', 0)) out.memalign = fns.memalign!;
+      if (add(fns.posixMemalign, 'posix', 0)) out.posixMemalign = fns.posixMemalign!;
       layoutAlloc = { kind: plan.kind, foundBy: plan.foundBy, functions: out, sizes: plan.sizes };
     }
   }

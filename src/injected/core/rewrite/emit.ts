@@ -9,7 +9,7 @@ import { lebLength, MALFORMED, Writer } from './bytes';
 import type { AllocatorPlan } from './find';
 import type { ParsedModule } from './module';
 
-export type SwapRole = 'malloc' | 'free' | 'realloc' | 'allocnet' | 'calls';
+export type SwapRole = 'malloc' | 'free' | 'realloc' | 'allocnet' | 'posix' | 'calls';
 
 export interface Swap {
   f: number;
@@ -238,6 +238,33 @@ function emitLocals(w: Writer, types: number[]): void {
 
 const SAVED = [G_LIVE_BYTES, G_LIVE_ALLOCS, G_TOTAL_ALLOCS, G_TOTAL_FREES];
 
+/**
+ * Saves the four counters (locals S..S+3) and the countdown (local CD), calls the moved body
+ * with all params, stores its i32 result in local R, and restores the counters: the inner
+ * malloc/free calls the body made are undone, the wrapper then applies the net effect.
+ */
+function emitSaveCall(w: Writer, c: Ctx, n: number, moved: number, S: number, CD: number, R: number): void {
+  for (let k = 0; k < 4; k++) {
+    w.byte(GLOBAL_GET);
+    w.u32(c.gBase + SAVED[k]!);
+    w.byte(LOCAL_SET);
+    w.u32(S + k);
+  }
+  w.byte(GLOBAL_GET);
+  w.u32(c.gBase + G_COUNTDOWN);
+  w.byte(LOCAL_SET);
+  w.u32(CD);
+  emitCallMoved(w, n, moved);
+  w.byte(LOCAL_SET);
+  w.u32(R);
+  for (let k = 0; k < 4; k++) {
+    w.byte(LOCAL_GET);
+    w.u32(S + k);
+    w.byte(GLOBAL_SET);
+    w.u32(c.gBase + SAVED[k]!);
+  }
+}
+
 /** The wrapper body (locals + code, without its size) for a swap. */
 function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   const m = c.inp.m;
@@ -283,6 +310,30 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
     w.byte(END);
     return;
   }
+  if (s.role === 'posix') {
+    // posix_memalign(out, align, size) -> status: save, call, restore, count *out when status 0
+    const RES = n;
+    const R = n + 1;
+    const B = n + 2;
+    const CD = n + 3;
+    const S = n + 4;
+    const H = n + 8;
+    emitLocals(w, [I32, I32, I64, I64, I64, I64, I64, I64, I32]);
+    emitSaveCall(w, c, n, moved, S, CD, RES);
+    // R = *out, when status == 0 and out is a valid 4-aligned address
+    w.ops(BLOCK, VOID, LOCAL_GET);
+    w.u32(RES);
+    w.ops(BR_IF, 0, LOCAL_GET, 0, I32_CONST, 3, I32_AND, BR_IF, 0);
+    w.ops(LOCAL_GET, 0, I32_CONST, 16, I32_SHR_U, MEMORY_SIZE, 0, I32_GE_U, BR_IF, 0);
+    w.ops(LOCAL_GET, 0, I32_LOAD, 2, 0, LOCAL_SET);
+    w.u32(R);
+    w.byte(END);
+    emitNoteAlloc(w, c, R, 0, B, CD, H);
+    w.byte(LOCAL_GET);
+    w.u32(RES);
+    w.byte(END);
+    return;
+  }
   // realloc and allocnet: save the counters, call, restore, apply the net effect.
   const isRealloc = s.role === 'realloc';
   const off = isRealloc ? a.reallocOffset : 0;
@@ -298,25 +349,7 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
     emitSize(w, a, a.reallocPtrParam, off, OLD, H);
     w.byte(END);
   }
-  for (let k = 0; k < 4; k++) {
-    w.byte(GLOBAL_GET);
-    w.u32(c.gBase + SAVED[k]!);
-    w.byte(LOCAL_SET);
-    w.u32(S + k);
-  }
-  w.byte(GLOBAL_GET);
-  w.u32(c.gBase + G_COUNTDOWN);
-  w.byte(LOCAL_SET);
-  w.u32(CD);
-  emitCallMoved(w, n, moved);
-  w.byte(LOCAL_SET);
-  w.u32(R);
-  for (let k = 0; k < 4; k++) {
-    w.byte(LOCAL_GET);
-    w.u32(S + k);
-    w.byte(GLOBAL_SET);
-    w.u32(c.gBase + SAVED[k]!);
-  }
+  emitSaveCall(w, c, n, moved, S, CD, R);
   if (isRealloc) {
     // the old block is gone when ptr != 0 and (result != 0, or result == 0 with new size 0)
     w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);

@@ -32,6 +32,7 @@ export interface AllocatorHints {
   realloc?: string;
   calloc?: string;
   memalign?: string;
+  posixMemalign?: string;
 }
 
 export interface AllocatorFunctions {
@@ -40,6 +41,8 @@ export interface AllocatorFunctions {
   realloc?: number;
   calloc?: number;
   memalign?: number;
+  /** posix_memalign(out, align, size) -> status. */
+  posixMemalign?: number;
 }
 
 export interface AllocatorPlan {
@@ -75,8 +78,8 @@ function contains(s: string, t: string): boolean {
   return (apply(stringIndexOf, s, [t]) as number) >= 0;
 }
 
-type Role = 'malloc' | 'free' | 'realloc' | 'calloc' | 'memalign';
-const ROLES: Role[] = ['malloc', 'free', 'realloc', 'calloc', 'memalign'];
+type Role = 'malloc' | 'free' | 'realloc' | 'calloc' | 'memalign' | 'posixMemalign';
+const ROLES: Role[] = ['malloc', 'free', 'realloc', 'calloc', 'memalign', 'posixMemalign'];
 
 /** Candidate export / function names per role, lowest level first. */
 const NAMES: Record<Role, string[]> = {
@@ -85,6 +88,7 @@ const NAMES: Record<Role, string[]> = {
   realloc: ['dlrealloc', 'emscripten_builtin_realloc', 'realloc'],
   calloc: ['dlcalloc', 'emscripten_builtin_calloc', 'calloc'],
   memalign: ['dlmemalign', 'emscripten_builtin_memalign', 'memalign', 'aligned_alloc'],
+  posixMemalign: ['dlposix_memalign', 'posix_memalign'],
 };
 const RUST_NAMES: Record<Role, string> = {
   malloc: '__rust_alloc',
@@ -92,6 +96,7 @@ const RUST_NAMES: Record<Role, string> = {
   realloc: '__rust_realloc',
   calloc: '__rust_alloc_zeroed',
   memalign: '',
+  posixMemalign: '',
 };
 
 export class Finder {
@@ -153,6 +158,7 @@ export class Finder {
     if (role === 'free') return t.params.length >= 1 && t.params[0] === I32;
     if (t.results.length !== 1 || t.results[0] !== I32) return false;
     if (role === 'realloc') return t.params.length >= 2 && t.params[0] === I32 && t.params[1] === I32;
+    if (role === 'posixMemalign') return t.params.length === 3 && t.params[0] === I32;
     return true;
   }
 
@@ -168,6 +174,7 @@ export class Finder {
     if (got.realloc !== undefined) out.realloc = got.realloc;
     if (got.calloc !== undefined) out.calloc = got.calloc;
     if (got.memalign !== undefined) out.memalign = got.memalign;
+    if (got.posixMemalign !== undefined) out.posixMemalign = got.posixMemalign;
     return out;
   }
 
@@ -219,7 +226,7 @@ export class Finder {
         let r = -1;
         const list = NAMES[role];
         for (let k = 0; k < list.length; k++) if (name === list[k] || name === '_' + list[k]) r = k;
-        if (r < 0 && contains(name, 'dlmalloc') && endsWith(name, '::' + (role === 'memalign' ? 'memalign' : role))) r = 3;
+        if (r < 0 && role !== 'posixMemalign' && contains(name, 'dlmalloc') && endsWith(name, '::' + role)) r = 3;
         if (r < 0 && RUST_NAMES[role] !== '' && name === RUST_NAMES[role]) r = 4;
         if (r >= 0 && (rank[role] === undefined || r < rank[role]!) && this.fits(role, f)) {
           rank[role] = r;
