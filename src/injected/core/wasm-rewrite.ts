@@ -64,7 +64,7 @@
  * Runs in the page before its scripts: no Array.prototype methods, no page-reachable Map/Set,
  * built-ins saved at load; never throws (malformed input gives { ok: false, reason }).
  */
-import { MALFORMED, UNKNOWN_OPCODE } from './rewrite/bytes';
+import { byteLength, MALFORMED, UNKNOWN_OPCODE } from './rewrite/bytes';
 import { emitModule, type Swap, type SwapRole } from './rewrite/emit';
 import { Finder, findAllocator, type AllocatorHints, type AllocatorKind as Kind, type FoundBy } from './rewrite/find';
 import { parseModule } from './rewrite/module';
@@ -102,12 +102,13 @@ export interface RewriteLayout {
 export type RewriteResult = { ok: true; bytes: Uint8Array<ArrayBuffer>; layout: RewriteLayout } | { ok: false; reason: string };
 
 const apply = Reflect.apply;
+const U8 = Uint8Array;
 const stringStartsWith = String.prototype.startsWith;
 /** %TypedArray%.prototype[@@toStringTag] getter: 'Uint8Array' also for another realm's arrays. */
 const typedArrayTag = savedGetter(getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag);
 
 function isUint8Array(x: unknown): x is Uint8Array {
-  if (x instanceof Uint8Array) return true;
+  if (x instanceof U8) return true;
   return typedArrayTag !== undefined && typeof x === 'object' && x !== null && apply(typedArrayTag, x, []) === 'Uint8Array';
 }
 
@@ -126,7 +127,6 @@ export function samplerModuleBytes(): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < SAMPLER_MODULE.length; i++) b[i] = SAMPLER_MODULE[i]!;
   return b;
 }
-const U8 = Uint8Array;
 // type 0 = (i32, i32) -> (); import "js" "f" as function 0; export it as "f"
 const SAMPLER_MODULE = [
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -157,7 +157,8 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
 function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
   if (!isUint8Array(bytes)) return { ok: false, reason: 'not a Uint8Array' };
   const max = options.maxModuleBytes;
-  if (!(bytes.length <= max)) return { ok: false, reason: `module is ${bytes.length} bytes, over maxModuleBytes (${max})` };
+  const length = byteLength(bytes);
+  if (!(length <= max)) return { ok: false, reason: `module is ${length} bytes, over maxModuleBytes (${max})` };
   const m = parseModule(bytes);
   if (m.unsupported !== null) return { ok: false, reason: m.unsupported };
   for (let i = 0; i < m.exports.length; i++)

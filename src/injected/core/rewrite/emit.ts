@@ -409,7 +409,7 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
   // sized once: the original plus a bound on what is added (no regrowth, no second copy)
   let extra = 512 + inp.swaps.length * 512;
   for (let i = 0; i < hidden.length; i++) extra += hidden[i]!.name.length + 32;
-  const out = new Writer(b.length + extra);
+  const out = new Writer(m.length + extra);
   out.copy(b, 0, 8);
   const present: boolean[] = [];
   for (let i = 0; i < m.sections.length; i++) present[m.sections[i]!.id] = true;
