@@ -322,7 +322,7 @@ export class Finder {
     if (!candidates) {
       mallocCands = [];
       for (let k = 0; k < 2; k++) {
-        const h = this.rawHolders([0x41, k === 0 ? 0xf4 : 0xf5, 0x01]);
+        const h = this.rawHolders([0x41, k === 0 ? 0xf4 : 0xf5, 0x01], null);
         for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) mallocCands[mallocCands.length] = h[i]!;
       }
     }
@@ -386,7 +386,7 @@ export class Finder {
     if (raw) {
       cands = [];
       for (let k = 0; k < 2; k++) {
-        const h = this.rawHolders([0x41, k === 0 ? 0x47 : 0x48]);
+        const h = this.rawHolders([0x41, k === 0 ? 0x47 : 0x48], null);
         for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) cands[cands.length] = h[i]!;
       }
     }
@@ -444,19 +444,19 @@ export class Finder {
 
   /**
    * Defined functions whose raw body bytes contain `call target` (see rawHolders), with the
-   * index as a minimal LEB or padded to 5 bytes (wasm-ld output not run through wasm-opt).
+   * index as a minimal LEB or padded to 5 bytes (wasm-ld output not run through wasm-opt). When
+   * both encodings start with the same byte after the opcode, one pass finds both.
    */
   rawCallers(target: number): number[] {
-    const pat: number[] = [0x10];
+    const minimal: number[] = [0x10];
     let x = target;
     do {
       let byte = x & 0x7f;
       x = x >>> 7;
       if (x !== 0) byte |= 0x80;
-      pat[pat.length] = byte;
+      minimal[minimal.length] = byte;
     } while (x !== 0);
-    const minimal = this.rawHolders(pat);
-    if (pat.length === 6) return minimal;
+    if (minimal.length === 6) return this.rawHolders(minimal, null);
     const padded: number[] = [0x10];
     x = target;
     for (let i = 0; i < 4; i++) {
@@ -464,21 +464,23 @@ export class Finder {
       x = x >>> 7;
     }
     padded[padded.length] = x & 0x7f;
-    const more = this.rawHolders(padded);
-    if (more.length === 0) return minimal;
+    if (minimal[1] === padded[1]) return this.rawHolders(minimal, padded);
+    const a = this.rawHolders(minimal, null);
+    const more = this.rawHolders(padded, null);
+    if (more.length === 0) return a;
     // merge two ascending lists
     const out: number[] = [];
     let i = 0;
     let j = 0;
-    while (i < minimal.length || j < more.length) {
-      const a = i < minimal.length ? minimal[i]! : Infinity;
-      const b = j < more.length ? more[j]! : Infinity;
-      if (a <= b) {
-        if (a === b) j++;
-        out[out.length] = a;
+    while (i < a.length || j < more.length) {
+      const u = i < a.length ? a[i]! : Infinity;
+      const v = j < more.length ? more[j]! : Infinity;
+      if (u <= v) {
+        if (u === v) j++;
+        out[out.length] = u;
         i++;
       } else {
-        out[out.length] = b;
+        out[out.length] = v;
         j++;
       }
     }
@@ -490,14 +492,16 @@ export class Finder {
    * match inside an immediate): one native indexOf pass over the whole code section, each hit
    * mapped to its function by a binary search over the body offsets. Ascending.
    */
-  rawHolders(pat: number[]): number[] {
+  rawHolders(pat: number[], alt: number[] | null): number[] {
     const out: number[] = [];
     const n = this.m.bodyStart.length;
     if (n === 0) return out;
     const b = this.m.bytes;
-    // search for the largest byte of the pattern (bytes >= 0x80 are rarer in code), then verify
+    // search for the largest byte of the pattern (bytes >= 0x80 are rarer in code), then verify;
+    // with an alternative pattern, for byte 1 (the same in both)
     let at = 0;
-    for (let k = 1; k < pat.length; k++) if (pat[k]! > pat[at]!) at = k;
+    if (alt) at = 1;
+    else for (let k = 1; k < pat.length; k++) if (pat[k]! > pat[at]!) at = k;
     const key = pat[at]!;
     const start = this.m.bodyStart[0]!;
     const end = this.m.bodyEnd[n - 1]!;
@@ -508,7 +512,13 @@ export class Finder {
       if (p < 0 || p >= end) break;
       let k = 0;
       while (k < pat.length && b[p - at + k] === pat[k]) k++;
-      if (k === pat.length) {
+      let hit = k === pat.length;
+      if (!hit && alt) {
+        k = 0;
+        while (k < alt.length && b[p - at + k] === alt[k]) k++;
+        hit = k === alt.length;
+      }
+      if (hit) {
         // function containing offset p - at
         const q = p - at;
         let lo = 0;
