@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { HIDDEN_EXPORT_PREFIX, isHiddenExport, rewriteModule, samplerModuleBytes, type RewriteOptions, type RewriteResult } from './wasm-rewrite';
+import { HIDDEN_EXPORT_PREFIX, isHiddenExport, readCounters, rewriteModule, samplerModuleBytes, type RewriteOptions, type RewriteResult } from './wasm-rewrite';
 import { buildModule, bumpAllocator, i32, op, sleb, type Fn } from './rewrite/test-builder';
 import { parseModule } from './rewrite/module';
 
@@ -298,6 +298,7 @@ describe('rewriteModule on hand-built modules', () => {
     free(b);
     expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([0n, 0n, 2n, 2n]);
     expect(counter(ex, 'sample_countdown')).toBe(2n ** 63n - 1n - 120n);
+    expect(readCounters(ex, r.layout)).toEqual({ liveBytes: 0, liveAllocs: 0, totalAllocs: 2, totalFrees: 2, calls: [] });
   });
 
   it('the wrappers never trap on pointers whose header is not a valid address', () => {
@@ -458,6 +459,7 @@ describe('rewriteModule on hand-built modules', () => {
     expect(counter(ex, 'calls_0')).toBe(2n);
     expect(counter(ex, 'calls_1')).toBe(1n);
     expect(counter(ex, 'calls_2')).toBe(1n);
+    expect(readCounters(ex, r.layout)).toEqual({ liveBytes: 0, liveAllocs: 0, totalAllocs: 0, totalFrees: 0, calls: [2, 1, 1] });
     expect(Object.keys(ex).filter((k) => !isHiddenExport(k))).toEqual(['__wbg_foo_free', '__wbg_bar_free', 'add']);
   });
 

@@ -135,6 +135,48 @@ const SAMPLER_MODULE = [
   0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,
 ];
 
+export interface CounterValues {
+  liveBytes: number;
+  liveAllocs: number;
+  totalAllocs: number;
+  totalFrees: number;
+  /** Per layout.callCounted entry. */
+  calls: number[];
+}
+
+const globalValue = savedGetter(typeof WebAssembly === 'object' ? WebAssembly.Global.prototype : undefined, 'value');
+const NumberCtor = Number;
+
+function readGlobal(exports: WebAssembly.Exports, name: string): number {
+  const g = (exports as Record<string, unknown>)[name];
+  if (!globalValue || typeof g !== 'object' || g === null) return 0;
+  try {
+    const v = apply(globalValue, g, []) as unknown;
+    return typeof v === 'bigint' ? NumberCtor(v) : typeof v === 'number' ? v : 0;
+  } catch (e) {
+    void e;
+    return 0;
+  }
+}
+
+/**
+ * The counters of an instance of a rewritten module, as numbers (exact below 2^53), read through
+ * the saved WebAssembly.Global value getter. Allocator fields are 0 when layout.allocator is null.
+ */
+export function readCounters(exports: WebAssembly.Exports, layout: RewriteLayout): CounterValues {
+  const p = layout.counters;
+  const alloc = layout.allocator !== null;
+  const calls: number[] = [];
+  for (let i = 0; i < layout.callCounted.length; i++) calls[i] = readGlobal(exports, `${p}calls_${i}`);
+  return {
+    liveBytes: alloc ? readGlobal(exports, p + 'live_bytes') : 0,
+    liveAllocs: alloc ? readGlobal(exports, p + 'live_allocs') : 0,
+    totalAllocs: alloc ? readGlobal(exports, p + 'total_allocs') : 0,
+    totalFrees: alloc ? readGlobal(exports, p + 'total_frees') : 0,
+    calls,
+  };
+}
+
 export const ALLOCATOR_GLOBAL_NAMES = [
   'live_bytes',
   'live_allocs',
