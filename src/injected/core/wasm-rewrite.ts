@@ -28,7 +28,9 @@
  *                             and slot 0 of P+'sample_table' is called with (ptr i32, size i32).
  *                             JS must put a function there BEFORE lowering the countdown (a null
  *                             slot traps), and re-arm the countdown from inside that call (until
- *                             it does, every allocation calls it).
+ *                             it does, every allocation calls it). That function must never throw:
+ *                             its exception would leave through the page's malloc call.
+ *                             samplerModuleBytes() makes such a wasm function from a JS one.
  *   P+'sample_ptr'       i32  payload pointer of the last sampled allocation
  *   P+'sample_size'      i32  its chunk size
  *   P+'sample_table'     table (funcref, 1 slot; initial null)
