@@ -70,6 +70,8 @@ describe('rewriteModule on real packages', () => {
       expect(r.layout.allocator?.kind).toBe(kind);
       expect(r.layout.allocator?.sizes).toBe('chunk-header');
       expect(r.layout.sampleTable).toBe(P + 'sample_table');
+      // written in one buffer sized up front: no regrowth
+      expect(r.bytes.buffer.byteLength).toBeLessThan(r.bytes.length + 64 * 1024);
     });
   }
 

@@ -408,6 +408,10 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
 
   // sized once: the original plus a bound on what is added (no regrowth, no second copy)
   let extra = 512 + inp.swaps.length * 512;
+  for (let i = 0; i < inp.swaps.length; i++) {
+    const d = inp.swaps[i]!.f - m.importedFuncs;
+    extra += m.bodyEnd[d]! - m.entryStart[d]!; // the moved body
+  }
   for (let i = 0; i < hidden.length; i++) extra += hidden[i]!.name.length + 32;
   const out = new Writer(m.length + extra);
   out.copy(b, 0, 8);
