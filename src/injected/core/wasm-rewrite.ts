@@ -14,9 +14,11 @@
  *
  * Hidden exports (P = HIDDEN_EXPORT_PREFIX = '__wasm_memory$'); i64 globals read as BigInt:
  *   allocator counted (layout.allocator !== null):
- *   P+'live_bytes'       i64  sum of the chunk sizes of live blocks (dlmalloc: (hdr & ~7), which
- *                             includes the 4-byte header and padding; emmalloc: (hdr & ~3), the
- *                             region size incl. its 8 bytes of header; 0 when sizes are 'none')
+ *   P+'live_bytes'       i64  sum of the chunk sizes of live blocks: dlmalloc (sizes
+ *                             'chunk-header'): i32.load(ptr - 4) & ~7, which includes the 4-byte
+ *                             header and padding (malloc(100) counts 104). Stays 0 when sizes
+ *                             are 'none' (emmalloc, whose used regions can grow after their
+ *                             malloc, and allocators of unknown kind): counts only.
  *   P+'live_allocs'      i64  live block count (allocations minus frees)
  *   P+'total_allocs'     i64  allocations since instantiation (a moving realloc counts as one
  *                             free and one allocation, an in-place one too)
@@ -26,7 +28,9 @@
  *                             and slot 0 of P+'sample_table' is called with (ptr i32, size i32).
  *                             JS must put a function there BEFORE lowering the countdown (a null
  *                             slot traps), and re-arm the countdown from inside that call (until
- *                             it does, every allocation calls it).
+ *                             it does, every allocation calls it). That function must never throw:
+ *                             its exception would leave through the page's malloc call.
+ *                             samplerModuleBytes() makes such a wasm function from a JS one.
  *   P+'sample_ptr'       i32  payload pointer of the last sampled allocation
  *   P+'sample_size'      i32  its chunk size
  *   P+'sample_table'     table (funcref, 1 slot; initial null)
@@ -41,14 +45,28 @@
  * orig. realloc / calloc / memalign: save the four counters, call orig (its inner malloc/free
  * calls go through the wrappers), restore them, then apply the net effect: realloc: -old (read
  * before the call) when ptr != 0 and (result != 0, or result == 0 with new size 0), +new when
- * result != 0; calloc/memalign: +result. No depth counter, so a trap leaves nothing raised.
+ * result != 0; calloc/memalign: +result; posix_memalign (by name only): +*out when it returns 0.
+ * No depth counter, so a trap leaves nothing raised.
  * sql.js's realloc (dlrealloc inlined into SQLite's realloc, pointers +8) is found by the
- * fingerprint and wrapped with an 8-byte offset.
+ * fingerprint and wrapped with an 8-byte offset. A header that is not a valid address (pointer
+ * < 4, unaligned, beyond memory.size) reads as size 0: a wrapper never traps on its own.
+ *
+ * Debug info: a wrapper that fits in its original code entry is padded to the same size, so
+ * code-section-relative offsets (DWARF) of every other function are unchanged; a wrapper bigger
+ * than its original (e.g. a 25-byte memalign shim) moves the functions after it. Source maps,
+ * which use whole-module offsets, are off by the bytes added before the code section.
+ *
+ * Not counted exactly (known drift): allocations made by allocator entry points that are not
+ * wrapped (posix_memalign not exported/named, an aligned_alloc/realloc that was not found); a memalign that trims
+ * its block is counted as its final chunk only when memalign itself is wrapped. Per-thread
+ * counters only (shared memory is refused for the allocator; call counters still work).
+ * The sampling countdown is not restored around realloc/calloc/memalign: an inner malloc that
+ * was sampled is not sampled again (its pointer may be the inner one for memalign).
  *
  * Runs in the page before its scripts: no Array.prototype methods, no page-reachable Map/Set,
  * built-ins saved at load; never throws (malformed input gives { ok: false, reason }).
  */
-import { MALFORMED, UNKNOWN_OPCODE } from './rewrite/bytes';
+import { byteLength, MALFORMED, UNKNOWN_OPCODE } from './rewrite/bytes';
 import { emitModule, type Swap, type SwapRole } from './rewrite/emit';
 import { Finder, findAllocator, type AllocatorHints, type AllocatorKind as Kind, type FoundBy } from './rewrite/find';
 import { parseModule } from './rewrite/module';
@@ -73,7 +91,7 @@ export interface RewriteLayout {
   allocator: null | {
     kind: AllocatorKind;
     foundBy: FoundBy;
-    functions: { malloc: number; free: number; realloc?: number; calloc?: number; memalign?: number };
+    functions: { malloc: number; free: number; realloc?: number; calloc?: number; memalign?: number; posixMemalign?: number };
     sizes: 'chunk-header' | 'usable-size' | 'none';
   };
   allocatorReason: string | null;
@@ -86,17 +104,79 @@ export interface RewriteLayout {
 export type RewriteResult = { ok: true; bytes: Uint8Array<ArrayBuffer>; layout: RewriteLayout } | { ok: false; reason: string };
 
 const apply = Reflect.apply;
+const U8 = Uint8Array;
 const stringStartsWith = String.prototype.startsWith;
 /** %TypedArray%.prototype[@@toStringTag] getter: 'Uint8Array' also for another realm's arrays. */
 const typedArrayTag = savedGetter(getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag);
 
 function isUint8Array(x: unknown): x is Uint8Array {
-  if (x instanceof Uint8Array) return true;
+  if (x instanceof U8) return true;
   return typedArrayTag !== undefined && typeof x === 'object' && x !== null && apply(typedArrayTag, x, []) === 'Uint8Array';
 }
 
 export function isHiddenExport(name: string): boolean {
   return typeof name === 'string' && (apply(stringStartsWith, name, [HIDDEN_EXPORT_PREFIX]) as boolean);
+}
+
+/**
+ * A tiny module that turns a JS function into a wasm function of the sampler's type
+ * (i32, i32) -> (), which `Table.prototype.set` accepts for slot 0 of the sample table:
+ *   const f = new Module(samplerModuleBytes()) -> new Instance(m, { js: { f: (ptr, size) => ... } }).exports.f
+ * (compile it with the saved, unhooked WebAssembly constructors).
+ */
+export function samplerModuleBytes(): Uint8Array<ArrayBuffer> {
+  const b = new U8(SAMPLER_MODULE.length);
+  for (let i = 0; i < SAMPLER_MODULE.length; i++) b[i] = SAMPLER_MODULE[i]!;
+  return b;
+}
+// type 0 = (i32, i32) -> (); import "js" "f" as function 0; export it as "f"
+const SAMPLER_MODULE = [
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
+  0x02, 0x08, 0x01, 0x02, 0x6a, 0x73, 0x01, 0x66, 0x00, 0x00,
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,
+];
+
+export interface CounterValues {
+  liveBytes: number;
+  liveAllocs: number;
+  totalAllocs: number;
+  totalFrees: number;
+  /** Per layout.callCounted entry. */
+  calls: number[];
+}
+
+const globalValue = savedGetter(typeof WebAssembly === 'object' ? WebAssembly.Global.prototype : undefined, 'value');
+const NumberCtor = Number;
+
+function readGlobal(exports: WebAssembly.Exports, name: string): number {
+  const g = (exports as Record<string, unknown>)[name];
+  if (!globalValue || typeof g !== 'object' || g === null) return 0;
+  try {
+    const v = apply(globalValue, g, []) as unknown;
+    return typeof v === 'bigint' ? NumberCtor(v) : typeof v === 'number' ? v : 0;
+  } catch (e) {
+    void e;
+    return 0;
+  }
+}
+
+/**
+ * The counters of an instance of a rewritten module, as numbers (exact below 2^53), read through
+ * the saved WebAssembly.Global value getter. Allocator fields are 0 when layout.allocator is null.
+ */
+export function readCounters(exports: WebAssembly.Exports, layout: RewriteLayout): CounterValues {
+  const p = layout.counters;
+  const alloc = layout.allocator !== null;
+  const calls: number[] = [];
+  for (let i = 0; i < layout.callCounted.length; i++) calls[i] = readGlobal(exports, `${p}calls_${i}`);
+  return {
+    liveBytes: alloc ? readGlobal(exports, p + 'live_bytes') : 0,
+    liveAllocs: alloc ? readGlobal(exports, p + 'live_allocs') : 0,
+    totalAllocs: alloc ? readGlobal(exports, p + 'total_allocs') : 0,
+    totalFrees: alloc ? readGlobal(exports, p + 'total_frees') : 0,
+    calls,
+  };
 }
 
 export const ALLOCATOR_GLOBAL_NAMES = [
@@ -121,7 +201,8 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
 function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
   if (!isUint8Array(bytes)) return { ok: false, reason: 'not a Uint8Array' };
   const max = options.maxModuleBytes;
-  if (!(bytes.length <= max)) return { ok: false, reason: `module is ${bytes.length} bytes, over maxModuleBytes (${max})` };
+  const length = byteLength(bytes);
+  if (!(length <= max)) return { ok: false, reason: `module is ${length} bytes, over maxModuleBytes (${max})` };
   const m = parseModule(bytes);
   if (m.unsupported !== null) return { ok: false, reason: m.unsupported };
   for (let i = 0; i < m.exports.length; i++)
@@ -159,6 +240,7 @@ function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
       if (add(fns.realloc, 'realloc', 0)) out.realloc = fns.realloc!;
       if (add(fns.calloc, 'allocnet', 0)) out.calloc = fns.calloc!;
       if (add(fns.memalign, 'allocnet', 0)) out.memalign = fns.memalign!;
+      if (add(fns.posixMemalign, 'posix', 0)) out.posixMemalign = fns.posixMemalign!;
       layoutAlloc = { kind: plan.kind, foundBy: plan.foundBy, functions: out, sizes: plan.sizes };
     }
   }

@@ -14,6 +14,12 @@ const apply = Reflect.apply;
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 const decode = TextDecoder.prototype.decode;
 const charCodeAt = String.prototype.charCodeAt;
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'length')?.get;
+
+/** The length of a Uint8Array through the saved %TypedArray%.prototype.length getter. */
+export function byteLength(b: Uint8Array): number {
+  return typedArrayLength ? (apply(typedArrayLength, b, []) as number) : b.length;
+}
 
 /** Thrown by the reader on truncated or malformed input. */
 export const MALFORMED: { readonly reason: string } = { reason: 'malformed or truncated binary' };
@@ -26,6 +32,17 @@ export function view(b: Uint8Array, start: number, end: number): Uint8Array {
 
 export function newBytes(n: number): Uint8Array {
   return new U8(n);
+}
+
+/** Bytes of the minimal unsigned LEB of v. */
+export function lebLength(v: number): number {
+  let n = 1;
+  let x = v >>> 0;
+  while (x >= 128) {
+    x >>>= 7;
+    n++;
+  }
+  return n;
 }
 
 export class Reader {
@@ -90,17 +107,21 @@ export class Reader {
 export class Writer {
   buf: Uint8Array;
   at = 0;
+  /** Capacity of buf (kept here: the page may patch the length getter). */
+  private cap: number;
   constructor(capacity: number) {
-    this.buf = new U8(capacity > 16 ? capacity : 16);
+    this.cap = capacity > 16 ? capacity : 16;
+    this.buf = new U8(this.cap);
   }
   private room(n: number): void {
     const need = this.at + n;
-    if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    if (need <= this.cap) return;
+    let cap = this.cap * 2;
     if (cap < need) cap = need;
     const next = new U8(cap);
     apply(u8set, next, [view(this.buf, 0, this.at)]);
     this.buf = next;
+    this.cap = cap;
   }
   byte(v: number): void {
     this.room(1);
@@ -137,6 +158,16 @@ export class Writer {
       }
       this.buf[this.at++] = low | 0x80;
     }
+  }
+  /** v as an unsigned LEB of exactly `len` bytes (padded; len >= the minimal length, <= 5). */
+  u32Padded(v: number, len: number): void {
+    this.room(len);
+    let x = v >>> 0;
+    for (let i = 0; i < len - 1; i++) {
+      this.buf[this.at++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[this.at++] = x & 0x7f;
   }
   /** Reserves a 5-byte (padded) u32 LEB to be filled by `patchU32`; returns its offset. */
   reserveU32(): number {

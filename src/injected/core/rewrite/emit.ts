@@ -5,11 +5,11 @@
  * function at each swapped index becomes a counting wrapper that calls the moved body. Every
  * other byte (custom sections included) is copied as is.
  */
-import { MALFORMED, Writer } from './bytes';
+import { lebLength, MALFORMED, Writer } from './bytes';
 import type { AllocatorPlan } from './find';
 import type { ParsedModule } from './module';
 
-export type SwapRole = 'malloc' | 'free' | 'realloc' | 'allocnet' | 'calls';
+export type SwapRole = 'malloc' | 'free' | 'realloc' | 'allocnet' | 'posix' | 'calls';
 
 export interface Swap {
   f: number;
@@ -46,6 +46,11 @@ const CALL = 0x10;
 const CALL_INDIRECT = 0x11;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const MEMORY_SIZE = 0x3f;
+const I32_LT_U = 0x49;
+const I32_GE_U = 0x4f;
+const I32_SHR_U = 0x76;
 const GLOBAL_GET = 0x23;
 const GLOBAL_SET = 0x24;
 const I32_LOAD = 0x28;
@@ -110,22 +115,37 @@ function addLocalToGlobal(w: Writer, g: number, local: number, op: number): void
   w.u32(g);
 }
 
-/** local B (i64) := chunk size of the pointer in local P, whose header is at P - off - 4. */
-function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: number): void {
-  if (a.sizes === 'none') {
-    w.ops(I64_CONST, 0, LOCAL_SET);
-    w.u32(bLocal);
-    return;
-  }
-  w.byte(LOCAL_GET);
+/**
+ * local B (i64) := chunk size of the pointer in local P, whose header is the i32 at
+ * H = P - off - 4, masked. B is 0 (nothing read) when H would not be a valid, 4-aligned address
+ * of the memory (P < off + 4, H & 3, or H beyond memory.size): a misidentified function never
+ * traps because of its wrapper.
+ */
+function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: number, hLocal: number): void {
+  w.ops(I64_CONST, 0, LOCAL_SET);
+  w.u32(bLocal);
+  if (a.sizes === 'none') return;
+  w.ops(BLOCK, VOID, LOCAL_GET);
   w.u32(p);
   w.byte(I32_CONST);
   w.s32(off + 4);
-  w.ops(I32_SUB, I32_LOAD, 2, 0); // align 4, offset 0, memory 0
+  w.byte(I32_LT_U);
+  w.ops(BR_IF, 0, LOCAL_GET);
+  w.u32(p);
+  w.byte(I32_CONST);
+  w.s32(off + 4);
+  w.ops(I32_SUB, LOCAL_TEE);
+  w.u32(hLocal);
+  w.ops(I32_CONST, 3, I32_AND, BR_IF, 0, LOCAL_GET);
+  w.u32(hLocal);
+  w.ops(I32_CONST, 16, I32_SHR_U, MEMORY_SIZE, 0, I32_GE_U, BR_IF, 0, LOCAL_GET);
+  w.u32(hLocal);
+  w.ops(I32_LOAD, 2, 0); // align 4, offset 0, memory 0
   w.byte(I32_CONST);
   w.s32(a.sizeMask);
   w.ops(I32_AND, I64_EXTEND_I32_U, LOCAL_SET);
   w.u32(bLocal);
+  w.byte(END);
 }
 
 /**
@@ -134,13 +154,13 @@ function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: n
  * `guardLocal >= 0`, the countdown step is skipped when the countdown differs from that saved
  * value (an allocation made inside the wrapped call was already sampled).
  */
-function emitNoteAlloc(w: Writer, c: Ctx, r: number, off: number, bLocal: number, guardLocal: number): void {
+function emitNoteAlloc(w: Writer, c: Ctx, r: number, off: number, bLocal: number, guardLocal: number, hLocal: number): void {
   const a = c.inp.alloc!;
   const g = c.gBase;
   w.ops(BLOCK, VOID, LOCAL_GET);
   w.u32(r);
   w.ops(I32_EQZ, BR_IF, 0);
-  emitSize(w, a, r, off, bLocal);
+  emitSize(w, a, r, off, bLocal, hLocal);
   addLocalToGlobal(w, g + G_LIVE_BYTES, bLocal, I64_ADD);
   incGlobal(w, g + G_LIVE_ALLOCS, 1);
   incGlobal(w, g + G_TOTAL_ALLOCS, 1);
@@ -218,6 +238,33 @@ function emitLocals(w: Writer, types: number[]): void {
 
 const SAVED = [G_LIVE_BYTES, G_LIVE_ALLOCS, G_TOTAL_ALLOCS, G_TOTAL_FREES];
 
+/**
+ * Saves the four counters (locals S..S+3) and the countdown (local CD), calls the moved body
+ * with all params, stores its i32 result in local R, and restores the counters: the inner
+ * malloc/free calls the body made are undone, the wrapper then applies the net effect.
+ */
+function emitSaveCall(w: Writer, c: Ctx, n: number, moved: number, S: number, CD: number, R: number): void {
+  for (let k = 0; k < 4; k++) {
+    w.byte(GLOBAL_GET);
+    w.u32(c.gBase + SAVED[k]!);
+    w.byte(LOCAL_SET);
+    w.u32(S + k);
+  }
+  w.byte(GLOBAL_GET);
+  w.u32(c.gBase + G_COUNTDOWN);
+  w.byte(LOCAL_SET);
+  w.u32(CD);
+  emitCallMoved(w, n, moved);
+  w.byte(LOCAL_SET);
+  w.u32(R);
+  for (let k = 0; k < 4; k++) {
+    w.byte(LOCAL_GET);
+    w.u32(S + k);
+    w.byte(GLOBAL_SET);
+    w.u32(c.gBase + SAVED[k]!);
+  }
+}
+
 /** The wrapper body (locals + code, without its size) for a swap. */
 function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   const m = c.inp.m;
@@ -241,11 +288,11 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   if (s.role === 'malloc') {
     const R = n;
     const B = n + 1;
-    emitLocals(w, [I32, I64]);
+    emitLocals(w, [I32, I64, I32]);
     emitCallMoved(w, n, moved);
     w.byte(LOCAL_SET);
     w.u32(R);
-    emitNoteAlloc(w, c, R, 0, B, -1);
+    emitNoteAlloc(w, c, R, 0, B, -1, n + 2);
     w.byte(LOCAL_GET);
     w.u32(R);
     w.byte(END);
@@ -253,12 +300,37 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   }
   if (s.role === 'free') {
     const B = n;
-    emitLocals(w, [I64]);
-    w.ops(BLOCK, VOID, LOCAL_GET, 0, I32_EQZ, BR_IF, 0);
-    emitSize(w, a, 0, 0, B);
+    emitLocals(w, [I64, I32]);
+    const P = a.freePtrParam;
+    w.ops(BLOCK, VOID, LOCAL_GET, P, I32_EQZ, BR_IF, 0);
+    emitSize(w, a, P, 0, B, n + 1);
     emitRelease(w, c, B);
     w.byte(END);
     emitCallMoved(w, n, moved);
+    w.byte(END);
+    return;
+  }
+  if (s.role === 'posix') {
+    // posix_memalign(out, align, size) -> status: save, call, restore, count *out when status 0
+    const RES = n;
+    const R = n + 1;
+    const B = n + 2;
+    const CD = n + 3;
+    const S = n + 4;
+    const H = n + 8;
+    emitLocals(w, [I32, I32, I64, I64, I64, I64, I64, I64, I32]);
+    emitSaveCall(w, c, n, moved, S, CD, RES);
+    // R = *out, when status == 0 and out is a valid 4-aligned address
+    w.ops(BLOCK, VOID, LOCAL_GET);
+    w.u32(RES);
+    w.ops(BR_IF, 0, LOCAL_GET, 0, I32_CONST, 3, I32_AND, BR_IF, 0);
+    w.ops(LOCAL_GET, 0, I32_CONST, 16, I32_SHR_U, MEMORY_SIZE, 0, I32_GE_U, BR_IF, 0);
+    w.ops(LOCAL_GET, 0, I32_LOAD, 2, 0, LOCAL_SET);
+    w.u32(R);
+    w.byte(END);
+    emitNoteAlloc(w, c, R, 0, B, CD, H);
+    w.byte(LOCAL_GET);
+    w.u32(RES);
     w.byte(END);
     return;
   }
@@ -270,34 +342,17 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   const OLD = n + 2;
   const CD = n + 3;
   const S = n + 4; // 4 saved counters
-  emitLocals(w, [I32, I64, I64, I64, I64, I64, I64, I64]);
+  const H = n + 8;
+  emitLocals(w, [I32, I64, I64, I64, I64, I64, I64, I64, I32]);
   if (isRealloc) {
-    w.ops(BLOCK, VOID, LOCAL_GET, 0, I32_EQZ, BR_IF, 0);
-    emitSize(w, a, 0, off, OLD);
+    w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);
+    emitSize(w, a, a.reallocPtrParam, off, OLD, H);
     w.byte(END);
   }
-  for (let k = 0; k < 4; k++) {
-    w.byte(GLOBAL_GET);
-    w.u32(c.gBase + SAVED[k]!);
-    w.byte(LOCAL_SET);
-    w.u32(S + k);
-  }
-  w.byte(GLOBAL_GET);
-  w.u32(c.gBase + G_COUNTDOWN);
-  w.byte(LOCAL_SET);
-  w.u32(CD);
-  emitCallMoved(w, n, moved);
-  w.byte(LOCAL_SET);
-  w.u32(R);
-  for (let k = 0; k < 4; k++) {
-    w.byte(LOCAL_GET);
-    w.u32(S + k);
-    w.byte(GLOBAL_SET);
-    w.u32(c.gBase + SAVED[k]!);
-  }
+  emitSaveCall(w, c, n, moved, S, CD, R);
   if (isRealloc) {
     // the old block is gone when ptr != 0 and (result != 0, or result == 0 with new size 0)
-    w.ops(BLOCK, VOID, LOCAL_GET, 0, I32_EQZ, BR_IF, 0);
+    w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);
     w.byte(LOCAL_GET);
     w.u32(R);
     w.ops(I32_EQZ, IF, VOID);
@@ -310,10 +365,30 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
     emitRelease(w, c, OLD);
     w.byte(END);
   }
-  emitNoteAlloc(w, c, R, off, B, CD);
+  emitNoteAlloc(w, c, R, off, B, CD, H);
   w.byte(LOCAL_GET);
   w.u32(R);
   w.byte(END);
+}
+
+/**
+ * Writes a wrapper body (ending with `end`) as a code entry of exactly `entrySize` bytes when it
+ * fits (nops before the final `end`, size LEB padded), so the functions after it keep their
+ * offsets; otherwise as a minimal entry.
+ */
+function writePaddedEntry(out: Writer, body: Writer, entrySize: number): void {
+  const n = body.at;
+  for (let sizeLen = 1; sizeLen <= 5; sizeLen++) {
+    const len = entrySize - sizeLen;
+    if (len < n || lebLength(len) > sizeLen) continue;
+    out.u32Padded(len, sizeLen);
+    out.copy(body.buf, 0, n - 1);
+    for (let i = n - 1; i < len - 1; i++) out.byte(0x01); // nop
+    out.byte(END);
+    return;
+  }
+  out.u32(n);
+  out.append(body);
 }
 
 /** Writes the rewritten module. */
@@ -333,8 +408,12 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
 
   // sized once: the original plus a bound on what is added (no regrowth, no second copy)
   let extra = 512 + inp.swaps.length * 512;
+  for (let i = 0; i < inp.swaps.length; i++) {
+    const d = inp.swaps[i]!.f - m.importedFuncs;
+    extra += m.bodyEnd[d]! - m.entryStart[d]!; // the moved body
+  }
   for (let i = 0; i < hidden.length; i++) extra += hidden[i]!.name.length + 32;
-  const out = new Writer(b.length + extra);
+  const out = new Writer(m.length + extra);
   out.copy(b, 0, 8);
   const present: boolean[] = [];
   for (let i = 0; i < m.sections.length; i++) present[m.sections[i]!.id] = true;
@@ -392,7 +471,11 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
         out.u32(h.index);
       }
     } else if (id === 10) {
-      out.u32(count + inp.swaps.length);
+      // the count keeps its original LEB length when it fits, so code-section-relative offsets
+      // (DWARF) of every function that is not swapped stay the same (see the wrappers below)
+      const countLen = sec ? rest - sec.content : 1;
+      const newCount = count + inp.swaps.length;
+      out.u32Padded(newCount, lebLength(newCount) > countLen ? lebLength(newCount) : countLen);
       // unchanged runs of entries are copied in one piece; swapped entries become wrappers
       const wrapper = new Writer(256);
       let from = defined > 0 ? m.entryStart[0]! : 0;
@@ -402,8 +485,7 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
         out.copy(b, from, m.entryStart[d]!);
         wrapper.at = 0;
         emitWrapper(wrapper, c, s, movedBase + k);
-        out.u32(wrapper.at);
-        out.append(wrapper);
+        writePaddedEntry(out, wrapper, m.bodyEnd[d]! - m.entryStart[d]!);
         from = m.bodyEnd[d]!;
       }
       if (defined > 0) out.copy(b, from, m.bodyEnd[defined - 1]!);

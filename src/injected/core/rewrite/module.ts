@@ -3,7 +3,7 @@
  * table, memory and global index spaces, exports, code-entry boundaries and the name section's
  * function names. Function bodies are not decoded here. Throws MALFORMED (see bytes.ts).
  */
-import { MALFORMED, Reader } from './bytes';
+import { byteLength, MALFORMED, Reader } from './bytes';
 
 export interface FuncType {
   /** Value types as their first byte (0x7f i32, 0x7e i64, ...; ref types by their prefix byte). */
@@ -34,6 +34,8 @@ export interface MemoryInfo {
 
 export interface ParsedModule {
   bytes: Uint8Array;
+  /** bytes' length (read once through the saved getter). */
+  length: number;
   sections: Section[];
   types: FuncType[];
   /** Type index of every function, imports first. */
@@ -74,6 +76,7 @@ function limits(r: Reader): { shared: boolean; is64: boolean } {
 export function parseModule(bytes: Uint8Array): ParsedModule {
   const m: ParsedModule = {
     bytes,
+    length: 0,
     sections: [],
     types: [],
     funcTypes: [],
@@ -89,12 +92,14 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
     names: undefined,
     unsupported: null,
   };
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw MALFORMED;
+  const length = byteLength(bytes);
+  m.length = length;
+  if (length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw MALFORMED;
   if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) {
     m.unsupported = 'not a core wasm module of version 1 (component or unknown version)';
     return m;
   }
-  const r = new Reader(bytes, 8, bytes.length);
+  const r = new Reader(bytes, 8, length);
   let definedFuncs = -1;
   while (r.p < r.end) {
     const start = r.p;
@@ -102,7 +107,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
     const size = r.u32();
     const content = r.p;
     const end = content + size;
-    if (end > bytes.length) throw MALFORMED;
+    if (end > length) throw MALFORMED;
     m.sections[m.sections.length] = { id, start, content, end };
     const s = new Reader(bytes, content, end);
     if (id === 1) {
