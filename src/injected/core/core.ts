@@ -8,9 +8,9 @@
  */
 import type { InjectedContext } from '../context';
 import { installTrackers } from '../trackers/index';
-import { isFreeExportName } from '../trackers/bindgen';
-import { allocationTracking, MAX_REWRITE_BYTES } from './settings';
-import { rewriteModule } from './wasm-rewrite';
+import { isFreeExportName } from '../trackers/glue-source';
+import { allocationTracking, MAX_REWRITE_BYTES, TRACKING_OFF } from './settings';
+import { rewriteModule, type RewriteResult } from './wasm-rewrite';
 import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
 import {
@@ -177,13 +177,14 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   // Allocation tracking inside wasm: every module whose allocator the rewriter recognises counts
   // its heap (and wasm-bindgen free calls) inside wasm. Off in this realm when the worker config
   // or the content script's settings say so (see allocationTracking()).
-  const rewriteOptions = {
-    allocators: true,
-    callCounters: (name: string) => isFreeExportName(name),
-    maxModuleBytes: MAX_REWRITE_BYTES,
+  // With the switch off, wasm-bindgen free exports still count their calls inside wasm (the
+  // class counts need them); only the allocator is left alone.
+  const callCounters = (name: string) => isFreeExportName(name);
+  const rewrite = (bytes: Uint8Array): RewriteResult => {
+    if (allocationTracking()) return rewriteModule(bytes, { allocators: true, callCounters, maxModuleBytes: MAX_REWRITE_BYTES });
+    const r = rewriteModule(bytes, { allocators: false, callCounters, maxModuleBytes: MAX_REWRITE_BYTES });
+    return r.ok ? { ok: true, bytes: r.bytes, layout: { ...r.layout, allocator: null, allocatorReason: TRACKING_OFF } } : { ok: false, reason: TRACKING_OFF };
   };
-  const rewrite = (bytes: Uint8Array) =>
-    allocationTracking() ? rewriteModule(bytes, rewriteOptions) : ({ ok: false, reason: 'allocation tracking is off' } as const);
   hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail, rewrite, wasmFailed: pageErrors?.wasmFailed });
   step('WebAssembly hooks', () => hooks.install());
   if (worker) {

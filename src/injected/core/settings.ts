@@ -10,6 +10,9 @@
 /** Module bytes above this are compiled unchanged (the rewrite copies the module once). */
 export const MAX_REWRITE_BYTES = 64 * 1024 * 1024;
 
+/** The reason a heap is not counted while the switch is off. */
+export const TRACKING_OFF = 'allocation tracking is off';
+
 let tracking = true;
 
 export function allocationTracking(): boolean {

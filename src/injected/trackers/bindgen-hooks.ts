@@ -20,7 +20,7 @@
  * unregister() calls are objects released (BindgenTracker.releasesCountedFor, onUnregistered).
  */
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
-import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './bindgen';
+import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './glue-source';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply, getOwnPropertyDescriptor } from '../core/intrinsics';
 import { installProtoSetter, Stamp } from './proto-setters';
@@ -283,4 +283,3 @@ function noteError(tracker: BindgenTracker, err: unknown): void {
   if (tracker.errors === 1) console.debug('[wasm-memory] bindgen tracker error', err);
 }
 
-export { isFreeExportName };

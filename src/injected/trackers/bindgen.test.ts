@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, STACKS_PER_TICK } from './bindgen';
+import { BindgenTracker, STACKS_PER_TICK } from './bindgen';
+import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr } from './glue-source';
 import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
 
@@ -120,7 +121,7 @@ describe('helpers', () => {
 /**
  * tiktoken-shaped glue of 0.2.93+ (registry always, `free(ptr, 0)`, finalizer `(ptr, 1)`).
  * `registriesFirst`: the real load order (the glue module's top level makes its registry, then
- * init() instantiates); otherwise the instance comes first and its free export is wrapped.
+ * init() instantiates); otherwise the instance comes first and its free export is counted inside wasm.
  */
 function tiktokenGlue(moduleKey: string, registriesFirst: boolean) {
   const s = setup();
@@ -351,7 +352,7 @@ for (const order of ['registries first (load order)', 'instance first'] as const
     expect(last('BBox')).toMatchObject({ created: 3, freed: 1, reclaimed: 1, live: 1 });
   });
 
-  it(registriesFirst ? 'counts BBox objects moved into Rust as released; Resvg ones stay live (wrapped export)' : 'cannot see objects moved into Rust: they stay live', () => {
+  it(registriesFirst ? 'counts BBox objects moved into Rust as released; Resvg ones stay live (counted by free calls)' : 'cannot see objects moved into Rust: they stay live', () => {
     const { Resvg, consume, last } = glue();
     const r = new Resvg();
     const b = r.getBBox();
@@ -363,7 +364,7 @@ for (const order of ['registries first (load order)', 'instance first'] as const
   });
 });
 
-describe('glue 0.2.92 whose constructor export has another name (`odd_create`): unwrapped, never registered', () => {
+describe('glue 0.2.92 whose constructor export has another name (`odd_create`): never registered', () => {
   it('still counts each release once: the class turns out not to register every object, so released objects are marked', () => {
     const s = setup();
     const w = fakeWasmArity(1, 'odd:odd_create');

@@ -1,37 +1,27 @@
 /**
  * wasm-bindgen classes: per class, objects created, freed explicitly (free(), Symbol.dispose),
  * reclaimed by the glue's GC finalizer without ever being freed ("forgot to free"), and live.
+ * The counting state machine; reading glue source is ./glue-source.ts, the hooks are
+ * ./bindgen-hooks.ts, and which signal serves which glue generation is docs/GLUE-VERSIONS.md.
  *
- * Signals, and the glue generations they cover (see /work/shared/notes/WASM-BINDGEN.md):
- * - created: the first `obj.__wbg_ptr = p` (0.2.85+) or `obj.ptr = p` (older) on an object whose
- *   prototype chain has a `free()` that calls a `__wbg_<class>_free` export (every generation,
- *   including constructors that never register, 0.2.88 to 0.2.92, and glue without any
- *   FinalizationRegistry). That watch is an accessor on Object.prototype, whose call costs more
- *   than a small object's whole create/free cycle may spend on us; so a class whose glue
- *   registers every object it makes (every `__wbg_ptr` assignment in the class source is followed
- *   by a `<registry>.register(` call: 0.2.93+, and 0.2.91 / 0.2.92 classes made only by
- *   `__wrap`) is counted from the `register()` calls on its wasm-bindgen registry instead, once
- *   its first object has shown that its registration reaches us, and the watch is shadowed on its
- *   prototype (see `CountMode`).
- * - freed (released by JS): glue with a registry (0.2.85+ with weak refs, always from 0.2.91)
- *   unregisters every object in `__destroy_into_raw()`, which free() / Symbol.dispose and
- *   passing the object BY VALUE into Rust all call. For classes whose objects are all registered
- *   (0.2.93+, and older classes without a `<class>_new` constructor export) the `unregister()`
- *   calls on the class's registry count releases (see onUnregistered for a second free()), and
- *   the free export is left unwrapped (no JS frame on the page's free path; releasesCountedFor).
- *   Other classes: a call of the `__wbg_<class>_free` export with a non-zero pointer, outside a
- *   wasm-bindgen cleanup callback (the export is wrapped).
- * - reclaimed: a wasm-bindgen registry's cleanup callback ran (the object was garbage collected
- *   without free(): "forgot to free", even though the memory came back).
+ * - created: the first pointer-field assignment (`__wbg_ptr`, or `ptr` in old glue) on an object
+ *   of a class with a `free()` calling a `__wbg_<class>_free` export (the Object.prototype watch);
+ *   or, for classes that register every object, `register()` on their wasm-bindgen registry once
+ *   the first object confirmed it (the watch is then shadowed on the prototype: `CountMode`).
+ * - freed: `unregister()` calls on the class's registry where they count releases
+ *   (releasesCountedFor, onUnregistered); otherwise the free export's calls counted INSIDE wasm
+ *   by the rewritten module (linkFreeCounter), minus those its cleanup callbacks made.
+ * - reclaimed: a wasm-bindgen registry's cleanup callback ran.
  * Not seen in glue without a registry: an object passed BY VALUE into Rust (its pointer is
  * consumed without the free export) stays counted as live.
  *
- * This module is the bookkeeping (pure: no globals touched, except the per-class shadow of the
- * watch, through deps.shadowPointerField); ./bindgen-hooks.ts installs the hooks.
+ * Pure bookkeeping: no globals touched, except the per-class shadow of the watch, through
+ * deps.shadowPointerField.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
 import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
+import { classNameFromExport, constructorExportOf, freeExportIn, isFreeExportName, pointerFieldOf, ptrOfHeld, registersEveryPointer, toPtr, type RegistryGlue } from './glue-source';
 
 const objectIsPrototypeOf = Object.prototype.isPrototypeOf;
 /** Is `proto` on `obj`'s prototype chain (the saved original, whatever the page does later)? */
@@ -43,25 +33,6 @@ function isPrototypeOf(proto: object, obj: object): boolean {
 export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
 export const MAX_CLASSES = 512;
-
-const FREE_EXPORT = /__wbg_([A-Za-z0-9_$]+?)_free\b/;
-/** A cleanup callback of glue 0.2.93+: the free export called with the finalizer flag, `(ptr >>> 0, 1)`. */
-const FREE_WITH_FLAG = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+,\s*1\s*\)/;
-/** A cleanup callback of glue 0.2.85 to 0.2.92 (the `__wbg_ptr` era, registry emitted): `(ptr >>> 0)`. */
-const FREE_UNSIGNED = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+>>>\s*0\s*\)/;
-
-/**
- * Which glue made a wasm-bindgen registry, from its cleanup callback source:
- * - `flagged`: 0.2.93+ (the free export gets the finalizer flag): every object is registered, and
- *   `__destroy_into_raw()` unregisters it, so an unregister() that removed a cell is a release.
- * - `unsigned`: 0.2.85 to 0.2.92 (`ptr >>> 0`, one argument; the registry is always emitted from
- *   0.2.91): `__destroy_into_raw()` unregisters too, but objects made by `new` in 0.2.88 to
- *   0.2.92 were never registered, so for a class that has such objects a release is told from a
- *   second free() by a private mark on the released object (see Released).
- * - `old`: anything else (older `--weak-refs` glue, or unrecognised): releases are counted by
- *   the wrapped free export.
- */
-export type RegistryGlue = 'flagged' | 'unsigned' | 'old';
 
 /**
  * Objects released through unregister() of a registry that does not see every object registered:
@@ -84,64 +55,6 @@ class Released extends Stamp {
 }
 const releasedFallback = new WeakSet<object>();
 
-export function registryGlue(source: string): RegistryGlue {
-  if (FREE_WITH_FLAG.test(source)) return 'flagged';
-  if (FREE_UNSIGNED.test(source)) return 'unsigned';
-  return 'old';
-}
-
-/** The free export a piece of glue source calls (`__wbg_foo_free`), or null. */
-export function freeExportIn(source: string): string | null {
-  const m = FREE_EXPORT.exec(source);
-  return m ? `__wbg_${m[1]}_free` : null;
-}
-
-/** Is `name` a wasm-bindgen class free export? */
-export function isFreeExportName(name: string): boolean {
-  return /^__wbg_[A-Za-z0-9_$]+_free$/.test(name);
-}
-
-/** A wasm pointer as a non-negative integer, or -1 when `v` is not one. */
-export function toPtr(v: unknown): number {
-  if (typeof v === 'number') return v >>> 0 === v || (v | 0) === v ? v >>> 0 : -1;
-  if (typeof v === 'bigint') return v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : -1;
-  return -1;
-}
-
-/** The pointer an object of any glue generation holds now (own `__wbg_ptr` or `ptr` data property; -1: none). */
-export function pointerFieldOf(obj: object): number {
-  for (const k of ['__wbg_ptr', 'ptr']) {
-    const d = Object.getOwnPropertyDescriptor(obj, k);
-    if (d !== undefined && 'value' in d) return toPtr(d.value);
-  }
-  return -1;
-}
-
-/**
- * The pointer in a registry held value: a bare number, or an object such as `{ ptr, instance }`
- * or one pointer field per class (0.2.121+ `extends`). Reads own data properties only.
- */
-export function ptrOfHeld(held: unknown): number {
-  const direct = toPtr(held);
-  if (direct >= 0) return direct;
-  if (typeof held !== 'object' || held === null) return -1;
-  const own = (k: string): number => {
-    const d = Object.getOwnPropertyDescriptor(held, k);
-    return d && 'value' in d ? toPtr(d.value) : -1;
-  };
-  for (const k of ['ptr', '__wbg_ptr']) {
-    const p = own(k);
-    if (p >= 0) return p;
-  }
-  let n = 0;
-  for (const k of Object.keys(held)) {
-    if (++n > 8) break;
-    const p = own(k);
-    if (p > 0) return p;
-  }
-  return -1;
-}
-
 /**
  * How a class's creations are counted.
  * - `unknown`: not classified yet.
@@ -153,36 +66,6 @@ export function ptrOfHeld(held: unknown): number {
  *   shadowed on the class prototype, so creating an object costs the page nothing extra.
  */
 export type CountMode = 'unknown' | 'setter' | 'probe' | 'register';
-
-/** Glue source, scanned for pointer-field assignments (`obj.__wbg_ptr = ...`, `=` not `==`). */
-const PTR_ASSIGN = /\.__wbg_ptr\s*=(?!=)\s*([^;,\n}]*)/g;
-/** What follows an assignment in glue that registers: `;  FooFinalization.register(` (or `,n.register(` minified). */
-const THEN_REGISTER = /^\s*[;,]?\s*[A-Za-z_$][\w$]*\.register\(/;
-
-/**
- * Does this class source register every object it gives a pointer? True when it assigns a
- * non-zero `__wbg_ptr` at least once and every such assignment is immediately followed by a
- * `<name>.register(` call. Zeroing assignments (`this.__wbg_ptr = 0`, in `__destroy_into_raw`) do
- * not count. False for old glue (`ptr` field) and for 0.2.88 to 0.2.92 constructors.
- */
-export function registersEveryPointer(source: string): boolean {
-  const { nonZero, allRegistered } = pointerAssignments(source);
-  return nonZero > 0 && allRegistered;
-}
-
-/** The non-zero `__wbg_ptr` assignments in glue source, and whether each is followed by `.register(`. */
-function pointerAssignments(source: string): { nonZero: number; allRegistered: boolean } {
-  const re = new RegExp(PTR_ASSIGN.source, 'g');
-  let nonZero = 0;
-  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
-    const rhs = (m[1] ?? '').trim();
-    if (rhs === '0') continue;
-    nonZero++;
-    const end = m.index + m[0].length;
-    if (!THEN_REGISTER.test(source.slice(end, end + 200))) return { nonZero, allRegistered: false };
-  }
-  return { nonZero, allRegistered: true };
-}
 
 function liveOf(cls: BindgenClass): number {
   return cls.created - cls.freed - cls.reclaimed;
@@ -236,15 +119,6 @@ interface Probe {
   first: WeakRef<object> | null;
 }
 
-function classNameFromExport(freeExport: string): string {
-  return freeExport.slice('__wbg_'.length, -'_free'.length);
-}
-
-/** The constructor export wasm-bindgen names beside a free export: `__wbg_foo_free` -> `foo_new`. */
-export function constructorExportOf(freeExport: string): string {
-  return `${classNameFromExport(freeExport)}_new`;
-}
-
 /**
  * Counting needs no per-object bookkeeping: the glue zeroes the pointer field before it frees,
  * so a second free() reaches the export with pointer 0 (ignored); creation is seen once per
@@ -269,7 +143,7 @@ export class BindgenTracker {
   private readonly finalizerCalls = new Map<string, number>();
   /** Free exports with a wasm-bindgen registry whose glue unregisters on release, by glue (made so far). */
   private readonly releaseRegistries = new Map<string, Set<RegistryGlue>>();
-  /** Per free export: are releases counted by unregister() (true) or by the wrapped export (false)? */
+  /** Per free export: are releases counted by unregister() (true) or by the in-wasm call counter (false)? */
   private readonly releaseCounting = new Map<string, boolean>();
   /** Sampled objects (creation stack kept) -> their pointer, to drop the stack when released. */
   private readonly sampledObjects = new WeakMap<object, number>();
@@ -371,12 +245,12 @@ export class BindgenTracker {
 
   /**
    * An instance exports `name`, a free export of `length` parameters (and `exportNames`): are
-   * its explicit frees counted by unregister() (then the export needs no wrapper)? Glue modules
+   * its explicit frees counted by unregister() (else by the in-wasm call counter)? Glue modules
    * make their registries before they instantiate, so a registry of the glue that matches the
    * export (0.2.93+ for two parameters, 0.2.85 to 0.2.92 for one) exists by then. Decided once
-   * per free export name, by its first instance: if that one is wrapped, every later one is too
+   * per free export name, by its first instance: if that one is counted inside wasm, every later one is too
    * and no registry of that name counts releases, so no free is counted twice. After a "yes", an
-   * instance without a matching registry (glue with no registry at all) is wrapped: its objects
+   * instance without a matching registry (glue with no registry at all) is counted inside wasm: its objects
    * never reach a counting registry.
    */
   releasesCountedFor(name: string, length: number, exportNames: readonly string[]): boolean {
@@ -385,7 +259,7 @@ export class BindgenTracker {
     // (`<class>_new`), whose objects all come from `__wrap`, which registers them. A class with
     // `new` has objects that are never registered; a release of one could only be told from a
     // second free() per object (measured: 1.06x-1.08x on resvg's `new Resvg` + free loop), so
-    // its export is wrapped. (A constructor under another name is caught when the class turns
+    // its calls are counted inside wasm. (A constructor under another name is caught when the class turns
     // out not to register every object: see onUnregistered.)
     const matching = kinds !== undefined && (length === 2
       ? kinds.has('flagged')

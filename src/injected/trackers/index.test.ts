@@ -9,7 +9,7 @@ import { HeapAccess } from '../core/heap-access';
 import { withoutHidden } from '../core/hidden-exports';
 import { bumpAllocator, buildModule, i32, op } from '../core/rewrite/test-builder';
 import { rewriteModule } from '../core/wasm-rewrite';
-import { isFreeExportName } from './bindgen';
+import { isFreeExportName } from './glue-source';
 import { installTrackers } from './index';
 
 interface Fixtures {

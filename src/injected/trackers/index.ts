@@ -13,7 +13,8 @@ import type { InjectedContext, InstanceInfo } from '../context';
 import { i32At } from '../core/heap-access';
 import { MathRandom } from '../core/intrinsics';
 import { BindgenTracker } from './bindgen';
-import { hookFinalizationRegistry, hookPointerFields, isFreeExportName, linkFreeCounters } from './bindgen-hooks';
+import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
+import { isFreeExportName } from './glue-source';
 import { HeapTracker, SiteSampler } from './heap';
 import { RegistryTracker, installRegistries } from './registries';
 
@@ -91,7 +92,9 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     const sizes = allocator.sizes === 'none' ? 'none' : 'chunk-header';
     ctx.emit({ ...base, tracking: 'inside-wasm', allocator: allocator.kind, foundBy: allocator.foundBy, reason: null });
     heaps.push(new HeapTracker(mem.key, counters, allocator.kind, sizes));
-    const hook = info.heap?.sampling ?? null;
+    // Sites need sizes: without them (emmalloc, unknown allocators) the countdown counts
+    // allocations, not bytes, and a sample could not stand for any number of bytes.
+    const hook = sizes === 'none' ? null : (info.heap?.sampling ?? null);
     if (hook !== null) {
       const readI32 = i32At(mem.memory);
       const dl = allocator.kind === 'dlmalloc';
