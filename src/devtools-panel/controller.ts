@@ -10,6 +10,7 @@ import { parseTrace } from '../shared/trace';
 import { countPageErrors } from '../shared/page-errors';
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
+import { SiteMarks, type SiteDelta } from './sites-diff';
 
 export type StatusState = 'connected' | 'waiting' | 'disconnected';
 
@@ -47,6 +48,9 @@ export interface ViewState {
   /** Report and chart series of what is shown (live or imported). */
   report: Report | null;
   series: MemorySeries[];
+  /** Sampling interval (mean bytes between samples) of each memory's latest allocation sites
+   *  snapshot, by memory key (live or imported, like `report`). */
+  siteIntervals: Record<string, number>;
   config: AnalyzerConfig;
   revision: number;
 }
@@ -89,7 +93,9 @@ const INGEST_CHUNK = 5000;
 export class PanelController {
   readonly session: PanelSession;
   private live: AnalyzerApi | null = null;
-  private imported: { analyzer: AnalyzerApi; info: ImportedInfo } | null = null;
+  /** Allocation sites at marks of the live session (the analyzer keeps only the latest). */
+  private liveSites = new SiteMarks();
+  private imported: { analyzer: AnalyzerApi; sites: SiteMarks; info: ImportedInfo } | null = null;
   private link: LinkState = 'disconnected';
   /** Times the port to the service worker came up (1 + reconnections). */
   private connects = 0;
@@ -158,6 +164,7 @@ export class PanelController {
         this.changed();
         return;
       case 'reset':
+        this.liveSites.reset();
         if (this.live) {
           this.safely(() => {
             this.live?.reset();
@@ -167,6 +174,7 @@ export class PanelController {
         this.changed();
         return;
       case 'events':
+        this.liveSites.ingest(u.events);
         if (this.live) this.safely(() => this.live?.ingest(u.events));
         this.changed();
         return;
@@ -186,6 +194,10 @@ export class PanelController {
     return this.imported ? this.imported.analyzer : this.live;
   }
 
+  private shownSites(): SiteMarks {
+    return this.imported ? this.imported.sites : this.liveSites;
+  }
+
   private computeView(): ViewState {
     const a = this.shown();
     let report: Report | null = null;
@@ -198,6 +210,12 @@ export class PanelController {
         this.analyzerError = `Analyzer error: ${e instanceof Error ? e.message : String(e)}`;
         this.deps.log('analyzer report failed', e);
       }
+    }
+    const siteIntervals: Record<string, number> = {};
+    const sites = this.shownSites();
+    for (const m of report?.memories ?? []) {
+      const snap = sites.latest(m.key);
+      if (snap) siteIntervals[m.key] = snap.interval;
     }
     const s = this.session;
     const status: StatusState =
@@ -217,6 +235,7 @@ export class PanelController {
       analyzerError: this.analyzerError,
       report,
       series,
+      siteIntervals,
       config: this.config,
       revision: ++this.revision,
     };
@@ -272,6 +291,14 @@ export class PanelController {
     return a ? a.diff(fromMark, toMark) : null;
   }
 
+  /** Allocation sites that changed between two marks of what is shown (sampled estimates). */
+  sitesDiff(fromMark: number, toMark: number): SiteDelta[] | null {
+    const marks = this.view.report?.marks ?? [];
+    const from = marks[fromMark];
+    const to = marks[toMark];
+    return from && to ? this.shownSites().diff(from, to) : null;
+  }
+
   configure(partial: Partial<AnalyzerConfig>): void {
     this.config = { ...this.config, ...partial };
     try {
@@ -295,6 +322,8 @@ export class PanelController {
       return false;
     }
     let analyzer: AnalyzerApi;
+    const sites = new SiteMarks();
+    sites.ingest(r.trace.events);
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
@@ -309,6 +338,7 @@ export class PanelController {
     this.imported?.analyzer.dispose();
     this.imported = {
       analyzer,
+      sites,
       info: {
         name,
         url: r.trace.page.url,
