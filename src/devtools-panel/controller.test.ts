@@ -176,6 +176,49 @@ describe('allocation sites', () => {
   });
 });
 
+describe('allocation-tracking switch', () => {
+  it('loads the stored switch, saves changes, and reverts when saving fails', async () => {
+    let stored = { allocationTracking: false };
+    let fail = false;
+    const frames: Array<() => void> = [];
+    const c = new PanelController({
+      tabId: 1,
+      makeAnalyzer: async () => new FakeAnalyzer(),
+      scheduleFrame: (fn) => void frames.push(fn),
+      now: () => new Date(0),
+      generator: 'test',
+      log: () => undefined,
+      pageSettings: {
+        load: async () => stored,
+        save: async (s) => {
+          if (fail) throw new Error('quota');
+          stored = s;
+        },
+      },
+    });
+    const flush = () => {
+      while (frames.length) frames.shift()?.();
+    };
+    await c.init();
+    flush();
+    expect(c.getView()).toMatchObject({ allocationTracking: false, settingsError: null });
+    await c.setAllocationTracking(true);
+    flush();
+    expect(stored).toEqual({ allocationTracking: true });
+    expect(c.getView().allocationTracking).toBe(true);
+    fail = true;
+    await c.setAllocationTracking(false);
+    flush();
+    expect(c.getView()).toMatchObject({ allocationTracking: true, settingsError: 'Could not save the setting: quota' });
+  });
+
+  it('is on by default', async () => {
+    const { c, flush } = await setup();
+    flush();
+    expect(c.getView().allocationTracking).toBe(true);
+  });
+});
+
 describe('budget settings', () => {
   it('are loaded from and saved to the settings store, validated', async () => {
     let stored: unknown = { pageBudgetBytes: 1048576, memoryBudgetBytes: null, budgetLevels: [0.9, 0.5] };

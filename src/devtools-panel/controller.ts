@@ -5,7 +5,7 @@
  * analyzer's (AnalyzerApi); this only moves events and asks it for report()/series().
  */
 import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
-import type { BackgroundToPanel, Trace } from '../shared/protocol';
+import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
 import { countPageErrors } from '../shared/page-errors';
 import type { LinkState } from './connection';
@@ -52,6 +52,10 @@ export interface ViewState {
    *  snapshot, by memory key (live or imported, like `report`). */
   siteIntervals: Record<string, number>;
   config: AnalyzerConfig;
+  /** The allocation-tracking switch as stored (applies to the page from its next load). */
+  allocationTracking: boolean;
+  /** Why the switch could not be read or saved, if it could not. */
+  settingsError: string | null;
   revision: number;
 }
 
@@ -65,6 +69,8 @@ export interface ControllerDeps {
   log(msg: string, err?: unknown): void;
   /** Where budget settings persist between panel sessions (localStorage in the panel). */
   settings?: { load(): unknown; save(config: AnalyzerConfig): void };
+  /** Where the page settings live (chrome.storage.local in the panel; the content script reads them). */
+  pageSettings?: { load(): Promise<PageSettings>; save(settings: PageSettings): Promise<void> };
 }
 
 /** Read stored budget settings back; null when they are not a valid AnalyzerConfig. */
@@ -102,6 +108,8 @@ export class PanelController {
   private versionMismatch: ViewState['versionMismatch'] = null;
   private importError: string | null = null;
   private analyzerError: string | null = null;
+  private pageSettings: PageSettings = { ...DEFAULT_PAGE_SETTINGS };
+  private settingsError: string | null = null;
   private config: AnalyzerConfig = { ...DEFAULT_CONFIG, budgetLevels: [...DEFAULT_CONFIG.budgetLevels] };
   private chartPoints = 600;
   private framePending = false;
@@ -124,6 +132,14 @@ export class PanelController {
 
   /** Create the live analyzer. Call before connecting, so no event waits. */
   async init(): Promise<void> {
+    if (this.deps.pageSettings) {
+      try {
+        this.pageSettings = await this.deps.pageSettings.load();
+      } catch (e) {
+        this.settingsError = `Settings unreadable: ${e instanceof Error ? e.message : String(e)}`;
+        this.deps.log('page settings unreadable', e);
+      }
+    }
     try {
       this.live = await this.deps.makeAnalyzer();
       this.live.configure(this.config);
@@ -237,6 +253,8 @@ export class PanelController {
       series,
       siteIntervals,
       config: this.config,
+      allocationTracking: this.pageSettings.allocationTracking,
+      settingsError: this.settingsError,
       revision: ++this.revision,
     };
   }
@@ -289,6 +307,23 @@ export class PanelController {
   diff(fromMark: number, toMark: number): Diff | null {
     const a = this.shown();
     return a ? a.diff(fromMark, toMark) : null;
+  }
+
+  /** The allocation-tracking switch: stored for the page's next load. */
+  async setAllocationTracking(on: boolean): Promise<void> {
+    const before = this.pageSettings;
+    this.pageSettings = { ...this.pageSettings, allocationTracking: on };
+    this.changed();
+    if (!this.deps.pageSettings) return;
+    try {
+      await this.deps.pageSettings.save(this.pageSettings);
+      this.settingsError = null;
+    } catch (e) {
+      this.pageSettings = before;
+      this.settingsError = `Could not save the setting: ${e instanceof Error ? e.message : String(e)}`;
+      this.deps.log('could not save page settings', e);
+    }
+    this.changed();
   }
 
   /** Allocation sites that changed between two marks of what is shown (sampled estimates). */
