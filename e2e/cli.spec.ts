@@ -198,6 +198,28 @@ test.describe('record and analyze', () => {
   });
 });
 
+test.describe('record --no-allocations', () => {
+  const SQLJS = `${BASE}/e2e/pages/third-party/sqljs-leaky.html?n=20`;
+  const heaps = (file: string) => {
+    const parsed = parseTrace(readFileSync(file, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.trace.events.flatMap((e) => (e.t === 'heap' ? [{ tracking: e.tracking, reason: e.reason }] : []));
+  };
+  test('the heap is counted inside wasm by default, and not counted (allocation tracking is off) with --no-allocations', async () => {
+    const on = join(dir, 'sqljs-on.json');
+    const recOn = await runCli(['record', SQLJS, '--duration', '0', '--out', on]);
+    expect([0, 1], `stdout:\n${recOn.stdout}\nstderr:\n${recOn.stderr}`).toContain(recOn.code);
+    expect(heaps(on).some((h) => h.tracking === 'inside-wasm')).toBe(true);
+
+    const off = join(dir, 'sqljs-off.json');
+    const recOff = await runCli(['record', SQLJS, '--duration', '0', '--no-allocations', '--out', off]);
+    expect([0, 1], `stdout:\n${recOff.stdout}\nstderr:\n${recOff.stderr}`).toContain(recOff.code);
+    const h = heaps(off);
+    expect(h.length).toBeGreaterThan(0);
+    expect(h.every((x) => x.tracking === 'none' && x.reason === 'allocation tracking is off')).toBe(true);
+  });
+});
+
 test.describe('pages that fail', () => {
   const BAD_IMPORT = `${BASE}/e2e/pages/cli/bad-import.html`;
 

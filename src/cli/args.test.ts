@@ -25,6 +25,7 @@ describe('parseCommand', () => {
       navTimeoutSec: 30,
       gc: false,
       allowPageErrors: false,
+      allocations: true,
       chromiumArgs: [],
     });
   });
@@ -43,10 +44,12 @@ describe('parseCommand', () => {
       navTimeoutSec: 9,
       gc: false,
       allowPageErrors: false,
+      allocations: true,
       chromiumArgs: [],
     });
     expect(parseCommand(['record', 'http://a/', '--duration=0'])).toMatchObject({ durationSec: 0 });
     expect(parseCommand(['record', 'http://a/', '--allow-page-errors'])).toMatchObject({ allowPageErrors: true });
+    expect(parseCommand(['record', 'http://a/', '--no-allocations'])).toMatchObject({ allocations: false });
     expect(parseCommand(['record', 'http://a/', '--gc', '--chromium-arg=--lang=de', '--chromium-arg=--mute-audio'])).toMatchObject({
       gc: true,
       chromiumArgs: ['--lang=de', '--mute-audio'],

@@ -26,6 +26,8 @@ export interface RecordCommand {
   gc: boolean;
   /** Page errors (uncaught exceptions, unhandled rejections, failed wasm) do not exit 2. */
   allowPageErrors: boolean;
+  /** Count the heap inside wasm (default); false with --no-allocations. */
+  allocations: boolean;
   /** Extra Chromium command-line flags. */
   chromiumArgs: string[];
 }
@@ -81,6 +83,9 @@ Options:
       --allow-page-errors    Page errors (uncaught exceptions, unhandled rejections, failed
                              WebAssembly compilations/instantiations) are printed but do not
                              exit 2: the exit code is the leak verdict's
+      --no-allocations       Do not count the heap inside WebAssembly (modules are compiled
+                             unchanged; no used bytes, live allocations or allocation sites),
+                             like switching off "Track allocations" in the panel
       --chromium-arg=<--flag>  Extra Chromium flag, e.g. --chromium-arg=--lang=de (repeatable)
       --json                 Print the machine-readable report instead of the human one
   -h, --help                 Show this help
@@ -165,6 +170,7 @@ function parseRecord(args: string[]): Command {
         json: { type: 'boolean' },
         gc: { type: 'boolean' },
         'allow-page-errors': { type: 'boolean' },
+        'no-allocations': { type: 'boolean' },
         'chromium-arg': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -194,6 +200,7 @@ function parseRecord(args: string[]): Command {
     navTimeoutSec: parseSeconds(values.timeout, '--timeout', DEFAULT_NAV_TIMEOUT_SEC, 'record'),
     gc: values.gc ?? false,
     allowPageErrors: values['allow-page-errors'] ?? false,
+    allocations: !(values['no-allocations'] ?? false),
     chromiumArgs,
   };
 }

@@ -83,6 +83,7 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     extensionDir: dist,
     args: [...(cmd.gc ? ['--js-flags=--expose-gc'] : []), ...cmd.chromiumArgs],
     handleSignals: deps.onInterrupt === undefined,
+    allocationTracking: cmd.allocations,
   });
   const unregister = deps.onInterrupt?.(async () => {
     io.err('wasm-memory: interrupted; closing Chromium (no trace written)');

@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PageErrorEvent, Trace } from '../shared/protocol';
+import { PAGE_SETTINGS_KEYS, type PageErrorEvent, type Trace } from '../shared/protocol';
 import { UsageError, messageOf } from './errors';
 import type { PanelAutomation } from '../shared/panel-automation';
 import quietFlags from '../shared/chromium-quiet-flags.json' with { type: 'json' };
@@ -36,6 +36,12 @@ export interface LaunchOptions {
    * and cleans up itself (closing Chromium and deleting the temporary profile).
    */
   handleSignals?: boolean;
+  /**
+   * Count the heap inside wasm (the panel's "Track allocations" switch), default true. Stored
+   * through the extension's service worker before any page loads, so the content script hands
+   * it to the page at its handshake.
+   */
+  allocationTracking?: boolean;
 }
 
 /** First line of a (Playwright) error message, which are often long call logs. */
@@ -141,6 +147,10 @@ export class WasmMemorySession {
         }
       }
       const extensionId = new URL(sw.url()).host;
+      await sw.evaluate(
+        ({ key, on }) => chrome.storage.local.set({ [key]: on }),
+        { key: PAGE_SETTINGS_KEYS.allocationTracking, on: opts.allocationTracking ?? true },
+      );
       const page = context.pages()[0] ?? (await context.newPage());
       await page.bringToFront();
       const url = page.url();

@@ -44,7 +44,7 @@ class FakePagePort implements PagePortLike {
   }
 }
 
-function setup() {
+function setup(extra: Partial<RelayDeps> = {}) {
   const ports: FakeRuntimePort[] = [];
   const timers: Array<() => void> = [];
   let alive = true;
@@ -62,6 +62,7 @@ function setup() {
     url: () => 'https://a.test/',
     doc: 'doc1',
     log: () => undefined,
+    ...extra,
   };
   const relay = new ContentRelay(deps, { maxQueue: 5 });
   relay.start();
@@ -96,6 +97,13 @@ describe('ContentRelay', () => {
     expect(relay.onWindowMessage(true, connectMsg, second)).toBe(false);
     expect(second.sent).toEqual([]);
     expect(forged.cb).toBeNull();
+  });
+
+  it('sends the user\'s page settings with the ack', () => {
+    const { relay } = setup({ settings: { allocationTracking: false } });
+    const port = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, port)).toBe(true);
+    expect(port.sent).toEqual([{ kind: 'ack', v, settings: { allocationTracking: false } }]);
   });
 
   it('validates page batches: forwards good events, refuses and counts junk', () => {

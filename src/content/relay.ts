@@ -16,7 +16,9 @@ import {
   LIMITS,
   PAGE_SOURCE,
   PROTOCOL_VERSION,
+  type ContentAck,
   type ContentToBackground,
+  type PageSettings,
   type ContentToPage,
   type PageEvent,
 } from '../shared/protocol';
@@ -32,7 +34,7 @@ export interface RuntimePortLike {
 
 /** What we use of a MessagePort from the page. */
 export interface PagePortLike {
-  postMessage(msg: ContentToPage | { kind: 'ack'; v: number }): void;
+  postMessage(msg: ContentToPage | ContentAck): void;
   /** Receive the page's messages (starts the port). */
   listen(cb: (data: unknown) => void): void;
 }
@@ -48,6 +50,8 @@ export interface RelayDeps {
   url(): string;
   /** Random id of this document (this content-script instance). */
   doc: string;
+  /** The user's settings for the page (chrome.storage.local), sent with the `ack`. */
+  settings?: PageSettings;
   log(msg: string, err?: unknown): void;
 }
 
@@ -140,7 +144,9 @@ export class ContentRelay {
     }
     this.pagePort = port;
     port.listen((data) => this.onPageMessage(data));
-    port.postMessage({ kind: 'ack', v: PROTOCOL_VERSION });
+    port.postMessage(
+      this.deps.settings ? { kind: 'ack', v: PROTOCOL_VERSION, settings: { ...this.deps.settings } } : { kind: 'ack', v: PROTOCOL_VERSION },
+    );
     return true;
   }
 

@@ -10,6 +10,7 @@ import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
 import { legendLabel, memoryTitle } from './format';
 import { Alerts } from './sections/Alerts';
+import { AllocationSites } from './sections/AllocationSites';
 import { Budgets } from './sections/Budgets';
 import { Classes } from './sections/Classes';
 import { Marks } from './sections/Marks';
@@ -53,6 +54,7 @@ export function App({ controller }: { controller: PanelController }) {
       <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
       <Alerts alerts={report?.alerts ?? []} />
       <Memories memories={report?.memories ?? []} />
+      <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
       <Classes classes={report?.classes ?? []} />
       <Registries registries={report?.registries ?? []} />
       <Marks marks={report?.marks ?? []} controller={controller} revision={view.revision} />

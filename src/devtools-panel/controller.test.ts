@@ -17,7 +17,11 @@ class FakeAnalyzer implements AnalyzerApi {
     return [];
   }
   report(): Report {
-    return { memories: [], classes: [], registries: [], alerts: [], marks: [], eventCount: this.ingested.length };
+    // Just enough of a report for the panel's own bookkeeping: marks, and a memory per `sites` key.
+    const keys = [...new Set(this.ingested.flatMap((e) => (e.t === 'sites' ? [e.memory] : [])))];
+    const memories = keys.map((key) => ({ key, owner: '', currentBytes: 0, peakBytes: 0, growthEvents: 0, firstSeen: 0, lastSeen: 0, collected: false, tracking: 'inside-wasm' as const, allocator: null, trackingReason: null, sites: [] }));
+    const marks = this.ingested.flatMap((e) => (e.t === 'mark' ? [{ time: e.time, label: e.label }] : []));
+    return { memories, classes: [], registries: [], alerts: [], marks, eventCount: this.ingested.length };
   }
   diff() {
     return null;
@@ -130,6 +134,88 @@ describe('PanelController', () => {
     c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
     flush();
     expect(c.getView().pageErrors).toBe(0);
+  });
+});
+
+describe('allocation sites', () => {
+  const sites = (time: number, bytes: number, interval = 65536): PageEvent => ({
+    t: 'sites',
+    time,
+    memory: 'm:1',
+    interval,
+    sites: [{ bytes, count: bytes / 64, samples: 1, frames: ['at malloc (wasm-function[3])', 'at wasm-function[9]'] }],
+  });
+  const mark = (time: number, label: string): PageEvent => ({ t: 'mark', time, label });
+
+  it('live: the latest sampling interval per memory, and a sites diff between two marks', async () => {
+    const { c, flush } = await setup();
+    c.handle({ kind: 'events', v, tabId: 1, events: [sites(1, 640), mark(2, 'a'), sites(3, 6400, 32768), mark(4, 'b')], dropped: 0, session: 'A', seq: 0 });
+    flush();
+    expect(c.getView().siteIntervals).toEqual({ 'm:1': 32768 });
+    expect(c.sitesDiff(0, 1)).toEqual([
+      expect.objectContaining({ memory: 'm:1', frame: 'wasm-function[9]', fromBytes: 640, toBytes: 6400, bytesDelta: 5760, countDelta: 90 }),
+    ]);
+    expect(c.sitesDiff(0, 5)).toBeNull();
+    c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
+    flush();
+    expect(c.getView().siteIntervals).toEqual({});
+    expect(c.sitesDiff(0, 1)).toBeNull();
+  });
+
+  it('import: the trace\'s own sites and marks while it is shown', async () => {
+    const { c, flush } = await setup();
+    c.handle({ kind: 'events', v, tabId: 1, events: [sites(1, 64), mark(2, 'live')], dropped: 0, session: 'A', seq: 0 });
+    const text = serializeTrace({ format: TRACE_FORMAT, version: 2, createdAt: '', generator: 'g', page: { url: 'https://t.test/' }, events: [mark(5, 'x'), sites(6, 128, 4096), mark(7, 'y')], dropped: 0 });
+    expect(await c.importText('sites.json', text)).toBe(true);
+    flush();
+    expect(c.getView().siteIntervals).toEqual({ 'm:1': 4096 });
+    expect(c.sitesDiff(0, 1)?.map((d) => d.bytesDelta)).toEqual([128]);
+    c.backToLive();
+    flush();
+    expect(c.getView().siteIntervals).toEqual({ 'm:1': 65536 });
+  });
+});
+
+describe('allocation-tracking switch', () => {
+  it('loads the stored switch, saves changes, and reverts when saving fails', async () => {
+    let stored = { allocationTracking: false };
+    let fail = false;
+    const frames: Array<() => void> = [];
+    const c = new PanelController({
+      tabId: 1,
+      makeAnalyzer: async () => new FakeAnalyzer(),
+      scheduleFrame: (fn) => void frames.push(fn),
+      now: () => new Date(0),
+      generator: 'test',
+      log: () => undefined,
+      pageSettings: {
+        load: async () => stored,
+        save: async (s) => {
+          if (fail) throw new Error('quota');
+          stored = s;
+        },
+      },
+    });
+    const flush = () => {
+      while (frames.length) frames.shift()?.();
+    };
+    await c.init();
+    flush();
+    expect(c.getView()).toMatchObject({ allocationTracking: false, settingsError: null });
+    await c.setAllocationTracking(true);
+    flush();
+    expect(stored).toEqual({ allocationTracking: true });
+    expect(c.getView().allocationTracking).toBe(true);
+    fail = true;
+    await c.setAllocationTracking(false);
+    flush();
+    expect(c.getView()).toMatchObject({ allocationTracking: true, settingsError: 'Could not save the setting: quota' });
+  });
+
+  it('is on by default', async () => {
+    const { c, flush } = await setup();
+    flush();
+    expect(c.getView().allocationTracking).toBe(true);
   });
 });
 

@@ -5,11 +5,12 @@
  * analyzer's (AnalyzerApi); this only moves events and asks it for report()/series().
  */
 import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
-import type { BackgroundToPanel, Trace } from '../shared/protocol';
+import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
 import { countPageErrors } from '../shared/page-errors';
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
+import { SiteMarks, type SiteDelta } from './sites-diff';
 
 export type StatusState = 'connected' | 'waiting' | 'disconnected';
 
@@ -47,7 +48,14 @@ export interface ViewState {
   /** Report and chart series of what is shown (live or imported). */
   report: Report | null;
   series: MemorySeries[];
+  /** Sampling interval (mean bytes between samples) of each memory's latest allocation sites
+   *  snapshot, by memory key (live or imported, like `report`). */
+  siteIntervals: Record<string, number>;
   config: AnalyzerConfig;
+  /** The allocation-tracking switch as stored (applies to the page from its next load). */
+  allocationTracking: boolean;
+  /** Why the switch could not be read or saved, if it could not. */
+  settingsError: string | null;
   revision: number;
 }
 
@@ -61,6 +69,8 @@ export interface ControllerDeps {
   log(msg: string, err?: unknown): void;
   /** Where budget settings persist between panel sessions (localStorage in the panel). */
   settings?: { load(): unknown; save(config: AnalyzerConfig): void };
+  /** Where the page settings live (chrome.storage.local in the panel; the content script reads them). */
+  pageSettings?: { load(): Promise<PageSettings>; save(settings: PageSettings): Promise<void> };
 }
 
 /** Read stored budget settings back; null when they are not a valid AnalyzerConfig. */
@@ -89,13 +99,17 @@ const INGEST_CHUNK = 5000;
 export class PanelController {
   readonly session: PanelSession;
   private live: AnalyzerApi | null = null;
-  private imported: { analyzer: AnalyzerApi; info: ImportedInfo } | null = null;
+  /** Allocation sites at marks of the live session (the analyzer keeps only the latest). */
+  private liveSites = new SiteMarks();
+  private imported: { analyzer: AnalyzerApi; sites: SiteMarks; info: ImportedInfo } | null = null;
   private link: LinkState = 'disconnected';
   /** Times the port to the service worker came up (1 + reconnections). */
   private connects = 0;
   private versionMismatch: ViewState['versionMismatch'] = null;
   private importError: string | null = null;
   private analyzerError: string | null = null;
+  private pageSettings: PageSettings = { ...DEFAULT_PAGE_SETTINGS };
+  private settingsError: string | null = null;
   private config: AnalyzerConfig = { ...DEFAULT_CONFIG, budgetLevels: [...DEFAULT_CONFIG.budgetLevels] };
   private chartPoints = 600;
   private framePending = false;
@@ -118,6 +132,14 @@ export class PanelController {
 
   /** Create the live analyzer. Call before connecting, so no event waits. */
   async init(): Promise<void> {
+    if (this.deps.pageSettings) {
+      try {
+        this.pageSettings = await this.deps.pageSettings.load();
+      } catch (e) {
+        this.settingsError = `Settings unreadable: ${e instanceof Error ? e.message : String(e)}`;
+        this.deps.log('page settings unreadable', e);
+      }
+    }
     try {
       this.live = await this.deps.makeAnalyzer();
       this.live.configure(this.config);
@@ -158,6 +180,7 @@ export class PanelController {
         this.changed();
         return;
       case 'reset':
+        this.liveSites.reset();
         if (this.live) {
           this.safely(() => {
             this.live?.reset();
@@ -167,6 +190,7 @@ export class PanelController {
         this.changed();
         return;
       case 'events':
+        this.liveSites.ingest(u.events);
         if (this.live) this.safely(() => this.live?.ingest(u.events));
         this.changed();
         return;
@@ -186,6 +210,10 @@ export class PanelController {
     return this.imported ? this.imported.analyzer : this.live;
   }
 
+  private shownSites(): SiteMarks {
+    return this.imported ? this.imported.sites : this.liveSites;
+  }
+
   private computeView(): ViewState {
     const a = this.shown();
     let report: Report | null = null;
@@ -198,6 +226,12 @@ export class PanelController {
         this.analyzerError = `Analyzer error: ${e instanceof Error ? e.message : String(e)}`;
         this.deps.log('analyzer report failed', e);
       }
+    }
+    const siteIntervals: Record<string, number> = {};
+    const sites = this.shownSites();
+    for (const m of report?.memories ?? []) {
+      const snap = sites.latest(m.key);
+      if (snap) siteIntervals[m.key] = snap.interval;
     }
     const s = this.session;
     const status: StatusState =
@@ -217,7 +251,10 @@ export class PanelController {
       analyzerError: this.analyzerError,
       report,
       series,
+      siteIntervals,
       config: this.config,
+      allocationTracking: this.pageSettings.allocationTracking,
+      settingsError: this.settingsError,
       revision: ++this.revision,
     };
   }
@@ -272,6 +309,31 @@ export class PanelController {
     return a ? a.diff(fromMark, toMark) : null;
   }
 
+  /** The allocation-tracking switch: stored for the page's next load. */
+  async setAllocationTracking(on: boolean): Promise<void> {
+    const before = this.pageSettings;
+    this.pageSettings = { ...this.pageSettings, allocationTracking: on };
+    this.changed();
+    if (!this.deps.pageSettings) return;
+    try {
+      await this.deps.pageSettings.save(this.pageSettings);
+      this.settingsError = null;
+    } catch (e) {
+      this.pageSettings = before;
+      this.settingsError = `Could not save the setting: ${e instanceof Error ? e.message : String(e)}`;
+      this.deps.log('could not save page settings', e);
+    }
+    this.changed();
+  }
+
+  /** Allocation sites that changed between two marks of what is shown (sampled estimates). */
+  sitesDiff(fromMark: number, toMark: number): SiteDelta[] | null {
+    const marks = this.view.report?.marks ?? [];
+    const from = marks[fromMark];
+    const to = marks[toMark];
+    return from && to ? this.shownSites().diff(from, to) : null;
+  }
+
   configure(partial: Partial<AnalyzerConfig>): void {
     this.config = { ...this.config, ...partial };
     try {
@@ -295,6 +357,8 @@ export class PanelController {
       return false;
     }
     let analyzer: AnalyzerApi;
+    const sites = new SiteMarks();
+    sites.ingest(r.trace.events);
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
@@ -309,6 +373,7 @@ export class PanelController {
     this.imported?.analyzer.dispose();
     this.imported = {
       analyzer,
+      sites,
       info: {
         name,
         url: r.trace.page.url,

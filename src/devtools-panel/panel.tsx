@@ -8,7 +8,8 @@ import browser from 'webextension-polyfill';
 import analyzerWasmUrl from '../../analyzer-rs/pkg/wasm_memory_analyzer.wasm?url';
 import { createAnalyzer } from '../analyzer/analyzer';
 import type { AnalyzerApi } from '../shared/analyzer-api';
-import { PORT_PANEL } from '../shared/protocol';
+import { PAGE_SETTINGS_KEYS, PORT_PANEL } from '../shared/protocol';
+import { settingsFromStorage } from '../shared/page-settings';
 import { App } from './App';
 import { PanelConnection, type PanelPortLike } from './connection';
 import { PanelController } from './controller';
@@ -77,6 +78,11 @@ async function main(): Promise<void> {
         return raw === null ? null : (JSON.parse(raw) as unknown);
       },
       save: (config) => localStorage.setItem(SETTINGS_KEY, JSON.stringify(config)),
+    },
+    // chrome.storage.local: the content script reads it at the page's next load.
+    pageSettings: {
+      load: async () => settingsFromStorage(await browser.storage.local.get(Object.values(PAGE_SETTINGS_KEYS))),
+      save: (s) => browser.storage.local.set({ [PAGE_SETTINGS_KEYS.allocationTracking]: s.allocationTracking }),
     },
   });
   await controller.init();

@@ -403,6 +403,24 @@ export type BackgroundToPanel =
 /** background -> content (e.g. a mark typed in the panel, forwarded to the page clock). */
 export type BackgroundToContent = { kind: 'mark'; v: number; label: string };
 
+/**
+ * The user's settings that change what the injected script does to the page, read by the
+ * content script from chrome.storage.local (PAGE_SETTINGS_KEYS) at document_start. They take
+ * effect from the handshake on, so in practice on the next load.
+ */
+export interface PageSettings {
+  /** Count the heap inside wasm (rewrite allocators); default true. */
+  allocationTracking: boolean;
+}
+
+export const DEFAULT_PAGE_SETTINGS: PageSettings = { allocationTracking: true };
+
+/** chrome.storage.local keys of PageSettings (panel toggle, CLI `record --no-allocations`). */
+export const PAGE_SETTINGS_KEYS = { allocationTracking: 'wasmMemory.allocationTracking' } as const;
+
+/** content -> injected: the handshake reply on the page's port; `settings` absent: defaults. */
+export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings };
+
 /** content -> injected over the MessagePort. */
 export type ContentToPage = { kind: 'mark'; v: number; label: string };
 

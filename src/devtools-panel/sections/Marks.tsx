@@ -3,6 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import type { Diff, Mark } from '../../shared/analyzer-api';
 import { formatBytes, formatDelta } from '../../shared/bytes';
 import type { PanelController } from '../controller';
+import type { SiteDelta } from '../sites-diff';
 import { formatClock, formatCount, formatField, formatFieldDelta } from '../format';
 import { NumCell, Section } from './Section';
 
@@ -12,6 +13,10 @@ export function Marks({ marks, controller, revision }: { marks: Mark[]; controll
   // The diff follows the data: `revision` changes with every new view, so it is recomputed.
   const diff: Diff | null = useMemo(
     () => (marks.length >= 2 && from !== to ? controller.diff(from, to) : null),
+    [marks, from, to, controller, revision],
+  );
+  const sites: SiteDelta[] | null = useMemo(
+    () => (marks.length >= 2 && from !== to ? controller.sitesDiff(from, to) : null),
     [marks, from, to, controller, revision],
   );
   return (
@@ -30,6 +35,7 @@ export function Marks({ marks, controller, revision }: { marks: Mark[]; controll
           <MarkSelect testId="diff-from" marks={marks} value={from} onChange={setFrom} /> with{' '}
           <MarkSelect testId="diff-to" marks={marks} value={to} onChange={setTo} />
           {diff ? <DiffView diff={diff} /> : null}
+          {sites && sites.length > 0 ? <SitesDiffView sites={sites} /> : null}
         </div>
       ) : null}
     </Section>
@@ -84,6 +90,40 @@ function DiffView({ diff }: { diff: Diff }) {
             <NumCell text={formatField(r.field, r.from)} />
             <NumCell text={formatField(r.field, r.to)} />
             <NumCell text={formatFieldDelta(r.field, r.delta)} up={r.delta > 0} />
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Most changed allocation sites listed in a diff. */
+const TOP_SITE_CHANGES = 20;
+
+function SitesDiffView({ sites }: { sites: SiteDelta[] }) {
+  return (
+    <table class="grid diff-table sites" data-testid="sites-diff">
+      <caption>Allocation sites between the two marks (sampled estimates)</caption>
+      <thead>
+        <tr>
+          <th>Site</th>
+          <th class="num">Live bytes change (est.)</th>
+          <th class="num">Live allocs change (est.)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sites.slice(0, TOP_SITE_CHANGES).map((s, i) => (
+          <tr key={i} data-testid="diff-site" data-memory={s.memory} data-value={s.bytesDelta}>
+            <td>
+              <details>
+                <summary class="frame">
+                  {s.frame} <span class="muted">({s.memory})</span>
+                </summary>
+                <pre class="stack">{s.frames.join('\n')}</pre>
+              </details>
+            </td>
+            <NumCell text={formatDelta(s.bytesDelta)} up={s.bytesDelta > 0} />
+            <NumCell text={s.countDelta > 0 ? `+${formatCount(Math.round(s.countDelta))}` : formatCount(Math.round(s.countDelta))} up={s.countDelta > 0} />
           </tr>
         ))}
       </tbody>

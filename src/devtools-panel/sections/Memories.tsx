@@ -1,7 +1,11 @@
-/** One row per memory: current and peak committed bytes, growths, allocator-used bytes, owner. */
+/**
+ * One row per memory: current and peak committed bytes, growths, the heap's used bytes (see
+ * ../heap-view.ts for what the cell may say), allocator and live allocations, owner.
+ */
 import type { MemoryStats } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
 import { formatCount } from '../format';
+import { usedCell } from '../heap-view';
 import { NumCell, Section } from './Section';
 
 export function Memories({ memories }: { memories: MemoryStats[] }) {
@@ -15,6 +19,8 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
             <th class="num">Peak</th>
             <th class="num">Growths</th>
             <th class="num">Used</th>
+            <th>Allocator</th>
+            <th class="num">Live allocs</th>
             <th>Owner</th>
           </tr>
         </thead>
@@ -28,8 +34,12 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
               <NumCell testId="memory-current" value={m.currentBytes} text={formatBytes(m.currentBytes)} />
               <NumCell testId="memory-peak" value={m.peakBytes} text={formatBytes(m.peakBytes)} />
               <NumCell testId="memory-growths" value={m.growthEvents} text={formatCount(m.growthEvents)} />
-              {m.usedBytes !== undefined ? (
-                <NumCell testId="memory-used" value={m.usedBytes} text={formatBytes(m.usedBytes)} />
+              <UsedTd m={m} />
+              <td data-testid="memory-allocator" class={m.allocator ? '' : 'muted'}>
+                {m.allocator ?? '—'}
+              </td>
+              {m.liveAllocations !== undefined ? (
+                <NumCell testId="memory-live-allocs" value={m.liveAllocations} text={formatCount(m.liveAllocations)} />
               ) : (
                 <td class="num muted">—</td>
               )}
@@ -41,5 +51,23 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
         </tbody>
       </table>
     </Section>
+  );
+}
+
+/** The Used cell: live bytes, a labelled part of them, or "not counted" with the reason. */
+function UsedTd({ m }: { m: MemoryStats }) {
+  const c = usedCell(m);
+  return (
+    <td
+      class={c.state === 'counted' ? 'num' : 'num muted'}
+      data-testid="memory-used"
+      data-state={c.state}
+      data-tracking={m.tracking}
+      data-value={c.value}
+      title={c.title}
+    >
+      {c.text}
+      {c.state === 'not-counted' || c.state === 'no-sizes' ? <span class="visually-hidden">: {c.title}</span> : null}
+    </td>
   );
 }

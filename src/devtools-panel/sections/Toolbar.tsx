@@ -1,4 +1,7 @@
-/** The toolbar: recording status and counts, adding a mark, trace export / import (./TraceFiles.tsx). */
+/**
+ * The toolbar: recording status and counts, the allocation-tracking switch, adding a mark, trace
+ * export / import (./TraceFiles.tsx).
+ */
 import { useState } from 'preact/hooks';
 import type { PanelController, ViewState } from '../controller';
 import { formatClock, formatCount } from '../format';
@@ -38,6 +41,23 @@ export function Toolbar({ view, controller }: { view: ViewState; controller: Pan
       ) : null}
       <PageErrorCount count={view.pageErrors} />
       <span class="spacer" />
+      <label
+        class="switch"
+        title="Count the heap inside WebAssembly: used bytes, live allocations and allocation sites (like 'Record allocation stacks' in Chrome's Memory panel)"
+      >
+        <input
+          type="checkbox"
+          data-testid="allocation-tracking"
+          checked={view.allocationTracking}
+          onChange={(e) => void controller.setAllocationTracking(e.currentTarget.checked)}
+        />{' '}
+        Track allocations <span class="muted">(takes effect on reload)</span>
+      </label>
+      {view.settingsError ? (
+        <span class="warn" data-testid="settings-error">
+          {view.settingsError}
+        </span>
+      ) : null}
       <input
         class="mark-label"
         type="text"

@@ -117,6 +117,43 @@ describe('window channel (page end of the handshake)', () => {
   });
 });
 
+describe('settings in the ack', () => {
+  const start = (applied: unknown[]) => {
+    const w = new FakeWindow();
+    const queue = new EventQueue({ now: () => 0, setTimer: (fn) => setTimeout(fn, 0) });
+    startWindowChannel({
+      g: w as unknown as typeof globalThis, dom: dom(), queue, now: () => 5,
+      fail: (where, e) => { throw new Error(`${where}: ${String(e)}`); },
+      onSettings: (s) => void applied.push(s),
+    });
+    const port = w.posted[0]!.port;
+    open.push(port);
+    port.start();
+    return { port, queue };
+  };
+  const connected = (queue: EventQueue) =>
+    new Promise<void>((resolve) => {
+      const poll = () => (queue.connected ? resolve() : setTimeout(poll, 1));
+      poll();
+    });
+
+  it('applies valid settings before connecting the queue', async () => {
+    const applied: unknown[] = [];
+    const { port, queue } = start(applied);
+    port.postMessage({ kind: 'ack', v: 1, settings: { allocationTracking: false } });
+    await connected(queue);
+    expect(applied).toEqual([{ allocationTracking: false }]);
+  });
+
+  it('ignores malformed or absent settings (defaults stay)', async () => {
+    const applied: unknown[] = [];
+    const { port, queue } = start(applied);
+    port.postMessage({ kind: 'ack', v: 1, settings: { allocationTracking: 'no' } });
+    await connected(queue);
+    expect(applied).toEqual([]);
+  });
+});
+
 describe('worker channel', () => {
   it('takes only the tagged port with the right token, hidden from later listeners', async () => {
     const g = new FakeWindow();

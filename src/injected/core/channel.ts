@@ -5,7 +5,8 @@
  * Window realm (see src/shared/protocol.ts and the cross-team contract):
  *   post {source: PAGE_SOURCE, kind: 'connect', v} with a fresh MessageChannel's port2, at
  *   start-up and again on every {source: CONTENT_SOURCE, kind: 'ready', v} from this window
- *   while not acknowledged; the first {kind: 'ack', v} on a port connects the queue to it;
+ *   while not acknowledged; the first {kind: 'ack', v, settings?} on a port connects the queue to
+ *   it, after its settings (validated: malformed ones are ignored) went to `onSettings`;
  *   {kind: 'mark', v, label} arriving later becomes a `mark` event on the page's clock.
  *
  * Worker realm: the parent's core posts {[WORKER_PORT_TAG]: token} with a port as the very first
@@ -19,7 +20,9 @@ import {
   PROTOCOL_VERSION,
   type PageBatchMessage,
   type PageEvent,
+  type PageSettings,
 } from '../../shared/protocol';
+import { parsePageSettings } from '../../shared/page-settings';
 import { call, getOwnPropertyDescriptor, savedGetter } from './intrinsics';
 import { LiveKeys } from './live';
 import type { EventQueue } from './queue';
@@ -100,6 +103,8 @@ export interface WindowChannelDeps {
    * follows the trackers' counters as they are now. Its failures are reported, never thrown.
    */
   beforeMark?: () => void;
+  /** The user's page settings from the content script's `ack` (window realm), when it sent valid ones. */
+  onSettings?: (settings: PageSettings) => void;
 }
 
 /** Window realm: the handshake with the content script. Returns the number of connects sent. */
@@ -118,6 +123,14 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
       if (data.kind === 'ack') {
         if (acked) return;
         acked = true;
+        const settings = parsePageSettings(data.settings);
+        if (settings && d.onSettings) {
+          try {
+            d.onSettings(settings);
+          } catch (e) {
+            d.fail('apply settings', e);
+          }
+        }
         queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
       } else if (data.kind === 'mark' && typeof data.label === 'string') {
         if (d.beforeMark) {

@@ -9,7 +9,7 @@
 import type { InjectedContext } from '../context';
 import { installTrackers } from '../trackers/index';
 import { isFreeExportName } from '../trackers/glue-source';
-import { allocationTracking, MAX_REWRITE_BYTES, TRACKING_OFF } from './settings';
+import { allocationTracking, MAX_REWRITE_BYTES, setAllocationTracking, TRACKING_OFF } from './settings';
 import { rewriteModule, type RewriteResult } from './wasm-rewrite';
 import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
@@ -58,6 +58,8 @@ function takeWorkerConfig(g: typeof globalThis): WorkerConfig | null {
 export function startCore(g: typeof globalThis = globalThis): CoreHandle | null {
   if (typeof g.WebAssembly !== 'object' || g.WebAssembly === null) return null;
   const worker = takeWorkerConfig(g);
+  // A worker inherits its parent's switch; a window gets it with the content script's `ack`.
+  if (worker && worker.allocationTracking !== undefined) setAllocationTracking(worker.allocationTracking);
   const dom = saveDomOriginals(g);
   if (!dom) return null;
 
@@ -232,6 +234,16 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
 
   // --- channel ---------------------------------------------------------------------------------
   if (worker) startWorkerChannel({ g, dom, queue, now, fail, token: worker.token });
-  else startWindowChannel({ g, dom, queue, now, fail, beforeMark: () => void runTick() });
+  else {
+    startWindowChannel({
+      g,
+      dom,
+      queue,
+      now,
+      fail,
+      beforeMark: () => void runTick(),
+      onSettings: (s) => setAllocationTracking(s.allocationTracking),
+    });
+  }
   return { realm, kind, queue, hooks, pageErrors };
 }

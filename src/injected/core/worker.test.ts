@@ -23,6 +23,8 @@ describe('worker bootstrap', () => {
   it('validates the private config and resolves relative URLs against the real script', () => {
     expect(isWorkerConfig(cfg)).toBe(true);
     expect(isWorkerConfig({ ...cfg, type: 'shared' })).toBe(false);
+    expect(isWorkerConfig({ ...cfg, allocationTracking: false })).toBe(true);
+    expect(isWorkerConfig({ ...cfg, allocationTracking: 'off' })).toBe(false);
     expect(isWorkerConfig(null)).toBe(false);
     expect(resolveUrl('../lib.js', cfg.url)).toBe('https://a.example/lib.js');
     expect(resolveUrl('http://[bad', cfg.url)).toBeNull();

@@ -29,6 +29,7 @@ import { anyPolicyBlocksBlobWorkers } from './csp';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
 import { replaceConstructor, replaceGetter, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
+import { allocationTracking } from './settings';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -44,6 +45,8 @@ export interface WorkerConfig {
   loadUrl?: string;
   type: 'classic' | 'module';
   bundleUrl: string;
+  /** The parent's allocation-tracking setting when the worker started (absent: on). */
+  allocationTracking?: boolean;
 }
 
 /** Pure: is `v` a well-formed worker config? */
@@ -52,7 +55,8 @@ export function isWorkerConfig(v: unknown): v is WorkerConfig {
   const c = v as Record<string, unknown>;
   return typeof c.token === 'string' && typeof c.parent === 'string' && typeof c.url === 'string'
     && (c.loadUrl === undefined || typeof c.loadUrl === 'string')
-    && (c.type === 'classic' || c.type === 'module') && typeof c.bundleUrl === 'string';
+    && (c.type === 'classic' || c.type === 'module') && typeof c.bundleUrl === 'string'
+    && (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean');
 }
 
 /** Pure: our core for a worker: the private config, then the bundle. */
@@ -203,7 +207,14 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     if (copy.name !== undefined && typeof copy.name !== 'string') return null;
     const src = bundleSource();
     if (src === null) return null;
-    const config: WorkerConfig = { token: d.randomToken(), parent: d.realm, url: abs, type, bundleUrl: d.bundleUrl ?? '' };
+    const config: WorkerConfig = {
+      token: d.randomToken(),
+      parent: d.realm,
+      url: abs,
+      type,
+      bundleUrl: d.bundleUrl ?? '',
+      allocationTracking: allocationTracking(),
+    };
     // A page blob: URL is often revoked right after `new Worker(url)`, before our bootstrap
     // would load it: load a copy of its text, read now, instead.
     let copyUrl: string | null = null;
