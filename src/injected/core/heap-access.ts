@@ -6,7 +6,7 @@
  */
 import type { HeapCounters } from '../trackers/heap';
 import { hiddenExport } from './hidden-exports';
-import { call, construct, getOwnPropertyDescriptor, MathFloor, MathMax, savedGetter } from './intrinsics';
+import { call, construct, getOwnPropertyDescriptor, MathFloor, MathMax, OrigWeakMap, OrigWeakRef, savedGetter, weakRefDeref } from './intrinsics';
 
 type Getter = ((this: unknown) => unknown) | undefined;
 
@@ -49,6 +49,7 @@ export class HeapAccess {
   private readonly Big: typeof BigInt;
   private readonly exportsGetter: Getter;
   private trampoline: WebAssembly.Module | null = null;
+  private readonly tokens = new OrigWeakMap<object, object>();
 
   constructor(WA: typeof WebAssembly) {
     this.globalValue = savedGetter(WA.Global.prototype, 'value');
@@ -61,21 +62,35 @@ export class HeapAccess {
     this.exportsGetter = savedGetter(WA.Instance.prototype, 'exports');
   }
 
-  /** A reader of the hidden global `name` as a Number (i64 globals come as BigInt), or null. */
+  /**
+   * A reader of the hidden global `name` as a Number (i64 globals come as BigInt), or null.
+   * The global is held WEAKLY: an exported global keeps its instance (and so the page's
+   * memory) alive, and the page must be free to drop it. Once it is gone the reader returns NaN.
+   */
   private reader(exports: WebAssembly.Exports, name: string): (() => number) | null {
     const g = hiddenExport(exports, name);
     const get = this.globalValue;
-    if (g === undefined || !get) return null;
+    if (typeof g !== 'object' || g === null || !get) return null;
     try {
       call(get, g); // brand check: a WebAssembly.Global
     } catch (e) {
       void e;
       return null;
     }
+    const ref = new OrigWeakRef(g);
     return () => {
-      const v = call<unknown>(get, g);
+      const global = call<object | undefined>(weakRefDeref, ref);
+      if (global === undefined) return NaN;
+      const v = call<unknown>(get, global);
       return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
     };
+  }
+
+  /** An identity token per counter global (the same global gives the same token), held weakly. */
+  private tokenOf(global: object): object {
+    let token = this.tokens.get(global);
+    if (token === undefined) this.tokens.set(global, (token = {}));
+    return token;
   }
 
   /** Access to the hidden counters of an instance, from its REAL exports object. */
@@ -98,7 +113,7 @@ export class HeapAccess {
       callCounter: (index: number) => {
         const read = this.reader(exports, `calls_${index}`);
         const global = hiddenExport(exports, `calls_${index}`);
-        return read === null || typeof global !== 'object' || global === null ? null : { read, global };
+        return read === null || typeof global !== 'object' || global === null ? null : { read, global: this.tokenOf(global) };
       },
     };
   }
@@ -107,8 +122,8 @@ export class HeapAccess {
     const table = hiddenExport(exports, 'sample_table');
     const countdown = hiddenExport(exports, 'sample_countdown');
     const set = this.globalSet;
-    if (table === undefined || countdown === undefined || !set) return null;
-    const Big = this.Big;
+    if (table === undefined || typeof countdown !== 'object' || countdown === null || !set) return null;
+    const setCountdown = countdownSetter(countdown, set, this.Big);
     return {
       install: (fn) => {
         try {
@@ -122,32 +137,49 @@ export class HeapAccess {
           return false;
         }
       },
-      setCountdown: (bytes) => {
-        call(set, countdown, Big(MathMax(1, MathFloor(bytes))));
-      },
+      setCountdown,
     };
   }
+}
+
+/**
+ * Sets the countdown global, held WEAKLY (the sampler must keep nothing of the page's alive).
+ * Made in a scope of its own: closures made in one scope share its variables, and a closure
+ * beside `install` would hold the instance's table (and so the instance) strongly.
+ */
+function countdownSetter(countdown: object, set: (this: unknown, v: unknown) => void, Big: typeof BigInt): (bytes: number) => void {
+  const ref = new OrigWeakRef(countdown);
+  return (bytes) => {
+    const g = call<object | undefined>(weakRefDeref, ref);
+    if (g !== undefined) call(set, g, Big(MathMax(1, MathFloor(bytes))));
+  };
 }
 
 const memoryBuffer = getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buffer')?.get;
 const OrigInt32Array = Int32Array;
 
 /**
- * Reads the little-endian i32 at a 4-aligned byte address of a memory, through a view renewed
- * when the memory grew (null: out of bounds, or not a memory).
+ * Reads the little-endian i32 at a 4-aligned byte address of a memory (null: out of bounds, not
+ * a memory, or the memory is gone). Holds the memory and its view WEAKLY: a strong view would
+ * keep the page's whole buffer alive after the page dropped it.
  */
 export function i32At(memory: WebAssembly.Memory): (address: number) => number | null {
-  let view = new OrigInt32Array(0);
+  const memoryRef = new OrigWeakRef(memory);
+  let viewRef: WeakRef<Int32Array> | null = null;
   return (address: number): number | null => {
     if (address < 0 || address % 4 !== 0 || !memoryBuffer) return null;
     const index = address / 4;
-    if (index >= view.length) {
+    let view = viewRef === null ? undefined : call<Int32Array | undefined>(weakRefDeref, viewRef);
+    if (view === undefined || index >= view.length) {
+      const m = call<WebAssembly.Memory | undefined>(weakRefDeref, memoryRef);
+      if (m === undefined) return null;
       try {
-        view = new OrigInt32Array(call<ArrayBuffer>(memoryBuffer, memory));
+        view = new OrigInt32Array(call<ArrayBuffer>(memoryBuffer, m));
       } catch (e) {
         void e; // not a memory (or a shared one we do not read)
         return null;
       }
+      viewRef = new OrigWeakRef(view);
       if (index >= view.length) return null;
     }
     return view[index] as number;

@@ -439,7 +439,10 @@ export class BindgenTracker {
     const readers = this.freeCounters.get(name);
     if (readers === undefined) return -1;
     let total = 0;
-    for (const r of readers) total += r.read();
+    for (const r of readers) {
+      const n = r.read();
+      total += Number.isNaN(n) ? r.seen : n;
+    }
     return total;
   }
 
@@ -468,10 +471,12 @@ export class BindgenTracker {
       let counter: object | null = null;
       for (const r of readers) {
         const now = r.read();
+        if (Number.isNaN(now)) continue; // its instance is gone (dropped below): its calls were folded in already
         delta += now - r.seen;
         r.seen = now;
         counter ??= r.counter;
       }
+      if (readers.some((r) => Number.isNaN(r.read()))) this.freeCounters.set(name, readers.filter((r) => !Number.isNaN(r.read())));
       const fin = this.finalizerCalls.get(name) ?? 0;
       if (fin !== 0) this.finalizerCalls.set(name, 0);
       const g = groups.get(counter ?? readers);

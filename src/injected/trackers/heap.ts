@@ -18,7 +18,7 @@
  */
 import { LIMITS, type AllocEvent, type HeapSizes, type ObjectKey, type SitesEvent } from '../../shared/protocol';
 
-/** The rewritten module's counters, read on demand. */
+/** The rewritten module's counters, read on demand (NaN once the instance is gone). */
 export interface HeapCounters {
   liveBytes(): number;
   liveAllocations(): number;
@@ -30,6 +30,8 @@ export class HeapTracker {
   private last = -1;
   private lastAllocs = -1;
   private lastFrees = -1;
+  /** The instance was collected: nothing more to read (drop this tracker). */
+  gone = false;
 
   constructor(
     readonly memory: ObjectKey,
@@ -44,6 +46,10 @@ export class HeapTracker {
     const totalAllocations = c.totalAllocations();
     const totalFrees = c.totalFrees();
     const liveBytes = c.liveBytes();
+    if (Number.isNaN(liveBytes) || Number.isNaN(totalAllocations) || Number.isNaN(totalFrees)) {
+      this.gone = true;
+      return null;
+    }
     if (liveBytes === this.last && totalAllocations === this.lastAllocs && totalFrees === this.lastFrees) return null;
     this.last = liveBytes;
     this.lastAllocs = totalAllocations;

@@ -20,8 +20,8 @@ import { RegistryTracker, installRegistries } from './registries';
 
 export interface InstalledTrackers {
   bindgen: BindgenTracker;
-  heaps: HeapTracker[];
-  sites: SiteSampler[];
+  /** The heaps counted now. */
+  heaps(): HeapTracker[];
   registries: RegistryTracker;
 }
 
@@ -48,8 +48,8 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   // Object.prototype.
   let pointerFields: 'none' | 'wbg' | 'all' = 'none';
 
-  const heaps: HeapTracker[] = [];
-  const sites: SiteSampler[] = [];
+  /** Heaps being counted, each with its site sampler (null without sampling). */
+  let heaps: Array<{ heap: HeapTracker; sites: SiteSampler | null }> = [];
 
   ctx.onInstance((info: InstanceInfo) => {
     const rewrite = info.rewrite;
@@ -91,18 +91,22 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     }
     const sizes = allocator.sizes === 'none' ? 'none' : 'chunk-header';
     ctx.emit({ ...base, tracking: 'inside-wasm', allocator: allocator.kind, foundBy: allocator.foundBy, reason: null });
-    heaps.push(new HeapTracker(mem.key, counters, allocator.kind, sizes));
+    const entry: { heap: HeapTracker; sites: SiteSampler | null } = { heap: new HeapTracker(mem.key, counters, allocator.kind, sizes), sites: null };
+    heaps.push(entry);
     // Sites need sizes: without them (emmalloc, unknown allocators) the countdown counts
     // allocations, not bytes, and a sample could not stand for any number of bytes.
     const hook = sizes === 'none' ? null : (info.heap?.sampling ?? null);
     if (hook !== null) {
+      // Nothing the sampler keeps may hold the page's instance: only weak readers (the closures
+      // below share this scope, so no variable here may hold the hook or the instance).
+      const setCountdown = hook.setCountdown;
       const readI32 = i32At(mem.memory);
       const dl = allocator.kind === 'dlmalloc';
       const sampler = new SiteSampler(mem.key, {
         now: () => ctx.now(),
         random: () => 1 - MathRandom(),
         stack: () => ctx.stack(),
-        setCountdown: (bytes) => hook.setCountdown(bytes),
+        setCountdown,
         chunkLive: (ptr, chunk) => {
           if (sizes === 'none') return null;
           const head = readI32(ptr - 4);
@@ -122,7 +126,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
       };
       if (hook.install(onSample)) {
         sampler.start();
-        sites.push(sampler);
+        entry.sites = sampler;
       }
     }
     ctx.wake();
@@ -140,16 +144,21 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   ctx.onTick(() => {
     bindgen.tick();
     const time = ctx.now();
+    let gone = false;
     for (const h of heaps) {
-      const e = h.poll(time);
+      const e = h.heap.poll(time);
       if (e !== null) ctx.emit(e);
+      if (h.heap.gone) {
+        gone = true;
+        continue;
+      }
+      const s = h.sites?.tick() ?? null;
+      if (s !== null) ctx.emit(s);
     }
-    for (const s of sites) {
-      const e = s.tick();
-      if (e !== null) ctx.emit(e);
-    }
+    // A collected instance's heap is dropped (its memory's `collected` event says the rest).
+    if (gone) heaps = heaps.filter((h) => !h.heap.gone);
   });
 
-  installed = { bindgen, heaps, sites, registries };
+  installed = { bindgen, heaps: () => heaps.map((h) => h.heap), registries };
   return installed;
 }
