@@ -33,12 +33,6 @@ import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol
 import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
 
-const objectIsPrototypeOf = Object.prototype.isPrototypeOf;
-/** Is `proto` on `obj`'s prototype chain (the saved original, whatever the page does later)? */
-function isPrototypeOf(proto: object, obj: object): boolean {
-  return apply(objectIsPrototypeOf, proto, [obj]) as boolean;
-}
-
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
