@@ -497,7 +497,7 @@ export class ReferenceAnalyzer {
       }
       if (run) out.push({ id: `memory-floor-rising:${m.key}`, kind: 'memory-floor-rising', subject: m.key, severity: run.length >= 2 * cycles ? 'error' : 'warning' });
       if (m.alloc?.insideWasm) {
-        let used = (this.runs.used.get(m.key) ?? null) ?? recentRun(m.usedRest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
+        let used = this.runs.used.get(m.key) ?? recentRun(m.usedRest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
         if (!used) {
           const w = recentRun(m.usedWindow.mins, Number.MIN_VALUE, c.windowCycles, now, c.holdMs);
           if (w && w[w.length - 1]![1] - w[0]![1] >= 4 * c.floorMinStepBytes) used = w;
@@ -511,7 +511,7 @@ export class ReferenceAnalyzer {
     this.replaced(out);
     for (const [k, r] of this.registries) {
       const run =
-        (this.runs.registry.get(k) ?? null) ??
+        this.runs.registry.get(k) ??
         recentRun(r.rest.levels, c.registryMinStep, c.floorCycles, now, c.holdMs) ??
         recentRun(r.window.mins, c.registryMinStep, c.windowCycles, now, c.holdMs);
       if (run) out.push({ id: `registry-growth:${r.name}:${r.field}`, kind: 'registry-growth', subject: r.name, severity: 'warning' });

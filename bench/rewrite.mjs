@@ -11,7 +11,7 @@
 //
 // The TypeScript source is bundled with rolldown into a temporary file first.
 import { build } from 'rolldown';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

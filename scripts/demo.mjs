@@ -114,7 +114,6 @@ async function main() {
       await panel.locator('[data-testid=status][data-state=connected]').waitFor({ state: 'attached', timeout: opts.timeout });
     });
 
-    const memoryRows = panel.locator('[data-testid=memory-row]');
     const totals = [];
     for (let i = 0; i < opts.opens; i++) {
       const file = SAMPLES[i % SAMPLES.length];

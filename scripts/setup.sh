@@ -5,6 +5,8 @@
 #   - Chromium: Debian's package (/usr/bin/chromium), unless CHROMIUM_PATH points at one.
 #   - Rust to wasm32: the rustup target wasm32-unknown-unknown when rustup has it installed;
 #     otherwise Debian's rustc-web + cargo-web + rust-web-src + lld (see scripts/build-analyzer.mjs).
+#   - rustfmt for `npm run lint` (cargo fmt --check): rustup's, else Debian's rustfmt-web (same
+#     version as rustc-web; bookworm's plain `rustfmt` package is 1.63 and too old).
 #   - npm packages: npm ci.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,8 @@ if [ "$has_rustup_wasm" = 0 ]; then
 fi
 # Native `cargo test` needs some cargo: rustup's or Debian's.
 command -v cargo >/dev/null 2>&1 || [ -x /usr/bin/cargo ] || need+=(cargo-web rustc-web)
+# `npm run lint` runs `cargo fmt --check`: cargo-fmt and rustfmt must work.
+if ! { cargo fmt --version >/dev/null 2>&1 || /usr/bin/cargo fmt --version >/dev/null 2>&1; }; then need+=(rustfmt-web); fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

@@ -18,7 +18,6 @@ import './panel.css';
 
 
 declare global {
-  // eslint-disable-next-line no-var
   var wasmMemoryPanel: PanelAutomation | undefined;
 }
 

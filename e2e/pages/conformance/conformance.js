@@ -266,7 +266,7 @@
       const push = Array.prototype.push;
       Promise.prototype.then = function (...a) { counts.then++; return then.apply(this, a); };
       WeakMap.prototype.set = function (...a) { counts.weakMapSet++; return wmSet.apply(this, a); };
-      Error.prepareStackTrace = (e, frames) => { counts.prepare++; return String(e); };
+      Error.prepareStackTrace = (e, _frames) => { counts.prepare++; return String(e); };
       const m = new WA.Memory({ initial: 1 });
       m.grow(1);
       const inst = new WA.Instance(mod);

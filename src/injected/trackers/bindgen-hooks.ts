@@ -22,7 +22,7 @@
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
 import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './glue-source';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
-import { apply, getOwnPropertyDescriptor } from '../core/intrinsics';
+import { getOwnPropertyDescriptor } from '../core/intrinsics';
 import { installProtoSetter, Stamp } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;

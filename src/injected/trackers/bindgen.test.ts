@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import type { BindgenEvent } from '../../shared/protocol';
 import { BindgenTracker, STACKS_PER_TICK } from './bindgen';
 import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr } from './glue-source';

@@ -23,12 +23,6 @@ import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
 import { classNameFromExport, constructorExportOf, freeExportIn, isFreeExportName, pointerFieldOf, ptrOfHeld, registersEveryPointer, toPtr, type RegistryGlue } from './glue-source';
 
-const objectIsPrototypeOf = Object.prototype.isPrototypeOf;
-/** Is `proto` on `obj`'s prototype chain (the saved original, whatever the page does later)? */
-function isPrototypeOf(proto: object, obj: object): boolean {
-  return apply(objectIsPrototypeOf, proto, [obj]) as boolean;
-}
-
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
