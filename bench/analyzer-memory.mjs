@@ -18,7 +18,18 @@ const { analyzer } = await loadAnalyzerSources();
 const a = await analyzer.createAnalyzer(readFileSync(WASM));
 const keys = Array.from({ length: MEMORIES }, (_, i) => `r1:${i + 1}`);
 const sizes = keys.map(() => 16 * MB);
-a.ingest(keys.map((key, i) => ({ t: 'memory', time: 0, key, origin: 'export', shared: false, bytes: sizes[i], maxBytes: null, owner: `https://app.test/m${i}.wasm` })));
+a.ingest(
+  keys.map((key, i) => ({
+    t: 'memory',
+    time: 0,
+    key,
+    origin: 'export',
+    shared: false,
+    bytes: sizes[i],
+    maxBytes: null,
+    owner: `https://app.test/m${i}.wasm`,
+  })),
+);
 
 const rssStart = process.memoryUsage().rss;
 console.log(`analyzer memory: ${SAMPLES.toLocaleString('en-US')} samples over ${MEMORIES} memories, batches of ${BATCH} events`);
@@ -53,10 +64,16 @@ while (done < SAMPLES) {
 const ms = performance.now() - t0;
 const series = a.series(1000);
 const r = a.report();
-console.log(`ingested ${r.eventCount.toLocaleString("en-US")} events in ${(ms / 1000).toFixed(1)} s (${Math.round(SAMPLES / (ms / 1000)).toLocaleString("en-US")} samples/s); ${r.alerts.length} alerts`);
+console.log(
+  `ingested ${r.eventCount.toLocaleString('en-US')} events in ${(ms / 1000).toFixed(1)} s (${Math.round(SAMPLES / (ms / 1000)).toLocaleString('en-US')} samples/s); ${r.alerts.length} alerts`,
+);
 const expectedPeak = maxSpike;
 const keptPeak = Math.max(...series.map((s) => Math.max(...s.max)));
-console.log(`chart: ${series.length} series, ${series[0]?.times.length ?? 0} points each at maxPoints=1000; highest spike kept: ${(keptPeak / MB).toFixed(1)} MB (highest spike sent: ${(expectedPeak / MB).toFixed(1)} MB: ${keptPeak === expectedPeak ? 'kept' : 'LOST'})`);
+console.log(
+  `chart: ${series.length} series, ${series[0]?.times.length ?? 0} points each at maxPoints=1000; highest spike kept: ${(keptPeak / MB).toFixed(1)} MB (highest spike sent: ${(expectedPeak / MB).toFixed(1)} MB: ${keptPeak === expectedPeak ? 'kept' : 'LOST'})`,
+);
 const verdict = peakWasm < 64 * MB ? 'OK (< 64 MB)' : 'OVER 64 MB';
-console.log(`RESULT: wasm linear memory peak ${(peakWasm / MB).toFixed(2)} MB ${verdict}; process RSS ${(process.memoryUsage().rss / MB).toFixed(1)} MB (Node + V8 + wasm)`);
+console.log(
+  `RESULT: wasm linear memory peak ${(peakWasm / MB).toFixed(2)} MB ${verdict}; process RSS ${(process.memoryUsage().rss / MB).toFixed(1)} MB (Node + V8 + wasm)`,
+);
 a.dispose();

@@ -29,7 +29,16 @@ function stream(n) {
   const keys = ['r1:1', 'r1:2', 'r1:3', 'w1:1'];
   const sizes = keys.map(() => 16 * 1024 * 1024);
   for (const [i, key] of keys.entries()) {
-    out.push({ t: 'memory', time: 0, key, origin: 'export', shared: false, bytes: sizes[i], maxBytes: null, owner: `https://app.test/m${i}.wasm` });
+    out.push({
+      t: 'memory',
+      time: 0,
+      key,
+      origin: 'export',
+      shared: false,
+      bytes: sizes[i],
+      maxBytes: null,
+      owner: `https://app.test/m${i}.wasm`,
+    });
   }
   let t = 1_700_000_000_000;
   let created = 0;
@@ -128,8 +137,16 @@ if (w.alerts !== r.alerts || w.memories !== r.memories) {
   process.exit(1);
 }
 const eps = (ms) => Math.round(events.length / (ms / 1000)).toLocaleString('en-US');
-console.log(`wasm (TS wrapper + wasm core): best ${w.ms.toFixed(1)} ms (median ${median(wasm.map((x) => x.ms)).toFixed(1)}), ${eps(w.ms)} events/s`);
-console.log(`TypeScript reference:          best ${r.ms.toFixed(1)} ms (median ${median(ref.map((x) => x.ms)).toFixed(1)}), ${eps(r.ms)} events/s`);
+console.log(
+  `wasm (TS wrapper + wasm core): best ${w.ms.toFixed(1)} ms (median ${median(wasm.map((x) => x.ms)).toFixed(1)}), ${eps(w.ms)} events/s`,
+);
+console.log(
+  `TypeScript reference:          best ${r.ms.toFixed(1)} ms (median ${median(ref.map((x) => x.ms)).toFixed(1)}), ${eps(r.ms)} events/s`,
+);
 console.log(`ratio (reference time / wasm time): ${(r.ms / w.ms).toFixed(2)}x end to end (target >= 3x)`);
-console.log(`wasm core alone on pre-encoded records: best ${coreMs.toFixed(1)} ms for ${sink.count} records, ${eps(coreMs)} events/s equivalent`);
-console.log(`ratio (reference time / wasm core time): ${(r.ms / coreMs).toFixed(2)}x; one-off TS encoding of the stream: ${encMs.toFixed(1)} ms`);
+console.log(
+  `wasm core alone on pre-encoded records: best ${coreMs.toFixed(1)} ms for ${sink.count} records, ${eps(coreMs)} events/s equivalent`,
+);
+console.log(
+  `ratio (reference time / wasm core time): ${(r.ms / coreMs).toFixed(2)}x; one-off TS encoding of the stream: ${encMs.toFixed(1)} ms`,
+);

@@ -85,7 +85,11 @@ async function launch(withExtension, dist = DIST) {
   dirs.push(dir);
   const extArgs = withExtension ? [`--disable-extensions-except=${dist}`, `--load-extension=${dist}`] : [];
   const jsFlags = ['--js-flags=--expose-gc'];
-  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...QUIET, ...jsFlags, ...extArgs] });
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...QUIET, ...jsFlags, ...extArgs],
+  });
   return { context, withExtension };
 }
 
@@ -97,7 +101,8 @@ async function openPage(side) {
   await page.goto(`${base}/bench/pages/overhead.html`);
   await page.waitForFunction(() => document.title === 'ready', null, { timeout: 60_000 });
   const injected = await page.evaluate(() => Object.getOwnPropertyDescriptor(Object.prototype, '__wbg_ptr') !== undefined);
-  if (injected !== withExtension) throw new Error(`extension ${withExtension ? 'not active' : 'unexpectedly active'} in the ${side} browser`);
+  if (injected !== withExtension)
+    throw new Error(`extension ${withExtension ? 'not active' : 'unexpectedly active'} in the ${side} browser`);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   return { page, cdp };
@@ -185,9 +190,19 @@ for (const name of names) {
   const wo = median(all.withoutWall);
   const pairedCpu = median(all.ratios);
   rows.push({
-    name, units: UNITS[name], without: wo, with: w, ratio: w / wo, withoutCpu: woc, withCpu: wc, cpuRatio: wc / woc,
-    pairedCpu, pairMin: Math.min(...pairMedians), pairMax: Math.max(...pairMedians),
-    target: target(name), ok: pairedCpu <= target(name),
+    name,
+    units: UNITS[name],
+    without: wo,
+    with: w,
+    ratio: w / wo,
+    withoutCpu: woc,
+    withCpu: wc,
+    cpuRatio: wc / woc,
+    pairedCpu,
+    pairMin: Math.min(...pairMedians),
+    pairMax: Math.max(...pairMedians),
+    target: target(name),
+    ok: pairedCpu <= target(name),
   });
   process.stderr.write(`  ${name}: ${pairedCpu.toFixed(3)}x (ratio of medians ${(wc / woc).toFixed(3)}x)\n`);
   if (VERBOSE) process.stderr.write(`    per page pair: ${pairMedians.map((x) => x.toFixed(3)).join(' ')}\n`);
@@ -198,16 +213,51 @@ const lpad = (s, n) => String(s).padStart(n);
 const os = await import('node:os');
 const load = os.loadavg()[0];
 const version = sides.with.context.browser()?.version() ?? '';
-console.log(`\nWASM Memory overhead${AA ? ' -- A/A CALIBRATION: the extension is in NEITHER browser; every ratio here is noise' : ''}${VERSUS !== null ? ` -- A/B: "without" is the build in ${VERSUS}` : ''}`);
-console.log(`${PAGES} fresh page pairs per workload, ${WARMUP} warm-up + ${RUNS} timed runs per page (Chromium ${version}, ${DIST}; load average ${load.toFixed(1)} on ${os.cpus().length} cores)`);
-console.log('cpu = CPU time of the page main thread (CDP ThreadTime), median of all runs; paired = median of the per-round with/without ratios (the verdict);');
-console.log('pages = [min..max] over page pairs of their median round ratio; ratio = of the medians; wall = performance.now() in the page.\n');
-console.log(`${pad('workload', 56)}${lpad('units', 7)}${lpad('cpu w/o', 9)}${lpad('cpu with', 9)}${lpad('ratio', 8)}${lpad('paired [pages]', 23)}${lpad('wall w/o', 10)}${lpad('wall with', 10)}${lpad('ratio', 8)}${lpad('target', 8)}  verdict`);
+console.log(
+  `\nWASM Memory overhead${AA ? ' -- A/A CALIBRATION: the extension is in NEITHER browser; every ratio here is noise' : ''}${VERSUS !== null ? ` -- A/B: "without" is the build in ${VERSUS}` : ''}`,
+);
+console.log(
+  `${PAGES} fresh page pairs per workload, ${WARMUP} warm-up + ${RUNS} timed runs per page (Chromium ${version}, ${DIST}; load average ${load.toFixed(1)} on ${os.cpus().length} cores)`,
+);
+console.log(
+  'cpu = CPU time of the page main thread (CDP ThreadTime), median of all runs; paired = median of the per-round with/without ratios (the verdict);',
+);
+console.log(
+  'pages = [min..max] over page pairs of their median round ratio; ratio = of the medians; wall = performance.now() in the page.\n',
+);
+console.log(
+  `${pad('workload', 56)}${lpad('units', 7)}${lpad('cpu w/o', 9)}${lpad('cpu with', 9)}${lpad('ratio', 8)}${lpad('paired [pages]', 23)}${lpad('wall w/o', 10)}${lpad('wall with', 10)}${lpad('ratio', 8)}${lpad('target', 8)}  verdict`,
+);
 for (const r of rows) {
   const pairs = `${r.pairedCpu.toFixed(3)} [${r.pairMin.toFixed(2)}..${r.pairMax.toFixed(2)}]`;
-  console.log(`${pad(r.name, 56)}${lpad(r.units, 7)}${lpad(r.withoutCpu.toFixed(1), 9)}${lpad(r.withCpu.toFixed(1), 9)}${lpad(r.cpuRatio.toFixed(3) + 'x', 8)}${lpad(pairs, 23)}${lpad(r.without.toFixed(1), 10)}${lpad(r.with.toFixed(1), 10)}${lpad(r.ratio.toFixed(3) + 'x', 8)}${lpad('<=' + r.target.toFixed(2), 8)}  ${AA ? '(A/A)' : VERSUS !== null ? '(A/B)' : r.ok ? 'ok' : 'MISSED'}`);
+  console.log(
+    `${pad(r.name, 56)}${lpad(r.units, 7)}${lpad(r.withoutCpu.toFixed(1), 9)}${lpad(r.withCpu.toFixed(1), 9)}${lpad(r.cpuRatio.toFixed(3) + 'x', 8)}${lpad(pairs, 23)}${lpad(r.without.toFixed(1), 10)}${lpad(r.with.toFixed(1), 10)}${lpad(r.ratio.toFixed(3) + 'x', 8)}${lpad('<=' + r.target.toFixed(2), 8)}  ${AA ? '(A/A)' : VERSUS !== null ? '(A/B)' : r.ok ? 'ok' : 'MISSED'}`,
+  );
 }
-console.log(JSON.stringify({ aa: AA, versus: VERSUS, pages: PAGES, runs: RUNS, warmup: WARMUP, loadAverage: load, results: rows.map((r) => ({ name: r.name, units: r.units, withoutCpuMs: +r.withoutCpu.toFixed(3), withCpuMs: +r.withCpu.toFixed(3), cpuRatio: +r.cpuRatio.toFixed(4), pairedCpuRatio: +r.pairedCpu.toFixed(4), pairRatioMin: +r.pairMin.toFixed(4), pairRatioMax: +r.pairMax.toFixed(4), withoutWallMs: +r.without.toFixed(3), withWallMs: +r.with.toFixed(3), wallRatio: +r.ratio.toFixed(4), target: r.target })) }));
+console.log(
+  JSON.stringify({
+    aa: AA,
+    versus: VERSUS,
+    pages: PAGES,
+    runs: RUNS,
+    warmup: WARMUP,
+    loadAverage: load,
+    results: rows.map((r) => ({
+      name: r.name,
+      units: r.units,
+      withoutCpuMs: +r.withoutCpu.toFixed(3),
+      withCpuMs: +r.withCpu.toFixed(3),
+      cpuRatio: +r.cpuRatio.toFixed(4),
+      pairedCpuRatio: +r.pairedCpu.toFixed(4),
+      pairRatioMin: +r.pairMin.toFixed(4),
+      pairRatioMax: +r.pairMax.toFixed(4),
+      withoutWallMs: +r.without.toFixed(3),
+      withWallMs: +r.with.toFixed(3),
+      wallRatio: +r.ratio.toFixed(4),
+      target: r.target,
+    })),
+  }),
+);
 
 await sides.with.context.close();
 await sides.without.context.close();

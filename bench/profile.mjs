@@ -40,7 +40,11 @@ const server = await startServer(0);
 const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-profile-'));
 const jsFlags = `--js-flags=--expose-gc${process.env.JSFLAGS ? ` ${process.env.JSFLAGS}` : ''}`;
 const extArgs = WITH_EXTENSION ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : [];
-const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...QUIET, jsFlags, ...extArgs] });
+const context = await chromium.launchPersistentContext(dir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: [...QUIET, jsFlags, ...extArgs],
+});
 try {
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/pages/overhead.html`);
@@ -91,7 +95,9 @@ function report(name, profile) {
     }
   }
   const line = (label, t) => `  ${label.padEnd(60)} ${(t / 1000).toFixed(2).padStart(9)} ms ${((100 * t) / total).toFixed(2).padStart(6)}%`;
-  console.log(`\n${name} (${WITH_EXTENSION ? 'with' : 'without'} the extension, 10 runs of ${UNITS}): ${(total / 1000).toFixed(1)} ms sampled`);
+  console.log(
+    `\n${name} (${WITH_EXTENSION ? 'with' : 'without'} the extension, 10 runs of ${UNITS}): ${(total / 1000).toFixed(1)} ms sampled`,
+  );
   for (const [k, t] of [...byCategory].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(line(k, t));
   console.log('  functions (page JS and EXT, self time):');
   for (const [k, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(line(k, t));

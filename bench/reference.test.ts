@@ -44,10 +44,18 @@ describe('reference implementation = wasm', () => {
       ref.ingest(events);
       const r = a.report();
       const rr = ref.report();
-      expect(rr.alerts.map(({ id, kind, subject, severity, state, raisedAt }) => ({ id, kind, subject, severity, state, raisedAt }))).toEqual(
-        r.alerts.map(({ id, kind, subject, severity, state, raisedAt }) => ({ id, kind, subject, severity, state, raisedAt })),
+      expect(
+        rr.alerts.map(({ id, kind, subject, severity, state, raisedAt }) => ({ id, kind, subject, severity, state, raisedAt })),
+      ).toEqual(r.alerts.map(({ id, kind, subject, severity, state, raisedAt }) => ({ id, kind, subject, severity, state, raisedAt })));
+      expect(rr.memories).toEqual(
+        r.memories.map(({ key, currentBytes, peakBytes, growthEvents, collected }) => ({
+          key,
+          currentBytes,
+          peakBytes,
+          growthEvents,
+          collected,
+        })),
       );
-      expect(rr.memories).toEqual(r.memories.map(({ key, currentBytes, peakBytes, growthEvents, collected }) => ({ key, currentBytes, peakBytes, growthEvents, collected })));
       a.dispose();
     });
   }

@@ -45,7 +45,11 @@ function merge(a: Bucket, b: Bucket): void {
 export class RefSeries {
   private levels: Level[];
   count = 0;
-  constructor(private readonly capacity = 1024, private readonly fanout = 8, levels = 6) {
+  constructor(
+    private readonly capacity = 1024,
+    private readonly fanout = 8,
+    levels = 6,
+  ) {
     this.levels = Array.from({ length: levels }, () => ({ buf: [], pending: null, parts: 0, dropped: false }));
   }
 
@@ -270,15 +274,35 @@ export class ReferenceAnalyzer {
   failures = 0;
   private markSeq = 0;
   private runsSeq = -1;
-  private runs = { memory: new Map<string, Lv[] | null>(), used: new Map<string, Lv[] | null>(), class: new Map<string, Lv[] | null>(), registry: new Map<string, Lv[] | null>() };
+  private runs = {
+    memory: new Map<string, Lv[] | null>(),
+    used: new Map<string, Lv[] | null>(),
+    class: new Map<string, Lv[] | null>(),
+    registry: new Map<string, Lv[] | null>(),
+  };
 
   private memory(key: string, t: number, bytes: number): RefMemory {
     let m = this.memories.get(key);
     if (!m) {
       m = {
-        key, owner: null, module: null, realm: null, current: bytes, peak: bytes, growthEvents: 0, firstSeen: t, lastSeen: t,
-        lastGrowth: t, collected: false, series: new RefSeries(), rest: new RefRest(), alloc: null, usedRest: new RefRest(),
-        usedWindow: new RefWindow(), fragSince: null, heapStartCommitted: null,
+        key,
+        owner: null,
+        module: null,
+        realm: null,
+        current: bytes,
+        peak: bytes,
+        growthEvents: 0,
+        firstSeen: t,
+        lastSeen: t,
+        lastGrowth: t,
+        collected: false,
+        series: new RefSeries(),
+        rest: new RefRest(),
+        alloc: null,
+        usedRest: new RefRest(),
+        usedWindow: new RefWindow(),
+        fragSince: null,
+        heapStartCommitted: null,
       };
       this.memories.set(key, m);
     }
@@ -337,7 +361,17 @@ export class ReferenceAnalyzer {
           const k = `${ev.className}\u0000${ev.module ?? ''}`;
           let cl = this.classes.get(k);
           if (!cl) {
-            cl = { name: ev.className, created: 0, freed: 0, reclaimed: 0, live: 0, firstSeen: t, lastSeen: t, rest: new RefRest(), window: new RefWindow() };
+            cl = {
+              name: ev.className,
+              created: 0,
+              freed: 0,
+              reclaimed: 0,
+              live: 0,
+              firstSeen: t,
+              lastSeen: t,
+              rest: new RefRest(),
+              window: new RefWindow(),
+            };
             this.classes.set(k, cl);
           }
           Object.assign(cl, { created: ev.created, freed: ev.freed, reclaimed: ev.reclaimed, live: ev.live, lastSeen: t });
@@ -414,9 +448,14 @@ export class ReferenceAnalyzer {
       m.rest.settle(now, c.restMs);
       m.usedRest.settle(now, c.restMs);
       const holds =
-        m.alloc !== null && m.alloc.insideWasm && !m.collected && m.heapStartCommitted !== null && m.current > m.heapStartCommitted &&
+        m.alloc !== null &&
+        m.alloc.insideWasm &&
+        !m.collected &&
+        m.heapStartCommitted !== null &&
+        m.current > m.heapStartCommitted &&
         m.current >= c.fragMinCommitted &&
-        m.alloc.liveBytes <= m.current * c.fragMaxRatio && m.current - m.alloc.liveBytes >= c.fragMinWasted;
+        m.alloc.liveBytes <= m.current * c.fragMaxRatio &&
+        m.current - m.alloc.liveBytes >= c.fragMinWasted;
       m.fragSince = holds ? (m.fragSince ?? now) : null;
     }
     for (const cl of this.classes.values()) cl.rest.settle(now, c.restMs);
@@ -453,10 +492,26 @@ export class ReferenceAnalyzer {
     if (this.runsSeq === this.markSeq) return;
     this.runsSeq = this.markSeq;
     const c = this.config;
-    for (const m of this.memories.values()) this.runs.memory.set(m.key, this.latestRun((mk) => mk.memories.get(m.key), c.floorMinStepBytes));
-    for (const m of this.memories.values()) this.runs.used.set(m.key, this.latestRun((mk) => mk.used.get(m.key), c.floorMinStepBytes));
-    for (const k of this.classes.keys()) this.runs.class.set(k, this.latestRun((mk) => mk.classes.get(k) ?? 0, c.classMinStep));
-    for (const k of this.registries.keys()) this.runs.registry.set(k, this.latestRun((mk) => mk.registries.get(k) ?? 0, c.registryMinStep));
+    for (const m of this.memories.values())
+      this.runs.memory.set(
+        m.key,
+        this.latestRun((mk) => mk.memories.get(m.key), c.floorMinStepBytes),
+      );
+    for (const m of this.memories.values())
+      this.runs.used.set(
+        m.key,
+        this.latestRun((mk) => mk.used.get(m.key), c.floorMinStepBytes),
+      );
+    for (const k of this.classes.keys())
+      this.runs.class.set(
+        k,
+        this.latestRun((mk) => mk.classes.get(k) ?? 0, c.classMinStep),
+      );
+    for (const k of this.registries.keys())
+      this.runs.registry.set(
+        k,
+        this.latestRun((mk) => mk.registries.get(k) ?? 0, c.registryMinStep),
+      );
   }
 
   private findings(): RefFinding[] {
@@ -477,12 +532,22 @@ export class ReferenceAnalyzer {
         cycles = c.windowCycles;
       }
       if (run) {
-        out.push({ id: `bindgen-live-growth:${cl.name}`, kind: 'bindgen-live-growth', subject: cl.name, severity: run.length >= 2 * cycles || cl.live >= 10_000 ? 'error' : 'warning' });
+        out.push({
+          id: `bindgen-live-growth:${cl.name}`,
+          kind: 'bindgen-live-growth',
+          subject: cl.name,
+          severity: run.length >= 2 * cycles || cl.live >= 10_000 ? 'error' : 'warning',
+        });
       } else if (c.neverFreedMin > 0 && cl.live >= c.neverFreedMin && cl.freed === 0 && cl.reclaimed === 0) {
         out.push({ id: `bindgen-live-growth:${cl.name}`, kind: 'bindgen-live-growth', subject: cl.name, severity: 'warning' });
       }
       if (cl.reclaimed > 0) {
-        out.push({ id: `bindgen-forgot-free:${cl.name}`, kind: 'bindgen-forgot-free', subject: cl.name, severity: cl.reclaimed >= c.forgotFreeErrorCount ? 'error' : 'warning' });
+        out.push({
+          id: `bindgen-forgot-free:${cl.name}`,
+          kind: 'bindgen-forgot-free',
+          subject: cl.name,
+          severity: cl.reclaimed >= c.forgotFreeErrorCount ? 'error' : 'warning',
+        });
       }
     }
     let liveTotal = 0;
@@ -495,7 +560,13 @@ export class ReferenceAnalyzer {
         run = recentRun(m.rest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
         cycles = c.floorCycles;
       }
-      if (run) out.push({ id: `memory-floor-rising:${m.key}`, kind: 'memory-floor-rising', subject: m.key, severity: run.length >= 2 * cycles ? 'error' : 'warning' });
+      if (run)
+        out.push({
+          id: `memory-floor-rising:${m.key}`,
+          kind: 'memory-floor-rising',
+          subject: m.key,
+          severity: run.length >= 2 * cycles ? 'error' : 'warning',
+        });
       if (m.alloc?.insideWasm) {
         let used = this.runs.used.get(m.key) ?? recentRun(m.usedRest.levels, c.floorMinStepBytes, c.floorCycles, now, c.holdMs);
         if (!used) {
@@ -504,7 +575,8 @@ export class ReferenceAnalyzer {
         }
         if (used) out.push({ id: `memory-floor-rising:${m.key}:used`, kind: 'memory-floor-rising', subject: m.key, severity: 'warning' });
       }
-      if (m.fragSince !== null && now - m.fragSince >= c.fragMinMs) out.push({ id: `fragmentation:${m.key}`, kind: 'fragmentation', subject: m.key, severity: 'warning' });
+      if (m.fragSince !== null && now - m.fragSince >= c.fragMinMs)
+        out.push({ id: `fragmentation:${m.key}`, kind: 'fragmentation', subject: m.key, severity: 'warning' });
       if (c.memoryBudget !== null) this.budget(out, c.memoryBudget, m.current, `budget:${m.key}`, m.key);
     }
     if (c.pageBudget !== null) this.budget(out, c.pageBudget, liveTotal, 'budget:page', 'page');
@@ -533,7 +605,8 @@ export class ReferenceAnalyzer {
     const groups = new Map<string, RefMemory[]>();
     for (const m of this.memories.values()) {
       const mod = m.module !== null ? this.modules.get(m.module) : undefined;
-      const g = mod && mod.url ? `${m.realm}\u0000${mod.url}\u0000${mod.byteLength}` : m.owner !== null ? `${m.realm}\u0000${m.owner}\u0000` : null;
+      const g =
+        mod && mod.url ? `${m.realm}\u0000${mod.url}\u0000${mod.byteLength}` : m.owner !== null ? `${m.realm}\u0000${m.owner}\u0000` : null;
       if (g === null) continue;
       const list = groups.get(g) ?? [];
       list.push(m);
@@ -542,22 +615,43 @@ export class ReferenceAnalyzer {
     for (const mems of groups.values()) {
       if (mems.length < 2) continue;
       const candidate = (old: RefMemory, graceOnly: boolean) =>
-        !old.collected && old.current >= c.replacedMinBytes &&
-        mems.some((n) => n.firstSeen > old.firstSeen && n.firstSeen + REPLACED_GROWTH_LAG_MS >= old.lastGrowth && (!graceOnly || this.now - n.firstSeen >= c.replacedGraceMs));
+        !old.collected &&
+        old.current >= c.replacedMinBytes &&
+        mems.some(
+          (n) =>
+            n.firstSeen > old.firstSeen &&
+            n.firstSeen + REPLACED_GROWTH_LAG_MS >= old.lastGrowth &&
+            (!graceOnly || this.now - n.firstSeen >= c.replacedGraceMs),
+        );
       // Once one is past the grace period, the pattern is established: all superseded idle ones.
       const established = mems.some((m) => candidate(m, true));
       const stale = established ? mems.filter((m) => candidate(m, false)).sort((x, y) => x.firstSeen - y.firstSeen) : [];
       for (const old of stale) {
-        out.push({ id: `memory-replaced:${old.key}`, kind: 'memory-replaced', subject: old.key, severity: stale.length >= 3 ? 'error' : 'warning' });
+        out.push({
+          id: `memory-replaced:${old.key}`,
+          kind: 'memory-replaced',
+          subject: old.key,
+          severity: stale.length >= 3 ? 'error' : 'warning',
+        });
       }
     }
   }
 
-  report(): { alerts: RefAlert[]; memories: Array<{ key: string; currentBytes: number; peakBytes: number; growthEvents: number; collected: boolean }>; eventCount: number } {
+  report(): {
+    alerts: RefAlert[];
+    memories: Array<{ key: string; currentBytes: number; peakBytes: number; growthEvents: number; collected: boolean }>;
+    eventCount: number;
+  } {
     this.evaluate();
     return {
       alerts: [...this.alerts.values()],
-      memories: [...this.memories.values()].map((m) => ({ key: m.key, currentBytes: m.current, peakBytes: m.peak, growthEvents: m.growthEvents, collected: m.collected })),
+      memories: [...this.memories.values()].map((m) => ({
+        key: m.key,
+        currentBytes: m.current,
+        peakBytes: m.peak,
+        growthEvents: m.growthEvents,
+        collected: m.collected,
+      })),
       eventCount: this.eventCount,
     };
   }

@@ -62,7 +62,11 @@ try {
   const url = pathToFileURL(join(dir, 'rewrite.mjs')).href;
   console.log('module          bytes     first    min  median   compile orig/rewritten  min/compile  foundBy / functions');
   for (const [label, path, hints] of modules) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', child, url, join(root, path), JSON.stringify(hints ?? null), String(RUNS)], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', child, url, join(root, path), JSON.stringify(hints ?? null), String(RUNS)],
+      { encoding: 'utf8' },
+    );
     const r = JSON.parse(out.trim().split('\n').pop());
     const a = typeof r.layout === 'object' ? r.layout : null;
     console.log(

@@ -27,7 +27,17 @@ export class Stream {
   memory(n: number, bytes: number, owner = 'https://app.test/engine.wasm', module?: string): string {
     const key = `${this.realm}:${n}`;
     this.mems.set(key, bytes);
-    this.events.push({ t: 'memory', time: this.t, key, origin: 'export', shared: false, bytes, maxBytes: null, owner, ...(module ? { module } : {}) });
+    this.events.push({
+      t: 'memory',
+      time: this.t,
+      key,
+      origin: 'export',
+      shared: false,
+      bytes,
+      maxBytes: null,
+      owner,
+      ...(module ? { module } : {}),
+    });
     return key;
   }
   grow(key: string, to: number): this {
@@ -65,7 +75,13 @@ export class Stream {
   /** Allocator stats; counted inside wasm (the whole heap) unless `tracking` says otherwise. */
   alloc(memory: string, liveBytes: number, liveAllocations = 10, tracking: Tracking = 'inside-wasm'): this {
     this.events.push({
-      t: 'alloc', time: this.t, memory, liveBytes, liveAllocations, totalAllocations: liveAllocations * 3, totalFrees: liveAllocations * 2,
+      t: 'alloc',
+      time: this.t,
+      memory,
+      liveBytes,
+      liveAllocations,
+      totalAllocations: liveAllocations * 3,
+      totalFrees: liveAllocations * 2,
       ...(tracking === 'absent' ? {} : { tracking, allocator: tracking === 'inside-wasm' ? 'dlmalloc' : undefined }),
     });
     return this;
@@ -88,7 +104,9 @@ export function floorRising(loads = 4, step = 150 * MiB): PageEvent[] {
   for (let i = 1; i <= loads; i++) {
     // Growth in a burst of a few grow events, then the memory rests.
     for (let k = 1; k <= 3; k++) {
-      s.advance(50).grow(m, 16 * MiB + (i - 1) * step + (k * step) / 3).sample();
+      s.advance(50)
+        .grow(m, 16 * MiB + (i - 1) * step + (k * step) / 3)
+        .sample();
     }
     s.idle(5000);
   }
@@ -99,7 +117,10 @@ export function floorRising(loads = 4, step = 150 * MiB): PageEvent[] {
 export function warmUpPlateau(): PageEvent[] {
   const s = new Stream();
   const m = s.memory(1, 1 * MiB);
-  for (let i = 1; i <= 40; i++) s.advance(100).grow(m, (1 + i * 4) * MiB).sample();
+  for (let i = 1; i <= 40; i++)
+    s.advance(100)
+      .grow(m, (1 + i * 4) * MiB)
+      .sample();
   s.idle(120_000, 500);
   return s.events;
 }
@@ -109,7 +130,10 @@ export function cacheFillsOnce(): PageEvent[] {
   const s = new Stream();
   const m = s.memory(1, 16 * MiB);
   s.idle(3000);
-  for (let i = 1; i <= 8; i++) s.advance(200).grow(m, (16 + i * 8) * MiB).sample();
+  for (let i = 1; i <= 8; i++)
+    s.advance(200)
+      .grow(m, (16 + i * 8) * MiB)
+      .sample();
   // Work continues: objects churn, memory flat.
   for (let cycle = 1; cycle <= 20; cycle++) {
     s.bindgen('Entry', cycle * 100, cycle * 100 - 5, 0);
@@ -125,8 +149,19 @@ export function enginesReplaced(files = 3): PageEvent[] {
   for (let i = 1; i <= files; i++) {
     const k = s.memory(i, 1 * MiB, 'https://app.test/engine.wasm', 'r1:m1');
     keys.push(k);
-    s.events.push({ t: 'instance', time: s.t, key: `r1:i${i}`, module: 'r1:m1', via: 'instantiate', memories: [k], toolchain: 'wasm-bindgen', helper: false });
-    s.advance(100).grow(k, 150 * MiB).sample();
+    s.events.push({
+      t: 'instance',
+      time: s.t,
+      key: `r1:i${i}`,
+      module: 'r1:m1',
+      via: 'instantiate',
+      memories: [k],
+      toolchain: 'wasm-bindgen',
+      helper: false,
+    });
+    s.advance(100)
+      .grow(k, 150 * MiB)
+      .sample();
     s.bindgen('Engine', i, 0, 0);
     s.idle(15_000);
   }
@@ -151,7 +186,9 @@ export function enginesReplacedAndCollected(files = 4): PageEvent[] {
   let prev: string | null = null;
   for (let i = 1; i <= files; i++) {
     const k = s.memory(i, 1 * MiB, 'https://app.test/engine.wasm');
-    s.advance(100).grow(k, 150 * MiB).sample();
+    s.advance(100)
+      .grow(k, 150 * MiB)
+      .sample();
     if (prev) s.advance(3000).collected(prev);
     prev = k;
     s.idle(15_000);
@@ -222,7 +259,10 @@ export function fragmentation(tracking: Tracking = 'inside-wasm'): PageEvent[] {
   const m = s.memory(1, 16 * MiB, 'https://app.test/sql-wasm.wasm');
   s.alloc(m, 2 * MiB, 10, tracking);
   s.idle(1000);
-  s.advance(100).grow(m, 256 * MiB).alloc(m, 230 * MiB, 5000, tracking).sample();
+  s.advance(100)
+    .grow(m, 256 * MiB)
+    .alloc(m, 230 * MiB, 5000, tracking)
+    .sample();
   s.idle(2000);
   s.alloc(m, 6 * MiB, 40, tracking);
   s.idle(10_000);
@@ -239,10 +279,28 @@ export function usedAtMarks(n: number, tracking: Tracking = 'inside-wasm'): Page
   s.sample();
   for (let i = 0; i < n; i++) {
     const used = (2 + 2 * i) * MiB;
-    s.advance(50).alloc(m, used + 8 * MiB, 100, tracking).advance(50).alloc(m, used, 20 * (i + 1), tracking);
+    s.advance(50)
+      .alloc(m, used + 8 * MiB, 100, tracking)
+      .advance(50)
+      .alloc(m, used, 20 * (i + 1), tracking);
     s.sites(m, [
-      { bytes: 0.25 * used, count: 2 * (i + 1), frames: ['at malloc (wasm://wasm/1a2b:wasm-function[10]:0x100)', 'at sqlite3VdbeMemGrow (wasm://wasm/1a2b:wasm-function[300]:0x9000)'] },
-      { bytes: 0.75 * used, count: 18 * (i + 1), frames: ['at dlmalloc (wasm://wasm/1a2b:wasm-function[9]:0x80)', 'at sqlite3MemMalloc (wasm://wasm/1a2b:wasm-function[11]:0x200)', 'at bindBlob (https://app.test/app.js:40:7)'] },
+      {
+        bytes: 0.25 * used,
+        count: 2 * (i + 1),
+        frames: [
+          'at malloc (wasm://wasm/1a2b:wasm-function[10]:0x100)',
+          'at sqlite3VdbeMemGrow (wasm://wasm/1a2b:wasm-function[300]:0x9000)',
+        ],
+      },
+      {
+        bytes: 0.75 * used,
+        count: 18 * (i + 1),
+        frames: [
+          'at dlmalloc (wasm://wasm/1a2b:wasm-function[9]:0x80)',
+          'at sqlite3MemMalloc (wasm://wasm/1a2b:wasm-function[11]:0x200)',
+          'at bindBlob (https://app.test/app.js:40:7)',
+        ],
+      },
     ]);
     s.advance(10).mark(`report ${i + 1}`);
   }
@@ -254,7 +312,9 @@ export function budgetClimb(): PageEvent[] {
   const s = new Stream();
   const m = s.memory(1, 16 * MiB);
   for (const mb of [50, 62, 77, 88, 97, 120]) {
-    s.advance(100).grow(m, mb * MiB).sample();
+    s.advance(100)
+      .grow(m, mb * MiB)
+      .sample();
     s.idle(1000);
   }
   return s.events;
@@ -265,11 +325,15 @@ export function marksAndLoads(): PageEvent[] {
   const s = new Stream();
   const m = s.memory(1, 16 * MiB);
   s.mark('start');
-  s.advance(100).grow(m, 64 * MiB).sample();
+  s.advance(100)
+    .grow(m, 64 * MiB)
+    .sample();
   s.bindgen('Doc', 1, 0, 0);
   s.registry('files', { count: 1 });
   s.idle(1000).mark('after A');
-  s.advance(100).grow(m, 128 * MiB).sample();
+  s.advance(100)
+    .grow(m, 128 * MiB)
+    .sample();
   s.bindgen('Doc', 2, 0, 0);
   s.registry('files', { count: 2 });
   s.idle(1000).mark('after B');

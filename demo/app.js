@@ -127,7 +127,14 @@ function render() {
 
   const rows = openDocuments.map((d, i) => {
     const tr = document.createElement('tr');
-    const cells = [String(i + 1), d.name, String(d.summary.lines), String(d.summary.words), formatBytes(d.summary.indexBytes), formatBytes(d.engine.memoryBytes)];
+    const cells = [
+      String(i + 1),
+      d.name,
+      String(d.summary.lines),
+      String(d.summary.words),
+      formatBytes(d.summary.indexBytes),
+      formatBytes(d.engine.memoryBytes),
+    ];
     cells.forEach((text, c) => {
       const td = document.createElement('td');
       td.textContent = text;
@@ -136,22 +143,30 @@ function render() {
     });
     return tr;
   });
-  $('documents').querySelector('tbody')?.replaceChildren(...rows);
+  $('documents')
+    .querySelector('tbody')
+    ?.replaceChildren(...rows);
 
   if (current) {
     $('current').hidden = false;
     $('current-name').textContent = current.name;
     const s = current.summary;
-    const facts = [['Lines', s.lines], ['Words', s.words], ['Distinct words', s.uniqueWords]];
+    const facts = [
+      ['Lines', s.lines],
+      ['Words', s.words],
+      ['Distinct words', s.uniqueWords],
+    ];
     if (s.rows) facts.push(['CSV rows × columns', `${s.rows} × ${s.columns}`]);
     facts.push(['Index size', formatBytes(s.indexBytes)]);
-    $('current-summary').replaceChildren(...facts.flatMap(([k, v]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = String(k);
-      const dd = document.createElement('dd');
-      dd.textContent = String(v);
-      return [dt, dd];
-    }));
+    $('current-summary').replaceChildren(
+      ...facts.flatMap(([k, v]) => {
+        const dt = document.createElement('dt');
+        dt.textContent = String(k);
+        const dd = document.createElement('dd');
+        dd.textContent = String(v);
+        return [dt, dd];
+      }),
+    );
     $('search-result').textContent = '';
   }
 }
@@ -208,7 +223,9 @@ function setUp() {
     if (current && q) $('search-result').textContent = `${current.engine.search(q)} matches`;
   });
   modulePromise.then(
-    () => { document.documentElement.dataset.ready = '1'; },
+    () => {
+      document.documentElement.dataset.ready = '1';
+    },
     (e) => {
       $('error').hidden = false;
       $('error').textContent = `Could not load the engine (run npm run build): ${e instanceof Error ? e.message : String(e)}`;

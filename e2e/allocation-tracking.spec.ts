@@ -25,7 +25,10 @@ function countedUsed(panel: Page) {
   return panel.locator(`[data-testid=memory-row] ${COUNTED}`);
 }
 
-test('sql.js: Used is counted inside wasm; allocation sites list wasm frames; the sites diff between two marks', async ({ page, openPanel }) => {
+test('sql.js: Used is counted inside wasm; allocation sites list wasm frames; the sites diff between two marks', async ({
+  page,
+  openPanel,
+}) => {
   test.setTimeout(90_000);
   await load(page);
   const panel = await openPanel(page);
@@ -64,7 +67,11 @@ test('sql.js: Used is counted inside wasm; allocation sites list wasm frames; th
   expect(Number(await grown.first().getAttribute('data-value'))).toBeGreaterThan(0);
 });
 
-test('Track allocations off: after a reload the heap is "not counted" (allocation tracking is off), and the page works', async ({ page, openPanel, context }) => {
+test('Track allocations off: after a reload the heap is "not counted" (allocation tracking is off), and the page works', async ({
+  page,
+  openPanel,
+  context,
+}) => {
   await load(page);
   const panel = await openPanel(page);
   const toggle = panel.getByTestId('allocation-tracking');

@@ -96,7 +96,12 @@ test.describe('usage and environment errors exit 2 with a clear message', () => 
     writeFileSync(
       badEvent,
       JSON.stringify({
-        format: 'wasm-memory-trace', version: 1, createdAt: '', generator: 't', page: { url: 'http://x/' }, dropped: 0,
+        format: 'wasm-memory-trace',
+        version: 1,
+        createdAt: '',
+        generator: 't',
+        page: { url: 'http://x/' },
+        dropped: 0,
         events: [{ t: 'grow', time: 1, key: 'r:1', fromBytes: -1, toBytes: 2, via: 'wasm' }],
       }),
     );
@@ -227,7 +232,9 @@ test.describe('pages that fail', () => {
     const out = join(dir, 'bad-import.json');
     const rec = await runCli(['record', BAD_IMPORT, '--duration', '1', '--out', out]);
     expect(rec.code, rec.stderr).toBe(2);
-    expect(rec.stderr).toMatch(/page error: unhandled rejection: Uncaught \(in promise\) TypeError: WebAssembly\.instantiate\(\): Import #0 "env"/);
+    expect(rec.stderr).toMatch(
+      /page error: unhandled rejection: Uncaught \(in promise\) TypeError: WebAssembly\.instantiate\(\): Import #0 "env"/,
+    );
     // One failure, seen as the unhandled rejection and (once the WebAssembly hooks report
     // failed instantiations) as a 'wasm' page error too.
     expect(rec.stderr).toMatch(/wasm-memory: error: the page had [12] errors? while recording/);
@@ -242,7 +249,16 @@ test.describe('pages that fail', () => {
     expect(rejection?.realm).not.toBe('main-frame');
     expect(errors.filter((e) => e.kind !== 'wasm')).toHaveLength(1);
     // The report still came (the memory is fine), and the JSON report lists the errors.
-    const allowed = await runCli(['record', BAD_IMPORT, '--duration', '1', '--out', join(dir, 'bad-import-allowed.json'), '--allow-page-errors', '--json']);
+    const allowed = await runCli([
+      'record',
+      BAD_IMPORT,
+      '--duration',
+      '1',
+      '--out',
+      join(dir, 'bad-import-allowed.json'),
+      '--allow-page-errors',
+      '--json',
+    ]);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stderr).toMatch(/page error: unhandled rejection: .*Import #0 "env"/);
     expect(allowed.stderr).toContain('allowed by --allow-page-errors');
@@ -268,11 +284,23 @@ test.describe('record --gc waits for the page to report what the collection recl
   test('all 200 dropped wasm-bindgen objects are counted reclaimed, with --duration 0, three times', async () => {
     for (let run = 0; run < 3; run++) {
       const out = join(dir, `bindgen-drop-${run}.json`);
-      const rec = await runCli(['record', `${BASE}/e2e/pages/cli/bindgen-drop.html?count=200`, '--gc', '--duration', '0', '--out', out, '--json']);
+      const rec = await runCli([
+        'record',
+        `${BASE}/e2e/pages/cli/bindgen-drop.html?count=200`,
+        '--gc',
+        '--duration',
+        '0',
+        '--out',
+        out,
+        '--json',
+      ]);
       // Exit 1: objects dropped without free() are a finding (bindgen-forgot-free).
       expect(rec.code, rec.stderr).toBe(1);
       const report = JSON.parse(rec.stdout) as JsonReport;
-      expect(report.classes.map((c) => [c.created, c.freed, c.reclaimed, c.live]), `run ${run}`).toEqual([[200, 0, 200, 0]]);
+      expect(
+        report.classes.map((c) => [c.created, c.freed, c.reclaimed, c.live]),
+        `run ${run}`,
+      ).toEqual([[200, 0, 200, 0]]);
     }
   });
 });
@@ -298,7 +326,18 @@ test.describe('the demo app (demo/), driven by an actions script that opens its 
 
   test('fixed mode with --gc: the dropped engines are collected, exit 0', async () => {
     const out = join(dir, 'demo-fixed.json');
-    const rec = await runCli(['record', `${DEMO}?fixed=1`, '--script', SCRIPT, '--gc', '--duration', LEAKY_DURATION, '--out', out, '--json']);
+    const rec = await runCli([
+      'record',
+      `${DEMO}?fixed=1`,
+      '--script',
+      SCRIPT,
+      '--gc',
+      '--duration',
+      LEAKY_DURATION,
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(rec.code, `${rec.stdout}\n${rec.stderr}`).toBe(0);
     expect(rec.stderr).toContain('engines alive: 1');
     const report = JSON.parse(rec.stdout) as JsonReport;

@@ -51,11 +51,23 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.grow).toMatchObject({ name: 'grow', length: 1, hasPrototype: false, isConstructor: false });
   expect(o.memory.withoutNew.error).toMatchObject({ name: 'TypeError', isTypeError: true });
   expect(o.growJs.beyondMax.error).toMatchObject({ name: 'RangeError' });
-  expect(o.ordering.module).toEqual(expect.arrayContaining(["mod:then1", "mod:then2", "mod:await", "m1", "m2", "m3", "qm"]));
+  expect(o.ordering.module).toEqual(expect.arrayContaining(['mod:then1', 'mod:then2', 'mod:await', 'm1', 'm2', 'm3', 'qm']));
   expect(o.ordering.bad).toContain('bad:reject1:CompileError');
   expect(o.promises.streaming.ok.instance.instance).toContain('mem0');
-  expect(o.workerRun.data).toMatchObject({ fixtures: 'object', fetched: 'hello from worker-data', grew: 2, firstMessages: ['first', 'go'], portsOnFirst: 0 });
-  expect(o.moduleWorker).toEqual({ seen: ['early', 'report'], fixtures: 'object', metaUrl: '/e2e/pages/conformance/module-worker.mjs', location: '/e2e/pages/conformance/module-worker.mjs', locationIsMeta: true });
+  expect(o.workerRun.data).toMatchObject({
+    fixtures: 'object',
+    fetched: 'hello from worker-data',
+    grew: 2,
+    firstMessages: ['first', 'go'],
+    portsOnFirst: 0,
+  });
+  expect(o.moduleWorker).toEqual({
+    seen: ['early', 'report'],
+    fixtures: 'object',
+    metaUrl: '/e2e/pages/conformance/module-worker.mjs',
+    location: '/e2e/pages/conformance/module-worker.mjs',
+    locationIsMeta: true,
+  });
   expect(o.workerRun.data.location.values.pathname).toBe('/e2e/pages/conformance/worker.js');
   expect(o.workerRun.data.location.resolved).toMatch(/\/e2e\/pages\/conformance\/worker-data\.txt$/);
   expect(o.workerRun.data.location.request).toBe(o.workerRun.data.location.resolved);
@@ -66,13 +78,27 @@ test('WebAssembly, FinalizationRegistry and Worker behave the same with and with
   expect(o.frame.crossToString[0]).toBe('function Memory() { [native code] }');
   expect(o.frame.memory.ok).toBe(65536);
   expect(o.patchedGlobals).toEqual({ then: 0, weakMapSet: 0, prepare: 0, push: 0 });
-  expect(o.finalizationBindgen.register).toMatchObject({ name: 'register', length: 2, hasPrototype: false, isConstructor: false, toString: 'function register() { [native code] }' });
+  expect(o.finalizationBindgen.register).toMatchObject({
+    name: 'register',
+    length: 2,
+    hasPrototype: false,
+    isConstructor: false,
+    toString: 'function register() { [native code] }',
+  });
   expect(o.finalizationBindgen.ok.ok).toEqual([null, null, null, true, false].map((v) => (v === null ? undefined : v)));
-  for (const k of ['primitive', 'same', 'badToken', 'wrongThis', 'noArgs', 'notConstructor']) expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
-  expect(o.finalizationBindgen.unregister).toMatchObject({ name: 'unregister', length: 1, hasPrototype: false, isConstructor: false, toString: 'function unregister() { [native code] }' });
+  for (const k of ['primitive', 'same', 'badToken', 'wrongThis', 'noArgs', 'notConstructor'])
+    expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
+  expect(o.finalizationBindgen.unregister).toMatchObject({
+    name: 'unregister',
+    length: 1,
+    hasPrototype: false,
+    isConstructor: false,
+    toString: 'function unregister() { [native code] }',
+  });
   expect(o.finalizationBindgen.unregisterResults.ok).toEqual([true, false, false]);
   expect(o.finalizationBindgen.unregisterViaReflect.ok).toBe(true);
-  for (const k of ['unregisterPrimitive', 'unregisterNoArgs', 'unregisterWrongThis', 'unregisterNotConstructor']) expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
+  for (const k of ['unregisterPrimitive', 'unregisterNoArgs', 'unregisterWrongThis', 'unregisterNotConstructor'])
+    expect(o.finalizationBindgen[k].error).toMatchObject({ isTypeError: true });
 });
 
 async function observeBoth(context: BrowserContext, query: string) {
@@ -90,7 +116,7 @@ async function observeBoth(context: BrowserContext, query: string) {
 // modules with wrapped functions, built with `wrap(original, { apply })` from
 // src/injected/core/transparent.ts (a Proxy of the original: name, length, no prototype, not a
 // constructor, masked toString). This compares them with the exports they replace.
-test('trackers\' replacement exports look like the wasm exports they replace', async ({ context }) => {
+test("trackers' replacement exports look like the wasm exports they replace", async ({ context }) => {
   test.setTimeout(120_000);
   const { withExt, without } = await observeBoth(context, '?trackers=1');
   expect(withExt.connects).toBeGreaterThan(0);
@@ -119,7 +145,9 @@ test('wasm exports in tables, as imports and from ref.func are the same with and
     await ctx.addInitScript(CONNECT_COUNTER);
     const page = await ctx.newPage();
     await page.goto('/e2e/pages/conformance/tables.html');
-    const obs = await page.evaluate(() => (window as unknown as { runTableConformance(): Promise<Record<string, unknown>> }).runTableConformance());
+    const obs = await page.evaluate(() =>
+      (window as unknown as { runTableConformance(): Promise<Record<string, unknown>> }).runTableConformance(),
+    );
     const connects = await page.evaluate(() => (Function.prototype as unknown as { __connectsSeen: number }).__connectsSeen);
     await page.close();
     return { obs, connects };
@@ -139,7 +167,13 @@ test('wasm exports in tables, as imports and from ref.func are the same with and
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON of observations, checked field by field
   const o = without.obs as Record<string, any>;
   expect(o.seventyBytes).toMatchObject({ Instance: { set: { ok: 'undefined' }, same: { ok: true }, callFromTable: { ok: 16 } } });
-  expect(o['emscripten.Instance'].malloc).toMatchObject({ tableGet: { ok: true }, refFunc: { ok: true }, tableSetGet: { ok: true }, asImport: { ok: { reexportIsSame: true, callThrough: 16 } }, asImportWrongSignature: { error: { isLink: true } } });
+  expect(o['emscripten.Instance'].malloc).toMatchObject({
+    tableGet: { ok: true },
+    refFunc: { ok: true },
+    tableSetGet: { ok: true },
+    asImport: { ok: { reexportIsSame: true, callThrough: 16 } },
+    asImportWrongSignature: { error: { isLink: true } },
+  });
   // First the list of checks that differ (module.path export role), then the full comparison.
   expect(differingChecks(withExt.obs, without.obs)).toEqual([]);
   expect(withExt.obs).toEqual(without.obs);

@@ -35,11 +35,13 @@ test.afterEach(async () => {
 /** The `data-value` of `[data-testid=memory-current]` in each memory row of the panel frame. */
 function panelCurrents(frame: Frame): Promise<number[]> {
   return frame.evaluate(() =>
-    [...document.querySelectorAll('[data-testid=memory-row] [data-testid=memory-current]')].map((e) => Number(e.getAttribute('data-value'))),
+    [...document.querySelectorAll('[data-testid=memory-row] [data-testid=memory-current]')].map((e) =>
+      Number(e.getAttribute('data-value')),
+    ),
   );
 }
 
-test('the real DevTools window shows the WASM Memory panel rendering the inspected page\'s memory', async ({ baseURL }) => {
+test("the real DevTools window shows the WASM Memory panel rendering the inspected page's memory", async ({ baseURL }) => {
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -57,7 +59,9 @@ test('the real DevTools window shows the WASM Memory panel rendering the inspect
   expect(await page.evaluate(() => (window as unknown as GrowPage).ready)).toBe(2 * PAGE);
 
   const devtools = await page.openDevTools();
-  await devtools.waitForFunction(() => typeof (globalThis as unknown as Partial<DevToolsFrontend>).InspectorFrontendAPI?.showPanel === 'function');
+  await devtools.waitForFunction(
+    () => typeof (globalThis as unknown as Partial<DevToolsFrontend>).InspectorFrontendAPI?.showPanel === 'function',
+  );
 
   // The extension's devtools page registers the panel a moment after DevTools starts: ask
   // DevTools to show it until the panel's frame exists.
@@ -66,7 +70,8 @@ test('the real DevTools window shows the WASM Memory panel rendering the inspect
   const findPanel = (): Frame | undefined => devtools.frames().find((f) => f.url().startsWith(panelUrl));
   await expect
     .poll(async () => {
-      if (!findPanel()) await devtools.evaluate((id) => (globalThis as unknown as DevToolsFrontend).InspectorFrontendAPI.showPanel(id), panelId);
+      if (!findPanel())
+        await devtools.evaluate((id) => (globalThis as unknown as DevToolsFrontend).InspectorFrontendAPI.showPanel(id), panelId);
       return findPanel()?.url();
     })
     .toBeDefined();

@@ -47,9 +47,9 @@ function panelReport(panel: Page): Promise<Report> {
 
 /** Sum of `memory-current` over the panel's memory rows. */
 async function panelTotal(panel: Page): Promise<number> {
-  const values = await panel.locator('[data-testid=memory-row] [data-testid=memory-current]').evaluateAll((els) =>
-    els.map((e) => Number(e.getAttribute('data-value'))),
-  );
+  const values = await panel
+    .locator('[data-testid=memory-row] [data-testid=memory-current]')
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
   return values.reduce((a, b) => a + b, 0);
 }
 
@@ -61,7 +61,13 @@ function seriesPixels(canvas: Element, rgb: number[]): number {
   const [r, g, b] = rgb as [number, number, number];
   let n = 0;
   for (let i = 0; i < data.length; i += 4) {
-    if (Math.abs((data[i] as number) - r) < 48 && Math.abs((data[i + 1] as number) - g) < 48 && Math.abs((data[i + 2] as number) - b) < 48 && (data[i + 3] as number) > 128) n++;
+    if (
+      Math.abs((data[i] as number) - r) < 48 &&
+      Math.abs((data[i + 1] as number) - g) < 48 &&
+      Math.abs((data[i + 2] as number) - b) < 48 &&
+      (data[i + 3] as number) > 128
+    )
+      n++;
   }
   return n;
 }
@@ -81,7 +87,11 @@ test.beforeAll(() => {
   }
 });
 
-test('memory grown inside wasm: the panel tab shows it growing, charts it, and exports its samples', async ({ context, openPanel, baseURL }) => {
+test('memory grown inside wasm: the panel tab shows it growing, charts it, and exports its samples', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
   const page = await context.newPage();
   await page.goto(`${baseURL}/e2e/pages/foundation/grow.html`);
   expect(await page.evaluate(() => (window as unknown as GrowPage).ready)).toBe(2 * PAGE);
@@ -134,7 +144,11 @@ test('memory grown inside wasm: the panel tab shows it growing, charts it, and e
   for (const p of [2, 3, 6, 8]) expect(bytes).toContain(p * PAGE);
 });
 
-test('the demo leaks: each opened file adds an engine memory, totals climb, and the panel flags the leak', async ({ context, openPanel, baseURL }) => {
+test('the demo leaks: each opened file adds an engine memory, totals climb, and the panel flags the leak', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
   const page = await context.newPage();
   await page.goto(`${baseURL}/demo/`);
   await expect(page.locator('html')).toHaveAttribute('data-ready', '1');
@@ -156,7 +170,9 @@ test('the demo leaks: each opened file adds an engine memory, totals climb, and 
   for (let i = 1; i < totals.length; i++) expect(totals[i]).toBeGreaterThan(totals[i - 1] as number);
   for (const owner of await rows.locator('[data-testid=memory-owner]').allTextContents()) expect(owner).toContain('engine.wasm');
   // Each engine grew its memory inside wasm while indexing its file.
-  for (const g of await rows.locator('[data-testid=memory-growths]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))) {
+  for (const g of await rows
+    .locator('[data-testid=memory-growths]')
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))) {
     expect(g).toBeGreaterThanOrEqual(1);
   }
 
@@ -170,13 +186,17 @@ test('the demo leaks: each opened file adds an engine memory, totals climb, and 
   const { memories } = await panelReport(panel);
   const newest = memories.reduce((a, b) => (b.firstSeen > a.firstSeen ? b : a));
   const flagged = await replaced.evaluateAll((els) => els.map((e) => e.getAttribute('data-subject')));
-  expect(flagged.sort()).toEqual(memories.filter((m) => m !== newest).map((m) => m.key).sort());
+  expect(flagged.sort()).toEqual(
+    memories
+      .filter((m) => m !== newest)
+      .map((m) => m.key)
+      .sort(),
+  );
 
   // The app's own registry (page API, push form) arrived too.
-  await expect(panel.locator('[data-testid=registry-row][data-name=doc-viewer] [data-testid=registry-field][data-field=openDocuments]')).toHaveAttribute(
-    'data-value',
-    String(LEAK_OPENS),
-  );
+  await expect(
+    panel.locator('[data-testid=registry-row][data-name=doc-viewer] [data-testid=registry-field][data-field=openDocuments]'),
+  ).toHaveAttribute('data-value', String(LEAK_OPENS));
 });
 
 test('the demo fixed: old engines are collected and no leak is flagged', async ({ context, openPanel, baseURL }) => {

@@ -5,7 +5,13 @@ import { expect, test } from './fixtures';
 
 const OBSERVER = readFileSync('e2e/pages/injected/observer.js', 'utf8');
 
-interface Observed { connects: number; acks: number; batches: Array<{ n: number; dropped: number; other: number }>; events: PageEvent[]; dropped: number }
+interface Observed {
+  connects: number;
+  acks: number;
+  batches: Array<{ n: number; dropped: number; other: number }>;
+  events: PageEvent[];
+  dropped: number;
+}
 
 async function observed(page: Page): Promise<Observed> {
   return page.evaluate(() => (window as unknown as { __wm: Observed }).__wm);
@@ -66,7 +72,11 @@ test.describe('injected core', () => {
     const wasmUrl = `${base}/e2e/pages/injected/exported-memory.wasm`;
     const smod = ofType(evs, 'module').find((m) => m.url === wasmUrl)!;
     expect(smod).toBeTruthy();
-    expect(ofType(evs, 'memory').find((m) => m.exportName === 'mem0')).toMatchObject({ origin: 'export', owner: wasmUrl, module: smod.key });
+    expect(ofType(evs, 'memory').find((m) => m.exportName === 'mem0')).toMatchObject({
+      origin: 'export',
+      owner: wasmUrl,
+      module: smod.key,
+    });
     expect(ofType(evs, 'instance')[2]).toMatchObject({ via: 'instantiateStreaming', module: smod.key });
 
     await page.evaluate(() => paths.compileStreamingThenInstantiate());
@@ -107,14 +117,21 @@ test.describe('injected core', () => {
   test('growth: inside wasm by sampling, from JS with its stack; samples; collected', async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/paths.html');
-    await page.evaluate(() => { paths.memoryConstructor(); paths.moduleAndInstance(); });
+    await page.evaluate(() => {
+      paths.memoryConstructor();
+      paths.moduleAndInstance();
+    });
     let evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 2, 'two memories');
     const [ctor, exp] = ofType(evs, 'memory');
 
     expect(await page.evaluate(() => paths.growInWasm())).toBe(5);
     evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === exp!.key), 'in-wasm growth');
     expect(ofType(evs, 'grow').find((g) => g.key === exp!.key)).toMatchObject({ via: 'wasm', fromBytes: 5 * 65536, toBytes: 8 * 65536 });
-    evs = await waitEvents(page, (e) => ofType(e, 'sample').some((s) => s.keys.includes(exp!.key) && s.bytes[s.keys.indexOf(exp!.key)] === 8 * 65536), 'sample after growth');
+    evs = await waitEvents(
+      page,
+      (e) => ofType(e, 'sample').some((s) => s.keys.includes(exp!.key) && s.bytes[s.keys.indexOf(exp!.key)] === 8 * 65536),
+      'sample after growth',
+    );
 
     expect(await page.evaluate(() => paths.growFromJs())).toBe(2);
     evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === ctor!.key), 'JS growth');
@@ -129,7 +146,12 @@ test.describe('injected core', () => {
     expect(await page.evaluate(() => (paths as unknown as { shared(): number }).shared())).toBe(1);
     evs = await waitEvents(page, (e) => ofType(e, 'memory').some((m) => m.shared), 'shared memory');
     const shared = ofType(evs, 'memory').find((m) => m.shared)!;
-    expect(shared).toMatchObject({ origin: 'constructor', bytes: 65536, maxBytes: 4 * 65536, owner: 'http://127.0.0.1:4173/e2e/pages/injected/paths.js' });
+    expect(shared).toMatchObject({
+      origin: 'constructor',
+      bytes: 65536,
+      maxBytes: 4 * 65536,
+      owner: 'http://127.0.0.1:4173/e2e/pages/injected/paths.js',
+    });
     evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === shared.key), 'shared growth');
     expect(ofType(evs, 'grow').find((g) => g.key === shared.key)).toMatchObject({ via: 'wasm', fromBytes: 65536, toBytes: 3 * 65536 });
 
@@ -142,14 +164,21 @@ test.describe('injected core', () => {
     evs = await waitEvents(page, (e) => ofType(e, 'memory').length === 4, 'dropped memory discovered');
     const dropped = ofType(evs, 'memory')[3]!;
     const cdp = await context.newCDPSession(page);
-    await expect.poll(async () => {
-      await cdp.send('HeapProfiler.collectGarbage');
-      return ofType(await events(page), 'collected').some((c) => c.key === dropped.key);
-    }, { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          await cdp.send('HeapProfiler.collectGarbage');
+          return ofType(await events(page), 'collected').some((c) => c.key === dropped.key);
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
     expect(ofType(await events(page), 'collected').some((c) => c.key === ctor!.key)).toBe(false);
   });
 
-  test('dedicated workers (classic and module): own realm with parent, memories, growth, forwarded on the page port', async ({ context }) => {
+  test('dedicated workers (classic and module): own realm with parent, memories, growth, forwarded on the page port', async ({
+    context,
+  }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/workers.html');
     const base = 'http://127.0.0.1:4173/e2e/pages/injected';
@@ -158,7 +187,11 @@ test.describe('injected core', () => {
 
     const classic = await page.evaluate(() => (window as unknown as W).startWorker('worker-wasm.js', undefined, 'go'));
     expect(classic).toMatchObject({ done: true, bytes: 4 * 65536 });
-    evs = await waitEvents(page, (e) => ofType(e, 'grow').filter((g) => g.via === 'js').length === 1 && ofType(e, 'grow').some((g) => g.via === 'wasm'), 'worker growths');
+    evs = await waitEvents(
+      page,
+      (e) => ofType(e, 'grow').filter((g) => g.via === 'js').length === 1 && ofType(e, 'grow').some((g) => g.via === 'wasm'),
+      'worker growths',
+    );
     const wRealm = ofType(evs, 'realm').find((r) => r.kind === 'worker')!;
     expect(wRealm).toMatchObject({ url: `${base}/worker-wasm.js`, parent: pageRealm });
     const wmem = ofType(evs, 'memory').find((m) => m.exportName === 'wmem')!;
@@ -166,27 +199,45 @@ test.describe('injected core', () => {
     expect(wmem).toMatchObject({ origin: 'export', bytes: 2 * 65536, owner: `${base}/worker-wasm.js` });
     const grows = ofType(evs, 'grow').filter((g) => g.key === wmem.key);
     // The in-wasm growth happened just before the JS one: the JS hook reports it first.
-    expect(grows.map((g) => [g.via, g.fromBytes, g.toBytes])).toEqual([['wasm', 2 * 65536, 3 * 65536], ['js', 3 * 65536, 4 * 65536]]);
+    expect(grows.map((g) => [g.via, g.fromBytes, g.toBytes])).toEqual([
+      ['wasm', 2 * 65536, 3 * 65536],
+      ['js', 3 * 65536, 4 * 65536],
+    ]);
     expect(grows[1]!.stack).toContain('growInWorker');
     expect(grows[1]!.stack).toContain(`${base}/worker-wasm.js`);
 
     const mod = await page.evaluate(() => (window as unknown as W).startWorker('worker-wasm.mjs', { type: 'module' }));
     expect(mod).toMatchObject({ done: true, bytes: 5 * 65536, url: `${base}/worker-wasm.mjs` });
-    evs = await waitEvents(page, (e) => ofType(e, 'realm').filter((r) => r.kind === 'worker').length === 2
-      && ofType(e, 'grow').some((g) => g.toBytes === 5 * 65536), 'module worker');
+    evs = await waitEvents(
+      page,
+      (e) => ofType(e, 'realm').filter((r) => r.kind === 'worker').length === 2 && ofType(e, 'grow').some((g) => g.toBytes === 5 * 65536),
+      'module worker',
+    );
     const mRealm = ofType(evs, 'realm').filter((r) => r.kind === 'worker')[1]!;
     expect(mRealm).toMatchObject({ url: `${base}/worker-wasm.mjs`, parent: pageRealm });
-    expect(ofType(evs, 'memory').find((m) => m.exportName === 'modmem')).toMatchObject({ origin: 'export', owner: `${base}/worker-wasm.mjs` });
+    expect(ofType(evs, 'memory').find((m) => m.exportName === 'modmem')).toMatchObject({
+      origin: 'export',
+      owner: `${base}/worker-wasm.mjs`,
+    });
     expect(ofType(evs, 'sample').some((x) => x.keys.some((k) => k.startsWith(`${mRealm.realm}:`)))).toBe(true);
 
     // The realm ends: terminate() from the page, close() from inside. Its memories and
     // instances are reported collected (their FinalizationRegistry will never run).
-    const live = (realmId: string) => [...ofType(evs, 'memory'), ...ofType(evs, 'instance')].map((e) => e.key).filter((k) => k.startsWith(`${realmId}:`));
+    const live = (realmId: string) =>
+      [...ofType(evs, 'memory'), ...ofType(evs, 'instance')].map((e) => e.key).filter((k) => k.startsWith(`${realmId}:`));
     const classicKeys = live(wRealm.realm);
     const moduleKeys = live(mRealm.realm);
     expect(classicKeys.length).toBeGreaterThanOrEqual(2);
-    await page.evaluate(() => { const ws = (window as unknown as { workers: Worker[] }).workers; ws[0]!.terminate(); ws[1]!.postMessage('close'); });
-    evs = await waitEvents(page, (e) => [...classicKeys, ...moduleKeys].every((k) => ofType(e, 'collected').some((c) => c.key === k)), 'worker realms ended');
+    await page.evaluate(() => {
+      const ws = (window as unknown as { workers: Worker[] }).workers;
+      ws[0]!.terminate();
+      ws[1]!.postMessage('close');
+    });
+    evs = await waitEvents(
+      page,
+      (e) => [...classicKeys, ...moduleKeys].every((k) => ofType(e, 'collected').some((c) => c.key === k)),
+      'worker realms ended',
+    );
     expect((await observed(page)).dropped).toBe(0);
   });
 
@@ -205,7 +256,9 @@ test.describe('injected core', () => {
   test('real third-party wasm (sql.js): memory found by type under its minified export name, JS growth with stack', async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/sqljs.html');
-    expect(await page.evaluate(() => (window as unknown as { runSql(n: number): Promise<number[]> }).runSql(1000))).toEqual([1000, 50_000_000]);
+    expect(await page.evaluate(() => (window as unknown as { runSql(n: number): Promise<number[]> }).runSql(1000))).toEqual([
+      1000, 50_000_000,
+    ]);
     const wasmUrl = 'http://127.0.0.1:4173/node_modules/sql.js/dist/sql-wasm.wasm';
     const evs = await waitEvents(page, (e) => ofType(e, 'grow').length > 0 && ofType(e, 'instance').length > 0, 'sql.js memory and growth');
     const mod = ofType(evs, 'module').find((m) => m.url === wasmUrl)!;
@@ -214,13 +267,16 @@ test.describe('injected core', () => {
     expect(mems).toHaveLength(1);
     expect(mems[0]).toMatchObject({ origin: 'export', owner: wasmUrl });
     expect(mems[0]!.exportName).not.toBe('memory'); // minified
-    expect(ofType(evs, 'instance').find((i) => i.module === mod.key)).toMatchObject({ via: 'instantiateStreaming', memories: [mems[0]!.key] });
+    expect(ofType(evs, 'instance').find((i) => i.module === mod.key)).toMatchObject({
+      via: 'instantiateStreaming',
+      memories: [mems[0]!.key],
+    });
     const grows = ofType(evs, 'grow').filter((g) => g.key === mems[0]!.key);
     expect(grows.some((g) => g.via === 'js' && (g.stack ?? '').includes('sql-wasm.js'))).toBe(true);
     expect(grows.every((g) => g.toBytes > g.fromBytes)).toBe(true);
   });
 
-  test('a <meta> CSP that forbids blob: workers: workers run unwrapped, the page\'s workers work', async ({ context }) => {
+  test("a <meta> CSP that forbids blob: workers: workers run unwrapped, the page's workers work", async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/csp-workers.html');
     const tryWorker = () => page.evaluate(() => (window as unknown as { tryWorker(): Promise<{ ok: boolean }> }).tryWorker());
@@ -229,11 +285,13 @@ test.describe('injected core', () => {
   });
 
   test('a header CSP that forbids blob: workers: after the first refusal, workers run unwrapped', async ({ context }) => {
-    await context.route('**/e2e/pages/injected/csp-header.html', (route) => route.fulfill({
-      contentType: 'text/html',
-      headers: { 'content-security-policy': "worker-src 'self'" },
-      body: '<!doctype html><script src="/e2e/pages/injected/csp-workers.js"></script>',
-    }));
+    await context.route('**/e2e/pages/injected/csp-header.html', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        headers: { 'content-security-policy': "worker-src 'self'" },
+        body: '<!doctype html><script src="/e2e/pages/injected/csp-workers.js"></script>',
+      }),
+    );
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/csp-header.html');
     const tryWorker = () => page.evaluate(() => (window as unknown as { tryWorker(): Promise<{ ok: boolean }> }).tryWorker());
@@ -247,9 +305,15 @@ test.describe('injected core', () => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/workers.html');
     for (const type of ['classic', 'module'] as const) {
-      expect(await page.evaluate((t) => (window as unknown as { startBlobWorker(t: string): Promise<unknown> }).startBlobWorker(t), type)).toEqual({ bytes: 3 * 65536 });
+      expect(
+        await page.evaluate((t) => (window as unknown as { startBlobWorker(t: string): Promise<unknown> }).startBlobWorker(t), type),
+      ).toEqual({ bytes: 3 * 65536 });
     }
-    const evs = await waitEvents(page, (e) => ofType(e, 'memory').filter((m) => m.bytes === 3 * 65536).length === 2, 'blob worker memories');
+    const evs = await waitEvents(
+      page,
+      (e) => ofType(e, 'memory').filter((m) => m.bytes === 3 * 65536).length === 2,
+      'blob worker memories',
+    );
     const realms = ofType(evs, 'realm').filter((r) => r.kind === 'worker');
     expect(realms).toHaveLength(2);
     expect(realms.every((r) => r.url.startsWith('blob:http://127.0.0.1:4173/'))).toBe(true);
@@ -261,15 +325,21 @@ test.describe('injected core', () => {
     const child = page.frame({ url: /frame-child\.html$/ })!;
     await expect.poll(() => child.evaluate(() => (window as unknown as { childReady?: boolean }).childReady === true)).toBe(true);
     let childEvents: PageEvent[] = [];
-    await expect.poll(async () => {
-      childEvents = await child.evaluate(() => (window as unknown as { __wm: Observed }).__wm.events);
-      return ofType(childEvents, 'memory').length;
-    }).toBe(1);
+    await expect
+      .poll(async () => {
+        childEvents = await child.evaluate(() => (window as unknown as { __wm: Observed }).__wm.events);
+        return ofType(childEvents, 'memory').length;
+      })
+      .toBe(1);
     const r = ofType(childEvents, 'realm')[0]!;
     expect(r).toMatchObject({ kind: 'window', url: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.html' });
     const top = ofType(await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'top realm'), 'realm')[0]!;
     expect(top.realm).not.toBe(r.realm);
-    expect(ofType(childEvents, 'memory')[0]).toMatchObject({ origin: 'constructor', bytes: 7 * 65536, owner: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.js' });
+    expect(ofType(childEvents, 'memory')[0]).toMatchObject({
+      origin: 'constructor',
+      bytes: 7 * 65536,
+      owner: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.js',
+    });
   });
 
   test('a million objects: few messages, exact counts, nothing dropped', async ({ context }) => {
@@ -277,7 +347,9 @@ test.describe('injected core', () => {
     await page.goto('/e2e/pages/injected/burst.html');
     await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'realm');
     const before = (await observed(page)).batches.length;
-    const r = await page.evaluate(() => (window as unknown as { burst(m: number, g: number): { objects: number; ms: number } }).burst(100, 1000));
+    const r = await page.evaluate(() =>
+      (window as unknown as { burst(m: number, g: number): { objects: number; ms: number } }).burst(100, 1000),
+    );
     expect(r.objects).toBe(1_000_000);
     const evs = await waitEvents(page, (e) => ofType(e, 'grow').length >= 1000 && ofType(e, 'memory').length >= 101, 'burst events');
     const big = ofType(evs, 'memory').at(-1)!;
@@ -297,7 +369,9 @@ test.describe('injected core', () => {
   });
 });
 
-interface W { startWorker(url: string, options?: WorkerOptions, first?: string): Promise<Record<string, unknown>> }
+interface W {
+  startWorker(url: string, options?: WorkerOptions, first?: string): Promise<Record<string, unknown>>;
+}
 
 test('hot paths cost about nothing (measured with and without the extension)', async ({ context }) => {
   const { launchBare } = await import('./fixtures');
@@ -308,7 +382,12 @@ test('hot paths cost about nothing (measured with and without the extension)', a
     for (let i = 0; i < 3; i++) runs.push(await page.evaluate(() => (window as unknown as { bench(): Record<string, number> }).bench()));
     await page.close();
     const best = (k: string) => Math.min(...runs.map((r) => r[k]!));
-    return { exportsGetterMs: best('exportsGetterMs'), grow0Ms: best('grow0Ms'), newMemoryMs: best('newMemoryMs'), moduleInstanceMs: best('moduleInstanceMs') };
+    return {
+      exportsGetterMs: best('exportsGetterMs'),
+      grow0Ms: best('grow0Ms'),
+      newMemoryMs: best('newMemoryMs'),
+      moduleInstanceMs: best('moduleInstanceMs'),
+    };
   };
   const withExt = await measure(context);
   const { context: bare, dir } = await launchBare();
@@ -325,9 +404,18 @@ test('hot paths cost about nothing (measured with and without the extension)', a
 declare global {
   // The test page's API (e2e/pages/injected/paths.js).
   const paths: {
-    memoryConstructor(): number; instantiateBytes(): Promise<string[]>; instantiateModuleImported(): Promise<boolean>;
-    instantiateStreaming(): Promise<string[]>; compileStreamingThenInstantiate(): Promise<boolean>;
-    compileThenInstantiate(): Promise<string[]>; moduleAndInstance(): number; helper(): number; sameModuleTwice(): boolean;
-    growInWasm(): number; growFromJs(): number; subclass(): boolean; dropMemory(): boolean;
+    memoryConstructor(): number;
+    instantiateBytes(): Promise<string[]>;
+    instantiateModuleImported(): Promise<boolean>;
+    instantiateStreaming(): Promise<string[]>;
+    compileStreamingThenInstantiate(): Promise<boolean>;
+    compileThenInstantiate(): Promise<string[]>;
+    moduleAndInstance(): number;
+    helper(): number;
+    sameModuleTwice(): boolean;
+    growInWasm(): number;
+    growFromJs(): number;
+    subclass(): boolean;
+    dropMemory(): boolean;
   };
 }

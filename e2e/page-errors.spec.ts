@@ -38,7 +38,9 @@ async function pageSeen(context: BrowserContext, capture: boolean): Promise<{ pa
   return { page, seen: await page.evaluate(() => (globalThis as unknown as { pageSeen: unknown }).pageSeen) };
 }
 
-test('uncaught exceptions, unhandled rejections and worker errors are reported; a flood is capped; the page sees the same', async ({ context }) => {
+test('uncaught exceptions, unhandled rejections and worker errors are reported; a flood is capped; the page sees the same', async ({
+  context,
+}) => {
   const { page, seen } = await pageSeen(context, true);
   // 1 timer error + 1 rejection + 120 microtask errors in the window, 1 error in the worker.
   await expect.poll(async () => countPageErrors(await captured(page))).toBe(123);
@@ -46,9 +48,21 @@ test('uncaught exceptions, unhandled rejections and worker errors are reported; 
   const windowRealm = (await captured(page)).find((e) => e.t === 'realm' && e.kind === 'window');
   const mine = errors.filter((e) => windowRealm?.t === 'realm' && e.realm === windowRealm.realm);
   expect(mine.filter((e) => e.skipped === undefined)).toHaveLength(100);
-  expect(mine.filter((e) => e.skipped !== undefined).at(-1)).toMatchObject({ kind: 'error', message: 'Uncaught TypeError: flood 119', skipped: 22 });
-  expect(mine).toContainEqual(expect.objectContaining({ kind: 'error', message: 'Uncaught Error: boom in a timer', source: expect.stringMatching(/page-errors\.html\?flood=120:\d+:\d+$/) }));
-  expect(mine).toContainEqual(expect.objectContaining({ kind: 'rejection', message: 'Uncaught (in promise) RangeError: nobody handles this' }));
+  expect(mine.filter((e) => e.skipped !== undefined).at(-1)).toMatchObject({
+    kind: 'error',
+    message: 'Uncaught TypeError: flood 119',
+    skipped: 22,
+  });
+  expect(mine).toContainEqual(
+    expect.objectContaining({
+      kind: 'error',
+      message: 'Uncaught Error: boom in a timer',
+      source: expect.stringMatching(/page-errors\.html\?flood=120:\d+:\d+$/),
+    }),
+  );
+  expect(mine).toContainEqual(
+    expect.objectContaining({ kind: 'rejection', message: 'Uncaught (in promise) RangeError: nobody handles this' }),
+  );
   const fromWorker = errors.filter((e) => !mine.includes(e));
   expect(fromWorker).toEqual([expect.objectContaining({ kind: 'error', message: 'Uncaught Error: boom in a worker' })]);
   // Not reported: the image that failed to load, the handled rejection.
@@ -66,7 +80,9 @@ test('uncaught exceptions, unhandled rejections and worker errors are reported; 
 
 // Needs the WebAssembly hooks to call `wasmFailed` from their rejection callbacks
 // (src/injected/core/wasm-hooks.ts, observeFresh's onRejected; see core/page-errors.ts).
-test('WebAssembly compilations and instantiations that fail, even when handled, are reported; a later instance in the realm recovers them; the page sees the same', async ({ context }) => {
+test('WebAssembly compilations and instantiations that fail, even when handled, are reported; a later instance in the realm recovers them; the page sees the same', async ({
+  context,
+}) => {
   const run = async (ctx: BrowserContext, capture: boolean) => {
     const page = await ctx.newPage();
     if (capture) await captureInjected(page);
@@ -86,7 +102,12 @@ test('WebAssembly compilations and instantiations that fail, even when handled, 
     ['wasm', 'WebAssembly.instantiateStreaming'],
   ]);
   const r = withExt.result;
-  expect(errors.map((e) => e.message)).toEqual([r.compileBad, r.instantiateBytesMissingImport, r.instantiateModuleMissingImport, r.streamingWrongType]);
+  expect(errors.map((e) => e.message)).toEqual([
+    r.compileBad,
+    r.instantiateBytesMissingImport,
+    r.instantiateModuleMissingImport,
+    r.streamingWrongType,
+  ]);
   expect(r.works).toBe('ok');
   const { context: bare, dir } = await launchBare();
   try {

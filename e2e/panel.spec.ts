@@ -17,7 +17,11 @@ interface RelayPage {
   growPages(n: number): number;
 }
 
-async function setup(context: import('@playwright/test').BrowserContext, openPanel: (p: Page) => Promise<Page>, baseURL: string | undefined) {
+async function setup(
+  context: import('@playwright/test').BrowserContext,
+  openPanel: (p: Page) => Promise<Page>,
+  baseURL: string | undefined,
+) {
   const page = await context.newPage();
   await page.goto(`${baseURL}/e2e/pages/panel/relay.html`);
   expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
@@ -63,7 +67,12 @@ test('importing a malformed trace says what is wrong and loses nothing', async (
   const input = panel.locator('[data-testid=import-trace]');
   const error = panel.locator('[data-testid=import-error]');
   const bad: Trace = {
-    format: TRACE_FORMAT, version: 1, createdAt: '', generator: 'test', page: { url: 'https://t.test/' }, dropped: 0,
+    format: TRACE_FORMAT,
+    version: 1,
+    createdAt: '',
+    generator: 'test',
+    page: { url: 'https://t.test/' },
+    dropped: 0,
     events: [
       { t: 'realm', time: 1, realm: 'r', kind: 'window', url: 'https://t.test/' },
       { t: 'memory', time: 2, key: 'r:1', origin: 'export', shared: false, bytes: -1, maxBytes: null, owner: 'x' },
@@ -86,21 +95,48 @@ test('importing a malformed trace says what is wrong and loses nothing', async (
   await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
 });
 
-test('importing a good trace shows its data, labelled, while live keeps recording; then back to live', async ({ context, openPanel, baseURL }) => {
+test('importing a good trace shows its data, labelled, while live keeps recording; then back to live', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
   const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
   const liveKey = await liveRow.getAttribute('data-key');
   const t0 = 1_763_000_000_000;
   const good: Trace = {
-    format: TRACE_FORMAT, version: 1, createdAt: '2026-11-22T00:00:00.000Z', generator: 'test', page: { url: 'https://imported.test/app' }, dropped: 0,
+    format: TRACE_FORMAT,
+    version: 1,
+    createdAt: '2026-11-22T00:00:00.000Z',
+    generator: 'test',
+    page: { url: 'https://imported.test/app' },
+    dropped: 0,
     events: [
       { t: 'realm', time: t0, realm: 'imp', kind: 'window', url: 'https://imported.test/app' },
-      { t: 'memory', time: t0 + 1, key: 'imp:1', origin: 'export', shared: false, bytes: 16 * PAGE, maxBytes: null, owner: 'https://imported.test/engine.wasm' },
+      {
+        t: 'memory',
+        time: t0 + 1,
+        key: 'imp:1',
+        origin: 'export',
+        shared: false,
+        bytes: 16 * PAGE,
+        maxBytes: null,
+        owner: 'https://imported.test/engine.wasm',
+      },
       { t: 'sample', time: t0 + 100, keys: ['imp:1'], bytes: [16 * PAGE] },
       { t: 'grow', time: t0 + 150, key: 'imp:1', fromBytes: 16 * PAGE, toBytes: 80 * PAGE, via: 'wasm' },
       { t: 'sample', time: t0 + 200, keys: ['imp:1'], bytes: [80 * PAGE] },
       { t: 'memory', time: t0 + 250, key: 'imp:2', origin: 'export', shared: false, bytes: 2 * PAGE, maxBytes: null, owner: LONG_OWNER },
       // imp:3 is smaller now than at its peak: the Current and Peak columns must differ.
-      { t: 'memory', time: t0 + 260, key: 'imp:3', origin: 'export', shared: false, bytes: 8 * PAGE, maxBytes: null, owner: 'https://imported.test/shrunk.wasm' },
+      {
+        t: 'memory',
+        time: t0 + 260,
+        key: 'imp:3',
+        origin: 'export',
+        shared: false,
+        bytes: 8 * PAGE,
+        maxBytes: null,
+        owner: 'https://imported.test/shrunk.wasm',
+      },
       { t: 'sample', time: t0 + 300, keys: ['imp:1', 'imp:2', 'imp:3'], bytes: [80 * PAGE, 2 * PAGE, 3 * PAGE] },
     ],
   };
@@ -126,12 +162,24 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
 
   // Live keeps recording underneath.
   await grow(2);
-  await expect.poll(() => panel.evaluate(() => (globalThis as unknown as { wasmMemoryPanel: { report(): { memories: Array<{ currentBytes: number }> } } }).wasmMemoryPanel.report().memories[0]?.currentBytes)).toBe(3 * PAGE);
+  await expect
+    .poll(() =>
+      panel.evaluate(
+        () =>
+          (
+            globalThis as unknown as { wasmMemoryPanel: { report(): { memories: Array<{ currentBytes: number }> } } }
+          ).wasmMemoryPanel.report().memories[0]?.currentBytes,
+      ),
+    )
+    .toBe(3 * PAGE);
 
   await panel.locator('[data-testid=back-to-live]').click();
   await expect(banner).toHaveCount(0);
   await expect(panel.locator('[data-testid=memory-row][data-key="imp:1"]')).toHaveCount(0);
-  await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"] [data-testid=memory-current]`)).toHaveAttribute('data-value', String(3 * PAGE));
+  await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"] [data-testid=memory-current]`)).toHaveAttribute(
+    'data-value',
+    String(3 * PAGE),
+  );
 });
 
 test('two marks around a growth give a diff', async ({ context, openPanel, baseURL }) => {
@@ -181,15 +229,34 @@ test('a budget set in the panel configures the analyzer and raises a budget aler
   await expect(again.locator('[data-testid=budget-page]')).toHaveValue('64 MiB');
 });
 
-test('classes and registries tables (from an imported trace): counts, live stacks on expand, text only', async ({ context, openPanel, baseURL }) => {
+test('classes and registries tables (from an imported trace): counts, live stacks on expand, text only', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
   const { panel } = await setup(context, openPanel, baseURL);
   const t0 = 1_763_000_000_000;
   const stack = 'Error\n    at new Doc (https://app.test/pkg/app.js:10:5)\n    at <script>alert(1)</script>';
   const trace: Trace = {
-    format: TRACE_FORMAT, version: 1, createdAt: '', generator: 'test', page: { url: 'https://app.test/' }, dropped: 0,
+    format: TRACE_FORMAT,
+    version: 1,
+    createdAt: '',
+    generator: 'test',
+    page: { url: 'https://app.test/' },
+    dropped: 0,
     events: [
       { t: 'realm', time: t0, realm: 'a', kind: 'window', url: 'https://app.test/' },
-      { t: 'bindgen', time: t0 + 10, module: null, className: 'Doc', created: 10, freed: 4, reclaimed: 2, live: 4, liveStacks: [{ stack, count: 4 }] },
+      {
+        t: 'bindgen',
+        time: t0 + 10,
+        module: null,
+        className: 'Doc',
+        created: 10,
+        freed: 4,
+        reclaimed: 2,
+        live: 4,
+        liveStacks: [{ stack, count: 4 }],
+      },
       { t: 'bindgen', time: t0 + 20, module: null, className: 'Cursor', created: 3, freed: 3, reclaimed: 0, live: 0 },
       { t: 'registry', time: t0 + 30, name: 'documents', stats: { open: 5, bytes: 3 * 1024 * 1024 } },
     ],

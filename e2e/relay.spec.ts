@@ -42,7 +42,12 @@ function grow(page: Page, n: number): Promise<number> {
   return page.evaluate((k) => (window as unknown as RelayPage).growPages(k), n);
 }
 
-test('events reach the panel and keep flowing after the service worker is stopped, without double counting', async ({ context, openPanel, stopServiceWorker, baseURL }) => {
+test('events reach the panel and keep flowing after the service worker is stopped, without double counting', async ({
+  context,
+  openPanel,
+  stopServiceWorker,
+  baseURL,
+}) => {
   const page = await context.newPage();
   await openRelayPage(page, baseURL);
   const panel = await openPanel(page);
@@ -79,7 +84,11 @@ test('events reach the panel and keep flowing after the service worker is stoppe
   for (const p of [1, 2, 4]) expect(sampled).toContain(p * PAGE);
 });
 
-test('a hostile page cannot inject: its forged handshake gets no ack and its junk never reaches the panel', async ({ context, openPanel, baseURL }) => {
+test('a hostile page cannot inject: its forged handshake gets no ack and its junk never reaches the panel', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
   const page = await context.newPage();
   await openRelayPage(page, baseURL);
   const panel = await openPanel(page);
@@ -124,7 +133,9 @@ test('page strings are shown as text only, and bounded', async ({ context, openP
 
   // A wasm-bindgen class whose name is markup: its row shows the name as text.
   const evilClass = '<img src=x onerror="window.__pwned=2">';
-  expect(await page.evaluate(([name, n]) => (window as unknown as RelayPage).makeNamedClass(name, n), [evilClass, 3] as const)).toBe(evilClass);
+  expect(await page.evaluate(([name, n]) => (window as unknown as RelayPage).makeNamedClass(name, n), [evilClass, 3] as const)).toBe(
+    evilClass,
+  );
   const classRow = panel.locator('[data-testid=class-row]').filter({ hasText: '<img' });
   await expect(classRow).toHaveCount(1);
   await expect(classRow).toHaveAttribute('data-class', evilClass);
@@ -158,7 +169,12 @@ test('a panel opened late gets the history; a navigation starts a new session', 
   expect(JSON.stringify(trace.events)).not.toContain(firstKey ?? 'none');
 });
 
-test('a panel opened after a service-worker stop still knows what the page defined before it', async ({ context, openPanel, stopServiceWorker, baseURL }) => {
+test('a panel opened after a service-worker stop still knows what the page defined before it', async ({
+  context,
+  openPanel,
+  stopServiceWorker,
+  baseURL,
+}) => {
   const page = await context.newPage();
   await openRelayPage(page, baseURL);
   await grow(page, 1);
@@ -202,7 +218,10 @@ test('every frame is relayed; an iframe reloading is not a navigation of the tab
   await expect(rows).toHaveCount(2);
   await child.evaluate(() => (window as unknown as RelayPage).growPages(2));
   await page.evaluate(() => (window as unknown as RelayPage).growPages(1));
-  const currents = () => rows.locator('[data-testid=memory-current]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))).sort((a, b) => a - b));
+  const currents = () =>
+    rows
+      .locator('[data-testid=memory-current]')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))).sort((a, b) => a - b));
   await expect.poll(currents).toEqual([2 * PAGE, 3 * PAGE]);
   await expect(panel.locator('[data-testid=memory-owner]').filter({ hasText: 'frame=child' })).toHaveCount(1);
 

@@ -55,7 +55,9 @@ async function runPage(context: BrowserContext, file: string, timeout: number, w
   } catch {
     // Say why: what the page threw, and the errors the extension reported.
     const reported = (await captured()).filter((e) => e.t === 'page-error');
-    throw new Error(`${file} did not finish within ${timeout / 1000} s ${withExtension ? 'with' : 'without'} the extension; pageerror: ${JSON.stringify(pageErrors)}; page-error events: ${JSON.stringify(reported)}`);
+    throw new Error(
+      `${file} did not finish within ${timeout / 1000} s ${withExtension ? 'with' : 'without'} the extension; pageerror: ${JSON.stringify(pageErrors)}; page-error events: ${JSON.stringify(reported)}`,
+    );
   }
   const result = await page.evaluate(() => (globalThis as unknown as { pageResult: unknown }).pageResult);
   const events = await captured();
@@ -104,7 +106,9 @@ test('pyodide 314.0.8 runs Python with the extension exactly as without it', asy
   expect(withExt.events.filter((e) => e.t === 'page-error')).toEqual([]);
 });
 
-test('wasm-vips 0.0.19 (pthreads, cross-origin isolated) resizes an image with the extension exactly as without it', async ({ context }) => {
+test('wasm-vips 0.0.19 (pthreads, cross-origin isolated) resizes an image with the extension exactly as without it', async ({
+  context,
+}) => {
   test.setTimeout(300_000);
   await requirePackage('wasm-vips', '0.0.19');
   const { withExt, without } = await withAndWithout(context, 'vips.html', 60_000);

@@ -140,7 +140,9 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
     const N = 12;
     await load(page, 'tiktoken-leaky', N);
     // a scavenge may already have collected some: only live + reclaimed is fixed until we force GC
-    await expect.poll(async () => liveOrReclaimed(await classCounts(page, 'Tiktoken'))).toEqual({ created: N, freed: 0, liveOrReclaimed: N });
+    await expect
+      .poll(async () => liveOrReclaimed(await classCounts(page, 'Tiktoken')))
+      .toEqual({ created: N, freed: 0, liveOrReclaimed: N });
     await expect
       .poll(async () => {
         await gc(page);
@@ -196,7 +198,9 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
     await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
     await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
     // where the leaked Resvg objects were made: the page's own script, in the creation stacks
-    const stacks = await panel.evaluate(() => globalThis.wasmMemoryPanel?.report().classes.find((c) => c.className === 'Resvg')?.liveStacks ?? []);
+    const stacks = await panel.evaluate(
+      () => globalThis.wasmMemoryPanel?.report().classes.find((c) => c.className === 'Resvg')?.liveStacks ?? [],
+    );
     expect(stacks.reduce((n, s) => n + s.count, 0)).toBeGreaterThan(0);
     expect(stacks.every((s) => s.stack.includes('resvg-leaky.html'))).toBe(true);
     // the analyzer: Resvg objects never freed (nothing can reclaim them), BBoxes dropped without free()
@@ -204,7 +208,12 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
     await expect(activeAlert(panel, 'bindgen-forgot-free', 'BBox')).toHaveCount(1);
     await settled(page, panel);
     const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
-    expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.id).sort()).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg']);
+    expect(
+      report.alerts
+        .filter((a) => a.state === 'active')
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg']);
   });
 
   test('clean: every Resvg and BBox freed explicitly; failed constructions make nothing', async ({ page, openPanel }) => {
@@ -225,7 +234,9 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
     const N = 12; // >= neverFreedMin (10): fewer never-freed objects are not told from a few kept on purpose
     await load(page, 'photon-leaky', N);
     await expect.poll(() => classCounts(page, 'Rgba')).toEqual({ className: 'Rgba', created: N, freed: 0, reclaimed: 0, live: N });
-    await expect.poll(() => classCounts(page, 'PhotonImage')).toEqual({ className: 'PhotonImage', created: N, freed: 0, reclaimed: 0, live: N });
+    await expect
+      .poll(() => classCounts(page, 'PhotonImage'))
+      .toEqual({ className: 'PhotonImage', created: N, freed: 0, reclaimed: 0, live: N });
     await gc(page);
     await gc(page);
     const panel = await openPanel(page);
@@ -236,14 +247,21 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
     await expect(activeAlert(panel, 'bindgen-live-growth', 'PhotonImage')).toHaveCount(1);
     await settled(page, panel);
     const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
-    expect(report.alerts.filter((a) => a.state === 'active').map((a) => a.id).sort()).toEqual(['bindgen-live-growth:PhotonImage', 'bindgen-live-growth:Rgba']);
+    expect(
+      report.alerts
+        .filter((a) => a.state === 'active')
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['bindgen-live-growth:PhotonImage', 'bindgen-live-growth:Rgba']);
   });
 
   test('clean: every object freed through free() and the __wbg_*_free export', async ({ page, openPanel }) => {
     const N = 8;
     await load(page, 'photon-clean', N);
     await expect.poll(() => classCounts(page, 'Rgba')).toEqual({ className: 'Rgba', created: N, freed: N, reclaimed: 0, live: 0 });
-    await expect.poll(() => classCounts(page, 'PhotonImage')).toEqual({ className: 'PhotonImage', created: N, freed: N, reclaimed: 0, live: 0 });
+    await expect
+      .poll(() => classCounts(page, 'PhotonImage'))
+      .toEqual({ className: 'PhotonImage', created: N, freed: N, reclaimed: 0, live: 0 });
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
@@ -251,7 +269,10 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
   });
 });
 
-test('in a worker realm too: resvg objects leaked inside a module worker reach the panel and raise the alert', async ({ page, openPanel }) => {
+test('in a worker realm too: resvg objects leaked inside a module worker reach the panel and raise the alert', async ({
+  page,
+  openPanel,
+}) => {
   await page.goto(`${PAGES}/resvg-worker.html`);
   await page.waitForFunction(() => document.title !== 'resvg worker');
   expect(await page.title()).toBe('done');
@@ -290,7 +311,9 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
 
   /** One user action: the page's runReport(); then the heap rests until the panel has judged it. */
   async function runReport(page: Page, panel: Page): Promise<{ actions: number; leakedBytes: number }> {
-    const r = await page.evaluate(() => (globalThis as unknown as { runReport: () => { actions: number; leakedBytes: number } }).runReport());
+    const r = await page.evaluate(() =>
+      (globalThis as unknown as { runReport: () => { actions: number; leakedBytes: number } }).runReport(),
+    );
     // the injected layer has reported the allocator's state after the action ...
     await expect.poll(async () => (await allocLast(page))?.totalAllocations ?? 0).toBeGreaterThanOrEqual(r.actions * N);
     // ... and the panel has seen the heap at rest since
@@ -331,10 +354,12 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
     expect(events.find((e) => e.t === 'memory' && e.key === a.memory)).toBeTruthy();
     await expect.poll(() => panelUsed(panel, a.memory)).toBe(a.liveBytes);
     // allocation sites: sampled live bytes per site, with wasm frames (no name section: wasm-function[i])
-    await expect.poll(async () => {
-      const sites = (await injectedEvents(page)).filter((e): e is SitesEvent => e.t === 'sites' && e.memory === a.memory).at(-1);
-      return sites?.sites[0]?.bytes ?? 0;
-    }).toBeGreaterThan(BLOB);
+    await expect
+      .poll(async () => {
+        const sites = (await injectedEvents(page)).filter((e): e is SitesEvent => e.t === 'sites' && e.memory === a.memory).at(-1);
+        return sites?.sites[0]?.bytes ?? 0;
+      })
+      .toBeGreaterThan(BLOB);
     const sites = (await injectedEvents(page)).filter((e): e is SitesEvent => e.t === 'sites' && e.memory === a.memory).at(-1)!;
     expect(sites.sites[0]!.frames.some((f) => /wasm-function\[\d+\]/.test(f))).toBe(true);
     // the analyzer: the allocator's live bytes in THE sql.js memory settle higher after every action
@@ -369,7 +394,10 @@ test.describe('sql.js 1.16 (Emscripten, minified exports)', () => {
 });
 
 test.describe('page registry API (docs/PAGE-API.md)', () => {
-  test('pulled and pushed registries and marks reach the panel, beside their memory; a throwing stats() is reported', async ({ page, openPanel }) => {
+  test('pulled and pushed registries and marks reach the panel, beside their memory; a throwing stats() is reported', async ({
+    page,
+    openPanel,
+  }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await load(page, 'registry-api', 0);
@@ -387,11 +415,14 @@ test.describe('page registry API (docs/PAGE-API.md)', () => {
 
     const panel = await openPanel(page);
     const field = (name: string, f: string) =>
-      panel.evaluate(([n, fld]) => {
-        const row = [...document.querySelectorAll('[data-testid=registry-row]')].find((r) => r.getAttribute('data-name') === n);
-        const el = row && [...row.querySelectorAll('[data-testid=registry-field]')].find((x) => x.getAttribute('data-field') === fld);
-        return el ? Number(el.getAttribute('data-value')) : null;
-      }, [name, f] as const);
+      panel.evaluate(
+        ([n, fld]) => {
+          const row = [...document.querySelectorAll('[data-testid=registry-row]')].find((r) => r.getAttribute('data-name') === n);
+          const el = row && [...row.querySelectorAll('[data-testid=registry-field]')].find((x) => x.getAttribute('data-field') === fld);
+          return el ? Number(el.getAttribute('data-value')) : null;
+        },
+        [name, f] as const,
+      );
     await expect.poll(() => field('datasets', 'datasetCount')).toBe(5);
     await expect.poll(() => field('datasets', 'datasetTotalBytes')).toBe(15000);
     await expect.poll(() => field('databases', 'open')).toBe(3);
@@ -410,7 +441,11 @@ test.describe('page registry API (docs/PAGE-API.md)', () => {
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${test.info().project.use.baseURL ?? 'http://127.0.0.1:4173'}${PAGES}/registry-api.html`);
       await page.waitForFunction(() => document.title === 'done');
-      expect(await page.evaluate(() => (globalThis as unknown as { pageResult: unknown }).pageResult)).toEqual({ datasetCount: 5, datasetTotalBytes: 15000, databases: 3 });
+      expect(await page.evaluate(() => (globalThis as unknown as { pageResult: unknown }).pageResult)).toEqual({
+        datasetCount: 5,
+        datasetTotalBytes: 15000,
+        databases: 3,
+      });
       expect(errors).toEqual([]);
       expect(await page.evaluate(() => Object.getOwnPropertyDescriptor(Object.prototype, '__wbg_ptr'))).toBeUndefined();
     } finally {

@@ -33,8 +33,10 @@ export function salesCsv() {
     const units = 1 + r.int(40);
     const price = (2 + r.int(9800) / 100).toFixed(2);
     const day = String(1 + (i % 28)).padStart(2, '0');
-    const month = String(1 + Math.floor(i / 420) % 12).padStart(2, '0');
-    lines.push(`2025-${month}-${day},${r.pick(REGIONS)},${100 + r.int(60)},${r.pick(PRODUCTS)},${units},${price},${(units * Number(price)).toFixed(2)}`);
+    const month = String(1 + (Math.floor(i / 420) % 12)).padStart(2, '0');
+    lines.push(
+      `2025-${month}-${day},${r.pick(REGIONS)},${100 + r.int(60)},${r.pick(PRODUCTS)},${units},${price},${(units * Number(price)).toFixed(2)}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -43,7 +45,9 @@ export function inventoryCsv() {
   const r = rng(7);
   const lines = ['sku,product,warehouse,on_hand,reorder_level,unit_cost'];
   for (let i = 0; i < 4000; i++) {
-    lines.push(`SKU-${String(10000 + i)},${r.pick(PRODUCTS)},${r.pick(REGIONS)}-${1 + r.int(4)},${r.int(900)},${50 + r.int(100)},${(1 + r.int(5000) / 100).toFixed(2)}`);
+    lines.push(
+      `SKU-${String(10000 + i)},${r.pick(PRODUCTS)},${r.pick(REGIONS)}-${1 + r.int(4)},${r.int(900)},${50 + r.int(100)},${(1 + r.int(5000) / 100).toFixed(2)}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -57,7 +61,9 @@ export function accessLog() {
     const ip = `10.${r.int(255)}.${r.int(255)}.${1 + r.int(254)}`;
     const status = r.next() < 0.9 ? 200 : r.pick([301, 304, 404, 500]);
     const t = `${String(i % 24).padStart(2, '0')}:${String(r.int(60)).padStart(2, '0')}:${String(r.int(60)).padStart(2, '0')}`;
-    lines.push(`${ip} - - [14/Mar/2025:${t} +0000] "GET ${r.pick(paths)} HTTP/1.1" ${status} ${200 + r.int(90000)} "-" "${r.pick(agents)}"`);
+    lines.push(
+      `${ip} - - [14/Mar/2025:${t} +0000] "GET ${r.pick(paths)} HTTP/1.1" ${status} ${200 + r.int(90000)} "-" "${r.pick(agents)}"`,
+    );
   }
   return lines.join('\n') + '\n';
 }

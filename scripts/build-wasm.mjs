@@ -79,11 +79,19 @@ export async function buildWasmCrate(crateDir, outFile) {
     run(
       deb.cargo,
       [
-        'build', '--release', '--target', TARGET, '--manifest-path', manifest,
-        '--target-dir', join(targetDir, 'debian'),
+        'build',
+        '--release',
+        '--target',
+        TARGET,
+        '--manifest-path',
+        manifest,
+        '--target-dir',
+        join(targetDir, 'debian'),
         '-Zbuild-std=std,panic_abort',
-        '--config', `source.crates-io.replace-with="debian-vendor"`,
-        '--config', `source.debian-vendor.directory="${deb.vendor}"`,
+        '--config',
+        `source.crates-io.replace-with="debian-vendor"`,
+        '--config',
+        `source.debian-vendor.directory="${deb.vendor}"`,
       ],
       { env },
     );

@@ -67,8 +67,10 @@ async function main() {
   const opts = parseOptions();
   const dist = resolve(process.env.WASM_MEMORY_DIST ?? join(root, 'dist'));
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(join(dist, 'manifest.json'))) throw new DemoError(`the extension is not built (${dist}/manifest.json missing): run npm run build`);
-  if (!existsSync(join(root, 'demo/dist/engine.wasm'))) throw new DemoError('the demo engine is not built (demo/dist/engine.wasm missing): run npm run build');
+  if (!existsSync(join(dist, 'manifest.json')))
+    throw new DemoError(`the extension is not built (${dist}/manifest.json missing): run npm run build`);
+  if (!existsSync(join(root, 'demo/dist/engine.wasm')))
+    throw new DemoError('the demo engine is not built (demo/dist/engine.wasm missing): run npm run build');
   if (!existsSync(chromiumPath)) throw new DemoError(`no Chromium at ${chromiumPath}: install it (scripts/setup.sh) or set CHROMIUM_PATH`);
 
   const server = await startServer(0);
@@ -84,8 +86,9 @@ async function main() {
         args: [...QUIET_ARGS, `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
       }),
     );
-    const sw = await step('waiting for the extension service worker', async () =>
-      context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: opts.timeout })),
+    const sw = await step(
+      'waiting for the extension service worker',
+      async () => context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: opts.timeout })),
     );
     const extensionId = new URL(sw.url()).host;
 
@@ -128,7 +131,10 @@ async function main() {
           ({ rows, bytes }) => {
             const all = [...document.querySelectorAll('[data-testid=memory-row]')];
             const live = all.filter((r) => !r.classList.contains('collected'));
-            const sum = live.reduce((s, r) => s + Number(r.querySelector('[data-testid=memory-current]')?.getAttribute('data-value') ?? 0), 0);
+            const sum = live.reduce(
+              (s, r) => s + Number(r.querySelector('[data-testid=memory-current]')?.getAttribute('data-value') ?? 0),
+              0,
+            );
             return all.length >= rows && sum >= bytes;
           },
           { rows: i + 1, bytes: pageBytes },
@@ -140,7 +146,9 @@ async function main() {
 
     const alerts = panel.locator(LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active]`).join(', '));
     if (!opts.fixed) {
-      await step(`waiting for the leak alert (${LEAK_KINDS.join(' or ')})`, () => alerts.first().waitFor({ state: 'attached', timeout: opts.timeout }));
+      await step(`waiting for the leak alert (${LEAK_KINDS.join(' or ')})`, () =>
+        alerts.first().waitFor({ state: 'attached', timeout: opts.timeout }),
+      );
       // The analyzer flags an old engine once a newer one has lived 10 s beside it: wait until
       // every superseded engine is flagged, so the screenshot shows the whole leak.
       await step(`waiting for all ${opts.opens - 1} superseded engines to be flagged`, () =>
@@ -197,7 +205,9 @@ async function main() {
     const samples = trace.events.filter((e) => e.t === 'sample').length;
     console.log(`WASM Memory demo (${opts.fixed ? 'fixed' : 'leaky'} mode): opened ${opts.opens} files`);
     console.log(`  page's engine memory after each open: ${totals.map(mib).join(' -> ')}`);
-    console.log(`  memories seen: ${memories.length} (${live.length} live), largest peak ${mib(peak)}, total now ${mib(live.reduce((s, m) => s + m.currentBytes, 0))}`);
+    console.log(
+      `  memories seen: ${memories.length} (${live.length} live), largest peak ${mib(peak)}, total now ${mib(live.reduce((s, m) => s + m.currentBytes, 0))}`,
+    );
     console.log(`  alerts: ${activeAlerts.length ? '' : 'none'}`);
     for (const a of activeAlerts) console.log(`    [${a.severity}] ${a.kind} ${a.subject}: ${a.title}`);
     console.log(`  trace: ${trace.events.length} events (${samples} samples) -> ${relative(process.cwd(), tracePath)}`);

@@ -5,8 +5,16 @@ import { assertNoWasmLeaks, leakAlerts } from './assert';
 
 function alert(over: Partial<Alert>): Alert {
   return {
-    id: 'a', kind: 'memory-replaced', severity: 'warning', subject: 'r1:2', title: 'Engine replaced, old one alive',
-    detail: '3 engines alive', recommendation: 'free it', state: 'active', raisedAt: 1, updatedAt: 1,
+    id: 'a',
+    kind: 'memory-replaced',
+    severity: 'warning',
+    subject: 'r1:2',
+    title: 'Engine replaced, old one alive',
+    detail: '3 engines alive',
+    recommendation: 'free it',
+    state: 'active',
+    raisedAt: 1,
+    updatedAt: 1,
     evidence: { series: 's', fromTime: 0, toTime: 1, points: [] },
     ...over,
   };
@@ -21,7 +29,19 @@ describe('assertNoWasmLeaks', () => {
   it('throws an AssertionError listing kind, severity, subject, title and detail', () => {
     let err: unknown;
     try {
-      assertNoWasmLeaks({ alerts: [alert({}), alert({ id: 'b', kind: 'bindgen-live-growth', severity: 'error', subject: 'Doc', title: 'Doc live count rising', detail: 'live 5 -> 50' })] });
+      assertNoWasmLeaks({
+        alerts: [
+          alert({}),
+          alert({
+            id: 'b',
+            kind: 'bindgen-live-growth',
+            severity: 'error',
+            subject: 'Doc',
+            title: 'Doc live count rising',
+            detail: 'live 5 -> 50',
+          }),
+        ],
+      });
     } catch (e) {
       err = e;
     }

@@ -14,8 +14,7 @@ export interface NoLeakOptions {
 /** Alerts that make the assertion fail under `options`. */
 export function leakAlerts(report: Pick<Report, 'alerts'>, options: NoLeakOptions = {}): Alert[] {
   const ignore = options.ignore;
-  const ignored =
-    ignore === undefined ? () => false : typeof ignore === 'function' ? ignore : (a: Alert) => ignore.includes(a.kind);
+  const ignored = ignore === undefined ? () => false : typeof ignore === 'function' ? ignore : (a: Alert) => ignore.includes(a.kind);
   return sortAlerts(failingAlerts(report, options.failOn ?? 'warning').filter((a) => !ignored(a)));
 }
 

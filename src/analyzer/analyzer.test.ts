@@ -18,15 +18,26 @@ describe('analyzer wasm: foundation slice', () => {
     const m1 = s.memory(1, 16 * MiB, 'https://x.test/a.wasm');
     const m2 = s.memory(2, 1 * MiB, 'https://x.test/b.wasm');
     s.idle(1000);
-    s.advance(10).grow(m1, 32 * MiB).sample();
-    s.advance(10).grow(m1, 48 * MiB).sample();
+    s.advance(10)
+      .grow(m1, 32 * MiB)
+      .sample();
+    s.advance(10)
+      .grow(m1, 48 * MiB)
+      .sample();
     s.idle(1000);
     s.advance(10).collected(m2);
     a.ingest(s.events);
     const r = a.report();
     expect(r.memories.map((m) => m.key)).toEqual([m1, m2]);
     const [a1, a2] = r.memories;
-    expect(a1).toMatchObject({ key: m1, owner: 'https://x.test/a.wasm', currentBytes: 48 * MiB, peakBytes: 48 * MiB, growthEvents: 2, collected: false });
+    expect(a1).toMatchObject({
+      key: m1,
+      owner: 'https://x.test/a.wasm',
+      currentBytes: 48 * MiB,
+      peakBytes: 48 * MiB,
+      growthEvents: 2,
+      collected: false,
+    });
     expect(a1?.firstSeen).toBe(s.events[0]?.time);
     expect(a2).toMatchObject({ currentBytes: 1 * MiB, growthEvents: 0, collected: true });
     expect(r.eventCount).toBeGreaterThan(0);
@@ -94,14 +105,32 @@ describe('analyzer wasm: foundation slice', () => {
   it('keeps class counters, live stacks and registry stats', async () => {
     const a = await createAnalyzer(bytes);
     const ev: PageEvent[] = [
-      { t: 'bindgen', time: 1, module: 'r:m', className: 'Foo "quoted"\n', created: 5, freed: 2, reclaimed: 1, live: 2, liveStacks: [{ stack: 'at f (x.js:1)', count: 2 }] },
+      {
+        t: 'bindgen',
+        time: 1,
+        module: 'r:m',
+        className: 'Foo "quoted"\n',
+        created: 5,
+        freed: 2,
+        reclaimed: 1,
+        live: 2,
+        liveStacks: [{ stack: 'at f (x.js:1)', count: 2 }],
+      },
       { t: 'registry', time: 2, name: 'cache', memory: 'r:1', stats: { count: 3, bytes: 1024 } },
       { t: 'registry', time: 3, name: 'cache', stats: { count: 4 } },
     ];
     a.ingest(ev);
     const r = a.report();
     expect(r.classes).toEqual([
-      { className: 'Foo "quoted"\n', module: 'r:m', created: 5, freed: 2, reclaimed: 1, live: 2, liveStacks: [{ stack: 'at f (x.js:1)', count: 2 }] },
+      {
+        className: 'Foo "quoted"\n',
+        module: 'r:m',
+        created: 5,
+        freed: 2,
+        reclaimed: 1,
+        live: 2,
+        liveStacks: [{ stack: 'at f (x.js:1)', count: 2 }],
+      },
     ]);
     expect(r.registries).toEqual([{ name: 'cache', memory: 'r:1', stats: { count: 4, bytes: 1024 } }]);
     a.dispose();

@@ -44,8 +44,20 @@ interface AnalyzerExports {
 }
 
 const REQUIRED_EXPORTS: ReadonlyArray<keyof AnalyzerExports> = [
-  'memory', 'wma_new', 'wma_free', 'wma_reset', 'wma_in_buf', 'wma_ingest', 'wma_str_buf', 'wma_set_name',
-  'wma_configure', 'wma_report', 'wma_diff', 'wma_series', 'wma_out_len', 'wma_event_count',
+  'memory',
+  'wma_new',
+  'wma_free',
+  'wma_reset',
+  'wma_in_buf',
+  'wma_ingest',
+  'wma_str_buf',
+  'wma_set_name',
+  'wma_configure',
+  'wma_report',
+  'wma_diff',
+  'wma_series',
+  'wma_out_len',
+  'wma_event_count',
 ];
 
 /** Numeric config keys (analyzer-rs/src/config.rs `key`). */
@@ -108,10 +120,7 @@ function isExports(x: WebAssembly.Exports): x is WebAssembly.Exports & AnalyzerE
 }
 
 /** Create an analyzer from the module's bytes or a compiled module. */
-export async function createAnalyzer(
-  wasm: BufferSource | WebAssembly.Module,
-  config?: Partial<AnalyzerConfig>,
-): Promise<Analyzer> {
+export async function createAnalyzer(wasm: BufferSource | WebAssembly.Module, config?: Partial<AnalyzerConfig>): Promise<Analyzer> {
   const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
   const instance = await WebAssembly.instantiate(module, {});
   const ex = instance.exports;
@@ -244,7 +253,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     // Untrusted shapes (the encoder checked only what the core needs): strings or nothing.
     const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
     if (ev.t === 'heap') {
-      if (ALLOCATION_TRACKING.includes(ev.tracking)) h.status = { tracking: ev.tracking, allocator: text(ev.allocator), reason: text(ev.reason) };
+      if (ALLOCATION_TRACKING.includes(ev.tracking))
+        h.status = { tracking: ev.tracking, allocator: text(ev.allocator), reason: text(ev.reason) };
     } else if (ev.t === 'alloc') {
       if (typeof ev.allocator === 'string') h.allocator = ev.allocator;
     } else {

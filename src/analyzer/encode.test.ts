@@ -22,7 +22,15 @@ describe('encodeEvent', () => {
       { t: 'realm', time: 1, realm: 'rA', kind: 'window', url: 'x' },
     ]);
     expect(counts).toEqual([1, 2, 2, 0]);
-    expect(named).toEqual([[0, 'rA:1'], [1, 'u.wasm'], [2, 'rA'], [3, 'rA:2'], [4, 'reg'], [5, 'a'], [6, 'b']]);
+    expect(named).toEqual([
+      [0, 'rA:1'],
+      [1, 'u.wasm'],
+      [2, 'rA'],
+      [3, 'rA:2'],
+      [4, 'reg'],
+      [5, 'a'],
+      [6, 'b'],
+    ]);
     expect(recs[0]).toEqual([TAG.memory, 5, 0, 65536, -1, 1, -1, 2]);
     expect(recs[1]).toEqual([TAG.sample, 6, 0, 10, 0, 0, 0, 0]);
     expect(recs[2]).toEqual([TAG.sample, 6, 3, 20, 0, 0, 0, 0]);
@@ -55,17 +63,27 @@ describe('sample key cache', () => {
       { t: 'sample', time: 4, keys: ['a:1', 'a:3'], bytes: [6, 7] },
     ]);
     expect(recs.map((r) => [r[1], r[2], r[3]])).toEqual([
-      [1, 0, 1], [1, 1, 2],
-      [2, 1, 3], [2, 0, 4],
+      [1, 0, 1],
+      [1, 1, 2],
+      [2, 1, 3],
+      [2, 0, 4],
       [3, 2, 5],
-      [4, 0, 6], [4, 2, 7],
+      [4, 0, 6],
+      [4, 2, 7],
     ]);
   });
 });
 
 describe('alloc tracking and allocation sites', () => {
   const alloc = (tracking?: 'inside-wasm' | 'js-boundary'): PageEvent => ({
-    t: 'alloc', time: 1, memory: 'r:1', liveBytes: 10, liveAllocations: 1, totalAllocations: 2, totalFrees: 1, ...(tracking ? { tracking } : {}),
+    t: 'alloc',
+    time: 1,
+    memory: 'r:1',
+    liveBytes: 10,
+    liveAllocations: 1,
+    totalAllocations: 2,
+    totalFrees: 1,
+    ...(tracking ? { tracking } : {}),
   });
   it('puts the tracking in the last field of the alloc record; absent is js-boundary', () => {
     const { recs } = enc([alloc('inside-wasm'), alloc('js-boundary'), alloc(), { ...alloc('inside-wasm'), sizes: 'none' } as PageEvent]);
@@ -75,7 +93,12 @@ describe('alloc tracking and allocation sites', () => {
   it('sends the top sites by bytes, each as its first meaningful frame, and again only when they change', () => {
     const site = (bytes: number, ...frames: string[]) => ({ bytes, count: bytes / 10, samples: 1, frames });
     const ev = (time: number, sites: ReturnType<typeof site>[]): PageEvent => ({ t: 'sites', time, memory: 'r:1', interval: 100, sites });
-    const four = [site(10, 'at malloc (x)', 'at a (u:1:1)'), site(40, 'at b (u:2:2)'), site(30, 'at operator new (x)', 'at _Znwm', 'at c (u:3:3)'), site(20, 'at d')];
+    const four = [
+      site(10, 'at malloc (x)', 'at a (u:1:1)'),
+      site(40, 'at b (u:2:2)'),
+      site(30, 'at operator new (x)', 'at _Znwm', 'at c (u:3:3)'),
+      site(20, 'at d'),
+    ];
     const { counts, recs, named } = enc([ev(1, four), ev(2, four), ev(3, [])]);
     expect(counts).toEqual([3, 0, 1]);
     const name = (id: number | undefined) => named.find((n) => n[0] === id)?.[1];
@@ -87,7 +110,9 @@ describe('alloc tracking and allocation sites', () => {
     expect(recs[3]).toEqual([TAG.site, 3, 0, 0, 0, 0, -1, 0]);
   });
   it('first meaningful frame: skips allocator plumbing, falls back to the innermost frame', () => {
-    expect(firstMeaningfulFrame(['at dlmalloc (w)', 'at __rust_alloc (w)', 'at alloc::raw_vec::finish_grow (w)', 'at parse (w:1)'])).toBe('parse (w:1)');
+    expect(firstMeaningfulFrame(['at dlmalloc (w)', 'at __rust_alloc (w)', 'at alloc::raw_vec::finish_grow (w)', 'at parse (w:1)'])).toBe(
+      'parse (w:1)',
+    );
     expect(firstMeaningfulFrame(['at __wbindgen_malloc (w)', 'at __wbindgen_export_1'])).toBe('__wbindgen_malloc (w)');
     expect(firstMeaningfulFrame(['  ', 'at sqlite3Malloc (w)', 'at sqlite3VdbeCreate (w)'])).toBe('sqlite3VdbeCreate (w)');
     expect(firstMeaningfulFrame([])).toBe('(unknown site)');

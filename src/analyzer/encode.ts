@@ -128,7 +128,16 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       if (!isStr(ev.key) || !isNum(ev.bytes) || ev.bytes < 0) return -1;
       const max = ev.maxBytes === null || !isNum(ev.maxBytes) ? -1 : ev.maxBytes;
       const realm = realmOf(ev.key);
-      sink.put(TAG.memory, time, id(ev.key), ev.bytes, max, id(ev.owner), ev.module === undefined ? -1 : id(ev.module), realm ? id(realm) : -1);
+      sink.put(
+        TAG.memory,
+        time,
+        id(ev.key),
+        ev.bytes,
+        max,
+        id(ev.owner),
+        ev.module === undefined ? -1 : id(ev.module),
+        realm ? id(realm) : -1,
+      );
       return 1;
     }
     case 'grow': {
@@ -149,7 +158,8 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       return 1;
     }
     case 'alloc': {
-      if (!isStr(ev.memory) || !isNum(ev.liveBytes) || !isNum(ev.liveAllocations) || !isNum(ev.totalAllocations) || !isNum(ev.totalFrees)) return -1;
+      if (!isStr(ev.memory) || !isNum(ev.liveBytes) || !isNum(ev.liveAllocations) || !isNum(ev.totalAllocations) || !isNum(ev.totalFrees))
+        return -1;
       if (ev.liveBytes < 0 || ev.liveAllocations < 0 || ev.totalAllocations < 0 || ev.totalFrees < 0) return -1;
       // Absent tracking (traces before version 2): only allocations that crossed the JS boundary.
       const tracking =

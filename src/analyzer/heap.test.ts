@@ -59,7 +59,13 @@ describe('live heap bytes rising across marks', () => {
 describe('the report says how each heap was counted', () => {
   it('inside wasm: used bytes, live allocations, allocator, sites', async () => {
     const m = (await run(S.usedAtMarks(5))).memories[0]!;
-    expect(m).toMatchObject({ usedBytes: 10 * S.MiB, liveAllocations: 100, tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null });
+    expect(m).toMatchObject({
+      usedBytes: 10 * S.MiB,
+      liveAllocations: 100,
+      tracking: 'inside-wasm',
+      allocator: 'dlmalloc',
+      trackingReason: null,
+    });
     expect(m.sites.map((s) => [s.frame, s.bytes, s.count])).toEqual([
       ['bindBlob (https://app.test/app.js:40:7)', 7.5 * S.MiB, 90],
       ['sqlite3VdbeMemGrow (wasm://wasm/1a2b:wasm-function[300]:0x9000)', 2.5 * S.MiB, 10],
@@ -69,13 +75,28 @@ describe('the report says how each heap was counted', () => {
   it('JS boundary (and version-1 traces): a part, with the reason', async () => {
     for (const tracking of ['js-boundary', 'absent'] as const) {
       const m = (await run(S.fragmentation(tracking))).memories[0]!;
-      expect(m).toMatchObject({ usedBytes: 6 * S.MiB, liveAllocations: 40, tracking: 'js-boundary', allocator: null, trackingReason: JS_BOUNDARY_REASON });
+      expect(m).toMatchObject({
+        usedBytes: 6 * S.MiB,
+        liveAllocations: 40,
+        tracking: 'js-boundary',
+        allocator: null,
+        trackingReason: JS_BOUNDARY_REASON,
+      });
     }
   });
   it('not counted: the page says why; no heap status at all: none, no reason', async () => {
     const events: PageEvent[] = [
       { t: 'memory', time: 1, key: 'r1:1', origin: 'export', shared: true, bytes: 65536, maxBytes: null, owner: 'https://app.test/a.wasm' },
-      { t: 'memory', time: 1, key: 'r1:2', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'https://app.test/b.wasm' },
+      {
+        t: 'memory',
+        time: 1,
+        key: 'r1:2',
+        origin: 'export',
+        shared: false,
+        bytes: 65536,
+        maxBytes: null,
+        owner: 'https://app.test/b.wasm',
+      },
       { t: 'heap', time: 2, memory: 'r1:1', module: 'r1:0', tracking: 'none', allocator: null, foundBy: null, reason: 'shared memory' },
     ];
     const [a, b] = (await run(events)).memories;
@@ -85,8 +106,26 @@ describe('the report says how each heap was counted', () => {
   });
   it('a heap status naming the allocator, before any stats', async () => {
     const events: PageEvent[] = [
-      { t: 'memory', time: 1, key: 'r1:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'https://app.test/a.wasm' },
-      { t: 'heap', time: 2, memory: 'r1:1', module: 'r1:0', tracking: 'inside-wasm', allocator: 'dlmalloc', foundBy: 'exports', reason: null },
+      {
+        t: 'memory',
+        time: 1,
+        key: 'r1:1',
+        origin: 'export',
+        shared: false,
+        bytes: 65536,
+        maxBytes: null,
+        owner: 'https://app.test/a.wasm',
+      },
+      {
+        t: 'heap',
+        time: 2,
+        memory: 'r1:1',
+        module: 'r1:0',
+        tracking: 'inside-wasm',
+        allocator: 'dlmalloc',
+        foundBy: 'exports',
+        reason: null,
+      },
     ];
     expect((await run(events)).memories[0]).toMatchObject({ tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null });
   });

@@ -98,7 +98,9 @@ describe('alert lifecycle (wasm)', () => {
     const m = s.memory(1, 16 * S.MiB);
     s.idle(2000);
     const cycle = (i: number) => {
-      s.advance(50).grow(m, (16 + i * 100) * S.MiB).sample();
+      s.advance(50)
+        .grow(m, (16 + i * 100) * S.MiB)
+        .sample();
       s.idle(5000);
     };
     for (let i = 1; i <= 3; i++) cycle(i);

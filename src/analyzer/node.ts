@@ -15,4 +15,3 @@ export function readAnalyzerWasm(path: string = ANALYZER_WASM_PATH): Uint8Array<
   }
   return new Uint8Array(readFileSync(path));
 }
-

@@ -84,8 +84,16 @@ const EXPECT: Array<{ match: RegExp; check: (r: Report) => void }> = [
       const newest = [...r.memories].sort((a, b) => b.firstSeen - a.firstSeen)[0]!;
       // Every superseded engine (all alive ones but the newest), and nothing else.
       const alive = r.memories.filter((m) => !m.collected);
-      expect(act.filter((a) => a.kind === 'memory-replaced').map((a) => a.subject).sort()).toEqual(
-        alive.filter((m) => m.key !== newest.key).map((m) => m.key).sort(),
+      expect(
+        act
+          .filter((a) => a.kind === 'memory-replaced')
+          .map((a) => a.subject)
+          .sort(),
+      ).toEqual(
+        alive
+          .filter((m) => m.key !== newest.key)
+          .map((m) => m.key)
+          .sort(),
       );
       for (const a of act) {
         expect(['memory-replaced', 'memory-floor-rising']).toContain(a.kind);
@@ -100,7 +108,9 @@ const EXPECT: Array<{ match: RegExp; check: (r: Report) => void }> = [
   },
 ];
 
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('recorded traces', () => {
   it('are present', () => {

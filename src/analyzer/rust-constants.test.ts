@@ -94,7 +94,8 @@ describe('Rust and TypeScript constants agree', () => {
     const problems: string[] = [];
     for (const [k, v] of rust) {
       if (!ts.has(k)) problems.push(`${k} is in Rust only`);
-      else if (JSON.stringify(ts.get(k)) !== JSON.stringify(v)) problems.push(`${k}: Rust ${JSON.stringify(v)}, TypeScript ${JSON.stringify(ts.get(k))}`);
+      else if (JSON.stringify(ts.get(k)) !== JSON.stringify(v))
+        problems.push(`${k}: Rust ${JSON.stringify(v)}, TypeScript ${JSON.stringify(ts.get(k))}`);
     }
     for (const k of ts.keys()) if (!rust.has(k)) problems.push(`${k} is in TypeScript only`);
     expect(problems, `default thresholds:\n  ${problems.join('\n  ')}`).toEqual([]);
@@ -114,7 +115,10 @@ describe('Rust and TypeScript constants agree', () => {
     ).toEqual({ rustOnly: [], typescriptOnly: [] });
     // The TypeScript reference raises only known kinds.
     const refKinds = [...new Set([...read('bench/reference.ts').matchAll(/kind: '([a-z-]+)'/g)].map((m) => m[1] ?? ''))];
-    expect(refKinds.filter((k) => !rust.includes(k)), 'kinds raised by reference.ts unknown to kind.rs').toEqual([]);
+    expect(
+      refKinds.filter((k) => !rust.includes(k)),
+      'kinds raised by reference.ts unknown to kind.rs',
+    ).toEqual([]);
   });
 
   it('replaced-growth lag (heuristics/memory_replaced.rs vs reference.ts)', () => {

@@ -18,7 +18,16 @@ const v = PROTOCOL_VERSION;
 let ids = 0;
 const newId = () => `s${++ids}`;
 const sample = (time: number, bytes = 65536): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [bytes] });
-const memory: PageEvent = { t: 'memory', time: 1, key: 'r:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' };
+const memory: PageEvent = {
+  t: 'memory',
+  time: 1,
+  key: 'r:1',
+  origin: 'export',
+  shared: false,
+  bytes: 65536,
+  maxBytes: null,
+  owner: 'a.wasm',
+};
 const batch = (events: unknown[], dropped = 0) => ({ kind: 'batch', v, events, dropped });
 
 /** Everything a panel received as events, in order. */
@@ -162,7 +171,9 @@ describe('Router', () => {
     const panel2 = new FakePort<BackgroundToPanel>();
     const welcome = panelPort.sent[0];
     router.connectPanel(panel2).message({
-      kind: 'subscribe', v, tabId: 7,
+      kind: 'subscribe',
+      v,
+      tabId: 7,
       resume: { session: welcome?.kind === 'welcome' ? (welcome.session ?? '') : '', seq: 2 },
     });
     const c = router.connectContent(new FakePort(), 7, 0);

@@ -13,12 +13,7 @@
  * - all of this state is disposable: a worker restart loses it, the panel keeps its own
  *   accumulated session, and both ends reconnect.
  */
-import {
-  PROTOCOL_VERSION,
-  type BackgroundToContent,
-  type BackgroundToPanel,
-  type PageEvent,
-} from '../shared/protocol';
+import { PROTOCOL_VERSION, type BackgroundToContent, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import { validateBatch } from '../shared/validate';
 
 /** One end of a port, as the router sees it. */

@@ -30,7 +30,14 @@ describe('actions scripts', () => {
   });
 
   it('turns a failing script into a usage error naming it', async () => {
-    const fn = actionsFromModule({ default: async () => { throw new Error('no #load button'); } }, 'a.mjs');
+    const fn = actionsFromModule(
+      {
+        default: async () => {
+          throw new Error('no #load button');
+        },
+      },
+      'a.mjs',
+    );
     const err = await runActions(fn, {} as ActionsContext, 'a.mjs').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe('actions script a.mjs failed: no #load button');

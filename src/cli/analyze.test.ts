@@ -29,8 +29,28 @@ function engineTrace(engines: number, ms: number): Trace {
     const key = `r1:${10 + i}`;
     const time = T0 + 100 + i * 150;
     keys.push(key);
-    events.push({ t: 'memory', time, key, origin: 'export', shared: false, bytes: PAGE, maxBytes: null, owner: URL_, exportName: 'memory', module: 'r1:1' });
-    events.push({ t: 'instance', time, key: `r1:${100 + i}`, module: 'r1:1', via: 'Instance', memories: [key], toolchain: 'unknown', helper: false });
+    events.push({
+      t: 'memory',
+      time,
+      key,
+      origin: 'export',
+      shared: false,
+      bytes: PAGE,
+      maxBytes: null,
+      owner: URL_,
+      exportName: 'memory',
+      module: 'r1:1',
+    });
+    events.push({
+      t: 'instance',
+      time,
+      key: `r1:${100 + i}`,
+      module: 'r1:1',
+      via: 'Instance',
+      memories: [key],
+      toolchain: 'unknown',
+      helper: false,
+    });
     events.push({ t: 'grow', time: time + 1, key, fromBytes: PAGE, toBytes: 17 * PAGE, via: 'wasm' });
   }
   for (let t = T0 + 500; t <= T0 + ms; t += 500) {
@@ -38,7 +58,15 @@ function engineTrace(engines: number, ms: number): Trace {
     events.push({ t: 'sample', time: t, keys: live, bytes: live.map(() => 17 * PAGE) });
   }
   events.push({ t: 'mark', time: T0 + ms, label: 'end' });
-  return { format: TRACE_FORMAT, version: TRACE_VERSION, createdAt: new Date(T0).toISOString(), generator: 'test', page: { url: 'http://app.test/' }, events, dropped: 0 };
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    createdAt: new Date(T0).toISOString(),
+    generator: 'test',
+    page: { url: 'http://app.test/' },
+    events,
+    dropped: 0,
+  };
 }
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -92,7 +120,10 @@ describe('wasm-memory analyze (real analyzer)', () => {
     const byDefault = await run(['analyze', warningOnly, '--json']);
     const report = JSON.parse(byDefault.out) as JsonReport;
     const active = report.alerts.filter((a) => a.state === 'active');
-    expect(active.map((a) => `${a.kind}:${a.subject}:${a.severity}`).sort()).toEqual(['memory-replaced:r1:10:warning', 'memory-replaced:r1:11:warning']);
+    expect(active.map((a) => `${a.kind}:${a.subject}:${a.severity}`).sort()).toEqual([
+      'memory-replaced:r1:10:warning',
+      'memory-replaced:r1:11:warning',
+    ]);
     expect(byDefault.code).toBe(1);
     expect(report.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 2 });
     expect((await run(['analyze', warningOnly, '--fail-on', 'info'])).code).toBe(1);
@@ -164,7 +195,9 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect(r.out).toContain('7f3e9a:2  current 16 MiB  peak 16 MiB  used 6 MiB in 92 allocations, dlmalloc  grew 0x');
     expect(r.out).toContain('7f3e9a:5  current 1 MiB  peak 1 MiB  heap not counted (shared memory (threads): not counted)');
     expect(r.out).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
-    expect(r.out).toContain('  ~3.75 MiB  ~60 allocations  sqlite3VdbeMemSetStr (wasm://wasm/7f3e9a12:wasm-function[610]:0x9e10)  (7f3e9a:2)');
+    expect(r.out).toContain(
+      '  ~3.75 MiB  ~60 allocations  sqlite3VdbeMemSetStr (wasm://wasm/7f3e9a12:wasm-function[610]:0x9e10)  (7f3e9a:2)',
+    );
   });
 
   it('a version-1 trace (recorded sql.js page): JS-boundary counts, labelled as a part, and nothing raised from them', async () => {

@@ -32,7 +32,21 @@ describe('parseCommand', () => {
 
   it('parses every record option, long and short', () => {
     expect(
-      parseCommand(['record', '-d', '2.5', '-o', 'out/t.json', '-s', 'a.mjs', '--fail-on', 'error', '--json', '--timeout', '9', 'https://x.test/']),
+      parseCommand([
+        'record',
+        '-d',
+        '2.5',
+        '-o',
+        'out/t.json',
+        '-s',
+        'a.mjs',
+        '--fail-on',
+        'error',
+        '--json',
+        '--timeout',
+        '9',
+        'https://x.test/',
+      ]),
     ).toEqual({
       kind: 'record',
       url: 'https://x.test/',

@@ -39,11 +39,7 @@ export interface AnalyzeCommand {
   json: boolean;
 }
 
-export type Command =
-  | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'version' }
-  | RecordCommand
-  | AnalyzeCommand;
+export type Command = { kind: 'help'; topic: HelpTopic } | { kind: 'version' } | RecordCommand | AnalyzeCommand;
 
 export const HELP: Record<HelpTopic, string> = {
   main: `Usage: wasm-memory <command> [options]
@@ -180,7 +176,10 @@ function parseRecord(args: string[]): Command {
   const chromiumArgs = values['chromium-arg'] ?? [];
   const badFlag = chromiumArgs.find((a) => !a.startsWith('--'));
   if (badFlag !== undefined) {
-    throw new UsageError(`--chromium-arg must be a Chromium flag starting with "--"; got "${badFlag}" (write --chromium-arg=--flag)`, command);
+    throw new UsageError(
+      `--chromium-arg must be a Chromium flag starting with "--"; got "${badFlag}" (write --chromium-arg=--flag)`,
+      command,
+    );
   }
   if (positionals.length === 0) throw new UsageError('record needs a URL', 'record');
   if (positionals.length > 1) {
@@ -255,9 +254,6 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'analyze':
       return parseAnalyze(rest);
     default:
-      throw new UsageError(
-        first.startsWith('-') ? `unknown option "${first}" before the command` : `unknown command "${first}"`,
-        'main',
-      );
+      throw new UsageError(first.startsWith('-') ? `unknown option "${first}" before the command` : `unknown command "${first}"`, 'main');
   }
 }

@@ -38,9 +38,27 @@ export interface Deps {
   onInterrupt?: (cleanup: () => Promise<void>) => () => void;
 }
 
-function printAnalysis(analysis: Analysis, failOn: Severity, json: boolean, version: string, io: Output, pageErrors?: PageErrorSummary): number {
+function printAnalysis(
+  analysis: Analysis,
+  failOn: Severity,
+  json: boolean,
+  version: string,
+  io: Output,
+  pageErrors?: PageErrorSummary,
+): number {
   const report = toJsonReport(analysis.report, analysis.info, failOn, version);
-  const out = pageErrors === undefined ? report : { ...report, pageErrors: { count: pageErrors.total, first: pageErrors.first.map(({ kind, message, source }) => (source === undefined ? { kind, message } : { kind, message, source })) } };
+  const out =
+    pageErrors === undefined
+      ? report
+      : {
+          ...report,
+          pageErrors: {
+            count: pageErrors.total,
+            first: pageErrors.first.map(({ kind, message, source }) =>
+              source === undefined ? { kind, message } : { kind, message, source },
+            ),
+          },
+        };
   io.out(json ? JSON.stringify(out, null, 2) : formatHuman(report));
   return report.verdict.exitCode;
 }
@@ -102,7 +120,8 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
           url: cmd.url,
           mark: (label: string) => session.mark(label),
           wait,
-          log: (...parts: unknown[]) => io.err(`[${scriptName}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`),
+          log: (...parts: unknown[]) =>
+            io.err(`[${scriptName}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`),
           gc: () => (cmd.gc ? session.forceGc() : Promise.reject(new UsageError('ctx.gc() needs record --gc'))),
         },
         cmd.script,
@@ -113,7 +132,9 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
       await wait(cmd.durationSec * 1000);
     }
     if (cmd.gc && !(await session.collectGarbage())) {
-      io.err('wasm-memory: warning: after the forced garbage collections, what was collected did not settle in time; collected counts may be incomplete');
+      io.err(
+        'wasm-memory: warning: after the forced garbage collections, what was collected did not settle in time; collected counts may be incomplete',
+      );
     }
     if (!(await session.settle())) {
       io.err('wasm-memory: warning: the final mark did not come back through the extension in time; the trace may miss the last events');
@@ -138,7 +159,8 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     io.err('wasm-memory: warning: no events were recorded (does the page use WebAssembly?)');
   }
   for (const e of pageErrors.first) io.err(`page error: ${formatPageError(e)}`);
-  if (pageErrors.total > pageErrors.first.length) io.err(`page error: ... and ${pageErrors.total - pageErrors.first.length} more (all in the trace)`);
+  if (pageErrors.total > pageErrors.first.length)
+    io.err(`page error: ... and ${pageErrors.total - pageErrors.first.length} more (all in the trace)`);
   const verdict = printAnalysis(analysis, cmd.failOn, cmd.json, located.version, io, pageErrors);
   if (pageErrors.total === 0) return verdict;
   const what = `the page had ${pageErrors.total} error${pageErrors.total === 1 ? '' : 's'} while recording (uncaught exceptions, unhandled rejections or failed WebAssembly compilations/instantiations, printed above)`;
@@ -146,7 +168,9 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
     io.err(`wasm-memory: warning: ${what}; allowed by --allow-page-errors`);
     return verdict;
   }
-  io.err(`wasm-memory: error: ${what}: it did not load cleanly, so its memory was not checked as it runs for users. Fix them, or pass --allow-page-errors to judge the recording anyway`);
+  io.err(
+    `wasm-memory: error: ${what}: it did not load cleanly, so its memory was not checked as it runs for users. Fix them, or pass --allow-page-errors to judge the recording anyway`,
+  );
   return EXIT_USAGE;
 }
 

@@ -67,7 +67,9 @@ describe('package paths', () => {
     const root = '/proj/node_modules/wasm-memory';
     expect(extensionDir(root, fs, ops, {})).toBe(`${root}/dist`);
     expect(analyzerWasmPath(root, fs, ops)).toBe(`${root}/analyzer-rs/pkg/wasm_memory_analyzer.wasm`);
-    expect(() => extensionDir('/elsewhere', fs, ops, {})).toThrow('extension not built: /elsewhere/dist/manifest.json is missing (run npm run build)');
+    expect(() => extensionDir('/elsewhere', fs, ops, {})).toThrow(
+      'extension not built: /elsewhere/dist/manifest.json is missing (run npm run build)',
+    );
     expect(() => analyzerWasmPath('/elsewhere', fs, ops)).toThrow(/^analyzer not built: .*run npm run build/);
     expect(() => extensionDir(root, fs, ops, { WASM_MEMORY_DIST: '/other' })).toThrow(/\/other\/manifest.json/);
   });

@@ -12,7 +12,15 @@ function alert(over: Partial<Alert>): Alert {
     title: 'Memory floor rising',
     detail: 'floor went from 1 MiB to 9 MiB',
     recommendation: 'free the old engine',
-    evidence: { series: 'memory:r1:3:bytes', fromTime: 1, toTime: 2, points: [[1, 1], [2, 9]] },
+    evidence: {
+      series: 'memory:r1:3:bytes',
+      fromTime: 1,
+      toTime: 2,
+      points: [
+        [1, 1],
+        [2, 9],
+      ],
+    },
     state: 'active',
     raisedAt: 10,
     updatedAt: 20,
@@ -23,24 +31,67 @@ function alert(over: Partial<Alert>): Alert {
 const report: Report = {
   memories: [
     {
-      key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9 * 1048576, peakBytes: 10 * 1048576, growthEvents: 4, firstSeen: 0, lastSeen: 5, collected: false,
-      tracking: 'none', allocator: null, trackingReason: 'no allocator recognised', sites: [],
+      key: 'r1:3',
+      owner: 'http://x/engine.wasm',
+      currentBytes: 9 * 1048576,
+      peakBytes: 10 * 1048576,
+      growthEvents: 4,
+      firstSeen: 0,
+      lastSeen: 5,
+      collected: false,
+      tracking: 'none',
+      allocator: null,
+      trackingReason: 'no allocator recognised',
+      sites: [],
     },
     {
-      key: 'r1:4', owner: '', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: true, usedBytes: 1000,
-      liveAllocations: 3, tracking: 'js-boundary', allocator: null, trackingReason: 'only allocations that crossed the JS boundary', sites: [],
+      key: 'r1:4',
+      owner: '',
+      currentBytes: 65536,
+      peakBytes: 65536,
+      growthEvents: 0,
+      firstSeen: 0,
+      lastSeen: 5,
+      collected: true,
+      usedBytes: 1000,
+      liveAllocations: 3,
+      tracking: 'js-boundary',
+      allocator: null,
+      trackingReason: 'only allocations that crossed the JS boundary',
+      sites: [],
     },
     {
-      key: 'r1:5', owner: 'http://x/sql.wasm', currentBytes: 2 * 1048576, peakBytes: 2 * 1048576, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: false,
-      usedBytes: 1048576, liveAllocations: 20, tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null,
+      key: 'r1:5',
+      owner: 'http://x/sql.wasm',
+      currentBytes: 2 * 1048576,
+      peakBytes: 2 * 1048576,
+      growthEvents: 0,
+      firstSeen: 0,
+      lastSeen: 5,
+      collected: false,
+      usedBytes: 1048576,
+      liveAllocations: 20,
+      tracking: 'inside-wasm',
+      allocator: 'dlmalloc',
+      trackingReason: null,
       sites: [
         { bytes: 700_000, count: 12, samples: 9, frames: ['at malloc (w)', 'at load (a.js:1:1)'], frame: 'load (a.js:1:1)' },
         { bytes: 100_000, count: 2, samples: 1, frames: ['at parse (a.js:2:2)'], frame: 'parse (a.js:2:2)' },
       ],
     },
     {
-      key: 'r1:6', owner: 'http://x/b.wasm', currentBytes: 65536, peakBytes: 65536, growthEvents: 0, firstSeen: 0, lastSeen: 5, collected: false,
-      liveAllocations: 7, tracking: 'inside-wasm', allocator: 'dlmalloc', trackingReason: null,
+      key: 'r1:6',
+      owner: 'http://x/b.wasm',
+      currentBytes: 65536,
+      peakBytes: 65536,
+      growthEvents: 0,
+      firstSeen: 0,
+      lastSeen: 5,
+      collected: false,
+      liveAllocations: 7,
+      tracking: 'inside-wasm',
+      allocator: 'dlmalloc',
+      trackingReason: null,
       sites: [{ bytes: 300_000, count: 1, samples: 3, frames: ['at grow (b.js:3:3)'], frame: 'grow (b.js:3:3)' }],
     },
   ],
@@ -52,11 +103,21 @@ const report: Report = {
     alert({ id: 'warn', severity: 'warning', raisedAt: 3 }),
     alert({ id: 'err', severity: 'error', kind: 'memory-replaced', subject: 'r1:2', raisedAt: 4 }),
   ],
-  marks: [{ time: 1000, label: 'start' }, { time: 3500, label: 'after load' }],
+  marks: [
+    { time: 1000, label: 'start' },
+    { time: 3500, label: 'after load' },
+  ],
   eventCount: 42,
 };
 const info: TraceInfo = {
-  file: 't.json', url: 'http://x/', createdAt: '2026-01-01T00:00:00Z', generator: 'test', events: 42, dropped: 0, omitted: 0, ingestFailures: 0,
+  file: 't.json',
+  url: 'http://x/',
+  createdAt: '2026-01-01T00:00:00Z',
+  generator: 'test',
+  events: 42,
+  dropped: 0,
+  omitted: 0,
+  ingestFailures: 0,
 };
 
 describe('verdict', () => {
@@ -79,14 +140,29 @@ describe('toJsonReport', () => {
     expect(j.alerts[0]).toMatchObject({ id: 'err', kind: 'memory-replaced', severity: 'error', subject: 'r1:2', state: 'active' });
     expect(j.classes).toEqual([{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5 }]);
     expect(j.memories[0]).toEqual({
-      key: 'r1:3', owner: 'http://x/engine.wasm', currentBytes: 9437184, peakBytes: 10485760, growthEvents: 4, collected: false,
-      usedBytes: null, liveAllocations: null, allocator: null, allocationTracking: { mode: 'none', reason: 'no allocator recognised' },
+      key: 'r1:3',
+      owner: 'http://x/engine.wasm',
+      currentBytes: 9437184,
+      peakBytes: 10485760,
+      growthEvents: 4,
+      collected: false,
+      usedBytes: null,
+      liveAllocations: null,
+      allocator: null,
+      allocationTracking: { mode: 'none', reason: 'no allocator recognised' },
     });
     expect(j.memories[1]).toMatchObject({
-      usedBytes: 1000, liveAllocations: 3, allocator: null,
+      usedBytes: 1000,
+      liveAllocations: 3,
+      allocator: null,
       allocationTracking: { mode: 'js-boundary', reason: 'only allocations that crossed the JS boundary' },
     });
-    expect(j.memories[2]).toMatchObject({ usedBytes: 1048576, liveAllocations: 20, allocator: 'dlmalloc', allocationTracking: { mode: 'inside-wasm', reason: null } });
+    expect(j.memories[2]).toMatchObject({
+      usedBytes: 1048576,
+      liveAllocations: 20,
+      allocator: 'dlmalloc',
+      allocationTracking: { mode: 'inside-wasm', reason: null },
+    });
     // Every memory's sites, most bytes first.
     expect(j.allocationSites.map((x) => [x.memory, x.bytes, x.count, x.frame])).toEqual([
       ['r1:5', 700_000, 12, 'load (a.js:1:1)'],

@@ -118,7 +118,9 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       allocationTracking: { mode: m.tracking ?? 'none', reason: m.trackingReason ?? null },
     })),
     allocationSites: report.memories
-      .flatMap((m) => (m.sites ?? []).map((s) => ({ memory: m.key, bytes: s.bytes, count: s.count, frames: [...s.frames], frame: s.frame })))
+      .flatMap((m) =>
+        (m.sites ?? []).map((s) => ({ memory: m.key, bytes: s.bytes, count: s.count, frames: [...s.frames], frame: s.frame })),
+      )
       .sort((a, b) => b.bytes - a.bytes),
     registries: report.registries.map((r) => ({
       name: r.name,

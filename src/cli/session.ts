@@ -70,7 +70,10 @@ function collectedDigest(): string {
   if (!api) return '';
   const r = api.report();
   const classes = r.classes.map((c) => `${c.className}:${c.created}/${c.freed}/${c.reclaimed}/${c.live}`).sort();
-  const collected = r.memories.filter((m) => m.collected).map((m) => m.key).sort();
+  const collected = r.memories
+    .filter((m) => m.collected)
+    .map((m) => m.key)
+    .sort();
   return JSON.stringify([classes, collected]);
 }
 
@@ -147,10 +150,10 @@ export class WasmMemorySession {
         }
       }
       const extensionId = new URL(sw.url()).host;
-      await sw.evaluate(
-        ({ key, on }) => chrome.storage.local.set({ [key]: on }),
-        { key: PAGE_SETTINGS_KEYS.allocationTracking, on: opts.allocationTracking ?? true },
-      );
+      await sw.evaluate(({ key, on }) => chrome.storage.local.set({ [key]: on }), {
+        key: PAGE_SETTINGS_KEYS.allocationTracking,
+        on: opts.allocationTracking ?? true,
+      });
       const page = context.pages()[0] ?? (await context.newPage());
       await page.bringToFront();
       const url = page.url();

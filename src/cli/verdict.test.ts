@@ -5,8 +5,17 @@ import { exitCodeFor, failingAlerts } from './verdict';
 
 function alert(id: string, severity: Severity, state: Alert['state'] = 'active'): Alert {
   return {
-    id, kind: 'memory-replaced', severity, subject: id, title: id, detail: '', recommendation: '',
-    evidence: { series: `memory:${id}:bytes`, fromTime: 0, toTime: 1, points: [] }, state, raisedAt: 0, updatedAt: 0,
+    id,
+    kind: 'memory-replaced',
+    severity,
+    subject: id,
+    title: id,
+    detail: '',
+    recommendation: '',
+    evidence: { series: `memory:${id}:bytes`, fromTime: 0, toTime: 1, points: [] },
+    state,
+    raisedAt: 0,
+    updatedAt: 0,
   };
 }
 

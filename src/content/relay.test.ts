@@ -99,7 +99,7 @@ describe('ContentRelay', () => {
     expect(forged.cb).toBeNull();
   });
 
-  it('sends the user\'s page settings with the ack', () => {
+  it("sends the user's page settings with the ack", () => {
     const { relay } = setup({ settings: { allocationTracking: false } });
     const port = new FakePagePort();
     expect(relay.onWindowMessage(true, connectMsg, port)).toBe(true);
@@ -143,7 +143,8 @@ describe('ContentRelay', () => {
     relay.onWindowMessage(true, connectMsg, pp);
     const sent = Array.from({ length: 1000 }, (_, i) => sample(i));
     // Batches of uneven sizes (1, 2, ... 44), as the page's queue flushes them.
-    for (let i = 0, size = 1; i < sent.length; i += size, size++) pp.cb?.({ kind: 'batch', v, events: sent.slice(i, i + size), dropped: 0 });
+    for (let i = 0, size = 1; i < sent.length; i += size, size++)
+      pp.cb?.({ kind: 'batch', v, events: sent.slice(i, i + size), dropped: 0 });
     const p = ports[0];
     if (!p) throw new Error('no port');
     expect(ports).toHaveLength(1);
@@ -175,7 +176,16 @@ describe('ContentRelay', () => {
     const { relay, ports, runTimers } = setup();
     const pp = new FakePagePort();
     relay.onWindowMessage(true, connectMsg, pp);
-    const memory: PageEvent = { t: 'memory', time: 1, key: 'r:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' };
+    const memory: PageEvent = {
+      t: 'memory',
+      time: 1,
+      key: 'r:1',
+      origin: 'export',
+      shared: false,
+      bytes: 65536,
+      maxBytes: null,
+      owner: 'a.wasm',
+    };
     const realm: PageEvent = { t: 'realm', time: 0, realm: 'r', kind: 'window', url: 'https://a.test/' };
     pp.cb?.({ kind: 'batch', v, events: [realm, memory, sample(2)], dropped: 0 });
     ports[0]?.kill();
@@ -250,6 +260,9 @@ describe('ContentRelay', () => {
     relay.onWindowMessage(true, connectMsg, pp);
     p.deliver({ kind: 'mark', v, label: 'late' });
     p.deliver({ kind: 'mark', v, label: 42 });
-    expect(pp.sent).toEqual([{ kind: 'ack', v }, { kind: 'mark', v, label: 'late' }]);
+    expect(pp.sent).toEqual([
+      { kind: 'ack', v },
+      { kind: 'mark', v, label: 'late' },
+    ]);
   });
 });

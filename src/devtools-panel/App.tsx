@@ -41,8 +41,8 @@ export function App({ controller }: { controller: PanelController }) {
       <Toolbar view={view} controller={controller} />
       {view.versionMismatch ? (
         <div class="banner error" data-testid="version-mismatch">
-          This page runs a different version of WASM Memory (protocol {view.versionMismatch.got}, panel{' '}
-          {view.versionMismatch.expected}). Reload the page.
+          This page runs a different version of WASM Memory (protocol {view.versionMismatch.got}, panel {view.versionMismatch.expected}).
+          Reload the page.
         </div>
       ) : null}
       {view.analyzerError ? (

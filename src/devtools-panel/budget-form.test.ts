@@ -23,8 +23,14 @@ describe('parseBudgetForm', () => {
   });
 
   it('names the field it cannot read, page first', () => {
-    expect(parseBudgetForm({ page: 'lots', memory: 'more', levels: '50' })).toEqual({ ok: false, error: 'Page budget: cannot read "lots" (try "256 MiB")' });
-    expect(parseBudgetForm({ page: '1 MiB', memory: '64 MB?', levels: '50' })).toEqual({ ok: false, error: 'Memory budget: cannot read "64 MB?" (try "64 MiB")' });
+    expect(parseBudgetForm({ page: 'lots', memory: 'more', levels: '50' })).toEqual({
+      ok: false,
+      error: 'Page budget: cannot read "lots" (try "256 MiB")',
+    });
+    expect(parseBudgetForm({ page: '1 MiB', memory: '64 MB?', levels: '50' })).toEqual({
+      ok: false,
+      error: 'Memory budget: cannot read "64 MB?" (try "64 MiB")',
+    });
   });
 
   it('refuses levels that are not positive percentages up to 1000', () => {

@@ -19,7 +19,20 @@ class FakeAnalyzer implements AnalyzerApi {
   report(): Report {
     // Just enough of a report for the panel's own bookkeeping: marks, and a memory per `sites` key.
     const keys = [...new Set(this.ingested.flatMap((e) => (e.t === 'sites' ? [e.memory] : [])))];
-    const memories = keys.map((key) => ({ key, owner: '', currentBytes: 0, peakBytes: 0, growthEvents: 0, firstSeen: 0, lastSeen: 0, collected: false, tracking: 'inside-wasm' as const, allocator: null, trackingReason: null, sites: [] }));
+    const memories = keys.map((key) => ({
+      key,
+      owner: '',
+      currentBytes: 0,
+      peakBytes: 0,
+      growthEvents: 0,
+      firstSeen: 0,
+      lastSeen: 0,
+      collected: false,
+      tracking: 'inside-wasm' as const,
+      allocator: null,
+      trackingReason: null,
+      sites: [],
+    }));
     const marks = this.ingested.flatMap((e) => (e.t === 'mark' ? [{ time: e.time, label: e.label }] : []));
     return { memories, classes: [], registries: [], alerts: [], marks, eventCount: this.ingested.length };
   }
@@ -92,7 +105,12 @@ describe('PanelController', () => {
   it('a malformed import shows the error and loses nothing', async () => {
     const { c, made, flush } = await setup();
     c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
-    expect(await c.importText('bad.json', '{"format":"wasm-memory-trace","version":1,"page":{"url":"x"},"events":[{"t":"sample","time":1,"keys":["a"],"bytes":[-4]}]}')).toBe(false);
+    expect(
+      await c.importText(
+        'bad.json',
+        '{"format":"wasm-memory-trace","version":1,"page":{"url":"x"},"events":[{"t":"sample","time":1,"keys":["a"],"bytes":[-4]}]}',
+      ),
+    ).toBe(false);
     flush();
     expect(c.getView().importError).toBe('bad.json: events[0].bytes[0]: expected a non-negative number, got -4');
     expect(c.getView().mode).toBe('live');
@@ -102,11 +120,23 @@ describe('PanelController', () => {
 
   it('a good import replaces the view; live keeps recording underneath; back to live', async () => {
     const { c, made, flush } = await setup();
-    const text = serializeTrace({ format: TRACE_FORMAT, version: 1, createdAt: '', generator: 'g', page: { url: 'https://t.test/' }, events: [sample(7), sample(8), sample(9)], dropped: 0 });
+    const text = serializeTrace({
+      format: TRACE_FORMAT,
+      version: 1,
+      createdAt: '',
+      generator: 'g',
+      page: { url: 'https://t.test/' },
+      events: [sample(7), sample(8), sample(9)],
+      dropped: 0,
+    });
     expect(await c.importText('good.json', text)).toBe(true);
     c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
     flush();
-    expect(c.getView()).toMatchObject({ mode: 'import', imported: { name: 'good.json', events: 3, url: 'https://t.test/' }, importError: null });
+    expect(c.getView()).toMatchObject({
+      mode: 'import',
+      imported: { name: 'good.json', events: 3, url: 'https://t.test/' },
+      importError: null,
+    });
     expect(c.getView().report?.eventCount).toBe(3);
     expect(made[0]?.ingested).toEqual([sample(1)]);
     c.backToLive();
@@ -116,7 +146,7 @@ describe('PanelController', () => {
     expect(c.getView().report?.eventCount).toBe(1);
   });
 
-  it('counts page errors: live (reset on navigation), and the imported trace\'s while one is shown', async () => {
+  it("counts page errors: live (reset on navigation), and the imported trace's while one is shown", async () => {
     const { c, flush } = await setup();
     const err = (time: number, skipped?: number): PageEvent =>
       skipped === undefined
@@ -126,7 +156,15 @@ describe('PanelController', () => {
     c.handle({ kind: 'events', v, tabId: 1, events: [err(4, 40)], dropped: 0, session: 'A', seq: 3 });
     flush();
     expect(c.getView().pageErrors).toBe(42);
-    const text = serializeTrace({ format: TRACE_FORMAT, version: 2, createdAt: '', generator: 'g', page: { url: 'https://t.test/' }, events: [err(7)], dropped: 0 });
+    const text = serializeTrace({
+      format: TRACE_FORMAT,
+      version: 2,
+      createdAt: '',
+      generator: 'g',
+      page: { url: 'https://t.test/' },
+      events: [err(7)],
+      dropped: 0,
+    });
     expect(await c.importText('errors.json', text)).toBe(true);
     flush();
     expect(c.getView()).toMatchObject({ mode: 'import', pageErrors: 1, imported: { pageErrors: 1 } });
@@ -149,11 +187,26 @@ describe('allocation sites', () => {
 
   it('live: the latest sampling interval per memory, and a sites diff between two marks', async () => {
     const { c, flush } = await setup();
-    c.handle({ kind: 'events', v, tabId: 1, events: [sites(1, 640), mark(2, 'a'), sites(3, 6400, 32768), mark(4, 'b')], dropped: 0, session: 'A', seq: 0 });
+    c.handle({
+      kind: 'events',
+      v,
+      tabId: 1,
+      events: [sites(1, 640), mark(2, 'a'), sites(3, 6400, 32768), mark(4, 'b')],
+      dropped: 0,
+      session: 'A',
+      seq: 0,
+    });
     flush();
     expect(c.getView().siteIntervals).toEqual({ 'm:1': 32768 });
     expect(c.sitesDiff(0, 1)).toEqual([
-      expect.objectContaining({ memory: 'm:1', frame: 'wasm-function[9]', fromBytes: 640, toBytes: 6400, bytesDelta: 5760, countDelta: 90 }),
+      expect.objectContaining({
+        memory: 'm:1',
+        frame: 'wasm-function[9]',
+        fromBytes: 640,
+        toBytes: 6400,
+        bytesDelta: 5760,
+        countDelta: 90,
+      }),
     ]);
     expect(c.sitesDiff(0, 5)).toBeNull();
     c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
@@ -162,10 +215,18 @@ describe('allocation sites', () => {
     expect(c.sitesDiff(0, 1)).toBeNull();
   });
 
-  it('import: the trace\'s own sites and marks while it is shown', async () => {
+  it("import: the trace's own sites and marks while it is shown", async () => {
     const { c, flush } = await setup();
     c.handle({ kind: 'events', v, tabId: 1, events: [sites(1, 64), mark(2, 'live')], dropped: 0, session: 'A', seq: 0 });
-    const text = serializeTrace({ format: TRACE_FORMAT, version: 2, createdAt: '', generator: 'g', page: { url: 'https://t.test/' }, events: [mark(5, 'x'), sites(6, 128, 4096), mark(7, 'y')], dropped: 0 });
+    const text = serializeTrace({
+      format: TRACE_FORMAT,
+      version: 2,
+      createdAt: '',
+      generator: 'g',
+      page: { url: 'https://t.test/' },
+      events: [mark(5, 'x'), sites(6, 128, 4096), mark(7, 'y')],
+      dropped: 0,
+    });
     expect(await c.importText('sites.json', text)).toBe(true);
     flush();
     expect(c.getView().siteIntervals).toEqual({ 'm:1': 4096 });
@@ -245,6 +306,10 @@ describe('budget settings', () => {
     expect(parseConfig(null)).toBeNull();
     expect(parseConfig({ pageBudgetBytes: -1, memoryBudgetBytes: null, budgetLevels: [] })).toBeNull();
     expect(parseConfig({ pageBudgetBytes: null, memoryBudgetBytes: null, budgetLevels: ['x'] })).toBeNull();
-    expect(parseConfig({ pageBudgetBytes: null, memoryBudgetBytes: 5, budgetLevels: [0.5] })).toEqual({ pageBudgetBytes: null, memoryBudgetBytes: 5, budgetLevels: [0.5] });
+    expect(parseConfig({ pageBudgetBytes: null, memoryBudgetBytes: 5, budgetLevels: [0.5] })).toEqual({
+      pageBudgetBytes: null,
+      memoryBudgetBytes: 5,
+      budgetLevels: [0.5],
+    });
   });
 });

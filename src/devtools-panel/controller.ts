@@ -234,8 +234,7 @@ export class PanelController {
       if (snap) siteIntervals[m.key] = snap.interval;
     }
     const s = this.session;
-    const status: StatusState =
-      this.link === 'disconnected' ? 'disconnected' : s.received > 0 ? 'connected' : 'waiting';
+    const status: StatusState = this.link === 'disconnected' ? 'disconnected' : s.received > 0 ? 'connected' : 'waiting';
     return {
       status,
       reconnects: Math.max(0, this.connects - 1),

@@ -54,10 +54,8 @@ export function formatElapsed(ms: number, resolutionMs = 1): string {
 
 /** Tick steps of the elapsed-time axis in ms (10 ms … 1 day), offered to uPlot as `incrs`. */
 export const ELAPSED_INCRS: readonly number[] = [
-  10, 20, 50, 100, 200, 500,
-  1_000, 2_000, 5_000, 10_000, 15_000, 30_000,
-  60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
-  3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+  10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
 ];
 
 /**
@@ -80,7 +78,7 @@ export function elapsedLabels(splits: readonly number[], origin: number): string
 
 /** The file part of a URL: "https://x/a/engine.wasm?v=2" -> "engine.wasm". */
 export function fileOf(url: string): string {
-  if (/^data:/i.test(url)) return (url.split(/[;,]/)[0] ?? url);
+  if (/^data:/i.test(url)) return url.split(/[;,]/)[0] ?? url;
   const clean = url.split(/[?#]/)[0] ?? url;
   const parts = clean.split('/');
   return parts[parts.length - 1] || clean || url;

@@ -28,9 +28,18 @@ export function usedCell(m: MemoryStats): UsedCell {
   const by = m.allocator ? `allocator: ${m.allocator}` : 'allocator not recognised';
   if (m.tracking === 'inside-wasm') {
     if (m.usedBytes !== undefined) {
-      return { state: 'counted', text: formatBytes(m.usedBytes), value: m.usedBytes, title: [`live bytes of the heap, counted inside wasm (${by})`, allocs].filter(Boolean).join('; ') };
+      return {
+        state: 'counted',
+        text: formatBytes(m.usedBytes),
+        value: m.usedBytes,
+        title: [`live bytes of the heap, counted inside wasm (${by})`, allocs].filter(Boolean).join('; '),
+      };
     }
-    return { state: 'no-sizes', text: 'sizes unknown', title: [`counted inside wasm without sizes (${by})`, allocs].filter(Boolean).join('; ') };
+    return {
+      state: 'no-sizes',
+      text: 'sizes unknown',
+      title: [`counted inside wasm without sizes (${by})`, allocs].filter(Boolean).join('; '),
+    };
   }
   if (m.tracking === 'js-boundary' && m.usedBytes !== undefined) {
     return {
@@ -40,5 +49,9 @@ export function usedCell(m: MemoryStats): UsedCell {
       title: m.trackingReason ?? 'only allocations that crossed the JS boundary were counted: a part of the heap',
     };
   }
-  return { state: 'not-counted', text: 'not counted', title: m.trackingReason ?? 'the heap of this memory is not counted (reason unknown)' };
+  return {
+    state: 'not-counted',
+    text: 'not counted',
+    title: m.trackingReason ?? 'the heap of this memory is not counted (reason unknown)',
+  };
 }

@@ -16,7 +16,6 @@ import { PanelController } from './controller';
 import type { PanelAutomation } from '../shared/panel-automation';
 import './panel.css';
 
-
 declare global {
   var wasmMemoryPanel: PanelAutomation | undefined;
 }

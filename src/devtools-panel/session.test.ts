@@ -6,7 +6,13 @@ import { PanelSession } from './session';
 const v = PROTOCOL_VERSION;
 const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536 * time] });
 const events = (session: string, seq: number, evs: PageEvent[], dropped = 0): BackgroundToPanel => ({
-  kind: 'events', v, tabId: 3, events: evs, dropped, session, seq,
+  kind: 'events',
+  v,
+  tabId: 3,
+  events: evs,
+  dropped,
+  session,
+  seq,
 });
 
 describe('PanelSession', () => {
@@ -24,7 +30,16 @@ describe('PanelSession', () => {
 
   it('drops re-sent definitions (a content script replays them after a worker restart)', () => {
     const s = new PanelSession(3);
-    const memory: PageEvent = { t: 'memory', time: 1, key: 'r:1', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' };
+    const memory: PageEvent = {
+      t: 'memory',
+      time: 1,
+      key: 'r:1',
+      origin: 'export',
+      shared: false,
+      bytes: 65536,
+      maxBytes: null,
+      owner: 'a.wasm',
+    };
     s.handle(events('A', 0, [memory, sample(2)]));
     expect(s.handle(events('B', 0, [memory]))).toEqual({ kind: 'none' });
     expect(s.handle(events('B', 1, [memory, sample(3)]))).toEqual({ kind: 'events', events: [sample(3)] });
@@ -72,7 +87,10 @@ describe('PanelSession', () => {
   it('caps what it keeps, counts the rest, and says so in the trace', () => {
     const s = new PanelSession(3, 3);
     s.handle(events('A', 0, [sample(1), sample(2)]));
-    expect(s.handle(events('A', 2, [sample(3), sample(4), sample(5)]))).toEqual({ kind: 'events', events: [sample(3), sample(4), sample(5)] });
+    expect(s.handle(events('A', 2, [sample(3), sample(4), sample(5)]))).toEqual({
+      kind: 'events',
+      events: [sample(3), sample(4), sample(5)],
+    });
     const t = s.toTrace(new Date(0), 'test');
     expect(t.events.length).toBe(3);
     expect(t.omitted).toBe(2);

@@ -8,14 +8,7 @@
  * its `navigated` for the same top document (same `doc`) keeps the data.
  */
 import { PageErrorCounter } from '../shared/page-errors';
-import {
-  PROTOCOL_VERSION,
-  TRACE_FORMAT,
-  TRACE_VERSION,
-  type BackgroundToPanel,
-  type PageEvent,
-  type Trace,
-} from '../shared/protocol';
+import { PROTOCOL_VERSION, TRACE_FORMAT, TRACE_VERSION, type BackgroundToPanel, type PageEvent, type Trace } from '../shared/protocol';
 
 /** Most events kept per session for export; beyond it they are analysed but not kept. */
 export const MAX_SESSION_EVENTS = 500_000;
@@ -190,6 +183,9 @@ export function traceFileName(url: string, when: Date): string {
     if (!(e instanceof TypeError)) throw e;
   }
   host = host.replace(/[^a-zA-Z0-9.-]+/g, '_').slice(0, 80);
-  const time = when.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const time = when
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   return `wasm-memory-trace-${host}-${time}.json`;
 }

@@ -3,7 +3,13 @@ import type { PageEvent } from '../shared/protocol';
 import { MAX_SITE_MARKS, SiteMarks } from './sites-diff';
 
 const site = (bytes: number, count: number, ...frames: string[]) => ({ bytes, count, samples: 1, frames });
-const sites = (time: number, memory: string, ...s: Array<ReturnType<typeof site>>): PageEvent => ({ t: 'sites', time, memory, interval: 4096, sites: s });
+const sites = (time: number, memory: string, ...s: Array<ReturnType<typeof site>>): PageEvent => ({
+  t: 'sites',
+  time,
+  memory,
+  interval: 4096,
+  sites: s,
+});
 const mark = (time: number, label: string): PageEvent => ({ t: 'mark', time, label });
 
 describe('SiteMarks', () => {

@@ -94,12 +94,23 @@ export class SiteMarks {
         const key = frames.join(FRAME_SEPARATOR);
         let r = rows.get(key);
         if (!r) {
-          r = { memory, frames, frame: firstMeaningfulFrame(frames), fromBytes: 0, toBytes: 0, bytesDelta: 0, fromCount: 0, toCount: 0, countDelta: 0 };
+          r = {
+            memory,
+            frames,
+            frame: firstMeaningfulFrame(frames),
+            fromBytes: 0,
+            toBytes: 0,
+            bytesDelta: 0,
+            fromCount: 0,
+            toCount: 0,
+            countDelta: 0,
+          };
           rows.set(key, r);
         }
         return r;
       };
-      const framesOf = (s: SitesEvent['sites'][number]) => (Array.isArray(s.frames) ? s.frames.filter((f): f is string => typeof f === 'string') : []);
+      const framesOf = (s: SitesEvent['sites'][number]) =>
+        Array.isArray(s.frames) ? s.frames.filter((f): f is string => typeof f === 'string') : [];
       for (const s of a.sites.get(memory)?.sites ?? []) {
         const r = row(framesOf(s));
         r.fromBytes += num(s.bytes);

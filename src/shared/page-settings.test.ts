@@ -3,7 +3,7 @@ import { parsePageSettings, settingsFromStorage } from './page-settings';
 import { PAGE_SETTINGS_KEYS } from './protocol';
 
 describe('page settings', () => {
-  it('parse an ack\'s settings strictly', () => {
+  it("parse an ack's settings strictly", () => {
     expect(parsePageSettings({ allocationTracking: false })).toEqual({ allocationTracking: false });
     expect(parsePageSettings({ allocationTracking: true, extra: 1 })).toEqual({ allocationTracking: true });
     expect(parsePageSettings({ allocationTracking: 'false' })).toBeNull();

@@ -378,8 +378,7 @@ export interface PageBatchMessage {
 export type ContentToBackground =
   /** `doc`: random id of this content-script instance (one per document and frame), so a
    *  reconnect after a service-worker restart is told apart from a navigation. */
-  | { kind: 'hello'; v: number; url: string; doc?: string }
-  | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
+  { kind: 'hello'; v: number; url: string; doc?: string } | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
 
 /** panel -> background (runtime Port PORT_PANEL). */
 export type PanelToBackground =

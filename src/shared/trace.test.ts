@@ -42,7 +42,14 @@ describe('trace round trip', () => {
 });
 
 describe('trace versions', () => {
-  const pageError = { t: 'page-error', time: 7, realm: 'r1', kind: 'wasm', message: 'LinkError: x', source: 'WebAssembly.instantiate' } as const;
+  const pageError = {
+    t: 'page-error',
+    time: 7,
+    realm: 'r1',
+    kind: 'wasm',
+    message: 'LinkError: x',
+    source: 'WebAssembly.instantiate',
+  } as const;
   it('reads version-1 traces written before page errors existed', () => {
     const r = parseTrace(JSON.stringify({ ...trace, version: 1 }));
     expect(r.ok && r.trace.version).toBe(1);
@@ -54,7 +61,10 @@ describe('trace versions', () => {
   });
   it('refuses a page-error event in a file that says version 1', () => {
     const r = parseTrace(JSON.stringify({ ...trace, version: 1, events: [...trace.events, pageError] }));
-    expect(r).toEqual({ ok: false, error: 'events[4].t: "page-error" events exist since trace format version 2, but this file says version 1' });
+    expect(r).toEqual({
+      ok: false,
+      error: 'events[4].t: "page-error" events exist since trace format version 2, but this file says version 1',
+    });
   });
 });
 
@@ -65,17 +75,36 @@ describe('parseTrace errors say what is wrong', () => {
     ['array root', '[]', /top level, got an array/],
     ['no format', JSON.stringify({ version: 1 }), /^format: missing; this is not a WASM Memory trace/],
     ['other format', JSON.stringify({ format: 'chrome-trace' }), /^format: expected "wasm-memory-trace", got "chrome-trace"/],
-    ['newer version', JSON.stringify({ ...trace, version: 99 }), /^version: this trace is format version 99, newer than this tool reads \(2\)/],
+    [
+      'newer version',
+      JSON.stringify({ ...trace, version: 99 }),
+      /^version: this trace is format version 99, newer than this tool reads \(2\)/,
+    ],
     ['bad version', JSON.stringify({ ...trace, version: '1' }), /^version: expected a positive integer/],
     ['no events', JSON.stringify({ ...trace, events: undefined }), /^events: missing/],
     ['events object', JSON.stringify({ ...trace, events: {} }), /^events: expected an array, got object/],
     ['bad page', JSON.stringify({ ...trace, page: 'x' }), /^page: expected an object/],
     ['bad dropped', JSON.stringify({ ...trace, dropped: -1 }), /^dropped: expected a non-negative number/],
-    ['negative bytes', withEvents([...trace.events, { t: 'memory', time: 3, key: 'k', origin: 'export', shared: false, bytes: -1, maxBytes: null, owner: 'o' }]), /^events\[4\]\.bytes: expected a non-negative number, got -1$/],
-    ['missing field', withEvents([{ t: 'mark', time: 1 }]), /^events\[0\]\.label: expected a string, got nothing \(the field is missing\)$/],
+    [
+      'negative bytes',
+      withEvents([
+        ...trace.events,
+        { t: 'memory', time: 3, key: 'k', origin: 'export', shared: false, bytes: -1, maxBytes: null, owner: 'o' },
+      ]),
+      /^events\[4\]\.bytes: expected a non-negative number, got -1$/,
+    ],
+    [
+      'missing field',
+      withEvents([{ t: 'mark', time: 1 }]),
+      /^events\[0\]\.label: expected a string, got nothing \(the field is missing\)$/,
+    ],
     ['unknown type', withEvents([{ t: 'boom', time: 1 }]), /^events\[0\]\.t: unknown event type "boom"$/],
     ['event not object', withEvents([1]), /^events\[0\]: expected an object, got 1$/],
-    ['sample mismatch', withEvents([{ t: 'sample', time: 1, keys: ['a'], bytes: [] }]), /^events\[0\]\.bytes: expected as many entries as keys \(1\), got 0$/],
+    [
+      'sample mismatch',
+      withEvents([{ t: 'sample', time: 1, keys: ['a'], bytes: [] }]),
+      /^events\[0\]\.bytes: expected as many entries as keys \(1\), got 0$/,
+    ],
   ];
   for (const [name, text, re] of cases) {
     it(name, () => {
@@ -103,7 +132,16 @@ describe('version 1 traces (before heaps were counted inside wasm)', () => {
   it('version 2 keeps the tracking the page wrote, and reads heap and sites events', () => {
     const events = [
       { ...alloc, tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' },
-      { t: 'heap', time: 1, memory: 'r:1', module: 'r:0', tracking: 'inside-wasm', allocator: 'dlmalloc', foundBy: 'exports', reason: null },
+      {
+        t: 'heap',
+        time: 1,
+        memory: 'r:1',
+        module: 'r:0',
+        tracking: 'inside-wasm',
+        allocator: 'dlmalloc',
+        foundBy: 'exports',
+        reason: null,
+      },
       { t: 'sites', time: 4, memory: 'r:1', interval: 65536, sites: [{ bytes: 65536, count: 1, samples: 1, frames: ['at f (a.js:1:1)'] }] },
     ];
     const r = parseTrace(JSON.stringify({ format: TRACE_FORMAT, version: 2, page: { url: 'u' }, events }));

@@ -20,20 +20,91 @@ const good: PageEvent[] = [
   { t: 'realm', time: 1, realm: 'r1', kind: 'window', url: 'https://a.test/' },
   { t: 'realm', time: 1, realm: 'r2', kind: 'worker', url: 'https://a.test/w.js', parent: 'r1' },
   { t: 'module', time: 2, key: 'r1:1', url: 'https://a.test/a.wasm', byteLength: 100, exports: ['memory', 'f'] },
-  { t: 'memory', time: 3, key: 'r1:2', origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'https://a.test/a.wasm', exportName: 'memory', module: 'r1:1' },
-  { t: 'instance', time: 4, key: 'r1:3', module: 'r1:1', via: 'instantiateStreaming', memories: ['r1:2'], toolchain: 'wasm-bindgen', helper: false },
+  {
+    t: 'memory',
+    time: 3,
+    key: 'r1:2',
+    origin: 'export',
+    shared: false,
+    bytes: 65536,
+    maxBytes: null,
+    owner: 'https://a.test/a.wasm',
+    exportName: 'memory',
+    module: 'r1:1',
+  },
+  {
+    t: 'instance',
+    time: 4,
+    key: 'r1:3',
+    module: 'r1:1',
+    via: 'instantiateStreaming',
+    memories: ['r1:2'],
+    toolchain: 'wasm-bindgen',
+    helper: false,
+  },
   { t: 'sample', time: 5, keys: ['r1:2'], bytes: [131072] },
   { t: 'grow', time: 6, key: 'r1:2', fromBytes: 65536, toBytes: 131072, via: 'js', stack: 'at f' },
   { t: 'collected', time: 7, key: 'r1:2' },
-  { t: 'bindgen', time: 8, module: null, className: 'Foo', created: 3, freed: 1, reclaimed: 1, live: 1, liveStacks: [{ stack: 'at g', count: 1 }] },
+  {
+    t: 'bindgen',
+    time: 8,
+    module: null,
+    className: 'Foo',
+    created: 3,
+    freed: 1,
+    reclaimed: 1,
+    live: 1,
+    liveStacks: [{ stack: 'at g', count: 1 }],
+  },
   { t: 'alloc', time: 9, memory: 'r1:2', liveBytes: 10, liveAllocations: 1, totalAllocations: 5, totalFrees: 4 },
   { t: 'registry', time: 10, name: 'cache', memory: 'r1:2', stats: { entries: 3, bytes: 1024 } },
   { t: 'mark', time: 11, label: 'after load' },
-  { t: 'alloc', time: 12, memory: 'r1:2', liveBytes: 104, liveAllocations: 1, totalAllocations: 1, totalFrees: 0, tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' },
-  { t: 'heap', time: 13, memory: 'r1:2', module: 'r1:1', tracking: 'none', allocator: null, foundBy: null, reason: 'no allocator recognised' },
-  { t: 'sites', time: 14, memory: 'r1:2', interval: 262144, sites: [{ bytes: 300000, count: 3, samples: 1, frames: ['at malloc (wasm://wasm/1:wasm-function[5]:0x10)', 'at f (https://a.test/a.js:1:2)'] }] },
+  {
+    t: 'alloc',
+    time: 12,
+    memory: 'r1:2',
+    liveBytes: 104,
+    liveAllocations: 1,
+    totalAllocations: 1,
+    totalFrees: 0,
+    tracking: 'inside-wasm',
+    allocator: 'dlmalloc',
+    sizes: 'chunk-header',
+  },
+  {
+    t: 'heap',
+    time: 13,
+    memory: 'r1:2',
+    module: 'r1:1',
+    tracking: 'none',
+    allocator: null,
+    foundBy: null,
+    reason: 'no allocator recognised',
+  },
+  {
+    t: 'sites',
+    time: 14,
+    memory: 'r1:2',
+    interval: 262144,
+    sites: [
+      {
+        bytes: 300000,
+        count: 3,
+        samples: 1,
+        frames: ['at malloc (wasm://wasm/1:wasm-function[5]:0x10)', 'at f (https://a.test/a.js:1:2)'],
+      },
+    ],
+  },
   { t: 'page-error', time: 12, realm: 'r1', kind: 'error', message: 'Uncaught Error: boom', source: 'https://a.test/app.js:3:7' },
-  { t: 'page-error', time: 13, realm: 'r2', kind: 'wasm', message: 'LinkError: bad import', source: 'WebAssembly.instantiate', skipped: 12 },
+  {
+    t: 'page-error',
+    time: 13,
+    realm: 'r2',
+    kind: 'wasm',
+    message: 'LinkError: bad import',
+    source: 'WebAssembly.instantiate',
+    skipped: 12,
+  },
   { t: 'page-error', time: 14, realm: 'r1', kind: 'rejection', message: 'Uncaught (in promise) 42' },
 ];
 
@@ -69,10 +140,20 @@ describe('validatePageEvent', () => {
   it('checks page-error events field by field', () => {
     const pe = { t: 'page-error', time: 1, realm: 'r', kind: 'error', message: 'm' };
     expect(checkPageEvent({ ...pe, kind: 'warning' }, 'events[3]')).toEqual({
-      ok: false, path: 'events[3].kind', problem: 'expected one of "error", "rejection", "wasm", got "warning"',
+      ok: false,
+      path: 'events[3].kind',
+      problem: 'expected one of "error", "rejection", "wasm", got "warning"',
     });
-    expect(checkPageEvent({ ...pe, message: undefined })).toMatchObject({ ok: false, path: 'message', problem: 'expected a string, got nothing (the field is missing)' });
-    expect(checkPageEvent({ ...pe, skipped: -1 })).toMatchObject({ ok: false, path: 'skipped', problem: 'expected a non-negative number, got -1' });
+    expect(checkPageEvent({ ...pe, message: undefined })).toMatchObject({
+      ok: false,
+      path: 'message',
+      problem: 'expected a string, got nothing (the field is missing)',
+    });
+    expect(checkPageEvent({ ...pe, skipped: -1 })).toMatchObject({
+      ok: false,
+      path: 'skipped',
+      problem: 'expected a non-negative number, got -1',
+    });
     expect(checkPageEvent({ ...pe, source: 5 })).toMatchObject({ ok: false, path: 'source' });
     const long = validatePageEvent({ ...pe, message: 'x'.repeat(LIMITS.maxString * 3), source: 'y'.repeat(LIMITS.maxString + 1) });
     expect(long).toMatchObject({ message: 'x'.repeat(LIMITS.maxString), source: 'y'.repeat(LIMITS.maxString) });
@@ -108,13 +189,19 @@ describe('validatePageEvent', () => {
 
   it('cuts every string of a string list to LIMITS.maxString and caps the lists', () => {
     const long = (c: string) => c.repeat(LIMITS.maxString + 100);
-    const m = validatePageEvent({ ...good[2], exports: [long('e'), 'f', ...Array.from({ length: LIMITS.maxExportNames + 10 }, (_, i) => `x${i}`)] });
+    const m = validatePageEvent({
+      ...good[2],
+      exports: [long('e'), 'f', ...Array.from({ length: LIMITS.maxExportNames + 10 }, (_, i) => `x${i}`)],
+    });
     expect(m?.t === 'module' && m.exports[0]).toBe('e'.repeat(LIMITS.maxString));
     expect(m?.t === 'module' && m.exports[1]).toBe('f');
     expect(m?.t === 'module' && m.exports.length).toBe(LIMITS.maxExportNames);
     const s = validatePageEvent({ ...good[5], keys: [long('k'), 'r1:2'], bytes: [1, 2] });
     expect(s?.t === 'sample' && s.keys).toEqual(['k'.repeat(LIMITS.maxString), 'r1:2']);
-    const i = validatePageEvent({ ...good[4], memories: [long('m'), ...Array.from({ length: LIMITS.maxInstanceMemories + 10 }, (_, j) => `r1:${j}`)] });
+    const i = validatePageEvent({
+      ...good[4],
+      memories: [long('m'), ...Array.from({ length: LIMITS.maxInstanceMemories + 10 }, (_, j) => `r1:${j}`)],
+    });
     expect(i?.t === 'instance' && i.memories[0]).toBe('m'.repeat(LIMITS.maxString));
     expect(i?.t === 'instance' && i.memories.length).toBe(LIMITS.maxInstanceMemories);
   });
@@ -127,7 +214,13 @@ describe('validatePageEvent', () => {
   });
 
   it('refuses hostile objects whose getters throw', () => {
-    const hostile = { t: 'mark', time: 1, get label(): string { throw new Error('boom'); } };
+    const hostile = {
+      t: 'mark',
+      time: 1,
+      get label(): string {
+        throw new Error('boom');
+      },
+    };
     expect(validatePageEvent(hostile)).toBeNull();
   });
 
@@ -136,11 +229,24 @@ describe('validatePageEvent', () => {
     // with one of its fields (or a new one) replaced by an arbitrary value.
     const mutated = fc
       .constantFrom(...good)
-      .chain((ev) => fc.tuple(fc.constant(ev), fc.constantFrom(...Object.keys(ev), 'extra'), fc.oneof(fc.anything(), fc.string({ maxLength: 2 * LIMITS.maxStack }))))
+      .chain((ev) =>
+        fc.tuple(
+          fc.constant(ev),
+          fc.constantFrom(...Object.keys(ev), 'extra'),
+          fc.oneof(fc.anything(), fc.string({ maxLength: 2 * LIMITS.maxStack })),
+        ),
+      )
       .map(([ev, key, value]) => ({ ...ev, [key]: value }));
     const arb = fc.oneof(
       fc.anything(),
-      fc.record({ t: fc.constantFrom('sample', 'mark', 'memory', 'registry', 'bindgen'), time: fc.anything(), label: fc.anything(), keys: fc.anything(), bytes: fc.anything(), stats: fc.anything() }),
+      fc.record({
+        t: fc.constantFrom('sample', 'mark', 'memory', 'registry', 'bindgen'),
+        time: fc.anything(),
+        label: fc.anything(),
+        keys: fc.anything(),
+        bytes: fc.anything(),
+        stats: fc.anything(),
+      }),
       mutated,
     );
     fc.assert(
@@ -169,44 +275,93 @@ const isStr: Check = (v) => typeof v === 'string' && v.length <= LIMITS.maxStrin
 const isStack: Check = (v) => typeof v === 'string' && v.length <= LIMITS.maxStack;
 const isNonNeg: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isBool: Check = (v) => typeof v === 'boolean';
-const optional = (c: Check): Check => (v) => v === undefined || c(v);
-const orNull = (c: Check): Check => (v) => v === null || c(v);
-const among = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
-const listOf = (c: Check, max: number): Check => (v) => Array.isArray(v) && v.length <= max && v.every(c);
+const optional =
+  (c: Check): Check =>
+  (v) =>
+    v === undefined || c(v);
+const orNull =
+  (c: Check): Check =>
+  (v) =>
+    v === null || c(v);
+const among =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v);
+const listOf =
+  (c: Check, max: number): Check =>
+  (v) =>
+    Array.isArray(v) && v.length <= max && v.every(c);
 const isLiveStack: Check = (v) =>
-  typeof v === 'object' && v !== null && Object.keys(v).sort().join() === 'count,stack' && isStack((v as { stack: unknown }).stack) && isNonNeg((v as { count: unknown }).count);
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).sort().join() === 'count,stack' &&
+  isStack((v as { stack: unknown }).stack) &&
+  isNonNeg((v as { count: unknown }).count);
 const isSite: Check = (v) =>
-  typeof v === 'object' && v !== null && Object.keys(v).sort().join() === 'bytes,count,frames,samples' &&
-  isNonNeg((v as { bytes: unknown }).bytes) && isNonNeg((v as { count: unknown }).count) && isNonNeg((v as { samples: unknown }).samples) &&
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).sort().join() === 'bytes,count,frames,samples' &&
+  isNonNeg((v as { bytes: unknown }).bytes) &&
+  isNonNeg((v as { count: unknown }).count) &&
+  isNonNeg((v as { samples: unknown }).samples) &&
   listOf(isStr, LIMITS.maxSiteFrames)((v as { frames: unknown }).frames);
 const isStats: Check = (v) =>
-  typeof v === 'object' && v !== null && Object.keys(v).length <= LIMITS.maxRegistryFields &&
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).length <= LIMITS.maxRegistryFields &&
   Object.entries(v).every(([k, n]) => k.length <= LIMITS.maxString && typeof n === 'number' && Number.isFinite(n));
 
 const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   realm: { realm: isStr, kind: among(REALM_KINDS), url: isStr, parent: optional(isStr) },
   module: { key: isStr, url: isStr, byteLength: isNonNeg, exports: listOf(isStr, LIMITS.maxExportNames) },
   memory: {
-    key: isStr, origin: among(MEMORY_ORIGINS), shared: isBool, bytes: isNonNeg, maxBytes: orNull(isNonNeg), owner: isStr,
-    exportName: optional(isStr), module: optional(isStr), stack: optional(isStack),
+    key: isStr,
+    origin: among(MEMORY_ORIGINS),
+    shared: isBool,
+    bytes: isNonNeg,
+    maxBytes: orNull(isNonNeg),
+    owner: isStr,
+    exportName: optional(isStr),
+    module: optional(isStr),
+    stack: optional(isStack),
   },
   instance: {
-    key: isStr, module: isStr, via: among(INSTANTIATE_VIAS), memories: listOf(isStr, LIMITS.maxInstanceMemories),
-    toolchain: among(TOOLCHAINS), helper: isBool,
+    key: isStr,
+    module: isStr,
+    via: among(INSTANTIATE_VIAS),
+    memories: listOf(isStr, LIMITS.maxInstanceMemories),
+    toolchain: among(TOOLCHAINS),
+    helper: isBool,
   },
   sample: { keys: listOf(isStr, LIMITS.maxSampleEntries), bytes: listOf(isNonNeg, LIMITS.maxSampleEntries) },
   grow: { key: isStr, fromBytes: isNonNeg, toBytes: isNonNeg, via: among(GROW_VIAS), stack: optional(isStack) },
   collected: { key: isStr },
   bindgen: {
-    module: orNull(isStr), className: isStr, created: isNonNeg, freed: isNonNeg, reclaimed: isNonNeg, live: isNonNeg,
+    module: orNull(isStr),
+    className: isStr,
+    created: isNonNeg,
+    freed: isNonNeg,
+    reclaimed: isNonNeg,
+    live: isNonNeg,
     liveStacks: optional(listOf(isLiveStack, LIMITS.maxStacksPerClass)),
   },
   alloc: {
-    memory: isStr, liveBytes: isNonNeg, liveAllocations: isNonNeg, totalAllocations: isNonNeg, totalFrees: isNonNeg,
-    tracking: optional(among(['inside-wasm', 'js-boundary'])), allocator: optional(isStr), sizes: optional(among(HEAP_SIZES)),
+    memory: isStr,
+    liveBytes: isNonNeg,
+    liveAllocations: isNonNeg,
+    totalAllocations: isNonNeg,
+    totalFrees: isNonNeg,
+    tracking: optional(among(['inside-wasm', 'js-boundary'])),
+    allocator: optional(isStr),
+    sizes: optional(among(HEAP_SIZES)),
   },
   heap: {
-    memory: isStr, module: isStr, tracking: among(ALLOCATION_TRACKING), allocator: orNull(isStr), foundBy: orNull(isStr), reason: orNull(isStr),
+    memory: isStr,
+    module: isStr,
+    tracking: among(ALLOCATION_TRACKING),
+    allocator: orNull(isStr),
+    foundBy: orNull(isStr),
+    reason: orNull(isStr),
   },
   sites: { memory: isStr, interval: isNonNeg, sites: listOf(isSite, LIMITS.maxSites) },
   registry: { name: isStr, memory: optional(isStr), stats: isStats },

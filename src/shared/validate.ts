@@ -33,9 +33,7 @@ import {
   type PageEventType,
 } from './protocol';
 
-export type CheckResult =
-  | { ok: true; event: PageEvent }
-  | { ok: false; path: string; problem: string };
+export type CheckResult = { ok: true; event: PageEvent } | { ok: false; path: string; problem: string };
 
 class Invalid {
   constructor(
@@ -118,10 +116,7 @@ function bool(o: Rec, name: string, path: string): boolean {
 function oneOf<T extends string>(o: Rec, name: string, path: string, allowed: readonly T[]): T {
   const v = o[name];
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new Invalid(
-      field(path, name),
-      `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(v)}`,
-    );
+    throw new Invalid(field(path, name), `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(v)}`);
   }
   return v as T;
 }
@@ -218,10 +213,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
       const keysRaw = arr(o, 'keys', path);
       const bytesRaw = arr(o, 'bytes', path);
       if (keysRaw.length !== bytesRaw.length) {
-        throw new Invalid(
-          field(path, 'bytes'),
-          `expected as many entries as keys (${keysRaw.length}), got ${bytesRaw.length}`,
-        );
+        throw new Invalid(field(path, 'bytes'), `expected as many entries as keys (${keysRaw.length}), got ${bytesRaw.length}`);
       }
       const keys = strArray(o, 'keys', path, LIMITS.maxSampleEntries);
       const bytes: number[] = new Array<number>(keys.length);
@@ -322,10 +314,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
         stats[cut(k, LIMITS.maxString)] = finiteValue(statsRaw[k], `${field(path, 'stats')}.${cut(k, 64)}`);
         n++;
       }
-      return withOptional(
-        { t: 'registry', time, name: str(o, 'name', path), stats },
-        { memory: optStr(o, 'memory', path) },
-      );
+      return withOptional({ t: 'registry', time, name: str(o, 'name', path), stats }, { memory: optStr(o, 'memory', path) });
     }
     case 'mark':
       return { t: 'mark', time, label: str(o, 'label', path) };

@@ -31,8 +31,7 @@ export function Marks({ marks, controller, revision }: { marks: Mark[]; controll
       </ol>
       {marks.length >= 2 ? (
         <div class="diff">
-          Compare{' '}
-          <MarkSelect testId="diff-from" marks={marks} value={from} onChange={setFrom} /> with{' '}
+          Compare <MarkSelect testId="diff-from" marks={marks} value={from} onChange={setFrom} /> with{' '}
           <MarkSelect testId="diff-to" marks={marks} value={to} onChange={setTo} />
           {diff ? <DiffView diff={diff} /> : null}
           {sites && sites.length > 0 ? <SitesDiffView sites={sites} /> : null}
@@ -123,7 +122,10 @@ function SitesDiffView({ sites }: { sites: SiteDelta[] }) {
               </details>
             </td>
             <NumCell text={formatDelta(s.bytesDelta)} up={s.bytesDelta > 0} />
-            <NumCell text={s.countDelta > 0 ? `+${formatCount(Math.round(s.countDelta))}` : formatCount(Math.round(s.countDelta))} up={s.countDelta > 0} />
+            <NumCell
+              text={s.countDelta > 0 ? `+${formatCount(Math.round(s.countDelta))}` : formatCount(Math.round(s.countDelta))}
+              up={s.countDelta > 0}
+            />
           </tr>
         ))}
       </tbody>

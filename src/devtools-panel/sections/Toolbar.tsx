@@ -10,8 +10,7 @@ import { PageErrorCount } from './PageErrorCount';
 
 export function Toolbar({ view, controller }: { view: ViewState; controller: PanelController }) {
   const [label, setLabel] = useState('');
-  const statusText =
-    view.status === 'connected' ? 'Recording' : view.status === 'waiting' ? 'Waiting for the page' : 'Reconnecting…';
+  const statusText = view.status === 'connected' ? 'Recording' : view.status === 'waiting' ? 'Waiting for the page' : 'Reconnecting…';
   const addMark = () => {
     const text = label.trim() || `mark ${formatClock(Date.now())}`;
     controller.mark(text);

@@ -66,8 +66,8 @@ export function ImportBanner({ view, controller }: { view: ViewState; controller
     <div class="banner import" data-testid="import-banner">
       <strong>Imported trace</strong> {imported.name}: {imported.url} · {formatCount(imported.events)} events
       {imported.createdAt ? ` · recorded ${imported.createdAt}` : ''}
-      {imported.omitted > 0 ? ` · capped: ${formatCount(imported.omitted)} events not kept` : ''}. The live session
-      keeps recording underneath.{' '}
+      {imported.omitted > 0 ? ` · capped: ${formatCount(imported.omitted)} events not kept` : ''}. The live session keeps recording
+      underneath.{' '}
       <button type="button" data-testid="back-to-live" onClick={() => controller.backToLive()}>
         Back to live
       </button>

@@ -64,10 +64,18 @@ export class BufferSources {
     if (typeof source !== 'object' || source === null) return undefined;
     if (this.is(this.abByteLength, source) || this.is(this.sabByteLength, source)) return new this.U8(source as ArrayBuffer);
     if (this.viewBuffer && this.viewOffset && this.is(this.viewByteLength, source)) {
-      return new this.U8(call<ArrayBuffer>(this.viewBuffer, source), call<number>(this.viewOffset, source), call<number>(this.viewByteLength!, source));
+      return new this.U8(
+        call<ArrayBuffer>(this.viewBuffer, source),
+        call<number>(this.viewOffset, source),
+        call<number>(this.viewByteLength!, source),
+      );
     }
     if (this.dvBuffer && this.dvOffset && this.is(this.dvByteLength, source)) {
-      return new this.U8(call<ArrayBuffer>(this.dvBuffer, source), call<number>(this.dvOffset, source), call<number>(this.dvByteLength!, source));
+      return new this.U8(
+        call<ArrayBuffer>(this.dvBuffer, source),
+        call<number>(this.dvOffset, source),
+        call<number>(this.dvByteLength!, source),
+      );
     }
     return undefined;
   }

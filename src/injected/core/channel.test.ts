@@ -7,7 +7,11 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 /** A window-like event target whose postMessage dispatches synchronously (enough for the handshake). */
 class FakeMessage extends Event {
-  constructor(readonly fdata: unknown, readonly fports: MessagePort[], readonly fsource: unknown) {
+  constructor(
+    readonly fdata: unknown,
+    readonly fports: MessagePort[],
+    readonly fsource: unknown,
+  ) {
     super('message');
   }
 }
@@ -17,17 +21,29 @@ const realPorts = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'ports
 function dom(): DomOriginals {
   return {
     MessageChannel,
-    port1: function (this: MessageChannel) { return this.port1; } as AnyFn,
-    port2: function (this: MessageChannel) { return this.port2; } as AnyFn,
+    port1: function (this: MessageChannel) {
+      return this.port1;
+    } as AnyFn,
+    port2: function (this: MessageChannel) {
+      return this.port2;
+    } as AnyFn,
     portPost: MessagePort.prototype.postMessage as AnyFn,
     portStart: MessagePort.prototype.start as AnyFn,
     addListener: EventTarget.prototype.addEventListener as AnyFn,
     removeListener: EventTarget.prototype.removeEventListener as AnyFn,
     stopImmediate: Event.prototype.stopImmediatePropagation as AnyFn,
-    data: function (this: Event) { return this instanceof FakeMessage ? this.fdata : realData.call(this); } as AnyFn,
-    source: function (this: Event) { return this instanceof FakeMessage ? this.fsource : null; } as AnyFn,
-    ports: function (this: Event) { return this instanceof FakeMessage ? this.fports : realPorts.call(this); } as AnyFn,
-    globalPost: function (this: FakeWindow, msg: unknown, _origin: string, transfer: MessagePort[]) { this.posted.push({ msg, port: transfer[0]! }); } as AnyFn,
+    data: function (this: Event) {
+      return this instanceof FakeMessage ? this.fdata : realData.call(this);
+    } as AnyFn,
+    source: function (this: Event) {
+      return this instanceof FakeMessage ? this.fsource : null;
+    } as AnyFn,
+    ports: function (this: Event) {
+      return this instanceof FakeMessage ? this.fports : realPorts.call(this);
+    } as AnyFn,
+    globalPost: function (this: FakeWindow, msg: unknown, _origin: string, transfer: MessagePort[]) {
+      this.posted.push({ msg, port: transfer[0]! });
+    } as AnyFn,
   };
 }
 class FakeWindow extends EventTarget {
@@ -46,7 +62,15 @@ function nextMessage(port: MessagePort): Promise<unknown> {
 function setup() {
   const w = new FakeWindow();
   const queue = new EventQueue({ now: () => 0, setTimer: (fn) => setTimeout(fn, 0) });
-  const ch = startWindowChannel({ g: w as unknown as typeof globalThis, dom: dom(), queue, now: () => 5, fail: (where, e) => { throw new Error(`${where}: ${String(e)}`); } });
+  const ch = startWindowChannel({
+    g: w as unknown as typeof globalThis,
+    dom: dom(),
+    queue,
+    now: () => 5,
+    fail: (where, e) => {
+      throw new Error(`${where}: ${String(e)}`);
+    },
+  });
   return { w, queue, ch };
 }
 
@@ -88,9 +112,17 @@ describe('window channel (page end of the handshake)', () => {
     const queue = new EventQueue({ now: () => 0, setTimer: (fn) => setTimeout(fn, 0) });
     let ticks = 0;
     startWindowChannel({
-      g: w as unknown as typeof globalThis, dom: dom(), queue, now: () => 5,
-      fail: (where, e) => { throw new Error(`${where}: ${String(e)}`); },
-      beforeMark: () => { ticks++; queue.push({ t: 'bindgen', time: 4, module: null, className: 'Foo', created: 200, freed: 0, reclaimed: 200, live: 0 }); },
+      g: w as unknown as typeof globalThis,
+      dom: dom(),
+      queue,
+      now: () => 5,
+      fail: (where, e) => {
+        throw new Error(`${where}: ${String(e)}`);
+      },
+      beforeMark: () => {
+        ticks++;
+        queue.push({ t: 'bindgen', time: 4, module: null, className: 'Foo', created: 200, freed: 0, reclaimed: 200, live: 0 });
+      },
     });
     const port = w.posted[0]!.port;
     open.push(port);
@@ -122,8 +154,13 @@ describe('settings in the ack', () => {
     const w = new FakeWindow();
     const queue = new EventQueue({ now: () => 0, setTimer: (fn) => setTimeout(fn, 0) });
     startWindowChannel({
-      g: w as unknown as typeof globalThis, dom: dom(), queue, now: () => 5,
-      fail: (where, e) => { throw new Error(`${where}: ${String(e)}`); },
+      g: w as unknown as typeof globalThis,
+      dom: dom(),
+      queue,
+      now: () => 5,
+      fail: (where, e) => {
+        throw new Error(`${where}: ${String(e)}`);
+      },
       onSettings: (s) => void applied.push(s),
     });
     const port = w.posted[0]!.port;

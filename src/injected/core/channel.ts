@@ -164,7 +164,7 @@ export function startWorkerChannel(d: WindowChannelDeps & { token: string }): vo
   const listener = (ev: MessageEvent) => {
     const data = call<unknown>(dom.data, ev);
     if (!isRecord(data) || data[WORKER_PORT_TAG] !== d.token) return;
-    const port = (call<readonly MessagePort[]>(dom.ports, ev))[0];
+    const port = call<readonly MessagePort[]>(dom.ports, ev)[0];
     if (!port) return;
     call(dom.stopImmediate, ev);
     call(dom.removeListener, g, 'message', listener, true);

@@ -13,15 +13,7 @@ import { allocationTracking, MAX_REWRITE_BYTES, setAllocationTracking, TRACKING_
 import { rewriteModule, type RewriteResult } from './wasm-rewrite';
 import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
-import {
-  call,
-  deleteProperty,
-  getOwnPropertyDescriptor,
-  OrigError,
-  OrigWeakRef,
-  savedGetter,
-  weakRefDeref,
-} from './intrinsics';
+import { call, deleteProperty, getOwnPropertyDescriptor, OrigError, OrigWeakRef, savedGetter, weakRefDeref } from './intrinsics';
 import { KeyAllocator, newRealmId } from './keys';
 import { LiveKeys } from './live';
 import { installPageErrors, type PageErrors } from './page-errors';
@@ -32,7 +24,15 @@ import { stackTaker } from './stack-capture';
 import { firstFrameUrl, ownerUrl } from './stacks';
 import { maskToString, setOwnUrls } from './transparent';
 import { WasmHooks } from './wasm-hooks';
-import { fixWorkerLocation, fixWorkerRelativeUrls, hookWorkerClose, installWorkerHook, isWorkerConfig, WORKER_CONFIG_GLOBAL, type WorkerConfig } from './worker';
+import {
+  fixWorkerLocation,
+  fixWorkerRelativeUrls,
+  hookWorkerClose,
+  installWorkerHook,
+  isWorkerConfig,
+  WORKER_CONFIG_GLOBAL,
+  type WorkerConfig,
+} from './worker';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -106,9 +106,11 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
         queue.push(e);
       }
     : (e: PageEvent) => queue.push(e);
-  emit(worker
-    ? { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString), parent: worker.parent }
-    : { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString) });
+  emit(
+    worker
+      ? { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString), parent: worker.parent }
+      : { t: 'realm', time: now(), realm, kind, url: realmUrl.slice(0, LIMITS.maxString) },
+  );
 
   // --- hooks -------------------------------------------------------------------------------
   // Each step is independent: one failing (an unusual realm) must not cost the others, nor the
@@ -185,30 +187,40 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const rewrite = (bytes: Uint8Array): RewriteResult => {
     if (allocationTracking()) return rewriteModule(bytes, { allocators: true, callCounters, maxModuleBytes: MAX_REWRITE_BYTES });
     const r = rewriteModule(bytes, { allocators: false, callCounters, maxModuleBytes: MAX_REWRITE_BYTES });
-    return r.ok ? { ok: true, bytes: r.bytes, layout: { ...r.layout, allocator: null, allocatorReason: TRACKING_OFF } } : { ok: false, reason: TRACKING_OFF };
+    return r.ok
+      ? { ok: true, bytes: r.bytes, layout: { ...r.layout, allocator: null, allocatorReason: TRACKING_OFF } }
+      : { ok: false, reason: TRACKING_OFF };
   };
   hooks = new WasmHooks({ global: g, keys, emit: hookEmit, now, stack, owner, sampler, fail, rewrite, wasmFailed: pageErrors?.wasmFailed });
   step('WebAssembly hooks', () => hooks.install());
   if (worker) {
     step('worker relative URLs', () => fixWorkerRelativeUrls(g, worker.url));
     step('worker location', () => fixWorkerLocation(g, worker.url));
-    step('worker close', () => hookWorkerClose(g, () => {
-      for (const c of live.drain(now())) queue.push(c);
-      queue.flush();
-    }, fail));
+    step('worker close', () =>
+      hookWorkerClose(
+        g,
+        () => {
+          for (const c of live.drain(now())) queue.push(c);
+          queue.flush();
+        },
+        fail,
+      ),
+    );
   }
-  step('Worker hook', () => installWorkerHook({
-    g,
-    dom,
-    queue,
-    realm,
-    bundleUrl: worker ? worker.bundleUrl : ownUrl,
-    baseUrl: () => (worker ? worker.url : doc && baseUriGetter ? call<string>(baseUriGetter, doc) : g.location.href),
-    origin: g.origin,
-    randomToken: () => newRealmId(random) + newRealmId(random),
-    now,
-    fail,
-  }));
+  step('Worker hook', () =>
+    installWorkerHook({
+      g,
+      dom,
+      queue,
+      realm,
+      bundleUrl: worker ? worker.bundleUrl : ownUrl,
+      baseUrl: () => (worker ? worker.url : doc && baseUriGetter ? call<string>(baseUriGetter, doc) : g.location.href),
+      origin: g.origin,
+      randomToken: () => newRealmId(random) + newRealmId(random),
+      now,
+      fail,
+    }),
+  );
 
   // --- trackers ----------------------------------------------------------------------------
   const ctx: InjectedContext = {

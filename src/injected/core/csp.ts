@@ -11,9 +11,16 @@ const ORDER = ['worker-src', 'child-src', 'script-src', 'default-src'];
 export function policyBlocksBlobWorkers(policy: string): boolean {
   const directives = new Map<string, string[]>();
   for (const part of policy.split(';')) {
-    const tokens = part.trim().split(/\s+/).filter((t) => t.length > 0);
+    const tokens = part
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t.length > 0);
     const name = tokens[0]?.toLowerCase();
-    if (name && !directives.has(name)) directives.set(name, tokens.slice(1).map((t) => t.toLowerCase()));
+    if (name && !directives.has(name))
+      directives.set(
+        name,
+        tokens.slice(1).map((t) => t.toLowerCase()),
+      );
   }
   for (const name of ORDER) {
     const sources = directives.get(name);

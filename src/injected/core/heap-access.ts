@@ -6,7 +6,17 @@
  */
 import type { HeapCounters } from '../trackers/heap';
 import { hiddenExport } from './hidden-exports';
-import { call, construct, getOwnPropertyDescriptor, MathFloor, MathMax, OrigWeakMap, OrigWeakRef, savedGetter, weakRefDeref } from './intrinsics';
+import {
+  call,
+  construct,
+  getOwnPropertyDescriptor,
+  MathFloor,
+  MathMax,
+  OrigWeakMap,
+  OrigWeakRef,
+  savedGetter,
+  weakRefDeref,
+} from './intrinsics';
 
 type Getter = ((this: unknown) => unknown) | undefined;
 
@@ -15,10 +25,38 @@ type Getter = ((this: unknown) => unknown) | undefined;
  * is a wasm function, which a funcref table accepts (a plain JS function it does not).
  */
 const TRAMPOLINE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00, // type 0: (i32, i32) -> ()
-  0x02, 0x07, 0x01, 0x01, 0x6d, 0x01, 0x66, 0x00, 0x00, // import "m" "f" (func type 0)
-  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, // export "f" (func 0)
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x06,
+  0x01,
+  0x60,
+  0x02,
+  0x7f,
+  0x7f,
+  0x00, // type 0: (i32, i32) -> ()
+  0x02,
+  0x07,
+  0x01,
+  0x01,
+  0x6d,
+  0x01,
+  0x66,
+  0x00,
+  0x00, // import "m" "f" (func type 0)
+  0x07,
+  0x05,
+  0x01,
+  0x01,
+  0x66,
+  0x00,
+  0x00, // export "f" (func 0)
 ]);
 
 /** The sampling hook of one instance. */
@@ -129,7 +167,7 @@ export class HeapAccess {
         try {
           this.trampoline ??= construct(this.Module, [TRAMPOLINE]) as WebAssembly.Module;
           const inst = construct(this.Instance, [this.trampoline, { m: { f: fn } }]) as WebAssembly.Instance;
-          const f = (getOwnPropertyDescriptor(call(this.exportsGetter, inst) as object, 'f')?.value) as unknown;
+          const f = getOwnPropertyDescriptor(call(this.exportsGetter, inst) as object, 'f')?.value as unknown;
           call(this.tableSet, table, 0, f);
           return true;
         } catch (e) {

@@ -62,8 +62,9 @@ export const regExpExec = RegExp.prototype.exec;
 export const arrayJoin = Array.prototype.join;
 export const functionToString = Function.prototype.toString;
 
-export const captureStackTrace: ((target: object, ctor?: unknown) => void) | undefined =
-  (OrigError as unknown as { captureStackTrace?: (target: object, ctor?: unknown) => void }).captureStackTrace;
+export const captureStackTrace: ((target: object, ctor?: unknown) => void) | undefined = (
+  OrigError as unknown as { captureStackTrace?: (target: object, ctor?: unknown) => void }
+).captureStackTrace;
 
 /** Typed wrapper of the saved Reflect.apply. */
 export function call<T>(fn: unknown, thisArg: unknown, ...args: unknown[]): T {

@@ -10,7 +10,10 @@ describe('LiveKeys', () => {
     l.note({ t: 'memory', time: 1, key: 'w:3', origin: 'export', shared: false, bytes: 0, maxBytes: null, owner: 'u' });
     l.note({ t: 'collected', time: 2, key: 'w:3' });
     expect(l.size).toBe(2);
-    expect(l.drain(9)).toEqual([{ t: 'collected', time: 9, key: 'w:1' }, { t: 'collected', time: 9, key: 'w:2' }]);
+    expect(l.drain(9)).toEqual([
+      { t: 'collected', time: 9, key: 'w:1' },
+      { t: 'collected', time: 9, key: 'w:2' },
+    ]);
     expect(l.drain(10)).toEqual([]);
   });
 });

@@ -10,10 +10,18 @@ class FakeErrorEvent extends Event {
     super(type, { cancelable: true });
     this.#init = init;
   }
-  get message(): string { return this.#init.message; }
-  get filename(): string { return this.#init.filename; }
-  get lineno(): number { return this.#init.lineno; }
-  get colno(): number { return this.#init.colno; }
+  get message(): string {
+    return this.#init.message;
+  }
+  get filename(): string {
+    return this.#init.filename;
+  }
+  get lineno(): number {
+    return this.#init.lineno;
+  }
+  get colno(): number {
+    return this.#init.colno;
+  }
 }
 class FakeRejectionEvent extends Event {
   readonly #reason: unknown;
@@ -21,7 +29,9 @@ class FakeRejectionEvent extends Event {
     super(type, { cancelable: true });
     this.#reason = reason;
   }
-  get reason(): unknown { return this.#reason; }
+  get reason(): unknown {
+    return this.#reason;
+  }
 }
 
 function harness(max?: number) {
@@ -43,7 +53,8 @@ function harness(max?: number) {
   return { g: target, pe, events, failures };
 }
 
-const err = (message = 'Uncaught Error: boom') => new FakeErrorEvent('error', { message, filename: 'https://a.test/app.js', lineno: 3, colno: 7 });
+const err = (message = 'Uncaught Error: boom') =>
+  new FakeErrorEvent('error', { message, filename: 'https://a.test/app.js', lineno: 3, colno: 7 });
 
 describe('installPageErrors', () => {
   it('reports uncaught exceptions with their source, and leaves the event alone', () => {
@@ -52,7 +63,9 @@ describe('installPageErrors', () => {
     let pageSaw = 0;
     h.g.addEventListener('error', () => pageSaw++);
     h.g.dispatchEvent(ev);
-    expect(h.events).toEqual([{ t: 'page-error', time: 1000, realm: 'r1', kind: 'error', message: 'Uncaught Error: boom', source: 'https://a.test/app.js:3:7' }]);
+    expect(h.events).toEqual([
+      { t: 'page-error', time: 1000, realm: 'r1', kind: 'error', message: 'Uncaught Error: boom', source: 'https://a.test/app.js:3:7' },
+    ]);
     expect(pageSaw).toBe(1);
     expect(ev.defaultPrevented).toBe(false);
   });
@@ -72,7 +85,16 @@ describe('installPageErrors', () => {
     const reason = new TypeError('bad import');
     Object.defineProperty(reason, 'cause', { get: () => getterRan++ });
     h.g.dispatchEvent(new FakeRejectionEvent('unhandledrejection', reason));
-    const tricky = { get message() { getterRan++; return 'x'; }, toString() { getterRan++; return 'y'; } };
+    const tricky = {
+      get message() {
+        getterRan++;
+        return 'x';
+      },
+      toString() {
+        getterRan++;
+        return 'y';
+      },
+    };
     h.g.dispatchEvent(new FakeRejectionEvent('unhandledrejection', tricky));
     h.g.dispatchEvent(new FakeRejectionEvent('unhandledrejection', 42));
     expect(h.events.map((e) => [e.kind, e.message])).toEqual([
@@ -85,8 +107,20 @@ describe('installPageErrors', () => {
 
   it('reports failed WebAssembly calls', () => {
     const h = harness();
-    h.pe.wasmFailed('WebAssembly.instantiate', new WebAssembly.LinkError('WebAssembly.instantiate(): Import #0 "env" "f": function import requires a callable'));
-    expect(h.events).toEqual([{ t: 'page-error', time: 1000, realm: 'r1', kind: 'wasm', source: 'WebAssembly.instantiate', message: 'LinkError: WebAssembly.instantiate(): Import #0 "env" "f": function import requires a callable' }]);
+    h.pe.wasmFailed(
+      'WebAssembly.instantiate',
+      new WebAssembly.LinkError('WebAssembly.instantiate(): Import #0 "env" "f": function import requires a callable'),
+    );
+    expect(h.events).toEqual([
+      {
+        t: 'page-error',
+        time: 1000,
+        realm: 'r1',
+        kind: 'wasm',
+        source: 'WebAssembly.instantiate',
+        message: 'LinkError: WebAssembly.instantiate(): Import #0 "env" "f": function import requires a callable',
+      },
+    ]);
   });
 
   it('cuts messages to LIMITS.maxString', () => {

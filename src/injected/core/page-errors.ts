@@ -149,7 +149,14 @@ export function installPageErrors(d: PageErrorDeps): PageErrors {
     tick(): void {
       if (skipped === skippedSent || latest === null) return;
       skippedSent = skipped;
-      const ev: PageErrorEvent = { t: 'page-error', time: d.now(), realm: d.realm, kind: latest.kind, message: cut(latest.message), skipped };
+      const ev: PageErrorEvent = {
+        t: 'page-error',
+        time: d.now(),
+        realm: d.realm,
+        kind: latest.kind,
+        message: cut(latest.message),
+        skipped,
+      };
       if (latest.source !== undefined && latest.source !== '') ev.source = cut(latest.source);
       d.emit(ev);
     },

@@ -8,9 +8,16 @@ describe('observeFresh', () => {
     const run = async (observe: boolean) => {
       const log: string[] = [];
       const p = Promise.resolve(42);
-      if (observe) observeFresh(p, (v) => log.push(`ours:${v}`), () => log.push('error'));
+      if (observe)
+        observeFresh(
+          p,
+          (v) => log.push(`ours:${v}`),
+          () => log.push('error'),
+        );
       p.then(() => log.push('page'));
-      void Promise.resolve().then(() => log.push('m1')).then(() => log.push('m2'));
+      void Promise.resolve()
+        .then(() => log.push('m1'))
+        .then(() => log.push('m2'));
       expect(Reflect.ownKeys(p)).toEqual([]);
       await settle();
       return log.filter((x) => !x.startsWith('ours'));
@@ -18,7 +25,11 @@ describe('observeFresh', () => {
     expect(await run(true)).toEqual(await run(false));
     const seen: number[] = [];
     const p = Promise.resolve(7);
-    observeFresh(p, (v) => seen.push(v), () => undefined);
+    observeFresh(
+      p,
+      (v) => seen.push(v),
+      () => undefined,
+    );
     await p;
     expect(seen).toEqual([7]);
   });
@@ -30,12 +41,21 @@ describe('observeFresh', () => {
     try {
       const rejected = Promise.reject(new Error('page error'));
       const reasons: unknown[] = [];
-      observeFresh(rejected, () => undefined, () => undefined, (r) => reasons.push(r));
+      observeFresh(
+        rejected,
+        () => undefined,
+        () => undefined,
+        (r) => reasons.push(r),
+      );
       await rejected.catch(() => undefined);
       const failures: unknown[] = [];
-      observeFresh(Promise.resolve(1), () => {
-        throw new Error('bookkeeping bug');
-      }, (e) => failures.push(e));
+      observeFresh(
+        Promise.resolve(1),
+        () => {
+          throw new Error('bookkeeping bug');
+        },
+        (e) => failures.push(e),
+      );
       await settle();
       await settle();
       expect(reasons).toHaveLength(1);

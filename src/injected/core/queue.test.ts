@@ -74,7 +74,7 @@ describe('EventQueue', () => {
     expect(h.q.messages).toBe(2000);
   });
 
-  it('counts events whose post failed as dropped, and adds a worker realm\'s drops', () => {
+  it("counts events whose post failed as dropped, and adds a worker realm's drops", () => {
     const h = harness();
     h.q.push(mark(1));
     h.q.connect(() => false);

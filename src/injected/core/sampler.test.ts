@@ -1,16 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NEW_PER_JOB, Sampler } from './sampler';
 
-interface FakeMem { bytes: number; alive: boolean }
+interface FakeMem {
+  bytes: number;
+  alive: boolean;
+}
 
 function harness() {
   let now = 1000;
-  const s = new Sampler<FakeMem>({
-    readBytes: (m) => m.bytes,
-    makeRef: (m) => ({ deref: () => (m.alive ? m : undefined) }),
-    now: () => now,
-  }, 1000, 2);
-  return { s, tick: (ms = 100) => { now += ms; return s.tick(); } };
+  const s = new Sampler<FakeMem>(
+    {
+      readBytes: (m) => m.bytes,
+      makeRef: (m) => ({ deref: () => (m.alive ? m : undefined) }),
+      now: () => now,
+    },
+    1000,
+    2,
+  );
+  return {
+    s,
+    tick: (ms = 100) => {
+      now += ms;
+      return s.tick();
+    },
+  };
 }
 
 describe('Sampler', () => {

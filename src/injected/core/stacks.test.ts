@@ -44,7 +44,9 @@ describe('stacks', () => {
 
   it('finds the owner: first non-extension script, else the fallback', () => {
     expect(ownerUrl(STACK, [OWN], 'https://doc/')).toBe('https://app.example/static/glue.js');
-    expect(ownerUrl(`Error\n    at x (${OWN}:1:1)\n    at y (chrome-extension://zzzz/other.js:1:1)`, [OWN], 'https://doc/')).toBe('https://doc/');
+    expect(ownerUrl(`Error\n    at x (${OWN}:1:1)\n    at y (chrome-extension://zzzz/other.js:1:1)`, [OWN], 'https://doc/')).toBe(
+      'https://doc/',
+    );
   });
 
   it('knows our own URL and whether the top frame is ours', () => {

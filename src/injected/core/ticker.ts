@@ -33,7 +33,10 @@ export class Ticker {
   private current: TickerState = 'idle';
   private quiet = 0;
 
-  constructor(private readonly deps: TickerDeps, private readonly tick: () => boolean) {
+  constructor(
+    private readonly deps: TickerDeps,
+    private readonly tick: () => boolean,
+  ) {
     this.handle = deps.setInterval(() => this.run(), IDLE_TICK_MS);
   }
 

@@ -7,7 +7,12 @@ describe('detectToolchain', () => {
     expect(detectToolchain(['memory', 'run'], ['__wbg_log_12ab', '__wbindgen_throw'])).toBe('wasm-bindgen');
   });
   it('recognises unminified Emscripten with two signals, not one', () => {
-    expect(detectToolchain(['memory', 'malloc', 'free', 'stackSave', 'stackRestore', '__errno_location'], ['emscripten_resize_heap', 'fd_write'])).toBe('emscripten');
+    expect(
+      detectToolchain(
+        ['memory', 'malloc', 'free', 'stackSave', 'stackRestore', '__errno_location'],
+        ['emscripten_resize_heap', 'fd_write'],
+      ),
+    ).toBe('emscripten');
     expect(detectToolchain(['stackSave'], [])).toBe('unknown');
   });
   it('leaves minified or plain modules unknown', () => {

@@ -3,7 +3,8 @@
 export type Toolchain = 'wasm-bindgen' | 'emscripten' | 'unknown';
 
 const BINDGEN = /^__wbindgen_|^__wbg_|^__externref_|^__wbgtest_/;
-const EMSCRIPTEN_EXPORTS = /^_?emscripten_|^stackSave$|^stackRestore$|^stackAlloc$|^__errno_location$|^_?emscripten_stack_|^__wasm_call_ctors$|^dynCall_/;
+const EMSCRIPTEN_EXPORTS =
+  /^_?emscripten_|^stackSave$|^stackRestore$|^stackAlloc$|^__errno_location$|^_?emscripten_stack_|^__wasm_call_ctors$|^dynCall_/;
 const EMSCRIPTEN_IMPORTS = /^_?emscripten_|^__syscall_|^_embind_|^fd_write$|^invoke_/;
 
 export function detectToolchain(exportNames: readonly string[], importNames: readonly string[]): Toolchain {

@@ -115,7 +115,8 @@ export function scrubStack(e: unknown, trap: AnyFn | null): void {
   }
   const rewritten = kept.join('\n');
   if (typeof d.set === 'function') call(d.set, e, rewritten);
-  else if ('value' in d) defineProperty(e, 'stack', { value: rewritten, writable: d.writable, enumerable: d.enumerable, configurable: true });
+  else if ('value' in d)
+    defineProperty(e, 'stack', { value: rewritten, writable: d.writable, enumerable: d.enumerable, configurable: true });
 }
 
 /** Throw `e` again, without our frames in its stack (see scrubStack). */
@@ -206,7 +207,8 @@ export function maskToString(fnProto: object): void {
   };
   const handler: ProxyHandler<AnyFn> = {
     apply(target, thisArg, args) {
-      const t = (typeof thisArg === 'function' || (typeof thisArg === 'object' && thisArg !== null)) ? targets.get(thisArg as object) : undefined;
+      const t =
+        typeof thisArg === 'function' || (typeof thisArg === 'object' && thisArg !== null) ? targets.get(thisArg as object) : undefined;
       let s: unknown;
       try {
         s = apply(target, t ?? thisArg, args);

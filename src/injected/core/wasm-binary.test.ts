@@ -4,7 +4,14 @@ import '../../../e2e/pages/wasm-fixtures.js';
 
 interface Fixtures {
   exportedMemory(o?: { name?: string; initial?: number; maximum?: number; shared?: boolean }): Uint8Array;
-  importedMemory(o?: { module?: string; name?: string; initial?: number; maximum?: number; shared?: boolean; reexport?: string }): Uint8Array;
+  importedMemory(o?: {
+    module?: string;
+    name?: string;
+    initial?: number;
+    maximum?: number;
+    shared?: boolean;
+    reexport?: string;
+  }): Uint8Array;
   computeOnly(): Uint8Array;
 }
 const F = (globalThis as unknown as { wasmFixtures: Fixtures }).wasmFixtures;

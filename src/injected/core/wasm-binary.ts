@@ -27,7 +27,11 @@ const apply = Reflect.apply;
 const create = Object.create;
 
 class Reader {
-  constructor(readonly b: Uint8Array, public p: number, readonly end: number) {}
+  constructor(
+    readonly b: Uint8Array,
+    public p: number,
+    readonly end: number,
+  ) {}
   byte(): number {
     if (this.p >= this.end) throw new RangeError('eof');
     return this.b[this.p++] ?? 0;

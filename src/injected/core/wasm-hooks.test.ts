@@ -30,7 +30,8 @@ let hooks: WasmHooks;
 let sampler: Sampler<WebAssembly.Memory>;
 const seen: string[] = [];
 const infos: InstanceInfo[] = [];
-const realRewrite = (bytes: Uint8Array): RewriteResult => rewriteModule(bytes, { allocators: true, callCounters: () => false, maxModuleBytes: 1 << 26 });
+const realRewrite = (bytes: Uint8Array): RewriteResult =>
+  rewriteModule(bytes, { allocators: true, callCounters: () => false, maxModuleBytes: 1 << 26 });
 /** The rewriter the hooks use (a test may swap in a broken one). */
 let rewriter = realRewrite;
 
@@ -84,7 +85,13 @@ describe('WasmHooks', () => {
     const m = new Sub({ initial: 2, maximum: 3 });
     expect(m).toBeInstanceOf(Sub);
     const ev = ofType('memory').at(-1)!;
-    expect(ev).toMatchObject({ origin: 'constructor', bytes: 131072, maxBytes: 196608, owner: 'https://owner.example/app.js', shared: false });
+    expect(ev).toMatchObject({
+      origin: 'constructor',
+      bytes: 131072,
+      maxBytes: 196608,
+      owner: 'https://owner.example/app.js',
+      shared: false,
+    });
     expect(hooks.memoryKey(m)).toBe(ev.key);
   });
 
@@ -172,7 +179,10 @@ describe('WasmHooks', () => {
     expect(ofType('grow').filter((g) => g.key === key)).toHaveLength(0);
     expect(ex.memory.grow(1)).toBe(3);
     const grows = ofType('grow').filter((g) => g.key === key);
-    expect(grows.map((g) => [g.via, g.fromBytes, g.toBytes])).toEqual([['wasm', 65536, 196608], ['js', 196608, 262144]]);
+    expect(grows.map((g) => [g.via, g.fromBytes, g.toBytes])).toEqual([
+      ['wasm', 65536, 196608],
+      ['js', 196608, 262144],
+    ]);
     expect(grows[1]!.stack).toContain('wasm-hooks.test.ts');
     expect(sampler.tick().filter((e) => e.t === 'grow')).toHaveLength(0);
     expect(() => ex.memory.grow(100)).toThrow(RangeError);
@@ -186,7 +196,9 @@ describe('WasmHooks', () => {
       const log: string[] = [];
       const p = inst(mod);
       p.then(() => log.push('then'));
-      void Promise.resolve().then(() => log.push('m1')).then(() => log.push('m2'));
+      void Promise.resolve()
+        .then(() => log.push('m1'))
+        .then(() => log.push('m2'));
       queueMicrotask(() => log.push('qm'));
       await p;
       log.push('await');

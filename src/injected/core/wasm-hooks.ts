@@ -17,13 +17,7 @@
  * `deps.fail`).
  */
 import type { InstanceInfo } from '../context';
-import {
-  LIMITS,
-  type InstantiateVia,
-  type MemoryEvent,
-  type MemoryOrigin,
-  type ObjectKey,
-} from '../../shared/protocol';
+import { LIMITS, type InstantiateVia, type MemoryEvent, type MemoryOrigin, type ObjectKey } from '../../shared/protocol';
 import {
   apply,
   call,
@@ -76,9 +70,7 @@ export interface HookDeps {
 }
 
 /** What became of a module's bytes. */
-type Prepared =
-  | { bytes: Uint8Array; layout: RewriteLayout; reason: null }
-  | { bytes: null; layout: null; reason: string | null };
+type Prepared = { bytes: Uint8Array; layout: RewriteLayout; reason: null } | { bytes: null; layout: null; reason: string | null };
 
 interface ModuleInfo {
   key: ObjectKey;
@@ -295,32 +287,42 @@ export class WasmHooks {
   ): Promise<unknown> {
     const first = apply(target, thisArg, [bytes, ...slice(args, 1)]) as Promise<unknown>;
     return new OrigPromise<unknown>((resolve, reject) => {
-      observeFresh(first, (r) => {
-        try {
-          this.noteCompiled(moduleOf(r), prepared, true);
-        } finally {
-          resolve(r);
-        }
-      }, (e) => this.deps.fail('rewritten compile', e), (reason) => {
-        if (!(reason instanceof this.CompileError)) {
-          reject(reason);
-          return;
-        }
-        let second: Promise<unknown>;
-        try {
-          second = apply(target, thisArg, args) as Promise<unknown>;
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        observeFresh(second, (r) => {
+      observeFresh(
+        first,
+        (r) => {
           try {
-            this.noteCompiled(moduleOf(r), prepared, false);
+            this.noteCompiled(moduleOf(r), prepared, true);
           } finally {
             resolve(r);
           }
-        }, (e) => this.deps.fail('fallback compile', e), reject);
-      });
+        },
+        (e) => this.deps.fail('rewritten compile', e),
+        (reason) => {
+          if (!(reason instanceof this.CompileError)) {
+            reject(reason);
+            return;
+          }
+          let second: Promise<unknown>;
+          try {
+            second = apply(target, thisArg, args) as Promise<unknown>;
+          } catch (e) {
+            reject(e);
+            return;
+          }
+          observeFresh(
+            second,
+            (r) => {
+              try {
+                this.noteCompiled(moduleOf(r), prepared, false);
+              } finally {
+                resolve(r);
+              }
+            },
+            (e) => this.deps.fail('fallback compile', e),
+            reject,
+          );
+        },
+      );
     });
   }
 
@@ -350,27 +352,49 @@ export class WasmHooks {
           void e;
           return nativeStreaming(response);
         }
-        observeFresh(body, (buffer) => {
-          const prepared = this.prepare(buffer);
-          const rest = slice(args, 1);
-          try {
-            if (prepared.bytes === null) {
-              const p = apply(native, this.WA, [buffer, ...rest]) as Promise<unknown>;
-              observeFresh(p, (r) => {
-                try {
-                  this.noteCompiled(instantiate ? (this.dataProp(r, 'module') as WebAssembly.Module) : (r as WebAssembly.Module), prepared, false);
-                } finally {
-                  resolve(r);
-                }
-              }, (e) => this.deps.fail('streaming', e), reject);
-            } else {
-              settle(this.withFallback(native, this.WA, [buffer, ...rest], prepared.bytes,
-                instantiate ? (r) => this.dataProp(r, 'module') as WebAssembly.Module : (m) => m as WebAssembly.Module, prepared));
+        observeFresh(
+          body,
+          (buffer) => {
+            const prepared = this.prepare(buffer);
+            const rest = slice(args, 1);
+            try {
+              if (prepared.bytes === null) {
+                const p = apply(native, this.WA, [buffer, ...rest]) as Promise<unknown>;
+                observeFresh(
+                  p,
+                  (r) => {
+                    try {
+                      this.noteCompiled(
+                        instantiate ? (this.dataProp(r, 'module') as WebAssembly.Module) : (r as WebAssembly.Module),
+                        prepared,
+                        false,
+                      );
+                    } finally {
+                      resolve(r);
+                    }
+                  },
+                  (e) => this.deps.fail('streaming', e),
+                  reject,
+                );
+              } else {
+                settle(
+                  this.withFallback(
+                    native,
+                    this.WA,
+                    [buffer, ...rest],
+                    prepared.bytes,
+                    instantiate ? (r) => this.dataProp(r, 'module') as WebAssembly.Module : (m) => m as WebAssembly.Module,
+                    prepared,
+                  ),
+                );
+              }
+            } catch (e) {
+              reject(e);
             }
-          } catch (e) {
-            reject(e);
-          }
-        }, (e) => this.deps.fail('streaming body', e), reject);
+          },
+          (e) => this.deps.fail('streaming body', e),
+          reject,
+        );
       };
       const source = args[0];
       if (typeof source === 'object' && source !== null && source instanceof OrigPromise) {
@@ -383,7 +407,8 @@ export class WasmHooks {
 
   /** An ok, unused Response whose Content-Type is application/wasm (what streaming accepts). */
   private isWasmResponse(r: unknown): boolean {
-    if (typeof r !== 'object' || r === null || !this.responseOk || !this.responseBodyUsed || !this.responseHeaders || !this.headersGet) return false;
+    if (typeof r !== 'object' || r === null || !this.responseOk || !this.responseBodyUsed || !this.responseHeaders || !this.headersGet)
+      return false;
     try {
       if (call(this.responseOk, r) !== true || call(this.responseBodyUsed, r) !== false) return false;
       const type = call<unknown>(this.headersGet, call(this.responseHeaders, r), 'content-type');
@@ -535,9 +560,13 @@ export class WasmHooks {
     const direct = fromResponse(source);
     if (direct !== undefined) return then(direct);
     if (typeof source === 'object' && source !== null && source instanceof OrigPromise) {
-      observeForeign(source as Promise<unknown>, (r) => {
-        then(fromResponse(r) ?? fallback);
-      }, (e) => this.deps.fail('streaming source', e));
+      observeForeign(
+        source as Promise<unknown>,
+        (r) => {
+          then(fromResponse(r) ?? fallback);
+        },
+        (e) => this.deps.fail('streaming source', e),
+      );
       return;
     }
     then(fallback);
@@ -636,9 +665,10 @@ export class WasmHooks {
         let p: Promise<unknown>;
         const prepared = self.isModule(args[0]) ? NOT_BYTES : self.prepare(args[0]);
         try {
-          p = prepared.bytes !== null
-            ? self.withFallback(target, thisArg, args, prepared.bytes, (r) => self.dataProp(r, 'module') as WebAssembly.Module, prepared)
-            : (apply(target, thisArg, args) as Promise<unknown>);
+          p =
+            prepared.bytes !== null
+              ? self.withFallback(target, thisArg, args, prepared.bytes, (r) => self.dataProp(r, 'module') as WebAssembly.Module, prepared)
+              : (apply(target, thisArg, args) as Promise<unknown>);
         } catch (e) {
           rethrow(e, instantiateHandler.apply as AnyFn);
         }
@@ -647,21 +677,31 @@ export class WasmHooks {
           const source = args[0];
           const imports = args[1];
           if (self.isModule(source)) {
-            observeFresh(p, (inst) => {
-              self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', () => stack);
-            }, (e) => self.deps.fail('instantiate(module)', e), rejected('WebAssembly.instantiate'));
+            observeFresh(
+              p,
+              (inst) => {
+                self.registerInstance(inst as WebAssembly.Instance, source, imports, 'instantiate', () => stack);
+              },
+              (e) => self.deps.fail('instantiate(module)', e),
+              rejected('WebAssembly.instantiate'),
+            );
           } else {
             const url = self.deps.owner(stack);
             const length = self.bufferSourceLength(source);
             const limits = self.parseLimits(source);
-            observeFresh(p, (r) => {
-              const module = self.dataProp(r, 'module') as WebAssembly.Module;
-              const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
-              if (prepared.bytes === null) self.noteCompiled(module, prepared, false);
-              if (limits) self.limits.set(module, limits);
-              self.registerModule(module, url, length);
-              self.registerInstance(inst, module, imports, 'instantiate', () => stack);
-            }, (e) => self.deps.fail('instantiate(bytes)', e), rejected('WebAssembly.instantiate'));
+            observeFresh(
+              p,
+              (r) => {
+                const module = self.dataProp(r, 'module') as WebAssembly.Module;
+                const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
+                if (prepared.bytes === null) self.noteCompiled(module, prepared, false);
+                if (limits) self.limits.set(module, limits);
+                self.registerModule(module, url, length);
+                self.registerInstance(inst, module, imports, 'instantiate', () => stack);
+              },
+              (e) => self.deps.fail('instantiate(bytes)', e),
+              rejected('WebAssembly.instantiate'),
+            );
           }
         });
         return p;
@@ -674,9 +714,10 @@ export class WasmHooks {
         let p: Promise<unknown>;
         const prepared = self.prepare(args[0]);
         try {
-          p = prepared.bytes !== null
-            ? self.withFallback(target, thisArg, args, prepared.bytes, (m) => m as WebAssembly.Module, prepared)
-            : (apply(target, thisArg, args) as Promise<unknown>);
+          p =
+            prepared.bytes !== null
+              ? self.withFallback(target, thisArg, args, prepared.bytes, (m) => m as WebAssembly.Module, prepared)
+              : (apply(target, thisArg, args) as Promise<unknown>);
         } catch (e) {
           rethrow(e, compileHandler.apply as AnyFn);
         }
@@ -684,11 +725,16 @@ export class WasmHooks {
           const url = self.deps.owner(self.deps.stack());
           const length = self.bufferSourceLength(args[0]);
           const limits = self.parseLimits(args[0]);
-          observeFresh(p, (m) => {
-            if (prepared.bytes === null) self.noteCompiled(m as WebAssembly.Module, prepared, false);
-            if (limits) self.limits.set(m as WebAssembly.Module, limits);
-            self.registerModule(m as WebAssembly.Module, url, length);
-          }, (e) => self.deps.fail('compile', e), rejected('WebAssembly.compile'));
+          observeFresh(
+            p,
+            (m) => {
+              if (prepared.bytes === null) self.noteCompiled(m as WebAssembly.Module, prepared, false);
+              if (limits) self.limits.set(m as WebAssembly.Module, limits);
+              self.registerModule(m as WebAssembly.Module, url, length);
+            },
+            (e) => self.deps.fail('compile', e),
+            rejected('WebAssembly.compile'),
+          );
         });
         return p;
       },
@@ -700,9 +746,10 @@ export class WasmHooks {
         apply(target, thisArg, args) {
           let p: Promise<unknown>;
           try {
-            p = self.deps.rewrite !== undefined
-              ? self.streamRewritten(target, thisArg, args, instantiate)
-              : (apply(target, thisArg, args) as Promise<unknown>);
+            p =
+              self.deps.rewrite !== undefined
+                ? self.streamRewritten(target, thisArg, args, instantiate)
+                : (apply(target, thisArg, args) as Promise<unknown>);
           } catch (e) {
             rethrow(e, h.apply as AnyFn);
           }
@@ -714,16 +761,21 @@ export class WasmHooks {
               url = u;
             });
             const imports = args[1];
-            observeFresh(p, (r) => {
-              if (instantiate) {
-                const module = self.dataProp(r, 'module') as WebAssembly.Module;
-                const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
-                self.registerModule(module, url, 0);
-                self.registerInstance(inst, module, imports, 'instantiateStreaming', () => stack);
-              } else {
-                self.registerModule(r as WebAssembly.Module, url, 0);
-              }
-            }, (e) => self.deps.fail('streaming result', e), rejected(instantiate ? 'WebAssembly.instantiateStreaming' : 'WebAssembly.compileStreaming'));
+            observeFresh(
+              p,
+              (r) => {
+                if (instantiate) {
+                  const module = self.dataProp(r, 'module') as WebAssembly.Module;
+                  const inst = self.dataProp(r, 'instance') as WebAssembly.Instance;
+                  self.registerModule(module, url, 0);
+                  self.registerInstance(inst, module, imports, 'instantiateStreaming', () => stack);
+                } else {
+                  self.registerModule(r as WebAssembly.Module, url, 0);
+                }
+              },
+              (e) => self.deps.fail('streaming result', e),
+              rejected(instantiate ? 'WebAssembly.instantiateStreaming' : 'WebAssembly.compileStreaming'),
+            );
           });
           return p;
         },

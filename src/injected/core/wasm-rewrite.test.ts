@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { HIDDEN_EXPORT_PREFIX, isHiddenExport, readCounters, rewriteModule, samplerModuleBytes, type RewriteOptions, type RewriteResult } from './wasm-rewrite';
+import {
+  HIDDEN_EXPORT_PREFIX,
+  isHiddenExport,
+  readCounters,
+  rewriteModule,
+  samplerModuleBytes,
+  type RewriteOptions,
+  type RewriteResult,
+} from './wasm-rewrite';
 import { buildModule, bumpAllocator, i32, op, sleb, type Fn } from './rewrite/test-builder';
 import { parseModule } from './rewrite/module';
 
@@ -63,7 +71,10 @@ describe('rewriteModule on real packages', () => {
       const c0 = performance.now();
       new WebAssembly.Module(orig);
       const c1 = performance.now();
-      console.log(`[rewrite] ${label}: ${orig.length} B, rewrite ${(t1 - t0).toFixed(1)} ms, compile ${(c1 - c0).toFixed(1)} ms, +${r.bytes.length - orig.length} B`, JSON.stringify(r.layout.allocator));
+      console.log(
+        `[rewrite] ${label}: ${orig.length} B, rewrite ${(t1 - t0).toFixed(1)} ms, compile ${(c1 - c0).toFixed(1)} ms, +${r.bytes.length - orig.length} B`,
+        JSON.stringify(r.layout.allocator),
+      );
       expect(Buffer.compare(orig, copy)).toBe(0); // input untouched
       sameShape(orig, r.bytes);
       expect(r.layout.allocator?.foundBy).toBe(foundBy);
@@ -78,7 +89,12 @@ describe('rewriteModule on real packages', () => {
   it('code-section-relative offsets (DWARF) of every original function stay the same when the wrappers fit', () => {
     // (in the sql.js debug build, emscripten_builtin_memalign is a 25-byte function: its wrapper
     // cannot fit, and the functions after it move)
-    for (const path of ['sql.js/dist/sql-wasm.wasm', 'tiktoken/tiktoken_bg.wasm', '@resvg/resvg-wasm/index_bg.wasm', '@silvia-odwyer/photon/photon_rs_bg.wasm']) {
+    for (const path of [
+      'sql.js/dist/sql-wasm.wasm',
+      'tiktoken/tiktoken_bg.wasm',
+      '@resvg/resvg-wasm/index_bg.wasm',
+      '@silvia-odwyer/photon/photon_rs_bg.wasm',
+    ]) {
       const orig = read(path);
       const r = ok(rewriteModule(orig, opts()));
       const a = parseModule(orig);
@@ -114,48 +130,58 @@ describe('rewriteModule on real packages', () => {
     ['sql.js', 'sql.js/dist/sql-wasm.wasm', 'sql.js/dist/sql-wasm.js'],
     ['sql.js debug', 'sql.js/dist/sql-wasm-debug.wasm', 'sql.js/dist/sql-wasm-debug.js'],
   ] as const)
-  it(`${label} runs on the rewritten bytes: live bytes rise with a database and come back when closed`, async () => {
-    const orig = read(wasm);
-    const r = ok(rewriteModule(orig, opts()));
-    let instance: WebAssembly.Instance | null = null;
-    const realInstantiate = WebAssembly.instantiate;
-    WebAssembly.instantiate = (async (...args: unknown[]) => {
-      const res = (await (realInstantiate as (...a: unknown[]) => Promise<unknown>)(...args)) as WebAssembly.WebAssemblyInstantiatedSource;
-      instance = res.instance;
-      return res;
-    }) as unknown as typeof WebAssembly.instantiate;
-    let SQL: { Database: new () => { run(sql: string, params?: unknown[]): void; exec(sql: string): unknown; close(): void } };
-    try {
-      const initSqlJs = require(glue) as (o: { wasmBinary: ArrayBuffer }) => Promise<typeof SQL>;
-      SQL = await initSqlJs({ wasmBinary: r.bytes.slice().buffer });
-    } finally {
-      WebAssembly.instantiate = realInstantiate;
-    }
-    expect(instance).not.toBeNull();
-    const ex = instance!.exports;
-    const snap = () => ({ bytes: counter(ex, 'live_bytes'), allocs: counter(ex, 'live_allocs'), total: counter(ex, 'total_allocs'), frees: counter(ex, 'total_frees') });
-    // warm-up: one database opened and closed (SQLite's one-time state)
-    {
+    it(`${label} runs on the rewritten bytes: live bytes rise with a database and come back when closed`, async () => {
+      const orig = read(wasm);
+      const r = ok(rewriteModule(orig, opts()));
+      let instance: WebAssembly.Instance | null = null;
+      const realInstantiate = WebAssembly.instantiate;
+      WebAssembly.instantiate = (async (...args: unknown[]) => {
+        const res = (await (realInstantiate as (...a: unknown[]) => Promise<unknown>)(
+          ...args,
+        )) as WebAssembly.WebAssemblyInstantiatedSource;
+        instance = res.instance;
+        return res;
+      }) as unknown as typeof WebAssembly.instantiate;
+      let SQL: { Database: new () => { run(sql: string, params?: unknown[]): void; exec(sql: string): unknown; close(): void } };
+      try {
+        const initSqlJs = require(glue) as (o: { wasmBinary: ArrayBuffer }) => Promise<typeof SQL>;
+        SQL = await initSqlJs({ wasmBinary: r.bytes.slice().buffer });
+      } finally {
+        WebAssembly.instantiate = realInstantiate;
+      }
+      expect(instance).not.toBeNull();
+      const ex = instance!.exports;
+      const snap = () => ({
+        bytes: counter(ex, 'live_bytes'),
+        allocs: counter(ex, 'live_allocs'),
+        total: counter(ex, 'total_allocs'),
+        frees: counter(ex, 'total_frees'),
+      });
+      // warm-up: one database opened and closed (SQLite's one-time state)
+      {
+        const db = new SQL.Database();
+        db.run('CREATE TABLE t (a INTEGER, b TEXT)');
+        db.close();
+      }
+      const before = snap();
       const db = new SQL.Database();
       db.run('CREATE TABLE t (a INTEGER, b TEXT)');
+      for (let i = 0; i < 500; i++) db.run('INSERT INTO t VALUES (?, ?)', [i, 'row ' + i + ' '.repeat(i % 50)]);
+      db.exec('SELECT count(*), sum(length(b)) FROM t');
+      const during = snap();
       db.close();
-    }
-    const before = snap();
-    const db = new SQL.Database();
-    db.run('CREATE TABLE t (a INTEGER, b TEXT)');
-    for (let i = 0; i < 500; i++) db.run('INSERT INTO t VALUES (?, ?)', [i, 'row ' + i + ' '.repeat(i % 50)]);
-    db.exec('SELECT count(*), sum(length(b)) FROM t');
-    const during = snap();
-    db.close();
-    const after = snap();
-    console.log(`[${label} counters]`, JSON.stringify({ before, during, after }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)));
-    expect(during.bytes - before.bytes).toBeGreaterThan(20_000n);
-    expect(during.total).toBeGreaterThan(before.total + 500n);
-    const drift = after.bytes - before.bytes;
-    expect(drift < 0n ? -drift : drift).toBeLessThan(512n);
-    expect(after.allocs - before.allocs).toBeLessThan(8n);
-    expect(after.allocs - before.allocs).toBeGreaterThan(-8n);
-  });
+      const after = snap();
+      console.log(
+        `[${label} counters]`,
+        JSON.stringify({ before, during, after }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)),
+      );
+      expect(during.bytes - before.bytes).toBeGreaterThan(20_000n);
+      expect(during.total).toBeGreaterThan(before.total + 500n);
+      const drift = after.bytes - before.bytes;
+      expect(drift < 0n ? -drift : drift).toBeLessThan(512n);
+      expect(after.allocs - before.allocs).toBeLessThan(8n);
+      expect(after.allocs - before.allocs).toBeGreaterThan(-8n);
+    });
 
   it('the demo engine (Rust opt-level s: dlmalloc takes its state as param 0) counts to 0 after close', () => {
     const orig = new Uint8Array(readFileSync(new URL('./rewrite/fixtures/demo-engine-opt-s.wasm', import.meta.url)));
@@ -298,7 +324,12 @@ describe('rewriteModule on hand-built modules', () => {
     free(0);
     expect(counter(ex, 'live_bytes')).toBe(16n);
     free(b);
-    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([0n, 0n, 2n, 2n]);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([
+      0n,
+      0n,
+      2n,
+      2n,
+    ]);
     expect(counter(ex, 'sample_countdown')).toBe(2n ** 63n - 1n - 120n);
     expect(readCounters(ex, r.layout)).toEqual({ liveBytes: 0, liveAllocs: 0, totalAllocs: 2, totalFrees: 2, calls: [] });
   });
@@ -353,7 +384,12 @@ describe('rewriteModule on hand-built modules', () => {
     const p = re(0, 10); // 16
     expect([counter(ex, 'live_bytes'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([16n, 1n, 0n]);
     const q = re(p, 100); // 104
-    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([104n, 1n, 2n, 1n]);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([
+      104n,
+      1n,
+      2n,
+      1n,
+    ]);
     expect(re(q, 0)).toBe(0);
     expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_frees')]).toEqual([0n, 0n, 2n]);
   });
@@ -367,7 +403,26 @@ describe('rewriteModule on hand-built modules', () => {
       results: [i32],
       locals: [i32],
       export: 're',
-      code: [c, ...sleb(1024), op.drop, c, ...sleb(1028), op.drop, lg, 1, op.call, ...pad0, op.local_set, 2, lg, 0, op.call, ...pad1, lg, 2],
+      code: [
+        c,
+        ...sleb(1024),
+        op.drop,
+        c,
+        ...sleb(1028),
+        op.drop,
+        lg,
+        1,
+        op.call,
+        ...pad0,
+        op.local_set,
+        2,
+        lg,
+        0,
+        op.call,
+        ...pad1,
+        lg,
+        2,
+      ],
     };
     const orig = allocModule([realloc]);
     expect(WebAssembly.validate(orig)).toBe(true);
@@ -376,7 +431,12 @@ describe('rewriteModule on hand-built modules', () => {
     const ex = instantiate(r.bytes);
     const p = (ex.re as (p: number, n: number) => number)(0, 100);
     (ex.re as (p: number, n: number) => number)(p, 10);
-    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([16n, 1n, 2n, 1n]);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs'), counter(ex, 'total_frees')]).toEqual([
+      16n,
+      1n,
+      2n,
+      1n,
+    ]);
   });
 
   it('posix_memalign by export name: counts the block stored at *out when it returns 0', () => {
@@ -444,7 +504,7 @@ describe('rewriteModule on hand-built modules', () => {
     const free1: Fn = { params: [i32], results: [], export: '__wbg_bar_free', code: [] };
     const add: Fn = { params: [i32, i32], results: [i32], export: 'add', code: [lg, 0, lg, 1, op.i32_add] };
     const orig = buildModule({ funcs: [free2, free1, add], memory: null });
-    const r = ok(rewriteModule(orig, opts({ callCounters: (n, params) => n === 'add' ? params === 2 : /^__wbg_.*_free$/.test(n) })));
+    const r = ok(rewriteModule(orig, opts({ callCounters: (n, params) => (n === 'add' ? params === 2 : /^__wbg_.*_free$/.test(n)) })));
     sameShape(orig, r.bytes);
     expect(r.layout.allocator).toBeNull();
     expect(r.layout.allocatorReason).toBe('no memory');
@@ -538,7 +598,14 @@ describe('rewriteModule on hand-built modules', () => {
     // the sampler table is a second table: sampling works beside the module's own table
     const seen: number[] = [];
     const cd = ex[P + 'sample_countdown'] as G;
-    const fn = new WebAssembly.Instance(new WebAssembly.Module(samplerModuleBytes()), { js: { f: (_p: number, n: number) => { seen.push(n); cd.value = 1n << 40n; } } }).exports.f;
+    const fn = new WebAssembly.Instance(new WebAssembly.Module(samplerModuleBytes()), {
+      js: {
+        f: (_p: number, n: number) => {
+          seen.push(n);
+          cd.value = 1n << 40n;
+        },
+      },
+    }).exports.f;
     (ex[P + 'sample_table'] as WebAssembly.Table).set(0, fn);
     cd.value = 0n;
     (ex.malloc as (n: number) => number)(1);
@@ -559,7 +626,13 @@ describe('rewriteModule on hand-built modules', () => {
 
   it('emmalloc (by name) is counted without sizes; an imported allocator is not counted', () => {
     const [malloc, free] = bumpAllocator({ dlConstants: false });
-    const orig = buildModule({ funcs: [{ ...malloc!, name: 'emmalloc_malloc' }, { ...free!, name: 'emmalloc_free' }], nameSection: true });
+    const orig = buildModule({
+      funcs: [
+        { ...malloc!, name: 'emmalloc_malloc' },
+        { ...free!, name: 'emmalloc_free' },
+      ],
+      nameSection: true,
+    });
     const r = ok(rewriteModule(orig, opts()));
     expect(r.layout.allocator).toMatchObject({ kind: 'emmalloc', foundBy: 'exports', sizes: 'none' });
     const ex = instantiate(r.bytes);
@@ -615,12 +688,19 @@ describe('rewriteModule on hand-built modules', () => {
     const garbage = full.slice();
     for (let i = 8; i < garbage.length; i += 7) garbage[i] = 0xff;
     expect(() => rewriteModule(garbage, opts())).not.toThrow();
-    expect(rewriteModule(full, opts({ maxModuleBytes: 10 }))).toEqual({ ok: false, reason: `module is ${full.length} bytes, over maxModuleBytes (10)` });
+    expect(rewriteModule(full, opts({ maxModuleBytes: 10 }))).toEqual({
+      ok: false,
+      reason: `module is ${full.length} bytes, over maxModuleBytes (10)`,
+    });
     const once = ok(rewriteModule(full, opts()));
     expect(rewriteModule(once.bytes, opts())).toEqual({ ok: false, reason: 'already rewritten (has hidden exports)' });
     expect(rewriteModule(new Int8Array(full.buffer) as unknown as Uint8Array, opts())).toEqual({ ok: false, reason: 'not a Uint8Array' });
     expect(rewriteModule([0, 97, 115, 109] as unknown as Uint8Array, opts())).toEqual({ ok: false, reason: 'not a Uint8Array' });
-    const throwing = opts({ callCounters: () => { throw new Error('boom'); } });
+    const throwing = opts({
+      callCounters: () => {
+        throw new Error('boom');
+      },
+    });
     expect(rewriteModule(full, throwing).ok).toBe(true);
   });
 
@@ -630,9 +710,18 @@ describe('rewriteModule on hand-built modules', () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
       return seed % n;
     };
-    const small = buildModule({ funcs: [...bumpAllocator(), { params: [i32, i32], results: [], export: '__wbg_x_free', code: [] }], exportMemory: 'memory', nameSection: true, table: 2, globals: [1] });
+    const small = buildModule({
+      funcs: [...bumpAllocator(), { params: [i32, i32], results: [], export: '__wbg_x_free', code: [] }],
+      exportMemory: 'memory',
+      nameSection: true,
+      table: 2,
+      globals: [1],
+    });
     const sql = read('sql.js/dist/sql-wasm.wasm');
-    for (const [orig, rounds] of [[small, 400], [sql, 12]] as const) {
+    for (const [orig, rounds] of [
+      [small, 400],
+      [sql, 12],
+    ] as const) {
       for (let i = 0; i < rounds; i++) {
         const b = orig.slice();
         const flips = 1 + rnd(3);
@@ -648,7 +737,13 @@ describe('rewriteModule on hand-built modules', () => {
   it('works while the page has patched Array, Uint8Array and String prototypes', () => {
     const full = allocModule();
     const expected = ok(rewriteModule(full, opts())).bytes;
-    const saved = { push: Array.prototype.push, set: Uint8Array.prototype.set, sub: Uint8Array.prototype.subarray, sw: String.prototype.startsWith, slice: Array.prototype.slice };
+    const saved = {
+      push: Array.prototype.push,
+      set: Uint8Array.prototype.set,
+      sub: Uint8Array.prototype.subarray,
+      sw: String.prototype.startsWith,
+      slice: Array.prototype.slice,
+    };
     const boom = () => {
       throw new Error('patched');
     };

@@ -131,10 +131,8 @@ export function samplerModuleBytes(): Uint8Array<ArrayBuffer> {
 }
 // type 0 = (i32, i32) -> (); import "js" "f" as function 0; export it as "f"
 const SAMPLER_MODULE = [
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
-  0x02, 0x08, 0x01, 0x02, 0x6a, 0x73, 0x01, 0x66, 0x00, 0x00,
-  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x02, 0x08, 0x01, 0x02, 0x6a, 0x73, 0x01,
+  0x66, 0x00, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,
 ];
 
 export interface CounterValues {
@@ -289,7 +287,8 @@ function rewrite(bytes: Uint8Array, options: RewriteOptions): RewriteResult {
   const globalExports: { name: string; slot: number }[] = [];
   const base = plan ? ALLOCATOR_GLOBAL_NAMES.length : 0;
   if (plan) for (let i = 0; i < base; i++) globalExports[i] = { name: HIDDEN_EXPORT_PREFIX + ALLOCATOR_GLOBAL_NAMES[i]!, slot: i };
-  for (let i = 0; i < callCounted.length; i++) globalExports[globalExports.length] = { name: `${HIDDEN_EXPORT_PREFIX}calls_${i}`, slot: base + callSlot[i]! };
+  for (let i = 0; i < callCounted.length; i++)
+    globalExports[globalExports.length] = { name: `${HIDDEN_EXPORT_PREFIX}calls_${i}`, slot: base + callSlot[i]! };
   const tableName = plan ? `${HIDDEN_EXPORT_PREFIX}sample_table` : null;
   const out = emitModule({ m, alloc: plan, swaps, callCounters: counters, globalExports, tableName });
   return {

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { fixWorkerLocation, isWorkerConfig, locationParts, resolveUrl, WORKER_CONFIG_GLOBAL, workerBootstrap, workerCore, type WorkerConfig } from './worker';
+import {
+  fixWorkerLocation,
+  isWorkerConfig,
+  locationParts,
+  resolveUrl,
+  WORKER_CONFIG_GLOBAL,
+  workerBootstrap,
+  workerCore,
+  type WorkerConfig,
+} from './worker';
 
-const cfg: WorkerConfig = { token: 't0k', parent: 'abc', url: 'https://a.example/w/x.js', type: 'classic', bundleUrl: 'chrome-extension://id/src/injected/index.iife.js' };
+const cfg: WorkerConfig = {
+  token: 't0k',
+  parent: 'abc',
+  url: 'https://a.example/w/x.js',
+  type: 'classic',
+  bundleUrl: 'chrome-extension://id/src/injected/index.iife.js',
+};
 
 describe('worker bootstrap', () => {
   it('runs the bundle first, then the page script (importScripts or import)', () => {
@@ -34,13 +49,20 @@ describe('worker bootstrap', () => {
 describe('worker location', () => {
   it('reads the parts of the real script URL', () => {
     expect(locationParts('https://a.example:8443/w/x.js?v=2#h')).toEqual({
-      href: 'https://a.example:8443/w/x.js?v=2#h', origin: 'https://a.example:8443', protocol: 'https:', host: 'a.example:8443',
-      hostname: 'a.example', port: '8443', pathname: '/w/x.js', search: '?v=2', hash: '#h',
+      href: 'https://a.example:8443/w/x.js?v=2#h',
+      origin: 'https://a.example:8443',
+      protocol: 'https:',
+      host: 'a.example:8443',
+      hostname: 'a.example',
+      port: '8443',
+      pathname: '/w/x.js',
+      search: '?v=2',
+      hash: '#h',
     });
     expect(locationParts('not a url')).toBeNull();
   });
 
-  it('answers for the realm\'s location object only; other receivers reach the original getter', () => {
+  it("answers for the realm's location object only; other receivers reach the original getter", () => {
     // A stand-in for WorkerLocation: native-like getters that read a private slot.
     const slots = new WeakMap<object, string>();
     class WorkerLocation {

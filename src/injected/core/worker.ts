@@ -15,16 +15,7 @@
  * non-string URL objects such as TrustedScriptURL, accessor options, a constructor that throws
  * on our blob, e.g. CSP), the ORIGINAL Worker is constructed with the page's own arguments.
  */
-import {
-  apply,
-  call,
-  construct,
-  getOwnPropertyDescriptor,
-  JSONStringify,
-  OrigURL,
-  SafeWeakMap,
-  savedGetter,
-} from './intrinsics';
+import { apply, call, construct, getOwnPropertyDescriptor, JSONStringify, OrigURL, SafeWeakMap, savedGetter } from './intrinsics';
 import { anyPolicyBlocksBlobWorkers } from './csp';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
@@ -53,10 +44,15 @@ export interface WorkerConfig {
 export function isWorkerConfig(v: unknown): v is WorkerConfig {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Record<string, unknown>;
-  return typeof c.token === 'string' && typeof c.parent === 'string' && typeof c.url === 'string'
-    && (c.loadUrl === undefined || typeof c.loadUrl === 'string')
-    && (c.type === 'classic' || c.type === 'module') && typeof c.bundleUrl === 'string'
-    && (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean');
+  return (
+    typeof c.token === 'string' &&
+    typeof c.parent === 'string' &&
+    typeof c.url === 'string' &&
+    (c.loadUrl === undefined || typeof c.loadUrl === 'string') &&
+    (c.type === 'classic' || c.type === 'module') &&
+    typeof c.bundleUrl === 'string' &&
+    (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean')
+  );
 }
 
 /** Pure: our core for a worker: the private config, then the bundle. */
@@ -131,13 +127,22 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const blockedUri = SPV ? savedGetter(SPV.prototype, 'blockedURI') : undefined;
   const directive = SPV ? savedGetter(SPV.prototype, 'effectiveDirective') : undefined;
   if (blockedUri && directive) {
-    call(d.dom.addListener, g, 'securitypolicyviolation', (ev: Event) => {
-      const uri = call<string>(blockedUri, ev);
-      const dir = call<string>(directive, ev);
-      if (uri.startsWith('blob') && (dir === 'worker-src' || dir === 'script-src' || dir === 'script-src-elem' || dir === 'child-src' || dir === 'default-src')) {
-        blobBlocked = true;
-      }
-    }, true);
+    call(
+      d.dom.addListener,
+      g,
+      'securitypolicyviolation',
+      (ev: Event) => {
+        const uri = call<string>(blockedUri, ev);
+        const dir = call<string>(directive, ev);
+        if (
+          uri.startsWith('blob') &&
+          (dir === 'worker-src' || dir === 'script-src' || dir === 'script-src-elem' || dir === 'child-src' || dir === 'default-src')
+        ) {
+          blobBlocked = true;
+        }
+      },
+      true,
+    );
   }
 
   /** Text of `url`, read synchronously (our bundle; a page blob: URL), or null. */
@@ -323,8 +328,15 @@ export function locationParts(url: string): Record<(typeof LOCATION_PARTS)[numbe
     return null;
   }
   return {
-    href: u.href, origin: u.origin, protocol: u.protocol, host: u.host, hostname: u.hostname,
-    port: u.port, pathname: u.pathname, search: u.search, hash: u.hash,
+    href: u.href,
+    origin: u.origin,
+    protocol: u.protocol,
+    host: u.host,
+    hostname: u.hostname,
+    port: u.port,
+    pathname: u.pathname,
+    search: u.search,
+    hash: u.hash,
   };
 }
 
@@ -410,7 +422,7 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
   if (typeof imp === 'function') {
     const h: ProxyHandler<AnyFn> = {
       apply(t, thisArg, args) {
-        const a = args.map((v) => (typeof v === 'string' ? resolveUrl(v, base) ?? v : v));
+        const a = args.map((v) => (typeof v === 'string' ? (resolveUrl(v, base) ?? v) : v));
         try {
           return call(t, thisArg, ...a);
         } catch (e) {

@@ -212,7 +212,14 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
         const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
         // Our bookkeeping must never turn into an error of the page's `new`.
         try {
-          const owner: RegistryOwner = { tracker, freeExport: fe, cls: null, counting: false, glue, releases: glue === 'old' ? false : null };
+          const owner: RegistryOwner = {
+            tracker,
+            freeExport: fe,
+            cls: null,
+            counting: false,
+            glue,
+            releases: glue === 'old' ? false : null,
+          };
           new OwnedRegistry(registry, owner);
           tracker.noteRegistry(owner);
           if (!registerHooked) {
@@ -282,4 +289,3 @@ function noteError(tracker: BindgenTracker, err: unknown): void {
   tracker.errors++;
   if (tracker.errors === 1) console.debug('[wasm-memory] bindgen tracker error', err);
 }
-

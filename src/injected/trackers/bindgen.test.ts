@@ -20,7 +20,11 @@ class FakeFR {
   }
   unregister(token: unknown): boolean {
     let removed = false;
-    for (const [t, c] of this.cells) if (c.token === token) { this.cells.delete(t); removed = true; }
+    for (const [t, c] of this.cells)
+      if (c.token === token) {
+        this.cells.delete(t);
+        removed = true;
+      }
     return removed;
   }
   /** Simulate the GC collecting `target`. */
@@ -56,15 +60,26 @@ function fakeWasmArity(arity: 1 | 2, ...classes: string[]) {
     const [c, maker] = spec.split(':') as [string, string | undefined];
     raw[maker ?? `${c}_new`] = () => (next += 16);
     const name = `__wbg_${c}_free`;
-    raw[name] = arity === 2
-      ? function (ptr: number, flag: unknown) { count(name, ptr, flag); freed.push([c, ptr, flag]); }
-      : function (ptr: number) { count(name, ptr, undefined); freed.push([c, ptr, undefined]); };
+    raw[name] =
+      arity === 2
+        ? function (ptr: number, flag: unknown) {
+            count(name, ptr, flag);
+            freed.push([c, ptr, flag]);
+          }
+        : function (ptr: number) {
+            count(name, ptr, undefined);
+            freed.push([c, ptr, undefined]);
+          };
   }
   return { raw: Object.freeze(raw) as unknown as WebAssembly.Exports, freed, calls };
 }
 
 /** Instantiate `w` as the hooks would: link its in-wasm call counters to the tracker. */
-function instantiateFake(w: ReturnType<typeof fakeWasm>, moduleKey: string, tracker: BindgenTracker): Record<string, (...a: unknown[]) => number> {
+function instantiateFake(
+  w: ReturnType<typeof fakeWasm>,
+  moduleKey: string,
+  tracker: BindgenTracker,
+): Record<string, (...a: unknown[]) => number> {
   linkFreeCounters(w.raw, moduleKey, tracker, (name) => ({ read: () => w.calls[name] ?? 0, global: {} }));
   return w.raw as unknown as Record<string, (...a: unknown[]) => number>;
 }
@@ -113,7 +128,13 @@ describe('helpers', () => {
     expect(toPtr(16n)).toBe(16);
     expect(ptrOfHeld({ ptr: 24, instance: {} })).toBe(24);
     expect(ptrOfHeld({ __wbg_ptr_Foo: 40, __wbg_ptr_Base: 40 })).toBe(40);
-    expect(ptrOfHeld({ get ptr() { throw new Error('getter must not run'); } })).toBe(-1);
+    expect(
+      ptrOfHeld({
+        get ptr() {
+          throw new Error('getter must not run');
+        },
+      }),
+    ).toBe(-1);
   });
 });
 
@@ -177,7 +198,12 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
     const cls = tracker.classes.get('__wbg_tiktoken_free')!;
     expect(cls.mode).toBe('register');
     // The watch no longer runs for this class: its prototype has a plain writable data property.
-    expect(Object.getOwnPropertyDescriptor(Tiktoken.prototype, '__wbg_ptr')).toEqual({ value: undefined, writable: true, enumerable: false, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(Tiktoken.prototype, '__wbg_ptr')).toEqual({
+      value: undefined,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
     const t = new Tiktoken();
     expect(Object.getOwnPropertyDescriptor(t, '__wbg_ptr')).toMatchObject({ writable: true, enumerable: true, configurable: true });
     for (let i = 0; i < 5; i++) new Tiktoken().free();
@@ -264,104 +290,143 @@ describe('glue 0.2.93+ in load order (registries made before the instance): free
     const Reg = new s.FR((p: unknown) => wasm.__wbg_late_free!((p as number) >>> 0, 1));
     class Late extends s.Base {
       declare __wbg_ptr: number;
-      constructor() { super(); this.__wbg_ptr = wasm.late_new!() >>> 0; Reg.register(this, this.__wbg_ptr, this); }
-      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; Reg.unregister(this); wasm.__wbg_late_free!(p, 0); }
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.late_new!() >>> 0;
+        Reg.register(this, this.__wbg_ptr, this);
+      }
+      free() {
+        const p = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        Reg.unregister(this);
+        wasm.__wbg_late_free!(p, 0);
+      }
     }
     for (let i = 0; i < 4; i++) new Late().free();
     expect(s.last('Late')).toMatchObject({ created: 4, freed: 4, live: 0 });
   });
 });
 
-for (const order of ['registries first (load order)', 'instance first'] as const) describe(`glue 0.2.92 (resvg): \`new\` never registers; __wrap does; no finalizer flag; ${order}`, () => {
-  const registriesFirst = order.startsWith('registries');
-  function glue() {
-    const s = setup();
-    let wasm: Record<string, (...a: unknown[]) => number> = {};
-    let raw: Record<string, unknown> = {};
-    const instantiate = () => {
-      const w = fakeWasmArity(1, 'resvg', 'bbox:resvg_getBBox');
-      raw = w.raw as unknown as Record<string, unknown>;
-      wasm = instantiateFake(w, 'r:2', s.tracker);
-    };
-    if (!registriesFirst) instantiate();
-    const ResvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_resvg_free!((ptr as number) >>> 0));
-    const BBoxFinalization = new s.FR((ptr: unknown) => wasm.__wbg_bbox_free!((ptr as number) >>> 0));
-    if (registriesFirst) instantiate();
-    class BBox extends s.Base {
-      declare __wbg_ptr: number;
-      static __wrap(ptr: number) {
-        const obj = Object.create(BBox.prototype) as BBox;
-        obj.__wbg_ptr = ptr >>> 0;
-        BBoxFinalization.register(obj, obj.__wbg_ptr, obj);
-        return obj;
+for (const order of ['registries first (load order)', 'instance first'] as const)
+  describe(`glue 0.2.92 (resvg): \`new\` never registers; __wrap does; no finalizer flag; ${order}`, () => {
+    const registriesFirst = order.startsWith('registries');
+    function glue() {
+      const s = setup();
+      let wasm: Record<string, (...a: unknown[]) => number> = {};
+      let raw: Record<string, unknown> = {};
+      const instantiate = () => {
+        const w = fakeWasmArity(1, 'resvg', 'bbox:resvg_getBBox');
+        raw = w.raw as unknown as Record<string, unknown>;
+        wasm = instantiateFake(w, 'r:2', s.tracker);
+      };
+      if (!registriesFirst) instantiate();
+      const ResvgFinalization = new s.FR((ptr: unknown) => wasm.__wbg_resvg_free!((ptr as number) >>> 0));
+      const BBoxFinalization = new s.FR((ptr: unknown) => wasm.__wbg_bbox_free!((ptr as number) >>> 0));
+      if (registriesFirst) instantiate();
+      class BBox extends s.Base {
+        declare __wbg_ptr: number;
+        static __wrap(ptr: number) {
+          const obj = Object.create(BBox.prototype) as BBox;
+          obj.__wbg_ptr = ptr >>> 0;
+          BBoxFinalization.register(obj, obj.__wbg_ptr, obj);
+          return obj;
+        }
+        __destroy_into_raw() {
+          const ptr = this.__wbg_ptr;
+          this.__wbg_ptr = 0;
+          BBoxFinalization.unregister(this);
+          return ptr;
+        }
+        free() {
+          const ptr = this.__destroy_into_raw();
+          wasm.__wbg_bbox_free!(ptr);
+        }
       }
-      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; BBoxFinalization.unregister(this); return ptr; }
-      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_bbox_free!(ptr); }
+      class Resvg extends s.Base {
+        declare __wbg_ptr: number;
+        constructor() {
+          super();
+          this.__wbg_ptr = wasm.resvg_new!() >>> 0;
+        }
+        __destroy_into_raw() {
+          const ptr = this.__wbg_ptr;
+          this.__wbg_ptr = 0;
+          ResvgFinalization.unregister(this);
+          return ptr;
+        }
+        free() {
+          const ptr = this.__destroy_into_raw();
+          wasm.__wbg_resvg_free!(ptr);
+        }
+        getBBox() {
+          return BBox.__wrap(wasm.resvg_getBBox!());
+        }
+      }
+      class Resvg2 extends Resvg {}
+      /** A Rust function taking its argument BY VALUE: the glue hands the pointer over, no free export. */
+      const consume = (o: { __destroy_into_raw(): number }) => void o.__destroy_into_raw();
+      return { ...s, Resvg: Resvg2, consume, bboxReg: FakeFR.all[FakeFR.all.length - 1]!, raw: () => raw, wasm: () => wasm };
     }
-    class Resvg extends s.Base {
-      declare __wbg_ptr: number;
-      constructor() { super(); this.__wbg_ptr = wasm.resvg_new!() >>> 0; }
-      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; ResvgFinalization.unregister(this); return ptr; }
-      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_resvg_free!(ptr); }
-      getBBox() { return BBox.__wrap(wasm.resvg_getBBox!()); }
-    }
-    class Resvg2 extends Resvg {}
-    /** A Rust function taking its argument BY VALUE: the glue hands the pointer over, no free export. */
-    const consume = (o: { __destroy_into_raw(): number }) => void o.__destroy_into_raw();
-    return { ...s, Resvg: Resvg2, consume, bboxReg: FakeFR.all[FakeFR.all.length - 1]!, raw: () => raw, wasm: () => wasm };
-  }
 
-  it(registriesFirst
-    ? 'counts BBox (no constructor export: every object registered) from unregister(); Resvg (resvg_new) inside wasm'
-    : 'counts both inside wasm (no registry existed yet)', () => {
-    const { raw, wasm, tracker } = glue();
-    expect(wasm()).toBe(raw()); // the page keeps the module's own exports
-    expect(tracker.countsInWasm('__wbg_bbox_free')).toBe(!registriesFirst);
-    expect(tracker.countsInWasm('__wbg_resvg_free')).toBe(true);
-  });
+    it(
+      registriesFirst
+        ? 'counts BBox (no constructor export: every object registered) from unregister(); Resvg (resvg_new) inside wasm'
+        : 'counts both inside wasm (no registry existed yet)',
+      () => {
+        const { raw, wasm, tracker } = glue();
+        expect(wasm()).toBe(raw()); // the page keeps the module's own exports
+        expect(tracker.countsInWasm('__wbg_bbox_free')).toBe(!registriesFirst);
+        expect(tracker.countsInWasm('__wbg_resvg_free')).toBe(true);
+      },
+    );
 
-  it('sees unregistered objects through the pointer field and free(); dropped ones stay live', () => {
-    const { Resvg, last } = glue();
-    const a = Array.from({ length: 5 }, () => new Resvg());
-    a[0]!.free();
-    a[1]!.free();
-    a[0]!.free(); // second free(): not counted
-    expect(last('Resvg')).toMatchObject({ created: 5, freed: 2, reclaimed: 0, live: 3 });
-  });
+    it('sees unregistered objects through the pointer field and free(); dropped ones stay live', () => {
+      const { Resvg, last } = glue();
+      const a = Array.from({ length: 5 }, () => new Resvg());
+      a[0]!.free();
+      a[1]!.free();
+      a[0]!.free(); // second free(): not counted
+      expect(last('Resvg')).toMatchObject({ created: 5, freed: 2, reclaimed: 0, live: 3 });
+    });
 
-  it('counts __wrap-only classes from register(), unregistered constructors through the watch', () => {
-    const { Resvg, tracker, last } = glue();
-    const r = new Resvg();
-    const boxes = [r.getBBox(), r.getBBox(), new Resvg().getBBox()];
-    expect(tracker.classes.get('__wbg_bbox_free')!.mode).toBe('register');
-    expect(tracker.classes.get('__wbg_resvg_free')!.mode).toBe('setter');
-    for (const b of boxes) b.free();
-    boxes[1]!.free(); // second free(): not counted
-    r.getBBox();
-    expect(last('BBox')).toMatchObject({ created: 4, freed: 3, live: 1 });
-    expect(last('Resvg')).toMatchObject({ created: 2, freed: 0, live: 2 });
-  });
+    it('counts __wrap-only classes from register(), unregistered constructors through the watch', () => {
+      const { Resvg, tracker, last } = glue();
+      const r = new Resvg();
+      const boxes = [r.getBBox(), r.getBBox(), new Resvg().getBBox()];
+      expect(tracker.classes.get('__wbg_bbox_free')!.mode).toBe('register');
+      expect(tracker.classes.get('__wbg_resvg_free')!.mode).toBe('setter');
+      for (const b of boxes) b.free();
+      boxes[1]!.free(); // second free(): not counted
+      r.getBBox();
+      expect(last('BBox')).toMatchObject({ created: 4, freed: 3, live: 1 });
+      expect(last('Resvg')).toMatchObject({ created: 2, freed: 0, live: 2 });
+    });
 
-  it('tells explicit frees from finalizer frees without the flag', () => {
-    const { Resvg, last, bboxReg } = glue();
-    const r = new Resvg();
-    const boxes = [r.getBBox(), r.getBBox(), r.getBBox()];
-    boxes[0]!.free();
-    bboxReg.collect(boxes[1]!);
-    expect(last('BBox')).toMatchObject({ created: 3, freed: 1, reclaimed: 1, live: 1 });
-  });
+    it('tells explicit frees from finalizer frees without the flag', () => {
+      const { Resvg, last, bboxReg } = glue();
+      const r = new Resvg();
+      const boxes = [r.getBBox(), r.getBBox(), r.getBBox()];
+      boxes[0]!.free();
+      bboxReg.collect(boxes[1]!);
+      expect(last('BBox')).toMatchObject({ created: 3, freed: 1, reclaimed: 1, live: 1 });
+    });
 
-  it(registriesFirst ? 'counts BBox objects moved into Rust as released; Resvg ones stay live (counted by free calls)' : 'cannot see objects moved into Rust: they stay live', () => {
-    const { Resvg, consume, last } = glue();
-    const r = new Resvg();
-    const b = r.getBBox();
-    consume(r);
-    consume(b);
-    b.free(); // after a move, free() finds pointer 0: not counted either way
-    expect(last('Resvg')).toMatchObject({ created: 1, freed: 0, live: 1 });
-    expect(last('BBox')).toMatchObject({ created: 1, freed: registriesFirst ? 1 : 0 });
+    it(
+      registriesFirst
+        ? 'counts BBox objects moved into Rust as released; Resvg ones stay live (counted by free calls)'
+        : 'cannot see objects moved into Rust: they stay live',
+      () => {
+        const { Resvg, consume, last } = glue();
+        const r = new Resvg();
+        const b = r.getBBox();
+        consume(r);
+        consume(b);
+        b.free(); // after a move, free() finds pointer 0: not counted either way
+        expect(last('Resvg')).toMatchObject({ created: 1, freed: 0, live: 1 });
+        expect(last('BBox')).toMatchObject({ created: 1, freed: registriesFirst ? 1 : 0 });
+      },
+    );
   });
-});
 
 describe('glue 0.2.92 whose constructor export has another name (`odd_create`): never registered', () => {
   it('still counts each release once: the class turns out not to register every object, so released objects are marked', () => {
@@ -373,9 +438,20 @@ describe('glue 0.2.92 whose constructor export has another name (`odd_create`): 
     expect(s.tracker.countsInWasm('__wbg_odd_free')).toBe(false); // no `odd_new`: taken for a __wrap-only class
     class Odd extends s.Base {
       declare __wbg_ptr: number;
-      constructor() { super(); this.__wbg_ptr = wasm.odd_create!() >>> 0; }
-      __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; OddFinalization.unregister(this); return ptr; }
-      free() { const ptr = this.__destroy_into_raw(); wasm.__wbg_odd_free!(ptr); }
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.odd_create!() >>> 0;
+      }
+      __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        OddFinalization.unregister(this);
+        return ptr;
+      }
+      free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_odd_free!(ptr);
+      }
     }
     const objs = Array.from({ length: 4 }, () => new Odd());
     objs[0]!.free();
@@ -389,12 +465,26 @@ describe('glue 0.2.92 whose constructor export has another name (`odd_create`): 
 
 describe('counting mode', () => {
   it('reads from the class source whether every pointer assignment is registered', () => {
-    expect(registersEveryPointer('class T { constructor() { const ret = wasm.t_new(); this.__wbg_ptr = ret >>> 0;\n TFinalization.register(this, this.__wbg_ptr, this); return this; }\n __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; TFinalization.unregister(this); return ptr; } }')).toBe(true);
-    expect(registersEveryPointer('class B{static __wrap(e){const t=Object.create(B.prototype);t.__wbg_ptr=e,n.register(t,t.__wbg_ptr,t);return t}free(){const e=this.__wbg_ptr;this.__wbg_ptr=0,n.unregister(this)}}')).toBe(true);
+    expect(
+      registersEveryPointer(
+        'class T { constructor() { const ret = wasm.t_new(); this.__wbg_ptr = ret >>> 0;\n TFinalization.register(this, this.__wbg_ptr, this); return this; }\n __destroy_into_raw() { const ptr = this.__wbg_ptr; this.__wbg_ptr = 0; TFinalization.unregister(this); return ptr; } }',
+      ),
+    ).toBe(true);
+    expect(
+      registersEveryPointer(
+        'class B{static __wrap(e){const t=Object.create(B.prototype);t.__wbg_ptr=e,n.register(t,t.__wbg_ptr,t);return t}free(){const e=this.__wbg_ptr;this.__wbg_ptr=0,n.unregister(this)}}',
+      ),
+    ).toBe(true);
     // 0.2.88 to 0.2.92: the constructor assigns without registering
-    expect(registersEveryPointer('class R { static __wrap(p) { const o = Object.create(R.prototype); o.__wbg_ptr = p; RF.register(o, o.__wbg_ptr, o); return o; } constructor(s) { this.__wbg_ptr = r0 >>> 0; return this; } }')).toBe(false);
+    expect(
+      registersEveryPointer(
+        'class R { static __wrap(p) { const o = Object.create(R.prototype); o.__wbg_ptr = p; RF.register(o, o.__wbg_ptr, o); return o; } constructor(s) { this.__wbg_ptr = r0 >>> 0; return this; } }',
+      ),
+    ).toBe(false);
     // old glue: `ptr` only; and a comparison is not an assignment
-    expect(registersEveryPointer('class F { static __wrap(p) { const o = Object.create(F.prototype); o.ptr = p; return o; } }')).toBe(false);
+    expect(registersEveryPointer('class F { static __wrap(p) { const o = Object.create(F.prototype); o.ptr = p; return o; } }')).toBe(
+      false,
+    );
     expect(registersEveryPointer('class G { is(o) { return o.__wbg_ptr === this.__wbg_ptr; } }')).toBe(false);
   });
 
@@ -405,8 +495,17 @@ describe('counting mode', () => {
     const Reg = new s.FR((p: unknown) => release(p as number)); // no __wbg_*_free in its source
     class Quiet extends s.Base {
       declare __wbg_ptr: number;
-      constructor() { super(); this.__wbg_ptr = wasm.quiet_new!() >>> 0; Reg.register(this, this.__wbg_ptr, this); }
-      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; Reg.unregister(this); wasm.__wbg_quiet_free!(p, 0); }
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.quiet_new!() >>> 0;
+        Reg.register(this, this.__wbg_ptr, this);
+      }
+      free() {
+        const p = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        Reg.unregister(this);
+        wasm.__wbg_quiet_free!(p, 0);
+      }
     }
     const objs = Array.from({ length: 6 }, () => new Quiet());
     objs[0]!.free();
@@ -424,14 +523,36 @@ describe('two copies of glue sharing a class name', () => {
     const RegB = new s.FR((p: unknown) => wasm.__wbg_thing_free!(p, 1));
     class ThingA extends s.Base {
       declare __wbg_ptr: number;
-      constructor() { super(); this.__wbg_ptr = wasm.thing_new!() >>> 0; RegA.register(this, this.__wbg_ptr, this); }
-      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; RegA.unregister(this); wasm.__wbg_thing_free!(p, 0); }
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.thing_new!() >>> 0;
+        RegA.register(this, this.__wbg_ptr, this);
+      }
+      free() {
+        const p = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        RegA.unregister(this);
+        wasm.__wbg_thing_free!(p, 0);
+      }
     }
     class ThingB extends s.Base {
       declare __wbg_ptr: number;
-      constructor() { super(); this.__wbg_ptr = wasm.thing_new!() >>> 0; }
-      static __wrap(p: number) { const o = Object.create(ThingB.prototype) as ThingB; o.__wbg_ptr = p; RegB.register(o, o.__wbg_ptr, o); return o; }
-      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; RegB.unregister(this); wasm.__wbg_thing_free!(p, 0); }
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.thing_new!() >>> 0;
+      }
+      static __wrap(p: number) {
+        const o = Object.create(ThingB.prototype) as ThingB;
+        o.__wbg_ptr = p;
+        RegB.register(o, o.__wbg_ptr, o);
+        return o;
+      }
+      free() {
+        const p = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        RegB.unregister(this);
+        wasm.__wbg_thing_free!(p, 0);
+      }
     }
     for (let i = 0; i < 3; i++) new ThingA();
     expect(s.tracker.classes.get('__wbg_thing_free')!.mode).toBe('register');
@@ -448,8 +569,16 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     const { wasm } = glueWasm(s.tracker, 'r:3', 'foo');
     class Foo extends s.Base {
       declare ptr: number;
-      static __wrap(ptr: number) { const obj = Object.create(Foo.prototype) as Foo; obj.ptr = ptr; return obj; }
-      free() { const ptr = this.ptr; this.ptr = 0; wasm.__wbg_foo_free!(ptr); }
+      static __wrap(ptr: number) {
+        const obj = Object.create(Foo.prototype) as Foo;
+        obj.ptr = ptr;
+        return obj;
+      }
+      free() {
+        const ptr = this.ptr;
+        this.ptr = 0;
+        wasm.__wbg_foo_free!(ptr);
+      }
     }
     const objs = Array.from({ length: 4 }, () => Foo.__wrap(wasm.foo_new!()));
     objs[3]!.free();
@@ -462,8 +591,16 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     const { wasm } = glueWasm(s.tracker, 'r:4', 'foo');
     class Foo extends s.Base {
       declare ptr: number;
-      static __wrap(ptr: number) { const obj = Object.create(Foo.prototype) as Foo; obj.ptr = ptr; return obj; }
-      free() { const ptr = this.ptr; this.ptr = 0; wasm.__wbg_foo_free!(ptr); }
+      static __wrap(ptr: number) {
+        const obj = Object.create(Foo.prototype) as Foo;
+        obj.ptr = ptr;
+        return obj;
+      }
+      free() {
+        const ptr = this.ptr;
+        this.ptr = 0;
+        wasm.__wbg_foo_free!(ptr);
+      }
     }
     const a = Foo.__wrap(wasm.foo_new!());
     const b = Foo.__wrap(wasm.foo_new!());
@@ -484,8 +621,17 @@ describe('event traffic', () => {
     const Reg = new s.FR((ptr: unknown) => wasm.__wbg_item_free!(ptr, 1));
     class Item extends s.Base {
       declare __wbg_ptr: number;
-      constructor(p: number) { super(); this.__wbg_ptr = p; Reg.register(this, p, this); }
-      free() { const p = this.__wbg_ptr; this.__wbg_ptr = 0; Reg.unregister(this); wasm.__wbg_item_free!(p, 0); }
+      constructor(p: number) {
+        super();
+        this.__wbg_ptr = p;
+        Reg.register(this, p, this);
+      }
+      free() {
+        const p = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        Reg.unregister(this);
+        wasm.__wbg_item_free!(p, 0);
+      }
     }
     const keep: Item[] = [];
     for (let tick = 0; tick < 10; tick++) {
@@ -528,7 +674,11 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
   });
 
   it('subclassing works', () => {
-    class Sub extends P<unknown> { extra() { return 7; } }
+    class Sub extends P<unknown> {
+      extra() {
+        return 7;
+      }
+    }
     const s = new Sub(() => undefined);
     expect(s).toBeInstanceOf(Sub);
     expect(s).toBeInstanceOf(P);
@@ -537,10 +687,19 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
   });
 
   it('throws what the original throws', () => {
-    const msg = (f: () => unknown) => { try { f(); return 'no error'; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
+    const msg = (f: () => unknown) => {
+      try {
+        f();
+        return 'no error';
+      } catch (e) {
+        return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+      }
+    };
     expect(msg(() => new (P as unknown as new () => unknown)())).toBe(msg(() => new (Real as unknown as new () => unknown)()));
     expect(msg(() => (P as unknown as () => unknown)())).toBe(msg(() => (Real as unknown as () => unknown)()));
-    const glueLike = new P((ptr: unknown) => { void ptr; /* wasm.__wbg_x_free(ptr) */ });
+    const glueLike = new P((ptr: unknown) => {
+      void ptr; /* wasm.__wbg_x_free(ptr) */
+    });
     const plain = new Real(() => undefined);
     expect(msg(() => glueLike.register(1 as unknown as object, 1))).toBe(msg(() => plain.register(1 as unknown as object, 1)));
     const o = {};
@@ -548,7 +707,9 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
   });
 
   it('wasm-bindgen registries: register/unregister return what the original returns, and look native', () => {
-    const reg = new P((ptr: unknown) => { void ptr; /* wasm.__wbg_thing_free(ptr >>> 0, 1) */ });
+    const reg = new P((ptr: unknown) => {
+      void ptr; /* wasm.__wbg_thing_free(ptr >>> 0, 1) */
+    });
     expect(reg).toBeInstanceOf(P);
     expect(reg.constructor).toBe(P);
     const o = {};
@@ -560,14 +721,30 @@ describe('FinalizationRegistry hook transparency (real FinalizationRegistry)', (
     expect(Function.prototype.toString.call(reg.register)).toBe('function register() { [native code] }');
     // register() is the look-alike once a wasm-bindgen registry exists: same own keys and attributes
     expect(Reflect.ownKeys(Real.prototype.register)).toEqual(['length', 'name']);
-    expect(Object.getOwnPropertyDescriptor(Real.prototype.register, 'length')).toEqual({ value: 2, writable: false, enumerable: false, configurable: true });
-    expect(Object.getOwnPropertyDescriptor(Real.prototype, 'register')).toMatchObject({ writable: true, enumerable: false, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(Real.prototype.register, 'length')).toEqual({
+      value: 2,
+      writable: false,
+      enumerable: false,
+      configurable: true,
+    });
+    expect(Object.getOwnPropertyDescriptor(Real.prototype, 'register')).toMatchObject({
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
     expect('prototype' in Real.prototype.register).toBe(false);
     expect(() => Reflect.construct(String, [], Real.prototype.register)).toThrow(TypeError);
     // absent and undefined unregister tokens are the same; errors are the original's
     const plain = new Real(() => undefined);
     expect(reg.register({}, 1)).toBeUndefined();
-    const msg = (f: () => unknown) => { try { f(); return 'no error'; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
+    const msg = (f: () => unknown) => {
+      try {
+        f();
+        return 'no error';
+      } catch (e) {
+        return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+      }
+    };
     expect(msg(() => reg.register({}, 1, 5 as unknown as object))).toBe(msg(() => plain.register({}, 1, 5 as unknown as object)));
     expect(msg(() => Real.prototype.register.call({}, {}, 1))).toMatch(/^TypeError: /);
     // unregister() too (its glue passes the finalizer flag: 0.2.93+)

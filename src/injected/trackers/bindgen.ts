@@ -21,7 +21,17 @@
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
 import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
-import { classNameFromExport, constructorExportOf, freeExportIn, isFreeExportName, pointerFieldOf, ptrOfHeld, registersEveryPointer, toPtr, type RegistryGlue } from './glue-source';
+import {
+  classNameFromExport,
+  constructorExportOf,
+  freeExportIn,
+  isFreeExportName,
+  pointerFieldOf,
+  ptrOfHeld,
+  registersEveryPointer,
+  toPtr,
+  type RegistryGlue,
+} from './glue-source';
 
 /** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
 export const STACKS_PER_TICK = 2;
@@ -255,9 +265,9 @@ export class BindgenTracker {
     // second free() per object (measured: 1.06x-1.08x on resvg's `new Resvg` + free loop), so
     // its calls are counted inside wasm. (A constructor under another name is caught when the class turns
     // out not to register every object: see onUnregistered.)
-    const matching = kinds !== undefined && (length === 2
-      ? kinds.has('flagged')
-      : length === 1 && kinds.has('unsigned') && !exportNames.includes(constructorExportOf(name)));
+    const matching =
+      kinds !== undefined &&
+      (length === 2 ? kinds.has('flagged') : length === 1 && kinds.has('unsigned') && !exportNames.includes(constructorExportOf(name)));
     let decided = this.releaseCounting.get(name);
     if (decided === undefined) {
       decided = matching;
@@ -470,7 +480,11 @@ export class BindgenTracker {
         r.seen = now;
         counter ??= r.counter;
       }
-      if (readers.some((r) => Number.isNaN(r.read()))) this.freeCounters.set(name, readers.filter((r) => !Number.isNaN(r.read())));
+      if (readers.some((r) => Number.isNaN(r.read())))
+        this.freeCounters.set(
+          name,
+          readers.filter((r) => !Number.isNaN(r.read())),
+        );
       const fin = this.finalizerCalls.get(name) ?? 0;
       if (fin !== 0) this.finalizerCalls.set(name, 0);
       const g = groups.get(counter ?? readers);

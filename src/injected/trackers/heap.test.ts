@@ -4,9 +4,25 @@ import { HeapTracker, MAX_LIVE_SAMPLES, NEVER, SAMPLE_INTERVAL, SiteSampler, sam
 describe('HeapTracker', () => {
   it('emits the counters once per change, tagged as counted inside wasm', () => {
     const c = { live: 0, n: 0, allocs: 0, frees: 0 };
-    const t = new HeapTracker('r:1', { liveBytes: () => c.live, liveAllocations: () => c.n, totalAllocations: () => c.allocs, totalFrees: () => c.frees }, 'dlmalloc', 'chunk-header');
+    const t = new HeapTracker(
+      'r:1',
+      { liveBytes: () => c.live, liveAllocations: () => c.n, totalAllocations: () => c.allocs, totalFrees: () => c.frees },
+      'dlmalloc',
+      'chunk-header',
+    );
     Object.assign(c, { live: 104, n: 1, allocs: 1 });
-    expect(t.poll(5)).toEqual({ t: 'alloc', time: 5, memory: 'r:1', liveBytes: 104, liveAllocations: 1, totalAllocations: 1, totalFrees: 0, tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header' });
+    expect(t.poll(5)).toEqual({
+      t: 'alloc',
+      time: 5,
+      memory: 'r:1',
+      liveBytes: 104,
+      liveAllocations: 1,
+      totalAllocations: 1,
+      totalFrees: 0,
+      tracking: 'inside-wasm',
+      allocator: 'dlmalloc',
+      sizes: 'chunk-header',
+    });
     expect(t.poll(6)).toBeNull();
     Object.assign(c, { live: 0, n: 0, frees: 1 });
     expect(t.poll(7)).toMatchObject({ liveBytes: 0, totalFrees: 1 });

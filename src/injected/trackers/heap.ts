@@ -177,7 +177,13 @@ export class SiteSampler {
     let site = this.sites.get(key);
     if (site === undefined) {
       if (this.sites.size >= MAX_SITES) {
-        site = this.sites.get('') ?? { key: '', frames: ['(other sites: the per-memory bound was reached)'], bytes: 0, count: 0, samples: 0 };
+        site = this.sites.get('') ?? {
+          key: '',
+          frames: ['(other sites: the per-memory bound was reached)'],
+          bytes: 0,
+          count: 0,
+          samples: 0,
+        };
         this.sites.set('', site);
         return site;
       }

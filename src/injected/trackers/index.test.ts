@@ -64,8 +64,16 @@ function fakeCore() {
     const layout = r.ok ? r.layout : null;
     for (const l of instanceListeners) {
       l({
-        instance, module, instanceKey: `r:i${n}`, moduleKey: `r:m${n}`, exports: visible, memories, imports: undefined, url: 'http://x/app.wasm',
-        rewrite: layout, unchanged: r.ok ? null : r.reason,
+        instance,
+        module,
+        instanceKey: `r:i${n}`,
+        moduleKey: `r:m${n}`,
+        exports: visible,
+        memories,
+        imports: undefined,
+        url: 'http://x/app.wasm',
+        rewrite: layout,
+        unchanged: r.ok ? null : r.reason,
         heap: layout !== null ? access.of(instance.exports, layout.allocator !== null) : null,
       });
     }
@@ -102,13 +110,15 @@ describe('installTrackers', () => {
   it('counts a wasm-bindgen class through the pointer field and the free export of a real instance', () => {
     // widget_new(x) = x*x+1 (distinct non-zero pointers); __wbg_widget_free(ptr): a function of its own
     const { local_get: lg, i32_mul, i32_const: c, i32_add } = { ...op, i32_mul: 0x6c };
-    const wasm = core.instantiate(buildModule({
-      exportMemory: 'memory',
-      funcs: [
-        { params: [i32], results: [i32], export: 'widget_new', code: [lg, 0, lg, 0, i32_mul, c, 1, i32_add] },
-        { params: [i32], results: [], export: '__wbg_widget_free', code: [] },
-      ],
-    })) as unknown as Record<string, (...a: number[]) => number>;
+    const wasm = core.instantiate(
+      buildModule({
+        exportMemory: 'memory',
+        funcs: [
+          { params: [i32], results: [i32], export: 'widget_new', code: [lg, 0, lg, 0, i32_mul, c, 1, i32_add] },
+          { params: [i32], results: [], export: '__wbg_widget_free', code: [] },
+        ],
+      }),
+    ) as unknown as Record<string, (...a: number[]) => number>;
     expect(Object.isFrozen(wasm)).toBe(true);
     class Widget {
       declare __wbg_ptr: number;
@@ -137,7 +147,10 @@ describe('installTrackers', () => {
   });
 
   it('counts a heap inside wasm: every malloc/free, with its chunk size, and says how', () => {
-    const wasm = core.instantiate(buildModule({ funcs: bumpAllocator(), exportMemory: 'memory' })) as unknown as Record<string, (...a: number[]) => number>;
+    const wasm = core.instantiate(buildModule({ funcs: bumpAllocator(), exportMemory: 'memory' })) as unknown as Record<
+      string,
+      (...a: number[]) => number
+    >;
     expect(Object.keys(wasm)).toEqual(['malloc', 'free', 'memory']); // the counters stay hidden
     expect(wasm.malloc).toBe((core.raw() as unknown as Record<string, unknown>).malloc); // the module's own function
     const heap = core.events.filter((x) => x.t === 'heap').at(-1);
@@ -148,8 +161,16 @@ describe('installTrackers', () => {
     core.tick();
     const a = core.events.filter((x) => x.t === 'alloc').at(-1);
     expect(a).toEqual({
-      t: 'alloc', time: 1000, memory: heap && heap.t === 'heap' ? heap.memory : '', liveBytes: 24, liveAllocations: 1, totalAllocations: 2, totalFrees: 1,
-      tracking: 'inside-wasm', allocator: 'dlmalloc', sizes: 'chunk-header',
+      t: 'alloc',
+      time: 1000,
+      memory: heap && heap.t === 'heap' ? heap.memory : '',
+      liveBytes: 24,
+      liveAllocations: 1,
+      totalAllocations: 2,
+      totalFrees: 1,
+      tracking: 'inside-wasm',
+      allocator: 'dlmalloc',
+      sizes: 'chunk-header',
     });
     const before = core.events.length;
     core.tick();
@@ -163,7 +184,7 @@ describe('installTrackers', () => {
     expect(heap && heap.t === 'heap' ? heap.reason : '').toMatch(/allocator/);
   });
 
-  it('leaves helper modules (no memory) alone, and only says why an unknown module\'s heap is not counted', () => {
+  it("leaves helper modules (no memory) alone, and only says why an unknown module's heap is not counted", () => {
     const before = core.events.length;
     const helper = core.instantiate(fx.computeOnly());
     expect(Object.getPrototypeOf(helper)).toBeNull();
@@ -175,8 +196,15 @@ describe('installTrackers', () => {
   });
 
   it('pull registries on globalThis are polled on tick', () => {
-    (globalThis as unknown as { __WASM_MEMORY_REGISTRIES__?: unknown[] }).__WASM_MEMORY_REGISTRIES__ = [{ name: 'cache', stats: () => ({ entries: 3 }) }];
+    (globalThis as unknown as { __WASM_MEMORY_REGISTRIES__?: unknown[] }).__WASM_MEMORY_REGISTRIES__ = [
+      { name: 'cache', stats: () => ({ entries: 3 }) },
+    ];
     core.tick();
-    expect(core.events.filter((x) => x.t === 'registry').at(-1)).toEqual({ t: 'registry', time: 1000, name: 'cache', stats: { entries: 3 } });
+    expect(core.events.filter((x) => x.t === 'registry').at(-1)).toEqual({
+      t: 'registry',
+      time: 1000,
+      name: 'cache',
+      stats: { entries: 3 },
+    });
   });
 });

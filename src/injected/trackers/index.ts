@@ -91,7 +91,10 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     }
     const sizes = allocator.sizes === 'none' ? 'none' : 'chunk-header';
     ctx.emit({ ...base, tracking: 'inside-wasm', allocator: allocator.kind, foundBy: allocator.foundBy, reason: null });
-    const entry: { heap: HeapTracker; sites: SiteSampler | null } = { heap: new HeapTracker(mem.key, counters, allocator.kind, sizes), sites: null };
+    const entry: { heap: HeapTracker; sites: SiteSampler | null } = {
+      heap: new HeapTracker(mem.key, counters, allocator.kind, sizes),
+      sites: null,
+    };
     heaps.push(entry);
     // Sites need sizes: without them (emmalloc, unknown allocators) the countdown counts
     // allocations, not bytes, and a sample could not stand for any number of bytes.
@@ -139,7 +142,12 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     memoryKey: (m) => ctx.memoryKey(m),
     isMemory: (v): v is WebAssembly.Memory => v instanceof MemoryCtor,
   });
-  installRegistries(global, registries, (fn) => ctx.onTick(fn), () => ctx.wake());
+  installRegistries(
+    global,
+    registries,
+    (fn) => ctx.onTick(fn),
+    () => ctx.wake(),
+  );
 
   ctx.onTick(() => {
     bindgen.tick();

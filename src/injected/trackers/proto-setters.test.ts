@@ -6,7 +6,9 @@ describe('installProtoSetter', () => {
     class Base {}
     const seen: Array<[object, unknown]> = [];
     expect(installProtoSetter(Base.prototype, 'ptr', (o, v) => seen.push([o, v]))).toBe(true);
-    class A extends Base { declare ptr: number; }
+    class A extends Base {
+      declare ptr: number;
+    }
     const a = new A();
     expect(a.ptr).toBeUndefined();
     a.ptr = 5;
@@ -23,7 +25,9 @@ describe('installProtoSetter', () => {
 
   it('never throws into the page, and leaves frozen objects alone', () => {
     class Base {}
-    installProtoSetter(Base.prototype, 'x', () => { throw new Error('tracker bug'); });
+    installProtoSetter(Base.prototype, 'x', () => {
+      throw new Error('tracker bug');
+    });
     const o = new Base() as Base & { x?: number };
     const debug = console.debug;
     console.debug = () => undefined;

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS, type MarkEvent, type RegistryEvent } from '../../shared/protocol';
-import { ERRORS_FIELD, MAX_MARKS_PER_TICK, MAX_REGISTRIES, PULL_GLOBAL, REGISTRY_EVENT, MARK_EVENT, RegistryTracker, cleanLabel, cleanStats, installRegistries } from './registries';
+import {
+  ERRORS_FIELD,
+  MAX_MARKS_PER_TICK,
+  MAX_REGISTRIES,
+  PULL_GLOBAL,
+  REGISTRY_EVENT,
+  MARK_EVENT,
+  RegistryTracker,
+  cleanLabel,
+  cleanStats,
+  installRegistries,
+} from './registries';
 
 class FakeMemory {}
 
@@ -27,7 +38,14 @@ describe('validation', () => {
     expect(Object.keys(s).length).toBe(LIMITS.maxRegistryFields);
     expect(cleanStats(null)).toBeNull();
     expect(cleanStats([1, 2])).toBeNull();
-    expect(cleanStats({ get boom() { throw new Error('getter must not run'); }, ok: 1 })).toEqual({ ok: 1 });
+    expect(
+      cleanStats({
+        get boom() {
+          throw new Error('getter must not run');
+        },
+        ok: 1,
+      }),
+    ).toEqual({ ok: 1 });
   });
   it('labels: strings or { label }, bounded', () => {
     expect(cleanLabel('before load')).toBe('before load');
@@ -45,7 +63,9 @@ describe('RegistryTracker', () => {
     for (let i = 1; i <= 1000; i++) t.push({ name: 'datasets', stats: { datasetCount: i, datasetTotalBytes: i * 10 }, memory: mem });
     t.flush();
     t.flush();
-    expect(events).toEqual([{ t: 'registry', time: 42, name: 'datasets', memory: 'r:7', stats: { datasetCount: 1000, datasetTotalBytes: 10000 } }]);
+    expect(events).toEqual([
+      { t: 'registry', time: 42, name: 'datasets', memory: 'r:7', stats: { datasetCount: 1000, datasetTotalBytes: 10000 } },
+    ]);
     t.push({ name: 'datasets', stats: { datasetCount: 1000, datasetTotalBytes: 10000 } });
     t.flush();
     expect(events).toHaveLength(1);
@@ -70,7 +90,13 @@ describe('RegistryTracker', () => {
     let n = 0;
     let fail = false;
     const list = [
-      { name: 'cache', stats: () => { if (fail) throw new Error('boom'); return { entries: ++n }; } },
+      {
+        name: 'cache',
+        stats: () => {
+          if (fail) throw new Error('boom');
+          return { entries: ++n };
+        },
+      },
       { name: 'bad', stats: 'not a function' },
       42,
     ];
@@ -87,7 +113,11 @@ describe('RegistryTracker', () => {
     } finally {
       console.warn = warn;
     }
-    expect(events.map((e) => (e as RegistryEvent).stats)).toEqual([{ entries: 1 }, { entries: 1, [ERRORS_FIELD]: 1 }, { entries: 1, [ERRORS_FIELD]: 2 }]);
+    expect(events.map((e) => (e as RegistryEvent).stats)).toEqual([
+      { entries: 1 },
+      { entries: 1, [ERRORS_FIELD]: 1 },
+      { entries: 1, [ERRORS_FIELD]: 2 },
+    ]);
   });
 
   it('marks', () => {
@@ -113,7 +143,9 @@ describe('installRegistries', () => {
     const { t, events } = setup();
     const target = new EventTarget() as EventTarget & Record<string, unknown>;
     let tick: () => void = () => undefined;
-    installRegistries(target, t, (fn) => { tick = fn; });
+    installRegistries(target, t, (fn) => {
+      tick = fn;
+    });
     target.dispatchEvent(new CustomEvent(REGISTRY_EVENT, { detail: { name: 'pushed', stats: { a: 1 } } }));
     target.dispatchEvent(new CustomEvent(MARK_EVENT, { detail: 'm1' }));
     (target[PULL_GLOBAL] as unknown) = [{ name: 'pulled', stats: () => ({ b: 2 }) }];
@@ -130,7 +162,14 @@ describe('installRegistries', () => {
     const target = new EventTarget() as EventTarget & Record<string, unknown>;
     let tick: () => void = () => undefined;
     let wakes = 0;
-    installRegistries(target, t, (fn) => { tick = fn; }, () => void wakes++);
+    installRegistries(
+      target,
+      t,
+      (fn) => {
+        tick = fn;
+      },
+      () => void wakes++,
+    );
     tick();
     expect(wakes).toBe(0);
     (target[PULL_GLOBAL] as unknown) = [];

@@ -208,7 +208,12 @@ interface EventTargetLike {
  * Listen for pushes and marks on `global`; poll its pull array on every tick. A push, a mark or a
  * pull array calls `wake` (the realm's timer then ticks at the full rate).
  */
-export function installRegistries(global: object, tracker: RegistryTracker, onTick: (fn: () => void) => void, wake: () => void = () => undefined): void {
+export function installRegistries(
+  global: object,
+  tracker: RegistryTracker,
+  onTick: (fn: () => void) => void,
+  wake: () => void = () => undefined,
+): void {
   const target = global as Partial<EventTargetLike>;
   if (typeof target.addEventListener === 'function') {
     const detailOf = (e: Event): unknown => (e as CustomEvent<unknown>).detail;

@@ -55,23 +55,54 @@ export function scanBody(b: Uint8Array, start: number, end: number): BodyFacts {
     if (op >= 0x28 && op <= 0x3e) memargs = 1;
     else {
       switch (op) {
-        case 0x00: case 0x01: case 0x05: case 0x0a: case 0x0b: case 0x0f: case 0x19:
-        case 0x1a: case 0x1b: case 0xd1: case 0xd3: case 0xd4:
+        case 0x00:
+        case 0x01:
+        case 0x05:
+        case 0x0a:
+        case 0x0b:
+        case 0x0f:
+        case 0x19:
+        case 0x1a:
+        case 0x1b:
+        case 0xd1:
+        case 0xd3:
+        case 0xd4:
           break;
-        case 0x02: case 0x03: case 0x04: case 0x06: {
+        case 0x02:
+        case 0x03:
+        case 0x04:
+        case 0x06: {
           // block type: 0x40, a value type, (ref null? ht), or a type index (s33)
           const t = b[p];
           if (t === 0x63 || t === 0x64) p++;
           while (b[p++]! & 0x80);
           break;
         }
-        case 0x07: case 0x08: case 0x09: case 0x0c: case 0x0d: case 0x18:
-        case 0x14: case 0x15: case 0xd2: case 0xd5: case 0xd6: case 0xd0:
-        case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
-        case 0x3f: case 0x40:
+        case 0x07:
+        case 0x08:
+        case 0x09:
+        case 0x0c:
+        case 0x0d:
+        case 0x18:
+        case 0x14:
+        case 0x15:
+        case 0xd2:
+        case 0xd5:
+        case 0xd6:
+        case 0xd0:
+        case 0x20:
+        case 0x21:
+        case 0x22:
+        case 0x23:
+        case 0x24:
+        case 0x25:
+        case 0x26:
+        case 0x3f:
+        case 0x40:
           while (b[p++]! & 0x80);
           break;
-        case 0x10: case 0x12: {
+        case 0x10:
+        case 0x12: {
           x = 0;
           mul = 1;
           do {
@@ -82,7 +113,8 @@ export function scanBody(b: Uint8Array, start: number, end: number): BodyFacts {
           calls[calls.length] = x;
           break;
         }
-        case 0x11: case 0x13:
+        case 0x11:
+        case 0x13:
           while (b[p++]! & 0x80);
           while (b[p++]! & 0x80);
           break;
@@ -184,7 +216,8 @@ export function scanBody(b: Uint8Array, start: number, end: number): BodyFacts {
           if (sub <= 11 || sub === 92 || sub === 93) memargs = 1;
           else if (sub === 12 || sub === 13) p += 16;
           else if (sub >= 21 && sub <= 34) p += 1;
-          else if (sub >= 84 && sub <= 91) memargs = 2; // memarg, then a lane byte
+          else if (sub >= 84 && sub <= 91)
+            memargs = 2; // memarg, then a lane byte
           else if (sub > 0x113) throw UNKNOWN_OPCODE;
           break;
         }

@@ -245,7 +245,12 @@ export class Finder {
       const e = this.m.exports[i]!;
       if (e.kind !== 0) continue;
       const nm = e.name;
-      if (nm === '__wbindgen_malloc' || nm === '__wbindgen_realloc' || nm === '__wbindgen_free' || (apply(stringIndexOf, nm, ['__wbindgen_export_']) === 0)) {
+      if (
+        nm === '__wbindgen_malloc' ||
+        nm === '__wbindgen_realloc' ||
+        nm === '__wbindgen_free' ||
+        apply(stringIndexOf, nm, ['__wbindgen_export_']) === 0
+      ) {
         if (this.defined(e.index) && seen[e.index] === undefined) {
           seen[e.index] = 1;
           frontier[frontier.length] = e.index;
@@ -566,7 +571,8 @@ export class Finder {
       if (size < 20 || size > 20000) continue;
       const t = this.m.types[this.m.funcTypes[f]!]!;
       const minParams = this.stateParam ? 3 : 2;
-      if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < minParams || t.params[0] !== I32 || t.params[1] !== I32) continue;
+      if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < minParams || t.params[0] !== I32 || t.params[1] !== I32)
+        continue;
       if (this.stateParam && t.params[2] !== I32) continue;
       const reallocShaped = freeCallers[f] !== undefined;
       const memalignShaped = fns.memalign === undefined && t.params.length === minParams && size <= 4096;
@@ -603,7 +609,11 @@ export class Finder {
           reallocScore = s;
           realloc = f;
         }
-      } else if (fns.memalign === undefined && this.m.types[this.m.funcTypes[f]!]!.params.length === (this.stateParam ? 3 : 2) && s > memalignScore) {
+      } else if (
+        fns.memalign === undefined &&
+        this.m.types[this.m.funcTypes[f]!]!.params.length === (this.stateParam ? 3 : 2) &&
+        s > memalignScore
+      ) {
         memalignScore = s;
         memalign = f;
       }
