@@ -129,6 +129,27 @@ export function rethrow(e: unknown, trap: AnyFn): never {
   throw e;
 }
 
+/**
+ * Run `native` (a call or construct of the original a hook stands for) and return its result;
+ * if it throws, tell `onError` (never throws into the page), then rethrow the same error without
+ * our frames (see rethrow; `trap` is the hook's handler method). One helper for every hook
+ * that is not on a hot path (the thunk costs a closure per call).
+ */
+export function callOrRethrow<T>(native: () => T, trap: AnyFn, onError?: (e: unknown) => void): T {
+  try {
+    return native();
+  } catch (e) {
+    if (onError !== undefined) {
+      try {
+        onError(e);
+      } catch (ours) {
+        void ours; // our bookkeeping never replaces the page's error
+      }
+    }
+    return rethrow(e, trap);
+  }
+}
+
 type ErrorCtor = ErrorConstructor & { prepareStackTrace?: unknown };
 
 /** Run `fn` (which formats a stack) without the page's Error.prepareStackTrace being called. */

@@ -41,7 +41,7 @@ import { BufferSources } from './buffer-source';
 import { HeapAccess } from './heap-access';
 import { visibleDescriptors, withoutHidden } from './hidden-exports';
 import type { RewriteLayout, RewriteResult } from './wasm-rewrite';
-import { replaceConstructor, replaceGetter, replaceValue, rethrow, scrubStack, wrap } from './transparent';
+import { callOrRethrow, replaceConstructor, replaceGetter, replaceValue, rethrow, scrubStack, wrap } from './transparent';
 
 type AnyFn = (...args: unknown[]) => unknown;
 type Listener = (info: InstanceInfo) => void;
@@ -589,12 +589,7 @@ export class WasmHooks {
     // new WebAssembly.Memory(descriptor) (and subclasses).
     const memoryHandler: ProxyHandler<typeof WebAssembly.Memory> = {
       construct(target, args, newTarget) {
-        let m: WebAssembly.Memory;
-        try {
-          m = construct(target, args, newTarget) as WebAssembly.Memory;
-        } catch (e) {
-          rethrow(e, memoryHandler.construct as AnyFn);
-        }
+        const m = callOrRethrow(() => construct(target, args, newTarget) as WebAssembly.Memory, memoryHandler.construct as AnyFn);
         self.safely('Memory', () => {
           const stack = self.deps.stack();
           const max = self.dataProp(args[0], 'maximum');
@@ -619,15 +614,13 @@ export class WasmHooks {
           }
         }
         const usedRewrite = m !== undefined;
-        if (m === undefined) {
-          try {
-            m = construct(target, args, newTarget) as WebAssembly.Module;
-          } catch (e) {
-            self.deps.wasmFailed?.('new WebAssembly.Module', e);
-            rethrow(e, moduleHandler.construct as AnyFn);
-          }
-        }
-        const mod = m;
+        const mod =
+          m ??
+          callOrRethrow(
+            () => construct(target, args, newTarget) as WebAssembly.Module,
+            moduleHandler.construct as AnyFn,
+            (e) => self.deps.wasmFailed?.('new WebAssembly.Module', e),
+          );
         self.safely('Module', () => {
           self.noteCompiled(mod, prepared, usedRewrite);
           const limits = self.parseLimits(args[0]);
@@ -642,13 +635,11 @@ export class WasmHooks {
     // new WebAssembly.Instance(module, imports)
     const instanceHandler: ProxyHandler<typeof WebAssembly.Instance> = {
       construct(target, args, newTarget) {
-        let inst: WebAssembly.Instance;
-        try {
-          inst = construct(target, args, newTarget) as WebAssembly.Instance;
-        } catch (e) {
-          self.deps.wasmFailed?.('new WebAssembly.Instance', e);
-          rethrow(e, instanceHandler.construct as AnyFn);
-        }
+        const inst = callOrRethrow(
+          () => construct(target, args, newTarget) as WebAssembly.Instance,
+          instanceHandler.construct as AnyFn,
+          (e) => self.deps.wasmFailed?.('new WebAssembly.Instance', e),
+        );
         self.safely('Instance', () => {
           let taken: string | undefined;
           // Synchronous: a lazily taken stack is still this call's (our frames are removed).
@@ -662,16 +653,14 @@ export class WasmHooks {
     // WebAssembly.instantiate(bytes | module, imports)
     const instantiateHandler: ProxyHandler<AnyFn> = {
       apply(target, thisArg, args) {
-        let p: Promise<unknown>;
         const prepared = self.isModule(args[0]) ? NOT_BYTES : self.prepare(args[0]);
-        try {
-          p =
+        const p = callOrRethrow(
+          (): Promise<unknown> =>
             prepared.bytes !== null
               ? self.withFallback(target, thisArg, args, prepared.bytes, (r) => self.dataProp(r, 'module') as WebAssembly.Module, prepared)
-              : (apply(target, thisArg, args) as Promise<unknown>);
-        } catch (e) {
-          rethrow(e, instantiateHandler.apply as AnyFn);
-        }
+              : (apply(target, thisArg, args) as Promise<unknown>),
+          instantiateHandler.apply as AnyFn,
+        );
         self.safely('instantiate', () => {
           const stack = self.deps.stack();
           const source = args[0];
@@ -711,16 +700,14 @@ export class WasmHooks {
     // WebAssembly.compile(bytes)
     const compileHandler: ProxyHandler<AnyFn> = {
       apply(target, thisArg, args) {
-        let p: Promise<unknown>;
         const prepared = self.prepare(args[0]);
-        try {
-          p =
+        const p = callOrRethrow(
+          (): Promise<unknown> =>
             prepared.bytes !== null
               ? self.withFallback(target, thisArg, args, prepared.bytes, (m) => m as WebAssembly.Module, prepared)
-              : (apply(target, thisArg, args) as Promise<unknown>);
-        } catch (e) {
-          rethrow(e, compileHandler.apply as AnyFn);
-        }
+              : (apply(target, thisArg, args) as Promise<unknown>),
+          compileHandler.apply as AnyFn,
+        );
         self.safely('compile', () => {
           const url = self.deps.owner(self.deps.stack());
           const length = self.bufferSourceLength(args[0]);
@@ -744,15 +731,13 @@ export class WasmHooks {
     const streamingHandler = (instantiate: boolean): ProxyHandler<AnyFn> => {
       const h: ProxyHandler<AnyFn> = {
         apply(target, thisArg, args) {
-          let p: Promise<unknown>;
-          try {
-            p =
+          const p = callOrRethrow(
+            (): Promise<unknown> =>
               self.deps.rewrite !== undefined
                 ? self.streamRewritten(target, thisArg, args, instantiate)
-                : (apply(target, thisArg, args) as Promise<unknown>);
-          } catch (e) {
-            rethrow(e, h.apply as AnyFn);
-          }
+                : (apply(target, thisArg, args) as Promise<unknown>),
+            h.apply as AnyFn,
+          );
           self.safely('streaming', () => {
             const stack = self.deps.stack();
             const fallback = self.deps.owner(stack);
