@@ -681,8 +681,8 @@ fn allocator_rest_levels_counted_at_the_js_boundary_raise_nothing() {
 #[test]
 fn leak_alerts_about_a_memory_name_its_top_allocation_sites() {
     let sites = [("sqlite3MemMalloc", 5.0 * MIB, 80.0), ("growOpArray", 2.0 * MIB, 4.0), ("vdbeSorterInit", 65536.0, 1.0)];
-    let want = "Top allocation sites by live bytes (sampled estimates): sqlite3MemMalloc (~5.0 MiB in ~80 allocations); \
-                growOpArray (~2.0 MiB in ~4 allocations); vdbeSorterInit (~64 KiB in ~1 allocations).";
+    let want = "Top allocation sites by live bytes (sampled estimates): sqlite3MemMalloc (~5 MiB in ~80 allocations); \
+                growOpArray (~2 MiB in ~4 allocations); vdbeSorterInit (~64 KiB in ~1 allocations).";
     let rec = |s: &Sim, id: &str| s.a.alerts.get(id).map(|a| a.finding.recommendation.clone()).unwrap_or_default();
 
     let mut s = used_at_marks(4, true);
@@ -693,7 +693,7 @@ fn leak_alerts_about_a_memory_name_its_top_allocation_sites() {
     s.advance(10.0).sites("r1:1", &sites[1..2]);
     s.alerts();
     assert!(rec(&s, "memory-floor-rising:r1:1:used")
-        .ends_with("sites by live bytes (sampled estimates): growOpArray (~2.0 MiB in ~4 allocations)."));
+        .ends_with("sites by live bytes (sampled estimates): growOpArray (~2 MiB in ~4 allocations)."));
     s.advance(10.0).sites("r1:1", &[]);
     s.alerts();
     assert!(!rec(&s, "memory-floor-rising:r1:1:used").contains("allocation sites"));

@@ -176,9 +176,10 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect(report.memories[0]).toMatchObject({ currentBytes: 16 * 1048576, growthEvents: 0 });
     expect(report.alerts.map((a) => [a.id, a.severity, a.state])).toEqual([['memory-floor-rising:7f3e9a:2:used', 'warning', 'active']]);
     expect(r.code).toBe(1);
+    // The same figures as the report's table of sites (fmt_bytes writes what formatBytes writes).
     expect(report.alerts[0]!.recommendation).toContain(
       'Top allocation sites by live bytes (sampled estimates): sqlite3VdbeMemSetStr (wasm://wasm/7f3e9a12:wasm-function[610]:0x9e10) ' +
-        '(~3.8 MiB in ~60 allocations); sqlite3VdbeCreate (wasm://wasm/7f3e9a12:wasm-function[700]:0xa000) (~1.3 MiB in ~20 allocations); ' +
+        '(~3.75 MiB in ~60 allocations); sqlite3VdbeCreate (wasm://wasm/7f3e9a12:wasm-function[700]:0xa000) (~1.25 MiB in ~20 allocations); ' +
         'sqlite3_initialize (wasm://wasm/7f3e9a12:wasm-function[90]:0x5000) (~64 KiB in ~1 allocations).',
     );
     // The latest snapshot's sites, most bytes first, with their whole stacks.

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatDelta, parseBytes } from './bytes';
+import cases from './bytes-cases.json';
+
+describe('the shared cases (bytes-cases.json, also the cases of fmt_bytes in analyzer-rs)', () => {
+  it('formatBytes writes each expected text', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    // An input is a number, or "NaN", "Infinity" or "-Infinity" (not numbers in JSON).
+    const got = cases.map(([input]) => [input, formatBytes(Number(input))]);
+    expect(got).toEqual(cases);
+  });
+});
 
 describe('formatBytes', () => {
   it('uses binary units, at most three significant digits and no trailing zeros', () => {

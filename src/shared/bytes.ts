@@ -1,6 +1,8 @@
 /**
  * Byte sizes as people read them, the one formatter for every surface (panel tables, chart
  * axis, budget fields, CLI report) so a figure reads the same wherever it is shown. Pure.
+ * The analyzer's alert texts use `fmt_bytes` (analyzer-rs/src/text.rs), which writes exactly the
+ * same: both are tested against bytes-cases.json, so a change here is a change there.
  */
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
