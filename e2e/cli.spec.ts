@@ -211,13 +211,16 @@ test.describe('record --no-allocations', () => {
     return parsed.trace.events.flatMap((e) => (e.t === 'heap' ? [{ tracking: e.tracking, reason: e.reason }] : []));
   };
   test('the heap is counted inside wasm by default, and not counted (allocation tracking is off) with --no-allocations', async () => {
+    // the recording ends once the page has loaded sql.js and opened its database
+    const loaded = join(dir, 'sqljs-loaded.mjs');
+    writeFileSync(loaded, "export default async function ({ page }) { await page.waitForFunction(() => document.title === 'done'); }\n");
     const on = join(dir, 'sqljs-on.json');
-    const recOn = await runCli(['record', SQLJS, '--duration', '0', '--out', on]);
+    const recOn = await runCli(['record', SQLJS, '--duration', '0', '--script', loaded, '--out', on]);
     expect([0, 1], `stdout:\n${recOn.stdout}\nstderr:\n${recOn.stderr}`).toContain(recOn.code);
     expect(heaps(on).some((h) => h.tracking === 'inside-wasm')).toBe(true);
 
     const off = join(dir, 'sqljs-off.json');
-    const recOff = await runCli(['record', SQLJS, '--duration', '0', '--no-allocations', '--out', off]);
+    const recOff = await runCli(['record', SQLJS, '--duration', '0', '--script', loaded, '--no-allocations', '--out', off]);
     expect([0, 1], `stdout:\n${recOff.stdout}\nstderr:\n${recOff.stderr}`).toContain(recOff.code);
     const h = heaps(off);
     expect(h.length).toBeGreaterThan(0);

@@ -149,12 +149,13 @@ test.describe('tiktoken 1.0.22 (wasm-bindgen 0.2.100)', () => {
         return classCounts(page, 'Tiktoken');
       })
       .toEqual({ className: 'Tiktoken', created: N, freed: 0, reclaimed: N, live: 0 });
-    // The Rust heap each encoder owns (~5.4 MB of BPE tables, allocated inside wasm) was in the
-    // used bytes while the encoders lived, and went back when the finalizer freed them.
+    // The Rust heap each encoder owns (its BPE tables, allocated inside wasm: ~150 KB for the
+    // page's tiny encoding) was in the used bytes while the encoders lived, and went back when
+    // the finalizer freed them.
     const allocs = (await injectedEvents(page)).filter((e): e is AllocEvent => e.t === 'alloc');
     expect(allocs.at(-1)).toMatchObject({ tracking: 'inside-wasm', allocator: 'dlmalloc' });
-    expect(Math.max(...allocs.map((a) => a.liveBytes))).toBeGreaterThan(N * 5_000_000);
-    await expect.poll(async () => (await allocLast(page))?.liveBytes ?? Infinity).toBeLessThan(1_000_000);
+    const peak = Math.max(...allocs.map((a) => a.liveBytes));
+    await expect.poll(async () => peak - ((await allocLast(page))?.liveBytes ?? peak)).toBeGreaterThan(N * 64 * 1024);
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Tiktoken')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
     // and the analyzer tells the user: objects reclaimed by the GC without free()
