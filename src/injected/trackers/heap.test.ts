@@ -45,7 +45,10 @@ function sampler(o: Partial<SiteDeps> = {}) {
   const s = new SiteSampler('r:1', {
     now: () => time,
     random: () => 0.5,
-    stack: () => stack,
+    stackLater: () => {
+      const captured = stack;
+      return () => captured;
+    },
     setCountdown: (n) => void countdowns.push(n),
     chunkLive: (ptr) => live.has(ptr),
     chunkSize: (_p, size) => size,
@@ -91,25 +94,48 @@ describe('SiteSampler', () => {
     for (let i = 1; i < e.sites.length; i++) expect(e.sites[i - 1]!.bytes).toBeGreaterThanOrEqual(e.sites[i]!.bytes);
   });
 
-  it('adapts the interval to the sampling rate, and pauses at the bound of live samples', () => {
+  it('adapts the interval to the sampling rate at once, and pauses at the bound of live samples', () => {
     const { s, live, countdowns, at } = sampler();
-    for (let i = 0; i < 500; i++) s.onSample(0, 8);
     at(1000);
-    s.tick();
-    expect(s.interval).toBe(SAMPLE_INTERVAL.initial * 2); // 500 samples/s: too many
+    // a burst: more than SAMPLE_RATE.high per second doubles the interval during the burst itself
+    for (let i = 0; i < 100; i++) s.onSample(0, 8);
+    expect(s.interval).toBeGreaterThanOrEqual(SAMPLE_INTERVAL.initial * 8);
     at(5000);
+    s.tick(); // the burst's window closes
+    const high = s.interval;
+    at(10000);
     s.tick();
-    expect(s.interval).toBe(SAMPLE_INTERVAL.initial); // none since: fewer
+    expect(s.interval).toBe(high / 2); // none since: fewer
     for (let i = 1; i <= MAX_LIVE_SAMPLES; i++) {
       live.add(i * 16);
+      at(10000 + i * 1000); // slowly: no rate change
       s.onSample(i * 16, 8);
     }
     s.onSample(999_999 * 16, 8);
     expect(countdowns.at(-1)).toBe(NEVER);
     for (let i = 1; i <= MAX_LIVE_SAMPLES; i++) live.delete(i * 16);
-    at(6000);
+    at(1e9);
     s.tick();
     expect(countdowns.at(-1)).not.toBe(NEVER); // room again: sampling resumes
+  });
+
+  it('formats a stack only for a sample still live at the tick', () => {
+    let formatted = 0;
+    const live = new Set<number>([16]);
+    let t = 0;
+    const s = new SiteSampler('r:1', {
+      now: () => t,
+      random: () => 0.5,
+      stackLater: () => () => (formatted++, 'at f (https://a/app.js:1:1)'),
+      setCountdown: () => undefined,
+      chunkLive: (ptr) => live.has(ptr),
+      chunkSize: (_p, size) => size,
+    });
+    s.onSample(16, 100);
+    s.onSample(32, 100); // freed before the tick
+    t = 2000;
+    expect(s.tick()!.sites[0]!.samples).toBe(1);
+    expect(formatted).toBe(1);
   });
 
   it('keeps samples when the chunk layout is unknown', () => {

@@ -72,9 +72,14 @@ export class HeapTracker {
 }
 
 /** Mean bytes between samples: where it starts, and the bounds it adapts within. */
-export const SAMPLE_INTERVAL = { initial: 256 * 1024, min: 64 * 1024, max: 64 * 1024 * 1024 } as const;
-/** Samples per second above which the interval doubles, and below which it halves. */
-export const SAMPLE_RATE = { high: 100, low: 10 } as const;
+export const SAMPLE_INTERVAL = { initial: 1024 * 1024, min: 256 * 1024, max: 256 * 1024 * 1024 } as const;
+/**
+ * Samples per second: above `high` the interval doubles at once (checked at every sample, so a
+ * burst of allocations cannot make a burst of stack captures), and below `low` over a second it
+ * halves. Each sample captures a JS stack (tens of microseconds): 20 per second stay well
+ * under 0.1% of a core.
+ */
+export const SAMPLE_RATE = { high: 20, low: 2 } as const;
 /** Live samples kept per memory; beyond it, sampling pauses until samples are freed. */
 export const MAX_LIVE_SAMPLES = 4096;
 /** Distinct sites kept per memory (a new site beyond it is counted under the last one). */
@@ -88,8 +93,12 @@ export interface SiteDeps {
   now(): number;
   /** Uniform in (0, 1]. */
   random(): number;
-  /** The stack of the allocation being sampled (JS and wasm frames, ours removed). */
-  stack(): string;
+  /**
+   * Capture the stack of the allocation being sampled (JS and wasm frames, ours removed) now;
+   * it is formatted when the returned function is called (at the next tick, and only if the
+   * allocation is still live then: formatting is most of a stack's cost).
+   */
+  stackLater(): () => string;
   /** Tell the rewritten module how many bytes to allocate before the next sample. */
   setCountdown(bytes: number): void;
   /**
@@ -103,7 +112,8 @@ export interface SiteDeps {
 
 interface Sample {
   chunk: number;
-  site: Site;
+  /** The site, once the stack is formatted; until then the capture. */
+  site: Site | (() => string);
 }
 
 interface Site {
@@ -152,6 +162,13 @@ export class SiteSampler {
   /** Called from the rewritten malloc (through the hidden table) for a sampled allocation. */
   onSample(ptr: number, size: number): void {
     this.samplesSince++;
+    const now = this.deps.now();
+    const elapsed = now - this.windowStart;
+    if (this.samplesSince > (SAMPLE_RATE.high * Math.max(elapsed, 100)) / 1000 && this.interval < SAMPLE_INTERVAL.max) {
+      this.rescale(this.interval * 2);
+      this.samplesSince = 0;
+      this.windowStart = now;
+    }
     if (this.live.size >= MAX_LIVE_SAMPLES) {
       this.paused = true;
       this.deps.setCountdown(NEVER);
@@ -159,13 +176,16 @@ export class SiteSampler {
     }
     this.deps.setCountdown(this.nextGap());
     if (ptr <= 0) return;
-    const stack = this.deps.stack();
-    const site = this.siteOf(stack);
-    const chunk = this.deps.chunkSize(ptr, size);
-    const w = sampleWeight(chunk, this.interval);
     const old = this.live.get(ptr);
     if (old !== undefined) this.drop(old); // the chunk was freed and reused before a tick saw it
-    this.live.set(ptr, { chunk, site });
+    this.live.set(ptr, { chunk: this.deps.chunkSize(ptr, size), site: this.deps.stackLater() });
+  }
+
+  /** Give a sample its site (format its stack) and count it there. */
+  private place(s: Sample, stack: string): void {
+    const site = this.siteOf(stack);
+    s.site = site;
+    const w = sampleWeight(s.chunk, this.interval);
     site.bytes += w.bytes;
     site.count += w.count;
     site.samples++;
@@ -201,8 +221,9 @@ export class SiteSampler {
   }
 
   private drop(s: Sample): void {
-    const w = sampleWeight(s.chunk, this.interval);
     const site = s.site;
+    if (typeof site === 'function') return; // never placed: nothing was counted
+    const w = sampleWeight(s.chunk, this.interval);
     site.samples--;
     if (site.samples <= 0) {
       this.sites.delete(site.key);
@@ -222,6 +243,8 @@ export class SiteSampler {
       if (this.deps.chunkLive(ptr, s.chunk) === false) {
         this.live.delete(ptr);
         this.drop(s);
+      } else if (typeof s.site === 'function') {
+        this.place(s, s.site());
       }
     }
     const now = this.deps.now();
@@ -251,6 +274,7 @@ export class SiteSampler {
       site.count = 0;
     }
     for (const s of this.live.values()) {
+      if (typeof s.site === 'function') continue;
       const w = sampleWeight(s.chunk, interval);
       s.site.bytes += w.bytes;
       s.site.count += w.count;

@@ -108,7 +108,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
       const sampler = new SiteSampler(mem.key, {
         now: () => ctx.now(),
         random: () => 1 - MathRandom(),
-        stack: () => ctx.stack(),
+        stackLater: () => ctx.stackLater(),
         setCountdown,
         chunkLive: (ptr, chunk) => {
           if (sizes === 'none') return null;
