@@ -65,6 +65,36 @@ export async function sqliteWasm() {
       wasm.pstack.restore(sp);
     }
   };
+  /**
+   * Where the committed bytes go that no live allocation holds: allocate from the largest size
+   * down to the smallest until the allocator would take memory from its top chunk (the first
+   * allocation that grows the memory marks the top; later ones at or above it are top too), then
+   * free everything. `holes` is the free space inside the heap, by the size that fitted; `topFree`
+   * what was left at the top. Grows the memory by one step (the allocation that finds the top).
+   */
+  globalThis.probeHeapFree = () => {
+    const c0 = wasm.heap8u().byteLength;
+    const ptrs = [];
+    const bySize = {};
+    let top = null;
+    try {
+      for (const size of [262144, 65536, 16384, 4096, 1024, 256, 64, 8]) {
+        let got = 0;
+        for (;;) {
+          const q = wasm.alloc(size);
+          ptrs.push(q);
+          if (top === null && wasm.heap8u().byteLength !== c0) top = q;
+          if (top !== null && q >= top) break;
+          got += size;
+        }
+        bySize[size] = got;
+      }
+    } finally {
+      for (const q of ptrs) wasm.dealloc(q);
+    }
+    const holes = Object.values(bySize).reduce((a, b) => a + b, 0);
+    return { committedBytes: c0, holes, topFree: c0 - top, bySize, probes: ptrs.length };
+  };
   // The page's independent count, under the name the issue uses.
   capi.sqlite3_memory_used ??= memoryUsed;
   globalThis.sqlite3 = sqlite3;
