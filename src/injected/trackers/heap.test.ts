@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeapTracker, MAX_LIVE_SAMPLES, NEVER, SAMPLE_INTERVAL, SiteSampler, sampleWeight, type SiteDeps } from './heap';
+import { HeapTracker, MAX_LIVE_SAMPLES, NEVER, SAMPLE_INTERVAL, SAMPLE_RATE, SiteSampler, sampleWeight, type SiteDeps } from './heap';
 
 describe('HeapTracker', () => {
   it('emits the counters once per change, tagged as counted inside wasm', () => {
@@ -117,6 +117,18 @@ describe('SiteSampler', () => {
     at(1e9);
     s.tick();
     expect(countdowns.at(-1)).not.toBe(NEVER); // room again: sampling resumes
+  });
+
+  it('a burst within the budget keeps the interval; the sample after it doubles it', () => {
+    const { s, at } = sampler();
+    at(0);
+    for (let i = 0; i < SAMPLE_RATE.burst; i++) s.onSample(0, 8);
+    expect(s.interval).toBe(SAMPLE_INTERVAL.initial);
+    s.onSample(0, 8);
+    expect(s.interval).toBe(SAMPLE_INTERVAL.initial * 2);
+    at(1000); // a second later the budget is full again
+    for (let i = 0; i < SAMPLE_RATE.burst; i++) s.onSample(0, 8);
+    expect(s.interval).toBe(SAMPLE_INTERVAL.initial * 2);
   });
 
   it('formats a stack only for a sample still live at the tick', () => {

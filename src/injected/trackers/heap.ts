@@ -72,14 +72,14 @@ export class HeapTracker {
 }
 
 /** Mean bytes between samples: where it starts, and the bounds it adapts within. */
-export const SAMPLE_INTERVAL = { initial: 1024 * 1024, min: 256 * 1024, max: 256 * 1024 * 1024 } as const;
+export const SAMPLE_INTERVAL = { initial: 256 * 1024, min: 128 * 1024, max: 256 * 1024 * 1024 } as const;
 /**
- * Samples per second: above `high` the interval doubles at once (checked at every sample, so a
- * burst of allocations cannot make a burst of stack captures), and below `low` over a second it
- * halves. Each sample captures a JS stack (tens of microseconds): 20 per second stay well
- * under 0.1% of a core.
+ * The sampling budget, a token bucket per memory: `burst` samples at once, refilled at `high`
+ * per second. A sample taken with the bucket empty doubles the interval at once, so a busy
+ * allocator cannot make a stream of stack captures (each costs tens of microseconds: 20 a second
+ * stay well under 0.1% of a core); below `low` samples over a second the interval halves.
  */
-export const SAMPLE_RATE = { high: 20, low: 2 } as const;
+export const SAMPLE_RATE = { high: 20, low: 2, burst: 20 } as const;
 /** Live samples kept per memory; beyond it, sampling pauses until samples are freed. */
 export const MAX_LIVE_SAMPLES = 4096;
 /** Distinct sites kept per memory (a new site beyond it is counted under the last one). */
@@ -136,6 +136,9 @@ export class SiteSampler {
   private readonly live = new Map<number, Sample>();
   private readonly sites = new Map<string, Site>();
   private samplesSince = 0;
+  /** The sampling budget (see SAMPLE_RATE). */
+  private tokens: number = SAMPLE_RATE.burst;
+  private refilled: number;
   private windowStart: number;
   private lastEvent = 0;
   private dirty = false;
@@ -146,6 +149,7 @@ export class SiteSampler {
     private readonly deps: SiteDeps,
   ) {
     this.windowStart = deps.now();
+    this.refilled = this.windowStart;
   }
 
   /** Start sampling (the rewritten malloc calls `onSample` once the countdown runs out). */
@@ -163,12 +167,10 @@ export class SiteSampler {
   onSample(ptr: number, size: number): void {
     this.samplesSince++;
     const now = this.deps.now();
-    const elapsed = now - this.windowStart;
-    if (this.samplesSince > (SAMPLE_RATE.high * Math.max(elapsed, 100)) / 1000 && this.interval < SAMPLE_INTERVAL.max) {
-      this.rescale(this.interval * 2);
-      this.samplesSince = 0;
-      this.windowStart = now;
-    }
+    this.tokens = Math.min(SAMPLE_RATE.burst, this.tokens + ((now - this.refilled) * SAMPLE_RATE.high) / 1000);
+    this.refilled = now;
+    if (this.tokens >= 1) this.tokens--;
+    else if (this.interval < SAMPLE_INTERVAL.max) this.rescale(this.interval * 2);
     if (this.live.size >= MAX_LIVE_SAMPLES) {
       this.paused = true;
       this.deps.setCountdown(NEVER);
@@ -251,8 +253,7 @@ export class SiteSampler {
     const elapsed = now - this.windowStart;
     if (elapsed >= 1000) {
       const rate = (this.samplesSince * 1000) / elapsed;
-      if (rate > SAMPLE_RATE.high && this.interval < SAMPLE_INTERVAL.max) this.rescale(this.interval * 2);
-      else if (rate < SAMPLE_RATE.low && this.interval > SAMPLE_INTERVAL.min) this.rescale(this.interval / 2);
+      if (rate < SAMPLE_RATE.low && this.interval > SAMPLE_INTERVAL.min) this.rescale(this.interval / 2);
       this.samplesSince = 0;
       this.windowStart = now;
     }
