@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { HeapTracker, MAX_LIVE_SAMPLES, NEVER, SAMPLE_INTERVAL, SAMPLE_RATE, SiteSampler, sampleWeight, type SiteDeps } from './heap';
+import {
+  allocatorFrameTest,
+  HeapTracker,
+  MAX_LIVE_SAMPLES,
+  NEVER,
+  SAMPLE_INTERVAL,
+  SAMPLE_RATE,
+  SiteSampler,
+  sampleWeight,
+  type SiteDeps,
+} from './heap';
 
 describe('HeapTracker', () => {
   it('emits the counters once per change, tagged as counted inside wasm', () => {
@@ -78,6 +88,21 @@ describe('SiteSampler', () => {
     live.delete(32);
     at(3000);
     expect(s.tick()!.sites).toEqual([]);
+  });
+
+  it("a site is where the allocation was asked for: the allocator's own frames at the top are dropped", () => {
+    const isAllocator = allocatorFrameTest({ malloc: 79, free: 93 });
+    expect(isAllocator('at wasm://wasm/00039e42:wasm-function[79]:0x4fb8')).toBe(true);
+    expect(isAllocator('at dlmalloc (wasm://wasm/1:wasm-function[3]:0x10)')).toBe(true);
+    expect(isAllocator('at wasm://wasm/00039e42:wasm-function[120]:0x100')).toBe(false);
+    const { s, live, at, setStack } = sampler({ allocatorFrame: isAllocator });
+    setStack(
+      'at wasm://wasm/00039e42:wasm-function[79]:0x4fb8\nat wasm://wasm/00039e42:wasm-function[120]:0x100\nat load (https://a/app.js:1:2)',
+    );
+    live.add(16);
+    s.onSample(16, 1000);
+    at(1000);
+    expect(s.tick()!.sites[0]!.frames).toEqual(['at wasm://wasm/00039e42:wasm-function[120]:0x100', 'at load (https://a/app.js:1:2)']);
   });
 
   it('sorts sites by bytes and bounds the event', () => {

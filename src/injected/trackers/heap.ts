@@ -18,6 +18,27 @@
  */
 import { LIMITS, type AllocEvent, type HeapSizes, type ObjectKey, type SitesEvent } from '../../shared/protocol';
 
+/** Allocator function names as they appear in frames of modules with a name section. */
+const ALLOCATOR_NAMES =
+  /^at (?:dl)?(?:malloc|free|realloc|calloc|memalign|posix_memalign|aligned_alloc)\b|^at (?:__rust_alloc|__rdl_alloc|__rg_alloc|__rust_realloc|__rdl_realloc|__wbindgen_malloc|__wbindgen_realloc)\b/;
+
+/**
+ * Frames of the allocator's own functions: by function index (`wasm-function[12]`, modules
+ * without a name section) or by name. The rewritten entry points keep their indices.
+ */
+export function allocatorFrameTest(functions: Readonly<Record<string, number | undefined>>): (line: string) => boolean {
+  const indices = new Set<number>();
+  for (const k of Object.keys(functions)) {
+    const i = functions[k];
+    if (typeof i === 'number') indices.add(i);
+  }
+  return (line) => {
+    const m = /wasm-function\[(\d+)\]/.exec(line);
+    if (m !== null && indices.has(Number(m[1]))) return true;
+    return ALLOCATOR_NAMES.test(line);
+  };
+}
+
 /** The rewritten module's counters, read on demand (NaN once the instance is gone). */
 export interface HeapCounters {
   liveBytes(): number;
@@ -108,6 +129,11 @@ export interface SiteDeps {
   chunkLive(ptr: number, chunkBytes: number): boolean | null;
   /** Chunk size of a live allocation (header included), or `size` when unknown. */
   chunkSize(ptr: number, size: number): number;
+  /**
+   * Is this stack frame (a trimmed line) one of the allocator's own functions? Those at the top of
+   * a sample's stack are dropped: a site is where the allocation was asked for, not malloc.
+   */
+  allocatorFrame?(line: string): boolean;
 }
 
 interface Sample {
@@ -185,13 +211,22 @@ export class SiteSampler {
 
   /** Give a sample its site (format its stack) and count it there. */
   private place(s: Sample, stack: string): void {
-    const site = this.siteOf(stack);
+    const site = this.siteOf(this.withoutAllocatorFrames(stack));
     s.site = site;
     const w = sampleWeight(s.chunk, this.interval);
     site.bytes += w.bytes;
     site.count += w.count;
     site.samples++;
     this.dirty = true;
+  }
+
+  private withoutAllocatorFrames(stack: string): string {
+    const isAllocator = this.deps.allocatorFrame;
+    if (isAllocator === undefined) return stack;
+    const lines = stack.split('\n');
+    let i = 0;
+    while (i < lines.length - 1 && isAllocator((lines[i] as string).trim())) i++;
+    return i === 0 ? stack : lines.slice(i).join('\n');
   }
 
   private siteOf(stack: string): Site {

@@ -15,7 +15,7 @@ import { MathRandom } from '../core/intrinsics';
 import { BindgenTracker } from './bindgen';
 import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
 import { isFreeExportName } from './glue-source';
-import { HeapTracker, SiteSampler } from './heap';
+import { allocatorFrameTest, HeapTracker, SiteSampler } from './heap';
 import { RegistryTracker, installRegistries } from './registries';
 
 export interface InstalledTrackers {
@@ -118,6 +118,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
           return size === chunk && (!dl || (head & CINUSE) !== 0);
         },
         chunkSize: (_ptr, size) => size,
+        allocatorFrame: allocatorFrameTest(allocator.functions),
       });
       const onSample = (ptr: number, size: number): void => {
         // Called from inside the page's malloc: nothing may be thrown back into wasm.
