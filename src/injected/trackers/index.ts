@@ -80,7 +80,8 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     const allocator = info.rewrite?.allocator ?? null;
     const counters = info.heap?.counters ?? null;
     let reason: string | null = null;
-    if (info.rewrite === null) reason = info.unchanged ?? 'allocation tracking is off';
+    if (info.rewrite === null)
+      reason = info.unchanged ?? 'the module was not rewritten here (compiled in another realm, or on a path that hands no bytes)';
     else if (allocator === null) reason = info.rewrite.allocatorReason ?? 'no allocator recognised';
     else if (counters === null) reason = 'the rewritten module has no readable counters';
     else if (heaps.length >= MAX_HEAPS) reason = `more than ${MAX_HEAPS} heaps in this realm`;
