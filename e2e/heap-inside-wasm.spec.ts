@@ -27,33 +27,11 @@
  */
 import type { Page } from '@playwright/test';
 import type { AllocEvent, GrowEvent, HeapStatusEvent, MemoryEvent, PageEvent } from '../src/shared/protocol';
+import { captureInjected, injectedEvents } from './capture';
 import { expect, test } from './fixtures';
 
 const PAGES = '/e2e/pages/third-party';
 const MiB = 1024 * 1024;
-
-/** Read the injected layer's batches on the page (contract 1 allows the page to listen). */
-async function captureInjected(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const events: unknown[] = [];
-    (globalThis as unknown as { __wmCaptured: unknown[] }).__wmCaptured = events;
-    addEventListener('message', (e: MessageEvent) => {
-      const d = e.data as { source?: unknown; kind?: unknown } | null;
-      if (!d || d.source !== 'wasm-memory-injected' || d.kind !== 'connect') return;
-      const port = e.ports[0];
-      if (!port) return;
-      port.addEventListener('message', (m: MessageEvent) => {
-        const b = m.data as { kind?: unknown; events?: unknown[] } | null;
-        if (b && b.kind === 'batch' && Array.isArray(b.events)) events.push(...b.events);
-      });
-      port.start();
-    });
-  });
-}
-
-async function injectedEvents(page: Page): Promise<PageEvent[]> {
-  return page.evaluate(() => (globalThis as unknown as { __wmCaptured: PageEvent[] }).__wmCaptured);
-}
 
 /** What the page says about itself (sqlite-dbs.js `stats()`). */
 interface PageStats {

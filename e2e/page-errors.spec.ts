@@ -6,29 +6,12 @@
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { rmSync } from 'node:fs';
-import type { PageErrorEvent, PageEvent } from '../src/shared/protocol';
+import type { PageErrorEvent } from '../src/shared/protocol';
 import { countPageErrors, summarizePageErrors } from '../src/shared/page-errors';
+import { captureInjected, injectedEvents } from './capture';
 import { expect, launchBare, test } from './fixtures';
 
-async function captureInjected(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const events: unknown[] = [];
-    (globalThis as unknown as { __wmCaptured: unknown[] }).__wmCaptured = events;
-    addEventListener('message', (e: MessageEvent) => {
-      const d = e.data as { source?: unknown; kind?: unknown } | null;
-      if (!d || d.source !== 'wasm-memory-injected' || d.kind !== 'connect') return;
-      const port = e.ports[0];
-      if (!port) return;
-      port.addEventListener('message', (m: MessageEvent) => {
-        const b = m.data as { kind?: unknown; events?: unknown[] } | null;
-        if (b && b.kind === 'batch' && Array.isArray(b.events)) events.push(...b.events);
-      });
-      port.start();
-    });
-  });
-}
-
-const captured = (page: Page) => page.evaluate(() => (globalThis as unknown as { __wmCaptured: PageEvent[] }).__wmCaptured);
+const captured = injectedEvents;
 
 async function pageSeen(context: BrowserContext, capture: boolean): Promise<{ page: Page; seen: unknown }> {
   const page = await context.newPage();

@@ -10,31 +10,13 @@
  * errors, and the extension must really have seen the page's WebAssembly (not vacuous).
  * The packages are devDependencies, served from node_modules.
  */
-import type { BrowserContext, Page } from '@playwright/test';
+import type { BrowserContext } from '@playwright/test';
 import { rmSync } from 'node:fs';
 import type { PageEvent } from '../src/shared/protocol';
+import { captureInjected, injectedEvents } from './capture';
 import { expect, launchBare, test } from './fixtures';
 
 const PAGES = '/e2e/pages/third-party';
-
-/** Collect the injected layer's batches on the page (as e2e/third-party.spec.ts does). */
-async function captureInjected(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const events: unknown[] = [];
-    (globalThis as unknown as { __wmCaptured: unknown[] }).__wmCaptured = events;
-    addEventListener('message', (e: MessageEvent) => {
-      const d = e.data as { source?: unknown; kind?: unknown } | null;
-      if (!d || d.source !== 'wasm-memory-injected' || d.kind !== 'connect') return;
-      const port = e.ports[0];
-      if (!port) return;
-      port.addEventListener('message', (m: MessageEvent) => {
-        const b = m.data as { kind?: unknown; events?: unknown[] } | null;
-        if (b && b.kind === 'batch' && Array.isArray(b.events)) events.push(...b.events);
-      });
-      port.start();
-    });
-  });
-}
 
 interface Run {
   result: unknown;
@@ -48,8 +30,7 @@ async function runPage(context: BrowserContext, file: string, timeout: number, w
   page.on('pageerror', (e) => pageErrors.push(e.message));
   if (withExtension) await captureInjected(page);
   await page.goto(`${PAGES}/${file}`);
-  const captured = async (): Promise<PageEvent[]> =>
-    withExtension ? page.evaluate(() => (globalThis as unknown as { __wmCaptured: PageEvent[] }).__wmCaptured) : [];
+  const captured = async (): Promise<PageEvent[]> => (withExtension ? injectedEvents(page) : []);
   try {
     await page.waitForFunction(() => document.title === 'done', null, { timeout });
   } catch {

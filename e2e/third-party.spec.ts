@@ -10,35 +10,13 @@
  */
 import type { Page } from '@playwright/test';
 import { rmSync } from 'node:fs';
-import type { AllocEvent, BindgenEvent, MarkEvent, PageEvent, RegistryEvent, SitesEvent } from '../src/shared/protocol';
+import type { AllocEvent, BindgenEvent, MarkEvent, RegistryEvent, SitesEvent } from '../src/shared/protocol';
+import { captureInjected, injectedEvents } from './capture';
 import { expect, launchBare, test } from './fixtures';
 
 test.use({ chromiumArgs: ['--js-flags=--expose-gc'] });
 
 const PAGES = '/e2e/pages/third-party';
-
-/** Read the injected layer's batches on the page (contract 1 allows the page to listen). */
-async function captureInjected(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const events: unknown[] = [];
-    (globalThis as unknown as { __wmCaptured: unknown[] }).__wmCaptured = events;
-    addEventListener('message', (e: MessageEvent) => {
-      const d = e.data as { source?: unknown; kind?: unknown } | null;
-      if (!d || d.source !== 'wasm-memory-injected' || d.kind !== 'connect') return;
-      const port = e.ports[0];
-      if (!port) return;
-      port.addEventListener('message', (m: MessageEvent) => {
-        const b = m.data as { kind?: unknown; events?: unknown[] } | null;
-        if (b && b.kind === 'batch' && Array.isArray(b.events)) events.push(...b.events);
-      });
-      port.start();
-    });
-  });
-}
-
-async function injectedEvents(page: Page): Promise<PageEvent[]> {
-  return page.evaluate(() => (globalThis as unknown as { __wmCaptured: PageEvent[] }).__wmCaptured);
-}
 
 /** Latest cumulative counters of a class, as the injected layer reported them. */
 async function classCounts(page: Page, className: string): Promise<Omit<BindgenEvent, 't' | 'time' | 'liveStacks' | 'module'> | null> {
