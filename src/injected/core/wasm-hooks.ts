@@ -287,43 +287,47 @@ export class WasmHooks {
   ): Promise<unknown> {
     const first = apply(target, thisArg, [bytes, ...slice(args, 1)]) as Promise<unknown>;
     return new OrigPromise<unknown>((resolve, reject) => {
-      observeFresh(
-        first,
-        (r) => {
-          try {
-            this.noteCompiled(moduleOf(r), prepared, true);
-          } finally {
-            resolve(r);
-          }
-        },
-        (e) => this.deps.fail('rewritten compile', e),
-        (reason) => {
-          if (!(reason instanceof this.CompileError)) {
-            reject(reason);
-            return;
-          }
-          let second: Promise<unknown>;
-          try {
-            second = apply(target, thisArg, args) as Promise<unknown>;
-          } catch (e) {
-            reject(e);
-            return;
-          }
-          observeFresh(
-            second,
-            (r) => {
-              try {
-                this.noteCompiled(moduleOf(r), prepared, false);
-              } finally {
-                resolve(r);
-              }
-            },
-            (e) => this.deps.fail('fallback compile', e),
-            reject,
-          );
-        },
-      );
+      this.settleNoting(first, moduleOf, prepared, true, resolve, (reason) => {
+        if (!(reason instanceof this.CompileError)) {
+          reject(reason);
+          return;
+        }
+        let second: Promise<unknown>;
+        try {
+          second = apply(target, thisArg, args) as Promise<unknown>;
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        this.settleNoting(second, moduleOf, prepared, false, resolve, reject);
+      });
     });
+  }
+
+  /**
+   * Settle a promise of ours with the outcome of `p`, a fresh native compile/instantiate
+   * promise; on success, first remember what became of the module's bytes (noteCompiled).
+   */
+  private settleNoting(
+    p: Promise<unknown>,
+    moduleOf: (result: unknown) => WebAssembly.Module,
+    prepared: Prepared,
+    usedRewrite: boolean,
+    resolve: (v: unknown) => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    observeFresh(
+      p,
+      (r) => {
+        try {
+          this.noteCompiled(moduleOf(r), prepared, usedRewrite);
+        } finally {
+          resolve(r);
+        }
+      },
+      (e) => this.deps.fail('compile result', e),
+      reject,
+    );
   }
 
   /**
@@ -334,6 +338,9 @@ export class WasmHooks {
    */
   private streamRewritten(streaming: AnyFn, thisArg: unknown, args: unknown[], instantiate: boolean): Promise<unknown> {
     const native = instantiate ? this.nativeInstantiate : this.nativeCompile;
+    const moduleOf = instantiate
+      ? (r: unknown) => this.dataProp(r, 'module') as WebAssembly.Module
+      : (m: unknown) => m as WebAssembly.Module;
     return new OrigPromise<unknown>((resolve, reject) => {
       const settle = (p: Promise<unknown>): void => observeFresh(p, resolve, (e) => this.deps.fail('streaming', e), reject);
       const nativeStreaming = (source: unknown): void => {
@@ -359,34 +366,16 @@ export class WasmHooks {
             const rest = slice(args, 1);
             try {
               if (prepared.bytes === null) {
-                const p = apply(native, this.WA, [buffer, ...rest]) as Promise<unknown>;
-                observeFresh(
-                  p,
-                  (r) => {
-                    try {
-                      this.noteCompiled(
-                        instantiate ? (this.dataProp(r, 'module') as WebAssembly.Module) : (r as WebAssembly.Module),
-                        prepared,
-                        false,
-                      );
-                    } finally {
-                      resolve(r);
-                    }
-                  },
-                  (e) => this.deps.fail('streaming', e),
+                this.settleNoting(
+                  apply(native, this.WA, [buffer, ...rest]) as Promise<unknown>,
+                  moduleOf,
+                  prepared,
+                  false,
+                  resolve,
                   reject,
                 );
               } else {
-                settle(
-                  this.withFallback(
-                    native,
-                    this.WA,
-                    [buffer, ...rest],
-                    prepared.bytes,
-                    instantiate ? (r) => this.dataProp(r, 'module') as WebAssembly.Module : (m) => m as WebAssembly.Module,
-                    prepared,
-                  ),
-                );
+                settle(this.withFallback(native, this.WA, [buffer, ...rest], prepared.bytes, moduleOf, prepared));
               }
             } catch (e) {
               reject(e);

@@ -473,14 +473,18 @@ export class BindgenTracker {
     for (const [name, readers] of this.freeCounters) {
       let delta = 0;
       let counter: object | null = null;
+      let gone = false;
       for (const r of readers) {
         const now = r.read();
-        if (Number.isNaN(now)) continue; // its instance is gone (dropped below): its calls were folded in already
+        if (Number.isNaN(now)) {
+          gone = true; // its instance was collected: its calls were folded in at earlier ticks
+          continue;
+        }
         delta += now - r.seen;
         r.seen = now;
         counter ??= r.counter;
       }
-      if (readers.some((r) => Number.isNaN(r.read())))
+      if (gone)
         this.freeCounters.set(
           name,
           readers.filter((r) => !Number.isNaN(r.read())),
