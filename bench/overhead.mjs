@@ -63,6 +63,7 @@ const UNITS = {
   'bindgen BBox create+free (resvg 0.2.92, registered)': 300000,
   'bindgen Resvg create+free (resvg 0.2.92, unregistered)': 30000,
   'bindgen Tiktoken create+free (tiktoken 0.2.100)': 75,
+  'bindgen Rgba create+free (photon 0.2.68, ptr field)': 1000000,
   'emscripten sql.js prepare+bind+step+free': 600,
   'compute tiktoken encode 200 KB': 4,
   'compute resvg render 384x384': 3,
