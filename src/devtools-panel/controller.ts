@@ -388,14 +388,15 @@ export class PanelController {
     if (!r.ok) return failed(r.error);
     let analyzer: AnalyzerApi;
     const sites = new SiteMarks();
-    sites.ingest(r.trace.events);
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
       const events = r.trace.events;
       let began = performance.now();
       for (let i = 0; i < events.length; i += INGEST_CHUNK) {
-        analyzer.ingest(events.slice(i, i + INGEST_CHUNK));
+        const slice = events.slice(i, i + INGEST_CHUNK);
+        sites.ingest(slice);
+        analyzer.ingest(slice);
         if (performance.now() - began >= IMPORT_SLICE_MS) {
           this.importProgress(name, 0.5 + (0.5 * i) / events.length);
           await (pause ?? nextTask)();
