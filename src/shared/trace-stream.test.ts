@@ -4,28 +4,12 @@
  * but are syntax errors in both). Property-based over real recorded traces, reformatted,
  * subsetted, mutated and truncated; and over arbitrary text, which must never throw.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from './protocol';
+import { TRACE_FORMAT, TRACE_VERSION, type Trace } from './protocol';
+import { mutate, mutationArb, textArb, texts } from './trace-arbitraries';
 import { EMPTY_FILE_ERROR, MAX_TRACE_EVENTS, parseTrace, serializeTrace, tooManyEventsError, type ParseTraceResult } from './trace';
 import { MAX_TRACE_CHARS, SLICE_CHARS, TraceReader, readTrace, tooLargeError } from './trace-stream';
-
-const TRACES = join(__dirname, '../analyzer/traces');
-const files = readdirSync(TRACES).filter((f) => f.endsWith('.json'));
-const texts = files.map((f) => readFileSync(join(TRACES, f), 'utf8'));
-/** Every event of the recorded traces, and one of each kind newer than format version 1. */
-const pool: PageEvent[] = [
-  ...texts.flatMap((t) => {
-    const r = parseTrace(t);
-    return r.ok ? r.trace.events : [];
-  }),
-  { t: 'heap', time: 1, memory: 'r:1', module: 'r:0', tracking: 'none', allocator: null, foundBy: null, reason: 'shared memory' },
-  { t: 'sites', time: 4, memory: 'r:1', interval: 65536, sites: [{ bytes: 65536, count: 1, samples: 1, frames: ['at f (a.js:1:1)'] }] },
-  { t: 'page-error', time: 2, realm: 'r', kind: 'error', message: 'x', source: 'a.js:1:2' },
-  { t: 'alloc', time: 9, memory: 'r1:2', liveBytes: 10, liveAllocations: 1, totalAllocations: 5, totalFrees: 4 },
-];
 
 function cut(text: string, points: number[]): string[] {
   const at = [...new Set(points.map((p) => Math.floor(p * text.length)))].sort((a, b) => a - b);
@@ -59,33 +43,6 @@ function expectSame(text: string, chunks: string[]): void {
   else expect(got.error).toBe(want.error);
 }
 
-const traceArb: fc.Arbitrary<Trace> = fc
-  .record({
-    version: fc.constantFrom(1, 2, TRACE_VERSION),
-    createdAt: fc.string(),
-    generator: fc.string(),
-    url: fc.webUrl(),
-    title: fc.option(fc.string(), { nil: undefined }),
-    dropped: fc.nat(),
-    omitted: fc.nat(),
-    events: fc.subarray(pool, { maxLength: 60 }),
-  })
-  .map(({ version, createdAt, generator, url, title, dropped, omitted, events }) => {
-    const t: Trace = { format: TRACE_FORMAT, version, createdAt, generator, page: { url }, events, dropped };
-    if (title !== undefined) t.page.title = title;
-    if (omitted > 0) t.omitted = omitted;
-    return t;
-  });
-
-/** The ways a trace file gets written: ours, minified, indented, keys in another order. */
-const textArb = fc.tuple(traceArb, fc.constantFrom('ours', 'min', 'indent', 'events-first')).map(([t, style]) => {
-  if (style === 'ours') return serializeTrace(t);
-  if (style === 'min') return JSON.stringify(t);
-  if (style === 'indent') return JSON.stringify(t, null, 2);
-  const { events, ...rest } = t;
-  return JSON.stringify({ events, ...rest }, null, '\t');
-});
-
 const pointsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
 
 describe('TraceReader agrees with parseTrace', () => {
@@ -108,28 +65,9 @@ describe('TraceReader agrees with parseTrace', () => {
   });
 
   it('on mutated and truncated traces', () => {
-    const mutation = fc.oneof(
-      fc.record({
-        kind: fc.constant('delete' as const),
-        at: fc.double({ min: 0, max: 1, noNaN: true }),
-        n: fc.integer({ min: 1, max: 20 }),
-      }),
-      fc.record({
-        kind: fc.constant('insert' as const),
-        at: fc.double({ min: 0, max: 1, noNaN: true }),
-        s: fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', '-1', 'null', ' ', '\u00a0', '"t":"x"', '1e999', 'true'),
-      }),
-      fc.record({ kind: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
-    );
     fc.assert(
-      fc.property(textArb, fc.array(mutation, { minLength: 1, maxLength: 3 }), pointsArb, (text, ms, points) => {
-        let t = text;
-        for (const m of ms) {
-          const at = Math.floor(m.at * t.length);
-          if (m.kind === 'delete') t = t.slice(0, at) + t.slice(at + m.n);
-          else if (m.kind === 'insert') t = t.slice(0, at) + m.s + t.slice(at);
-          else t = t.slice(0, at);
-        }
+      fc.property(textArb, fc.array(mutationArb, { minLength: 1, maxLength: 3 }), pointsArb, (text, ms, points) => {
+        const t = mutate(text, ms);
         expectSame(t, cut(t, points));
       }),
       { numRuns: 600 },

@@ -26,6 +26,7 @@ import {
   eventOfVersion,
   eventSince,
   kindOf,
+  oneLine,
   parseTrace,
   tooManyEventsError,
   tooNewEventError,
@@ -256,7 +257,7 @@ export class TraceReader {
       return { ok: true, v: JSON.parse(text) as unknown };
     } catch (e) {
       this.i -= text.length;
-      this.syntax(`${e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, '') : String(e)} in ${where}`);
+      this.syntax(`${oneLine(e instanceof Error ? e.message.replace(/ in JSON at position \d+.*$/s, '') : String(e))} in ${where}`);
       return { ok: false };
     }
   }

@@ -48,6 +48,11 @@ export function serializeTrace(trace: Trace): string {
   return lines.join('\n') + '\n';
 }
 
+/** An error message on one line (V8's JSON errors quote the text around the problem, newlines included). */
+export function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
 /** How a value is named in an error message. */
 export function kindOf(x: unknown): string {
   if (x === undefined) return 'nothing (the field is missing)';
@@ -152,7 +157,7 @@ export function parseTrace(text: string): ParseTraceResult {
   try {
     root = JSON.parse(text);
   } catch (e) {
-    return fail(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`not valid JSON: ${oneLine(e instanceof Error ? e.message : String(e))}`);
   }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
     return fail(`expected a JSON object at the top level, got ${kindOf(root)}`);
