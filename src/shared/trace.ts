@@ -130,8 +130,16 @@ export function checkTraceHeader(o: Record<string, unknown>): { ok: true; header
 
 /** The first trace format version that has events of type `t`. */
 export function eventSince(t: PageEvent['t']): number {
-  return t === 'page-error' || t === 'heap' || t === 'sites' ? PAGE_ERROR_SINCE_VERSION : 1;
+  return EVENT_SINCE[t] ?? 1;
 }
+
+/** Event types newer than format version 1, and the version that introduced each. */
+const EVENT_SINCE: Partial<Record<PageEvent['t'], number>> = {
+  'page-error': PAGE_ERROR_SINCE_VERSION,
+  heap: PAGE_ERROR_SINCE_VERSION,
+  sites: PAGE_ERROR_SINCE_VERSION,
+  link: 3,
+};
 
 /** The message for an event of a type newer than the file's declared version. */
 export function tooNewEventError(i: number, t: PageEvent['t'], version: number): string {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   ALLOCATION_TRACKING,
   PAGE_ERROR_KINDS,
+  LINK_STATES,
   HEAP_SIZES,
   GROW_VIAS,
   INSTANTIATE_VIAS,
@@ -106,6 +107,8 @@ const good: PageEvent[] = [
     skipped: 12,
   },
   { t: 'page-error', time: 14, realm: 'r1', kind: 'rejection', message: 'Uncaught (in promise) 42' },
+  { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
+  { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
 ];
 
 describe('validatePageEvent', () => {
@@ -367,6 +370,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   registry: { name: isStr, memory: optional(isStr), stats: isStats },
   mark: { label: isStr },
   'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
+  link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg) },
 };
 
 /** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */
