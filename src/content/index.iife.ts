@@ -5,10 +5,10 @@
  * It first reads the user's page settings (chrome.storage.local, e.g. the allocation-tracking
  * switch) and only then answers the page's handshake, so the `ack` carries them. The page
  * re-sends its `connect` on our `ready`, so a `connect` posted meanwhile is not lost. When the
- * channel goes silent (relay.ts), a `ready` with a port asks the page side for a new one.
+ * channel goes silent (relay.ts), a REHANDSHAKE_EVENT asks the page side for a new one.
  */
 import browser from 'webextension-polyfill';
-import { DEFAULT_PAGE_SETTINGS, PAGE_SETTINGS_KEYS, PORT_CONTENT, type PageSettings } from '../shared/protocol';
+import { DEFAULT_PAGE_SETTINGS, PAGE_SETTINGS_KEYS, PORT_CONTENT, REHANDSHAKE_EVENT, type PageSettings } from '../shared/protocol';
 import { settingsFromStorage } from '../shared/page-settings';
 import { ContentRelay, type PagePortLike, type RuntimePortLike } from './relay';
 
@@ -46,8 +46,8 @@ function start(settings: PageSettings): void {
     url: () => location.href.slice(0, 2048),
     doc: randomId(),
     settings,
-    // a `ready` with a throwaway port: the page side, connected, looks only at messages with one
-    requestConnect: () => window.postMessage(ContentRelay.readyMessage(), '*', [new MessageChannel().port2]),
+    // the page side, once connected, listens for this event instead of window messages
+    requestConnect: () => window.dispatchEvent(new Event(REHANDSHAKE_EVENT)),
     log: (msg, err) => console.debug(`[wasm-memory] ${msg}`, err ?? ''),
   });
 

@@ -54,7 +54,7 @@ export interface RelayDeps {
   doc: string;
   /** The user's settings for the page (chrome.storage.local), sent with the `ack`. */
   settings?: PageSettings;
-  /** Ask the page side for a new handshake: post a `ready` that carries a port (see channel.ts). */
+  /** Ask the page side for a new handshake (a REHANDSHAKE_EVENT on the window, see channel.ts). */
   requestConnect?: () => void;
   log(msg: string, err?: unknown): void;
 }

@@ -455,6 +455,13 @@ export type ContentToPage = { kind: 'mark'; v: number; label: string } | { kind:
 /** injected -> content over the MessagePort, besides batches: the answer to a `ping`. */
 export type PagePong = { kind: 'pong'; v: number };
 
+/**
+ * content -> injected: the channel went silent, start a new handshake. An `Event` of this type
+ * dispatched on the window (no payload): the injected script listens for it once connected, so
+ * that it need not look at the page's own window messages.
+ */
+export const REHANDSHAKE_EVENT = 'wasm-memory:rehandshake';
+
 /** How long the page side may say nothing before it is pinged, and then before it is called silent. */
 export const LINK_SILENT_MS = 2000;
 
