@@ -28,6 +28,7 @@ async function readSettings(): Promise<PageSettings> {
 }
 
 function start(settings: PageSettings): void {
+  let listen: (on: boolean) => void = () => undefined;
   const relay = new ContentRelay({
     connect(): RuntimePortLike {
       const port = browser.runtime.connect({ name: PORT_CONTENT });
@@ -48,14 +49,15 @@ function start(settings: PageSettings): void {
     settings,
     // the page side, once connected, listens for this event instead of window messages
     requestConnect: () => window.dispatchEvent(new Event(REHANDSHAKE_EVENT)),
+    listenForConnect: (on) => listen(on),
     log: (msg, err) => console.debug(`[wasm-memory] ${msg}`, err ?? ''),
   });
 
-  // The page's own postMessage traffic passes through here too. Only a message from this window
-  // that carries exactly one port can be a `connect`, and only while the relay takes one: every
-  // other message is left alone before its data is touched (reading `data` deserializes it
-  // again in this world, which once halved the page's postMessage throughput).
-  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // Only a message from this window that carries exactly one port can be a `connect`: every other
+  // message is left alone before its data is touched. The listener itself is there only while
+  // the relay takes a connect (at start, and while the channel is silent): its mere presence
+  // cost the page's own postMessage traffic ~15% of its throughput (bench/postmessage.mjs).
+  const onMessage = (event: MessageEvent<unknown>) => {
     if (event.source !== window || !relay.acceptsConnect) return;
     const ports = event.ports;
     if (ports.length !== 1) return;
@@ -67,7 +69,8 @@ function start(settings: PageSettings): void {
       },
     };
     relay.onWindowMessage(true, event.data, pagePort);
-  });
+  };
+  listen = (on) => (on ? window.addEventListener('message', onMessage) : window.removeEventListener('message', onMessage));
 
   relay.start();
   window.postMessage(ContentRelay.readyMessage(), '*');

@@ -275,6 +275,7 @@ describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', 
     const timers: Array<() => void> = [];
     let clock = 0;
     let asked = 0;
+    const listening: boolean[] = [];
     const relay = new ContentRelay(
       {
         connect: () => {
@@ -288,6 +289,7 @@ describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', 
         url: () => 'https://a.test/',
         doc: 'd',
         requestConnect: () => void asked++,
+        listenForConnect: (on) => void listening.push(on),
         log: () => undefined,
       },
       { silentMs: SILENT, maxReconnectsPerMinute: 3 },
@@ -299,7 +301,7 @@ describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', 
       for (const fn of timers.splice(0)) fn();
     };
     const links = () => eventsOf(ports[0]!).filter((e) => e.t === 'link');
-    return { relay, ports, pass, links, asked: () => asked };
+    return { relay, ports, pass, links, asked: () => asked, listening };
   }
 
   it('a page side that stops answering is pinged, then reported silent, and asked for a new handshake', () => {
@@ -321,6 +323,21 @@ describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', 
     pp.cb?.({ kind: 'pong', v });
     expect(links().map((e) => e.state)).toEqual(['silent', 'resumed']);
     expect(relay.acceptsConnect).toBe(false);
+  });
+
+  it('listens to window messages only while it takes a connect: at start, and while the channel is silent', () => {
+    const { relay, pass, listening } = linkSetup();
+    expect(listening).toEqual([true]);
+    relay.onWindowMessage(true, connectMsg, new FakePagePort());
+    expect(listening).toEqual([true, false]);
+    pass(SILENT);
+    pass(SILENT);
+    expect(listening).toEqual([true, false, true]);
+    const fresh = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, fresh);
+    expect(listening).toEqual([true, false, true]); // the new channel has not spoken yet
+    fresh.cb?.({ kind: 'pong', v });
+    expect(listening).toEqual([true, false, true, false]);
   });
 
   it('a page side that keeps talking, or answers pings, is never silent', () => {

@@ -56,6 +56,12 @@ export interface RelayDeps {
   settings?: PageSettings;
   /** Ask the page side for a new handshake (a REHANDSHAKE_EVENT on the window, see channel.ts). */
   requestConnect?: () => void;
+  /**
+   * Listen to window messages (for a `connect`) or stop: called whenever `acceptsConnect`
+   * changes, and once at start. A listener costs the page's own postMessage traffic (~15% of
+   * its throughput), so there is none while the channel is healthy.
+   */
+  listenForConnect?: (on: boolean) => void;
   log(msg: string, err?: unknown): void;
 }
 
@@ -134,7 +140,21 @@ export class ContentRelay {
   }
 
   start(): void {
+    this.syncListening();
     this.connectRuntime();
+  }
+
+  private listening: boolean | null = null;
+
+  private syncListening(): void {
+    const on = this.acceptsConnect;
+    if (on === this.listening) return;
+    this.listening = on;
+    try {
+      this.deps.listenForConnect?.(on);
+    } catch (e) {
+      this.deps.log('could not change the window listener', e);
+    }
   }
 
   get pageConnected(): boolean {
@@ -194,6 +214,7 @@ export class ContentRelay {
     } else {
       this.heard();
     }
+    this.syncListening();
     this.watch();
     return true;
   }
@@ -237,6 +258,7 @@ export class ContentRelay {
       this.silent = false;
       this.link('resumed', {});
     }
+    this.syncListening();
   }
 
   private ping(): void {
@@ -276,6 +298,7 @@ export class ContentRelay {
           }
         } else if (now - this.pingSentAt >= ms) {
           this.silent = true;
+          this.syncListening();
           this.link('silent', {});
           this.askEvery = ms;
           this.ask(now);
