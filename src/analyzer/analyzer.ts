@@ -18,8 +18,8 @@ import type {
   MemoryStats,
   Report,
 } from '../shared/analyzer-api';
-import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent } from '../shared/protocol';
-import { encodeEvent, firstMeaningfulFrame, Interner, sitesByBytes, STRIDE, type RecordSink } from './encode';
+import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent, type RealmKind } from '../shared/protocol';
+import { encodeEvent, firstMeaningfulFrame, Interner, realmOf, sitesByBytes, STRIDE, type RecordSink } from './encode';
 
 /** `trackingReason` of a heap counted at the JS boundary (no page reason given). */
 export const JS_BOUNDARY_REASON =
@@ -146,6 +146,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private events = 0;
   private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
   private readonly heaps = new Map<string, HeapInfo>();
+  /** Realm id -> kind and URL, from `realm` events (bounded). */
+  private readonly realms = new Map<string, { kind: RealmKind; url: string }>();
 
   constructor(private readonly ex: AnalyzerExports) {
     this.handle = ex.wma_new();
@@ -235,6 +237,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
         this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
       } else if (ev.t === 'heap' || ev.t === 'alloc' || ev.t === 'sites') {
         this.keepHeapInfo(ev);
+      } else if (ev.t === 'realm' && typeof ev.url === 'string' && this.realms.size < 8192) {
+        this.realms.set(ev.realm, { kind: ev.kind, url: ev.url });
       }
     }
     const h = this.live();
@@ -277,7 +281,13 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       allocator: h?.allocator ?? h?.status?.allocator ?? null,
       trackingReason: tracking === 'inside-wasm' ? null : tracking === 'js-boundary' ? (pageReason ?? JS_BOUNDARY_REASON) : pageReason,
       sites: h?.sites ?? [],
+      ...this.realmOfMemory(m.key),
     };
+  }
+
+  private realmOfMemory(key: string): { realm?: { kind: RealmKind; url: string } } {
+    const r = this.realms.get(realmOf(key));
+    return r === undefined ? {} : { realm: { kind: r.kind, url: r.url } };
   }
 
   series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[] {
@@ -370,6 +380,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     this.ex.wma_reset(this.live());
     this.liveStacks.clear();
     this.heaps.clear();
+    this.realms.clear();
     this.interner.sitesSent.clear();
     this.failures = 0;
     this.events = 0;
