@@ -8,7 +8,16 @@ const MIB = 1024 * 1024;
 function run(values: number[], extra: (i: number, t: number) => PageEvent[] = () => []): PageEvent[] {
   const ev: PageEvent[] = [
     { t: 'realm', time: 0, realm: 'r', kind: 'window', url: 'https://a.test/' },
-    { t: 'memory', time: 1, key: 'r:1', origin: 'export', shared: false, bytes: values[0] ?? 0, maxBytes: null, owner: 'https://a.test/e.wasm' },
+    {
+      t: 'memory',
+      time: 1,
+      key: 'r:1',
+      origin: 'export',
+      shared: false,
+      bytes: values[0] ?? 0,
+      maxBytes: null,
+      owner: 'https://a.test/e.wasm',
+    },
   ];
   values.forEach((v, i) => {
     const t = 1000 * (i + 1);
@@ -90,9 +99,27 @@ describe('cycleTrend: the verdict per series', () => {
 
   it('class live counts, registry fields and whole-heap used bytes are series too', () => {
     const ev = run([MIB, MIB, MIB, MIB, MIB], (i, t) => [
-      { t: 'bindgen', time: t, module: 'r:m', className: 'Doc', created: 10 * (i + 1), freed: 8 * (i + 1), reclaimed: 0, live: 2 * (i + 1) },
+      {
+        t: 'bindgen',
+        time: t,
+        module: 'r:m',
+        className: 'Doc',
+        created: 10 * (i + 1),
+        freed: 8 * (i + 1),
+        reclaimed: 0,
+        live: 2 * (i + 1),
+      },
       { t: 'registry', time: t, name: 'cache', stats: { entries: 4 } },
-      { t: 'alloc', time: t, memory: 'r:1', liveBytes: 1000, liveAllocations: 1, totalAllocations: 1, totalFrees: 0, tracking: 'inside-wasm' },
+      {
+        t: 'alloc',
+        time: t,
+        memory: 'r:1',
+        liveBytes: 1000,
+        liveAllocations: 1,
+        totalAllocations: 1,
+        totalFrees: 0,
+        tracking: 'inside-wasm',
+      },
     ]);
     const trend = cycleTrend(ev)!;
     expect(trend.series.map((s) => [s.kind, s.name, s.leak])).toEqual([
@@ -106,7 +133,16 @@ describe('cycleTrend: the verdict per series', () => {
 
   it('used bytes counted at the JS boundary only are not a series; collected memories leave the totals', () => {
     const ev = run([MIB, MIB, MIB], (i, t) => [
-      { t: 'alloc', time: t, memory: 'r:1', liveBytes: i * MIB, liveAllocations: 1, totalAllocations: 1, totalFrees: 0, tracking: 'js-boundary' },
+      {
+        t: 'alloc',
+        time: t,
+        memory: 'r:1',
+        liveBytes: i * MIB,
+        liveAllocations: 1,
+        totalAllocations: 1,
+        totalFrees: 0,
+        tracking: 'js-boundary',
+      },
     ]);
     expect(cycleTrend(ev)!.series.map((s) => s.kind)).toEqual(['committed']);
     const snaps = cycleSnapshots([

@@ -145,8 +145,8 @@ export function cycleSnapshots(events: readonly PageEvent[]): CycleSnapshot[] {
 
 /** One-sided 99 % quantiles of Student's t by degrees of freedom (1..30). */
 const T99 = [
-  31.821, 6.965, 4.541, 3.747, 3.365, 3.143, 2.998, 2.896, 2.821, 2.764, 2.718, 2.681, 2.65, 2.624, 2.602, 2.583, 2.567, 2.552,
-  2.539, 2.528, 2.518, 2.508, 2.5, 2.492, 2.485, 2.479, 2.473, 2.467, 2.462, 2.457,
+  31.821, 6.965, 4.541, 3.747, 3.365, 3.143, 2.998, 2.896, 2.821, 2.764, 2.718, 2.681, 2.65, 2.624, 2.602, 2.583, 2.567, 2.552, 2.539,
+  2.528, 2.518, 2.508, 2.5, 2.492, 2.485, 2.479, 2.473, 2.467, 2.462, 2.457,
 ];
 
 /** One-sided 99 % quantile of Student's t with `df` degrees of freedom (table; beyond 30, the next tabulated df below). */
@@ -250,7 +250,12 @@ export function cycleTrend(events: readonly PageEvent[]): CycleTrend | null {
     'committed',
     snaps.map((s) => s.committed),
   );
-  if (snaps.every((s) => s.used !== null)) add('used', 'used', snaps.map((s) => s.used ?? 0));
+  if (snaps.every((s) => s.used !== null))
+    add(
+      'used',
+      'used',
+      snaps.map((s) => s.used ?? 0),
+    );
   const names = (pick: (s: CycleSnapshot) => Map<string, number>): string[] => {
     const set = new Set<string>();
     for (const s of snaps) for (const k of pick(s).keys()) set.add(k);
