@@ -74,6 +74,10 @@ describe('cycleTrend: the verdict per series', () => {
     expect(alerts[0]?.detail).toContain('99 % confidence');
     expect(alerts[0]?.detail).toContain('cycle 1 is warm-up');
     expect(alerts[0]?.evidence.points).toHaveLength(5);
+    // A long run lists the first and the latest values only.
+    const long = cycleAlerts(cycleTrend(run(Array.from({ length: 40 }, (_, i) => (i + 1) * MIB)))!)[0]!;
+    expect(long.detail).toContain('1 MiB, 2 MiB, 3 MiB, … (21 more), 25 MiB,');
+    expect(long.evidence.points).toHaveLength(32);
   });
 
   it('noisy but flat passes (±2 MiB of noise around 64 MiB, 10 cycles)', () => {
@@ -174,5 +178,9 @@ describe('labels and sparklines', () => {
     expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7])).toBe('▁▂▃▄▅▆▇█');
     expect(sparkline([3, 3, 3])).toBe('▁▁▁');
     expect(sparkline([])).toBe('');
+    const long = sparkline(Array.from({ length: 1000 }, (_, i) => i));
+    expect(long).toHaveLength(60);
+    expect(long[0]).toBe('▁');
+    expect(long[59]).toBe('█');
   });
 });

@@ -321,7 +321,7 @@ export function cycleAlerts(trend: CycleTrend): Alert[] {
       detail:
         `Least-squares slope over the values after cycles 1..${trend.cycles} (cycle 1 is warm-up and only sets the base): ` +
         `${per(f.slope)} per cycle, 99 % confidence ${per(f.lower)} .. ${per(f.upper)} per cycle (t = ${t}, ${f.df} degrees of freedom); ` +
-        `the lower bound is above the noise floor of ${per(s.floor)} per cycle. Values after each cycle: ${s.values.map(per).join(', ')}.`,
+        `the lower bound is above the noise floor of ${per(s.floor)} per cycle. Values after each cycle: ${valuesText(s.values, per)}.`,
       recommendation:
         s.kind === 'class'
           ? `Each cycle leaves ${s.name} objects alive: free() them (or use \`using\`) when the cycle's work is done.`
@@ -342,12 +342,33 @@ export function cycleAlerts(trend: CycleTrend): Alert[] {
   return out;
 }
 
+/** Values shown in an alert's detail: all of up to 20, else the first 3 and the last 16. */
+function valuesText(values: readonly number[], per: (v: number) => string): string {
+  if (values.length <= 20) return values.map(per).join(', ');
+  return `${values.slice(0, 3).map(per).join(', ')}, … (${values.length - 19} more), ${values.slice(-16).map(per).join(', ')}`;
+}
+
 const SPARK = '▁▂▃▄▅▆▇█';
 
-/** A text sparkline of `values` (min..max mapped to eight levels; flat: the lowest). */
-export function sparkline(values: readonly number[]): string {
-  if (values.length === 0) return '';
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  return values.map((v) => (hi === lo ? SPARK[0] : SPARK[Math.round(((v - lo) / (hi - lo)) * (SPARK.length - 1))])).join('');
+/**
+ * A text sparkline of `values` (min..max mapped to eight levels; flat: the lowest), at most
+ * `width` characters: longer series are averaged in `width` equal buckets.
+ */
+export function sparkline(values: readonly number[], width = 60): string {
+  let v: readonly number[] = values;
+  if (values.length > width) {
+    const out: number[] = [];
+    for (let b = 0; b < width; b++) {
+      const from = Math.floor((b * values.length) / width);
+      const to = Math.floor(((b + 1) * values.length) / width);
+      let sum = 0;
+      for (let i = from; i < to; i++) sum += values[i] ?? 0;
+      out.push(sum / Math.max(1, to - from));
+    }
+    v = out;
+  }
+  if (v.length === 0) return '';
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return v.map((x) => (hi === lo ? SPARK[0] : SPARK[Math.round(((x - lo) / (hi - lo)) * (SPARK.length - 1))])).join('');
 }
