@@ -69,7 +69,11 @@ test.describe('engine workers restarted by a watchdog', () => {
     expect([...owners]).toHaveLength(1);
     const pageBlob = [...owners][0] ?? '';
     expect(pageBlob).toMatch(/^blob:http:\/\/127\.0\.0\.1:\d+\//);
-    for (const m of report.memories) expect(m.realm).toEqual({ kind: 'worker', url: pageBlob });
+    for (const m of report.memories) {
+      expect(m.realm).toEqual({ kind: 'worker', url: pageBlob });
+      // The module was compiled from bytes by the page's script: named by that script too.
+      expect(m.moduleUrl).toBe(pageBlob);
+    }
     const trace = parseTrace(readFileSync(out, 'utf8'));
     if (!trace.ok) throw new Error(trace.error);
     const workerRealms = trace.trace.events.filter((e) => e.t === 'realm' && e.kind === 'worker');
@@ -96,6 +100,7 @@ test.describe('engine workers restarted by a watchdog', () => {
     expect(report.memories.filter((m) => m.collected)).toHaveLength(5);
     expect(report.memories.every((m) => m.owner === ENGINE_WORKER)).toBe(true);
     expect(report.memories.every((m) => m.realm?.kind === 'worker' && m.realm.url === ENGINE_WORKER)).toBe(true);
+    expect(report.memories.every((m) => m.moduleUrl === ENGINE_WORKER)).toBe(true);
     expect(report.alerts.filter((a) => a.state === 'active')).toEqual([]);
   });
 

@@ -148,6 +148,9 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private readonly heaps = new Map<string, HeapInfo>();
   /** Realm id -> kind and URL, from `realm` events (bounded). */
   private readonly realms = new Map<string, { kind: RealmKind; url: string }>();
+  /** Module key -> URL, and memory key -> module key (from memory and instance events); bounded. */
+  private readonly moduleUrls = new Map<string, string>();
+  private readonly memoryModules = new Map<string, string>();
 
   constructor(private readonly ex: AnalyzerExports) {
     this.handle = ex.wma_new();
@@ -239,6 +242,13 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
         this.keepHeapInfo(ev);
       } else if (ev.t === 'realm' && typeof ev.url === 'string' && this.realms.size < 8192) {
         this.realms.set(ev.realm, { kind: ev.kind, url: ev.url });
+      } else if (ev.t === 'module' && typeof ev.url === 'string' && this.moduleUrls.size < 8192) {
+        this.moduleUrls.set(ev.key, ev.url);
+      } else if (ev.t === 'memory' && typeof ev.module === 'string' && this.memoryModules.size < 8192) {
+        this.memoryModules.set(ev.key, ev.module);
+      } else if (ev.t === 'instance' && !ev.helper && typeof ev.module === 'string') {
+        for (const m of ev.memories)
+          if (typeof m === 'string' && !this.memoryModules.has(m) && this.memoryModules.size < 8192) this.memoryModules.set(m, ev.module);
       }
     }
     const h = this.live();
@@ -282,7 +292,14 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       trackingReason: tracking === 'inside-wasm' ? null : tracking === 'js-boundary' ? (pageReason ?? JS_BOUNDARY_REASON) : pageReason,
       sites: h?.sites ?? [],
       ...this.realmOfMemory(m.key),
+      ...this.moduleOfMemory(m.key),
     };
+  }
+
+  private moduleOfMemory(key: string): { moduleUrl?: string } {
+    const mod = this.memoryModules.get(key);
+    const url = mod === undefined ? undefined : this.moduleUrls.get(mod);
+    return url === undefined ? {} : { moduleUrl: url };
   }
 
   private realmOfMemory(key: string): { realm?: { kind: RealmKind; url: string } } {
@@ -381,6 +398,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     this.liveStacks.clear();
     this.heaps.clear();
     this.realms.clear();
+    this.moduleUrls.clear();
+    this.memoryModules.clear();
     this.interner.sitesSent.clear();
     this.failures = 0;
     this.events = 0;

@@ -145,6 +145,7 @@ describe('toJsonReport', () => {
       key: 'r1:3',
       owner: 'http://x/engine.wasm',
       realm: null,
+      moduleUrl: null,
       currentBytes: 9437184,
       peakBytes: 10485760,
       growthEvents: 4,
@@ -227,7 +228,14 @@ describe('human report', () => {
     const worker: Report = {
       ...report,
       alerts: [],
-      memories: [{ ...report.memories[0]!, key: 'w1:1', realm: { kind: 'worker', url: 'blob:http://x/page-made' } }],
+      memories: [
+        {
+          ...report.memories[0]!,
+          key: 'w1:1',
+          realm: { kind: 'worker', url: 'blob:http://x/page-made' },
+          moduleUrl: 'http://x/engine-v2.wasm',
+        },
+      ],
     };
     const MIB = 1048576;
     const events = [1, 2, 3, 4, 5].flatMap((i): PageEvent[] => [
@@ -242,7 +250,8 @@ describe('human report', () => {
     expect(j.memories[0]?.realm).toEqual({ kind: 'worker', url: 'blob:http://x/page-made' });
     expect(j.cycles?.series[0]).toMatchObject({ kind: 'committed', slopePerCycle: 6 * MIB, leak: true, df: 3 });
     const text = formatHuman(j);
-    expect(text).toContain('(worker blob:http://x/page-made)');
+    expect(text).toContain('http://x/engine.wasm  module http://x/engine-v2.wasm  (worker blob:http://x/page-made)');
+    expect(j.memories[0]?.moduleUrl).toBe('http://x/engine-v2.wasm');
     expect(text).toContain('Per-cycle trend (5 cycles; values after each cycle, fitted from cycle 1 on: cycle 1 is warm-up)');
     expect(text).toMatch(/ {2}committed {2}▁▃▅▆█ {2}now 30 MiB {2}\+6 MiB\/cycle \(99 % 6 MiB \.\. 6 MiB\) {2}LEAK/);
     expect(text).toContain('Leaks 6 MiB per cycle');

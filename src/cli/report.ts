@@ -51,6 +51,8 @@ export interface JsonReport {
     owner: string;
     /** The realm it lives in: kind (window, frame, worker) and document or worker-script URL; null when unknown. */
     realm: { kind: RealmKind; url: string } | null;
+    /** URL of the module whose instance exports or imports it; null when unknown. */
+    moduleUrl: string | null;
     currentBytes: number;
     peakBytes: number;
     growthEvents: number;
@@ -152,6 +154,7 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       key: m.key,
       owner: m.owner,
       realm: m.realm === undefined ? null : { kind: m.realm.kind, url: m.realm.url },
+      moduleUrl: m.moduleUrl ?? null,
       currentBytes: m.currentBytes,
       peakBytes: m.peakBytes,
       growthEvents: m.growthEvents,
@@ -229,7 +232,7 @@ export function formatHuman(r: JsonReport): string {
   for (const m of r.memories) {
     const used = heapText(m);
     out.push(
-      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}${realmText(m)}`,
+      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}${m.moduleUrl && m.moduleUrl !== m.owner ? `  module ${m.moduleUrl}` : ''}${realmText(m)}`,
     );
   }
 

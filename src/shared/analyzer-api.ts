@@ -81,6 +81,11 @@ export interface MemoryStats {
    * page's own script URL). Absent when the trace has no realm event for it.
    */
   realm?: { kind: RealmKind; url: string };
+  /**
+   * URL of the module whose instance exports or imports the memory (the Response URL of a
+   * streamed module, else the script that compiled it). Absent when unknown.
+   */
+  moduleUrl?: string;
 }
 
 /** One allocation site of a memory's heap (sampled: `bytes` and `count` are estimates). */
