@@ -84,7 +84,7 @@ pub fn find(input: &Input, out: &mut Sink) {
     if input.memories.len() < 2 {
         return;
     }
-    let mut flagged: Vec<u32> = Vec::new();
+    let mut flagged: FxHashMap<u32, ()> = FxHashMap::default();
     for members in groups(input, |m| group_of(input, m)) {
         flag_group(input, out, &members, false, &mut flagged);
     }
@@ -101,7 +101,7 @@ fn realm_start(input: &Input, m: &Memory) -> f64 {
     m.realm.and_then(|r| input.realms.get(&r)).map(|r| r.first_seen).unwrap_or(m.first_seen)
 }
 
-fn flag_group(input: &Input, out: &mut Sink, members: &[usize], across_workers: bool, flagged: &mut Vec<u32>) {
+fn flag_group(input: &Input, out: &mut Sink, members: &[usize], across_workers: bool, flagged: &mut FxHashMap<u32, ()>) {
     let c = input.config;
     let now = input.now;
     let mems: Vec<&Memory> = members.iter().filter_map(|&i| input.memories.get(i)).collect();
@@ -126,7 +126,7 @@ fn flag_group(input: &Input, out: &mut Sink, members: &[usize], across_workers: 
             if old.collected
                 || old.current < c.replaced_min_bytes
                 || stale.iter().any(|(o, _)| o.key == old.key)
-                || flagged.contains(&old.key)
+                || flagged.contains_key(&old.key)
             {
                 continue;
             }
@@ -149,7 +149,7 @@ fn flag_group(input: &Input, out: &mut Sink, members: &[usize], across_workers: 
     let count = stale.len();
     let kind = Kind::MemoryReplaced;
     for (old, newer) in &stale {
-        flagged.push(old.key);
+        flagged.insert(old.key, ());
         let severity = if count >= ERROR_COUNT { Severity::Error } else { Severity::Warning };
         let points = [(old.first_seen, old.current), (newer.first_seen, old.current)];
         let id = || format!("{}:{}", kind.name(), input.name(old.key));
