@@ -94,7 +94,8 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
 
   // --- stacks ----------------------------------------------------------------------------
   const ownUrls: string[] = [];
-  const stacks = stackTaker(OrigError, ownUrls, LIMITS.maxStack);
+  const alias = worker && worker.loadUrl !== undefined ? { from: worker.loadUrl, to: worker.url } : undefined;
+  const stacks = stackTaker(OrigError, ownUrls, LIMITS.maxStack, alias);
   const ownUrl = firstFrameUrl(stacks.raw());
   if (ownUrl !== null) ownUrls[0] = ownUrl;
   setOwnUrls(ownUrls);
