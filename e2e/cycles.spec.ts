@@ -23,9 +23,10 @@ const POOL = `${BASE}/e2e/pages/cycles/worker-pool.html`;
 const ENGINE_WORKER = `${BASE}/e2e/pages/cycles/engine-worker.js`;
 /**
  * Six engine workers, 2 s apart (the last at 10 s); an old engine counts as replaced once its
- * successor has existed for 10 s (replacedGraceMs): 13 s of recording covers it.
+ * successor has existed for 10 s (replacedGraceMs): 14 s of recording covers it, with room for a
+ * slow worker start.
  */
-const WATCHDOG_DURATION = '13';
+const WATCHDOG_DURATION = '14';
 
 interface Run {
   code: number | null;
