@@ -332,7 +332,7 @@ test.describe('injected core', () => {
       })
       .toBe(1);
     const r = ofType(childEvents, 'realm')[0]!;
-    expect(r).toMatchObject({ kind: 'window', url: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.html' });
+    expect(r).toMatchObject({ kind: 'frame', url: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.html' });
     const top = ofType(await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'top realm'), 'realm')[0]!;
     expect(top.realm).not.toBe(r.realm);
     expect(ofType(childEvents, 'memory')[0]).toMatchObject({

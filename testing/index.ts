@@ -16,6 +16,11 @@
  *     }
  *   });
  *
+ * Load-act-repeat: `await expectNoWasmLeak(wm.page, async (page) => { ...one cycle... }, { repeat: 5 })`
+ * runs the cycle 5 times, each followed by forced collections (launch with `gc: true`), a
+ * settle and a cycle mark, and fails with "Leaks X per cycle" when a per-cycle trend rises
+ * (the rule of `wasm-memory record --repeat`, docs/CLI.md).
+ *
  * It launches headless Chromium with the package's built extension, records the page through
  * the extension's panel exactly as `wasm-memory record` does, and runs the same analyzer.
  */
@@ -30,11 +35,30 @@ import { serializeTrace } from '../src/shared/trace';
 import { analyzeTraceText, type Analysis } from '../src/cli/analyze';
 import { locateAnalyzer, locateChromium, locateExtension, type AnalyzerLocation } from '../src/cli/locate';
 import { WasmMemorySession } from '../src/cli/session';
+import { runCycles } from '../src/cli/actions';
+import { MAX_CYCLES, MIN_CYCLES, type CycleTrend } from '../src/cli/cycles';
 import { assertNoWasmLeaks, leakAlerts, type NoLeakOptions } from './assert';
 
 export { assertNoWasmLeaks, leakAlerts, type NoLeakOptions };
 export type { Alert, AlertKind, Report, Severity } from '../src/shared/analyzer-api';
 export type { Trace } from '../src/shared/protocol';
+export type { CycleTrend, CycleSeries, TrendFit } from '../src/cli/cycles';
+
+/** Options of expectNoWasmLeak: the cycle count and what counts as a leak. */
+export interface CycleLeakOptions extends NoLeakOptions {
+  /** Cycles to run (at least 3; default 5). Cycle 1 is warm-up: only cycles 2.. are judged. */
+  repeat?: number;
+}
+
+/** What expectNoWasmLeak resolves to when nothing leaks. */
+export interface CycleResult {
+  report: Report;
+  /** The per-cycle series and their fits. */
+  cycles: CycleTrend;
+}
+
+/** The recorder of each page launchWasmMemory opened (for expectNoWasmLeak(page, ...)). */
+const recorders = new WeakMap<Page, WasmMemoryRecorder>();
 
 export interface LaunchWasmMemoryOptions {
   /** Chromium or Chrome binary; default CHROMIUM_PATH, then the usual install locations. */
@@ -121,9 +145,49 @@ export class WasmMemoryRecorder {
     return report;
   }
 
+  /**
+   * Load-act-repeat: runs `cycle` `repeat` times (default 5); after each, forced collections
+   * until what they collect is stable, a settle and the mark `wasm-memory: cycle i/N`. Throws an
+   * AssertionError if the recording has an active alert at or above `failOn`, including "Leaks
+   * X per cycle" for a per-cycle trend (committed bytes, used bytes, class live counts,
+   * registry fields) whose 99 % lower bound is above its noise floor. Needs `gc: true`.
+   */
+  async expectNoWasmLeak(cycle: (page: Page, i: number) => unknown, options: CycleLeakOptions = {}): Promise<CycleResult> {
+    if (!this.gcExposed) throw new Error('expectNoWasmLeak needs launchWasmMemory({ gc: true }): each cycle ends with forced collections');
+    const repeat = options.repeat ?? 5;
+    if (!Number.isInteger(repeat) || repeat < MIN_CYCLES || repeat > MAX_CYCLES) {
+      throw new RangeError(`expectNoWasmLeak: repeat must be a whole number from ${MIN_CYCLES} to ${MAX_CYCLES}; got ${String(repeat)}`);
+    }
+    await runCycles(repeat, {
+      cycle: async (i) => cycle(this.page, i),
+      collectGarbage: () => this.session.collectGarbage(),
+      settle: () => this.session.settle(),
+      mark: (label) => this.session.mark(label),
+      log: () => undefined,
+    });
+    const analysis = await this.analyze();
+    if (analysis.cycles === null) throw new Error('expectNoWasmLeak: the cycle marks did not reach the recording (the page navigated?)');
+    assertNoWasmLeaks(analysis.report, options);
+    return { report: analysis.report, cycles: analysis.cycles };
+  }
+
   close(): Promise<void> {
     return this.session.close();
   }
+}
+
+/**
+ * Load-act-repeat on a page opened by launchWasmMemory (its `.page`, or the recorder itself):
+ * see WasmMemoryRecorder.expectNoWasmLeak.
+ */
+export function expectNoWasmLeak(
+  page: Page | WasmMemoryRecorder,
+  cycle: (page: Page, i: number) => unknown,
+  options: CycleLeakOptions = {},
+): Promise<CycleResult> {
+  const recorder = page instanceof WasmMemoryRecorder ? page : recorders.get(page);
+  if (recorder === undefined) throw new Error('expectNoWasmLeak: this page was not opened by launchWasmMemory() (use wm.page)');
+  return recorder.expectNoWasmLeak(cycle, options);
 }
 
 /**
@@ -142,5 +206,7 @@ export async function launchWasmMemory(options: LaunchWasmMemoryOptions = {}): P
   const extensionDir = options.extensionDir ?? locateExtension(analyzer.root, env);
   const args = [...(options.gc === true ? ['--js-flags=--expose-gc'] : []), ...(options.args ?? [])];
   const session = await WasmMemorySession.launch({ chromiumPath, extensionDir, args });
-  return new WasmMemoryRecorder(session, analyzer, options.gc === true);
+  const recorder = new WasmMemoryRecorder(session, analyzer, options.gc === true);
+  recorders.set(session.page, recorder);
+  return recorder;
 }

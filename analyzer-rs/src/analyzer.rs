@@ -9,7 +9,7 @@ use crate::alerts::AlertBook;
 use crate::config::Config;
 use crate::detect::{RestTracker, WindowMin};
 use crate::heuristics::{self, Input, MarkRuns};
-use crate::model::{AllocState, Class, MarkSnap, Memory, Names, RegistryField, Site};
+use crate::model::{AllocState, Class, MarkSnap, Memory, Names, Realm, RegistryField, Site};
 use crate::records::{decode, Record, STRIDE};
 use crate::series::{Downsampled, MinMaxSeries};
 
@@ -67,6 +67,8 @@ pub struct Analyzer {
     pub marks: Vec<MarkSnap>,
     /// Module key -> (url, byteLength).
     pub modules: FxHashMap<u32, (Option<u32>, f64)>,
+    /// Realm id -> what the realm is (bounded by [`MAX_ENTITIES`]).
+    pub realms: FxHashMap<u32, Realm>,
     /// Records ingested (valid ones).
     pub event_count: u64,
     /// Records rejected.
@@ -134,7 +136,8 @@ impl Analyzer {
             | Record::Mark { t, .. }
             | Record::Module { t, .. }
             | Record::InstanceMemory { t, .. }
-            | Record::Site { t, .. } => t,
+            | Record::Site { t, .. }
+            | Record::Realm { t, .. } => t,
         }
     }
 
@@ -187,6 +190,7 @@ impl Analyzer {
                 if let Some(m) = self.memory_mut(mem, t, from) {
                     m.growth_events = m.growth_events.saturating_add(1);
                     m.last_growth = t;
+                    m.last_active = m.last_active.max(t);
                     m.set_bytes(t, to, rest_ms);
                 }
             }
@@ -253,6 +257,10 @@ impl Analyzer {
                         m.used_window = WindowMin::default();
                         m.frag_since = None;
                         m.heap_start_committed = None;
+                    }
+                    // Allocations or frees since the previous stats: the heap is in use.
+                    if m.alloc.is_some_and(|a| a.total_allocs != total_allocs || a.total_frees != total_frees) {
+                        m.last_active = m.last_active.max(t);
                     }
                     if tracking.whole_bytes() && m.heap_start_committed.is_none() {
                         m.heap_start_committed = Some(m.current);
@@ -337,6 +345,11 @@ impl Analyzer {
                     m.last_seen = m.last_seen.max(t);
                 }
             }
+            Record::Realm { t, realm, kind, url, parent } => {
+                if self.realms.len() < MAX_ENTITIES || self.realms.contains_key(&realm) {
+                    self.realms.insert(realm, Realm { kind, url, parent, first_seen: t });
+                }
+            }
             Record::InstanceMemory { t, module, mem, helper, .. } => {
                 if helper {
                     return;
@@ -373,6 +386,7 @@ impl Analyzer {
                     first_seen: t,
                     last_seen: t,
                     last_growth: t,
+                    last_active: t,
                     collected: false,
                     series: MinMaxSeries::default(),
                     rest: RestTracker::default(),
@@ -425,6 +439,7 @@ impl Analyzer {
             classes: &self.classes,
             registries: &self.registries,
             modules: &self.modules,
+            realms: &self.realms,
             mark_runs: &self.mark_runs,
         };
         let findings = heuristics::findings(&input, &self.alerts);

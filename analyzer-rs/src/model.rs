@@ -59,6 +59,9 @@ pub struct Memory {
     pub last_seen: f64,
     /// Time of the latest growth (first_seen when none).
     pub last_growth: f64,
+    /// Time of the latest sign of use: a growth, or allocator activity counted inside wasm
+    /// (allocations or frees made since the previous stats); first_seen when none.
+    pub last_active: f64,
     /// Collected on the page (no longer alive).
     pub collected: bool,
     /// Chart series of committed bytes.
@@ -79,6 +82,26 @@ pub struct Memory {
     pub sites: Vec<Site>,
     /// Bumped whenever `sites` is replaced (alert texts naming the sites depend on it).
     pub sites_rev: u32,
+}
+
+/// One realm (window, frame or worker), from its `realm` record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Realm {
+    /// [`crate::records::realm_kind`].
+    pub kind: u32,
+    /// Interned URL of its document or worker script.
+    pub url: Option<u32>,
+    /// Interned id of the realm that started it (a worker's parent).
+    pub parent: Option<u32>,
+    /// Time of its realm record.
+    pub first_seen: f64,
+}
+
+impl Realm {
+    /// A dedicated or shared worker.
+    pub fn is_worker(&self) -> bool {
+        self.kind == crate::records::realm_kind::WORKER || self.kind == crate::records::realm_kind::SHARED_WORKER
+    }
 }
 
 /// One wasm-bindgen class (per module).

@@ -18,6 +18,7 @@
 //! | 9    | module          | module   | url        | byteLength |              |          |         |
 //! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
 //! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
+//! | 12   | realm           | realm    | kind       | url        | parent       |          |         |
 //!
 //! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
 //! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
@@ -30,6 +31,9 @@
 //! one), ranks 1.. append; `frame` is the interned text of the site's first meaningful frame
 //! (chosen by the caller), `-1` with rank 0 for "no sites"; `bytes` / `count` are the page's
 //! sampled estimates of live bytes and live allocations.
+//! `realm` records say what a realm is ([`realm_kind`]: a top-level window, a dedicated worker, a
+//! frame, a shared worker), the URL of its document or worker script, and the realm that started
+//! it (a worker's parent; `-1` when none or unknown). Any other kind is rejected.
 //! A `sample` event with N keys becomes N records; a `registry` event with N fields, N
 //! records; an `instance` event, one record per memory it uses. Records that do not decode
 //! (unknown type, non-finite time, id out of range, negative bytes) are counted and skipped.
@@ -63,6 +67,20 @@ pub mod tag {
     pub const INSTANCE_MEMORY: u32 = 10;
     /// One of a memory's top allocation sites.
     pub const SITE: u32 = 11;
+    /// A realm (window, worker, frame) started.
+    pub const REALM: u32 = 12;
+}
+
+/// Values of the `kind` field of a realm record.
+pub mod realm_kind {
+    /// A top-level window.
+    pub const WINDOW: u32 = 0;
+    /// A dedicated worker.
+    pub const WORKER: u32 = 1;
+    /// A frame's window (not the top-level one).
+    pub const FRAME: u32 = 2;
+    /// A shared worker.
+    pub const SHARED_WORKER: u32 = 3;
 }
 
 /// Values of the `tracking` field of an alloc record.
@@ -148,6 +166,8 @@ pub enum Record {
     InstanceMemory { t: f64, instance: u32, module: Option<u32>, mem: u32, helper: bool },
     /// See the table in the module docs.
     Site { t: f64, mem: u32, rank: usize, bytes: f64, count: f64, frame: Option<u32> },
+    /// See the table in the module docs.
+    Realm { t: f64, realm: u32, kind: u32, url: Option<u32>, parent: Option<u32> },
 }
 
 fn id(v: f64) -> Option<u32> {
@@ -228,6 +248,16 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             count: count(d)?,
             frame: opt_id(e).ok()?,
         },
+        12 => Record::Realm {
+            t,
+            realm: id(a)?,
+            kind: match b {
+                k if k >= 0.0 && k <= realm_kind::SHARED_WORKER as f64 && k == k.trunc() => k as u32,
+                _ => return None,
+            },
+            url: opt_id(c).ok()?,
+            parent: opt_id(d).ok()?,
+        },
         _ => return None,
     };
     Some(rec)
@@ -256,6 +286,7 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
             [10.0, t, instance as f64, o(module), mem as f64, if helper { 1.0 } else { 0.0 }, 0.0, 0.0]
         }
         Record::Site { t, mem, rank, bytes, count, frame } => [11.0, t, mem as f64, rank as f64, bytes, count, o(frame), 0.0],
+        Record::Realm { t, realm, kind, url, parent } => [12.0, t, realm as f64, kind as f64, o(url), o(parent), 0.0, 0.0],
     }
 }
 
@@ -301,6 +332,8 @@ mod tests {
             },
             Record::Site { t: 7.0, mem: 3, rank: 2, bytes: 4096.0, count: 3.0, frame: Some(8) },
             Record::Site { t: 7.0, mem: 3, rank: 0, bytes: 0.0, count: 0.0, frame: None },
+            Record::Realm { t: 8.0, realm: 2, kind: realm_kind::WORKER, url: Some(5), parent: Some(1) },
+            Record::Realm { t: 8.0, realm: 1, kind: realm_kind::WINDOW, url: Some(6), parent: None },
         ];
         for r in recs {
             assert_eq!(decode(&encode(&r)), Some(r));
@@ -314,5 +347,6 @@ mod tests {
         assert_eq!(decode(&[6.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 3.0]), None, "unknown tracking");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 3.0, 1.0, 1.0, 4.0, 0.0]), None, "site rank beyond MAX_SITES");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 0.5, 1.0, 1.0, 4.0, 0.0]), None, "fractional rank");
+        assert_eq!(decode(&[12.0, 1.0, 3.0, 4.0, 1.0, -1.0, 0.0, 0.0]), None, "unknown realm kind");
     }
 }

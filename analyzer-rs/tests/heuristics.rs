@@ -363,6 +363,105 @@ fn replaced_burst_flags_every_superseded_engine_once_the_pattern_is_established(
     assert!(s.a.alerts.all().iter().all(|a| a.finding.severity == wasm_memory_analyzer::alerts::Severity::Error));
 }
 
+// --- replaced engines across workers (a watchdog) ------------------------------------------
+
+const WORKER_JS: &str = "https://app.test/engine-worker.js";
+const ENGINE_WASM: &str = "https://app.test/engine.wasm";
+
+/// A page `w0` whose watchdog starts a new engine worker every `period` ms, `workers` times;
+/// each worker's engine takes 6 MiB; only the newest is given work (heap activity). With
+/// `terminate`, the old worker's memory is collected when the next one starts.
+fn watchdog(workers: usize, period: f64, terminate: bool) -> Sim {
+    use wasm_memory_analyzer::records::realm_kind;
+    let mut s = Sim::new();
+    s.realm("w0", realm_kind::WINDOW, "https://app.test/", None);
+    for i in 1..=workers {
+        let realm = format!("wk{i}");
+        let key = format!("{realm}:1");
+        s.realm(&realm, realm_kind::WORKER, WORKER_JS, Some("w0"));
+        s.advance(50.0).memory(&key, MIB, ENGINE_WASM);
+        s.advance(50.0).grow(&key, 6.0 * MIB);
+        if terminate && i > 1 {
+            s.collected(&format!("wk{}:1", i - 1));
+        }
+        let mut x = 0.0;
+        while x < period {
+            s.advance(250.0).sample();
+            s.alloc_total(&key, 5.0 * MIB, 100.0 + x);
+            x += 250.0;
+        }
+    }
+    s
+}
+
+/// `workers` pool workers of one script started together (50 ms apart), all given work.
+fn busy_pool(workers: usize, busy: bool) -> Sim {
+    use wasm_memory_analyzer::records::realm_kind;
+    let mut s = Sim::new();
+    s.realm("w0", realm_kind::WINDOW, "https://app.test/", None);
+    for i in 1..=workers {
+        let realm = format!("wk{i}");
+        s.realm(&realm, realm_kind::WORKER, WORKER_JS, Some("w0"));
+        s.advance(50.0).memory(&format!("{realm}:1"), 6.0 * MIB, ENGINE_WASM);
+    }
+    for tick in 0..120 {
+        s.advance(250.0).sample();
+        if busy {
+            for i in 1..=workers {
+                s.alloc_total(&format!("wk{i}:1"), 5.0 * MIB, (100 + tick) as f64);
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn a_watchdog_that_never_terminates_old_workers_is_flagged_across_realms() {
+    let mut s = watchdog(6, 2000.0, false);
+    let ids = s.active_ids();
+    assert_eq!(ids, (1..=5).map(|i| format!("memory-replaced:wk{i}:1")).collect::<Vec<_>>(), "every old worker, not the newest");
+    let a = s.a.alerts.all()[0].clone();
+    assert_eq!(a.finding.severity, wasm_memory_analyzer::alerts::Severity::Error, "5 superseded workers");
+    assert!(a.finding.detail.contains(WORKER_JS) && a.finding.detail.contains("never terminated"), "{}", a.finding.detail);
+    // Terminating them (collected) resolves the alerts.
+    for i in 1..=5 {
+        s.collected(&format!("wk{i}:1"));
+    }
+    s.advance(1000.0).sample();
+    assert!(s.active_ids().is_empty());
+}
+
+#[test]
+fn a_watchdog_that_terminates_old_workers_is_quiet() {
+    let mut s = watchdog(6, 2000.0, true);
+    assert!(s.alerts().is_empty(), "{:?}", s.alerts());
+    // Before the grace period, a leaking watchdog is not flagged yet either.
+    let mut early = watchdog(3, 2000.0, false);
+    assert!(early.active_ids().is_empty(), "{:?}", early.active_ids());
+}
+
+#[test]
+fn a_pool_of_busy_workers_is_not_a_replacement() {
+    assert!(busy_pool(4, true).alerts().is_empty());
+    // Started together, even idle pool workers are one generation, not replacements.
+    assert!(busy_pool(4, false).alerts().is_empty());
+}
+
+#[test]
+fn workers_of_different_scripts_or_parents_are_not_grouped() {
+    use wasm_memory_analyzer::records::realm_kind;
+    let mut s = Sim::new();
+    s.realm("w0", realm_kind::WINDOW, "https://app.test/", None);
+    s.realm("wa", realm_kind::WORKER, "https://app.test/a-worker.js", Some("w0"));
+    s.memory("wa:1", 6.0 * MIB, ENGINE_WASM).idle(3000.0, 250.0);
+    s.realm("wb", realm_kind::WORKER, "https://app.test/b-worker.js", Some("w0"));
+    s.memory("wb:1", 6.0 * MIB, ENGINE_WASM).idle(3000.0, 250.0);
+    s.realm("w9", realm_kind::WINDOW, "https://app.test/other", None);
+    s.realm("wc", realm_kind::WORKER, "https://app.test/a-worker.js", Some("w9"));
+    s.memory("wc:1", 6.0 * MIB, ENGINE_WASM).idle(20_000.0, 250.0);
+    assert!(s.alerts().is_empty(), "{:?}", s.alerts());
+}
+
 #[test]
 fn marks_are_bounded_and_diffs_stay_valid() {
     let mut s = Sim::new();

@@ -46,6 +46,37 @@ describe('analyzer wasm: foundation slice', () => {
     a.dispose();
   });
 
+  it("reports each memory's realm and module URL; flags an old engine worker a watchdog never terminated", async () => {
+    const a = await createAnalyzer(bytes);
+    const script = 'blob:https://x.test/page-made';
+    const ev: PageEvent[] = [{ t: 'realm', time: 0, realm: 'p', kind: 'window', url: 'https://x.test/' }];
+    for (let i = 1; i <= 3; i++) {
+      const t = i * 2000;
+      ev.push(
+        { t: 'realm', time: t, realm: `w${i}`, kind: 'worker', url: script, parent: 'p' },
+        { t: 'module', time: t + 10, key: `w${i}:1`, url: 'https://x.test/engine.wasm', byteLength: 900, exports: ['memory'] },
+        {
+          t: 'memory',
+          time: t + 20,
+          key: `w${i}:2`,
+          origin: 'export',
+          shared: false,
+          bytes: 6 * MiB,
+          maxBytes: null,
+          owner: script,
+          module: `w${i}:1`,
+        },
+      );
+    }
+    for (let t = 6100; t <= 20_000; t += 500)
+      ev.push({ t: 'sample', time: t, keys: ['w1:2', 'w2:2', 'w3:2'], bytes: [6 * MiB, 6 * MiB, 6 * MiB] });
+    a.ingest(ev);
+    const r = a.report();
+    expect(r.memories[0]).toMatchObject({ realm: { kind: 'worker', url: script }, moduleUrl: 'https://x.test/engine.wasm', owner: script });
+    expect(r.alerts.filter((x) => x.state === 'active').map((x) => x.id)).toEqual(['memory-replaced:w1:2', 'memory-replaced:w2:2']);
+    a.dispose();
+  });
+
   it('works from a compiled WebAssembly.Module too, with independent instances', async () => {
     const a = await createAnalyzer(compiled);
     const b = await createAnalyzer(compiled);

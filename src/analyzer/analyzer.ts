@@ -18,8 +18,8 @@ import type {
   MemoryStats,
   Report,
 } from '../shared/analyzer-api';
-import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent } from '../shared/protocol';
-import { encodeEvent, firstMeaningfulFrame, Interner, sitesByBytes, STRIDE, type RecordSink } from './encode';
+import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent, type RealmKind } from '../shared/protocol';
+import { encodeEvent, firstMeaningfulFrame, Interner, realmOf, sitesByBytes, STRIDE, type RecordSink } from './encode';
 
 /** `trackingReason` of a heap counted at the JS boundary (no page reason given). */
 export const JS_BOUNDARY_REASON =
@@ -146,6 +146,11 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private events = 0;
   private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
   private readonly heaps = new Map<string, HeapInfo>();
+  /** Realm id -> kind and URL, from `realm` events (bounded). */
+  private readonly realms = new Map<string, { kind: RealmKind; url: string }>();
+  /** Module key -> URL, and memory key -> module key (from memory and instance events); bounded. */
+  private readonly moduleUrls = new Map<string, string>();
+  private readonly memoryModules = new Map<string, string>();
 
   constructor(private readonly ex: AnalyzerExports) {
     this.handle = ex.wma_new();
@@ -235,6 +240,15 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
         this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
       } else if (ev.t === 'heap' || ev.t === 'alloc' || ev.t === 'sites') {
         this.keepHeapInfo(ev);
+      } else if (ev.t === 'realm' && typeof ev.url === 'string' && this.realms.size < 8192) {
+        this.realms.set(ev.realm, { kind: ev.kind, url: ev.url });
+      } else if (ev.t === 'module' && typeof ev.url === 'string' && this.moduleUrls.size < 8192) {
+        this.moduleUrls.set(ev.key, ev.url);
+      } else if (ev.t === 'memory' && typeof ev.module === 'string' && this.memoryModules.size < 8192) {
+        this.memoryModules.set(ev.key, ev.module);
+      } else if (ev.t === 'instance' && !ev.helper && typeof ev.module === 'string') {
+        for (const m of ev.memories)
+          if (typeof m === 'string' && !this.memoryModules.has(m) && this.memoryModules.size < 8192) this.memoryModules.set(m, ev.module);
       }
     }
     const h = this.live();
@@ -277,7 +291,20 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       allocator: h?.allocator ?? h?.status?.allocator ?? null,
       trackingReason: tracking === 'inside-wasm' ? null : tracking === 'js-boundary' ? (pageReason ?? JS_BOUNDARY_REASON) : pageReason,
       sites: h?.sites ?? [],
+      ...this.realmOfMemory(m.key),
+      ...this.moduleOfMemory(m.key),
     };
+  }
+
+  private moduleOfMemory(key: string): { moduleUrl?: string } {
+    const mod = this.memoryModules.get(key);
+    const url = mod === undefined ? undefined : this.moduleUrls.get(mod);
+    return url === undefined ? {} : { moduleUrl: url };
+  }
+
+  private realmOfMemory(key: string): { realm?: { kind: RealmKind; url: string } } {
+    const r = this.realms.get(realmOf(key));
+    return r === undefined ? {} : { realm: { kind: r.kind, url: r.url } };
   }
 
   series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[] {
@@ -370,6 +397,9 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     this.ex.wma_reset(this.live());
     this.liveStacks.clear();
     this.heaps.clear();
+    this.realms.clear();
+    this.moduleUrls.clear();
+    this.memoryModules.clear();
     this.interner.sitesSent.clear();
     this.failures = 0;
     this.events = 0;

@@ -21,7 +21,7 @@ describe('encodeEvent', () => {
       { t: 'registry', time: 7, name: 'reg', stats: { a: 1, b: 2 } },
       { t: 'realm', time: 1, realm: 'rA', kind: 'window', url: 'x' },
     ]);
-    expect(counts).toEqual([1, 2, 2, 0]);
+    expect(counts).toEqual([1, 2, 2, 1]);
     expect(named).toEqual([
       [0, 'rA:1'],
       [1, 'u.wasm'],
@@ -30,7 +30,9 @@ describe('encodeEvent', () => {
       [4, 'reg'],
       [5, 'a'],
       [6, 'b'],
+      [7, 'x'],
     ]);
+    expect(recs[5]).toEqual([TAG.realm, 1, 2, 0, 7, -1, 0, 0]);
     expect(recs[0]).toEqual([TAG.memory, 5, 0, 65536, -1, 1, -1, 2]);
     expect(recs[1]).toEqual([TAG.sample, 6, 0, 10, 0, 0, 0, 0]);
     expect(recs[2]).toEqual([TAG.sample, 6, 3, 20, 0, 0, 0, 0]);
@@ -45,6 +47,18 @@ describe('encodeEvent', () => {
     ]);
     expect(counts).toEqual([-1, -1, -1]);
     expect(recs).toEqual([]);
+  });
+
+  it('realm records: kind, script URL and parent (a worker)', () => {
+    const { counts, recs } = enc([
+      { t: 'realm', time: 2, realm: 'p', kind: 'window', url: 'https://a.test/' },
+      { t: 'realm', time: 3, realm: 'w', kind: 'worker', url: 'https://a.test/w.js', parent: 'p' },
+      { t: 'realm', time: 4, realm: 'f', kind: 'frame', url: 'https://a.test/f.html' },
+      { t: 'realm', time: 5, realm: 'x', kind: 'nope', url: 'u' } as unknown as PageEvent,
+    ]);
+    expect(counts).toEqual([1, 1, 1, -1]);
+    expect(recs[1]).toEqual([TAG.realm, 3, 2, 1, 3, 0, 0, 0]);
+    expect(recs[2]?.[3]).toBe(2);
   });
 
   it('realmOf', () => {

@@ -23,6 +23,15 @@ export const TAG = {
   module: 9,
   instanceMemory: 10,
   site: 11,
+  realm: 12,
+} as const;
+
+/** `kind` of a realm record (records.rs `realm_kind`). */
+export const REALM_KIND = {
+  window: 0,
+  worker: 1,
+  frame: 2,
+  sharedWorker: 3,
 } as const;
 
 /** `tracking` of an alloc record (records.rs `tracking`): whole heap, its counts only, or a part of it. */
@@ -204,7 +213,14 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       }
       return n;
     }
-    case 'realm':
+    case 'realm': {
+      if (!isStr(ev.realm)) return -1;
+      const kind =
+        ev.kind === 'worker' ? REALM_KIND.worker : ev.kind === 'frame' ? REALM_KIND.frame : ev.kind === 'window' ? REALM_KIND.window : -1;
+      if (kind < 0) return -1;
+      sink.put(TAG.realm, time, id(ev.realm), kind, id(ev.url), ev.parent === undefined ? -1 : id(ev.parent), 0, 0);
+      return 1;
+    }
     case 'page-error': // for the CLI's exit code and the panel's count, not the analyzer
       return 0;
     default:

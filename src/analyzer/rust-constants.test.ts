@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEY, THRESHOLD_KEY } from './analyzer';
-import { MAX_ID, MAX_SITES, STRIDE, TAG, TRACKING } from './encode';
+import { MAX_ID, MAX_SITES, REALM_KIND, STRIDE, TAG, TRACKING } from './encode';
 import { REF_DEFAULTS } from '../../bench/reference';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,6 +52,12 @@ describe('Rust and TypeScript constants agree', () => {
     const rust = new Map(rustConsts(rustMod(records, 'tag', 'records.rs')).map(([k, v]) => [camel(k), v]));
     expect(rust.size).toBeGreaterThanOrEqual(10);
     sameTable('record tags', rust, new Map(Object.entries(TAG)));
+  });
+
+  it('realm kinds (records.rs `realm_kind` vs encode.ts REALM_KIND)', () => {
+    const rust = new Map(rustConsts(rustMod(records, 'realm_kind', 'records.rs')).map(([k, v]) => [camel(k), v]));
+    expect(rust.size).toBe(4);
+    sameTable('realm kinds', rust, new Map(Object.entries(REALM_KIND)));
   });
 
   it('alloc tracking values and sites per memory (records.rs `tracking`, MAX_SITES vs encode.ts)', () => {

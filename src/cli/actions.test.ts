@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actionsFromModule, loadActions, runActions, wait, type ActionsContext } from './actions';
+import { actionsFromModule, loadActions, runActions, runCycles, wait, type ActionsContext } from './actions';
 import { UsageError } from './errors';
 
 describe('actions scripts', () => {
@@ -46,5 +46,36 @@ describe('actions scripts', () => {
   it('wait() validates its argument', async () => {
     await expect(wait(-1)).rejects.toThrow(/expected a number >= 0/);
     await expect(wait(0)).resolves.toBeUndefined();
+  });
+});
+
+describe('runCycles (load-act-repeat)', () => {
+  it('runs each cycle, then collects garbage, marks and settles, in that order', async () => {
+    const calls: string[] = [];
+    await runCycles(3, {
+      cycle: async (i) => void calls.push(`cycle ${i}`),
+      collectGarbage: async () => (calls.push('gc'), calls.length !== 8),
+      settle: async () => (calls.push('settle'), true),
+      mark: async (l) => void calls.push(`mark ${l}`),
+      log: (l) => void calls.push(`log ${l}`),
+    });
+    expect(calls).toEqual([
+      'log cycle 1/3',
+      'cycle 1',
+      'gc',
+      'mark wasm-memory: cycle 1/3',
+      'settle',
+      'log cycle 2/3',
+      'cycle 2',
+      'gc',
+      'log warning: after cycle 2, what the forced garbage collections collected did not settle in time',
+      'mark wasm-memory: cycle 2/3',
+      'settle',
+      'log cycle 3/3',
+      'cycle 3',
+      'gc',
+      'mark wasm-memory: cycle 3/3',
+      'settle',
+    ]);
   });
 });

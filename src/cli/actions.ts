@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright';
 import { UsageError, messageOf } from './errors';
+import { cycleMarkLabel } from './cycles';
 
 export interface ActionsContext {
   /** The Playwright Page being recorded (already navigated to `url`). */
@@ -64,4 +65,33 @@ export async function runActions(fn: ActionsFunction, ctx: ActionsContext, file:
 export function wait(ms: number): Promise<void> {
   if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new UsageError(`wait(ms): expected a number >= 0, got ${String(ms)}`));
   return new Promise((done) => setTimeout(done, ms));
+}
+
+/** What a load-act-repeat run needs from a recording session (WasmMemorySession). */
+export interface CycleDriver {
+  /** Runs one cycle (the actions script, or the Playwright helper's callback). */
+  cycle(i: number): Promise<unknown>;
+  /** Forces collections until what they collect is stable and reported; false on timeout. */
+  collectGarbage(): Promise<boolean>;
+  /** Lets everything the page sent so far reach the recorder; false on timeout. */
+  settle(): Promise<boolean>;
+  mark(label: string): Promise<void>;
+  log(line: string): void;
+}
+
+/**
+ * Load-act-repeat: runs `n` cycles; after each, forces garbage collections, lets the page's
+ * events settle, and adds the mark `wasm-memory: cycle i/n` (src/cli/cycles.ts reads the
+ * values at those marks), then settles again so the mark itself is in the recording.
+ */
+export async function runCycles(n: number, d: CycleDriver): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    d.log(`cycle ${i}/${n}`);
+    await d.cycle(i);
+    if (!(await d.collectGarbage())) {
+      d.log(`warning: after cycle ${i}, what the forced garbage collections collected did not settle in time`);
+    }
+    await d.mark(cycleMarkLabel(i, n));
+    if (!(await d.settle())) d.log(`warning: the mark of cycle ${i} did not come back through the extension in time`);
+  }
 }

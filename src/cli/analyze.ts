@@ -8,14 +8,18 @@ import type { Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
 import { UsageError, messageOf } from './errors';
 import type { TraceInfo } from './report';
+import { cycleAlerts, cycleTrend, type CycleTrend } from './cycles';
 
 /** Builds an analyzer from the wasm bytes (src/analyzer/analyzer.ts's createAnalyzer). */
 export type AnalyzerFactory = (wasm: Uint8Array) => Promise<AnalyzerApi & { ingestFailures: number }>;
 
 export interface Analysis {
   trace: Trace;
+  /** The analyzer's report, plus the per-cycle trend's alerts of a load-act-repeat recording. */
   report: Report;
   info: TraceInfo;
+  /** The per-cycle trend when the trace has cycle marks (`record --repeat`), else null. */
+  cycles: CycleTrend | null;
 }
 
 /** Events fed to the analyzer per ingest call (bounded batches, like the panel's live feed). */
@@ -32,10 +36,13 @@ export async function analyzeTrace(trace: Trace, file: string, wasm: Uint8Array,
     for (let i = 0; i < trace.events.length; i += INGEST_CHUNK) {
       analyzer.ingest(trace.events.slice(i, i + INGEST_CHUNK));
     }
-    const report = analyzer.report();
+    const analyzed = analyzer.report();
+    const cycles = cycleTrend(trace.events);
+    const report = cycles === null ? analyzed : { ...analyzed, alerts: [...analyzed.alerts, ...cycleAlerts(cycles)] };
     return {
       trace,
       report,
+      cycles,
       info: {
         file,
         url: trace.page.url,

@@ -27,6 +27,7 @@ describe('parseCommand', () => {
       allowPageErrors: false,
       allocations: true,
       chromiumArgs: [],
+      repeat: null,
     });
   });
 
@@ -60,6 +61,7 @@ describe('parseCommand', () => {
       allowPageErrors: false,
       allocations: true,
       chromiumArgs: [],
+      repeat: null,
     });
     expect(parseCommand(['record', 'http://a/', '--duration=0'])).toMatchObject({ durationSec: 0 });
     expect(parseCommand(['record', 'http://a/', '--allow-page-errors'])).toMatchObject({ allowPageErrors: true });
@@ -68,6 +70,22 @@ describe('parseCommand', () => {
       gc: true,
       chromiumArgs: ['--lang=de', '--mute-audio'],
     });
+  });
+
+  it('parses --repeat: needs --script and at least 3 cycles; implies --gc and a 0 s duration', () => {
+    expect(parseCommand(['record', 'http://a/', '--script', 'c.mjs', '--repeat', '5'])).toMatchObject({
+      repeat: 5,
+      gc: true,
+      durationSec: 0,
+      script: 'c.mjs',
+    });
+    expect(parseCommand(['record', 'http://a/', '-s', 'c.mjs', '--repeat=4', '-d', '2'])).toMatchObject({ repeat: 4, durationSec: 2 });
+    expect(() => parseCommand(['record', 'http://a/', '--repeat', '5'])).toThrow(/--repeat needs --script/);
+    expect(() => parseCommand(['record', 'http://a/', '-s', 'c.mjs', '--repeat', '2'])).toThrow(
+      /--repeat must be a whole number of cycles from 3/,
+    );
+    expect(() => parseCommand(['record', 'http://a/', '-s', 'c.mjs', '--repeat', '2.5'])).toThrow(UsageError);
+    expect(() => parseCommand(['record', 'http://a/', '-s', 'c.mjs', '--repeat', ''])).toThrow(UsageError);
   });
 
   it('parses analyze', () => {

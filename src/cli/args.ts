@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { Severity } from '../shared/analyzer-api';
 import { UsageError, messageOf } from './errors';
+import { MAX_CYCLES, MIN_CYCLES } from './cycles';
 
 export const DEFAULT_DURATION_SEC = 15;
 export const DEFAULT_OUT = 'wasm-memory-trace.json';
@@ -30,6 +31,12 @@ export interface RecordCommand {
   allocations: boolean;
   /** Extra Chromium command-line flags. */
   chromiumArgs: string[];
+  /**
+   * Load-act-repeat: run the actions script this many times, each cycle followed by forced
+   * collections, a settle and a cycle mark; the per-cycle trend is judged (src/cli/cycles.ts).
+   * Null without --repeat.
+   */
+  repeat: number | null;
 }
 
 export interface AnalyzeCommand {
@@ -83,6 +90,13 @@ Options:
                              unchanged; no used bytes, live allocations or allocation sites),
                              like switching off "Track allocations" in the panel
       --chromium-arg=<--flag>  Extra Chromium flag, e.g. --chromium-arg=--lang=de (repeatable)
+      --repeat <N>           Load-act-repeat: run the --script's default export N times (at
+                             least ${MIN_CYCLES}; 5 or more recommended). After each cycle: forced garbage
+                             collections (implies --gc), the page's events settled, and a mark
+                             "wasm-memory: cycle i/N". The trend of committed bytes, used bytes,
+                             class live counts and registry fields over the cycles is fitted
+                             (cycle 1 is warm-up); a slope whose 99 % lower bound is above the
+                             noise floor is a "Leaks X per cycle" alert. --duration defaults to 0
       --json                 Print the machine-readable report instead of the human one
   -h, --help                 Show this help
 
@@ -168,11 +182,26 @@ function parseRecord(args: string[]): Command {
         'allow-page-errors': { type: 'boolean' },
         'no-allocations': { type: 'boolean' },
         'chromium-arg': { type: 'string', multiple: true },
+        repeat: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
   );
   if (values.help) return { kind: 'help', topic: 'record' };
+  let repeat: number | null = null;
+  if (values.repeat !== undefined) {
+    const n = Number(values.repeat);
+    if (values.repeat.trim() === '' || !Number.isInteger(n) || n < MIN_CYCLES || n > MAX_CYCLES) {
+      throw new UsageError(
+        `--repeat must be a whole number of cycles from ${MIN_CYCLES} to ${MAX_CYCLES} (a trend needs at least ${MIN_CYCLES}); got "${values.repeat}"`,
+        command,
+      );
+    }
+    if (values.script === undefined) {
+      throw new UsageError('--repeat needs --script <actions.mjs>: its default export is the cycle that is repeated', command);
+    }
+    repeat = n;
+  }
   const chromiumArgs = values['chromium-arg'] ?? [];
   const badFlag = chromiumArgs.find((a) => !a.startsWith('--'));
   if (badFlag !== undefined) {
@@ -191,16 +220,17 @@ function parseRecord(args: string[]): Command {
   return {
     kind: 'record',
     url: parseRecordUrl(positionals[0] ?? ''),
-    durationSec: parseSeconds(values.duration, '--duration', DEFAULT_DURATION_SEC, 'record'),
+    durationSec: parseSeconds(values.duration, '--duration', repeat === null ? DEFAULT_DURATION_SEC : 0, 'record'),
     out,
     script: values.script ?? null,
     failOn: parseSeverity(values['fail-on'], 'record'),
     json: values.json ?? false,
     navTimeoutSec: parseSeconds(values.timeout, '--timeout', DEFAULT_NAV_TIMEOUT_SEC, 'record'),
-    gc: values.gc ?? false,
+    gc: (values.gc ?? false) || repeat !== null,
     allowPageErrors: values['allow-page-errors'] ?? false,
     allocations: !(values['no-allocations'] ?? false),
     chromiumArgs,
+    repeat,
   };
 }
 

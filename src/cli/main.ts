@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { serializeTrace } from '../shared/trace';
 import { formatPageError, summarizePageErrors, type PageErrorSummary } from '../shared/page-errors';
 import type { Severity } from '../shared/analyzer-api';
-import { loadActions, runActions, wait, type ActionsFunction } from './actions';
+import { loadActions, runActions, runCycles, wait, type ActionsFunction } from './actions';
 import { analyzeTrace, analyzeTraceText, type Analysis, type AnalyzerFactory } from './analyze';
 import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
 import type { ParseTraceResult } from '../shared/trace';
@@ -48,7 +48,7 @@ function printAnalysis(
   io: Output,
   pageErrors?: PageErrorSummary,
 ): number {
-  const report = toJsonReport(analysis.report, analysis.info, failOn, version);
+  const report = toJsonReport(analysis.report, analysis.info, failOn, version, analysis.cycles);
   const out =
     pageErrors === undefined
       ? report
@@ -125,20 +125,28 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
   try {
     await session.goto(cmd.url, cmd.navTimeoutSec * 1000);
     if (actions !== null && cmd.script !== null) {
-      io.err(`wasm-memory: running actions script ${cmd.script}`);
-      await runActions(
-        actions,
-        {
-          page: session.page,
-          url: cmd.url,
-          mark: (label: string) => session.mark(label),
-          wait,
-          log: (...parts: unknown[]) =>
-            io.err(`[${scriptName}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`),
-          gc: () => (cmd.gc ? session.forceGc() : Promise.reject(new UsageError('ctx.gc() needs record --gc'))),
-        },
-        cmd.script,
-      );
+      const ctx = {
+        page: session.page,
+        url: cmd.url,
+        mark: (label: string) => session.mark(label),
+        wait,
+        log: (...parts: unknown[]) =>
+          io.err(`[${scriptName}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`),
+        gc: () => (cmd.gc ? session.forceGc() : Promise.reject(new UsageError('ctx.gc() needs record --gc'))),
+      };
+      if (cmd.repeat === null) {
+        io.err(`wasm-memory: running actions script ${cmd.script}`);
+        await runActions(actions, ctx, cmd.script);
+      } else {
+        const script = cmd.script;
+        await runCycles(cmd.repeat, {
+          cycle: () => runActions(actions, ctx, script),
+          collectGarbage: () => session.collectGarbage(),
+          settle: () => session.settle(),
+          mark: (label) => session.mark(label),
+          log: (line) => io.err(`wasm-memory: ${line}`),
+        });
+      }
     }
     if (cmd.durationSec > 0) {
       io.err(`wasm-memory: recording for ${cmd.durationSec} s`);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Alert, Report } from '../shared/analyzer-api';
 import { formatHuman, toJsonReport, type TraceInfo } from './report';
 import { exitCodeFor, failingAlerts } from './verdict';
+import { cycleAlerts, cycleMarkLabel, cycleTrend } from './cycles';
+import type { PageEvent } from '../shared/protocol';
 
 function alert(over: Partial<Alert>): Alert {
   return {
@@ -143,6 +145,8 @@ describe('toJsonReport', () => {
     expect(j.memories[0]).toEqual({
       key: 'r1:3',
       owner: 'http://x/engine.wasm',
+      realm: null,
+      moduleUrl: null,
       currentBytes: 9437184,
       peakBytes: 10485760,
       growthEvents: 4,
@@ -219,6 +223,40 @@ describe('human report', () => {
     expect(text).toContain('[resolved error] memory-floor-rising');
     expect(text).toContain('Fix: free the old engine');
     expect(text.trimEnd().split('\n').pop()).toBe('LEAK: 2 active alerts at severity warning or above (exit 1)');
+  });
+
+  it("names a worker memory's realm, and draws the per-cycle trend of a load-act-repeat recording", () => {
+    const worker: Report = {
+      ...report,
+      alerts: [],
+      memories: [
+        {
+          ...report.memories[0]!,
+          key: 'w1:1',
+          realm: { kind: 'worker', url: 'blob:http://x/page-made' },
+          moduleUrl: 'http://x/engine-v2.wasm',
+        },
+      ],
+    };
+    const MIB = 1048576;
+    const events = [1, 2, 3, 4, 5].flatMap((i): PageEvent[] => [
+      { t: 'sample', time: i * 10, keys: ['w1:1'], bytes: [i * 6 * MIB] },
+      { t: 'mark', time: i * 10 + 1, label: cycleMarkLabel(i, 5) },
+    ]);
+    const trend = cycleTrend([
+      { t: 'memory', time: 1, key: 'w1:1', origin: 'export', shared: false, bytes: 0, maxBytes: null, owner: 'x' },
+      ...events,
+    ]);
+    const j = toJsonReport({ ...worker, alerts: cycleAlerts(trend!) }, info, 'warning', '1', trend);
+    expect(j.memories[0]?.realm).toEqual({ kind: 'worker', url: 'blob:http://x/page-made' });
+    expect(j.cycles?.series[0]).toMatchObject({ kind: 'committed', slopePerCycle: 6 * MIB, leak: true, df: 3 });
+    const text = formatHuman(j);
+    expect(text).toContain('http://x/engine.wasm  module http://x/engine-v2.wasm  (worker blob:http://x/page-made)');
+    expect(j.memories[0]?.moduleUrl).toBe('http://x/engine-v2.wasm');
+    expect(text).toContain('Per-cycle trend (5 cycles; values after each cycle, fitted from cycle 1 on: cycle 1 is warm-up)');
+    expect(text).toMatch(/ {2}committed {2}▁▃▅▆█ {2}now 30 MiB {2}\+6 MiB\/cycle \(99 % 6 MiB \.\. 6 MiB\) {2}LEAK/);
+    expect(text).toContain('Leaks 6 MiB per cycle');
+    expect(text.trimEnd().split('\n').pop()).toBe('LEAK: 1 active alert at severity warning or above (exit 1)');
   });
 
   it('says OK when nothing fails and warns about lost events', () => {

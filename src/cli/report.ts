@@ -6,8 +6,9 @@ import type { PageLinkSummary } from '../shared/page-link';
 import type { Alert, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
-import type { AllocationTracking } from '../shared/protocol';
+import type { AllocationTracking, RealmKind } from '../shared/protocol';
 import { failingAlerts, exitCodeFor } from './verdict';
+import { formatPerCycle, sparkline, type CycleTrend, type SeriesKind } from './cycles';
 
 /** Context about the trace that was analyzed. */
 export interface TraceInfo {
@@ -51,6 +52,10 @@ export interface JsonReport {
   memories: Array<{
     key: string;
     owner: string;
+    /** The realm it lives in: kind (window, frame, worker) and document or worker-script URL; null when unknown. */
+    realm: { kind: RealmKind; url: string } | null;
+    /** URL of the module whose instance exports or imports it; null when unknown. */
+    moduleUrl: string | null;
     currentBytes: number;
     peakBytes: number;
     growthEvents: number;
@@ -78,11 +83,51 @@ export interface JsonReport {
   }>;
   registries: Array<{ name: string; memory?: string; stats: Record<string, number> }>;
   marks: Array<{ time: number; label: string }>;
+  /**
+   * Load-act-repeat (`record --repeat`): per series, the values after each cycle and the fit
+   * (slope per cycle, its one-sided 99 % bounds, t, degrees of freedom; null below 3 cycles),
+   * the noise floor, and whether it leaks. Absent when the trace has no cycle marks.
+   */
+  cycles?: {
+    count: number;
+    series: Array<{
+      kind: SeriesKind;
+      name: string;
+      values: number[];
+      slopePerCycle: number | null;
+      lower: number | null;
+      upper: number | null;
+      t: number | null;
+      df: number | null;
+      noiseFloor: number;
+      leak: boolean;
+    }>;
+  };
 }
 
-export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, version: string): JsonReport {
+export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, version: string, cycles?: CycleTrend | null): JsonReport {
   const failing = failingAlerts(report, failOn);
+  const finite = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
   return {
+    ...(cycles
+      ? {
+          cycles: {
+            count: cycles.cycles,
+            series: cycles.series.map((s) => ({
+              kind: s.kind,
+              name: s.name,
+              values: [...s.values],
+              slopePerCycle: finite(s.fit?.slope),
+              lower: finite(s.fit?.lower),
+              upper: finite(s.fit?.upper),
+              t: s.fit === null ? null : Number.isFinite(s.fit.t) ? s.fit.t : null,
+              df: s.fit?.df ?? null,
+              noiseFloor: s.floor,
+              leak: s.leak,
+            })),
+          },
+        }
+      : {}),
     tool: 'wasm-memory',
     version,
     trace: info,
@@ -111,6 +156,8 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
     memories: report.memories.map((m) => ({
       key: m.key,
       owner: m.owner,
+      realm: m.realm === undefined ? null : { kind: m.realm.kind, url: m.realm.url },
+      moduleUrl: m.moduleUrl ?? null,
       currentBytes: m.currentBytes,
       peakBytes: m.peakBytes,
       growthEvents: m.growthEvents,
@@ -162,6 +209,16 @@ function heapText(m: JsonReport['memories'][number]): string {
   return `  ${label} ${formatBytes(m.usedBytes)}${allocs}${allocator}`;
 }
 
+/** "  (worker <url>)", "  (frame <url>)": the realm of a memory outside the top-level window. */
+function realmText(m: JsonReport['memories'][number]): string {
+  if (m.realm === null || m.realm.kind === 'window') return '';
+  return `  (${m.realm.kind} ${m.realm.url})`;
+}
+
+function seriesName(s: NonNullable<JsonReport['cycles']>['series'][number]): string {
+  return s.kind === 'class' ? `class ${s.name}` : s.kind === 'registry' ? `registry ${s.name}` : s.name;
+}
+
 /** The human report. */
 export function formatHuman(r: JsonReport): string {
   const out: string[] = [];
@@ -184,8 +241,24 @@ export function formatHuman(r: JsonReport): string {
   for (const m of r.memories) {
     const used = heapText(m);
     out.push(
-      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}`,
+      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}${m.moduleUrl && m.moduleUrl !== m.owner ? `  module ${m.moduleUrl}` : ''}${realmText(m)}`,
     );
+  }
+
+  if (r.cycles !== undefined) {
+    const c = r.cycles;
+    out.push('');
+    out.push(`Per-cycle trend (${c.count} cycles; values after each cycle, fitted from cycle 1 on: cycle 1 is warm-up)`);
+    const width = Math.max(...c.series.map((s) => seriesName(s).length));
+    for (const s of c.series) {
+      const per = (v: number) => formatPerCycle(s.kind, v);
+      const last = s.values[s.values.length - 1] ?? 0;
+      const fit =
+        s.slopePerCycle === null
+          ? 'too few cycles to fit'
+          : `${s.slopePerCycle >= 0 ? '+' : ''}${per(s.slopePerCycle)}/cycle (99 % ${per(s.lower ?? 0)} .. ${per(s.upper ?? 0)})${s.leak ? '  LEAK' : ''}`;
+      out.push(`  ${seriesName(s).padEnd(width)}  ${sparkline(s.values)}  now ${per(last)}  ${fit}`);
+    }
   }
 
   if (r.allocationSites.length > 0) {

@@ -2,7 +2,7 @@
  * What the analyzer (analyzer-rs compiled to wasm, behind src/analyzer/) offers to its users:
  * the panel and the command line. Types only; the implementation is src/analyzer/analyzer.ts.
  */
-import type { AllocationTracking, PageEvent } from './protocol';
+import type { AllocationTracking, PageEvent, RealmKind } from './protocol';
 
 export type Severity = 'info' | 'warning' | 'error';
 
@@ -75,6 +75,17 @@ export interface MemoryStats {
   trackingReason: string | null;
   /** Allocation sites from the memory's latest `sites` snapshot, most live bytes first ([] if none). */
   sites: AllocationSite[];
+  /**
+   * The realm the memory lives in, from the realm's first event: its kind (top-level window,
+   * frame, dedicated worker) and the URL of its document or worker script (for a worker, the
+   * page's own script URL). Absent when the trace has no realm event for it.
+   */
+  realm?: { kind: RealmKind; url: string };
+  /**
+   * URL of the module whose instance exports or imports the memory (the Response URL of a
+   * streamed module, else the script that compiled it). Absent when unknown.
+   */
+  moduleUrl?: string;
 }
 
 /** One allocation site of a memory's heap (sampled: `bytes` and `count` are estimates). */

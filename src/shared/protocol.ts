@@ -64,7 +64,12 @@ export type ObjectKey = string;
 // The closed lists of values below are the single source for both the types and the checks in
 // ./validate.ts: add a value here and the validator accepts it.
 
-export const REALM_KINDS = ['window', 'worker'] as const;
+/**
+ * What a realm is: `window`, a top-level document; `frame`, a frame's document (not the
+ * top-level one; traces before it say `window` for frames too); `worker`, a dedicated worker
+ * started through the Worker hook. Shared and service workers are not instrumented.
+ */
+export const REALM_KINDS = ['window', 'worker', 'frame'] as const;
 export type RealmKind = (typeof REALM_KINDS)[number];
 
 /**

@@ -18,7 +18,7 @@
 //! No heuristic reasons from a partial figure: allocator stats counted at the JS boundary
 //! or without sizes ([`crate::records::Tracking::whole_bytes`] false) are reported, never judged.
 //! | [`budget`] | `budget` | memory or page over a budget level |
-//! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling, still alive |
+//! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling (same realm, or a newer worker of the same script), still alive |
 //! | [`registry_growth`] | `registry-growth` | registry field rising |
 
 pub mod budget;
@@ -35,7 +35,7 @@ pub mod used_rising;
 use crate::alerts::{Hit, Sink};
 use crate::config::Config;
 use crate::fxhash::FxHashMap;
-use crate::model::{Class, Memory, Names, RegistryField};
+use crate::model::{Class, Memory, Names, Realm, RegistryField};
 
 pub use marks::MarkRuns;
 
@@ -55,6 +55,8 @@ pub struct Input<'a> {
     pub registries: &'a [RegistryField],
     /// Module key -> (url, byteLength).
     pub modules: &'a FxHashMap<u32, (Option<u32>, f64)>,
+    /// Realm id -> what the realm is.
+    pub realms: &'a FxHashMap<u32, Realm>,
     /// Marks-based runs per entity (up to date).
     pub mark_runs: &'a MarkRuns,
 }

@@ -128,6 +128,30 @@ impl Sim {
         self
     }
 
+    /// A realm record: `kind` from `records::realm_kind`, the realm's URL and its parent realm.
+    pub fn realm(&mut self, realm: &str, kind: u32, url: &str, parent: Option<&str>) -> &mut Self {
+        let (realm, url) = (self.id(realm), self.id(url));
+        let parent = parent.map(|p| self.id(p));
+        self.put(Record::Realm { t: self.t, realm, kind, url: Some(url), parent });
+        self
+    }
+
+    /// Allocator stats (whole heap) with the given cumulative allocation count: a changed count
+    /// is heap activity.
+    pub fn alloc_total(&mut self, key: &str, live_bytes: f64, total_allocs: f64) -> &mut Self {
+        let mem = self.id(key);
+        self.put(Record::Alloc {
+            t: self.t,
+            mem,
+            live_bytes,
+            live_allocs: 10.0,
+            total_allocs,
+            total_frees: total_allocs - 10.0,
+            tracking: Tracking::InsideWasm,
+        });
+        self
+    }
+
     pub fn mark(&mut self, label: &str) -> &mut Self {
         let label = self.id(label);
         self.put(Record::Mark { t: self.t, label });

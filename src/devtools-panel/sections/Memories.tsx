@@ -43,7 +43,8 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
               ) : (
                 <td class="num muted">—</td>
               )}
-              <td class="owner" data-testid="memory-owner" title={m.owner}>
+              <td class="owner" data-testid="memory-owner" title={m.realm ? `${m.owner}\n${m.realm.kind}: ${m.realm.url}` : m.owner}>
+                {m.realm && m.realm.kind !== 'window' ? <span data-testid="memory-realm-kind">{m.realm.kind} </span> : null}
                 {m.owner}
               </td>
             </tr>

@@ -30,6 +30,7 @@ import {
   hookWorkerClose,
   installWorkerHook,
   isWorkerConfig,
+  pageScriptUrl,
   WORKER_CONFIG_GLOBAL,
   type WorkerConfig,
 } from './worker';
@@ -45,6 +46,17 @@ export interface CoreHandle {
   hooks: WasmHooks;
   /** Null only if installing the listeners failed (an unusual realm). */
   pageErrors: PageErrors | null;
+}
+
+/** True in a top-level window; false in a frame's (a realm we cannot tell: top-level). */
+function isTopWindow(g: typeof globalThis): boolean {
+  try {
+    const w = g as unknown as { top?: unknown; window?: unknown };
+    return w.top === null || w.top === undefined || w.top === w.window;
+  } catch (e) {
+    void e; // a browser that refuses to read top: say window, as before
+    return true;
+  }
 }
 
 /** Read and delete the private worker config the blob prelude left (absent in windows). */
@@ -82,17 +94,20 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
 
   // --- stacks ----------------------------------------------------------------------------
   const ownUrls: string[] = [];
-  const stacks = stackTaker(OrigError, ownUrls, LIMITS.maxStack);
+  const alias = worker && worker.loadUrl !== undefined ? { from: worker.loadUrl, to: worker.url } : undefined;
+  const stacks = stackTaker(OrigError, ownUrls, LIMITS.maxStack, alias);
   const ownUrl = firstFrameUrl(stacks.raw());
   if (ownUrl !== null) ownUrls[0] = ownUrl;
   setOwnUrls(ownUrls);
   const realmUrl = worker ? worker.url : locationHref;
   const stack = stacks.now;
-  const owner = (s: string) => ownerUrl(s, ownUrls, worker ? worker.url : g.location.href);
+  // In a worker started from a page blob: URL, the page's script runs from our copy of it
+  // (worker.ts): its frames name the copy, a URL the page never made; name the page's own.
+  const owner = (s: string) => pageScriptUrl(ownerUrl(s, ownUrls, worker ? worker.url : g.location.href), worker);
 
   // --- realm, queue, failures -------------------------------------------------------------
   const realm = newRealmId(random);
-  const kind: RealmKind = worker ? 'worker' : 'window';
+  const kind: RealmKind = worker ? 'worker' : isTopWindow(g) ? 'window' : 'frame';
   const queue = new EventQueue({ now, setTimer: (fn, ms) => void call(setTimeoutO, g, fn, ms) });
   let failures = 0;
   const fail = (where: string, e: unknown) => {

@@ -15,7 +15,7 @@
  * or leaves `Error.stackTraceLimit` changed.
  */
 import { getOwnPropertyDescriptor } from './intrinsics';
-import { cleanStack } from './stacks';
+import { cleanStack, type UrlAlias } from './stacks';
 import { withoutPrepareStackTrace } from './transparent';
 
 /** Frames captured per stack (the page's own `Error.stackTraceLimit` is restored after). */
@@ -33,7 +33,7 @@ export interface StackTaker {
 type ErrorCtor = ErrorConstructor & { stackTraceLimit?: number };
 
 /** `ownUrls` (our bundle's script URLs, removed from stacks) is read at each formatting. */
-export function stackTaker(ErrorCtorIn: ErrorConstructor, ownUrls: readonly string[], maxChars: number): StackTaker {
+export function stackTaker(ErrorCtorIn: ErrorConstructor, ownUrls: readonly string[], maxChars: number, alias?: UrlAlias): StackTaker {
   const E = ErrorCtorIn as ErrorCtor;
   const capture = (): Error => {
     const limit = getOwnPropertyDescriptor(E, 'stackTraceLimit');
@@ -49,7 +49,7 @@ export function stackTaker(ErrorCtorIn: ErrorConstructor, ownUrls: readonly stri
     const s: unknown = withoutPrepareStackTrace(() => e.stack);
     return typeof s === 'string' ? s : '';
   };
-  const format = (e: Error): string => cleanStack(text(e), ownUrls, maxChars);
+  const format = (e: Error): string => cleanStack(text(e), ownUrls, maxChars, alias);
   return {
     raw: () => text(capture()),
     now: () => format(capture()),

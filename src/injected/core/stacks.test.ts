@@ -42,6 +42,17 @@ describe('stacks', () => {
     expect(short).toBe('at new Memory (<anonymous>)');
   });
 
+  it("shows the page's blob: URL for frames of our copy of its worker script", () => {
+    const copy = 'blob:https://app.example/our-copy';
+    const page = 'blob:https://app.example/page-made';
+    const stack = `Error\n    at ${OWN}:1:1\n    at start (${copy}:4:7)\n    at https://app.example/lib.js:1:1`;
+    expect(cleanStack(stack, [OWN], 4096, { from: copy, to: page }).split('\n')).toEqual([
+      `at start (${page}:4:7)`,
+      'at https://app.example/lib.js:1:1',
+    ]);
+    expect(cleanStack(stack, [OWN], 4096)).toContain(copy);
+  });
+
   it('finds the owner: first non-extension script, else the fallback', () => {
     expect(ownerUrl(STACK, [OWN], 'https://doc/')).toBe('https://app.example/static/glue.js');
     expect(ownerUrl(`Error\n    at x (${OWN}:1:1)\n    at y (chrome-extension://zzzz/other.js:1:1)`, [OWN], 'https://doc/')).toBe(

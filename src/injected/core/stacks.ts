@@ -45,19 +45,29 @@ export function isExtensionUrl(url: string): boolean {
 
 /**
  * The frames that are not ours, as a bounded string ("at ..." lines joined by "\n").
- * `ownUrls`: script URLs of the injected bundle in this realm.
+ * `ownUrls`: script URLs of the injected bundle in this realm; `alias`: see UrlAlias.
  */
-export function cleanStack(stack: string, ownUrls: readonly string[], maxChars: number): string {
+export function cleanStack(stack: string, ownUrls: readonly string[], maxChars: number, alias?: UrlAlias): string {
   const lines: string[] = [];
   let total = 0;
   for (const f of parseStack(stack)) {
     if (f.url !== null && ownUrls.includes(f.url)) continue;
-    const add = (lines.length ? 1 : 0) + f.line.length;
+    const line = alias !== undefined && f.url === alias.from ? f.line.split(alias.from).join(alias.to) : f.line;
+    const add = (lines.length ? 1 : 0) + line.length;
     if (total + add > maxChars) break;
-    lines.push(f.line);
+    lines.push(line);
     total += add;
   }
   return lines.join('\n');
+}
+
+/**
+ * Frames of script `from` are shown as `to`: in a worker started from a page blob: URL, the
+ * page's script runs from our copy (`from`), which the page never made; `to` is its own URL.
+ */
+export interface UrlAlias {
+  from: string;
+  to: string;
 }
 
 /** URL of the first frame that is neither ours nor any extension's, else `fallback`. */

@@ -3,6 +3,7 @@ import {
   fixWorkerLocation,
   isWorkerConfig,
   locationParts,
+  pageScriptUrl,
   resolveUrl,
   WORKER_CONFIG_GLOBAL,
   workerBootstrap,
@@ -43,6 +44,16 @@ describe('worker bootstrap', () => {
     expect(isWorkerConfig(null)).toBe(false);
     expect(resolveUrl('../lib.js', cfg.url)).toBe('https://a.example/lib.js');
     expect(resolveUrl('http://[bad', cfg.url)).toBeNull();
+  });
+});
+
+describe('page script URL', () => {
+  it("names the page's blob: script, not our copy of it", () => {
+    const blob = { ...cfg, url: 'blob:https://a.example/page-made', loadUrl: 'blob:https://a.example/our-copy' };
+    expect(pageScriptUrl('blob:https://a.example/our-copy', blob)).toBe('blob:https://a.example/page-made');
+    expect(pageScriptUrl('https://a.example/lib.js', blob)).toBe('https://a.example/lib.js');
+    expect(pageScriptUrl('https://a.example/w/x.js', cfg)).toBe('https://a.example/w/x.js');
+    expect(pageScriptUrl('https://a.example/page.js', null)).toBe('https://a.example/page.js');
   });
 });
 

@@ -40,6 +40,14 @@ export interface WorkerConfig {
   allocationTracking?: boolean;
 }
 
+/**
+ * Pure: the URL to name for a script URL seen in this realm's stacks: the page's worker script
+ * URL where the frame is our copy of the page's blob: script (`loadUrl`), else `url` itself.
+ */
+export function pageScriptUrl(url: string, config: Pick<WorkerConfig, 'url' | 'loadUrl'> | null): string {
+  return config !== null && config.loadUrl !== undefined && url === config.loadUrl ? config.url : url;
+}
+
 /** Pure: is `v` a well-formed worker config? */
 export function isWorkerConfig(v: unknown): v is WorkerConfig {
   if (typeof v !== 'object' || v === null) return false;
