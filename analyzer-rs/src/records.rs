@@ -18,6 +18,7 @@
 //! | 9    | module          | module   | url        | byteLength |              |          |         |
 //! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
 //! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
+//! | 12   | orphans         | class    | module     | orphaned   | stack        | stack    | stack   |
 //!
 //! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
 //! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
@@ -30,6 +31,9 @@
 //! one), ranks 1.. append; `frame` is the interned text of the site's first meaningful frame
 //! (chosen by the caller), `-1` with rank 0 for "no sites"; `bytes` / `count` are the page's
 //! sampled estimates of live bytes and live allocations.
+//! `orphans` records carry a class's orphaned objects (wrappers collected in JS whose wasm
+//! pointer was never released; a lower bound) and up to three interned creation stacks of
+//! sampled orphans (`-1`: none). They follow the class's `bindgen` record of the same event.
 //! A `sample` event with N keys becomes N records; a `registry` event with N fields, N
 //! records; an `instance` event, one record per memory it uses. Records that do not decode
 //! (unknown type, non-finite time, id out of range, negative bytes) are counted and skipped.
@@ -63,6 +67,8 @@ pub mod tag {
     pub const INSTANCE_MEMORY: u32 = 10;
     /// One of a memory's top allocation sites.
     pub const SITE: u32 = 11;
+    /// A class's orphaned objects (and sampled creation stacks).
+    pub const ORPHANS: u32 = 12;
 }
 
 /// Values of the `tracking` field of an alloc record.
@@ -148,6 +154,8 @@ pub enum Record {
     InstanceMemory { t: f64, instance: u32, module: Option<u32>, mem: u32, helper: bool },
     /// See the table in the module docs.
     Site { t: f64, mem: u32, rank: usize, bytes: f64, count: f64, frame: Option<u32> },
+    /// See the table in the module docs.
+    Orphans { t: f64, class: u32, module: Option<u32>, orphaned: f64, stacks: [Option<u32>; 3] },
 }
 
 fn id(v: f64) -> Option<u32> {
@@ -228,6 +236,13 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             count: count(d)?,
             frame: opt_id(e).ok()?,
         },
+        12 => Record::Orphans {
+            t,
+            class: id(a)?,
+            module: opt_id(b).ok()?,
+            orphaned: count(c)?,
+            stacks: [opt_id(d).ok()?, opt_id(e).ok()?, opt_id(f).ok()?],
+        },
         _ => return None,
     };
     Some(rec)
@@ -256,6 +271,9 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
             [10.0, t, instance as f64, o(module), mem as f64, if helper { 1.0 } else { 0.0 }, 0.0, 0.0]
         }
         Record::Site { t, mem, rank, bytes, count, frame } => [11.0, t, mem as f64, rank as f64, bytes, count, o(frame), 0.0],
+        Record::Orphans { t, class, module, orphaned, stacks } => {
+            [12.0, t, class as f64, o(module), orphaned, o(stacks[0]), o(stacks[1]), o(stacks[2])]
+        }
     }
 }
 
@@ -301,6 +319,7 @@ mod tests {
             },
             Record::Site { t: 7.0, mem: 3, rank: 2, bytes: 4096.0, count: 3.0, frame: Some(8) },
             Record::Site { t: 7.0, mem: 3, rank: 0, bytes: 0.0, count: 0.0, frame: None },
+            Record::Orphans { t: 8.0, class: 9, module: Some(2), orphaned: 200.0, stacks: [Some(4), None, None] },
         ];
         for r in recs {
             assert_eq!(decode(&encode(&r)), Some(r));
@@ -314,5 +333,7 @@ mod tests {
         assert_eq!(decode(&[6.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 3.0]), None, "unknown tracking");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 3.0, 1.0, 1.0, 4.0, 0.0]), None, "site rank beyond MAX_SITES");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 0.5, 1.0, 1.0, 4.0, 0.0]), None, "fractional rank");
+        assert_eq!(decode(&[12.0, 1.0, 3.0, -1.0, -2.0, -1.0, -1.0, -1.0]), None, "negative orphaned");
+        assert_eq!(decode(&[12.0, 1.0, 3.0, -1.0, 2.0, 0.5, -1.0, -1.0]), None, "stack id not an id");
     }
 }

@@ -23,6 +23,7 @@ export const TAG = {
   module: 9,
   instanceMemory: 10,
   site: 11,
+  orphans: 12,
 } as const;
 
 /** `tracking` of an alloc record (records.rs `tracking`): whole heap, its counts only, or a part of it. */
@@ -155,7 +156,17 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       if (ev.created < 0 || ev.freed < 0 || ev.reclaimed < 0) return -1;
       const mod = ev.module === null || ev.module === undefined ? -1 : id(ev.module);
       sink.put(TAG.bindgen, time, id(ev.className), mod, ev.created, ev.freed, ev.reclaimed, ev.live);
-      return 1;
+      if (ev.orphaned === undefined) return 1;
+      if (!isNum(ev.orphaned) || ev.orphaned < 0) return 1; // the counters stand; a bad orphan figure is dropped
+      // up to three creation stacks of sampled orphans, interned (the alert quotes them)
+      const st: number[] = [-1, -1, -1];
+      if (Array.isArray(ev.orphanStacks))
+        for (let i = 0, k = 0; i < ev.orphanStacks.length && k < 3; i++) {
+          const s: unknown = (ev.orphanStacks[i] as { stack?: unknown } | undefined)?.stack;
+          if (isStr(s)) st[k++] = id(s);
+        }
+      sink.put(TAG.orphans, time, id(ev.className), mod, ev.orphaned, st[0]!, st[1]!, st[2]!);
+      return 2;
     }
     case 'alloc': {
       if (!isStr(ev.memory) || !isNum(ev.liveBytes) || !isNum(ev.liveAllocations) || !isNum(ev.totalAllocations) || !isNum(ev.totalFrees))

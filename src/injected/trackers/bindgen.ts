@@ -19,7 +19,7 @@
  * deps.shadowPointerField.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
-import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
+import { apply, OrigFinalizationRegistry, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
 import {
   classNameFromExport,
@@ -37,6 +37,37 @@ import {
 export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
 export const MAX_CLASSES = 512;
+/** Creation stacks of orphaned objects kept per class (each a sampled object). */
+export const MAX_ORPHAN_STACKS = 8;
+
+/** Saved before any hook: our own registrations never go through the register() look-alike. */
+const frRegister = OrigFinalizationRegistry.prototype.register;
+
+/**
+ * Orphan tracking of one class: every object the watch counts is registered, with the class's
+ * free mark at its creation (see BindgenTracker.freeMark), in a FinalizationRegistry of ours (the
+ * original, never the page's), so that a wrapper collected while its pointer was never released
+ * is seen. Only for classes whose objects are all counted by the watch (`all`): there, a wrapper
+ * collected is an object that was freed or is leaked for good.
+ */
+interface OrphanWatch {
+  registry: FinalizationRegistry<OrphanHeld>;
+  /** Every object of the class created so far was registered (false once it counts by register()). */
+  all: boolean;
+  /** Objects registered. */
+  tracked: number;
+  /** Of those, collected (our callback ran), counted at the tick after the callback (see settle). */
+  collected: number;
+  /** Collected since the last tick: judged at the next tick (a glue finalizer may run after ours). */
+  pending: Map<number, number>;
+  /** Collected objects whose class had no release at all between their creation and their collection. */
+  definite: number;
+  /** Sampled objects collected since the last tick: their free mark and creation stack. */
+  pendingStacks: Array<{ mark: number; stack: () => string }>;
+  /** Formatted creation stack -> sampled orphans created there. */
+  stacks: Map<string, number>;
+}
+type OrphanHeld = number | { mark: number; stack: () => string };
 
 /**
  * Objects released through unregister() of a registry that does not see every object registered:
@@ -94,6 +125,8 @@ export interface BindgenClass {
   stackBudget: number;
   dirty: boolean;
   mode: CountMode;
+  /** Orphan tracking (objects counted by the watch), or null. */
+  orphans: OrphanWatch | null;
 }
 
 export interface BindgenDeps {
@@ -172,6 +205,7 @@ export class BindgenTracker {
         stackBudget: STACKS_PER_TICK,
         dirty: false,
         mode: 'unknown',
+        orphans: null,
       };
       this.classes.set(freeExport, cls);
     }
@@ -362,6 +396,9 @@ export class BindgenTracker {
     if (this.shadow(probe.owner)) {
       cls.mode = 'register';
       site.counting = true;
+      // Its objects are now counted by register(), not seen one by one: no orphan figure (the
+      // glue's finalizer reclaims what is collected).
+      if (cls.orphans !== null) cls.orphans.all = false;
     } else {
       cls.mode = 'setter';
     }
@@ -379,10 +416,114 @@ export class BindgenTracker {
     if (ptr > 0) this.sampleStack(cls, ptr, target);
   }
 
-  private countCreated(cls: BindgenClass, ptr: number, obj: unknown): void {
+  private countCreated(cls: BindgenClass, ptr: number, obj: object): void {
     cls.created++;
     cls.dirty = true;
+    const budget = cls.stackBudget;
     this.sampleStack(cls, ptr, obj);
+    let w = cls.orphans;
+    if (w === null) {
+      if (cls.created !== 1) return; // objects counted before (by register()) were not watched
+      w = cls.orphans = this.newOrphanWatch();
+    }
+    if (!w.all) return;
+    w.tracked++;
+    const mark = this.freeMark(cls);
+    const sampled = budget !== cls.stackBudget ? cls.sampled.get(ptr) : undefined;
+    apply(frRegister, w.registry, [obj, sampled === undefined || typeof sampled === 'string' ? mark : { mark, stack: sampled }]);
+  }
+
+  private newOrphanWatch(): OrphanWatch {
+    const w: OrphanWatch = {
+      registry: new OrigFinalizationRegistry<OrphanHeld>((held) => {
+        try {
+          this.onWrapperCollected(w, held);
+        } catch (err) {
+          void err;
+          this.errors++;
+        }
+      }),
+      all: true,
+      tracked: 0,
+      collected: 0,
+      pending: new Map(),
+      definite: 0,
+      pendingStacks: [],
+      stacks: new Map(),
+    };
+    return w;
+  }
+
+  /**
+   * The class's release mark: a number that changes whenever an object of the class may have
+   * been released. For frees counted inside wasm: the running total of the free export's calls
+   * read at the last tick (the raw counter, finalizer calls included); otherwise freed +
+   * reclaimed as counted so far.
+   */
+  private freeMark(cls: BindgenClass): number {
+    const readers = this.freeCounters.get(cls.freeExport);
+    if (readers === undefined) return cls.freed + cls.reclaimed;
+    let total = 0;
+    for (const r of readers) total += r.seen;
+    return total;
+  }
+
+  /** The release mark now (a fresh read of the in-wasm counters). */
+  private freeMarkNow(cls: BindgenClass): number {
+    const readers = this.freeCounters.get(cls.freeExport);
+    if (readers === undefined) return cls.freed + cls.reclaimed;
+    let total = 0;
+    for (const r of readers) {
+      const n = r.read();
+      total += Number.isNaN(n) ? r.seen : n;
+    }
+    return total;
+  }
+
+  /** Our registry's callback: a wrapper of the class was collected. Judged at the next tick. */
+  private onWrapperCollected(w: OrphanWatch, held: OrphanHeld): void {
+    const mark = typeof held === 'number' ? held : held.mark;
+    w.pending.set(mark, (w.pending.get(mark) ?? 0) + 1);
+    if (typeof held === 'object' && w.pendingStacks.length < LIMITS.maxStacksPerClass) w.pendingStacks.push(held);
+  }
+
+  /**
+   * At the tick: the wrappers collected before it are counted, one tick late so that a glue
+   * finalizer running after our callback (glue whose registry reclaims some objects) is counted
+   * first. A collected object whose class saw no release at all between its creation and now
+   * was never freed: a definite orphan (its pointer can only have been released by the free
+   * export, whose calls the mark counts, or by a move into Rust: see docs/GLUE-VERSIONS.md).
+   */
+  private settleOrphans(cls: BindgenClass, w: OrphanWatch): void {
+    if (w.pending.size === 0) return;
+    const now = this.freeMarkNow(cls);
+    for (const [mark, n] of w.pending) {
+      w.collected += n;
+      if (mark === now) w.definite += n;
+    }
+    w.pending.clear();
+    for (const p of w.pendingStacks) {
+      if (p.mark !== now) continue;
+      const stack = p.stack().slice(0, LIMITS.maxStack);
+      if (w.stacks.has(stack) || w.stacks.size < MAX_ORPHAN_STACKS) w.stacks.set(stack, (w.stacks.get(stack) ?? 0) + 1);
+    }
+    w.pendingStacks.length = 0;
+    cls.dirty = true;
+  }
+
+  /**
+   * Orphaned objects of a class, a lower bound: the larger of (a) the collected wrappers that
+   * were definitely never released and (b) live minus the wrappers not collected yet (every
+   * object is registered, so an object live in wasm whose wrapper is gone is an orphan; a
+   * wrapper still alive may hold a released pointer, hence a bound). Never above live. null
+   * when the class is not watched object by object.
+   */
+  orphanedOf(cls: BindgenClass): number | null {
+    const w = cls.orphans;
+    if (w === null || !w.all) return null;
+    const live = liveOf(cls);
+    const bound = live - (w.tracked - w.collected);
+    return Math.max(0, Math.min(live, Math.max(w.definite, bound)));
   }
 
   /**
@@ -554,6 +695,9 @@ export class BindgenTracker {
 
   /** On every sampling tick: refill stack budgets, emit one cumulative event per changed class. */
   tick(): void {
+    // Orphans first, against the counters as they stood before this tick's poll: a free counted
+    // now may be of an object collected since (conservative: then it is not a definite orphan).
+    for (const cls of this.classes.values()) if (cls.orphans !== null) this.settleOrphans(cls, cls.orphans);
     if (this.freeCounters.size !== 0) this.pollFreeCounters();
     for (const cls of this.classes.values()) {
       cls.stackBudget = STACKS_PER_TICK;
@@ -580,6 +724,16 @@ export class BindgenTracker {
       live: cls.created - cls.freed - cls.reclaimed,
     };
     if (liveStacks.length > 0) event.liveStacks = liveStacks;
+    const orphaned = this.orphanedOf(cls);
+    if (orphaned !== null) {
+      event.orphaned = orphaned;
+      const w = cls.orphans;
+      if (orphaned > 0 && w !== null && w.stacks.size > 0)
+        event.orphanStacks = [...w.stacks]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, MAX_ORPHAN_STACKS)
+          .map(([stack, count]) => ({ stack, count }));
+    }
     return event;
   }
 }
