@@ -101,7 +101,14 @@ function setup() {
       return s;
     };
   };
-  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e) });
+  // orphan tracking's own registries: collected by hand, like the page's (FakeFR)
+  const own: FakeFR[] = [];
+  const weakRegistry = (cleanup: (held: never) => void) => {
+    const r = new FakeFR(cleanup as (held: unknown) => void);
+    own.push(r);
+    return r;
+  };
+  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e), weakRegistry });
   const global = { FinalizationRegistry: FakeFR as unknown as typeof FinalizationRegistry };
   hookFinalizationRegistry(global, tracker);
   class Base {}
@@ -112,7 +119,11 @@ function setup() {
     if (!e) throw new Error(`no event for ${name}`);
     return e;
   };
-  return { tracker, events, FR: global.FinalizationRegistry, Base, last, formatted: () => formatted };
+  /** The GC collects `target`'s wrapper: our orphan registries' callbacks run. */
+  const collect = (target: object) => {
+    for (const r of own) r.collect(target);
+  };
+  return { tracker, events, FR: global.FinalizationRegistry, Base, last, formatted: () => formatted, collect };
 }
 
 describe('helpers', () => {
@@ -611,6 +622,87 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     b.free();
     expect(s.last('Foo')).toMatchObject({ created: 2, freed: 2, live: 0 });
     expect(s.last('Foo').liveStacks).toBeUndefined();
+  });
+});
+
+describe('orphans: wrappers collected while their pointer was never released', () => {
+  function oldGlue(s: ReturnType<typeof setup>, key: string) {
+    const { wasm } = glueWasm(s.tracker, key, 'foo');
+    class Foo extends s.Base {
+      declare ptr: number;
+      static __wrap(ptr: number) {
+        const obj = Object.create(Foo.prototype) as Foo;
+        obj.ptr = ptr;
+        return obj;
+      }
+      free() {
+        const ptr = this.ptr;
+        this.ptr = 0;
+        wasm.__wbg_foo_free!(ptr);
+      }
+    }
+    return () => Foo.__wrap(wasm.foo_new!());
+  }
+
+  it('collected without any free of the class: every one is an orphan, with the sampled creation stacks', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o1');
+    const objs = Array.from({ length: 5 }, make);
+    expect(s.last('Foo')).toMatchObject({ created: 5, live: 5, orphaned: 0 });
+    for (const o of objs.slice(0, 3)) s.collect(o);
+    s.tracker.tick(); // callbacks are judged at the tick after them
+    expect(s.last('Foo')).toMatchObject({ created: 5, freed: 0, live: 5, orphaned: 3 });
+    // STACKS_PER_TICK objects were sampled, the first two: both collected
+    expect(s.last('Foo').orphanStacks?.reduce((n, x) => n + x.count, 0)).toBe(STACKS_PER_TICK);
+  });
+
+  it('freed then collected is not an orphan; dropped ones are, even with frees in between (live minus wrappers alive)', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o2');
+    const [a, b, c] = [make(), make(), make()];
+    a.free();
+    for (const o of [a, b, c]) s.collect(o);
+    expect(s.last('Foo')).toMatchObject({ created: 3, freed: 1, live: 2, orphaned: 2 });
+    const d = make();
+    d.free();
+    s.collect(d);
+    expect(s.last('Foo')).toMatchObject({ created: 4, freed: 2, live: 2, orphaned: 2 });
+  });
+
+  it('a clean create/free loop whose wrappers are collected has no orphan', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o3');
+    for (let i = 0; i < 100; i++) {
+      const o = make();
+      o.free();
+      s.collect(o);
+      if (i % 10 === 0) s.tracker.tick();
+    }
+    expect(s.last('Foo')).toMatchObject({ created: 100, freed: 100, live: 0, orphaned: 0 });
+    expect(s.last('Foo').orphanStacks).toBeUndefined();
+  });
+
+  it('classes counted from register() (their glue finalizer reclaims what is collected) have no orphan figure', () => {
+    const s = setup();
+    const { wasm } = glueWasm(s.tracker, 'r:o4', 'bar');
+    const Reg = new s.FR((ptr: unknown) => wasm.__wbg_bar_free!(ptr as number, 1));
+    class Bar extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.bar_new!() >>> 0;
+        Reg.register(this, this.__wbg_ptr, this);
+      }
+      free() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        Reg.unregister(this);
+        wasm.__wbg_bar_free!(ptr, 0);
+      }
+    }
+    for (let i = 0; i < 3; i++) new Bar();
+    expect(s.tracker.classes.get('__wbg_bar_free')!.mode).toBe('register');
+    expect(s.last('Bar').orphaned).toBeUndefined();
   });
 });
 

@@ -51,7 +51,7 @@ const frRegister = OrigFinalizationRegistry.prototype.register;
  * collected is an object that was freed or is leaked for good.
  */
 interface OrphanWatch {
-  registry: FinalizationRegistry<OrphanHeld>;
+  registry: WeakRegistry;
   /** Every object of the class created so far was registered (false once it counts by register()). */
   all: boolean;
   /** Objects registered. */
@@ -68,6 +68,21 @@ interface OrphanWatch {
   stacks: Map<string, number>;
 }
 type OrphanHeld = number | { mark: number; stack: () => string };
+
+/** What orphan tracking needs of a FinalizationRegistry (tests pass a deterministic one). */
+export interface WeakRegistry {
+  register(target: object, held: OrphanHeld): void;
+}
+
+/** Our own FinalizationRegistry: the original constructor and register(), saved before any hook. */
+function ownRegistry(cleanup: (held: OrphanHeld) => void): WeakRegistry {
+  const fr = new OrigFinalizationRegistry<OrphanHeld>(cleanup);
+  return {
+    register(target: object, held: OrphanHeld): void {
+      apply(frRegister, fr, [target, held]);
+    },
+  };
+}
 
 /**
  * Objects released through unregister() of a registry that does not see every object registered:
@@ -136,6 +151,8 @@ export interface BindgenDeps {
   emit(event: BindgenEvent): void;
   /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
   shadowPointerField?(proto: object): boolean;
+  /** A weak registry for orphan tracking (default: our own FinalizationRegistry). */
+  weakRegistry?(cleanup: (held: OrphanHeld) => void): WeakRegistry;
 }
 
 /** A wasm-bindgen registry, as the hooks know it. */
@@ -430,19 +447,20 @@ export class BindgenTracker {
     w.tracked++;
     const mark = this.freeMark(cls);
     const sampled = budget !== cls.stackBudget ? cls.sampled.get(ptr) : undefined;
-    apply(frRegister, w.registry, [obj, sampled === undefined || typeof sampled === 'string' ? mark : { mark, stack: sampled }]);
+    w.registry.register(obj, sampled === undefined || typeof sampled === 'string' ? mark : { mark, stack: sampled });
   }
 
   private newOrphanWatch(): OrphanWatch {
+    const cleanup = (held: OrphanHeld): void => {
+      try {
+        this.onWrapperCollected(w, held);
+      } catch (err) {
+        void err;
+        this.errors++;
+      }
+    };
     const w: OrphanWatch = {
-      registry: new OrigFinalizationRegistry<OrphanHeld>((held) => {
-        try {
-          this.onWrapperCollected(w, held);
-        } catch (err) {
-          void err;
-          this.errors++;
-        }
-      }),
+      registry: (this.deps.weakRegistry ?? ownRegistry)(cleanup),
       all: true,
       tracked: 0,
       collected: 0,
