@@ -669,6 +669,17 @@ describe('orphans: wrappers collected while their pointer was never released', (
     expect(s.last('Foo')).toMatchObject({ created: 4, freed: 2, live: 2, orphaned: 2 });
   });
 
+  it('a sampled object seen holding its pointer at a tick after the last free is a definite orphan, with its stack', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o5');
+    const kept = make(); // sampled (the tick's budget)
+    for (let i = 0; i < 5; i++) make().free(); // frees after its creation
+    s.tracker.tick(); // formats its stack, sees it still holding its pointer
+    s.collect(kept);
+    expect(s.last('Foo')).toMatchObject({ created: 6, freed: 5, live: 1, orphaned: 1 });
+    expect(s.last('Foo').orphanStacks).toEqual([{ stack: 'stack#1', count: 1 }]);
+  });
+
   it('a clean create/free loop whose wrappers are collected has no orphan', () => {
     const s = setup();
     const make = oldGlue(s, 'r:o3');

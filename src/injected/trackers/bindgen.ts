@@ -62,12 +62,24 @@ interface OrphanWatch {
   pending: Map<number, number>;
   /** Collected objects whose class had no release at all between their creation and their collection. */
   definite: number;
-  /** Sampled objects collected since the last tick: their free mark and creation stack. */
-  pendingStacks: Array<{ mark: number; stack: () => string }>;
+  /** Sampled objects collected since the last tick. */
+  pendingBoxes: StackBox[];
+  /**
+   * Pointer -> the box of a sampled object (creation stack kept): its held value. The box gets
+   * the stack text when formatPending formats it (the held value never holds the capture: an
+   * unformatted capture holds its frames' receivers, the object among them, and held values are
+   * strong), and its mark is moved forward at every tick that sees the object still holding its
+   * pointer, so a sampled orphan is told even while other objects of its class are freed.
+   */
+  boxes: Map<number, StackBox>;
   /** Formatted creation stack -> sampled orphans created there. */
   stacks: Map<string, number>;
 }
-type OrphanHeld = number | { mark: number; stack: () => string };
+type OrphanHeld = number | StackBox;
+interface StackBox {
+  mark: number;
+  stack: string | null;
+}
 
 /** What orphan tracking needs of a FinalizationRegistry (tests pass a deterministic one). */
 export interface WeakRegistry {
@@ -446,8 +458,13 @@ export class BindgenTracker {
     if (!w.all) return;
     w.tracked++;
     const mark = this.freeMark(cls);
-    const sampled = budget !== cls.stackBudget ? cls.sampled.get(ptr) : undefined;
-    w.registry.register(obj, sampled === undefined || typeof sampled === 'string' ? mark : { mark, stack: sampled });
+    if (budget === cls.stackBudget || !cls.sampled.has(ptr)) {
+      w.registry.register(obj, mark);
+      return;
+    }
+    const box: StackBox = { mark, stack: null };
+    w.boxes.set(ptr, box);
+    w.registry.register(obj, box);
   }
 
   private newOrphanWatch(): OrphanWatch {
@@ -466,7 +483,8 @@ export class BindgenTracker {
       collected: 0,
       pending: new Map(),
       definite: 0,
-      pendingStacks: [],
+      pendingBoxes: [],
+      boxes: new Map(),
       stacks: new Map(),
     };
     return w;
@@ -500,9 +518,11 @@ export class BindgenTracker {
 
   /** Our registry's callback: a wrapper of the class was collected. Judged at the next tick. */
   private onWrapperCollected(w: OrphanWatch, held: OrphanHeld): void {
-    const mark = typeof held === 'number' ? held : held.mark;
-    w.pending.set(mark, (w.pending.get(mark) ?? 0) + 1);
-    if (typeof held === 'object' && w.pendingStacks.length < LIMITS.maxStacksPerClass) w.pendingStacks.push(held);
+    if (typeof held === 'object' && w.pendingBoxes.length < 1024) w.pendingBoxes.push(held);
+    else {
+      const mark = typeof held === 'number' ? held : held.mark;
+      w.pending.set(mark, (w.pending.get(mark) ?? 0) + 1);
+    }
   }
 
   /**
@@ -513,20 +533,31 @@ export class BindgenTracker {
    * export, whose calls the mark counts, or by a move into Rust: see docs/GLUE-VERSIONS.md).
    */
   private settleOrphans(cls: BindgenClass, w: OrphanWatch): void {
-    if (w.pending.size === 0) return;
+    if (w.boxes.size === 0 && w.pending.size === 0 && w.pendingBoxes.length === 0) return;
     const now = this.freeMarkNow(cls);
-    for (const [mark, n] of w.pending) {
-      w.collected += n;
-      if (mark === now) w.definite += n;
+    if (w.pending.size !== 0 || w.pendingBoxes.length !== 0) {
+      for (const [mark, n] of w.pending) {
+        w.collected += n;
+        if (mark === now) w.definite += n;
+      }
+      w.pending.clear();
+      for (const box of w.pendingBoxes) {
+        w.collected++;
+        if (box.mark !== now) continue;
+        w.definite++;
+        const stack = box.stack;
+        if (stack !== null && (w.stacks.has(stack) || w.stacks.size < MAX_ORPHAN_STACKS))
+          w.stacks.set(stack, (w.stacks.get(stack) ?? 0) + 1);
+      }
+      w.pendingBoxes.length = 0;
+      cls.dirty = true;
     }
-    w.pending.clear();
-    for (const p of w.pendingStacks) {
-      if (p.mark !== now) continue;
-      const stack = p.stack().slice(0, LIMITS.maxStack);
-      if (w.stacks.has(stack) || w.stacks.size < MAX_ORPHAN_STACKS) w.stacks.set(stack, (w.stacks.get(stack) ?? 0) + 1);
+    // Sampled objects still holding their pointer: not released up to now.
+    for (const [ptr, box] of w.boxes) {
+      const ref = cls.sampledRefs.get(ptr);
+      const obj = ref === undefined ? undefined : (apply(weakRefDeref, ref, []) as object | undefined);
+      if (obj !== undefined && pointerFieldOf(obj) === ptr) box.mark = now;
     }
-    w.pendingStacks.length = 0;
-    cls.dirty = true;
   }
 
   /**
@@ -567,6 +598,8 @@ export class BindgenTracker {
       if (typeof sample === 'string') continue;
       const stack = sample().slice(0, LIMITS.maxStack);
       cls.sampled.set(ptr, stack);
+      const box = cls.orphans?.boxes.get(ptr);
+      if (box !== undefined) box.stack = stack;
       cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
     }
   }
@@ -705,6 +738,7 @@ export class BindgenTracker {
     if (stack === undefined) return;
     cls.sampled.delete(ptr);
     cls.sampledRefs.delete(ptr);
+    cls.orphans?.boxes.delete(ptr);
     if (typeof stack !== 'string') return; // never formatted: nothing was counted
     const n = (cls.stackCounts.get(stack) ?? 1) - 1;
     if (n > 0) cls.stackCounts.set(stack, n);
