@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, STACKS_PER_TICK } from './bindgen';
+import { BindgenTracker, ORPHAN_TRACK_PER_TICK, STACKS_PER_TICK } from './bindgen';
 import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr } from './glue-source';
 import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
@@ -678,6 +678,22 @@ describe('orphans: wrappers collected while their pointer was never released', (
     s.collect(kept);
     expect(s.last('Foo')).toMatchObject({ created: 6, freed: 5, live: 1, orphaned: 1 });
     expect(s.last('Foo').orphanStacks).toEqual([{ stack: 'stack#1', count: 1 }]);
+  });
+
+  it('over ORPHAN_TRACK_PER_TICK objects in one tick: only a sample is registered, and only its definite orphans count', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o6');
+    make().free(); // a free before them: their creation mark is after it
+    s.tracker.tick();
+    const objs = Array.from({ length: ORPHAN_TRACK_PER_TICK + 10 }, make);
+    for (const o of objs) s.collect(o);
+    // the 10 past the budget were never registered: the live-minus-wrappers bound no longer holds;
+    // the registered ones saw no free since their creation: definite orphans
+    expect(s.last('Foo')).toMatchObject({
+      created: ORPHAN_TRACK_PER_TICK + 11,
+      live: ORPHAN_TRACK_PER_TICK + 10,
+      orphaned: ORPHAN_TRACK_PER_TICK,
+    });
   });
 
   it('a clean create/free loop whose wrappers are collected has no orphan', () => {
