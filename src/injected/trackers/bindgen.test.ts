@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
 import { BindgenTracker, ORPHAN_TRACK_PER_TICK, STACKS_PER_TICK } from './bindgen';
 import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr } from './glue-source';
-import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
+import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
 
 /** A FinalizationRegistry stand-in whose cleanup we fire by hand (deterministic "GC"). */
@@ -108,7 +108,7 @@ function setup() {
     own.push(r);
     return r;
   };
-  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e), weakRegistry });
+  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e), weakRegistry, wrapCreator: hookWrap });
   const global = { FinalizationRegistry: FakeFR as unknown as typeof FinalizationRegistry };
   hookFinalizationRegistry(global, tracker);
   class Base {}
@@ -595,6 +595,50 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     objs[3]!.free();
     objs[3]!.free();
     expect(s.last('Foo')).toMatchObject({ created: 4, freed: 1, reclaimed: 0, live: 3 });
+  });
+
+  it('a class making every object through __wrap is counted by a look-alike __wrap, with the watch shadowed', () => {
+    const s = setup();
+    const { wasm } = glueWasm(s.tracker, 'r:w1', 'foo');
+    class Foo extends s.Base {
+      declare ptr: number;
+      static __wrap(ptr: number) {
+        const obj = Object.create(Foo.prototype) as Foo;
+        obj.ptr = ptr;
+        return obj;
+      }
+      free() {
+        const ptr = this.ptr;
+        this.ptr = 0;
+        wasm.__wbg_foo_free!(ptr);
+      }
+    }
+    const original = Foo.__wrap;
+    const source = Function.prototype.toString.call(original);
+    const first = Foo.__wrap(wasm.foo_new!()); // seen by the watch: the class is classified
+    expect(s.tracker.classes.get('__wbg_foo_free')!.mode).toBe('wrap');
+    expect(Foo.__wrap).not.toBe(original);
+    expect(Function.prototype.toString.call(Foo.__wrap)).toBe(source);
+    expect([Foo.__wrap.name, Foo.__wrap.length]).toEqual(['__wrap', 1]);
+    expect(Object.getOwnPropertyDescriptor(Foo.prototype, 'ptr')).toEqual({
+      value: undefined,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    const objs = [first, ...Array.from({ length: 4 }, () => Foo.__wrap(wasm.foo_new!()))];
+    expect(Object.getOwnPropertyDescriptor(objs[2]!, 'ptr')).toEqual({
+      value: objs[2]!.ptr,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(objs[3]).toBeInstanceOf(Foo);
+    objs[0]!.free();
+    objs[1]!.free();
+    expect(s.last('Foo')).toMatchObject({ created: 5, freed: 2, live: 3, orphaned: 0 });
+    expect(Foo.__wrap(0)).toMatchObject({ ptr: 0 }); // a null pointer is no object
+    expect(s.last('Foo')).toMatchObject({ created: 5 });
   });
 
   it('frees counted inside wasm drop the creation stacks of the freed objects at the next tick', () => {

@@ -30,6 +30,7 @@ import {
   ptrOfHeld,
   registersEveryPointer,
   toPtr,
+  wrapsEveryPointer,
   type RegistryGlue,
 } from './glue-source';
 
@@ -141,8 +142,12 @@ const releasedFallback = new WeakSet<object>();
  *   `register`), or a second object is created first (then `setter`: the source misled us).
  * - `register`: by `register()` calls on the class's wasm-bindgen registry; the watch is
  *   shadowed on the class prototype, so creating an object costs the page nothing extra.
+ * - `wrap`: old glue (`ptr` field) whose class makes every object through its static `__wrap`
+ *   (glue-source wrapsEveryPointer): by calls of a look-alike of `__wrap` (deps.wrapCreator);
+ *   the `ptr` watch is shadowed on the class prototype (the watch cost 3x on a tiny object's
+ *   create/free loop).
  */
-export type CountMode = 'unknown' | 'setter' | 'probe' | 'register';
+export type CountMode = 'unknown' | 'setter' | 'probe' | 'register' | 'wrap';
 
 function liveOf(cls: BindgenClass): number {
   return cls.created - cls.freed - cls.reclaimed;
@@ -178,6 +183,12 @@ export interface BindgenDeps {
   emit(event: BindgenEvent): void;
   /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
   shadowPointerField?(proto: object): boolean;
+  /**
+   * Replace `ctor.__wrap` with a look-alike that calls the original, then `onCreate(obj, ptr)`,
+   * and shadow the `ptr` watch on `proto` (./bindgen-hooks hookWrap). false: nothing changed.
+   * Absent: old glue stays on the watch.
+   */
+  wrapCreator?(ctor: object, proto: object, onCreate: (obj: unknown, ptr: unknown) => void): boolean;
   /** A weak registry for orphan tracking (default: our own FinalizationRegistry). */
   weakRegistry?(cleanup: (held: OrphanHeld) => void): WeakRegistry;
 }
@@ -297,6 +308,9 @@ export class BindgenTracker {
           if (registersEveryPointer(ctorSource)) {
             cls.mode = 'probe';
             this.probes.set(cls, { owner: p, first: null });
+          } else if (this.deps.wrapCreator !== undefined && typeof ctor === 'function' && wrapsEveryPointer(ctorSource)) {
+            const counted = cls;
+            if (this.deps.wrapCreator(ctor, p, (obj, ptr) => this.onWrapped(counted, obj, ptr))) cls.mode = 'wrap';
           }
         }
         return cls;
@@ -408,6 +422,14 @@ export class BindgenTracker {
         cls.mode = 'setter';
       }
     }
+    this.countCreated(cls, ptr, obj);
+  }
+
+  /** `Foo.__wrap(ptr)` returned `obj` (a class in `wrap` mode): a new object. */
+  onWrapped(cls: BindgenClass, obj: unknown, value: unknown): void {
+    if (typeof obj !== 'object' || obj === null) return;
+    const ptr = typeof value === 'number' && value > 0 && value <= 0xffffffff && value % 1 === 0 ? value : toPtr(value);
+    if (ptr <= 0) return;
     this.countCreated(cls, ptr, obj);
   }
 
