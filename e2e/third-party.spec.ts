@@ -176,6 +176,14 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
       })
       .toEqual({ className: 'BBox', created: N, freed: 0, reclaimed: N, live: 0 });
     expect(await classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: 0, reclaimed: 0, live: N });
+    // the collected Resvg wrappers, never freed, are orphans (0.2.92 `new` registers no finalizer)
+    await expect
+      .poll(async () => {
+        await gc(page);
+        const last = (await injectedEvents(page)).filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === 'Resvg').at(-1);
+        return last?.orphaned;
+      })
+      .toBe(N);
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
     await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
@@ -195,7 +203,7 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
         .filter((a) => a.state === 'active')
         .map((a) => a.id)
         .sort(),
-    ).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg']);
+    ).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg', 'bindgen-orphaned:Resvg']);
   });
 
   test('clean: every Resvg and BBox freed explicitly; failed constructions make nothing', async ({ page, openPanel }) => {
@@ -369,7 +377,9 @@ test('in a worker realm too: resvg objects leaked inside a module worker reach t
   const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
   const active = report.alerts.filter((a) => a.state === 'active').map((a) => a.id);
   expect(active).toContain('bindgen-live-growth:Resvg');
-  for (const id of active) expect(['bindgen-live-growth:Resvg', 'bindgen-live-growth:BBox', 'bindgen-forgot-free:BBox']).toContain(id);
+  // (and the Resvg objects whose wrappers the worker's GC collected are orphans)
+  for (const id of active)
+    expect(['bindgen-live-growth:Resvg', 'bindgen-live-growth:BBox', 'bindgen-forgot-free:BBox', 'bindgen-orphaned:Resvg']).toContain(id);
 });
 
 test('a million objects created and freed: exact counts, bounded event traffic', async ({ page, openPanel }) => {
