@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
 import { BindgenTracker, ORPHAN_TRACK_PER_TICK, STACKS_PER_TICK } from './bindgen';
-import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr } from './glue-source';
+import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, wrapsEveryPointer } from './glue-source';
 import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
 
@@ -131,6 +131,24 @@ describe('helpers', () => {
     expect(freeExportIn('ptr => wasm.__wbg_tiktoken_free(ptr >>> 0, 1)')).toBe('__wbg_tiktoken_free');
     expect(freeExportIn('free(){const ptr=this.ptr;this.ptr=0;wasm.__wbg_my_class_free(ptr);}')).toBe('__wbg_my_class_free');
     expect(freeExportIn('state => wasm.__wbindgen_export_2.get(state.dtor)(state.a, state.b)')).toBeNull();
+  });
+  it('tells old-glue classes that make every object in __wrap', () => {
+    const photon = `class PhotonImage {
+    static __wrap(ptr) {
+        const obj = Object.create(PhotonImage.prototype);
+        obj.ptr = ptr;
+
+        return obj;
+    }
+    free() { const ptr = this.ptr; this.ptr = 0; wasm.__wbg_photonimage_free(ptr); }
+    constructor(raw, w, h) { var ret = wasm.photonimage_new(0, 0, w, h); return PhotonImage.__wrap(ret); }
+}`;
+    expect(wrapsEveryPointer(photon)).toBe(true);
+    expect(wrapsEveryPointer(photon.replace('return PhotonImage.__wrap(ret);', 'this.ptr = ret;'))).toBe(false); // a second path
+    expect(wrapsEveryPointer(photon.replace('static __wrap(ptr)', 'static make(ptr)'))).toBe(false);
+    expect(wrapsEveryPointer('class T { static __wrap(ptr) { const o = Object.create(T.prototype); o.__wbg_ptr = ptr; return o; } }')).toBe(
+      false,
+    );
   });
   it('reads pointers from numbers and held objects', () => {
     expect(toPtr(8)).toBe(8);
