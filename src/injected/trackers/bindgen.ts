@@ -7,7 +7,11 @@
  * - created: the first pointer-field assignment (`__wbg_ptr`, or `ptr` in old glue) on an object
  *   of a class with a `free()` calling a `__wbg_<class>_free` export (the Object.prototype watch);
  *   or, for classes that register every object, `register()` on their wasm-bindgen registry once
- *   the first object confirmed it (the watch is then shadowed on the prototype: `CountMode`).
+ *   the first object confirmed it (the watch is then shadowed on the prototype: `CountMode`);
+ *   or, for old glue whose objects all come from `static __wrap`, calls of a look-alike of it.
+ * - orphaned: objects counted one by one (not by register()) are registered in a
+ *   FinalizationRegistry of ours (at most ORPHAN_TRACK_PER_TICK per tick); a wrapper collected
+ *   while its pointer was never released is an orphan (orphanedOf: a lower bound).
  * - freed: `unregister()` calls on the class's registry where they count releases
  *   (releasesCountedFor, onUnregistered); otherwise the free export's calls counted INSIDE wasm
  *   by the rewritten module (linkFreeCounter), minus those its cleanup callbacks made.
