@@ -64,6 +64,8 @@ const UNITS = {
   'bindgen Resvg create+free (resvg 0.2.92, unregistered)': 30000,
   'bindgen Tiktoken create+free (tiktoken 0.2.100)': 75,
   'bindgen Rgba create+free (photon 0.2.68, ptr field)': 1000000,
+  // the figure is for 3e6 objects per run (~1 s here); --units 3000000 --only PhotonImage reproduces it
+  'bindgen PhotonImage 4x4 create+grayscale+free (photon 0.2.68, ptr field)': 300000,
   'emscripten sql.js prepare+bind+step+free': 600,
   'compute tiktoken encode 200 KB': 4,
   'compute resvg render 384x384': 3,

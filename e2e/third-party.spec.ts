@@ -9,7 +9,10 @@
  * conditions (never on time).
  */
 import type { Page } from '@playwright/test';
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AllocEvent, BindgenEvent, MarkEvent, RegistryEvent, SitesEvent } from '../src/shared/protocol';
 import { captureInjected, injectedEvents } from './capture';
 import { expect, launchBare, test } from './fixtures';
@@ -173,6 +176,14 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
       })
       .toEqual({ className: 'BBox', created: N, freed: 0, reclaimed: N, live: 0 });
     expect(await classCounts(page, 'Resvg')).toEqual({ className: 'Resvg', created: N, freed: 0, reclaimed: 0, live: N });
+    // the collected Resvg wrappers, never freed, are orphans (0.2.92 `new` registers no finalizer)
+    await expect
+      .poll(async () => {
+        await gc(page);
+        const last = (await injectedEvents(page)).filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === 'Resvg').at(-1);
+        return last?.orphaned;
+      })
+      .toBe(N);
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Resvg')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
     await expect.poll(() => panelClass(panel, 'BBox')).toEqual({ created: N, freed: 0, reclaimed: N, live: 0 });
@@ -192,7 +203,7 @@ test.describe('@resvg/resvg-wasm 2.6.2 (wasm-bindgen 0.2.92)', () => {
         .filter((a) => a.state === 'active')
         .map((a) => a.id)
         .sort(),
-    ).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg']);
+    ).toEqual(['bindgen-forgot-free:BBox', 'bindgen-live-growth:Resvg', 'bindgen-orphaned:Resvg']);
   });
 
   test('clean: every Resvg and BBox freed explicitly; failed constructions make nothing', async ({ page, openPanel }) => {
@@ -221,9 +232,12 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
     const panel = await openPanel(page);
     await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
     await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: 0, reclaimed: 0, live: N });
-    // the analyzer: both classes never freed (this glue registers no finalizer)
+    // the analyzer: both classes never freed (this glue registers no finalizer), and once the
+    // GC collected the dropped wrappers, every object is an orphan
     await expect(activeAlert(panel, 'bindgen-live-growth', 'Rgba')).toHaveCount(1);
     await expect(activeAlert(panel, 'bindgen-live-growth', 'PhotonImage')).toHaveCount(1);
+    await expect(activeAlert(panel, 'bindgen-orphaned', 'Rgba')).toHaveCount(1);
+    await expect(activeAlert(panel, 'bindgen-orphaned', 'PhotonImage')).toHaveCount(1);
     await settled(page, panel);
     const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
     expect(
@@ -231,7 +245,7 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
         .filter((a) => a.state === 'active')
         .map((a) => a.id)
         .sort(),
-    ).toEqual(['bindgen-live-growth:PhotonImage', 'bindgen-live-growth:Rgba']);
+    ).toEqual(['bindgen-live-growth:PhotonImage', 'bindgen-live-growth:Rgba', 'bindgen-orphaned:PhotonImage', 'bindgen-orphaned:Rgba']);
   });
 
   test('clean: every object freed through free() and the __wbg_*_free export', async ({ page, openPanel }) => {
@@ -245,6 +259,103 @@ test.describe('@silvia-odwyer/photon 0.3.11 (old wasm-bindgen glue: ptr field, n
     await expect.poll(() => panelClass(panel, 'Rgba')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expect.poll(() => panelClass(panel, 'PhotonImage')).toEqual({ created: N, freed: N, reclaimed: 0, live: 0 });
     await expectNoActiveAlert(page, panel);
+  });
+});
+
+test.describe('orphans: wrappers collected in JS whose objects were never freed in wasm (photon 0.3.11, old glue)', () => {
+  /** The orphaned figure the PANEL shows for a class (NaN while absent, null without a row). */
+  async function panelOrphaned(panel: Page, className: string): Promise<number | null> {
+    return panel.evaluate((name) => {
+      const row = [...document.querySelectorAll('[data-testid=class-row]')].find((r) => r.getAttribute('data-class') === name);
+      return row ? Number(row.querySelector('[data-testid=class-orphaned]')?.getAttribute('data-value')) : null;
+    }, className);
+  }
+
+  /** Collect garbage through the DevTools protocol (what DevTools' "Collect garbage" button does). */
+  async function collectGarbage(page: Page): Promise<void> {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.detach();
+  }
+
+  test('drop and GC: the orphan alert, orphaned >= the number dropped in the events, the panel, the trace and analyze --json', async ({
+    page,
+    openPanel,
+  }) => {
+    const N = 200;
+    await load(page, 'photon-orphans', N);
+    await expect
+      .poll(() => classCounts(page, 'PhotonImage'))
+      .toEqual({ className: 'PhotonImage', created: 2 * N, freed: N, reclaimed: 0, live: N });
+    const panel = await openPanel(page);
+    // Still held by the page: none is an orphan yet (they could still be freed).
+    await expect.poll(() => panelOrphaned(panel, 'PhotonImage')).toBe(0);
+    await page.evaluate(() => (globalThis as unknown as { release: () => void }).release());
+    // The GC may take a few rounds to collect every dropped wrapper (e.g. one still referenced
+    // from a creation stack not formatted yet): collect until the figure reaches the number dropped.
+    await expect
+      .poll(
+        async () => {
+          await collectGarbage(page);
+          const last = (await injectedEvents(page))
+            .filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === 'PhotonImage')
+            .at(-1);
+          return last?.orphaned ?? 0;
+        },
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThanOrEqual(N);
+    const last = (await injectedEvents(page)).filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === 'PhotonImage').at(-1)!;
+    expect(last.orphaned).toBeLessThanOrEqual(last.live); // orphans are live objects that can never be freed
+    expect(last.live).toBe(N);
+    // their creation stacks (sampled) name the page function that dropped them
+    expect(last.orphanStacks?.some((s) => s.stack.includes('dropImages'))).toBe(true);
+    await expect.poll(() => panelOrphaned(panel, 'PhotonImage')).toBeGreaterThanOrEqual(N);
+    const alert = activeAlert(panel, 'bindgen-orphaned', 'PhotonImage');
+    await expect(alert).toHaveCount(1);
+    await expect(alert).toHaveAttribute('data-severity', 'error');
+    await expect(alert).toContainText('objects collected in JS but never freed in wasm: leaked');
+    await expect(alert).toContainText('dropImages');
+    // the trace carries it, and analyze --json reads it back
+    const trace = await panel.evaluate(() => globalThis.wasmMemoryPanel!.exportTrace());
+    const inTrace = trace.events.filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === 'PhotonImage').at(-1);
+    expect(inTrace?.orphaned).toBeGreaterThanOrEqual(N);
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-orphans-'));
+    try {
+      const file = join(dir, 'trace.json');
+      writeFileSync(file, JSON.stringify(trace));
+      let stdout = '';
+      try {
+        stdout = execFileSync(process.execPath, ['cli/wasm-memory.mjs', 'analyze', file, '--json'], { encoding: 'utf8' });
+      } catch (e) {
+        stdout = String((e as { stdout?: unknown }).stdout ?? ''); // exit 1: a finding
+        expect((e as { status?: unknown }).status).toBe(1);
+      }
+      const report = JSON.parse(stdout) as {
+        classes: Array<{ className: string; orphaned?: number }>;
+        alerts: Array<{ id: string; severity: string }>;
+      };
+      expect(report.classes.find((c) => c.className === 'PhotonImage')?.orphaned).toBeGreaterThanOrEqual(N);
+      expect(report.alerts.find((a) => a.id === 'bindgen-orphaned:PhotonImage')?.severity).toBe('error');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('clean: every object freed, then GC: orphaned stays 0 and no alert', async ({ page, openPanel }) => {
+    const N = 200;
+    await load(page, 'photon-clean', N);
+    await expect
+      .poll(() => classCounts(page, 'PhotonImage'))
+      .toEqual({ className: 'PhotonImage', created: N, freed: N, reclaimed: 0, live: 0 });
+    await collectGarbage(page);
+    await collectGarbage(page);
+    const panel = await openPanel(page);
+    await expect.poll(() => panelOrphaned(panel, 'PhotonImage')).toBe(0);
+    await expect.poll(() => panelOrphaned(panel, 'Rgba')).toBe(0);
+    await expectNoActiveAlert(page, panel);
+    const last = (await injectedEvents(page)).filter((e): e is BindgenEvent => e.t === 'bindgen' && e.className === 'PhotonImage').at(-1);
+    expect(last?.orphaned).toBe(0);
   });
 });
 
@@ -266,7 +377,9 @@ test('in a worker realm too: resvg objects leaked inside a module worker reach t
   const report = await panel.evaluate(() => globalThis.wasmMemoryPanel!.report());
   const active = report.alerts.filter((a) => a.state === 'active').map((a) => a.id);
   expect(active).toContain('bindgen-live-growth:Resvg');
-  for (const id of active) expect(['bindgen-live-growth:Resvg', 'bindgen-live-growth:BBox', 'bindgen-forgot-free:BBox']).toContain(id);
+  // (and the Resvg objects whose wrappers the worker's GC collected are orphans)
+  for (const id of active)
+    expect(['bindgen-live-growth:Resvg', 'bindgen-live-growth:BBox', 'bindgen-forgot-free:BBox', 'bindgen-orphaned:Resvg']).toContain(id);
 });
 
 test('a million objects created and freed: exact counts, bounded event traffic', async ({ page, openPanel }) => {

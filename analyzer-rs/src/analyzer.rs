@@ -137,7 +137,8 @@ impl Analyzer {
             | Record::Module { t, .. }
             | Record::InstanceMemory { t, .. }
             | Record::Site { t, .. }
-            | Record::Realm { t, .. } => t,
+            | Record::Realm { t, .. }
+            | Record::Orphans { t, .. } => t,
         }
     }
 
@@ -219,6 +220,9 @@ impl Analyzer {
                             rest: RestTracker::default(),
                             window: WindowMin::default(),
                             reclaimed_points: Vec::new(),
+                            orphaned: None,
+                            orphaned_points: Vec::new(),
+                            orphan_stacks: Vec::new(),
                         });
                         let i = self.classes.len() - 1;
                         self.class_index.insert(k, i);
@@ -244,6 +248,23 @@ impl Analyzer {
                     c.last_seen = c.last_seen.max(t);
                     c.rest.update(t, live, rest_ms);
                     c.window.update(t, live, window_ms);
+                }
+            }
+            Record::Orphans { t, class, module, orphaned, stacks } => {
+                // Follows the class's bindgen record: a class not seen yet is not created here.
+                let k = (class, module.unwrap_or(u32::MAX));
+                if let Some(c) = self.class_index.get(&k).copied().and_then(|i| self.classes.get_mut(i)) {
+                    if c.orphaned != Some(orphaned) {
+                        c.orphaned_points.push((t, orphaned));
+                        if c.orphaned_points.len() > MAX_POINTS {
+                            c.orphaned_points.remove(0);
+                        }
+                    }
+                    c.orphaned = Some(orphaned);
+                    c.orphan_stacks = stacks.iter().flatten().copied().collect();
+                    c.last_seen = c.last_seen.max(t);
+                } else {
+                    self.bad_records += 1;
                 }
             }
             Record::Alloc { t, mem, live_bytes, live_allocs, total_allocs, total_frees, tracking } => {

@@ -18,11 +18,13 @@ pub enum Kind {
     Fragmentation,
     /// Over a configured budget level.
     Budget,
+    /// Objects whose JS wrapper was collected while never freed in wasm: leaked for good.
+    BindgenOrphaned,
 }
 
 impl Kind {
     /// Every kind, in the order of `AlertKind` in src/shared/analyzer-api.ts.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::BindgenLiveGrowth,
         Kind::BindgenForgotFree,
         Kind::MemoryFloorRising,
@@ -30,6 +32,7 @@ impl Kind {
         Kind::RegistryGrowth,
         Kind::Fragmentation,
         Kind::Budget,
+        Kind::BindgenOrphaned,
     ];
 
     /// The wire name (`kind` of an alert, prefix of its id).
@@ -42,6 +45,7 @@ impl Kind {
             Kind::RegistryGrowth => "registry-growth",
             Kind::Fragmentation => "fragmentation",
             Kind::Budget => "budget",
+            Kind::BindgenOrphaned => "bindgen-orphaned",
         }
     }
 }

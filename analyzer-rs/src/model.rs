@@ -129,6 +129,13 @@ pub struct Class {
     pub window: WindowMin,
     /// (time, reclaimed) at each change of the reclaimed counter, bounded.
     pub reclaimed_points: Vec<(f64, f64)>,
+    /// Objects whose wrapper was collected in JS while never freed in wasm (a lower bound);
+    /// None when the page does not watch the class object by object.
+    pub orphaned: Option<f64>,
+    /// (time, orphaned) at each change of the orphaned count, bounded.
+    pub orphaned_points: Vec<(f64, f64)>,
+    /// Interned creation stacks of sampled orphans (at most 3).
+    pub orphan_stacks: Vec<u32>,
 }
 
 /// One numeric field of one registry.

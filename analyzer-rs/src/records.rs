@@ -19,6 +19,7 @@
 //! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
 //! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
 //! | 12   | realm           | realm    | kind       | url        | parent       |          |         |
+//! | 13   | orphans         | class    | module     | orphaned   | stack        | stack    | stack   |
 //!
 //! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
 //! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
@@ -34,6 +35,9 @@
 //! `realm` records say what a realm is ([`realm_kind`]: a top-level window, a dedicated worker, a
 //! frame, a shared worker), the URL of its document or worker script, and the realm that started
 //! it (a worker's parent; `-1` when none or unknown). Any other kind is rejected.
+//! `orphans` records carry a class's orphaned objects (wrappers collected in JS whose wasm
+//! pointer was never released; a lower bound) and up to three interned creation stacks of
+//! sampled orphans (`-1`: none). They follow the class's `bindgen` record of the same event.
 //! A `sample` event with N keys becomes N records; a `registry` event with N fields, N
 //! records; an `instance` event, one record per memory it uses. Records that do not decode
 //! (unknown type, non-finite time, id out of range, negative bytes) are counted and skipped.
@@ -69,6 +73,8 @@ pub mod tag {
     pub const SITE: u32 = 11;
     /// A realm (window, worker, frame) started.
     pub const REALM: u32 = 12;
+    /// A class's orphaned objects (and sampled creation stacks).
+    pub const ORPHANS: u32 = 13;
 }
 
 /// Values of the `kind` field of a realm record.
@@ -145,29 +151,106 @@ pub const MAX_SITES: usize = 3;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Record {
     /// See the table in the module docs.
-    Memory { t: f64, mem: u32, bytes: f64, max_bytes: Option<f64>, owner: Option<u32>, module: Option<u32>, realm: Option<u32> },
+    Memory {
+        t: f64,
+        mem: u32,
+        bytes: f64,
+        max_bytes: Option<f64>,
+        owner: Option<u32>,
+        module: Option<u32>,
+        realm: Option<u32>,
+    },
     /// See the table in the module docs.
-    Sample { t: f64, mem: u32, bytes: f64 },
+    Sample {
+        t: f64,
+        mem: u32,
+        bytes: f64,
+    },
     /// See the table in the module docs.
-    Grow { t: f64, mem: u32, from: f64, to: f64, js: bool },
+    Grow {
+        t: f64,
+        mem: u32,
+        from: f64,
+        to: f64,
+        js: bool,
+    },
     /// See the table in the module docs.
-    Collected { t: f64, key: u32 },
+    Collected {
+        t: f64,
+        key: u32,
+    },
     /// See the table in the module docs.
-    Bindgen { t: f64, class: u32, module: Option<u32>, created: f64, freed: f64, reclaimed: f64, live: f64 },
+    Bindgen {
+        t: f64,
+        class: u32,
+        module: Option<u32>,
+        created: f64,
+        freed: f64,
+        reclaimed: f64,
+        live: f64,
+    },
     /// See the table in the module docs.
-    Alloc { t: f64, mem: u32, live_bytes: f64, live_allocs: f64, total_allocs: f64, total_frees: f64, tracking: Tracking },
+    Alloc {
+        t: f64,
+        mem: u32,
+        live_bytes: f64,
+        live_allocs: f64,
+        total_allocs: f64,
+        total_frees: f64,
+        tracking: Tracking,
+    },
     /// See the table in the module docs.
-    Registry { t: f64, name: u32, field: u32, value: f64, memory: Option<u32> },
+    Registry {
+        t: f64,
+        name: u32,
+        field: u32,
+        value: f64,
+        memory: Option<u32>,
+    },
     /// See the table in the module docs.
-    Mark { t: f64, label: u32 },
+    Mark {
+        t: f64,
+        label: u32,
+    },
     /// See the table in the module docs.
-    Module { t: f64, module: u32, url: Option<u32>, byte_length: f64 },
+    Module {
+        t: f64,
+        module: u32,
+        url: Option<u32>,
+        byte_length: f64,
+    },
     /// See the table in the module docs.
-    InstanceMemory { t: f64, instance: u32, module: Option<u32>, mem: u32, helper: bool },
+    InstanceMemory {
+        t: f64,
+        instance: u32,
+        module: Option<u32>,
+        mem: u32,
+        helper: bool,
+    },
     /// See the table in the module docs.
-    Site { t: f64, mem: u32, rank: usize, bytes: f64, count: f64, frame: Option<u32> },
+    Site {
+        t: f64,
+        mem: u32,
+        rank: usize,
+        bytes: f64,
+        count: f64,
+        frame: Option<u32>,
+    },
     /// See the table in the module docs.
-    Realm { t: f64, realm: u32, kind: u32, url: Option<u32>, parent: Option<u32> },
+    Realm {
+        t: f64,
+        realm: u32,
+        kind: u32,
+        url: Option<u32>,
+        parent: Option<u32>,
+    },
+    Orphans {
+        t: f64,
+        class: u32,
+        module: Option<u32>,
+        orphaned: f64,
+        stacks: [Option<u32>; 3],
+    },
 }
 
 fn id(v: f64) -> Option<u32> {
@@ -258,6 +341,13 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             url: opt_id(c).ok()?,
             parent: opt_id(d).ok()?,
         },
+        13 => Record::Orphans {
+            t,
+            class: id(a)?,
+            module: opt_id(b).ok()?,
+            orphaned: count(c)?,
+            stacks: [opt_id(d).ok()?, opt_id(e).ok()?, opt_id(f).ok()?],
+        },
         _ => return None,
     };
     Some(rec)
@@ -287,6 +377,9 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
         }
         Record::Site { t, mem, rank, bytes, count, frame } => [11.0, t, mem as f64, rank as f64, bytes, count, o(frame), 0.0],
         Record::Realm { t, realm, kind, url, parent } => [12.0, t, realm as f64, kind as f64, o(url), o(parent), 0.0, 0.0],
+        Record::Orphans { t, class, module, orphaned, stacks } => {
+            [13.0, t, class as f64, o(module), orphaned, o(stacks[0]), o(stacks[1]), o(stacks[2])]
+        }
     }
 }
 
@@ -334,6 +427,7 @@ mod tests {
             Record::Site { t: 7.0, mem: 3, rank: 0, bytes: 0.0, count: 0.0, frame: None },
             Record::Realm { t: 8.0, realm: 2, kind: realm_kind::WORKER, url: Some(5), parent: Some(1) },
             Record::Realm { t: 8.0, realm: 1, kind: realm_kind::WINDOW, url: Some(6), parent: None },
+            Record::Orphans { t: 8.0, class: 9, module: Some(2), orphaned: 200.0, stacks: [Some(4), None, None] },
         ];
         for r in recs {
             assert_eq!(decode(&encode(&r)), Some(r));
@@ -348,5 +442,7 @@ mod tests {
         assert_eq!(decode(&[11.0, 1.0, 3.0, 3.0, 1.0, 1.0, 4.0, 0.0]), None, "site rank beyond MAX_SITES");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 0.5, 1.0, 1.0, 4.0, 0.0]), None, "fractional rank");
         assert_eq!(decode(&[12.0, 1.0, 3.0, 4.0, 1.0, -1.0, 0.0, 0.0]), None, "unknown realm kind");
+        assert_eq!(decode(&[13.0, 1.0, 3.0, -1.0, -2.0, -1.0, -1.0, -1.0]), None, "negative orphaned");
+        assert_eq!(decode(&[13.0, 1.0, 3.0, -1.0, 2.0, 0.5, -1.0, -1.0]), None, "stack id not an id");
     }
 }

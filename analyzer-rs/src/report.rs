@@ -41,6 +41,9 @@ impl Analyzer {
                     None => co.null("module"),
                 };
                 co.num("created", c.created).num("freed", c.freed).num("reclaimed", c.reclaimed).num("live", c.live);
+                if let Some(n) = c.orphaned {
+                    co.num("orphaned", n);
+                }
                 co.end();
             })
         });

@@ -161,9 +161,42 @@ describe('analyzer wasm: foundation slice', () => {
         reclaimed: 1,
         live: 2,
         liveStacks: [{ stack: 'at f (x.js:1)', count: 2 }],
+        orphanStacks: [],
       },
     ]);
     expect(r.registries).toEqual([{ name: 'cache', memory: 'r:1', stats: { count: 4, bytes: 1024 } }]);
+    a.dispose();
+  });
+
+  it('carries orphaned objects into the report and raises the error alert with their creation stacks', async () => {
+    const a = await createAnalyzer(bytes);
+    const stack = 'Error\n    at leak (http://app/p.js:3:9)\n    at run (http://app/p.js:9:1)';
+    a.ingest([
+      { t: 'bindgen', time: 1, module: null, className: 'PhotonImage', created: 200, freed: 0, reclaimed: 0, live: 200, orphaned: 0 },
+      {
+        t: 'bindgen',
+        time: 2,
+        module: null,
+        className: 'PhotonImage',
+        created: 200,
+        freed: 0,
+        reclaimed: 0,
+        live: 200,
+        orphaned: 200,
+        orphanStacks: [{ stack, count: 2 }],
+      },
+      { t: 'bindgen', time: 2, module: null, className: 'Rgba', created: 3, freed: 3, reclaimed: 0, live: 0 },
+    ]);
+    const r = a.report();
+    expect(r.classes.map((c) => [c.className, c.orphaned])).toEqual([
+      ['PhotonImage', 200],
+      ['Rgba', undefined],
+    ]);
+    expect(r.classes[0]!.orphanStacks).toEqual([{ stack, count: 2 }]);
+    const alert = r.alerts.find((x) => x.id === 'bindgen-orphaned:PhotonImage');
+    expect(alert?.severity).toBe('error');
+    expect(alert?.title).toBe('200 objects collected in JS but never freed in wasm: leaked');
+    expect(alert?.detail).toContain('at leak (http://app/p.js:3:9) < at run (http://app/p.js:9:1)');
     a.dispose();
   });
 

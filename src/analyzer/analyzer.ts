@@ -95,7 +95,7 @@ const CHUNK = 4096;
 
 /** What the wasm side reports; `Report` minus the parts the wrapper adds (liveStacks, heap status, sites). */
 interface RawReport extends Omit<Report, 'classes' | 'memories'> {
-  classes: Array<Omit<ClassStats, 'liveStacks'>>;
+  classes: Array<Omit<ClassStats, 'liveStacks' | 'orphanStacks'>>;
   memories: Array<Omit<MemoryStats, 'tracking' | 'allocator' | 'trackingReason' | 'sites'> & { tracking?: AllocationTracking }>;
 }
 
@@ -145,6 +145,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private failures = 0;
   private events = 0;
   private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
+  private readonly orphanStacks = new Map<string, Array<{ stack: string; count: number }>>();
   private readonly heaps = new Map<string, HeapInfo>();
   /** Realm id -> kind and URL, from `realm` events (bounded). */
   private readonly realms = new Map<string, { kind: RealmKind; url: string }>();
@@ -236,8 +237,9 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
         continue;
       }
       this.events++;
-      if (ev.t === 'bindgen' && Array.isArray(ev.liveStacks)) {
-        this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
+      if (ev.t === 'bindgen') {
+        if (Array.isArray(ev.liveStacks)) this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
+        if (Array.isArray(ev.orphanStacks)) this.orphanStacks.set(ev.className, ev.orphanStacks.slice(0, 32));
       } else if (ev.t === 'heap' || ev.t === 'alloc' || ev.t === 'sites') {
         this.keepHeapInfo(ev);
       } else if (ev.t === 'realm' && typeof ev.url === 'string' && this.realms.size < 8192) {
@@ -347,7 +349,11 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       ...raw,
       // Events, not records (a sample of N memories is N records on the wasm side).
       eventCount: this.events,
-      classes: raw.classes.map((c) => ({ ...c, liveStacks: this.liveStacks.get(c.className) ?? [] })),
+      classes: raw.classes.map((c) => ({
+        ...c,
+        liveStacks: this.liveStacks.get(c.className) ?? [],
+        orphanStacks: this.orphanStacks.get(c.className) ?? [],
+      })),
       memories: raw.memories.map((m) => this.withHeap(m)),
     };
   }
@@ -396,6 +402,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   reset(): void {
     this.ex.wma_reset(this.live());
     this.liveStacks.clear();
+    this.orphanStacks.clear();
     this.heaps.clear();
     this.realms.clear();
     this.moduleUrls.clear();

@@ -24,6 +24,7 @@ export const TAG = {
   instanceMemory: 10,
   site: 11,
   realm: 12,
+  orphans: 13,
 } as const;
 
 /** `kind` of a realm record (records.rs `realm_kind`). */
@@ -164,7 +165,17 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       if (ev.created < 0 || ev.freed < 0 || ev.reclaimed < 0) return -1;
       const mod = ev.module === null || ev.module === undefined ? -1 : id(ev.module);
       sink.put(TAG.bindgen, time, id(ev.className), mod, ev.created, ev.freed, ev.reclaimed, ev.live);
-      return 1;
+      if (ev.orphaned === undefined) return 1;
+      if (!isNum(ev.orphaned) || ev.orphaned < 0) return 1; // the counters stand; a bad orphan figure is dropped
+      // up to three creation stacks of sampled orphans, interned (the alert quotes them)
+      const st: number[] = [-1, -1, -1];
+      if (Array.isArray(ev.orphanStacks))
+        for (let i = 0, k = 0; i < ev.orphanStacks.length && k < 3; i++) {
+          const s: unknown = (ev.orphanStacks[i] as { stack?: unknown } | undefined)?.stack;
+          if (isStr(s)) st[k++] = id(s);
+        }
+      sink.put(TAG.orphans, time, id(ev.className), mod, ev.orphaned, st[0]!, st[1]!, st[2]!);
+      return 2;
     }
     case 'alloc': {
       if (!isStr(ev.memory) || !isNum(ev.liveBytes) || !isNum(ev.liveAllocations) || !isNum(ev.totalAllocations) || !isNum(ev.totalFrees))

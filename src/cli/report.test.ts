@@ -97,7 +97,18 @@ const report: Report = {
       sites: [{ bytes: 300_000, count: 1, samples: 3, frames: ['at grow (b.js:3:3)'], frame: 'grow (b.js:3:3)' }],
     },
   ],
-  classes: [{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5, liveStacks: [{ stack: 's', count: 5 }] }],
+  classes: [
+    {
+      className: 'Doc',
+      module: 'r1:1',
+      created: 10,
+      freed: 3,
+      reclaimed: 2,
+      live: 5,
+      liveStacks: [{ stack: 's', count: 5 }],
+      orphanStacks: [],
+    },
+  ],
   registries: [{ name: 'cache', stats: { entries: 7, bytes: 700 } }],
   alerts: [
     alert({ id: 'info', severity: 'info', kind: 'fragmentation', subject: 'r1:4', raisedAt: 1 }),

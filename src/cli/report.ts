@@ -48,7 +48,16 @@ export interface JsonReport {
     updatedAt: number;
     evidence: Alert['evidence'];
   }>;
-  classes: Array<{ className: string; module: string | null; created: number; freed: number; reclaimed: number; live: number }>;
+  /** `orphaned`: wrappers collected in JS whose objects were never freed in wasm (a lower bound); absent when not watched. */
+  classes: Array<{
+    className: string;
+    module: string | null;
+    created: number;
+    freed: number;
+    reclaimed: number;
+    live: number;
+    orphaned?: number;
+  }>;
   memories: Array<{
     key: string;
     owner: string;
@@ -152,6 +161,7 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       freed: c.freed,
       reclaimed: c.reclaimed,
       live: c.live,
+      ...(c.orphaned !== undefined ? { orphaned: c.orphaned } : {}),
     })),
     memories: report.memories.map((m) => ({
       key: m.key,
@@ -272,7 +282,8 @@ export function formatHuman(r: JsonReport): string {
     out.push('');
     out.push(`wasm-bindgen classes (${r.classes.length})`);
     for (const c of r.classes) {
-      out.push(`  ${c.className}  created ${c.created}  freed ${c.freed}  reclaimed ${c.reclaimed}  live ${c.live}`);
+      const orphaned = c.orphaned !== undefined ? `  orphaned (at least) ${c.orphaned}` : '';
+      out.push(`  ${c.className}  created ${c.created}  freed ${c.freed}  reclaimed ${c.reclaimed}  live ${c.live}${orphaned}`);
     }
   }
 

@@ -69,7 +69,7 @@ function collectedDigest(): string {
   const api = (globalThis as PanelGlobal).wasmMemoryPanel;
   if (!api) return '';
   const r = api.report();
-  const classes = r.classes.map((c) => `${c.className}:${c.created}/${c.freed}/${c.reclaimed}/${c.live}`).sort();
+  const classes = r.classes.map((c) => `${c.className}:${c.created}/${c.freed}/${c.reclaimed}/${c.live}/${c.orphaned ?? '-'}`).sort();
   const collected = r.memories
     .filter((m) => m.collected)
     .map((m) => m.key)

@@ -13,7 +13,8 @@ export type AlertKind =
   | 'memory-replaced' // a memory / engine replaced while the old one stays alive
   | 'registry-growth' // registry counts or bytes growing without bound
   | 'fragmentation' // used memory far below committed memory
-  | 'budget'; // over a configured budget level
+  | 'budget' // over a configured budget level
+  | 'bindgen-orphaned'; // objects whose JS wrapper was collected while never freed in wasm: leaked
 
 export interface AlertEvidence {
   /** Series the alert is about, e.g. 'memory:<key>:bytes', 'class:<name>:live'. */
@@ -109,7 +110,14 @@ export interface ClassStats {
   freed: number;
   reclaimed: number;
   live: number;
+  /**
+   * Objects whose JS wrapper was collected while their pointer was never released (a lower
+   * bound, counted among `live`); absent when the page does not watch the class object by object.
+   */
+  orphaned?: number;
   liveStacks: Array<{ stack: string; count: number }>;
+  /** Creation stacks of sampled orphaned objects (counts are sampled objects). */
+  orphanStacks: Array<{ stack: string; count: number }>;
 }
 
 export interface RegistryStats {

@@ -226,6 +226,15 @@ export interface BindgenEvent {
   live: number;
   /** Creation stacks of a bounded sample of objects still live. */
   liveStacks?: Array<{ stack: string; count: number }>;
+  /**
+   * Objects whose JS wrapper was garbage-collected while their wasm pointer was never released:
+   * leaked for good (nothing can free them any more). A lower bound, counted among `live`
+   * (docs/GLUE-VERSIONS.md, "Orphans"). Absent when the class's objects are not watched one by
+   * one (classes counted from their registry's register() calls; traces written before it existed).
+   */
+  orphaned?: number;
+  /** Creation stacks of sampled orphaned objects (count: sampled objects, not all orphans). */
+  orphanStacks?: Array<{ stack: string; count: number }>;
 }
 
 /**
@@ -481,6 +490,8 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * their alloc events are read as `js-boundary` (see parseTrace).
  * Version 2 also added the `page-error` event type.
  * 3: the `link` event type (the page channel went silent, resumed, reconnected, or lost batches).
+ * Optional event fields added later do not bump it (readers drop unknown fields): `bindgen`
+ * events' `orphaned` and `orphanStacks`; files without them have no orphan figure.
  */
 export const TRACE_VERSION = 3;
 

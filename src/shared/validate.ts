@@ -260,6 +260,18 @@ function parseEvent(x: unknown, path: string): PageEvent {
         }
         ev.liveStacks = stacks;
       }
+      if (o.orphaned !== undefined) ev.orphaned = nonNeg(o, 'orphaned', path);
+      if (o.orphanStacks !== undefined) {
+        const a = arr(o, 'orphanStacks', path);
+        const n = Math.min(a.length, LIMITS.maxStacksPerClass);
+        const stacks: Array<{ stack: string; count: number }> = [];
+        for (let i = 0; i < n; i++) {
+          const p = `${field(path, 'orphanStacks')}[${i}]`;
+          const s = record(a[i], p);
+          stacks.push({ stack: str(s, 'stack', p, LIMITS.maxStack), count: nonNeg(s, 'count', p) });
+        }
+        ev.orphanStacks = stacks;
+      }
       return ev;
     }
     case 'alloc':

@@ -11,6 +11,7 @@
 //! | [`class_rising`] | `bindgen-live-growth` | class: live count rising (marks, rest levels, windows) |
 //! | [`never_freed`] | `bindgen-live-growth` | class: many live, none ever freed |
 //! | [`forgot_free`] | `bindgen-forgot-free` | class: objects reclaimed by the GC finalizer |
+//! | [`orphaned`] | `bindgen-orphaned` | class: wrappers collected in JS, objects never freed in wasm |
 //! | [`floor_rising`] | `memory-floor-rising` | memory: committed bytes rest higher every cycle |
 //! | [`used_rising`] | `memory-floor-rising` (`:used`) | memory: live heap bytes (inside wasm) higher at marks, rest levels or windows |
 //! | [`fragmentation`] | `fragmentation` | memory: committed far above the live heap (inside wasm) after the heap grew |
@@ -29,6 +30,7 @@ pub mod fragmentation;
 pub mod marks;
 pub mod memory_replaced;
 pub mod never_freed;
+pub mod orphaned;
 pub mod registry_growth;
 pub mod used_rising;
 
@@ -127,6 +129,7 @@ pub fn findings(input: &Input, book: &crate::alerts::AlertBook) -> Vec<Hit> {
             never_freed::find(input, &mut out, cl);
         }
         forgot_free::find(input, &mut out, cl);
+        orphaned::find(input, &mut out, cl);
     }
 
     let mut live_total = 0.0;

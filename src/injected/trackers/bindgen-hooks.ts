@@ -22,8 +22,8 @@
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
 import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './glue-source';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
-import { getOwnPropertyDescriptor } from '../core/intrinsics';
-import { installProtoSetter, Stamp } from './proto-setters';
+import { deleteProperty, getOwnPropertyDescriptor } from '../core/intrinsics';
+import { installProtoSetter, shadowField, Stamp } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
 
@@ -257,6 +257,48 @@ export function hookPointerFields(objectProto: object, tracker: BindgenTracker, 
   const listener = (obj: object, value: unknown): void => tracker.onPtrAssigned(obj, value);
   installProtoSetter(objectProto, '__wbg_ptr', listener);
   if (oldField) installProtoSetter(objectProto, 'ptr', listener);
+}
+
+/**
+ * Old glue (`ptr` field) whose class makes every object through `static __wrap(ptr)`: replace
+ * `ctor.__wrap` with a look-alike (same name, length, attributes, `toString()` text) that calls
+ * the original with the same receiver and argument, returns what it returns, then reports the
+ * new object; and shadow the `ptr` watch on the class prototype, so the glue's `obj.ptr = ptr`
+ * is an ordinary store again (the watch's setter call cost 3x on photon's `Rgba` create/free
+ * loop). false, changing nothing, when either cannot be done without a visible difference.
+ * Observable: the identity of `Foo.__wrap` changes once, at the class's first object.
+ */
+export function hookWrap(ctor: object, proto: object, onCreate: (obj: unknown, ptr: unknown) => void): boolean {
+  const d = getOwnPropertyDescriptor(ctor, '__wrap');
+  if (d === undefined || typeof d.value !== 'function' || isWrapper(d.value)) return false;
+  const original = d.value as (ptr: unknown) => unknown;
+  // The original through `super` of a private home object (a direct call in optimized code).
+  const base = { __wrap: original };
+  const holder = {
+    __proto__: base,
+    __wrap(this: unknown, ptr: unknown): unknown {
+      let obj: unknown;
+      try {
+        obj = super.__wrap(ptr);
+      } catch (e) {
+        rethrow(e, wrapper as (...a: unknown[]) => unknown);
+      }
+      try {
+        onCreate(obj, ptr);
+      } catch (err) {
+        void err; // our bookkeeping never becomes the page's error
+      }
+      return obj;
+    },
+  };
+  const wrapper = holder.__wrap;
+  if (!lookAlike(wrapper, original)) return false;
+  if (!shadowField(proto, 'ptr')) return false;
+  if (!replaceValue(ctor, '__wrap', wrapper)) {
+    deleteProperty(proto, 'ptr');
+    return false;
+  }
+  return true;
 }
 
 /**

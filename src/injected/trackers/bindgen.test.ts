@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, STACKS_PER_TICK } from './bindgen';
-import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr } from './glue-source';
-import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
+import { BindgenTracker, ORPHAN_TRACK_PER_TICK, STACKS_PER_TICK } from './bindgen';
+import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, wrapsEveryPointer } from './glue-source';
+import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
 
 /** A FinalizationRegistry stand-in whose cleanup we fire by hand (deterministic "GC"). */
@@ -101,7 +101,14 @@ function setup() {
       return s;
     };
   };
-  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e) });
+  // orphan tracking's own registries: collected by hand, like the page's (FakeFR)
+  const own: FakeFR[] = [];
+  const weakRegistry = (cleanup: (held: never) => void) => {
+    const r = new FakeFR(cleanup as (held: unknown) => void);
+    own.push(r);
+    return r;
+  };
+  const tracker = new BindgenTracker({ now: () => 1, stackLater, emit: (e) => events.push(e), weakRegistry, wrapCreator: hookWrap });
   const global = { FinalizationRegistry: FakeFR as unknown as typeof FinalizationRegistry };
   hookFinalizationRegistry(global, tracker);
   class Base {}
@@ -112,7 +119,11 @@ function setup() {
     if (!e) throw new Error(`no event for ${name}`);
     return e;
   };
-  return { tracker, events, FR: global.FinalizationRegistry, Base, last, formatted: () => formatted };
+  /** The GC collects `target`'s wrapper: our orphan registries' callbacks run. */
+  const collect = (target: object) => {
+    for (const r of own) r.collect(target);
+  };
+  return { tracker, events, FR: global.FinalizationRegistry, Base, last, formatted: () => formatted, collect };
 }
 
 describe('helpers', () => {
@@ -120,6 +131,24 @@ describe('helpers', () => {
     expect(freeExportIn('ptr => wasm.__wbg_tiktoken_free(ptr >>> 0, 1)')).toBe('__wbg_tiktoken_free');
     expect(freeExportIn('free(){const ptr=this.ptr;this.ptr=0;wasm.__wbg_my_class_free(ptr);}')).toBe('__wbg_my_class_free');
     expect(freeExportIn('state => wasm.__wbindgen_export_2.get(state.dtor)(state.a, state.b)')).toBeNull();
+  });
+  it('tells old-glue classes that make every object in __wrap', () => {
+    const photon = `class PhotonImage {
+    static __wrap(ptr) {
+        const obj = Object.create(PhotonImage.prototype);
+        obj.ptr = ptr;
+
+        return obj;
+    }
+    free() { const ptr = this.ptr; this.ptr = 0; wasm.__wbg_photonimage_free(ptr); }
+    constructor(raw, w, h) { var ret = wasm.photonimage_new(0, 0, w, h); return PhotonImage.__wrap(ret); }
+}`;
+    expect(wrapsEveryPointer(photon)).toBe(true);
+    expect(wrapsEveryPointer(photon.replace('return PhotonImage.__wrap(ret);', 'this.ptr = ret;'))).toBe(false); // a second path
+    expect(wrapsEveryPointer(photon.replace('static __wrap(ptr)', 'static make(ptr)'))).toBe(false);
+    expect(wrapsEveryPointer('class T { static __wrap(ptr) { const o = Object.create(T.prototype); o.__wbg_ptr = ptr; return o; } }')).toBe(
+      false,
+    );
   });
   it('reads pointers from numbers and held objects', () => {
     expect(toPtr(8)).toBe(8);
@@ -586,6 +615,50 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     expect(s.last('Foo')).toMatchObject({ created: 4, freed: 1, reclaimed: 0, live: 3 });
   });
 
+  it('a class making every object through __wrap is counted by a look-alike __wrap, with the watch shadowed', () => {
+    const s = setup();
+    const { wasm } = glueWasm(s.tracker, 'r:w1', 'foo');
+    class Foo extends s.Base {
+      declare ptr: number;
+      static __wrap(ptr: number) {
+        const obj = Object.create(Foo.prototype) as Foo;
+        obj.ptr = ptr;
+        return obj;
+      }
+      free() {
+        const ptr = this.ptr;
+        this.ptr = 0;
+        wasm.__wbg_foo_free!(ptr);
+      }
+    }
+    const original = Foo.__wrap;
+    const source = Function.prototype.toString.call(original);
+    const first = Foo.__wrap(wasm.foo_new!()); // seen by the watch: the class is classified
+    expect(s.tracker.classes.get('__wbg_foo_free')!.mode).toBe('wrap');
+    expect(Foo.__wrap).not.toBe(original);
+    expect(Function.prototype.toString.call(Foo.__wrap)).toBe(source);
+    expect([Foo.__wrap.name, Foo.__wrap.length]).toEqual(['__wrap', 1]);
+    expect(Object.getOwnPropertyDescriptor(Foo.prototype, 'ptr')).toEqual({
+      value: undefined,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    const objs = [first, ...Array.from({ length: 4 }, () => Foo.__wrap(wasm.foo_new!()))];
+    expect(Object.getOwnPropertyDescriptor(objs[2]!, 'ptr')).toEqual({
+      value: objs[2]!.ptr,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(objs[3]).toBeInstanceOf(Foo);
+    objs[0]!.free();
+    objs[1]!.free();
+    expect(s.last('Foo')).toMatchObject({ created: 5, freed: 2, live: 3, orphaned: 0 });
+    expect(Foo.__wrap(0)).toMatchObject({ ptr: 0 }); // a null pointer is no object
+    expect(s.last('Foo')).toMatchObject({ created: 5 });
+  });
+
   it('frees counted inside wasm drop the creation stacks of the freed objects at the next tick', () => {
     const s = setup();
     const { wasm } = glueWasm(s.tracker, 'r:4', 'foo');
@@ -611,6 +684,114 @@ describe('glue <= 0.2.84: `ptr` field, no FinalizationRegistry at all', () => {
     b.free();
     expect(s.last('Foo')).toMatchObject({ created: 2, freed: 2, live: 0 });
     expect(s.last('Foo').liveStacks).toBeUndefined();
+  });
+});
+
+describe('orphans: wrappers collected while their pointer was never released', () => {
+  function oldGlue(s: ReturnType<typeof setup>, key: string) {
+    const { wasm } = glueWasm(s.tracker, key, 'foo');
+    class Foo extends s.Base {
+      declare ptr: number;
+      static __wrap(ptr: number) {
+        const obj = Object.create(Foo.prototype) as Foo;
+        obj.ptr = ptr;
+        return obj;
+      }
+      free() {
+        const ptr = this.ptr;
+        this.ptr = 0;
+        wasm.__wbg_foo_free!(ptr);
+      }
+    }
+    return () => Foo.__wrap(wasm.foo_new!());
+  }
+
+  it('collected without any free of the class: every one is an orphan, with the sampled creation stacks', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o1');
+    const objs = Array.from({ length: 5 }, make);
+    expect(s.last('Foo')).toMatchObject({ created: 5, live: 5, orphaned: 0 });
+    for (const o of objs.slice(0, 3)) s.collect(o);
+    s.tracker.tick(); // callbacks are judged at the tick after them
+    expect(s.last('Foo')).toMatchObject({ created: 5, freed: 0, live: 5, orphaned: 3 });
+    // STACKS_PER_TICK objects were sampled, the first two: both collected
+    expect(s.last('Foo').orphanStacks?.reduce((n, x) => n + x.count, 0)).toBe(STACKS_PER_TICK);
+  });
+
+  it('freed then collected is not an orphan; dropped ones are, even with frees in between (live minus wrappers alive)', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o2');
+    const [a, b, c] = [make(), make(), make()];
+    a.free();
+    for (const o of [a, b, c]) s.collect(o);
+    expect(s.last('Foo')).toMatchObject({ created: 3, freed: 1, live: 2, orphaned: 2 });
+    const d = make();
+    d.free();
+    s.collect(d);
+    expect(s.last('Foo')).toMatchObject({ created: 4, freed: 2, live: 2, orphaned: 2 });
+  });
+
+  it('a sampled object seen holding its pointer at a tick after the last free is a definite orphan, with its stack', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o5');
+    const kept = make(); // sampled (the tick's budget)
+    for (let i = 0; i < 5; i++) make().free(); // frees after its creation
+    s.tracker.tick(); // formats its stack, sees it still holding its pointer
+    s.collect(kept);
+    expect(s.last('Foo')).toMatchObject({ created: 6, freed: 5, live: 1, orphaned: 1 });
+    expect(s.last('Foo').orphanStacks).toEqual([{ stack: 'stack#1', count: 1 }]);
+  });
+
+  it('over ORPHAN_TRACK_PER_TICK objects in one tick: only a sample is registered, and only its definite orphans count', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o6');
+    make().free(); // a free before them: their creation mark is after it
+    s.tracker.tick();
+    const objs = Array.from({ length: ORPHAN_TRACK_PER_TICK + 10 }, make);
+    for (const o of objs) s.collect(o);
+    // the 10 past the budget were never registered: the live-minus-wrappers bound no longer holds;
+    // the registered ones saw no free since their creation: definite orphans
+    expect(s.last('Foo')).toMatchObject({
+      created: ORPHAN_TRACK_PER_TICK + 11,
+      live: ORPHAN_TRACK_PER_TICK + 10,
+      orphaned: ORPHAN_TRACK_PER_TICK,
+    });
+  });
+
+  it('a clean create/free loop whose wrappers are collected has no orphan', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o3');
+    for (let i = 0; i < 100; i++) {
+      const o = make();
+      o.free();
+      s.collect(o);
+      if (i % 10 === 0) s.tracker.tick();
+    }
+    expect(s.last('Foo')).toMatchObject({ created: 100, freed: 100, live: 0, orphaned: 0 });
+    expect(s.last('Foo').orphanStacks).toBeUndefined();
+  });
+
+  it('classes counted from register() (their glue finalizer reclaims what is collected) have no orphan figure', () => {
+    const s = setup();
+    const { wasm } = glueWasm(s.tracker, 'r:o4', 'bar');
+    const Reg = new s.FR((ptr: unknown) => wasm.__wbg_bar_free!(ptr as number, 1));
+    class Bar extends s.Base {
+      declare __wbg_ptr: number;
+      constructor() {
+        super();
+        this.__wbg_ptr = wasm.bar_new!() >>> 0;
+        Reg.register(this, this.__wbg_ptr, this);
+      }
+      free() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        Reg.unregister(this);
+        wasm.__wbg_bar_free!(ptr, 0);
+      }
+    }
+    for (let i = 0; i < 3; i++) new Bar();
+    expect(s.tracker.classes.get('__wbg_bar_free')!.mode).toBe('register');
+    expect(s.last('Bar').orphaned).toBeUndefined();
   });
 });
 

@@ -7,7 +7,11 @@
  * - created: the first pointer-field assignment (`__wbg_ptr`, or `ptr` in old glue) on an object
  *   of a class with a `free()` calling a `__wbg_<class>_free` export (the Object.prototype watch);
  *   or, for classes that register every object, `register()` on their wasm-bindgen registry once
- *   the first object confirmed it (the watch is then shadowed on the prototype: `CountMode`).
+ *   the first object confirmed it (the watch is then shadowed on the prototype: `CountMode`);
+ *   or, for old glue whose objects all come from `static __wrap`, calls of a look-alike of it.
+ * - orphaned: objects counted one by one (not by register()) are registered in a
+ *   FinalizationRegistry of ours (at most ORPHAN_TRACK_PER_TICK per tick); a wrapper collected
+ *   while its pointer was never released is an orphan (orphanedOf: a lower bound).
  * - freed: `unregister()` calls on the class's registry where they count releases
  *   (releasesCountedFor, onUnregistered); otherwise the free export's calls counted INSIDE wasm
  *   by the rewritten module (linkFreeCounter), minus those its cleanup callbacks made.
@@ -19,7 +23,7 @@
  * deps.shadowPointerField.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
-import { apply, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
+import { apply, OrigFinalizationRegistry, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
 import {
   classNameFromExport,
@@ -30,6 +34,7 @@ import {
   ptrOfHeld,
   registersEveryPointer,
   toPtr,
+  wrapsEveryPointer,
   type RegistryGlue,
 } from './glue-source';
 
@@ -37,6 +42,79 @@ import {
 export const STACKS_PER_TICK = 2;
 /** Classes tracked per realm. */
 export const MAX_CLASSES = 512;
+/** Creation stacks of orphaned objects kept per class (each a sampled object). */
+export const MAX_ORPHAN_STACKS = 8;
+/**
+ * Objects of a class registered for orphan tracking per sampling tick at most. A registration
+ * (and the cell the GC then processes) measured +45% CPU on photon's 4x4 PhotonImage
+ * create/grayscale/free loop when every object was registered; a class that stays under this
+ * rate (10,240 objects/s) has every object registered, and its figure is the stronger bound.
+ */
+export const ORPHAN_TRACK_PER_TICK = 1024;
+
+/** Saved before any hook: our own registrations never go through the register() look-alike. */
+const frRegister = OrigFinalizationRegistry.prototype.register;
+
+/**
+ * Orphan tracking of one class: every object the watch counts is registered, with the class's
+ * free mark at its creation (see BindgenTracker.freeMark), in a FinalizationRegistry of ours (the
+ * original, never the page's), so that a wrapper collected while its pointer was never released
+ * is seen. Only for classes whose objects are all counted by the watch (`all`): there, a wrapper
+ * collected is an object that was freed or is leaked for good.
+ */
+interface OrphanWatch {
+  registry: WeakRegistry;
+  /**
+   * Every object of the class created so far was registered: false once it counts by
+   * register(), or once more than ORPHAN_TRACK_PER_TICK objects were made in one tick (from then
+   * on only that many per tick are registered: a sample).
+   */
+  all: boolean;
+  /** Registrations left in this tick. */
+  budget: number;
+  /** Its objects count by register(): not watched any more. */
+  off: boolean;
+  /** Objects registered. */
+  tracked: number;
+  /** Of those, collected (our callback ran), counted at the tick after the callback (see settle). */
+  collected: number;
+  /** Collected since the last tick: judged at the next tick (a glue finalizer may run after ours). */
+  pending: Map<number, number>;
+  /** Collected objects whose class had no release at all between their creation and their collection. */
+  definite: number;
+  /** Sampled objects collected since the last tick. */
+  pendingBoxes: StackBox[];
+  /**
+   * Pointer -> the box of a sampled object (creation stack kept): its held value. The box gets
+   * the stack text when formatPending formats it (the held value never holds the capture: an
+   * unformatted capture holds its frames' receivers, the object among them, and held values are
+   * strong), and its mark is moved forward at every tick that sees the object still holding its
+   * pointer, so a sampled orphan is told even while other objects of its class are freed.
+   */
+  boxes: Map<number, StackBox>;
+  /** Formatted creation stack -> sampled orphans created there. */
+  stacks: Map<string, number>;
+}
+type OrphanHeld = number | StackBox;
+interface StackBox {
+  mark: number;
+  stack: string | null;
+}
+
+/** What orphan tracking needs of a FinalizationRegistry (tests pass a deterministic one). */
+export interface WeakRegistry {
+  register(target: object, held: OrphanHeld): void;
+}
+
+/** Our own FinalizationRegistry: the original constructor and register(), saved before any hook. */
+function ownRegistry(cleanup: (held: OrphanHeld) => void): WeakRegistry {
+  const fr = new OrigFinalizationRegistry<OrphanHeld>(cleanup);
+  return {
+    register(target: object, held: OrphanHeld): void {
+      apply(frRegister, fr, [target, held]);
+    },
+  };
+}
 
 /**
  * Objects released through unregister() of a registry that does not see every object registered:
@@ -68,8 +146,12 @@ const releasedFallback = new WeakSet<object>();
  *   `register`), or a second object is created first (then `setter`: the source misled us).
  * - `register`: by `register()` calls on the class's wasm-bindgen registry; the watch is
  *   shadowed on the class prototype, so creating an object costs the page nothing extra.
+ * - `wrap`: old glue (`ptr` field) whose class makes every object through its static `__wrap`
+ *   (glue-source wrapsEveryPointer): by calls of a look-alike of `__wrap` (deps.wrapCreator);
+ *   the `ptr` watch is shadowed on the class prototype (the watch cost 3x on a tiny object's
+ *   create/free loop).
  */
-export type CountMode = 'unknown' | 'setter' | 'probe' | 'register';
+export type CountMode = 'unknown' | 'setter' | 'probe' | 'register' | 'wrap';
 
 function liveOf(cls: BindgenClass): number {
   return cls.created - cls.freed - cls.reclaimed;
@@ -94,6 +176,8 @@ export interface BindgenClass {
   stackBudget: number;
   dirty: boolean;
   mode: CountMode;
+  /** Orphan tracking (objects counted by the watch), or null. */
+  orphans: OrphanWatch | null;
 }
 
 export interface BindgenDeps {
@@ -103,6 +187,14 @@ export interface BindgenDeps {
   emit(event: BindgenEvent): void;
   /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
   shadowPointerField?(proto: object): boolean;
+  /**
+   * Replace `ctor.__wrap` with a look-alike that calls the original, then `onCreate(obj, ptr)`,
+   * and shadow the `ptr` watch on `proto` (./bindgen-hooks hookWrap). false: nothing changed.
+   * Absent: old glue stays on the watch.
+   */
+  wrapCreator?(ctor: object, proto: object, onCreate: (obj: unknown, ptr: unknown) => void): boolean;
+  /** A weak registry for orphan tracking (default: our own FinalizationRegistry). */
+  weakRegistry?(cleanup: (held: OrphanHeld) => void): WeakRegistry;
 }
 
 /** A wasm-bindgen registry, as the hooks know it. */
@@ -172,6 +264,7 @@ export class BindgenTracker {
         stackBudget: STACKS_PER_TICK,
         dirty: false,
         mode: 'unknown',
+        orphans: null,
       };
       this.classes.set(freeExport, cls);
     }
@@ -219,6 +312,9 @@ export class BindgenTracker {
           if (registersEveryPointer(ctorSource)) {
             cls.mode = 'probe';
             this.probes.set(cls, { owner: p, first: null });
+          } else if (this.deps.wrapCreator !== undefined && typeof ctor === 'function' && wrapsEveryPointer(ctorSource)) {
+            const counted = cls;
+            if (this.deps.wrapCreator(ctor, p, (obj, ptr) => this.onWrapped(counted, obj, ptr))) cls.mode = 'wrap';
           }
         }
         return cls;
@@ -333,6 +429,14 @@ export class BindgenTracker {
     this.countCreated(cls, ptr, obj);
   }
 
+  /** `Foo.__wrap(ptr)` returned `obj` (a class in `wrap` mode): a new object. */
+  onWrapped(cls: BindgenClass, obj: unknown, value: unknown): void {
+    if (typeof obj !== 'object' || obj === null) return;
+    const ptr = typeof value === 'number' && value > 0 && value <= 0xffffffff && value % 1 === 0 ? value : toPtr(value);
+    if (ptr <= 0) return;
+    this.countCreated(cls, ptr, obj);
+  }
+
   /** Stop the pointer-field watch for objects of `proto` (deps.shadowPointerField, or ./proto-setters shadowField). */
   private shadow(proto: object): boolean {
     return this.deps.shadowPointerField !== undefined ? this.deps.shadowPointerField(proto) : shadowField(proto, '__wbg_ptr');
@@ -362,6 +466,9 @@ export class BindgenTracker {
     if (this.shadow(probe.owner)) {
       cls.mode = 'register';
       site.counting = true;
+      // Its objects are now counted by register(), not seen one by one: no orphan figure (the
+      // glue's finalizer reclaims what is collected).
+      if (cls.orphans !== null) cls.orphans.off = true;
     } else {
       cls.mode = 'setter';
     }
@@ -379,10 +486,143 @@ export class BindgenTracker {
     if (ptr > 0) this.sampleStack(cls, ptr, target);
   }
 
-  private countCreated(cls: BindgenClass, ptr: number, obj: unknown): void {
+  private countCreated(cls: BindgenClass, ptr: number, obj: object): void {
     cls.created++;
     cls.dirty = true;
+    const budget = cls.stackBudget;
     this.sampleStack(cls, ptr, obj);
+    let w = cls.orphans;
+    if (w === null) {
+      if (cls.created !== 1) return; // objects counted before (by register()) were not watched
+      w = cls.orphans = this.newOrphanWatch();
+    }
+    if (w.budget === 0) {
+      w.all = false; // a sample from now on
+      return;
+    }
+    if (w.off) return;
+    w.budget--;
+    w.tracked++;
+    const mark = this.freeMark(cls);
+    if (budget === cls.stackBudget || !cls.sampled.has(ptr)) {
+      w.registry.register(obj, mark);
+      return;
+    }
+    const box: StackBox = { mark, stack: null };
+    w.boxes.set(ptr, box);
+    w.registry.register(obj, box);
+  }
+
+  private newOrphanWatch(): OrphanWatch {
+    const cleanup = (held: OrphanHeld): void => {
+      try {
+        this.onWrapperCollected(w, held);
+      } catch (err) {
+        void err;
+        this.errors++;
+      }
+    };
+    const w: OrphanWatch = {
+      registry: (this.deps.weakRegistry ?? ownRegistry)(cleanup),
+      all: true,
+      budget: ORPHAN_TRACK_PER_TICK,
+      off: false,
+      tracked: 0,
+      collected: 0,
+      pending: new Map(),
+      definite: 0,
+      pendingBoxes: [],
+      boxes: new Map(),
+      stacks: new Map(),
+    };
+    return w;
+  }
+
+  /**
+   * The class's release mark: a number that changes whenever an object of the class may have
+   * been released. For frees counted inside wasm: the running total of the free export's calls
+   * read at the last tick (the raw counter, finalizer calls included); otherwise freed +
+   * reclaimed as counted so far.
+   */
+  private freeMark(cls: BindgenClass): number {
+    const readers = this.freeCounters.get(cls.freeExport);
+    if (readers === undefined) return cls.freed + cls.reclaimed;
+    let total = 0;
+    for (const r of readers) total += r.seen;
+    return total;
+  }
+
+  /** The release mark now (a fresh read of the in-wasm counters). */
+  private freeMarkNow(cls: BindgenClass): number {
+    const readers = this.freeCounters.get(cls.freeExport);
+    if (readers === undefined) return cls.freed + cls.reclaimed;
+    let total = 0;
+    for (const r of readers) {
+      const n = r.read();
+      total += Number.isNaN(n) ? r.seen : n;
+    }
+    return total;
+  }
+
+  /** Our registry's callback: a wrapper of the class was collected. Judged at the next tick. */
+  private onWrapperCollected(w: OrphanWatch, held: OrphanHeld): void {
+    if (typeof held === 'object' && w.pendingBoxes.length < 1024) w.pendingBoxes.push(held);
+    else {
+      const mark = typeof held === 'number' ? held : held.mark;
+      w.pending.set(mark, (w.pending.get(mark) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * At the tick: the wrappers collected before it are counted, one tick late so that a glue
+   * finalizer running after our callback (glue whose registry reclaims some objects) is counted
+   * first. A collected object whose class saw no release at all between its creation and now
+   * was never freed: a definite orphan (its pointer can only have been released by the free
+   * export, whose calls the mark counts, or by a move into Rust: see docs/GLUE-VERSIONS.md).
+   */
+  private settleOrphans(cls: BindgenClass, w: OrphanWatch): void {
+    if (w.boxes.size === 0 && w.pending.size === 0 && w.pendingBoxes.length === 0) return;
+    const now = this.freeMarkNow(cls);
+    if (w.pending.size !== 0 || w.pendingBoxes.length !== 0) {
+      for (const [mark, n] of w.pending) {
+        w.collected += n;
+        if (mark === now) w.definite += n;
+      }
+      w.pending.clear();
+      for (const box of w.pendingBoxes) {
+        w.collected++;
+        if (box.mark !== now) continue;
+        w.definite++;
+        const stack = box.stack;
+        if (stack !== null && (w.stacks.has(stack) || w.stacks.size < MAX_ORPHAN_STACKS))
+          w.stacks.set(stack, (w.stacks.get(stack) ?? 0) + 1);
+      }
+      w.pendingBoxes.length = 0;
+      cls.dirty = true;
+    }
+    // Sampled objects still holding their pointer: not released up to now.
+    for (const [ptr, box] of w.boxes) {
+      const ref = cls.sampledRefs.get(ptr);
+      const obj = ref === undefined ? undefined : (apply(weakRefDeref, ref, []) as object | undefined);
+      if (obj !== undefined && pointerFieldOf(obj) === ptr) box.mark = now;
+    }
+  }
+
+  /**
+   * Orphaned objects of a class, a lower bound: the larger of (a) the collected wrappers that
+   * were definitely never released and (b) live minus the wrappers not collected yet (every
+   * object is registered, so an object live in wasm whose wrapper is gone is an orphan; a
+   * wrapper still alive may hold a released pointer, hence a bound). Never above live. null
+   * when the class is not watched object by object.
+   */
+  orphanedOf(cls: BindgenClass): number | null {
+    const w = cls.orphans;
+    if (w === null || w.off) return null;
+    const live = liveOf(cls);
+    // Once only a sample is registered, the objects not registered may be anything: only the
+    // definite orphans among the registered ones remain a bound.
+    const bound = w.all ? live - (w.tracked - w.collected) : 0;
+    return Math.max(0, Math.min(live, Math.max(w.definite, bound)));
   }
 
   /**
@@ -408,6 +648,8 @@ export class BindgenTracker {
       if (typeof sample === 'string') continue;
       const stack = sample().slice(0, LIMITS.maxStack);
       cls.sampled.set(ptr, stack);
+      const box = cls.orphans?.boxes.get(ptr);
+      if (box !== undefined) box.stack = stack;
       cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
     }
   }
@@ -546,6 +788,7 @@ export class BindgenTracker {
     if (stack === undefined) return;
     cls.sampled.delete(ptr);
     cls.sampledRefs.delete(ptr);
+    cls.orphans?.boxes.delete(ptr);
     if (typeof stack !== 'string') return; // never formatted: nothing was counted
     const n = (cls.stackCounts.get(stack) ?? 1) - 1;
     if (n > 0) cls.stackCounts.set(stack, n);
@@ -554,6 +797,13 @@ export class BindgenTracker {
 
   /** On every sampling tick: refill stack budgets, emit one cumulative event per changed class. */
   tick(): void {
+    // Orphans first, against the counters as they stood before this tick's poll: a free counted
+    // now may be of an object collected since (conservative: then it is not a definite orphan).
+    for (const cls of this.classes.values())
+      if (cls.orphans !== null) {
+        this.settleOrphans(cls, cls.orphans);
+        cls.orphans.budget = ORPHAN_TRACK_PER_TICK;
+      }
     if (this.freeCounters.size !== 0) this.pollFreeCounters();
     for (const cls of this.classes.values()) {
       cls.stackBudget = STACKS_PER_TICK;
@@ -580,6 +830,16 @@ export class BindgenTracker {
       live: cls.created - cls.freed - cls.reclaimed,
     };
     if (liveStacks.length > 0) event.liveStacks = liveStacks;
+    const orphaned = this.orphanedOf(cls);
+    if (orphaned !== null) {
+      event.orphaned = orphaned;
+      const w = cls.orphans;
+      if (orphaned > 0 && w !== null && w.stacks.size > 0)
+        event.orphanStacks = [...w.stacks]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, MAX_ORPHAN_STACKS)
+          .map(([stack, count]) => ({ stack, count }));
+    }
     return event;
   }
 }

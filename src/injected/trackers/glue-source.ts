@@ -112,6 +112,29 @@ function pointerAssignments(source: string): { nonZero: number; allRegistered: b
   return { nonZero, allRegistered: true };
 }
 
+/** Old glue (`ptr` field) class source, scanned for pointer-field assignments (`obj.ptr = ...`). */
+const OLD_PTR_ASSIGN = /\.ptr\s*=(?!=)\s*([^;,\n}]*)/g;
+
+/**
+ * Does this old-glue class source (`ptr` field, <= 0.2.84) make every object through its static
+ * `__wrap(ptr)`? True when it has a `static __wrap(`, no `__wbg_ptr`, and exactly one non-zero
+ * `.ptr` assignment, inside `__wrap` (within its first 200 characters). Then counting the calls
+ * of `__wrap` counts every object (top-level glue functions call `Foo.__wrap(ret)` too).
+ */
+export function wrapsEveryPointer(source: string): boolean {
+  if (source.includes('__wbg_ptr')) return false;
+  const wrapAt = source.indexOf('static __wrap(');
+  if (wrapAt < 0) return false;
+  const re = new RegExp(OLD_PTR_ASSIGN.source, 'g');
+  let found = -1;
+  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
+    if ((m[1] ?? '').trim() === '0') continue;
+    if (found >= 0) return false;
+    found = m.index;
+  }
+  return found > wrapAt && found - wrapAt < 200;
+}
+
 export function classNameFromExport(freeExport: string): string {
   return freeExport.slice('__wbg_'.length, -'_free'.length);
 }

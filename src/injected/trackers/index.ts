@@ -13,7 +13,7 @@ import type { InjectedContext, InstanceInfo } from '../context';
 import { i32At } from '../core/heap-access';
 import { MathRandom } from '../core/intrinsics';
 import { BindgenTracker } from './bindgen';
-import { hookFinalizationRegistry, hookPointerFields, linkFreeCounters } from './bindgen-hooks';
+import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { isFreeExportName } from './glue-source';
 import { allocatorFrameTest, HeapTracker, SiteSampler } from './heap';
 import { RegistryTracker, installRegistries } from './registries';
@@ -40,7 +40,12 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
   const MemoryCtor = WebAssembly.Memory;
 
   // wasm-bindgen classes
-  const bindgen = new BindgenTracker({ now: () => ctx.now(), stackLater: () => ctx.stackLater(), emit: (e) => ctx.emit(e) });
+  const bindgen = new BindgenTracker({
+    now: () => ctx.now(),
+    stackLater: () => ctx.stackLater(),
+    emit: (e) => ctx.emit(e),
+    wrapCreator: hookWrap,
+  });
   hookFinalizationRegistry(globalThis, bindgen);
   // The pointer-field watch lives on Object.prototype, which a page can notice (`'ptr' in {}`).
   // It is installed only once a module that needs it is instantiated in this realm: glue objects
