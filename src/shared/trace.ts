@@ -11,6 +11,8 @@ import { checkPageEvent } from './validate';
 
 /** Trace format version that introduced the `page-error` event (docs/TRACE-FORMAT.md). */
 export const PAGE_ERROR_SINCE_VERSION = 2;
+/** Trace format version that introduced the `grow-failed` event. */
+export const GROW_FAILED_SINCE_VERSION = 3;
 
 /** Most events a trace file may hold (the panel's session cap is below this). */
 export const MAX_TRACE_EVENTS = 2_000_000;
@@ -130,7 +132,12 @@ export function parseTrace(text: string): ParseTraceResult {
   for (let i = 0; i < o.events.length; i++) {
     const r = checkPageEvent(o.events[i], `events[${i}]`);
     if (!r.ok) return fail(`${r.path}: ${r.problem}`);
-    const since = r.event.t === 'page-error' || r.event.t === 'heap' || r.event.t === 'sites' ? PAGE_ERROR_SINCE_VERSION : 1;
+    const since =
+      r.event.t === 'grow-failed'
+        ? GROW_FAILED_SINCE_VERSION
+        : r.event.t === 'page-error' || r.event.t === 'heap' || r.event.t === 'sites'
+          ? PAGE_ERROR_SINCE_VERSION
+          : 1;
     if (version < since) {
       return fail(`events[${i}].t: "${r.event.t}" events exist since trace format version ${since}, but this file says version ${version}`);
     }
