@@ -24,6 +24,7 @@ import {
   construct,
   getOwnPropertyDescriptor,
   getPrototypeOf,
+  MathFloor,
   OrigFinalizationRegistry,
   OrigPromise,
   ownKeys,
@@ -96,6 +97,8 @@ function cut(s: string, n: number = LIMITS.maxString): string {
 export class WasmHooks {
   private readonly memories = new SafeWeakMap<WebAssembly.Memory, ObjectKey>();
   private readonly byteGetters = new SafeWeakMap<WebAssembly.Memory, (this: unknown) => unknown>();
+  /** Declared maximum (bytes) of the memories that have one. */
+  private readonly maxima = new SafeWeakMap<WebAssembly.Memory, number>();
   private readonly modules = new SafeWeakMap<WebAssembly.Module, ModuleInfo>();
   private readonly instances = new SafeWeakMap<WebAssembly.Instance, ObjectKey>();
   private readonly replacements = new SafeWeakMap<WebAssembly.Instance, WebAssembly.Exports>();
@@ -104,6 +107,7 @@ export class WasmHooks {
   private readonly unchanged = new SafeWeakMap<WebAssembly.Module, string>();
   private readonly sources: BufferSources;
   private readonly CompileError: typeof WebAssembly.CompileError;
+  private readonly rangeErrorProto: object;
   private readonly nativeInstantiate: AnyFn;
   private readonly nativeCompile: AnyFn;
   private readonly responseOk: ((this: unknown) => unknown) | undefined;
@@ -153,6 +157,7 @@ export class WasmHooks {
     const H = (g as { Headers?: typeof Headers }).Headers;
     this.headersGet = H ? (H.prototype.get as AnyFn) : undefined;
     this.CompileError = this.WA.CompileError;
+    this.rangeErrorProto = g.RangeError.prototype;
     this.nativeInstantiate = this.WA.instantiate as AnyFn;
     this.nativeCompile = this.WA.compile as AnyFn;
     this.collector = new OrigFinalizationRegistry<ObjectKey>((key) => {
@@ -167,6 +172,11 @@ export class WasmHooks {
 
   memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined {
     return this.memories.get(memory);
+  }
+
+  /** Declared maximum in bytes of a memory we know, or null (none, or not known). */
+  memoryMaxBytes(memory: WebAssembly.Memory): number | null {
+    return this.maxima.get(memory) ?? null;
   }
 
   /** Committed bytes of a memory we know (0 if it cannot be read). */
@@ -199,7 +209,7 @@ export class WasmHooks {
     memory: WebAssembly.Memory,
     origin: MemoryOrigin,
     owner: string,
-    extra: { exportName?: string; module?: ObjectKey; stack?: string; maxBytes?: number | null },
+    extra: { exportName?: string; module?: ObjectKey; stack?: string; maxBytes?: number | null; i64?: boolean },
   ): ObjectKey {
     const known = this.memories.get(memory);
     if (known !== undefined) return known;
@@ -233,6 +243,8 @@ export class WasmHooks {
       maxBytes: extra.maxBytes ?? null,
       owner: cut(owner),
     };
+    if (extra.i64 === true) ev.address = 'i64';
+    if (typeof extra.maxBytes === 'number') this.maxima.set(memory, extra.maxBytes);
     if (extra.exportName !== undefined) ev.exportName = cut(extra.exportName);
     if (extra.module !== undefined) ev.module = extra.module;
     if (extra.stack) ev.stack = extra.stack;
@@ -408,6 +420,30 @@ export class WasmHooks {
     }
   }
 
+  /**
+   * Memory.prototype.grow threw: when it is the memory refusing to grow (a RangeError for a
+   * delta given as a number), a `grow-failed` event. A TypeError for a bad argument is the page's
+   * bug, not an out-of-memory: not reported. Never reads the page's argument beyond its type.
+   */
+  private growFailed(memory: WebAssembly.Memory, key: ObjectKey, delta: unknown, e: unknown): void {
+    if (typeof delta !== 'number' || !(delta >= 0) || !this.isRangeError(e)) return;
+    this.deps.emit({
+      t: 'grow-failed',
+      time: this.deps.now(),
+      key,
+      via: 'js',
+      requestedBytes: MathFloor(delta) * PAGE,
+      committedBytes: this.readBytes(memory),
+      maxBytes: this.maxima.get(memory) ?? null,
+      stack: this.deps.stack(),
+    });
+  }
+
+  /** A RangeError of this realm (the memory's `grow` throws one of its own realm). */
+  private isRangeError(e: unknown): boolean {
+    return typeof e === 'object' && e !== null && getPrototypeOf(e) === this.rangeErrorProto;
+  }
+
   /** Remember what became of a compiled module's bytes. */
   private noteCompiled(module: WebAssembly.Module, prepared: Prepared, usedRewrite: boolean): void {
     if (usedRewrite && prepared.layout !== null) this.rewritten.set(module, prepared.layout);
@@ -466,8 +502,9 @@ export class WasmHooks {
       exportNames[exportNames.length] = name;
       const v = this.dataProp(exports, name);
       if (this.isMemory(v)) {
-        const maxBytes = this.maxBytesOf(this.limits.get(module)?.exports[name]);
-        add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack(), maxBytes }), v);
+        const l = this.limits.get(module)?.exports[name];
+        const maxBytes = this.maxBytesOf(l);
+        add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack(), maxBytes, i64: l?.is64 }), v);
       }
     }
     const importNames: string[] = [];
@@ -476,8 +513,9 @@ export class WasmHooks {
       if (imp.kind !== 'memory') continue;
       const v = this.dataProp(this.dataProp(imports, imp.module), imp.name);
       if (this.isMemory(v)) {
-        const maxBytes = this.maxBytesOf(this.limits.get(module)?.imports[`${imp.module}\u0000${imp.name}`]);
-        add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack(), maxBytes }), v);
+        const l = this.limits.get(module)?.imports[`${imp.module}\u0000${imp.name}`];
+        const maxBytes = this.maxBytesOf(l);
+        add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack(), maxBytes, i64: l?.is64 }), v);
       }
     }
     this.deps.emit({
@@ -583,7 +621,9 @@ export class WasmHooks {
           const stack = self.deps.stack();
           const max = self.dataProp(args[0], 'maximum');
           const maxBytes = typeof max === 'number' && max >= 0 ? max * PAGE : null;
-          self.registerMemory(m, 'constructor', self.deps.owner(stack), { stack, maxBytes });
+          // memory64: `address: 'i64'` (the JS API's name; `index` in earlier drafts)
+          const address = self.dataProp(args[0], 'address') ?? self.dataProp(args[0], 'index');
+          self.registerMemory(m, 'constructor', self.deps.owner(stack), { stack, maxBytes, i64: address === 'i64' });
         });
         return m;
       },
@@ -767,6 +807,7 @@ export class WasmHooks {
         try {
           r = apply(target, thisArg, args);
         } catch (e) {
+          if (key !== undefined) self.safely('grow (failed)', () => self.growFailed(thisArg as WebAssembly.Memory, key, args[0], e));
           rethrow(e, growHandler.apply as AnyFn);
         }
         if (key !== undefined) {
