@@ -18,11 +18,15 @@ pub enum Kind {
     Fragmentation,
     /// Over a configured budget level.
     Budget,
+    /// A memory's committed bytes past a level of its limit (declared maximum or engine limit).
+    MemoryHeadroom,
+    /// A memory could not grow: failed attempts, one incident.
+    OutOfMemory,
 }
 
 impl Kind {
     /// Every kind, in the order of `AlertKind` in src/shared/analyzer-api.ts.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::BindgenLiveGrowth,
         Kind::BindgenForgotFree,
         Kind::MemoryFloorRising,
@@ -30,6 +34,8 @@ impl Kind {
         Kind::RegistryGrowth,
         Kind::Fragmentation,
         Kind::Budget,
+        Kind::MemoryHeadroom,
+        Kind::OutOfMemory,
     ];
 
     /// The wire name (`kind` of an alert, prefix of its id).
@@ -42,6 +48,8 @@ impl Kind {
             Kind::RegistryGrowth => "registry-growth",
             Kind::Fragmentation => "fragmentation",
             Kind::Budget => "budget",
+            Kind::MemoryHeadroom => "memory-headroom",
+            Kind::OutOfMemory => "out-of-memory",
         }
     }
 }

@@ -18,6 +18,13 @@
 //! | 9    | module          | module   | url        | byteLength |              |          |         |
 //! | 10   | instance memory | instance | module     | memory     | helper (0/1) |          |         |
 //! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
+//! | 12   | grow failed     | memory   | requested  | committed  | maxBytes/-1  | via (0 js, 1 malloc) | stack/-1 |
+//! | 13   | memory64        | memory   |            |            |              |          |         |
+//!
+//! A `grow failed` record is one failed attempt to grow a memory: `requested` is the `grow` delta
+//! in bytes (via js) or the size asked of the allocator (via malloc), `committed` the memory's
+//! committed bytes then, `maxBytes` its declared maximum (-1: none known), `stack` the interned
+//! JS stack. A `memory64` record says the memory's index type is i64 (its engine limit differs).
 //!
 //! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
 //! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
@@ -63,6 +70,10 @@ pub mod tag {
     pub const INSTANCE_MEMORY: u32 = 10;
     /// One of a memory's top allocation sites.
     pub const SITE: u32 = 11;
+    /// A failed growth attempt.
+    pub const GROW_FAILED: u32 = 12;
+    /// A memory is memory64.
+    pub const MEMORY64: u32 = 13;
 }
 
 /// Values of the `tracking` field of an alloc record.
@@ -148,6 +159,10 @@ pub enum Record {
     InstanceMemory { t: f64, instance: u32, module: Option<u32>, mem: u32, helper: bool },
     /// See the table in the module docs.
     Site { t: f64, mem: u32, rank: usize, bytes: f64, count: f64, frame: Option<u32> },
+    /// See the table in the module docs.
+    GrowFailed { t: f64, mem: u32, requested: f64, committed: f64, max_bytes: Option<f64>, malloc: bool, stack: Option<u32> },
+    /// See the table in the module docs.
+    Memory64 { t: f64, mem: u32 },
 }
 
 fn id(v: f64) -> Option<u32> {
@@ -228,6 +243,20 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             count: count(d)?,
             frame: opt_id(e).ok()?,
         },
+        12 => Record::GrowFailed {
+            t,
+            mem: id(a)?,
+            requested: count(b)?,
+            committed: count(c)?,
+            max_bytes: if d == -1.0 { None } else { Some(count(d)?) },
+            malloc: match e {
+                v if v == 0.0 => false,
+                v if v == 1.0 => true,
+                _ => return None,
+            },
+            stack: opt_id(f).ok()?,
+        },
+        13 => Record::Memory64 { t, mem: id(a)? },
         _ => return None,
     };
     Some(rec)
@@ -256,6 +285,10 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
             [10.0, t, instance as f64, o(module), mem as f64, if helper { 1.0 } else { 0.0 }, 0.0, 0.0]
         }
         Record::Site { t, mem, rank, bytes, count, frame } => [11.0, t, mem as f64, rank as f64, bytes, count, o(frame), 0.0],
+        Record::GrowFailed { t, mem, requested, committed, max_bytes, malloc, stack } => {
+            [12.0, t, mem as f64, requested, committed, max_bytes.unwrap_or(-1.0), if malloc { 1.0 } else { 0.0 }, o(stack)]
+        }
+        Record::Memory64 { t, mem } => [13.0, t, mem as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
     }
 }
 
@@ -301,6 +334,17 @@ mod tests {
             },
             Record::Site { t: 7.0, mem: 3, rank: 2, bytes: 4096.0, count: 3.0, frame: Some(8) },
             Record::Site { t: 7.0, mem: 3, rank: 0, bytes: 0.0, count: 0.0, frame: None },
+            Record::GrowFailed {
+                t: 8.0,
+                mem: 3,
+                requested: 655360.0,
+                committed: 6291456.0,
+                max_bytes: Some(6553600.0),
+                malloc: false,
+                stack: Some(9),
+            },
+            Record::GrowFailed { t: 8.0, mem: 3, requested: 100.0, committed: 65536.0, max_bytes: None, malloc: true, stack: None },
+            Record::Memory64 { t: 9.0, mem: 3 },
         ];
         for r in recs {
             assert_eq!(decode(&encode(&r)), Some(r));
@@ -314,5 +358,8 @@ mod tests {
         assert_eq!(decode(&[6.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0, 3.0]), None, "unknown tracking");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 3.0, 1.0, 1.0, 4.0, 0.0]), None, "site rank beyond MAX_SITES");
         assert_eq!(decode(&[11.0, 1.0, 3.0, 0.5, 1.0, 1.0, 4.0, 0.0]), None, "fractional rank");
+        assert_eq!(decode(&[12.0, 1.0, 3.0, -5.0, 1.0, -1.0, 0.0, -1.0]), None, "negative request");
+        assert_eq!(decode(&[12.0, 1.0, 3.0, 5.0, 1.0, -2.0, 0.0, -1.0]), None, "bad maximum");
+        assert_eq!(decode(&[12.0, 1.0, 3.0, 5.0, 1.0, -1.0, 2.0, -1.0]), None, "unknown via");
     }
 }
