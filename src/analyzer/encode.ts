@@ -23,6 +23,8 @@ export const TAG = {
   module: 9,
   instanceMemory: 10,
   site: 11,
+  growFailed: 12,
+  memory64: 13,
 } as const;
 
 /** `tracking` of an alloc record (records.rs `tracking`): whole heap, its counts only, or a part of it. */
@@ -138,6 +140,18 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
         ev.module === undefined ? -1 : id(ev.module),
         realm ? id(realm) : -1,
       );
+      if (ev.address === 'i64') {
+        sink.put(TAG.memory64, time, id(ev.key), 0, 0, 0, 0, 0);
+        return 2;
+      }
+      return 1;
+    }
+    case 'grow-failed': {
+      if (!isStr(ev.key) || !isNum(ev.requestedBytes) || !isNum(ev.committedBytes) || ev.requestedBytes < 0 || ev.committedBytes < 0)
+        return -1;
+      const max = ev.maxBytes === null || !isNum(ev.maxBytes) || ev.maxBytes < 0 ? -1 : ev.maxBytes;
+      const stack = isStr(ev.stack) ? id(ev.stack) : -1;
+      sink.put(TAG.growFailed, time, id(ev.key), ev.requestedBytes, ev.committedBytes, max, ev.via === 'malloc' ? 1 : 0, stack);
       return 1;
     }
     case 'grow': {

@@ -6,7 +6,7 @@ import type { Alert, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
 import type { AllocationTracking } from '../shared/protocol';
-import { failingAlerts, exitCodeFor } from './verdict';
+import { failingAlerts, exitCodeFor, outOfMemoryAlerts, type VerdictOptions } from './verdict';
 
 /** Context about the trace that was analyzed. */
 export interface TraceInfo {
@@ -30,7 +30,8 @@ export interface JsonReport {
   tool: 'wasm-memory';
   version: string;
   trace: TraceInfo;
-  verdict: { failOn: Severity; leak: boolean; exitCode: number; failingAlerts: number };
+  /** `outOfMemory`: out-of-memory incidents (active or resolved); they fail the run unless allowed. */
+  verdict: { failOn: Severity; leak: boolean; exitCode: number; failingAlerts: number; outOfMemory: number; outOfMemoryFails: boolean };
   alerts: Array<{
     id: string;
     kind: Alert['kind'];
@@ -43,6 +44,8 @@ export interface JsonReport {
     raisedAt: number;
     updatedAt: number;
     evidence: Alert['evidence'];
+    /** out-of-memory alerts: the incident's attempts, limit and stack. */
+    incident?: Alert['incident'];
   }>;
   classes: Array<{ className: string; module: string | null; created: number; freed: number; reclaimed: number; live: number }>;
   memories: Array<{
@@ -52,6 +55,10 @@ export interface JsonReport {
     peakBytes: number;
     growthEvents: number;
     collected: boolean;
+    /** Declared maximum in bytes, or null (its limit is then the engine's). */
+    maxBytes: number | null;
+    /** The most it can commit: maxBytes, else the engine's limit for its index type. */
+    limitBytes: number;
     /** The allocator's live bytes, or null when the heap is not counted; what they cover is `allocationTracking.mode`. */
     usedBytes: number | null;
     /** Live allocations, counted like usedBytes. */
@@ -77,13 +84,26 @@ export interface JsonReport {
   marks: Array<{ time: number; label: string }>;
 }
 
-export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, version: string): JsonReport {
-  const failing = failingAlerts(report, failOn);
+export function toJsonReport(
+  report: Report,
+  info: TraceInfo,
+  failOn: Severity,
+  version: string,
+  options: VerdictOptions = {},
+): JsonReport {
+  const failing = failingAlerts(report, failOn, options);
   return {
     tool: 'wasm-memory',
     version,
     trace: info,
-    verdict: { failOn, leak: failing.length > 0, exitCode: exitCodeFor(report, failOn), failingAlerts: failing.length },
+    verdict: {
+      failOn,
+      leak: failing.length > 0,
+      exitCode: exitCodeFor(report, failOn, options),
+      failingAlerts: failing.length,
+      outOfMemory: outOfMemoryAlerts(report).length,
+      outOfMemoryFails: options.outOfMemory ?? true,
+    },
     alerts: sortAlerts(report.alerts).map((a) => ({
       id: a.id,
       kind: a.kind,
@@ -96,6 +116,7 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       raisedAt: a.raisedAt,
       updatedAt: a.updatedAt,
       evidence: a.evidence,
+      ...(a.incident === undefined ? {} : { incident: a.incident }),
     })),
     classes: report.classes.map((c) => ({
       className: c.className,
@@ -112,6 +133,8 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       peakBytes: m.peakBytes,
       growthEvents: m.growthEvents,
       collected: m.collected,
+      maxBytes: m.maxBytes ?? null,
+      limitBytes: m.limitBytes,
       usedBytes: m.usedBytes ?? null,
       liveAllocations: m.liveAllocations ?? null,
       allocator: m.allocator ?? null,
@@ -159,6 +182,14 @@ function heapText(m: JsonReport['memories'][number]): string {
   return `  ${label} ${formatBytes(m.usedBytes)}${allocs}${allocator}`;
 }
 
+/** "headroom 256 KiB of 6.25 MiB (96% used, declared maximum)": how far from its limit a memory is. */
+export function headroomText(m: Pick<JsonReport['memories'][number], 'currentBytes' | 'maxBytes' | 'limitBytes'>): string {
+  if (!(m.limitBytes > 0)) return '';
+  const pct = Math.floor((m.currentBytes / m.limitBytes) * 100);
+  const source = m.maxBytes !== null ? 'declared maximum' : 'engine limit';
+  return `  headroom ${formatBytes(Math.max(0, m.limitBytes - m.currentBytes))} of ${formatBytes(m.limitBytes)} (${pct}% used, ${source})`;
+}
+
 /** The human report. */
 export function formatHuman(r: JsonReport): string {
   const out: string[] = [];
@@ -175,7 +206,7 @@ export function formatHuman(r: JsonReport): string {
   for (const m of r.memories) {
     const used = heapText(m);
     out.push(
-      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}`,
+      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}${headroomText(m)}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}`,
     );
   }
 
@@ -226,10 +257,16 @@ export function formatHuman(r: JsonReport): string {
 
   out.push('');
   const v = r.verdict;
-  out.push(
-    v.leak
-      ? `LEAK: ${v.failingAlerts} active alert${v.failingAlerts === 1 ? '' : 's'} at severity ${v.failOn} or above (exit 1)`
-      : `OK: no active alert at severity ${v.failOn} or above (exit 0)`,
-  );
+  const oom = v.outOfMemory === 1 ? '1 out-of-memory incident' : `${v.outOfMemory} out-of-memory incidents`;
+  if (v.outOfMemory > 0 && v.outOfMemoryFails) {
+    out.push(`OUT OF MEMORY: ${oom} (exit 1; --allow-out-of-memory to judge leaks only)`);
+  } else {
+    if (v.outOfMemory > 0) out.push(`note: ${oom}, allowed by --allow-out-of-memory`);
+    out.push(
+      v.leak
+        ? `LEAK: ${v.failingAlerts} active alert${v.failingAlerts === 1 ? '' : 's'} at severity ${v.failOn} or above (exit 1)`
+        : `OK: no active alert at severity ${v.failOn} or above (exit 0)`,
+    );
+  }
   return out.join('\n');
 }
