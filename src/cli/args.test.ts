@@ -25,6 +25,7 @@ describe('parseCommand', () => {
       navTimeoutSec: 30,
       gc: false,
       allowPageErrors: false,
+      allowOutOfMemory: false,
       allocations: true,
       chromiumArgs: [],
     });
@@ -58,6 +59,7 @@ describe('parseCommand', () => {
       navTimeoutSec: 9,
       gc: false,
       allowPageErrors: false,
+      allowOutOfMemory: false,
       allocations: true,
       chromiumArgs: [],
     });
@@ -71,12 +73,19 @@ describe('parseCommand', () => {
   });
 
   it('parses analyze', () => {
-    expect(parseCommand(['analyze', 't.json'])).toEqual({ kind: 'analyze', file: 't.json', failOn: 'warning', json: false });
-    expect(parseCommand(['analyze', '--json', '--fail-on', 'info', 't.json'])).toEqual({
+    expect(parseCommand(['analyze', 't.json'])).toEqual({
+      kind: 'analyze',
+      file: 't.json',
+      failOn: 'warning',
+      json: false,
+      allowOutOfMemory: false,
+    });
+    expect(parseCommand(['analyze', '--json', '--fail-on', 'info', '--allow-out-of-memory', 't.json'])).toEqual({
       kind: 'analyze',
       file: 't.json',
       failOn: 'info',
       json: true,
+      allowOutOfMemory: true,
     });
   });
 

@@ -84,13 +84,7 @@ export interface JsonReport {
   marks: Array<{ time: number; label: string }>;
 }
 
-export function toJsonReport(
-  report: Report,
-  info: TraceInfo,
-  failOn: Severity,
-  version: string,
-  options: VerdictOptions = {},
-): JsonReport {
+export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, version: string, options: VerdictOptions = {}): JsonReport {
   const failing = failingAlerts(report, failOn, options);
   return {
     tool: 'wasm-memory',
