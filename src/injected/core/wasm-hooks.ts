@@ -71,7 +71,13 @@ export interface HookDeps {
 }
 
 /** What became of a module's bytes. */
-type Prepared = { bytes: Uint8Array; layout: RewriteLayout; reason: null } | { bytes: null; layout: null; reason: string | null };
+type Prepared = (
+  | { bytes: Uint8Array; layout: RewriteLayout; reason: null }
+  | { bytes: null; layout: null; reason: string | null }
+) & {
+  /** Declared memory limits read from the same bytes (the streaming paths have no other chance). */
+  limits?: ModuleMemories;
+};
 
 interface ModuleInfo {
   key: ObjectKey;
@@ -274,8 +280,9 @@ export class WasmHooks {
     try {
       const view = this.sources.view(source);
       if (view === undefined) return { bytes: null, layout: null, reason: null }; // the native call throws
+      const limits = moduleMemories(view);
       const r = rewrite(view);
-      return r.ok ? { bytes: r.bytes, layout: r.layout, reason: null } : { bytes: null, layout: null, reason: r.reason };
+      return r.ok ? { bytes: r.bytes, layout: r.layout, reason: null, limits } : { bytes: null, layout: null, reason: r.reason, limits };
     } catch (e) {
       this.deps.fail('rewrite', e);
       return { bytes: null, layout: null, reason: 'internal error of the rewriter' };
@@ -446,6 +453,7 @@ export class WasmHooks {
 
   /** Remember what became of a compiled module's bytes. */
   private noteCompiled(module: WebAssembly.Module, prepared: Prepared, usedRewrite: boolean): void {
+    if (prepared.limits !== undefined && !this.limits.has(module)) this.limits.set(module, prepared.limits);
     if (usedRewrite && prepared.layout !== null) this.rewritten.set(module, prepared.layout);
     else if (prepared.reason !== null) this.unchanged.set(module, prepared.reason);
     else if (prepared.layout !== null) this.unchanged.set(module, 'the rewritten module did not compile');
