@@ -95,6 +95,59 @@ test('importing a malformed trace says what is wrong and loses nothing', async (
   await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
 });
 
+test('a big trace streams in: progress is shown, the panel keeps recording live, and the imported view opens', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const { panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  // about 30 MB: 300k samples of 4 memories
+  const keys = ['big:1', 'big:2', 'big:3', 'big:4'];
+  const events: PageEvent[] = [
+    { t: 'realm', time: 1, realm: 'big', kind: 'window', url: 'https://big.test/' },
+    ...keys.map((key): PageEvent => ({
+      t: 'memory',
+      time: 2,
+      key,
+      origin: 'export',
+      shared: false,
+      bytes: PAGE,
+      maxBytes: null,
+      owner: 'https://big.test/e.wasm',
+    })),
+  ];
+  const N = 300_000;
+  for (let i = 0; i < N; i++) events.push({ t: 'sample', time: 3 + i, keys, bytes: [PAGE, PAGE, PAGE, PAGE + (i % 16) * PAGE] });
+  const big: Trace = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    createdAt: '',
+    generator: 'test',
+    page: { url: 'https://big.test/' },
+    dropped: 0,
+    events,
+  };
+  const text = serializeTrace(big);
+  expect(text.length).toBeGreaterThan(25 * 1024 * 1024);
+  await panel.locator('[data-testid=import-trace]').setInputFiles(file('big.json', text));
+  // the file is read in slices: the panel shows how far it is, and the input waits its turn
+  await expect(panel.getByTestId('import-progress')).toContainText('Reading big.json…');
+  await expect(panel.locator('[data-testid=import-trace]')).toBeDisabled();
+  const banner = panel.locator('[data-testid=import-banner]');
+  await expect(banner).toContainText('big.json', { timeout: 90_000 });
+  await expect(banner).toContainText(`${(N + 5).toLocaleString('en-US')} events`);
+  await expect(panel.getByTestId('import-progress')).toHaveCount(0);
+  await expect(panel.locator('[data-testid=memory-row][data-key="big:4"] [data-testid=memory-peak]')).toHaveAttribute(
+    'data-value',
+    String(16 * PAGE),
+  );
+  // live kept recording underneath
+  await panel.getByTestId('back-to-live').click();
+  await grow(1);
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+});
+
 test('importing a good trace shows its data, labelled, while live keeps recording; then back to live', async ({
   context,
   openPanel,

@@ -2,13 +2,15 @@
  * The `wasm-memory` command: dispatch, output and exit codes. Side effects go through `Deps`
  * so the commands can be tested without a real analyzer or browser where that makes sense.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { serializeTrace } from '../shared/trace';
 import { formatPageError, summarizePageErrors, type PageErrorSummary } from '../shared/page-errors';
 import type { Severity } from '../shared/analyzer-api';
 import { loadActions, runActions, wait, type ActionsFunction } from './actions';
-import { analyzeTraceText, type Analysis, type AnalyzerFactory } from './analyze';
+import { analyzeTrace, analyzeTraceText, type Analysis, type AnalyzerFactory } from './analyze';
+import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
+import type { ParseTraceResult } from '../shared/trace';
 import { HELP, parseCommand, type AnalyzeCommand, type RecordCommand } from './args';
 import { EXIT_OK, EXIT_USAGE, UsageError, messageOf } from './errors';
 import { locateAnalyzer, locateChromium, locateExtension, nodeFs, packageVersion, pathOps } from './locate';
@@ -70,14 +72,25 @@ const PAGE_ERRORS_SHOWN = 10;
 async function runAnalyze(cmd: AnalyzeCommand, deps: Deps): Promise<number> {
   const file = resolve(deps.cwd, cmd.file);
   if (!existsSync(file)) throw new UsageError(`trace file not found: ${file}`);
-  let text: string;
+  let size: number;
   try {
-    text = readFileSync(file, 'utf8');
+    size = statSync(file).size;
   } catch (err) {
     throw new UsageError(`cannot read trace file ${file}: ${messageOf(err)}`);
   }
+  // streamed, never one string: V8 strings end near 512 MiB (trace-stream.ts)
+  if (size > MAX_TRACE_CHARS) throw new UsageError(`${cmd.file}: not a valid trace: ${tooLargeError(size)}`);
+  let parsed: ParseTraceResult;
+  try {
+    parsed = await readTrace(createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>, {
+      pause: () => Promise.resolve(),
+    });
+  } catch (err) {
+    throw new UsageError(`cannot read trace file ${file}: ${messageOf(err)}`);
+  }
+  if (!parsed.ok) throw new UsageError(`${cmd.file}: not a valid trace: ${parsed.error}`);
   const located = locateAnalyzer(deps.moduleDir);
-  const analysis = await analyzeTraceText(text, cmd.file, located.wasm, deps.createAnalyzer);
+  const analysis = await analyzeTrace(parsed.trace, cmd.file, located.wasm, deps.createAnalyzer);
   return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, deps.io, undefined, cmd.allowOutOfMemory);
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalyzerApi, AnalyzerConfig, Report } from '../shared/analyzer-api';
 import { PROTOCOL_VERSION, TRACE_FORMAT, type PageEvent } from '../shared/protocol';
 import { serializeTrace } from '../shared/trace';
+import { tooLargeError } from '../shared/trace-stream';
 import { PanelController, parseConfig } from './controller';
 
 /** A test double of the analyzer: records what it is given. Tests only. */
@@ -118,6 +119,56 @@ describe('PanelController', () => {
     expect(c.getView().mode).toBe('live');
     expect(made.length).toBe(1);
     expect(c.exportTrace().events).toEqual([sample(1)]);
+  });
+
+  it('a file over the size limit is refused before it is read, with a message that says so', async () => {
+    const { c, flush } = await setup();
+    let read = false;
+    const chunks = {
+      *[Symbol.iterator]() {
+        read = true;
+        yield '{}';
+      },
+    };
+    expect(await c.importChunks('huge.json', chunks, 629 * 1024 * 1024)).toBe(false);
+    flush();
+    expect(read).toBe(false);
+    expect(c.getView().importError).toBe(`huge.json: ${tooLargeError(629 * 1024 * 1024)}`);
+    expect(c.getView().importing).toBeNull();
+  });
+
+  it('a big import shows its progress, gives the panel a turn between slices, and ends in the imported view', async () => {
+    const { c, made, flush } = await setup();
+    const events = Array.from({ length: 40_000 }, (_, i) => sample(i));
+    const text = serializeTrace({
+      format: TRACE_FORMAT,
+      version: 2,
+      createdAt: '',
+      generator: 'g',
+      page: { url: 'u' },
+      events,
+      dropped: 0,
+    });
+    const seen: number[] = [];
+    let pauses = 0;
+    const chunks = (async function* () {
+      for (let i = 0; i < text.length; i += 64 * 1024) {
+        // what the panel shows while the file streams in
+        flush();
+        const p = c.getView().importing;
+        if (p) seen.push(p.fraction);
+        pauses++;
+        await Promise.resolve();
+        yield text.slice(i, i + 64 * 1024);
+      }
+    })();
+    expect(await c.importChunks('big.json', chunks, text.length)).toBe(true);
+    flush();
+    expect(pauses).toBeGreaterThan(10);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(c.getView()).toMatchObject({ mode: 'import', importing: null, imported: { name: 'big.json', events: 40_000 } });
+    expect(made[1]?.ingested.length).toBe(40_000);
   });
 
   it('a good import replaces the view; live keeps recording underneath; back to live', async () => {

@@ -6,7 +6,7 @@
  */
 import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
 import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type Trace } from '../shared/protocol';
-import { parseTrace } from '../shared/trace';
+import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
 import { countPageErrors } from '../shared/page-errors';
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
@@ -44,6 +44,8 @@ export interface ViewState {
   mode: 'live' | 'import';
   imported: ImportedInfo | null;
   importError: string | null;
+  /** A trace file being read: its name and how far (0..1). */
+  importing: { name: string; fraction: number } | null;
   analyzerError: string | null;
   /** Report and chart series of what is shown (live or imported). */
   report: Report | null;
@@ -71,6 +73,8 @@ export interface ControllerDeps {
   settings?: { load(): unknown; save(config: AnalyzerConfig): void };
   /** Where the page settings live (chrome.storage.local in the panel; the content script reads them). */
   pageSettings?: { load(): Promise<PageSettings>; save(settings: PageSettings): Promise<void> };
+  /** Give the event loop a turn during a long import (default: a macrotask). */
+  pause?: () => Promise<void>;
 }
 
 /** Read stored budget settings back; null when they are not a valid AnalyzerConfig. */
@@ -94,7 +98,11 @@ export const DEFAULT_CONFIG: AnalyzerConfig = {
 };
 
 /** Events fed to an analyzer per call when importing a trace. */
-const INGEST_CHUNK = 5000;
+const INGEST_CHUNK = 1000;
+/** Longest stretch of import work before the panel gets a turn, in ms. */
+const IMPORT_SLICE_MS = 25;
+
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class PanelController {
   readonly session: PanelSession;
@@ -107,6 +115,8 @@ export class PanelController {
   private connects = 0;
   private versionMismatch: ViewState['versionMismatch'] = null;
   private importError: string | null = null;
+  /** The trace file being read, and how far (0..1). */
+  private importing: { name: string; fraction: number } | null = null;
   private analyzerError: string | null = null;
   private pageSettings: PageSettings = { ...DEFAULT_PAGE_SETTINGS };
   private settingsError: string | null = null;
@@ -247,6 +257,7 @@ export class PanelController {
       mode: this.imported ? 'import' : 'live',
       imported: this.imported ? this.imported.info : null,
       importError: this.importError,
+      importing: this.importing,
       analyzerError: this.analyzerError,
       report,
       series,
@@ -347,28 +358,55 @@ export class PanelController {
     this.changed();
   }
 
-  /** Read a trace file; on success show it instead of the live view. Never loses live data. */
-  async importText(name: string, text: string): Promise<boolean> {
-    const r = parseTrace(text);
-    if (!r.ok) {
-      this.importError = `${name}: ${r.error}`;
+  /** Read a trace file's text; on success show it instead of the live view. Never loses live data. */
+  importText(name: string, text: string): Promise<boolean> {
+    return this.importChunks(name, [text], text.length);
+  }
+
+  /**
+   * Read a trace file as it streams (a File's decoded chunks): parsed, checked and analyzed in
+   * slices of at most `IMPORT_SLICE_MS` of work, so the panel stays responsive on a big file.
+   * `size` (bytes or characters) is checked against the limit before anything is read.
+   */
+  async importChunks(name: string, chunks: AsyncIterable<string> | Iterable<string>, size: number): Promise<boolean> {
+    const failed = (error: string): boolean => {
+      this.importing = null;
+      this.importError = `${name}: ${error}`;
       this.changed();
       return false;
-    }
+    };
+    if (size > MAX_TRACE_CHARS) return failed(tooLargeError(size));
+    if (this.importing) return failed('another import is still running');
+    this.importing = { name, fraction: 0 };
+    this.changed();
+    const pause = this.deps.pause;
+    const r = await readTrace(chunks, {
+      sliceMs: IMPORT_SLICE_MS,
+      ...(pause ? { pause } : {}),
+      progress: (chars) => this.importProgress(name, size > 0 ? (0.5 * chars) / size : 0),
+    });
+    if (!r.ok) return failed(r.error);
     let analyzer: AnalyzerApi;
     const sites = new SiteMarks();
-    sites.ingest(r.trace.events);
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
-      for (let i = 0; i < r.trace.events.length; i += INGEST_CHUNK) {
-        analyzer.ingest(r.trace.events.slice(i, i + INGEST_CHUNK));
+      const events = r.trace.events;
+      let began = performance.now();
+      for (let i = 0; i < events.length; i += INGEST_CHUNK) {
+        const slice = events.slice(i, i + INGEST_CHUNK);
+        sites.ingest(slice);
+        analyzer.ingest(slice);
+        if (performance.now() - began >= IMPORT_SLICE_MS) {
+          this.importProgress(name, 0.5 + (0.5 * i) / events.length);
+          await (pause ?? nextTask)();
+          began = performance.now();
+        }
       }
     } catch (e) {
-      this.importError = `${name}: the analyzer could not read it (${e instanceof Error ? e.message : String(e)})`;
-      this.changed();
-      return false;
+      return failed(`the analyzer could not read it (${e instanceof Error ? e.message : String(e)})`);
     }
+    this.importing = null;
     this.imported?.analyzer.dispose();
     this.imported = {
       analyzer,
@@ -389,8 +427,14 @@ export class PanelController {
     return true;
   }
 
+  private importProgress(name: string, fraction: number): void {
+    this.importing = { name, fraction: Math.min(1, Math.max(0, fraction)) };
+    this.changed();
+  }
+
   /** The file could not even be read (permissions, I/O). */
   importFailed(name: string, reason: string): void {
+    this.importing = null;
     this.importError = `${name}: could not read the file (${reason})`;
     this.changed();
   }

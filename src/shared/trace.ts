@@ -17,6 +17,9 @@ export const GROW_FAILED_SINCE_VERSION = 3;
 /** Most events a trace file may hold (the panel's session cap is below this). */
 export const MAX_TRACE_EVENTS = 2_000_000;
 
+export const EMPTY_FILE_ERROR = 'the file is empty (expected a WASM Memory trace: JSON)';
+export const MISSING_EVENTS_ERROR = 'events: missing (expected an array of events)';
+
 export type ParseTraceResult = { ok: true; trace: Trace } | { ok: false; error: string };
 
 /**
@@ -47,7 +50,13 @@ export function serializeTrace(trace: Trace): string {
   return lines.join('\n') + '\n';
 }
 
-function kindOf(x: unknown): string {
+/** An error message on one line (V8's JSON errors quote the text around the problem, newlines included). */
+export function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/** How a value is named in an error message. */
+export function kindOf(x: unknown): string {
   if (x === undefined) return 'nothing (the field is missing)';
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
@@ -64,22 +73,16 @@ function asVersion1(ev: PageEvent): PageEvent {
   return ev.t === 'alloc' ? { ...ev, tracking: 'js-boundary' } : ev;
 }
 
-/** Read a trace file. Never throws; on failure the error says what is wrong and where. */
-export function parseTrace(text: string): ParseTraceResult {
-  const fail = (error: string): ParseTraceResult => ({ ok: false, error });
-  if (typeof text !== 'string') return fail('expected the text of a JSON file');
-  if (text.trim() === '') return fail('the file is empty (expected a WASM Memory trace: JSON)');
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    return fail(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
-    return fail(`expected a JSON object at the top level, got ${kindOf(root)}`);
-  }
-  const o = root as Record<string, unknown>;
+/** A trace's fields other than `events`, validated. */
+export type TraceHeader = Omit<Trace, 'events'>;
 
+/**
+ * Check the fields of a trace's top-level object other than `events`, in the order the errors
+ * are reported. Shared by `parseTrace` and the streaming reader (trace-stream.ts), so both
+ * say the same thing about the same file.
+ */
+export function checkTraceHeader(o: Record<string, unknown>): { ok: true; header: TraceHeader } | { ok: false; error: string } {
+  const fail = (error: string) => ({ ok: false as const, error });
   if (o.format !== TRACE_FORMAT) {
     return fail(
       o.format === undefined
@@ -122,29 +125,60 @@ export function parseTrace(text: string): ParseTraceResult {
   if (typeof omitted !== 'number' || !Number.isFinite(omitted) || omitted < 0) {
     return fail(`omitted: expected a non-negative number, got ${kindOf(omitted)}`);
   }
+  const header: TraceHeader = { format: TRACE_FORMAT, version, createdAt, generator, page, dropped };
+  if (omitted > 0) header.omitted = omitted;
+  return { ok: true, header };
+}
 
-  if (o.events === undefined) return fail('events: missing (expected an array of events)');
-  if (!Array.isArray(o.events)) return fail(`events: expected an array, got ${kindOf(o.events)}`);
-  if (o.events.length > MAX_TRACE_EVENTS) {
-    return fail(`events: ${o.events.length} events, more than the ${MAX_TRACE_EVENTS} this tool reads`);
+/** The first trace format version that has events of type `t`. */
+export function eventSince(t: PageEvent['t']): number {
+  if (t === 'grow-failed') return GROW_FAILED_SINCE_VERSION;
+  return t === 'page-error' || t === 'heap' || t === 'sites' ? PAGE_ERROR_SINCE_VERSION : 1;
+}
+
+/** The message for an event of a type newer than the file's declared version. */
+export function tooNewEventError(i: number, t: PageEvent['t'], version: number): string {
+  return `events[${i}].t: "${t}" events exist since trace format version ${eventSince(t)}, but this file says version ${version}`;
+}
+
+/** The message for a file with more events than this tool reads. */
+export function tooManyEventsError(n: number, max: number = MAX_TRACE_EVENTS): string {
+  return `events: ${n} events, more than the ${max} this tool reads`;
+}
+
+/** An event as read from a file of format `version` (v1 alloc stats were JS-boundary only). */
+export function eventOfVersion(ev: PageEvent, version: number): PageEvent {
+  return version < 2 ? asVersion1(ev) : ev;
+}
+
+/** Read a trace file. Never throws; on failure the error says what is wrong and where. */
+export function parseTrace(text: string): ParseTraceResult {
+  const fail = (error: string): ParseTraceResult => ({ ok: false, error });
+  if (typeof text !== 'string') return fail('expected the text of a JSON file');
+  if (text.trim() === '') return fail(EMPTY_FILE_ERROR);
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    return fail(`not valid JSON: ${oneLine(e instanceof Error ? e.message : String(e))}`);
   }
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    return fail(`expected a JSON object at the top level, got ${kindOf(root)}`);
+  }
+  const o = root as Record<string, unknown>;
+  const h = checkTraceHeader(o);
+  if (!h.ok) return h;
+  const { version } = h.header;
+
+  if (o.events === undefined) return fail(MISSING_EVENTS_ERROR);
+  if (!Array.isArray(o.events)) return fail(`events: expected an array, got ${kindOf(o.events)}`);
+  if (o.events.length > MAX_TRACE_EVENTS) return fail(tooManyEventsError(o.events.length));
   const events: PageEvent[] = new Array<PageEvent>(o.events.length);
   for (let i = 0; i < o.events.length; i++) {
     const r = checkPageEvent(o.events[i], `events[${i}]`);
     if (!r.ok) return fail(`${r.path}: ${r.problem}`);
-    const since =
-      r.event.t === 'grow-failed'
-        ? GROW_FAILED_SINCE_VERSION
-        : r.event.t === 'page-error' || r.event.t === 'heap' || r.event.t === 'sites'
-          ? PAGE_ERROR_SINCE_VERSION
-          : 1;
-    if (version < since) {
-      return fail(`events[${i}].t: "${r.event.t}" events exist since trace format version ${since}, but this file says version ${version}`);
-    }
-    events[i] = version < 2 ? asVersion1(r.event) : r.event;
+    if (version < eventSince(r.event.t)) return fail(tooNewEventError(i, r.event.t, version));
+    events[i] = eventOfVersion(r.event, version);
   }
-
-  const trace: Trace = { format: TRACE_FORMAT, version, createdAt, generator, page, events, dropped };
-  if (omitted > 0) trace.omitted = omitted;
-  return { ok: true, trace };
+  return { ok: true, trace: { ...h.header, events } };
 }

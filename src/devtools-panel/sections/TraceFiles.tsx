@@ -15,9 +15,8 @@ export function TraceFiles({ view, controller }: { view: ViewState; controller: 
     if (!(input instanceof HTMLInputElement)) return;
     const file = input.files?.[0];
     if (!file) return;
-    file
-      .text()
-      .then((text: string) => controller.importText(file.name, text))
+    controller
+      .importChunks(file.name, fileChunks(file), file.size)
       .catch((err: unknown) => controller.importFailed(file.name, String(err)))
       .finally(() => {
         input.value = '';
@@ -30,8 +29,19 @@ export function TraceFiles({ view, controller }: { view: ViewState; controller: 
       </button>
       <label class="file-button">
         Import trace…
-        <input type="file" accept=".json,application/json" data-testid="import-trace" onChange={onImport} />
+        <input
+          type="file"
+          accept=".json,application/json"
+          data-testid="import-trace"
+          disabled={view.importing !== null}
+          onChange={onImport}
+        />
       </label>
+      {view.importing ? (
+        <span class="import-progress" role="status" data-testid="import-progress">
+          Reading {view.importing.name}… {Math.floor(view.importing.fraction * 100)}%
+        </span>
+      ) : null}
       {view.importError ? (
         <div class="import-error" role="alert" data-testid="import-error">
           Could not import {view.importError}{' '}
@@ -42,6 +52,19 @@ export function TraceFiles({ view, controller }: { view: ViewState; controller: 
       ) : null}
     </>
   );
+}
+
+/** A file's text as it streams from disk, decoded as UTF-8 (never the whole file as one string). */
+async function* fileChunks(file: Blob): AsyncGenerator<string> {
+  const reader = file.stream().getReader();
+  const decoder = new TextDecoder('utf-8');
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    yield decoder.decode(value, { stream: true });
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
 }
 
 function download(name: string, text: string): void {
