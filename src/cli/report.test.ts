@@ -219,9 +219,13 @@ describe('human report', () => {
     expect(text).toContain(
       'r1:5  current 2 MiB  peak 2 MiB  used 1 MiB in 20 allocations, dlmalloc  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x',
     );
-    expect(text).toContain('r1:4  current 64 KiB  peak 64 KiB  used (JS-boundary allocations only) 1000 B in 3 allocations  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x');
+    expect(text).toContain(
+      'r1:4  current 64 KiB  peak 64 KiB  used (JS-boundary allocations only) 1000 B in 3 allocations  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x',
+    );
     expect(text).toContain('heap not counted (no allocator recognised)');
-    expect(text).toContain('r1:6  current 64 KiB  peak 64 KiB  7 live allocations (bytes not known), dlmalloc  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x');
+    expect(text).toContain(
+      'r1:6  current 64 KiB  peak 64 KiB  7 live allocations (bytes not known), dlmalloc  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x',
+    );
     expect(text).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
     expect(text).toContain('  ~684 KiB  ~12 allocations  load (a.js:1:1)  (r1:5)');
     expect(text).toContain('Doc  created 10  freed 3  reclaimed 2  live 5');

@@ -21,7 +21,12 @@ describe('moduleMemories', () => {
   it('reads the limits of an exported memory under any name', () => {
     const m = moduleMemories(F.exportedMemory({ name: 'O', initial: 3, maximum: 300 }));
     expect(m.exports.O).toEqual({ initial: 3, maximum: 300, shared: false, is64: false });
-    expect(moduleMemories(F.exportedMemory({ initial: 2 })).exports.memory).toEqual({ initial: 2, maximum: null, shared: false, is64: false });
+    expect(moduleMemories(F.exportedMemory({ initial: 2 })).exports.memory).toEqual({
+      initial: 2,
+      maximum: null,
+      shared: false,
+      is64: false,
+    });
   });
   it('reads imported memories (and their re-export) with sharedness', () => {
     const m = moduleMemories(F.importedMemory({ module: 'env', name: 'mem', initial: 1, maximum: 70000, shared: true, reexport: 'again' }));

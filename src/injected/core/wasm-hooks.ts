@@ -71,10 +71,7 @@ export interface HookDeps {
 }
 
 /** What became of a module's bytes. */
-type Prepared = (
-  | { bytes: Uint8Array; layout: RewriteLayout; reason: null }
-  | { bytes: null; layout: null; reason: string | null }
-) & {
+type Prepared = ({ bytes: Uint8Array; layout: RewriteLayout; reason: null } | { bytes: null; layout: null; reason: string | null }) & {
   /** Declared memory limits read from the same bytes (the streaming paths have no other chance). */
   limits?: ModuleMemories;
 };

@@ -179,10 +179,9 @@ describe('installTrackers', () => {
   });
 
   it('reports a malloc that returns NULL inside wasm as a grow-failed event, with the size asked', () => {
-    const wasm = core.instantiate(buildModule({ funcs: bumpAllocator({ failAbove: 1 << 20 }), exportMemory: 'memory' })) as unknown as Record<
-      string,
-      (n: number) => number
-    >;
+    const wasm = core.instantiate(
+      buildModule({ funcs: bumpAllocator({ failAbove: 1 << 20 }), exportMemory: 'memory' }),
+    ) as unknown as Record<string, (n: number) => number>;
     const heapEvent = [...core.events].reverse().find((e) => e.t === 'heap');
     const memory = heapEvent?.t === 'heap' ? heapEvent.memory : '';
     const before = core.events.length;
