@@ -6,6 +6,11 @@
  * 4 MiB maximum runs out of memory and the panel shows it.
  */
 import type { Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { JsonReport } from '../src/cli/report';
 import type { Alert, Report } from '../src/shared/analyzer-api';
 import { expect, test } from './fixtures';
 
@@ -157,3 +162,56 @@ test('the demo engine linked with a 4 MiB maximum runs out of memory inside wasm
   const full = panel.locator('[data-testid=memory-row] [data-testid=memory-headroom][data-level=error]');
   await expect(full.first()).toContainText('100% of 4 MiB');
 });
+
+test('wasm-memory record exits 1 on an out-of-memory incident, shows headroom per memory; --allow-out-of-memory passes', async ({
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-oom-'));
+  try {
+    const url = `${baseURL}/e2e/pages/oom/limits.html`;
+    const script = resolve('e2e/pages/oom/actions.mjs');
+    const failing = await runCli(['record', url, '--duration', '1', '--script', script, '--out', join(dir, 'a.json')]);
+    expect(failing.stderr).not.toContain('error:');
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain('Grow by 1.25 MiB failed at 64 KiB (limit 640 KiB)');
+    expect(failing.stdout).toMatch(/headroom 576 KiB of 640 KiB \(10% used, declared maximum\)/);
+    expect(failing.stdout).toContain('OUT OF MEMORY: 1 out-of-memory incident (exit 1');
+
+    const allowed = await runCli([
+      'record',
+      url,
+      '--duration',
+      '1',
+      '--script',
+      script,
+      '--out',
+      join(dir, 'b.json'),
+      '--allow-out-of-memory',
+      '--json',
+    ]);
+    expect(allowed.code).toBe(0);
+    const report = JSON.parse(allowed.stdout) as JsonReport;
+    expect(report.verdict).toMatchObject({ exitCode: 0, outOfMemory: 1, outOfMemoryFails: false });
+    const mem = report.memories.find((m) => m.maxBytes === 10 * PAGE);
+    expect(mem?.limitBytes).toBe(10 * PAGE);
+    const grower = report.memories.find((m) => m.maxBytes === 100 * PAGE);
+    expect(grower?.limitBytes).toBe(100 * PAGE);
+    const oom = report.alerts.find((a) => a.kind === 'out-of-memory');
+    expect(oom?.incident?.attempts).toMatchObject([{ via: 'js', requestedBytes: 20 * PAGE, committedBytes: PAGE }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [resolve('cli/wasm-memory.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}

@@ -8,7 +8,7 @@ export interface VerdictOptions {
   /**
    * An out-of-memory incident fails the run whatever its state (it resolves once the memory grew
    * again, but the app did fail) and whatever `failOn` says. Default true; false with
-   * `--allow-out-of-memory`.
+   * `--allow-out-of-memory`: then incidents are reported only, never failing the run.
    */
   outOfMemory?: boolean;
 }
@@ -21,8 +21,8 @@ export function outOfMemoryAlerts(report: Pick<Report, 'alerts'>): Alert[] {
 /** Alerts that make the run fail: active ones at `failOn` or above, and out-of-memory incidents. */
 export function failingAlerts(report: Pick<Report, 'alerts'>, failOn: Severity, options: VerdictOptions = {}): Alert[] {
   const oom = options.outOfMemory ?? true;
-  return report.alerts.filter(
-    (a) => (oom && a.kind === 'out-of-memory') || (a.state === 'active' && SEVERITY_RANK[a.severity] >= SEVERITY_RANK[failOn]),
+  return report.alerts.filter((a) =>
+    a.kind === 'out-of-memory' ? oom : a.state === 'active' && SEVERITY_RANK[a.severity] >= SEVERITY_RANK[failOn],
   );
 }
 
