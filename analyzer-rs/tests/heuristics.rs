@@ -833,3 +833,16 @@ fn a_refusal_below_the_declared_maximum_is_the_browsers() {
     assert!(a.is_some_and(|a| a.detail.contains("The browser refused it")), "{a:?}");
     assert!(s.a.report_json().contains(r#""browserRefused":true"#));
 }
+
+#[test]
+fn a_small_allocation_failing_near_the_limit_is_the_limits_not_the_browsers() {
+    let mut s = Sim::new();
+    // 63 of 64 pages committed: a 100-byte malloc fails because its allocator must grow by a
+    // page or more, which the limit refuses
+    s.memory_max("r1:1", 63.0 * PAGE, 64.0 * PAGE, OWNER).idle(1000.0, 250.0);
+    s.grow_failed("r1:1", 100.0, None, true, "at f");
+    s.idle(1000.0, 250.0);
+    let report = s.a.report_json();
+    assert!(report.contains(r#""browserRefused":false"#), "{report}");
+    assert!(report.contains("Malloc of 100 B failed at 3.94 MiB (limit 4 MiB)"), "{report}");
+}

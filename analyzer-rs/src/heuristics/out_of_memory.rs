@@ -24,6 +24,16 @@ fn what(requested: f64, malloc: bool) -> String {
     }
 }
 
+/// A malloc's own `memory.grow` asks for more than the allocation (its chunk overhead, rounded
+/// up to its growth granularity): an allocation is judged refused below the limit only when this
+/// much more would still have fit.
+pub const MALLOC_SLACK_BYTES: f64 = 1024.0 * 1024.0;
+
+/// Whether an attempt asked for less than the limit left (so the limit did not refuse it).
+fn below_limit(a: &crate::model::Attempt, limit: f64) -> bool {
+    a.committed + a.requested + if a.malloc { MALLOC_SLACK_BYTES } else { 0.0 } <= limit
+}
+
 fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
@@ -46,7 +56,8 @@ fn emit(input: &Input, out: &mut Sink, m: &Memory, inc: &Incident, recovered: bo
     // The attempt that asked least: the size the app needed at minimum (a ladder's exact size).
     let Some(least) = inc.attempts.iter().min_by(|a, b| a.requested.total_cmp(&b.requested)).copied() else { return };
     let last = inc.attempts.last().copied().unwrap_or(least);
-    let browser = inc.attempts.iter().any(|a| a.committed + a.requested <= limit);
+    let browser = inc.attempts.iter().any(|a| below_limit(a, limit));
+    let by_malloc = inc.attempts.iter().all(|a| a.malloc);
     let points: Vec<(f64, f64)> = inc.attempts.iter().map(|a| (a.t, a.committed + a.requested)).collect();
     let subject = || input.name(m.key);
     let id = || format!("{}:{}:{}", kind.name(), subject(), inc.n);
@@ -75,11 +86,12 @@ fn emit(input: &Input, out: &mut Sink, m: &Memory, inc: &Incident, recovered: bo
         let cause = if browser {
             format!(
                 " The browser refused it: {} + {} is within the limit of {} ({}), so the page was denied memory \
-                 below its declared maximum.",
+                 below its limit{}.",
                 fmt_bytes(least.committed),
                 fmt_bytes(least.requested),
                 fmt_bytes(limit),
-                super::headroom::limit_source(m)
+                super::headroom::limit_source(m),
+                if by_malloc { " (or the allocator has a cap of its own, below the memory's)" } else { "" }
             )
         } else {
             format!(
