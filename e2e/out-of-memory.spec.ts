@@ -215,3 +215,24 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
 }
+
+test.describe('a browser that grants less than the declared maximum', () => {
+  // V8's own cap on a memory's pages, far below the page's declared maximum of 1000 pages
+  test.use({ chromiumArgs: ['--js-flags=--wasm-max-mem-pages=160'] });
+
+  test('the incident says the browser refused the growth, below the declared maximum', async ({ context, openPanel, baseURL }) => {
+    const page = await context.newPage();
+    await page.goto(`${baseURL}/e2e/pages/oom/limits.html`);
+    await expect(page.locator('html')).toHaveAttribute('data-ready', '1');
+    const panel = await openPanel(page);
+    await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
+    expect(await page.evaluate(() => (window as unknown as { growBelowTheMaximum(): string }).growBelowTheMaximum())).toBe('RangeError');
+    const oom = panel.locator('[data-testid=alert][data-kind=out-of-memory]');
+    await expect(oom).toHaveCount(1);
+    await expect(oom.locator('[data-testid=alert-title]')).toContainText('Grow by 6.25 MiB failed at 6 MiB (limit 62.5 MiB)');
+    const [alert] = await alertsOf(panel, 'out-of-memory');
+    expect(alert?.incident).toMatchObject({ browserRefused: true, maxBytes: 1000 * PAGE, limitBytes: 1000 * PAGE });
+    expect(alert?.detail).toContain('The browser refused it');
+    await expect(oom).toHaveAttribute('data-state', 'active');
+  });
+});
