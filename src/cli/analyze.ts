@@ -2,6 +2,7 @@
  * `analyze`: trace text -> analyzer (the analyzer-rs wasm, run in Node) -> report.
  * `record` goes through `analyzeTraceText` too, on the very text it wrote, so the two agree.
  */
+import { summarizePageLink } from '../shared/page-link';
 import type { AnalyzerApi, Report } from '../shared/analyzer-api';
 import type { Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
@@ -44,6 +45,7 @@ export async function analyzeTrace(trace: Trace, file: string, wasm: Uint8Array,
         dropped: trace.dropped,
         omitted: trace.omitted ?? 0,
         ingestFailures: analyzer.ingestFailures,
+        pageLink: summarizePageLink(trace.events),
       },
     };
   } finally {

@@ -126,6 +126,7 @@ const info: TraceInfo = {
   dropped: 0,
   omitted: 0,
   ingestFailures: 0,
+  pageLink: { silent: [], reconnects: 0, lost: 0, gaps: 0 },
 };
 
 describe('verdict', () => {

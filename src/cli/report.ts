@@ -2,6 +2,7 @@
  * What `analyze` and `record` print: the machine-readable JSON report (--json) and the human
  * report. Pure functions of the analyzer's Report plus a little context.
  */
+import type { PageLinkSummary } from '../shared/page-link';
 import type { Alert, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
@@ -17,12 +18,14 @@ export interface TraceInfo {
   createdAt: string;
   generator: string;
   events: number;
-  /** Events the page side dropped while recording. */
+  /** Events the page side dropped while recording, refused as malformed, or lost on the way. */
   dropped: number;
   /** Events the recorder left out of the trace (session cap). */
   omitted: number;
   /** Events the analyzer refused as malformed. */
   ingestFailures: number;
+  /** The page channel: documents silent at the end, channels replaced, events lost (link events). */
+  pageLink: PageLinkSummary;
 }
 
 /** The --json output. Stable field names; documented in docs/CLI.md. */
@@ -191,8 +194,14 @@ export function formatHuman(r: JsonReport): string {
   out.push(`WASM Memory report for ${t.url || '(unknown page)'}`);
   const omitted = t.omitted > 0 ? `, ${t.omitted} omitted by the recorder` : '';
   const rejected = t.ingestFailures > 0 ? `, ${t.ingestFailures} rejected by the analyzer` : '';
-  out.push(`  trace: ${t.file} (${t.events} events, ${t.dropped} dropped by the page${omitted}${rejected})`);
+  out.push(`  trace: ${t.file} (${t.events} events, ${t.dropped} dropped${omitted}${rejected})`);
   if (t.dropped > 0 || t.omitted > 0) out.push('  warning: events were lost while recording; counts may be low');
+  const link = t.pageLink;
+  if (link.reconnects > 0 || link.lost > 0) {
+    out.push(`  warning: the channel to the page died and was replaced ${link.reconnects} time(s); ${link.lost} events lost on the way`);
+  }
+  for (const s of link.silent)
+    out.push(`  warning: the page side of ${s.url} went silent and stayed so: nothing was recorded from it after that`);
 
   out.push('');
   out.push(`Memories (${r.memories.length})`);

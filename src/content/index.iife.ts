@@ -4,10 +4,11 @@
  *
  * It first reads the user's page settings (chrome.storage.local, e.g. the allocation-tracking
  * switch) and only then answers the page's handshake, so the `ack` carries them. The page
- * re-sends its `connect` on our `ready`, so a `connect` posted meanwhile is not lost.
+ * re-sends its `connect` on our `ready`, so a `connect` posted meanwhile is not lost. When the
+ * channel goes silent (relay.ts), a REHANDSHAKE_EVENT asks the page side for a new one.
  */
 import browser from 'webextension-polyfill';
-import { DEFAULT_PAGE_SETTINGS, PAGE_SETTINGS_KEYS, PORT_CONTENT, type PageSettings } from '../shared/protocol';
+import { DEFAULT_PAGE_SETTINGS, PAGE_SETTINGS_KEYS, PORT_CONTENT, REHANDSHAKE_EVENT, type PageSettings } from '../shared/protocol';
 import { settingsFromStorage } from '../shared/page-settings';
 import { ContentRelay, type PagePortLike, type RuntimePortLike } from './relay';
 
@@ -45,20 +46,27 @@ function start(settings: PageSettings): void {
     url: () => location.href.slice(0, 2048),
     doc: randomId(),
     settings,
+    // the page side, once connected, listens for this event instead of window messages
+    requestConnect: () => window.dispatchEvent(new Event(REHANDSHAKE_EVENT)),
     log: (msg, err) => console.debug(`[wasm-memory] ${msg}`, err ?? ''),
   });
 
+  // The page's own postMessage traffic passes through here too. Only a message from this window
+  // that carries exactly one port can be a `connect`, and only while the relay takes one: every
+  // other message is left alone before its data is touched (reading `data` deserializes it
+  // again in this world, which once halved the page's postMessage throughput).
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const port = event.ports[0];
-    const pagePort: PagePortLike | undefined = port
-      ? {
-          postMessage: (msg) => port.postMessage(msg),
-          listen: (cb) => {
-            port.onmessage = (ev: MessageEvent<unknown>) => cb(ev.data);
-          },
-        }
-      : undefined;
-    relay.onWindowMessage(event.source === window, event.data, pagePort);
+    if (event.source !== window || !relay.acceptsConnect) return;
+    const ports = event.ports;
+    if (ports.length !== 1) return;
+    const port = ports[0]!;
+    const pagePort: PagePortLike = {
+      postMessage: (msg) => port.postMessage(msg),
+      listen: (cb) => {
+        port.onmessage = (ev: MessageEvent<unknown>) => cb(ev.data);
+      },
+    };
+    relay.onWindowMessage(true, event.data, pagePort);
   });
 
   relay.start();

@@ -66,8 +66,9 @@ function setup(extra: Partial<RelayDeps> = {}) {
   };
   const relay = new ContentRelay(deps, { maxQueue: 5 });
   relay.start();
+  /** Run the timers due now (one round: the page-channel watchdog always schedules its next look). */
   const runTimers = () => {
-    while (timers.length) timers.shift()?.();
+    for (const fn of timers.splice(0)) fn();
   };
   return { relay, ports, runTimers, kill: () => (alive = false) };
 }
@@ -222,7 +223,7 @@ describe('ContentRelay', () => {
     for (let b = 0; b < 3; b++) {
       pp.cb?.({ kind: 'batch', v, events: Array.from({ length: LIMITS.maxBatch }, (_, i) => sample(b * LIMITS.maxBatch + i)), dropped: 0 });
     }
-    timers.shift()?.();
+    for (const fn of timers.splice(0)) fn(); // the reconnect (and the page-channel watchdog)
     const p2 = ports[1];
     if (!p2) throw new Error('did not reconnect');
     const sizes = batchesOf(p2).map((m) => (m.kind === 'batch' ? m.events.length : 0));
@@ -264,5 +265,148 @@ describe('ContentRelay', () => {
       { kind: 'ack', v },
       { kind: 'mark', v, label: 'late' },
     ]);
+  });
+});
+
+describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', () => {
+  const SILENT = 1000;
+  function linkSetup() {
+    const ports: FakeRuntimePort[] = [];
+    const timers: Array<() => void> = [];
+    let clock = 0;
+    let asked = 0;
+    const relay = new ContentRelay(
+      {
+        connect: () => {
+          const p = new FakeRuntimePort();
+          ports.push(p);
+          return p;
+        },
+        alive: () => true,
+        now: () => clock,
+        schedule: (fn) => void timers.push(fn),
+        url: () => 'https://a.test/',
+        doc: 'd',
+        requestConnect: () => void asked++,
+        log: () => undefined,
+      },
+      { silentMs: SILENT, maxReconnectsPerMinute: 3 },
+    );
+    relay.start();
+    /** Let `ms` pass, running the watchdog's looks as they fall due. */
+    const pass = (ms: number) => {
+      clock += ms;
+      for (const fn of timers.splice(0)) fn();
+    };
+    const links = () => eventsOf(ports[0]!).filter((e) => e.t === 'link');
+    return { relay, ports, pass, links, asked: () => asked };
+  }
+
+  it('a page side that stops answering is pinged, then reported silent, and asked for a new handshake', () => {
+    const { relay, pass, links, asked } = linkSetup();
+    const pp = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, pp)).toBe(true);
+    pass(SILENT);
+    expect(pp.sent.at(-1)).toEqual({ kind: 'ping', v });
+    expect(links()).toEqual([]);
+    pass(SILENT);
+    expect(links()).toEqual([{ t: 'link', time: 2 * SILENT, state: 'silent', url: 'https://a.test/' }]);
+    expect(asked()).toBe(1);
+    expect(relay.acceptsConnect).toBe(true);
+    // still silent: asked again, with back-off (2x, 4x ...)
+    pass(SILENT);
+    pass(SILENT);
+    expect(asked()).toBe(2);
+    // the same channel answers: resumed, and a connect is no longer taken
+    pp.cb?.({ kind: 'pong', v });
+    expect(links().map((e) => e.state)).toEqual(['silent', 'resumed']);
+    expect(relay.acceptsConnect).toBe(false);
+  });
+
+  it('a page side that keeps talking, or answers pings, is never silent', () => {
+    const { relay, pass, links } = linkSetup();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    for (let i = 0; i < 10; i++) {
+      pass(SILENT);
+      if (pp.sent.at(-1)?.valueOf() && (pp.sent.at(-1) as { kind: string }).kind === 'ping') pp.cb?.({ kind: 'pong', v });
+    }
+    expect(links()).toEqual([]);
+    expect(relay.acceptsConnect).toBe(false);
+  });
+
+  it('while the channel is healthy a second connect is refused (a page cannot take the channel over)', () => {
+    const { relay } = linkSetup();
+    relay.onWindowMessage(true, connectMsg, new FakePagePort());
+    const forged = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, forged)).toBe(false);
+    expect(forged.sent).toEqual([]);
+  });
+
+  it('a silent channel is replaced by the next handshake: reconnected once the new one speaks; the dead port is no longer heard', () => {
+    const { relay, pass, links, ports } = linkSetup();
+    const old = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, old);
+    pass(SILENT);
+    pass(SILENT);
+    const fresh = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, fresh)).toBe(true);
+    expect(fresh.sent).toEqual([
+      { kind: 'ack', v },
+      { kind: 'ping', v },
+    ]);
+    // not yet: a page that closes every port it sees would make a new, dead channel each time
+    expect(links().map((e) => e.state)).toEqual(['silent']);
+    old.cb?.({ kind: 'batch', v, events: [sample(1)], dropped: 0 });
+    fresh.cb?.({ kind: 'pong', v });
+    fresh.cb?.({ kind: 'batch', v, events: [sample(2)], dropped: 0 });
+    expect(links().map((e) => [e.state, e.reconnects])).toEqual([
+      ['silent', undefined],
+      ['reconnected', 1],
+    ]);
+    expect(
+      eventsOf(ports[0]!)
+        .filter((e) => e.t === 'sample')
+        .map((e) => e.time),
+    ).toEqual([2]);
+  });
+
+  it('a new channel that never speaks leaves the page silent, and more are asked for', () => {
+    const { relay, pass, links, asked } = linkSetup();
+    relay.onWindowMessage(true, connectMsg, new FakePagePort());
+    pass(SILENT);
+    pass(SILENT);
+    expect(relay.onWindowMessage(true, connectMsg, new FakePagePort())).toBe(true);
+    for (let i = 0; i < 4; i++) pass(SILENT);
+    expect(links().map((e) => e.state)).toEqual(['silent']);
+    expect(relay.acceptsConnect).toBe(true);
+    expect(asked()).toBeGreaterThan(1);
+  });
+
+  it('at most maxReconnectsPerMinute handshakes replace a channel (a page could churn them)', () => {
+    const { relay, pass } = linkSetup();
+    relay.onWindowMessage(true, connectMsg, new FakePagePort());
+    let taken = 0;
+    for (let i = 0; i < 6; i++) {
+      pass(SILENT);
+      pass(SILENT);
+      if (relay.onWindowMessage(true, connectMsg, new FakePagePort())) taken++;
+    }
+    expect(taken).toBe(3);
+  });
+
+  it('batches lost on the way show as a gap (from the sender count) and count as dropped', () => {
+    const { relay, links } = linkSetup();
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    pp.cb?.({ kind: 'batch', v, events: [sample(1), sample(2)], dropped: 0, sent: 0 });
+    pp.cb?.({ kind: 'batch', v, events: [sample(3)], dropped: 0, sent: 2 });
+    expect(links()).toEqual([]);
+    // 7 events were sent on a port we never heard from
+    pp.cb?.({ kind: 'batch', v, events: [sample(4)], dropped: 1, sent: 10 });
+    expect(links()).toEqual([{ t: 'link', time: 0, state: 'gap', url: 'https://a.test/', lost: 7 }]);
+    expect(relay.droppedTotal).toBe(1 + 7);
+    pp.cb?.({ kind: 'batch', v, events: [sample(5)], dropped: 1, sent: 11 });
+    expect(links()).toHaveLength(1);
   });
 });

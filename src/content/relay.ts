@@ -14,6 +14,8 @@
 import {
   CONTENT_SOURCE,
   LIMITS,
+  LINK_SILENT_MS,
+  type LinkState,
   PAGE_SOURCE,
   PROTOCOL_VERSION,
   type ContentAck,
@@ -52,6 +54,8 @@ export interface RelayDeps {
   doc: string;
   /** The user's settings for the page (chrome.storage.local), sent with the `ack`. */
   settings?: PageSettings;
+  /** Ask the page side for a new handshake (a REHANDSHAKE_EVENT on the window, see channel.ts). */
+  requestConnect?: () => void;
   log(msg: string, err?: unknown): void;
 }
 
@@ -62,6 +66,10 @@ export interface RelayOptions {
   maxDefinitions: number;
   minBackoffMs: number;
   maxBackoffMs: number;
+  /** Quiet time before the page side is pinged, and then before it is called silent. */
+  silentMs: number;
+  /** Least handshakes that may replace a dead channel per minute (a page could churn them). */
+  maxReconnectsPerMinute: number;
 }
 
 export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
@@ -69,6 +77,8 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   maxDefinitions: 5_000,
   minBackoffMs: 20,
   maxBackoffMs: 5_000,
+  silentMs: LINK_SILENT_MS,
+  maxReconnectsPerMinute: 10,
 };
 
 /** Events that define what later events refer to; re-sent after a worker restart. */
@@ -91,6 +101,20 @@ export class ContentRelay {
   private refused = 0;
   /** Per-realm cap on page-error events (the page side keeps it too; a page may not). */
   private readonly errorLimit = new PageErrorLimit();
+  /** The page channel's health (see LinkEvent): when we last heard from it, a ping in flight. */
+  private lastHeard = 0;
+  private pingSentAt: number | null = null;
+  private silent = false;
+  /** A new channel replaced a silent one and has not spoken yet. */
+  private unproven = false;
+  private watching = false;
+  private askedAt = 0;
+  private askEvery = 0;
+  private reconnects = 0;
+  private reconnectTimes: number[] = [];
+  /** Events the page side sent that arrived here (validated or refused), and those lost on the way. */
+  private received = 0;
+  private lost = 0;
   private backoff: number;
   private reconnectPending = false;
   private stopped = false;
@@ -126,7 +150,12 @@ export class ContentRelay {
   }
 
   get droppedTotal(): number {
-    return this.pageDropped + this.refused;
+    return this.pageDropped + this.refused + this.lost;
+  }
+
+  /** True while a `connect` from the page would be taken: none yet, or the channel went silent. */
+  get acceptsConnect(): boolean {
+    return this.pagePort === null || this.silent;
   }
 
   /**
@@ -134,7 +163,7 @@ export class ContentRelay {
    * was our handshake and was accepted.
    */
   onWindowMessage(fromSelf: boolean, data: unknown, port: PagePortLike | undefined): boolean {
-    if (!fromSelf || this.pagePort !== null || port === undefined) return false;
+    if (!fromSelf || !this.acceptsConnect || port === undefined) return false;
     if (typeof data !== 'object' || data === null) return false;
     const d = data as Record<string, unknown>;
     if (d.source !== PAGE_SOURCE || d.kind !== 'connect') return false;
@@ -142,25 +171,131 @@ export class ContentRelay {
       this.deps.log(`page speaks protocol ${String(d.v)}, we speak ${PROTOCOL_VERSION}: ignored`);
       return false;
     }
+    const replacing = this.pagePort !== null;
+    if (replacing) {
+      const now = this.deps.now();
+      this.reconnectTimes = this.reconnectTimes.filter((t) => now - t < 60_000);
+      if (this.reconnectTimes.length >= this.opts.maxReconnectsPerMinute) return false;
+      this.reconnectTimes.push(now);
+    }
     this.pagePort = port;
-    port.listen((data) => this.onPageMessage(data));
+    port.listen((data) => {
+      if (this.pagePort === port) this.onPageMessage(data);
+    });
     port.postMessage(
       this.deps.settings ? { kind: 'ack', v: PROTOCOL_VERSION, settings: { ...this.deps.settings } } : { kind: 'ack', v: PROTOCOL_VERSION },
     );
+    if (replacing) {
+      // Still silent until the new channel proves alive: ping it now; its first word counts as
+      // the reconnection (a page that closes every port it sees stays silent).
+      this.unproven = true;
+      this.pingSentAt = this.deps.now();
+      this.ping();
+    } else {
+      this.heard();
+    }
+    this.watch();
     return true;
   }
 
   /** A message on the page's MessagePort: untrusted. */
   onPageMessage(data: unknown): void {
+    if (typeof data === 'object' && data !== null && (data as Record<string, unknown>).kind === 'pong') {
+      if ((data as Record<string, unknown>).v === PROTOCOL_VERSION) this.heard();
+      return;
+    }
     const b = validateBatch(data, this.errorLimit);
     if (!b) {
       this.refused++;
       return;
     }
+    this.heard();
+    // batches the page side sent that never arrived (its count is ahead of ours): a gap
+    if (b.sent !== undefined && b.sent > this.received) {
+      const lost = b.sent - this.received;
+      this.lost += lost;
+      this.received = b.sent;
+      this.link('gap', { lost });
+    }
+    this.received += b.events.length + b.rejected;
     this.pageDropped = b.dropped;
     this.refused += b.rejected;
     this.enqueue(b.events);
     this.flush();
+  }
+
+  /** The page side spoke: it is alive. */
+  private heard(): void {
+    this.lastHeard = this.deps.now();
+    this.pingSentAt = null;
+    if (this.unproven) {
+      this.unproven = false;
+      this.silent = false;
+      this.reconnects++;
+      this.link('reconnected', { reconnects: this.reconnects });
+    } else if (this.silent) {
+      this.silent = false;
+      this.link('resumed', {});
+    }
+  }
+
+  private ping(): void {
+    try {
+      this.pagePort?.postMessage({ kind: 'ping', v: PROTOCOL_VERSION });
+    } catch (e) {
+      this.deps.log('ping failed', e);
+    }
+  }
+
+  /** A LinkEvent, stamped and sent like the page's own events. */
+  private link(state: LinkState, extra: { reconnects?: number; lost?: number }): void {
+    this.enqueue([{ t: 'link', time: this.deps.now(), state, url: this.deps.url().slice(0, LIMITS.maxString), ...extra }]);
+    this.flush();
+  }
+
+  /**
+   * The page channel's watchdog, every `silentMs` while a page port exists: quiet for that long,
+   * ping; the ping unanswered for that long, the channel is silent: say so, and ask the page side
+   * for a new handshake (again with back-off, up to a minute apart, while it stays silent).
+   */
+  private watch(): void {
+    if (this.watching || this.stopped) return;
+    this.watching = true;
+    const tick = () => {
+      if (this.stopped || this.pagePort === null) {
+        this.watching = false;
+        return;
+      }
+      const now = this.deps.now();
+      const ms = this.opts.silentMs;
+      if (!this.silent) {
+        if (this.pingSentAt === null) {
+          if (now - this.lastHeard >= ms) {
+            this.pingSentAt = now;
+            this.ping();
+          }
+        } else if (now - this.pingSentAt >= ms) {
+          this.silent = true;
+          this.link('silent', {});
+          this.askEvery = ms;
+          this.ask(now);
+        }
+      } else if (now - this.askedAt >= this.askEvery) {
+        this.askEvery = Math.min(this.askEvery * 2, 60_000);
+        this.ask(now);
+      }
+      this.deps.schedule(tick, ms);
+    };
+    this.deps.schedule(tick, this.opts.silentMs);
+  }
+
+  private ask(now: number): void {
+    this.askedAt = now;
+    try {
+      this.deps.requestConnect?.();
+    } catch (e) {
+      this.deps.log('asking for a new handshake failed', e);
+    }
   }
 
   private enqueue(events: PageEvent[]): void {

@@ -8,6 +8,7 @@ import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '..
 import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type Trace } from '../shared/protocol';
 import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
 import { countPageErrors } from '../shared/page-errors';
+import { summarizePageLink, type PageLinkSummary } from '../shared/page-link';
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
@@ -24,6 +25,7 @@ export interface ImportedInfo {
   omitted: number;
   /** Page errors recorded in the trace (src/shared/page-errors.ts). */
   pageErrors: number;
+  pageLink: PageLinkSummary;
 }
 
 export interface ViewState {
@@ -40,6 +42,8 @@ export interface ViewState {
   /** Errors the page had: uncaught exceptions, unhandled rejections, failed WebAssembly
    *  (live session, or the imported trace's when one is shown). */
   pageErrors: number;
+  /** The page channel's health (live session, or the imported trace's). */
+  pageLink: PageLinkSummary;
   versionMismatch: { expected: number; got: number } | null;
   mode: 'live' | 'import';
   imported: ImportedInfo | null;
@@ -253,6 +257,7 @@ export class PanelController {
       omitted: s.omitted,
       dropped: s.dropped,
       pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
+      pageLink: this.imported ? this.imported.info.pageLink : s.pageLink.summary(),
       versionMismatch: this.versionMismatch,
       mode: this.imported ? 'import' : 'live',
       imported: this.imported ? this.imported.info : null,
@@ -420,6 +425,7 @@ export class PanelController {
         dropped: r.trace.dropped,
         omitted: r.trace.omitted ?? 0,
         pageErrors: countPageErrors(r.trace.events),
+        pageLink: summarizePageLink(r.trace.events),
       },
     };
     this.importError = null;

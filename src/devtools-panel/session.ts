@@ -8,6 +8,7 @@
  * its `navigated` for the same top document (same `doc`) keeps the data.
  */
 import { PageErrorCounter } from '../shared/page-errors';
+import { PageLinkTracker } from '../shared/page-link';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRACE_VERSION, type BackgroundToPanel, type PageEvent, type Trace } from '../shared/protocol';
 
 /** Most events kept per session for export; beyond it they are analysed but not kept. */
@@ -31,6 +32,8 @@ export class PanelSession {
   dropped = 0;
   /** Errors the page had in this session (kept or not): see src/shared/page-errors.ts. */
   readonly pageErrors = new PageErrorCounter();
+  /** The page channel's health (silent documents, reconnects, events lost on the way). */
+  readonly pageLink = new PageLinkTracker();
   url = '';
   doc: string | undefined = undefined;
   private bgSession: string | undefined = undefined;
@@ -60,6 +63,7 @@ export class PanelSession {
     this.omitted = 0;
     this.dropped = 0;
     this.pageErrors.reset();
+    this.pageLink.reset();
     this.url = url;
     this.doc = doc;
   }
@@ -114,6 +118,7 @@ export class PanelSession {
         this.dropped = Math.max(this.dropped, msg.dropped);
         this.received += events.length;
         this.pageErrors.add(events);
+        this.pageLink.add(events);
         const room = this.maxEvents - this.kept.length;
         if (events.length <= room) {
           for (const ev of events) this.kept.push(ev);

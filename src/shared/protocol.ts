@@ -117,6 +117,7 @@ export const PAGE_EVENT_TYPES = [
   'registry',
   'mark',
   'page-error',
+  'link',
 ] as const;
 
 // ---------------------------------------------------------------------------------------
@@ -373,7 +374,33 @@ export interface PageErrorEvent {
   skipped?: number;
 }
 
+/**
+ * The channel between a document's injected script and its content script (written by the
+ * content script, src/content/relay.ts):
+ * - `silent`: the page side stopped answering (no batch, no reply to a ping, for
+ *   LINK_SILENT_MS twice); nothing from that document is recorded until it comes back;
+ * - `resumed`: the same channel answered again;
+ * - `reconnected`: a new handshake replaced a dead channel (the page had closed or blocked it);
+ *   `reconnects` counts them for this document;
+ * - `gap`: batches were lost on the way (`lost` events, known from the sender's count).
+ */
+export const LINK_STATES = ['silent', 'resumed', 'reconnected', 'gap'] as const;
+export type LinkState = (typeof LINK_STATES)[number];
+
+export interface LinkEvent {
+  t: 'link';
+  time: EpochMs;
+  state: LinkState;
+  /** The document's URL (bounded). */
+  url: string;
+  /** Handshakes that replaced a dead channel so far (`reconnected`). */
+  reconnects?: number;
+  /** Events lost in this gap (`gap`). */
+  lost?: number;
+}
+
 export type PageEvent =
+  | LinkEvent
   | RealmEvent
   | ModuleEvent
   | MemoryEvent
@@ -409,6 +436,8 @@ export interface PageBatchMessage {
   events: PageEvent[];
   /** Events the page side had to drop because its queue was full (cumulative). */
   dropped: number;
+  /** Events this realm sent before this batch (cumulative): the receiver sees lost batches. */
+  sent?: number;
 }
 
 /** content -> background (runtime Port PORT_CONTENT). */
@@ -458,7 +487,20 @@ export const PAGE_SETTINGS_KEYS = { allocationTracking: 'wasmMemory.allocationTr
 export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings };
 
 /** content -> injected over the MessagePort. */
-export type ContentToPage = { kind: 'mark'; v: number; label: string };
+export type ContentToPage = { kind: 'mark'; v: number; label: string } | { kind: 'ping'; v: number };
+
+/** injected -> content over the MessagePort, besides batches: the answer to a `ping`. */
+export type PagePong = { kind: 'pong'; v: number };
+
+/**
+ * content -> injected: the channel went silent, start a new handshake. An `Event` of this type
+ * dispatched on the window (no payload): the injected script listens for it once connected, so
+ * that it need not look at the page's own window messages.
+ */
+export const REHANDSHAKE_EVENT = 'wasm-memory:rehandshake';
+
+/** How long the page side may say nothing before it is pinged, and then before it is called silent. */
+export const LINK_SILENT_MS = 2000;
 
 // ---------------------------------------------------------------------------------------
 // Trace file (export / import / CLI). Documented in docs/TRACE-FORMAT.md.
@@ -470,10 +512,11 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * figures may be the whole heap (`tracking: 'inside-wasm'`). Version-1 files are still read:
  * their alloc events are read as `js-boundary` (see parseTrace).
  * Version 2 also added the `page-error` event type.
- * 3: new event type `grow-failed`, and the optional `address` of a memory event. Files of
- * versions 1 and 2 are still read (they have neither).
+ * 3: the `link` event type (the page channel went silent, resumed, reconnected, or lost batches).
+ * 4: new event type `grow-failed` (failed growth attempts: out of memory), and the optional
+ * `address` of a memory event. Files of versions 1 to 3 are still read (they have neither).
  */
-export const TRACE_VERSION = 3;
+export const TRACE_VERSION = 4;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;

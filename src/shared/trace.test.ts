@@ -69,16 +69,16 @@ describe('trace versions', () => {
     maxBytes: 6553600,
     stack: 'at f (https://a.test/a.js:1:1)',
   } as const;
-  it('reads version-2 traces written before grow-failed existed, and round-trips grow-failed now', () => {
-    const r = parseTrace(JSON.stringify({ ...trace, version: 2, events: [...trace.events, pageError] }));
+  it('reads version-3 traces written before grow-failed existed, and round-trips grow-failed now', () => {
+    const r = parseTrace(JSON.stringify({ ...trace, version: 3, events: [...trace.events, pageError] }));
     expect(r.ok && r.trace.events.length).toBe(5);
     const t: Trace = { ...trace, events: [...trace.events, growFailed] };
     expect(parseTrace(serializeTrace(t))).toEqual({ ok: true, trace: t });
   });
-  it('refuses a grow-failed event in a version-2 file, and says which field of a malformed one is wrong', () => {
-    expect(parseTrace(JSON.stringify({ ...trace, version: 2, events: [growFailed] }))).toEqual({
+  it('refuses a grow-failed event in a version-3 file, and says which field of a malformed one is wrong', () => {
+    expect(parseTrace(JSON.stringify({ ...trace, version: 3, events: [growFailed] }))).toEqual({
       ok: false,
-      error: 'events[0].t: "grow-failed" events exist since trace format version 3, but this file says version 2',
+      error: 'events[0].t: "grow-failed" events exist since trace format version 4, but this file says version 3',
     });
     expect(parseTrace(JSON.stringify({ ...trace, events: [{ ...growFailed, requestedBytes: -1 }] }))).toEqual({
       ok: false,
@@ -108,7 +108,7 @@ describe('parseTrace errors say what is wrong', () => {
     [
       'newer version',
       JSON.stringify({ ...trace, version: 99 }),
-      /^version: this trace is format version 99, newer than this tool reads \(3\)/,
+      /^version: this trace is format version 99, newer than this tool reads \(4\)/,
     ],
     ['bad version', JSON.stringify({ ...trace, version: '1' }), /^version: expected a positive integer/],
     ['no events', JSON.stringify({ ...trace, events: undefined }), /^events: missing/],

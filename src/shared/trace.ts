@@ -12,7 +12,7 @@ import { checkPageEvent } from './validate';
 /** Trace format version that introduced the `page-error` event (docs/TRACE-FORMAT.md). */
 export const PAGE_ERROR_SINCE_VERSION = 2;
 /** Trace format version that introduced the `grow-failed` event. */
-export const GROW_FAILED_SINCE_VERSION = 3;
+export const GROW_FAILED_SINCE_VERSION = 4;
 
 /** Most events a trace file may hold (the panel's session cap is below this). */
 export const MAX_TRACE_EVENTS = 2_000_000;
@@ -132,9 +132,17 @@ export function checkTraceHeader(o: Record<string, unknown>): { ok: true; header
 
 /** The first trace format version that has events of type `t`. */
 export function eventSince(t: PageEvent['t']): number {
-  if (t === 'grow-failed') return GROW_FAILED_SINCE_VERSION;
-  return t === 'page-error' || t === 'heap' || t === 'sites' ? PAGE_ERROR_SINCE_VERSION : 1;
+  return EVENT_SINCE[t] ?? 1;
 }
+
+/** Event types newer than format version 1, and the version that introduced each. */
+const EVENT_SINCE: Partial<Record<PageEvent['t'], number>> = {
+  'page-error': PAGE_ERROR_SINCE_VERSION,
+  heap: PAGE_ERROR_SINCE_VERSION,
+  sites: PAGE_ERROR_SINCE_VERSION,
+  link: 3,
+  'grow-failed': GROW_FAILED_SINCE_VERSION,
+};
 
 /** The message for an event of a type newer than the file's declared version. */
 export function tooNewEventError(i: number, t: PageEvent['t'], version: number): string {

@@ -5,6 +5,7 @@ import {
   ALLOCATION_TRACKING,
   GROW_FAILURE_VIAS,
   PAGE_ERROR_KINDS,
+  LINK_STATES,
   HEAP_SIZES,
   GROW_VIAS,
   INSTANTIATE_VIAS,
@@ -120,6 +121,8 @@ const good: PageEvent[] = [
   },
   { t: 'grow-failed', time: 16, key: 'r1:2', via: 'malloc', requestedBytes: 1000, committedBytes: 65536, maxBytes: null },
   { t: 'memory', time: 17, key: 'r1:9', origin: 'constructor', shared: false, bytes: 65536, maxBytes: null, address: 'i64', owner: 'x' },
+  { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
+  { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
 ];
 
 describe('validatePageEvent', () => {
@@ -391,6 +394,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   registry: { name: isStr, memory: optional(isStr), stats: isStats },
   mark: { label: isStr },
   'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
+  link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg) },
 };
 
 /** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */

@@ -23,6 +23,8 @@ import {
   LIMITS,
   MEMORY_ORIGINS,
   PAGE_ERROR_KINDS,
+  LINK_STATES,
+  type LinkEvent,
   PAGE_EVENT_TYPES,
   PROTOCOL_VERSION,
   type SitesEvent,
@@ -335,6 +337,13 @@ function parseEvent(x: unknown, path: string): PageEvent {
     }
     case 'mark':
       return { t: 'mark', time, label: str(o, 'label', path) };
+    case 'link': {
+      const ev: LinkEvent = { t: 'link', time, state: oneOf(o, 'state', path, LINK_STATES), url: str(o, 'url', path) };
+      return withOptional(ev, {
+        reconnects: o.reconnects === undefined ? undefined : nonNeg(o, 'reconnects', path),
+        lost: o.lost === undefined ? undefined : nonNeg(o, 'lost', path),
+      });
+    }
     case 'page-error': {
       const ev: PageErrorEvent = {
         t: 'page-error',
@@ -374,6 +383,8 @@ export interface ValidBatch {
   dropped: number;
   /** Events of this batch refused here: malformed ones and those beyond LIMITS.maxBatch. */
   rejected: number;
+  /** Events the sender says it sent before this batch (cumulative), when it says so. */
+  sent?: number;
 }
 
 /** Most realms whose page errors `PageErrorLimit` tracks (a page can invent realm ids). */
@@ -428,5 +439,8 @@ export function validateBatch(x: unknown, limit?: PageErrorLimit): ValidBatch | 
     if (ev && (limit === undefined || limit.admit(ev))) events.push(ev);
     else rejected++;
   }
+  const s = x.sent;
+  if (typeof s === 'number' && Number.isFinite(s) && s >= 0)
+    return { events, dropped, rejected, sent: Math.min(Math.floor(s), Number.MAX_SAFE_INTEGER) };
   return { events, dropped, rejected };
 }

@@ -7,6 +7,7 @@ import type { PanelController, ViewState } from '../controller';
 import { formatClock, formatCount } from '../format';
 import { TraceFiles } from './TraceFiles';
 import { PageErrorCount } from './PageErrorCount';
+import { PageLink } from './PageLink';
 
 export function Toolbar({ view, controller }: { view: ViewState; controller: PanelController }) {
   const [label, setLabel] = useState('');
@@ -29,8 +30,13 @@ export function Toolbar({ view, controller }: { view: ViewState; controller: Pan
         {formatCount(view.received)} events
       </span>
       {view.dropped > 0 ? (
-        <span class="warn" data-testid="dropped" data-value={view.dropped}>
-          {formatCount(view.dropped)} dropped by the page
+        <span
+          class="warn"
+          data-testid="dropped"
+          data-value={view.dropped}
+          title="Events the page side dropped (its queue was full), refused as malformed, or lost on the way"
+        >
+          {formatCount(view.dropped)} dropped
         </span>
       ) : null}
       {view.omitted > 0 ? (
@@ -39,6 +45,7 @@ export function Toolbar({ view, controller }: { view: ViewState; controller: Pan
         </span>
       ) : null}
       <PageErrorCount count={view.pageErrors} />
+      <PageLink link={view.pageLink} />
       <span class="spacer" />
       <label
         class="switch"

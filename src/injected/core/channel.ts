@@ -5,9 +5,11 @@
  * Window realm (see src/shared/protocol.ts and the cross-team contract):
  *   post {source: PAGE_SOURCE, kind: 'connect', v} with a fresh MessageChannel's port2, at
  *   start-up and again on every {source: CONTENT_SOURCE, kind: 'ready', v} from this window
- *   while not acknowledged; the first {kind: 'ack', v, settings?} on a port connects the queue to
- *   it, after its settings (validated: malformed ones are ignored) went to `onSettings`;
- *   {kind: 'mark', v, label} arriving later becomes a `mark` event on the page's clock.
+ *   until the first ack, then on every REHANDSHAKE_EVENT (at most once a second); the
+ *   {kind: 'ack', v, settings?} on the latest port connects the queue to it, after its settings
+ *   (validated: malformed ones are ignored) went to `onSettings`; on the connected port,
+ *   {kind: 'mark', v, label} becomes a `mark` event on the page's clock and {kind: 'ping', v}
+ *   is answered {kind: 'pong', v}.
  *
  * Worker realm: the parent's core posts {[WORKER_PORT_TAG]: token} with a port as the very first
  * message to the worker; we take it (stopImmediatePropagation: the worker's code never sees it)
@@ -15,6 +17,7 @@
  */
 import {
   CONTENT_SOURCE,
+  REHANDSHAKE_EVENT,
   LIMITS,
   PAGE_SOURCE,
   PROTOCOL_VERSION,
@@ -107,22 +110,43 @@ export interface WindowChannelDeps {
   onSettings?: (settings: PageSettings) => void;
 }
 
-/** Window realm: the handshake with the content script. Returns the number of connects sent. */
+/** Least time between two handshakes started by a `ready` after one was acknowledged. */
+const REHANDSHAKE_MIN_MS = 1000;
+
+/**
+ * Window realm: the handshake with the content script. Returns the number of connects sent.
+ *
+ * The channel can die under us: the page sees the `connect` message and its port, and may close
+ * or steal it. The content script notices (its pings go unanswered, see relay.ts) and fires a
+ * REHANDSHAKE_EVENT on the window. Then we start a new handshake (at most once a second); the
+ * queue keeps sending on the old port until the new one is acknowledged.
+ */
 export function startWindowChannel(d: WindowChannelDeps): { connects(): number } {
   const { g, dom, queue } = d;
-  let acked = false;
+  /** The port whose `ack` connected the queue (null: none yet). */
+  let current: MessagePort | null = null;
+  /** The port of the handshake in flight (its ack is awaited). */
+  let pending: MessagePort | null = null;
   let connects = 0;
+  let lastConnect = -Infinity;
+  let stopListening: (() => void) | null = null;
   const connect = () => {
     if (!dom.globalPost) return;
     const mc = new dom.MessageChannel();
     const p1 = call<MessagePort>(dom.port1, mc);
     const p2 = call<MessagePort>(dom.port2, mc);
+    pending = p1;
     call(dom.addListener, p1, 'message', (ev: MessageEvent) => {
       const data = call<unknown>(dom.data, ev);
       if (!isRecord(data) || data.v !== PROTOCOL_VERSION) return;
       if (data.kind === 'ack') {
-        if (acked) return;
-        acked = true;
+        if (pending !== p1) return; // a stale or repeated ack
+        pending = null;
+        current = p1;
+        if (stopListening) {
+          stopListening();
+          stopListening = null;
+        }
         const settings = parsePageSettings(data.settings);
         if (settings && d.onSettings) {
           try {
@@ -132,6 +156,14 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
           }
         }
         queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
+      } else if (current !== p1) {
+        return; // only the connected port carries marks and pings
+      } else if (data.kind === 'ping') {
+        try {
+          call(dom.portPost, p1, { kind: 'pong', v: PROTOCOL_VERSION });
+        } catch (e) {
+          d.fail('pong', e);
+        }
       } else if (data.kind === 'mark' && typeof data.label === 'string') {
         if (d.beforeMark) {
           try {
@@ -145,13 +177,23 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
     });
     call(dom.portStart, p1);
     connects++;
+    lastConnect = d.now();
     call(dom.globalPost, g, { source: PAGE_SOURCE, kind: 'connect', v: PROTOCOL_VERSION }, '*', [p2]);
   };
-  call(dom.addListener, g, 'message', (ev: MessageEvent) => {
-    if (acked) return;
+  // Until the first ack, a `ready` (window message) asks for a handshake. Once connected we stop
+  // listening to window messages altogether (a listener costs the page's own postMessage traffic
+  // ~15% of its throughput); a dead channel is then reported by an event of type
+  // REHANDSHAKE_EVENT on the window, which costs nothing until it fires.
+  const onMessage = (ev: MessageEvent) => {
     const data = call<unknown>(dom.data, ev);
     if (!isRecord(data) || data.source !== CONTENT_SOURCE || data.kind !== 'ready') return;
     if (dom.source && call(dom.source, ev) !== g) return;
+    connect();
+  };
+  call(dom.addListener, g, 'message', onMessage);
+  stopListening = () => call(dom.removeListener, g, 'message', onMessage);
+  call(dom.addListener, g, REHANDSHAKE_EVENT, () => {
+    if (current === null || d.now() - lastConnect < REHANDSHAKE_MIN_MS) return;
     connect();
   });
   connect();

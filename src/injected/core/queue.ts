@@ -97,7 +97,7 @@ export class EventQueue {
     this.events = [];
     for (let i = 0; i < all.length; i += this.opts.maxBatch) {
       const events = all.slice(i, i + this.opts.maxBatch);
-      const ok = sink({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal + 0 });
+      const ok = sink({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal + 0, sent: this.sent + 0 });
       if (ok) {
         this.messages += 1;
         this.sent += events.length;

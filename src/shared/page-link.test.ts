@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import type { PageEvent } from './protocol';
+import { summarizePageLink } from './page-link';
+
+const link = (time: number, state: 'silent' | 'resumed' | 'reconnected' | 'gap', url = 'https://a.test/', extra = {}): PageEvent => ({
+  t: 'link',
+  time,
+  state,
+  url,
+  ...extra,
+});
+
+describe('summarizePageLink', () => {
+  it('a document is silent from its first silent event until it resumes or reconnects', () => {
+    expect(summarizePageLink([link(1, 'silent'), link(2, 'silent')]).silent).toEqual([{ url: 'https://a.test/', since: 1 }]);
+    expect(summarizePageLink([link(1, 'silent'), link(2, 'resumed')]).silent).toEqual([]);
+    const s = summarizePageLink([
+      link(1, 'silent'),
+      link(3, 'silent', 'https://f.test/'),
+      link(4, 'reconnected', 'https://a.test/', { reconnects: 1 }),
+    ]);
+    expect(s.silent).toEqual([{ url: 'https://f.test/', since: 3 }]);
+    expect(s.reconnects).toBe(1);
+  });
+  it('adds up the gaps and the events lost in them', () => {
+    const s = summarizePageLink([link(1, 'gap', 'u', { lost: 7 }), { t: 'mark', time: 2, label: 'm' }, link(3, 'gap', 'u', { lost: 5 })]);
+    expect(s).toMatchObject({ gaps: 2, lost: 12, reconnects: 0, silent: [] });
+  });
+});
