@@ -63,4 +63,6 @@ try {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 const sorted = [...ratios].sort((x, y) => x - y);
-console.log(`postMessage throughput with the extension: median ${(sorted[Math.floor(sorted.length / 2)] * 100).toFixed(1)} % of without (${PAIRS} pairs, ${MESSAGES} messages each; target >= 90 %)`);
+console.log(
+  `postMessage throughput with the extension: median ${(sorted[Math.floor(sorted.length / 2)] * 100).toFixed(1)} % of without (${PAIRS} pairs, ${MESSAGES} messages each; target >= 90 %)`,
+);
