@@ -14,8 +14,14 @@ export const SAMPLES = ['sales-2025.csv', 'inventory.csv', 'access.log', 'field-
 
 const params = new URLSearchParams(location.search);
 export const fixed = params.get('fixed') === '1';
+// OUT OF MEMORY (?small=1): the same engine linked with a 4 MiB maximum memory
+// (dist/engine-small.wasm, `--max-memory` in scripts/build-demo.mjs). The smallest sample fits;
+// opening a larger one runs the engine out of memory: its allocator's memory.grow fails inside
+// wasm, the Rust allocation fails and the engine aborts (a RuntimeError the page reports).
+export const small = params.get('small') === '1';
 
-const modulePromise = WebAssembly.compileStreaming(fetch(new URL('./dist/engine.wasm', import.meta.url)));
+const engineFile = small ? './dist/engine-small.wasm' : './dist/engine.wasm';
+const modulePromise = WebAssembly.compileStreaming(fetch(new URL(engineFile, import.meta.url)));
 
 /** One engine instance: its own WebAssembly.Instance and linear memory, one document. */
 class Engine {
@@ -196,11 +202,15 @@ async function fetchSample(name) {
 }
 
 function setUp() {
-  $('mode').textContent = fixed ? 'fixed' : 'leaky';
+  $('mode').textContent = (fixed ? 'fixed' : 'leaky') + (small ? ', 4 MiB maximum' : '');
   $('mode').className = fixed ? 'fixed' : 'leaky';
   $('explain-mode').innerHTML = fixed
     ? 'This is the <strong>fixed</strong> mode: opening a file closes and drops the previous engine, so only one engine stays alive and the garbage collector reclaims the old engines&rsquo; memory. <a href="./">Back to the leaky mode</a>.'
     : 'This is the <strong>leaky</strong> mode: old engines are never freed, so memory climbs with every file, just like an app that keeps a reference it forgot about. Open the <em>WASM Memory</em> panel in DevTools to watch it. <a href="./?fixed=1">Compare with the fix</a>.';
+  if (small) {
+    $('explain-mode').innerHTML +=
+      ' Each engine here may grow to <strong>4 MiB</strong> only: open field-notes.txt, then a CSV, and watch the panel report the engine running out of memory.';
+  }
   const buttons = SAMPLES.map((name) => {
     const b = document.createElement('button');
     b.type = 'button';

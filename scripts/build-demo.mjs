@@ -90,8 +90,16 @@ export const SAMPLES = {
   'field-notes.txt': fieldNotes,
 };
 
+/**
+ * The engine built with a small maximum memory (the `?small=1` demo: opening a big file runs it
+ * out of memory). 4 MiB: the smallest sample fits, the larger ones do not.
+ */
+export const SMALL_MAX_MEMORY = 4 * 1024 * 1024;
+
 export async function buildDemo() {
-  await buildWasmCrate(join(root, 'demo', 'engine-rs'), join(outDir, 'engine.wasm'));
+  const crate = join(root, 'demo', 'engine-rs');
+  await buildWasmCrate(crate, join(outDir, 'engine-small.wasm'), { linkArgs: [`--max-memory=${SMALL_MAX_MEMORY}`] });
+  await buildWasmCrate(crate, join(outDir, 'engine.wasm'));
   const samples = join(outDir, 'samples');
   mkdirSync(samples, { recursive: true });
   for (const [name, make] of Object.entries(SAMPLES)) {

@@ -9,7 +9,9 @@
 //      command line only (nothing is committed to the crate's own config). See
 //      ../shared/notes/ENVIRONMENT.md; scripts/setup.sh installs these packages when missing.
 //
-// Usage from code: `await buildWasmCrate('analyzer-rs', 'analyzer-rs/pkg/x.wasm')`.
+// Usage from code: `await buildWasmCrate('analyzer-rs', 'analyzer-rs/pkg/x.wasm')`; with
+// `{ linkArgs: ['--max-memory=4194304'] }` the crate's own compilation gets those linker
+// arguments (`cargo rustc -- -C link-arg=...`: std and dependencies are not rebuilt for it).
 // From the shell: `node scripts/build-wasm.mjs <crateDir> <outFile>`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -52,16 +54,19 @@ function artifactName(crateDir) {
   return m[1].replace(/-/g, '_');
 }
 
-export async function buildWasmCrate(crateDir, outFile) {
+export async function buildWasmCrate(crateDir, outFile, { linkArgs = [] } = {}) {
   const dir = resolve(crateDir);
   const manifest = join(dir, 'Cargo.toml');
   if (!existsSync(manifest)) throw new Error(`no Cargo.toml in ${dir}`);
   const targetDir = join(dir, 'target');
   const env = { ...process.env };
   let how;
+  // `cargo rustc --lib ... -- <flags>` passes the flags to the crate's own rustc call only
+  const verb = linkArgs.length > 0 ? ['rustc', '--lib'] : ['build'];
+  const extra = linkArgs.length > 0 ? ['--', ...linkArgs.map((a) => `-Clink-arg=${a}`)] : [];
   if (rustupHasWasmTarget()) {
     how = 'rustup wasm32 target';
-    run('cargo', ['build', '--release', '--target', TARGET, '--manifest-path', manifest, '--target-dir', targetDir], { env });
+    run('cargo', [...verb, '--release', '--target', TARGET, '--manifest-path', manifest, '--target-dir', targetDir, ...extra], { env });
   } else {
     const deb = debianToolchain();
     if (!deb) {
@@ -79,7 +84,7 @@ export async function buildWasmCrate(crateDir, outFile) {
     run(
       deb.cargo,
       [
-        'build',
+        ...verb,
         '--release',
         '--target',
         TARGET,
@@ -92,6 +97,7 @@ export async function buildWasmCrate(crateDir, outFile) {
         `source.crates-io.replace-with="debian-vendor"`,
         '--config',
         `source.debian-vendor.directory="${deb.vendor}"`,
+        ...extra,
       ],
       { env },
     );
@@ -101,7 +107,8 @@ export async function buildWasmCrate(crateDir, outFile) {
   if (!existsSync(built)) throw new Error(`build finished but ${built} is missing (is crate-type = ["cdylib"] set?)`);
   mkdirSync(dirname(resolve(outFile)), { recursive: true });
   copyFileSync(built, outFile);
-  console.log(`built ${outFile} (${statSync(outFile).size} bytes) with ${how}`);
+  const flags = linkArgs.length > 0 ? `, linker args ${linkArgs.join(' ')}` : '';
+  console.log(`built ${outFile} (${statSync(outFile).size} bytes) with ${how}${flags}`);
   return outFile;
 }
 

@@ -62,6 +62,8 @@ pub struct Finding {
     pub sig: [f64; 4],
     /// Identity (kind, subject id, detail), same for the same `id`.
     pub key: AlertKey,
+    /// A JSON object of kind-specific details (`incident` of an out-of-memory alert), or None.
+    pub extra: Option<String>,
 }
 
 /// Identity of an alert: (kind, interned subject id, detail). Lets an evaluation recognise an
@@ -135,6 +137,20 @@ impl<'a> Sink<'a> {
         id: impl FnOnce() -> String,
         text: impl FnOnce() -> Text,
     ) {
+        self.emit_with(key, severity, points, sig, id, || (text(), None));
+    }
+
+    /// [`Sink::emit`] for a finding with kind-specific details: `text` also gives the JSON
+    /// object of [`Finding::extra`] (which, like the texts, must depend only on the inputs named).
+    pub fn emit_with(
+        &mut self,
+        key: AlertKey,
+        severity: Severity,
+        points: &[(f64, f64)],
+        sig: [f64; 4],
+        id: impl FnOnce() -> String,
+        text: impl FnOnce() -> (Text, Option<String>),
+    ) {
         let points = points.get(points.len().saturating_sub(MAX_EVIDENCE)..).unwrap_or(points);
         if let Some(&i) = self.book.by_key.get(&key) {
             if let Some(prev) = self.book.alerts.get(i) {
@@ -144,7 +160,7 @@ impl<'a> Sink<'a> {
                 }
             }
         }
-        let t = text();
+        let (t, extra) = text();
         self.out.push(Hit::New(Finding {
             id: id(),
             kind: t.kind,
@@ -157,6 +173,7 @@ impl<'a> Sink<'a> {
             points: points.to_vec(),
             sig,
             key,
+            extra,
         }));
     }
 }
@@ -280,6 +297,7 @@ mod tests {
             points: vec![],
             sig: [0.0; 4],
             key: (Kind::Budget, id.len() as u32, 0),
+            extra: None,
         }
     }
 

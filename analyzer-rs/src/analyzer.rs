@@ -138,7 +138,9 @@ impl Analyzer {
             | Record::InstanceMemory { t, .. }
             | Record::Site { t, .. }
             | Record::Realm { t, .. }
-            | Record::Orphans { t, .. } => t,
+            | Record::Orphans { t, .. }
+            | Record::GrowFailed { t, .. }
+            | Record::Memory64 { t, .. } => t,
         }
     }
 
@@ -371,6 +373,23 @@ impl Analyzer {
                     self.realms.insert(realm, Realm { kind, url, parent, first_seen: t });
                 }
             }
+            Record::GrowFailed { t, mem, requested, committed, max_bytes, malloc, stack } => {
+                // Only about memories already known (a memory event always comes first).
+                if let Some(m) = self.mem_index.get(mem).and_then(|i| self.memories.get_mut(i)) {
+                    if m.max_bytes.is_none() {
+                        m.max_bytes = max_bytes;
+                    }
+                    m.note_failure(crate::model::Attempt { t, requested, committed, malloc }, max_bytes, stack);
+                    m.last_seen = m.last_seen.max(t);
+                } else {
+                    self.bad_records += 1;
+                }
+            }
+            Record::Memory64 { mem, .. } => {
+                if let Some(m) = self.mem_index.get(mem).and_then(|i| self.memories.get_mut(i)) {
+                    m.is64 = true;
+                }
+            }
             Record::InstanceMemory { t, module, mem, helper, .. } => {
                 if helper {
                     return;
@@ -418,6 +437,10 @@ impl Analyzer {
                     heap_start_committed: None,
                     sites: Vec::new(),
                     sites_rev: 0,
+                    is64: false,
+                    growth: Vec::new(),
+                    incidents: Vec::new(),
+                    incident_count: 0,
                 });
                 let i = self.memories.len() - 1;
                 self.mem_index.insert(key, i);

@@ -20,11 +20,15 @@ pub enum Kind {
     Budget,
     /// Objects whose JS wrapper was collected while never freed in wasm: leaked for good.
     BindgenOrphaned,
+    /// A memory's committed bytes past a level of its limit (declared maximum or engine limit).
+    MemoryHeadroom,
+    /// A memory could not grow: failed attempts, one incident.
+    OutOfMemory,
 }
 
 impl Kind {
     /// Every kind, in the order of `AlertKind` in src/shared/analyzer-api.ts.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::BindgenLiveGrowth,
         Kind::BindgenForgotFree,
         Kind::MemoryFloorRising,
@@ -33,6 +37,8 @@ impl Kind {
         Kind::Fragmentation,
         Kind::Budget,
         Kind::BindgenOrphaned,
+        Kind::MemoryHeadroom,
+        Kind::OutOfMemory,
     ];
 
     /// The wire name (`kind` of an alert, prefix of its id).
@@ -46,6 +52,8 @@ impl Kind {
             Kind::Fragmentation => "fragmentation",
             Kind::Budget => "budget",
             Kind::BindgenOrphaned => "bindgen-orphaned",
+            Kind::MemoryHeadroom => "memory-headroom",
+            Kind::OutOfMemory => "out-of-memory",
         }
     }
 }

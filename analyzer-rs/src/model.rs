@@ -34,6 +34,45 @@ pub struct Site {
     pub count: f64,
 }
 
+/// Most growth points kept per memory (the evidence of a headroom alert).
+pub const MAX_GROWTH_POINTS: usize = 32;
+/// Most out-of-memory incidents kept per memory (older ones are dropped; their alerts resolve).
+pub const MAX_INCIDENTS: usize = 16;
+/// Most attempts kept per incident (beyond: counted in [`Incident::more`]).
+pub const MAX_ATTEMPTS: usize = 16;
+/// Failed attempts at most this far apart (event-time ms) are one incident (a retry ladder).
+pub const INCIDENT_GAP_MS: f64 = 50.0;
+
+/// One failed attempt to grow a memory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Attempt {
+    /// Event time.
+    pub t: f64,
+    /// Bytes asked for (grow delta, or the allocator request when `malloc`).
+    pub requested: f64,
+    /// Committed bytes then.
+    pub committed: f64,
+    /// Seen as the allocator returning NULL (else: `Memory.prototype.grow` threw).
+    pub malloc: bool,
+}
+
+/// Failed growth attempts close together: one out-of-memory incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    /// 1-based number among the memory's incidents (its alert id's last part).
+    pub n: u32,
+    /// The attempts, oldest first (at most [`MAX_ATTEMPTS`]).
+    pub attempts: Vec<Attempt>,
+    /// Attempts beyond [`MAX_ATTEMPTS`].
+    pub more: u32,
+    /// Time of the latest attempt.
+    pub last: f64,
+    /// Interned JS stack of the first attempt that had one.
+    pub stack: Option<u32>,
+    /// Declared maximum the page reported with the attempts.
+    pub max_bytes: Option<f64>,
+}
+
 /// One WebAssembly memory.
 #[derive(Clone, Debug)]
 pub struct Memory {
@@ -82,6 +121,52 @@ pub struct Memory {
     pub sites: Vec<Site>,
     /// Bumped whenever `sites` is replaced (alert texts naming the sites depend on it).
     pub sites_rev: u32,
+    /// memory64 (index type i64): its engine limit is not wasm32's.
+    pub is64: bool,
+    /// (time, committed bytes) at each rise, latest [`MAX_GROWTH_POINTS`].
+    pub growth: Vec<(f64, f64)>,
+    /// Out-of-memory incidents, oldest first (latest [`MAX_INCIDENTS`]).
+    pub incidents: Vec<Incident>,
+    /// Incidents ever (numbers them).
+    pub incident_count: u32,
+}
+
+/// The engine's largest memory (V8): 65,536 pages (4 GiB) for wasm32, 262,144 pages (16 GiB) for
+/// memory64.
+pub const ENGINE_LIMIT_I32: f64 = 65536.0 * 65536.0;
+/// See [`ENGINE_LIMIT_I32`].
+pub const ENGINE_LIMIT_I64: f64 = 262144.0 * 65536.0;
+
+impl Memory {
+    /// The most this memory can commit: its declared maximum, else the engine's limit for its
+    /// index type.
+    pub fn limit(&self) -> f64 {
+        match self.max_bytes {
+            Some(m) => m,
+            None if self.is64 => ENGINE_LIMIT_I64,
+            None => ENGINE_LIMIT_I32,
+        }
+    }
+
+    /// Record one failed attempt, joining the latest incident when it is close enough.
+    pub fn note_failure(&mut self, a: Attempt, max_bytes: Option<f64>, stack: Option<u32>) {
+        if let Some(inc) = self.incidents.last_mut().filter(|i| a.t >= i.last && a.t - i.last <= INCIDENT_GAP_MS) {
+            if inc.attempts.len() < MAX_ATTEMPTS {
+                inc.attempts.push(a);
+            } else {
+                inc.more = inc.more.saturating_add(1);
+            }
+            inc.last = a.t;
+            inc.stack = inc.stack.or(stack);
+            inc.max_bytes = inc.max_bytes.or(max_bytes);
+            return;
+        }
+        self.incident_count = self.incident_count.saturating_add(1);
+        if self.incidents.len() >= MAX_INCIDENTS {
+            self.incidents.remove(0);
+        }
+        self.incidents.push(Incident { n: self.incident_count, attempts: vec![a], more: 0, last: a.t, stack, max_bytes });
+    }
 }
 
 /// One realm (window, frame or worker), from its `realm` record.
@@ -212,6 +297,12 @@ pub fn snap_at(v: &[(usize, f64)], i: usize) -> Option<f64> {
 
 impl Memory {
     pub(crate) fn set_bytes(&mut self, t: f64, bytes: f64, rest_ms: f64) {
+        if bytes > self.current || self.growth.is_empty() {
+            if self.growth.len() >= MAX_GROWTH_POINTS {
+                self.growth.remove(0);
+            }
+            self.growth.push((t, bytes));
+        }
         self.current = bytes;
         if bytes > self.peak {
             self.peak = bytes;

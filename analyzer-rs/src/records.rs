@@ -20,6 +20,13 @@
 //! | 11   | site            | memory   | rank       | bytes      | count        | frame    |         |
 //! | 12   | realm           | realm    | kind       | url        | parent       |          |         |
 //! | 13   | orphans         | class    | module     | orphaned   | stack        | stack    | stack   |
+//! | 14   | grow failed     | memory   | requested  | committed  | maxBytes/-1  | via (0 js, 1 malloc) | stack/-1 |
+//! | 15   | memory64        | memory   |            |            |              |          |         |
+//!
+//! A `grow failed` record is one failed attempt to grow a memory: `requested` is the `grow` delta
+//! in bytes (via js) or the size asked of the allocator (via malloc), `committed` the memory's
+//! committed bytes then, `maxBytes` its declared maximum (-1: none known), `stack` the interned
+//! JS stack. A `memory64` record says the memory's index type is i64 (its engine limit differs).
 //!
 //! `tracking` of an alloc record ([`tracking`], [`Tracking`]) says what the figures cover: `1`
 //! the whole heap (counted inside wasm); `2` the whole heap's allocation counts, but not its
@@ -75,6 +82,10 @@ pub mod tag {
     pub const REALM: u32 = 12;
     /// A class's orphaned objects (and sampled creation stacks).
     pub const ORPHANS: u32 = 13;
+    /// A failed growth attempt.
+    pub const GROW_FAILED: u32 = 14;
+    /// A memory is memory64.
+    pub const MEMORY64: u32 = 15;
 }
 
 /// Values of the `kind` field of a realm record.
@@ -251,6 +262,21 @@ pub enum Record {
         orphaned: f64,
         stacks: [Option<u32>; 3],
     },
+    /// See the table in the module docs.
+    GrowFailed {
+        t: f64,
+        mem: u32,
+        requested: f64,
+        committed: f64,
+        max_bytes: Option<f64>,
+        malloc: bool,
+        stack: Option<u32>,
+    },
+    /// See the table in the module docs.
+    Memory64 {
+        t: f64,
+        mem: u32,
+    },
 }
 
 fn id(v: f64) -> Option<u32> {
@@ -348,6 +374,20 @@ pub fn decode(r: &[f64]) -> Option<Record> {
             orphaned: count(c)?,
             stacks: [opt_id(d).ok()?, opt_id(e).ok()?, opt_id(f).ok()?],
         },
+        14 => Record::GrowFailed {
+            t,
+            mem: id(a)?,
+            requested: count(b)?,
+            committed: count(c)?,
+            max_bytes: if d == -1.0 { None } else { Some(count(d)?) },
+            malloc: match e {
+                v if v == 0.0 => false,
+                v if v == 1.0 => true,
+                _ => return None,
+            },
+            stack: opt_id(f).ok()?,
+        },
+        15 => Record::Memory64 { t, mem: id(a)? },
         _ => return None,
     };
     Some(rec)
@@ -380,6 +420,10 @@ pub fn encode(rec: &Record) -> [f64; STRIDE] {
         Record::Orphans { t, class, module, orphaned, stacks } => {
             [13.0, t, class as f64, o(module), orphaned, o(stacks[0]), o(stacks[1]), o(stacks[2])]
         }
+        Record::GrowFailed { t, mem, requested, committed, max_bytes, malloc, stack } => {
+            [14.0, t, mem as f64, requested, committed, max_bytes.unwrap_or(-1.0), if malloc { 1.0 } else { 0.0 }, o(stack)]
+        }
+        Record::Memory64 { t, mem } => [15.0, t, mem as f64, 0.0, 0.0, 0.0, 0.0, 0.0],
     }
 }
 
@@ -428,6 +472,17 @@ mod tests {
             Record::Realm { t: 8.0, realm: 2, kind: realm_kind::WORKER, url: Some(5), parent: Some(1) },
             Record::Realm { t: 8.0, realm: 1, kind: realm_kind::WINDOW, url: Some(6), parent: None },
             Record::Orphans { t: 8.0, class: 9, module: Some(2), orphaned: 200.0, stacks: [Some(4), None, None] },
+            Record::GrowFailed {
+                t: 8.0,
+                mem: 3,
+                requested: 655360.0,
+                committed: 6291456.0,
+                max_bytes: Some(6553600.0),
+                malloc: false,
+                stack: Some(9),
+            },
+            Record::GrowFailed { t: 8.0, mem: 3, requested: 100.0, committed: 65536.0, max_bytes: None, malloc: true, stack: None },
+            Record::Memory64 { t: 9.0, mem: 3 },
         ];
         for r in recs {
             assert_eq!(decode(&encode(&r)), Some(r));
@@ -444,5 +499,8 @@ mod tests {
         assert_eq!(decode(&[12.0, 1.0, 3.0, 4.0, 1.0, -1.0, 0.0, 0.0]), None, "unknown realm kind");
         assert_eq!(decode(&[13.0, 1.0, 3.0, -1.0, -2.0, -1.0, -1.0, -1.0]), None, "negative orphaned");
         assert_eq!(decode(&[13.0, 1.0, 3.0, -1.0, 2.0, 0.5, -1.0, -1.0]), None, "stack id not an id");
+        assert_eq!(decode(&[14.0, 1.0, 3.0, -5.0, 1.0, -1.0, 0.0, -1.0]), None, "negative request");
+        assert_eq!(decode(&[14.0, 1.0, 3.0, 5.0, 1.0, -2.0, 0.0, -1.0]), None, "bad maximum");
+        assert_eq!(decode(&[14.0, 1.0, 3.0, 5.0, 1.0, -1.0, 2.0, -1.0]), None, "unknown via");
     }
 }

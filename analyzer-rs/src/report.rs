@@ -23,6 +23,11 @@ impl Analyzer {
                     .num("firstSeen", m.first_seen)
                     .num("lastSeen", m.last_seen)
                     .bool("collected", m.collected);
+                match m.max_bytes {
+                    Some(b) => mo.num("maxBytes", b),
+                    None => mo.null("maxBytes"),
+                };
+                mo.num("limitBytes", m.limit());
                 if let Some(a) = m.alloc {
                     if a.tracking.bytes_known() {
                         mo.num("usedBytes", a.live_bytes);
@@ -173,6 +178,9 @@ pub fn write_alerts(out: &mut String, book: &AlertBook) {
             });
             e.end();
         });
+        if let Some(extra) = &f.extra {
+            o.raw("incident", |s| s.push_str(extra));
+        }
         o.str("state", if a.active { "active" } else { "resolved" });
         o.num("raisedAt", a.raised_at).num("updatedAt", a.updated_at);
         o.end();

@@ -825,3 +825,123 @@ fn inside_wasm_counts_without_sizes_are_never_judged_by_bytes() {
     assert!(report.contains(r#""liveAllocations":10,"tracking":"inside-wasm""#), "{report}");
     assert!(!report.contains("usedBytes"), "no live bytes to show: {report}");
 }
+
+// ---- memory-headroom and out-of-memory -------------------------------------------------------
+
+const PAGE: f64 = 65536.0;
+
+fn alert_titles(s: &mut Sim, kind: &str) -> Vec<(String, bool, String)> {
+    s.a.evaluate();
+    s.a.alerts
+        .all()
+        .iter()
+        .filter(|a| a.finding.kind.name() == kind)
+        .map(|a| (a.finding.title.clone(), a.active, a.finding.severity.as_str().to_string()))
+        .collect()
+}
+
+#[test]
+fn headroom_raises_each_level_once_in_order_with_no_configuration() {
+    let mut s = Sim::new();
+    s.memory_max("r1:1", 10.0 * PAGE, 100.0 * PAGE, OWNER).idle(1000.0, 250.0);
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for pages in [30.0, 50.0, 61.0, 70.0, 76.0, 80.0, 86.0, 90.0, 96.0, 99.0] {
+        s.advance(300.0).grow("r1:1", pages * PAGE).idle(1200.0, 300.0);
+        if let Some((title, active, sev)) = alert_titles(&mut s, "memory-headroom").pop() {
+            assert!(active);
+            let level = title.split(" past ").nth(1).and_then(|t| t.split('%').next()).unwrap_or("").to_string();
+            if seen.last().map(|x| &x.0) != Some(&level) {
+                seen.push((level, sev));
+            }
+        }
+    }
+    let want: Vec<(String, String)> = [("60", "info"), ("75", "warning"), ("85", "warning"), ("95", "error")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(seen, want);
+    assert_eq!(alert_titles(&mut s, "memory-headroom").len(), 1, "one alert, updated level by level");
+    let report = s.a.report_json();
+    assert!(report.contains(r#""maxBytes":6553600,"limitBytes":6553600"#), "{report}");
+}
+
+#[test]
+fn headroom_without_a_maximum_is_judged_against_the_engine_limit() {
+    let mut s = Sim::new();
+    s.memory("r1:1", 64.0 * MIB, OWNER).idle(1000.0, 250.0);
+    assert!(alert_titles(&mut s, "memory-headroom").is_empty());
+    s.advance(100.0).grow("r1:1", 2500.0 * MIB).idle(1000.0, 250.0);
+    let a = alert_titles(&mut s, "memory-headroom");
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].0, "Memory r1:1 past 60% of its limit (2.44 GiB of 4 GiB)");
+    let report = s.a.report_json();
+    assert!(report.contains(r#""maxBytes":null,"limitBytes":4294967296"#), "{report}");
+}
+
+#[test]
+fn a_retry_ladder_is_one_out_of_memory_incident_with_all_its_attempts() {
+    let mut s = Sim::new();
+    let max = 100.0 * PAGE;
+    s.memory_max("r1:1", 96.0 * PAGE, max, OWNER).idle(1000.0, 250.0);
+    // Emscripten's resize: 20 %, 10 %, 5 % overgrowth, then the exact size, each refused
+    for (dt, pages) in [(0.0, 12.0), (1.0, 11.0), (1.0, 10.5), (1.0, 10.0)] {
+        s.advance(dt).grow_failed("r1:1", pages * PAGE, Some(max), false, "at emscripten_resize_heap (app.js:1:2)");
+    }
+    s.idle(2000.0, 250.0);
+    let a = alert_titles(&mut s, "out-of-memory");
+    assert_eq!(a, vec![("Grow by 640 KiB failed at 6 MiB (limit 6.25 MiB)".to_string(), true, "error".to_string())]);
+    let alert = s.a.alerts.all().iter().find(|a| a.finding.kind.name() == "out-of-memory").cloned();
+    let f = alert.map(|a| a.finding);
+    let f = f.as_ref();
+    assert_eq!(f.map(|f| f.points.len()), Some(4));
+    assert!(f.is_some_and(|f| f.detail.contains("4 attempts in 3 ms")), "{f:?}");
+    assert!(f.is_some_and(|f| f.detail.contains("at emscripten_resize_heap")));
+    let report = s.a.report_json();
+    assert!(
+        report.contains(r#""incident":{"memory":"r1:1","number":1,"limitBytes":6553600,"maxBytes":6553600,"browserRefused":false"#),
+        "{report}"
+    );
+    // a second failure much later is a second incident
+    s.advance(5000.0).grow_failed("r1:1", PAGE, Some(max), false, "at g");
+    assert_eq!(alert_titles(&mut s, "out-of-memory").len(), 2);
+}
+
+#[test]
+fn an_out_of_memory_incident_resolves_after_recovery_and_stays_in_history() {
+    let mut s = Sim::new();
+    s.memory_max("r1:1", 96.0 * PAGE, 100.0 * PAGE, OWNER).idle(1000.0, 250.0);
+    s.grow_failed("r1:1", 10.0 * PAGE, None, false, "at f");
+    s.advance(1.0).grow("r1:1", 98.0 * PAGE); // a smaller growth succeeded
+    s.idle(1500.0, 250.0);
+    assert_eq!(alert_titles(&mut s, "out-of-memory").iter().filter(|a| a.1).count(), 1, "raised even though it recovered at once");
+    s.idle(40_000.0, 1000.0);
+    let a = alert_titles(&mut s, "out-of-memory");
+    assert_eq!(a.len(), 1);
+    assert!(!a[0].1, "resolved after the hold");
+}
+
+#[test]
+fn a_refusal_below_the_declared_maximum_is_the_browsers() {
+    let mut s = Sim::new();
+    s.memory_max("r1:1", 16.0 * PAGE, 65536.0 * PAGE, OWNER).idle(1000.0, 250.0);
+    s.grow_failed("r1:1", 2048.0 * MIB, None, true, "at run (app.js:3:4)");
+    s.idle(1000.0, 250.0);
+    let a = s.a.alerts.all().iter().find(|a| a.finding.kind.name() == "out-of-memory").map(|a| a.finding.clone());
+    let a = a.as_ref();
+    assert_eq!(a.map(|a| a.title.as_str()), Some("Malloc of 2 GiB failed at 1 MiB (limit 4 GiB)"));
+    assert!(a.is_some_and(|a| a.detail.contains("The browser refused it")), "{a:?}");
+    assert!(s.a.report_json().contains(r#""browserRefused":true"#));
+}
+
+#[test]
+fn a_small_allocation_failing_near_the_limit_is_the_limits_not_the_browsers() {
+    let mut s = Sim::new();
+    // 63 of 64 pages committed: a 100-byte malloc fails because its allocator must grow by a
+    // page or more, which the limit refuses
+    s.memory_max("r1:1", 63.0 * PAGE, 64.0 * PAGE, OWNER).idle(1000.0, 250.0);
+    s.grow_failed("r1:1", 100.0, None, true, "at f");
+    s.idle(1000.0, 250.0);
+    let report = s.a.report_json();
+    assert!(report.contains(r#""browserRefused":false"#), "{report}");
+    assert!(report.contains("Malloc of 100 B failed at 3.94 MiB (limit 4 MiB)"), "{report}");
+}

@@ -39,6 +39,20 @@ describe('encodeEvent', () => {
     expect(recs[4]).toEqual([TAG.registry, 7, 4, 6, 2, -1, 0, 0]);
   });
 
+  it('a failed growth is one record (stack interned, no maximum -1); a memory64 memory adds a record', () => {
+    const { counts, recs } = enc([
+      { t: 'memory', time: 5, key: 'rA:1', origin: 'constructor', shared: false, bytes: 65536, maxBytes: null, address: 'i64', owner: 'u' },
+      { t: 'grow-failed', time: 6, key: 'rA:1', via: 'js', requestedBytes: 655360, committedBytes: 65536, maxBytes: 131072, stack: 'at f' },
+      { t: 'grow-failed', time: 7, key: 'rA:1', via: 'malloc', requestedBytes: 100, committedBytes: 65536, maxBytes: null },
+      { t: 'grow-failed', time: 8, key: 'rA:1', via: 'js', requestedBytes: -1, committedBytes: 65536, maxBytes: null },
+    ]);
+    expect(counts).toEqual([2, 1, 1, -1]);
+    expect(recs[1]).toEqual([TAG.memory64, 5, 0, 0, 0, 0, 0, 0]);
+    expect(recs[2]).toEqual([TAG.growFailed, 6, 0, 655360, 65536, 131072, 0, 3]);
+    expect(recs[3]).toEqual([TAG.growFailed, 7, 0, 100, 65536, -1, 1, -1]);
+    expect(recs).toHaveLength(4);
+  });
+
   it('rejects malformed events without writing', () => {
     const { counts, recs } = enc([
       { t: 'grow', time: NaN, key: 'a:1', fromBytes: 1, toBytes: 2, via: 'js' },

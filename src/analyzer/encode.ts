@@ -25,6 +25,8 @@ export const TAG = {
   site: 11,
   realm: 12,
   orphans: 13,
+  growFailed: 14,
+  memory64: 15,
 } as const;
 
 /** `kind` of a realm record (records.rs `realm_kind`). */
@@ -148,6 +150,18 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
         ev.module === undefined ? -1 : id(ev.module),
         realm ? id(realm) : -1,
       );
+      if (ev.address === 'i64') {
+        sink.put(TAG.memory64, time, id(ev.key), 0, 0, 0, 0, 0);
+        return 2;
+      }
+      return 1;
+    }
+    case 'grow-failed': {
+      if (!isStr(ev.key) || !isNum(ev.requestedBytes) || !isNum(ev.committedBytes) || ev.requestedBytes < 0 || ev.committedBytes < 0)
+        return -1;
+      const max = ev.maxBytes === null || !isNum(ev.maxBytes) || ev.maxBytes < 0 ? -1 : ev.maxBytes;
+      const stack = isStr(ev.stack) ? id(ev.stack) : -1;
+      sink.put(TAG.growFailed, time, id(ev.key), ev.requestedBytes, ev.committedBytes, max, ev.via === 'malloc' ? 1 : 0, stack);
       return 1;
     }
     case 'grow': {

@@ -99,7 +99,14 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out) as JsonReport;
-    expect(report.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 3 });
+    expect(report.verdict).toEqual({
+      failOn: 'warning',
+      leak: true,
+      exitCode: 1,
+      failingAlerts: 3,
+      outOfMemory: 0,
+      outOfMemoryFails: true,
+    });
     const replaced = report.alerts.filter((a) => a.kind === 'memory-replaced');
     // The three older engines are superseded; the newest is the one in use.
     expect(replaced.map((a) => a.subject).sort()).toEqual(['r1:10', 'r1:11', 'r1:12']);
@@ -125,7 +132,14 @@ describe('wasm-memory analyze (real analyzer)', () => {
       'memory-replaced:r1:11:warning',
     ]);
     expect(byDefault.code).toBe(1);
-    expect(report.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 2 });
+    expect(report.verdict).toEqual({
+      failOn: 'warning',
+      leak: true,
+      exitCode: 1,
+      failingAlerts: 2,
+      outOfMemory: 0,
+      outOfMemoryFails: true,
+    });
     expect((await run(['analyze', warningOnly, '--fail-on', 'info'])).code).toBe(1);
     const strict = await run(['analyze', warningOnly, '--fail-on', 'error']);
     expect(strict.code).toBe(0);
@@ -193,7 +207,9 @@ describe('wasm-memory analyze (real analyzer)', () => {
 
   it('text: "used" for a whole heap, the reason a heap is not counted, the top sites', async () => {
     const r = await run(['analyze', fixture]);
-    expect(r.out).toContain('7f3e9a:2  current 16 MiB  peak 16 MiB  used 6 MiB in 92 allocations, dlmalloc  grew 0x');
+    expect(r.out).toContain(
+      '7f3e9a:2  current 16 MiB  peak 16 MiB  used 6 MiB in 92 allocations, dlmalloc  headroom 1.98 GiB of 2 GiB (0% used, declared maximum)  grew 0x',
+    );
     expect(r.out).toContain('7f3e9a:5  current 1 MiB  peak 1 MiB  heap not counted (shared memory (threads): not counted)');
     expect(r.out).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
     expect(r.out).toContain(

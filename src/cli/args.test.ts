@@ -25,6 +25,7 @@ describe('parseCommand', () => {
       navTimeoutSec: 30,
       gc: false,
       allowPageErrors: false,
+      allowOutOfMemory: false,
       allocations: true,
       chromiumArgs: [],
       repeat: null,
@@ -59,6 +60,7 @@ describe('parseCommand', () => {
       navTimeoutSec: 9,
       gc: false,
       allowPageErrors: false,
+      allowOutOfMemory: false,
       allocations: true,
       chromiumArgs: [],
       repeat: null,
@@ -89,12 +91,19 @@ describe('parseCommand', () => {
   });
 
   it('parses analyze', () => {
-    expect(parseCommand(['analyze', 't.json'])).toEqual({ kind: 'analyze', file: 't.json', failOn: 'warning', json: false });
-    expect(parseCommand(['analyze', '--json', '--fail-on', 'info', 't.json'])).toEqual({
+    expect(parseCommand(['analyze', 't.json'])).toEqual({
+      kind: 'analyze',
+      file: 't.json',
+      failOn: 'warning',
+      json: false,
+      allowOutOfMemory: false,
+    });
+    expect(parseCommand(['analyze', '--json', '--fail-on', 'info', '--allow-out-of-memory', 't.json'])).toEqual({
       kind: 'analyze',
       file: 't.json',
       failOn: 'info',
       json: true,
+      allowOutOfMemory: true,
     });
   });
 

@@ -27,6 +27,8 @@ export interface RecordCommand {
   gc: boolean;
   /** Page errors (uncaught exceptions, unhandled rejections, failed wasm) do not exit 2. */
   allowPageErrors: boolean;
+  /** An out-of-memory incident does not exit 1 by itself. */
+  allowOutOfMemory: boolean;
   /** Count the heap inside wasm (default); false with --no-allocations. */
   allocations: boolean;
   /** Extra Chromium command-line flags. */
@@ -44,6 +46,8 @@ export interface AnalyzeCommand {
   file: string;
   failOn: Severity;
   json: boolean;
+  /** An out-of-memory incident does not exit 1 by itself. */
+  allowOutOfMemory: boolean;
 }
 
 export type Command = { kind: 'help'; topic: HelpTopic } | { kind: 'version' } | RecordCommand | AnalyzeCommand;
@@ -63,8 +67,8 @@ Options:
   -h, --help            Show help
   -v, --version         Show the version
 
-Exit codes: 0 no leak, 1 leak (an active alert at or above --fail-on, default warning),
-2 usage or environment error, or (record) the page had errors (see --allow-page-errors).`,
+Exit codes: 0 no leak, 1 leak (an active alert at or above --fail-on, default warning) or an
+out-of-memory incident (see --allow-out-of-memory), 2 usage or environment error, or (record) the page had errors (see --allow-page-errors).`,
   record: `Usage: wasm-memory record <url> [options]
 
 Launches headless Chromium (CHROMIUM_PATH, else the usual install locations) with the built
@@ -86,6 +90,8 @@ Options:
       --allow-page-errors    Page errors (uncaught exceptions, unhandled rejections, failed
                              WebAssembly compilations/instantiations) are printed but do not
                              exit 2: the exit code is the leak verdict's
+      --allow-out-of-memory  An out-of-memory incident (a memory that could not grow) is
+                             reported but does not exit 1 by itself
       --no-allocations       Do not count the heap inside WebAssembly (modules are compiled
                              unchanged; no used bytes, live allocations or allocation sites),
                              like switching off "Track allocations" in the panel
@@ -100,7 +106,7 @@ Options:
       --json                 Print the machine-readable report instead of the human one
   -h, --help                 Show this help
 
-Exit codes: 0 no leak, 1 leak, 2 usage or environment error.`,
+Exit codes: 0 no leak, 1 leak or out-of-memory incident, 2 usage or environment error.`,
   analyze: `Usage: wasm-memory analyze <trace.json> [options]
 
 Runs the WASM Memory analyzer (the same wasm as the panel) on a trace recorded by
@@ -110,9 +116,10 @@ Options:
       --json                 Print the machine-readable report instead of the human one
       --fail-on <severity>   Lowest alert severity that counts as a leak: info | warning | error
                              (default ${DEFAULT_FAIL_ON})
+      --allow-out-of-memory  An out-of-memory incident is reported but does not exit 1 by itself
   -h, --help                 Show this help
 
-Exit codes: 0 no leak, 1 leak, 2 usage or environment error.`,
+Exit codes: 0 no leak, 1 leak or out-of-memory incident, 2 usage or environment error.`,
 };
 
 const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error'];
@@ -180,6 +187,7 @@ function parseRecord(args: string[]): Command {
         json: { type: 'boolean' },
         gc: { type: 'boolean' },
         'allow-page-errors': { type: 'boolean' },
+        'allow-out-of-memory': { type: 'boolean' },
         'no-allocations': { type: 'boolean' },
         'chromium-arg': { type: 'string', multiple: true },
         repeat: { type: 'string' },
@@ -228,6 +236,7 @@ function parseRecord(args: string[]): Command {
     navTimeoutSec: parseSeconds(values.timeout, '--timeout', DEFAULT_NAV_TIMEOUT_SEC, 'record'),
     gc: (values.gc ?? false) || repeat !== null,
     allowPageErrors: values['allow-page-errors'] ?? false,
+    allowOutOfMemory: values['allow-out-of-memory'] ?? false,
     allocations: !(values['no-allocations'] ?? false),
     chromiumArgs,
     repeat,
@@ -244,6 +253,7 @@ function parseAnalyze(args: string[]): Command {
       options: {
         json: { type: 'boolean' },
         'fail-on': { type: 'string' },
+        'allow-out-of-memory': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -258,6 +268,7 @@ function parseAnalyze(args: string[]): Command {
     file: positionals[0] ?? '',
     failOn: parseSeverity(values['fail-on'], 'analyze'),
     json: values.json ?? false,
+    allowOutOfMemory: values['allow-out-of-memory'] ?? false,
   };
 }
 

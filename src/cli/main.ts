@@ -47,8 +47,9 @@ function printAnalysis(
   version: string,
   io: Output,
   pageErrors?: PageErrorSummary,
+  allowOutOfMemory = false,
 ): number {
-  const report = toJsonReport(analysis.report, analysis.info, failOn, version, analysis.cycles);
+  const report = toJsonReport(analysis.report, analysis.info, failOn, version, analysis.cycles, { outOfMemory: !allowOutOfMemory });
   const out =
     pageErrors === undefined
       ? report
@@ -90,7 +91,7 @@ async function runAnalyze(cmd: AnalyzeCommand, deps: Deps): Promise<number> {
   if (!parsed.ok) throw new UsageError(`${cmd.file}: not a valid trace: ${parsed.error}`);
   const located = locateAnalyzer(deps.moduleDir);
   const analysis = await analyzeTrace(parsed.trace, cmd.file, located.wasm, deps.createAnalyzer);
-  return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, deps.io);
+  return printAnalysis(analysis, cmd.failOn, cmd.json, located.version, deps.io, undefined, cmd.allowOutOfMemory);
 }
 
 async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
@@ -182,7 +183,7 @@ async function runRecord(cmd: RecordCommand, deps: Deps): Promise<number> {
   for (const e of pageErrors.first) io.err(`page error: ${formatPageError(e)}`);
   if (pageErrors.total > pageErrors.first.length)
     io.err(`page error: ... and ${pageErrors.total - pageErrors.first.length} more (all in the trace)`);
-  const verdict = printAnalysis(analysis, cmd.failOn, cmd.json, located.version, io, pageErrors);
+  const verdict = printAnalysis(analysis, cmd.failOn, cmd.json, located.version, io, pageErrors, cmd.allowOutOfMemory);
   if (pageErrors.total === 0) return verdict;
   const what = `the page had ${pageErrors.total} error${pageErrors.total === 1 ? '' : 's'} while recording (uncaught exceptions, unhandled rejections or failed WebAssembly compilations/instantiations, printed above)`;
   if (cmd.allowPageErrors) {

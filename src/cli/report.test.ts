@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, Report } from '../shared/analyzer-api';
-import { formatHuman, toJsonReport, type TraceInfo } from './report';
+import { formatHuman, headroomText, toJsonReport, type TraceInfo } from './report';
 import { exitCodeFor, failingAlerts } from './verdict';
 import { cycleAlerts, cycleMarkLabel, cycleTrend } from './cycles';
 import type { PageEvent } from '../shared/protocol';
@@ -41,6 +41,8 @@ const report: Report = {
       firstSeen: 0,
       lastSeen: 5,
       collected: false,
+      maxBytes: null,
+      limitBytes: 4294967296,
       tracking: 'none',
       allocator: null,
       trackingReason: 'no allocator recognised',
@@ -55,6 +57,8 @@ const report: Report = {
       firstSeen: 0,
       lastSeen: 5,
       collected: true,
+      maxBytes: null,
+      limitBytes: 4294967296,
       usedBytes: 1000,
       liveAllocations: 3,
       tracking: 'js-boundary',
@@ -71,6 +75,8 @@ const report: Report = {
       firstSeen: 0,
       lastSeen: 5,
       collected: false,
+      maxBytes: null,
+      limitBytes: 4294967296,
       usedBytes: 1048576,
       liveAllocations: 20,
       tracking: 'inside-wasm',
@@ -90,6 +96,8 @@ const report: Report = {
       firstSeen: 0,
       lastSeen: 5,
       collected: false,
+      maxBytes: null,
+      limitBytes: 4294967296,
       liveAllocations: 7,
       tracking: 'inside-wasm',
       allocator: 'dlmalloc',
@@ -150,7 +158,7 @@ describe('toJsonReport', () => {
     const j = toJsonReport(report, info, 'warning', '9.9.9');
     expect(j.tool).toBe('wasm-memory');
     expect(j.version).toBe('9.9.9');
-    expect(j.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 2 });
+    expect(j.verdict).toEqual({ failOn: 'warning', leak: true, exitCode: 1, failingAlerts: 2, outOfMemory: 0, outOfMemoryFails: true });
     expect(j.alerts[0]).toMatchObject({ id: 'err', kind: 'memory-replaced', severity: 'error', subject: 'r1:2', state: 'active' });
     expect(j.classes).toEqual([{ className: 'Doc', module: 'r1:1', created: 10, freed: 3, reclaimed: 2, live: 5 }]);
     expect(j.memories[0]).toEqual({
@@ -162,6 +170,8 @@ describe('toJsonReport', () => {
       peakBytes: 10485760,
       growthEvents: 4,
       collected: false,
+      maxBytes: null,
+      limitBytes: 4294967296,
       usedBytes: null,
       liveAllocations: null,
       allocator: null,
@@ -193,7 +203,7 @@ describe('toJsonReport', () => {
 
   it('passes with a higher --fail-on', () => {
     const j = toJsonReport({ ...report, alerts: report.alerts.filter((a) => a.id !== 'err') }, info, 'error', '1');
-    expect(j.verdict).toEqual({ failOn: 'error', leak: false, exitCode: 0, failingAlerts: 0 });
+    expect(j.verdict).toEqual({ failOn: 'error', leak: false, exitCode: 0, failingAlerts: 0, outOfMemory: 0, outOfMemoryFails: true });
   });
 });
 
@@ -217,13 +227,21 @@ describe('human report', () => {
   it('lists memories, classes, registries, marks, alerts and the verdict', () => {
     const text = formatHuman(toJsonReport(report, info, 'warning', '1'));
     expect(text).toContain('WASM Memory report for http://x/');
-    expect(text).toContain('r1:3  current 9 MiB  peak 10 MiB  heap not counted (no allocator recognised)  grew 4x  http://x/engine.wasm');
+    expect(text).toContain(
+      'r1:3  current 9 MiB  peak 10 MiB  heap not counted (no allocator recognised)  headroom 3.99 GiB of 4 GiB (0% used, engine limit)  grew 4x  http://x/engine.wasm',
+    );
     expect(text).toContain('(collected)');
     // "used" means the whole heap; a part says which part; not counted says why.
-    expect(text).toContain('r1:5  current 2 MiB  peak 2 MiB  used 1 MiB in 20 allocations, dlmalloc  grew 0x');
-    expect(text).toContain('r1:4  current 64 KiB  peak 64 KiB  used (JS-boundary allocations only) 1000 B in 3 allocations  grew 0x');
+    expect(text).toContain(
+      'r1:5  current 2 MiB  peak 2 MiB  used 1 MiB in 20 allocations, dlmalloc  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x',
+    );
+    expect(text).toContain(
+      'r1:4  current 64 KiB  peak 64 KiB  used (JS-boundary allocations only) 1000 B in 3 allocations  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x',
+    );
     expect(text).toContain('heap not counted (no allocator recognised)');
-    expect(text).toContain('r1:6  current 64 KiB  peak 64 KiB  7 live allocations (bytes not known), dlmalloc  grew 0x');
+    expect(text).toContain(
+      'r1:6  current 64 KiB  peak 64 KiB  7 live allocations (bytes not known), dlmalloc  headroom 4 GiB of 4 GiB (0% used, engine limit)  grew 0x',
+    );
     expect(text).toContain('Top allocation sites (3 of 3; sampled estimates of live bytes)');
     expect(text).toContain('  ~684 KiB  ~12 allocations  load (a.js:1:1)  (r1:5)');
     expect(text).toContain('Doc  created 10  freed 3  reclaimed 2  live 5');
@@ -275,5 +293,17 @@ describe('human report', () => {
     expect(text).toContain('Alerts (0 active, 0 resolved)');
     expect(text).toContain('warning: events were lost');
     expect(text.trimEnd().endsWith('OK: no active alert at severity warning or above (exit 0)')).toBe(true);
+  });
+});
+
+describe('headroom per memory', () => {
+  it('says what is left before the limit and where the limit comes from', () => {
+    const P = 65536;
+    expect(headroomText({ currentBytes: 96 * P, maxBytes: 100 * P, limitBytes: 100 * P })).toBe(
+      '  headroom 256 KiB of 6.25 MiB (96% used, declared maximum)',
+    );
+    expect(headroomText({ currentBytes: 1024 * 1024 * 1024, maxBytes: null, limitBytes: 4 * 1024 * 1024 * 1024 })).toBe(
+      '  headroom 3 GiB of 4 GiB (25% used, engine limit)',
+    );
   });
 });

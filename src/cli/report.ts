@@ -7,7 +7,7 @@ import type { Alert, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
 import type { AllocationTracking, RealmKind } from '../shared/protocol';
-import { failingAlerts, exitCodeFor } from './verdict';
+import { failingAlerts, exitCodeFor, outOfMemoryAlerts, type VerdictOptions } from './verdict';
 import { formatPerCycle, sparkline, type CycleTrend, type SeriesKind } from './cycles';
 
 /** Context about the trace that was analyzed. */
@@ -34,7 +34,8 @@ export interface JsonReport {
   tool: 'wasm-memory';
   version: string;
   trace: TraceInfo;
-  verdict: { failOn: Severity; leak: boolean; exitCode: number; failingAlerts: number };
+  /** `outOfMemory`: out-of-memory incidents (active or resolved); they fail the run unless allowed. */
+  verdict: { failOn: Severity; leak: boolean; exitCode: number; failingAlerts: number; outOfMemory: number; outOfMemoryFails: boolean };
   alerts: Array<{
     id: string;
     kind: Alert['kind'];
@@ -47,6 +48,8 @@ export interface JsonReport {
     raisedAt: number;
     updatedAt: number;
     evidence: Alert['evidence'];
+    /** out-of-memory alerts: the incident's attempts, limit and stack. */
+    incident?: Alert['incident'];
   }>;
   /** `orphaned`: wrappers collected in JS whose objects were never freed in wasm (a lower bound); absent when not watched. */
   classes: Array<{
@@ -69,6 +72,10 @@ export interface JsonReport {
     peakBytes: number;
     growthEvents: number;
     collected: boolean;
+    /** Declared maximum in bytes, or null (its limit is then the engine's). */
+    maxBytes: number | null;
+    /** The most it can commit: maxBytes, else the engine's limit for its index type. */
+    limitBytes: number;
     /** The allocator's live bytes, or null when the heap is not counted; what they cover is `allocationTracking.mode`. */
     usedBytes: number | null;
     /** Live allocations, counted like usedBytes. */
@@ -114,8 +121,15 @@ export interface JsonReport {
   };
 }
 
-export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, version: string, cycles?: CycleTrend | null): JsonReport {
-  const failing = failingAlerts(report, failOn);
+export function toJsonReport(
+  report: Report,
+  info: TraceInfo,
+  failOn: Severity,
+  version: string,
+  cycles?: CycleTrend | null,
+  options: VerdictOptions = {},
+): JsonReport {
+  const failing = failingAlerts(report, failOn, options);
   const finite = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
   return {
     ...(cycles
@@ -140,7 +154,14 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
     tool: 'wasm-memory',
     version,
     trace: info,
-    verdict: { failOn, leak: failing.length > 0, exitCode: exitCodeFor(report, failOn), failingAlerts: failing.length },
+    verdict: {
+      failOn,
+      leak: failing.length > 0,
+      exitCode: exitCodeFor(report, failOn, options),
+      failingAlerts: failing.length,
+      outOfMemory: outOfMemoryAlerts(report).length,
+      outOfMemoryFails: options.outOfMemory ?? true,
+    },
     alerts: sortAlerts(report.alerts).map((a) => ({
       id: a.id,
       kind: a.kind,
@@ -153,6 +174,7 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       raisedAt: a.raisedAt,
       updatedAt: a.updatedAt,
       evidence: a.evidence,
+      ...(a.incident === undefined ? {} : { incident: a.incident }),
     })),
     classes: report.classes.map((c) => ({
       className: c.className,
@@ -172,6 +194,8 @@ export function toJsonReport(report: Report, info: TraceInfo, failOn: Severity, 
       peakBytes: m.peakBytes,
       growthEvents: m.growthEvents,
       collected: m.collected,
+      maxBytes: m.maxBytes ?? null,
+      limitBytes: m.limitBytes,
       usedBytes: m.usedBytes ?? null,
       liveAllocations: m.liveAllocations ?? null,
       allocator: m.allocator ?? null,
@@ -229,6 +253,14 @@ function seriesName(s: NonNullable<JsonReport['cycles']>['series'][number]): str
   return s.kind === 'class' ? `class ${s.name}` : s.kind === 'registry' ? `registry ${s.name}` : s.name;
 }
 
+/** "headroom 256 KiB of 6.25 MiB (96% used, declared maximum)": how far from its limit a memory is. */
+export function headroomText(m: Pick<JsonReport['memories'][number], 'currentBytes' | 'maxBytes' | 'limitBytes'>): string {
+  if (!(m.limitBytes > 0)) return '';
+  const pct = Math.floor((m.currentBytes / m.limitBytes) * 100);
+  const source = m.maxBytes !== null ? 'declared maximum' : 'engine limit';
+  return `  headroom ${formatBytes(Math.max(0, m.limitBytes - m.currentBytes))} of ${formatBytes(m.limitBytes)} (${pct}% used, ${source})`;
+}
+
 /** The human report. */
 export function formatHuman(r: JsonReport): string {
   const out: string[] = [];
@@ -251,7 +283,7 @@ export function formatHuman(r: JsonReport): string {
   for (const m of r.memories) {
     const used = heapText(m);
     out.push(
-      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}${m.moduleUrl && m.moduleUrl !== m.owner ? `  module ${m.moduleUrl}` : ''}${realmText(m)}`,
+      `  ${m.key}  current ${formatBytes(m.currentBytes)}  peak ${formatBytes(m.peakBytes)}${used}${headroomText(m)}  grew ${m.growthEvents}x${m.collected ? '  (collected)' : ''}${m.owner ? `  ${m.owner}` : ''}${m.moduleUrl && m.moduleUrl !== m.owner ? `  module ${m.moduleUrl}` : ''}${realmText(m)}`,
     );
   }
 
@@ -319,10 +351,16 @@ export function formatHuman(r: JsonReport): string {
 
   out.push('');
   const v = r.verdict;
-  out.push(
-    v.leak
-      ? `LEAK: ${v.failingAlerts} active alert${v.failingAlerts === 1 ? '' : 's'} at severity ${v.failOn} or above (exit 1)`
-      : `OK: no active alert at severity ${v.failOn} or above (exit 0)`,
-  );
+  const oom = v.outOfMemory === 1 ? '1 out-of-memory incident' : `${v.outOfMemory} out-of-memory incidents`;
+  if (v.outOfMemory > 0 && v.outOfMemoryFails) {
+    out.push(`OUT OF MEMORY: ${oom} (exit 1; --allow-out-of-memory to judge leaks only)`);
+  } else {
+    if (v.outOfMemory > 0) out.push(`note: ${oom}, allowed by --allow-out-of-memory`);
+    out.push(
+      v.leak
+        ? `LEAK: ${v.failingAlerts} active alert${v.failingAlerts === 1 ? '' : 's'} at severity ${v.failOn} or above (exit 1)`
+        : `OK: no active alert at severity ${v.failOn} or above (exit 0)`,
+    );
+  }
   return out.join('\n');
 }

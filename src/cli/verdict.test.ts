@@ -39,3 +39,16 @@ describe('--fail-on', () => {
     expect(exitCodeFor({ alerts: [] }, 'info')).toBe(EXIT_OK);
   });
 });
+
+describe('out-of-memory incidents', () => {
+  const oom = (state: Alert['state']): Alert => ({ ...alert('oom', 'error', state), kind: 'out-of-memory' });
+  it('fail the run by default, active or resolved, whatever --fail-on says; --allow-out-of-memory lets them pass', () => {
+    for (const state of ['active', 'resolved'] as const) {
+      const report = { alerts: [alert('i', 'info'), oom(state)] };
+      expect(failingAlerts(report, 'error').map((a) => a.id)).toEqual(['oom']);
+      expect(exitCodeFor(report, 'error')).toBe(EXIT_LEAK);
+      expect(exitCodeFor(report, 'error', { outOfMemory: false })).toBe(EXIT_OK);
+      expect(exitCodeFor(report, 'info', { outOfMemory: false })).toBe(EXIT_LEAK); // the info alert, not the incident
+    }
+  });
+});

@@ -29,6 +29,8 @@ class FakeAnalyzer implements AnalyzerApi {
       firstSeen: 0,
       lastSeen: 0,
       collected: false,
+      maxBytes: null,
+      limitBytes: 4294967296,
       tracking: 'inside-wasm' as const,
       allocator: null,
       trackingReason: null,

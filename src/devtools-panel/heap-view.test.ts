@@ -11,6 +11,8 @@ const mem = (over: Partial<MemoryStats>): MemoryStats => ({
   firstSeen: 0,
   lastSeen: 0,
   collected: false,
+  maxBytes: null,
+  limitBytes: 4294967296,
   tracking: 'none',
   allocator: null,
   trackingReason: null,

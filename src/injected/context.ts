@@ -49,6 +49,8 @@ export interface InjectedContext {
   onInstance(listener: (info: InstanceInfo) => void): void;
   /** Key of a memory we know, or undefined. */
   memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined;
+  /** Declared maximum in bytes of a memory we know, or null (none or not known). */
+  memoryMaxBytes(memory: WebAssembly.Memory): number | null;
   /** A bounded JS stack of the caller, with our own frames removed. */
   stack(): string;
   /**

@@ -14,7 +14,9 @@ export type AlertKind =
   | 'registry-growth' // registry counts or bytes growing without bound
   | 'fragmentation' // used memory far below committed memory
   | 'budget' // over a configured budget level
-  | 'bindgen-orphaned'; // objects whose JS wrapper was collected while never freed in wasm: leaked
+  | 'bindgen-orphaned' // objects whose JS wrapper was collected while never freed in wasm: leaked
+  | 'memory-headroom' // committed bytes past a level of the memory's limit (no configuration)
+  | 'out-of-memory'; // a memory could not grow: one incident of failed attempts
 
 export interface AlertEvidence {
   /** Series the alert is about, e.g. 'memory:<key>:bytes', 'class:<name>:live'. */
@@ -40,6 +42,29 @@ export interface Alert {
   state: 'active' | 'resolved';
   raisedAt: number;
   updatedAt: number;
+  /** Present on `out-of-memory` alerts: the incident's attempts and what they ran into. */
+  incident?: OutOfMemoryIncident;
+}
+
+/** Failed growth attempts a few milliseconds apart (a retry ladder): one incident. */
+export interface OutOfMemoryIncident {
+  /** Memory key. */
+  memory: string;
+  /** 1-based number among the memory's incidents. */
+  number: number;
+  /** The limit the growth ran into: the declared maximum, else the engine's limit. */
+  limitBytes: number;
+  /** Declared maximum, or null (the limit is the engine's). */
+  maxBytes: number | null;
+  /** An attempt asked for less than the limit left: the browser refused, not the limit. */
+  browserRefused: boolean;
+  /** The memory grew after the incident. */
+  recovered: boolean;
+  /** Attempts beyond those listed. */
+  moreAttempts: number;
+  /** JS stack of the failing call, when known. */
+  stack: string | null;
+  attempts: Array<{ time: number; via: 'js' | 'malloc'; requestedBytes: number; committedBytes: number }>;
 }
 
 export interface MemoryStats {
@@ -52,6 +77,10 @@ export interface MemoryStats {
   lastSeen: number;
   /** True when the memory was collected (unreachable) on the page. */
   collected: boolean;
+  /** Declared maximum in bytes, or null when it has none (or it is not known). */
+  maxBytes: number | null;
+  /** The most it can commit: `maxBytes`, else the engine's limit for its index type (4 GiB for wasm32). */
+  limitBytes: number;
   /**
    * The allocator's live bytes (incl. its per-chunk overhead), when counted. What they cover is
    * `tracking`: the whole heap (`inside-wasm`) or only allocations that crossed the JS boundary

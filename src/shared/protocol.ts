@@ -93,6 +93,18 @@ export type Toolchain = (typeof TOOLCHAINS)[number];
 export const GROW_VIAS = ['js', 'wasm'] as const;
 export type GrowVia = (typeof GROW_VIAS)[number];
 
+/**
+ * How a failed growth was seen (GrowFailedEvent): 'js': Memory.prototype.grow threw (a
+ * RangeError); 'malloc': the module's allocator, counted inside wasm, returned NULL for a request
+ * (its own `memory.grow` having returned -1 inside wasm).
+ */
+export const GROW_FAILURE_VIAS = ['js', 'malloc'] as const;
+export type GrowFailureVia = (typeof GROW_FAILURE_VIAS)[number];
+
+/** Index (address) types of a memory: wasm32 and memory64. */
+export const ADDRESS_TYPES = ['i32', 'i64'] as const;
+export type AddressType = (typeof ADDRESS_TYPES)[number];
+
 /** Every page event discriminant (`PageEvent['t']`), in the order of the union below. */
 export const PAGE_EVENT_TYPES = [
   'realm',
@@ -101,6 +113,7 @@ export const PAGE_EVENT_TYPES = [
   'instance',
   'sample',
   'grow',
+  'grow-failed',
   'collected',
   'bindgen',
   'alloc',
@@ -152,6 +165,8 @@ export interface MemoryEvent {
   bytes: number;
   /** Declared maximum in bytes, or null if unbounded / unknown. */
   maxBytes: number | null;
+  /** Index type; absent: 'i32' (and in traces written before it existed). */
+  address?: AddressType;
   /** Module or script URL that owns it. */
   owner: string;
   /** Export name if it was found as an export. */
@@ -197,6 +212,27 @@ export interface GrowEvent {
   toBytes: number;
   /** 'js': Memory.prototype.grow was called (stack attached); 'wasm': seen by sampling. */
   via: GrowVia;
+  stack?: string;
+}
+
+/**
+ * A growth that failed: one attempt. A retry ladder (Emscripten's resize tries 20 %, 10 %, 5 %
+ * overgrowth, then the exact size) is one event per attempt; the analyzer groups attempts a few
+ * milliseconds apart into one incident.
+ */
+export interface GrowFailedEvent {
+  t: 'grow-failed';
+  time: EpochMs;
+  /** The memory. */
+  key: ObjectKey;
+  via: GrowFailureVia;
+  /** Bytes asked for: the `grow` delta (pages x 65536), or the size asked of the allocator. */
+  requestedBytes: number;
+  /** Committed bytes when it failed. */
+  committedBytes: number;
+  /** The memory's declared maximum in bytes, null if none or unknown. */
+  maxBytes: number | null;
+  /** JS stack of the failing call (for 'malloc': the JS frames around the wasm call). */
   stack?: string;
 }
 
@@ -385,6 +421,7 @@ export type PageEvent =
   | InstanceEvent
   | SampleEvent
   | GrowEvent
+  | GrowFailedEvent
   | CollectedEvent
   | BindgenEvent
   | AllocEvent
@@ -492,8 +529,10 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * 3: the `link` event type (the page channel went silent, resumed, reconnected, or lost batches).
  * Optional event fields added later do not bump it (readers drop unknown fields): `bindgen`
  * events' `orphaned` and `orphanStacks`; files without them have no orphan figure.
+ * 4: new event type `grow-failed` (failed growth attempts: out of memory), and the optional
+ * `address` of a memory event. Files of versions 1 to 3 are still read (they have neither).
  */
-export const TRACE_VERSION = 3;
+export const TRACE_VERSION = 4;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;

@@ -59,6 +59,36 @@ describe('trace versions', () => {
     const t: Trace = { ...trace, events: [...trace.events, pageError] };
     expect(parseTrace(serializeTrace(t))).toEqual({ ok: true, trace: t });
   });
+  const growFailed = {
+    t: 'grow-failed',
+    time: 8,
+    key: 'r1:2',
+    via: 'js',
+    requestedBytes: 655360,
+    committedBytes: 6291456,
+    maxBytes: 6553600,
+    stack: 'at f (https://a.test/a.js:1:1)',
+  } as const;
+  it('reads version-3 traces written before grow-failed existed, and round-trips grow-failed now', () => {
+    const r = parseTrace(JSON.stringify({ ...trace, version: 3, events: [...trace.events, pageError] }));
+    expect(r.ok && r.trace.events.length).toBe(5);
+    const t: Trace = { ...trace, events: [...trace.events, growFailed] };
+    expect(parseTrace(serializeTrace(t))).toEqual({ ok: true, trace: t });
+  });
+  it('refuses a grow-failed event in a version-3 file, and says which field of a malformed one is wrong', () => {
+    expect(parseTrace(JSON.stringify({ ...trace, version: 3, events: [growFailed] }))).toEqual({
+      ok: false,
+      error: 'events[0].t: "grow-failed" events exist since trace format version 4, but this file says version 3',
+    });
+    expect(parseTrace(JSON.stringify({ ...trace, events: [{ ...growFailed, requestedBytes: -1 }] }))).toEqual({
+      ok: false,
+      error: 'events[0].requestedBytes: expected a non-negative number, got -1',
+    });
+    expect(parseTrace(JSON.stringify({ ...trace, events: [{ ...growFailed, via: 'magic' }] }))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^events\[0\]\.via: /),
+    });
+  });
   it('refuses a page-error event in a file that says version 1', () => {
     const r = parseTrace(JSON.stringify({ ...trace, version: 1, events: [...trace.events, pageError] }));
     expect(r).toEqual({
@@ -78,7 +108,7 @@ describe('parseTrace errors say what is wrong', () => {
     [
       'newer version',
       JSON.stringify({ ...trace, version: 99 }),
-      /^version: this trace is format version 99, newer than this tool reads \(3\)/,
+      /^version: this trace is format version 99, newer than this tool reads \(4\)/,
     ],
     ['bad version', JSON.stringify({ ...trace, version: '1' }), /^version: expected a positive integer/],
     ['no events', JSON.stringify({ ...trace, events: undefined }), /^events: missing/],

@@ -11,6 +11,8 @@ import { checkPageEvent } from './validate';
 
 /** Trace format version that introduced the `page-error` event (docs/TRACE-FORMAT.md). */
 export const PAGE_ERROR_SINCE_VERSION = 2;
+/** Trace format version that introduced the `grow-failed` event. */
+export const GROW_FAILED_SINCE_VERSION = 4;
 
 /** Most events a trace file may hold (the panel's session cap is below this). */
 export const MAX_TRACE_EVENTS = 2_000_000;
@@ -139,6 +141,7 @@ const EVENT_SINCE: Partial<Record<PageEvent['t'], number>> = {
   heap: PAGE_ERROR_SINCE_VERSION,
   sites: PAGE_ERROR_SINCE_VERSION,
   link: 3,
+  'grow-failed': GROW_FAILED_SINCE_VERSION,
 };
 
 /** The message for an event of a type newer than the file's declared version. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  ADDRESS_TYPES,
   ALLOCATION_TRACKING,
+  GROW_FAILURE_VIAS,
   PAGE_ERROR_KINDS,
   LINK_STATES,
   HEAP_SIZES,
@@ -107,6 +109,18 @@ const good: PageEvent[] = [
     skipped: 12,
   },
   { t: 'page-error', time: 14, realm: 'r1', kind: 'rejection', message: 'Uncaught (in promise) 42' },
+  {
+    t: 'grow-failed',
+    time: 15,
+    key: 'r1:2',
+    via: 'js',
+    requestedBytes: 655360,
+    committedBytes: 6291456,
+    maxBytes: 6553600,
+    stack: 'at grow (https://a.test/a.js:1:2)',
+  },
+  { t: 'grow-failed', time: 16, key: 'r1:2', via: 'malloc', requestedBytes: 1000, committedBytes: 65536, maxBytes: null },
+  { t: 'memory', time: 17, key: 'r1:9', origin: 'constructor', shared: false, bytes: 65536, maxBytes: null, address: 'i64', owner: 'x' },
   { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
   { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
 ];
@@ -134,6 +148,7 @@ describe('validatePageEvent', () => {
     expect(validatePageEvent({ ...good[5], bytes: [] })).toBeNull();
     expect(validatePageEvent({ ...good[3], origin: 'magic' })).toBeNull();
     expect(validatePageEvent({ ...good[3], shared: 'no' })).toBeNull();
+    expect(validatePageEvent({ ...good[3], address: 'i128' })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: 1 })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: -5, label: 'x' })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: Infinity, label: 'x' })).toBeNull();
@@ -323,6 +338,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
     shared: isBool,
     bytes: isNonNeg,
     maxBytes: orNull(isNonNeg),
+    address: optional(among(ADDRESS_TYPES)),
     owner: isStr,
     exportName: optional(isStr),
     module: optional(isStr),
@@ -338,6 +354,14 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   },
   sample: { keys: listOf(isStr, LIMITS.maxSampleEntries), bytes: listOf(isNonNeg, LIMITS.maxSampleEntries) },
   grow: { key: isStr, fromBytes: isNonNeg, toBytes: isNonNeg, via: among(GROW_VIAS), stack: optional(isStack) },
+  'grow-failed': {
+    key: isStr,
+    via: among(GROW_FAILURE_VIAS),
+    requestedBytes: isNonNeg,
+    committedBytes: isNonNeg,
+    maxBytes: orNull(isNonNeg),
+    stack: optional(isStack),
+  },
   collected: { key: isStr },
   bindgen: {
     module: orNull(isStr),

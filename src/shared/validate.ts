@@ -13,7 +13,10 @@
  * `validatePageEvent` is the cheap yes/no used on the relay's hot path.
  */
 import {
+  ADDRESS_TYPES,
   ALLOCATION_TRACKING,
+  GROW_FAILURE_VIAS,
+  type GrowFailedEvent,
   HEAP_SIZES,
   GROW_VIAS,
   INSTANTIATE_VIAS,
@@ -193,6 +196,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
         owner: str(o, 'owner', path),
       };
       return withOptional(ev, {
+        address: o.address === undefined ? undefined : oneOf(o, 'address', path, ADDRESS_TYPES),
         exportName: optStr(o, 'exportName', path),
         module: optStr(o, 'module', path),
         stack: optStr(o, 'stack', path, LIMITS.maxStack),
@@ -234,6 +238,19 @@ function parseEvent(x: unknown, path: string): PageEvent {
         },
         { stack: optStr(o, 'stack', path, LIMITS.maxStack) },
       );
+    case 'grow-failed': {
+      const maxRaw = o.maxBytes;
+      const ev: GrowFailedEvent = {
+        t: 'grow-failed',
+        time,
+        key: str(o, 'key', path),
+        via: oneOf(o, 'via', path, GROW_FAILURE_VIAS),
+        requestedBytes: nonNeg(o, 'requestedBytes', path),
+        committedBytes: nonNeg(o, 'committedBytes', path),
+        maxBytes: maxRaw === null ? null : nonNeg(o, 'maxBytes', path),
+      };
+      return withOptional(ev, { stack: optStr(o, 'stack', path, LIMITS.maxStack) });
+    }
     case 'collected':
       return { t: 'collected', time, key: str(o, 'key', path) };
     case 'bindgen': {

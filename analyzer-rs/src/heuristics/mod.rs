@@ -20,6 +20,8 @@
 //! or without sizes ([`crate::records::Tracking::whole_bytes`] false) are reported, never judged.
 //! | [`budget`] | `budget` | memory or page over a budget level |
 //! | [`memory_replaced`] | `memory-replaced` | memory: superseded by a newer sibling (same realm, or a newer worker of the same script), still alive |
+//! | [`headroom`] | `memory-headroom` | memory: committed past a level of its limit (declared maximum or engine limit) |
+//! | [`out_of_memory`] | `out-of-memory` | memory: failed growth attempts, one incident per retry ladder |
 //! | [`registry_growth`] | `registry-growth` | registry field rising |
 
 pub mod budget;
@@ -27,10 +29,12 @@ pub mod class_rising;
 pub mod floor_rising;
 pub mod forgot_free;
 pub mod fragmentation;
+pub mod headroom;
 pub mod marks;
 pub mod memory_replaced;
 pub mod never_freed;
 pub mod orphaned;
+pub mod out_of_memory;
 pub mod registry_growth;
 pub mod used_rising;
 
@@ -134,10 +138,15 @@ pub fn findings(input: &Input, book: &crate::alerts::AlertBook) -> Vec<Hit> {
 
     let mut live_total = 0.0;
     let mut live_changed = f64::NEG_INFINITY;
+    for m in input.memories {
+        // Incidents stay raised for a while after their memory is collected (see the file).
+        out_of_memory::find(input, &mut out, m);
+    }
     for (mi, m) in input.memories.iter().enumerate() {
         if m.collected {
             continue;
         }
+        headroom::find(input, &mut out, m);
         live_total += m.current;
         live_changed = live_changed.max(m.last_growth);
         floor_rising::find(input, &mut out, mi, m);

@@ -49,6 +49,23 @@ impl Sim {
         self
     }
 
+    /// A memory with a declared maximum.
+    pub fn memory_max(&mut self, key: &str, bytes: f64, max: f64, owner: &str) -> &mut Self {
+        let (mem, owner) = (self.id(key), self.id(owner));
+        self.mems.push((mem, bytes));
+        self.put(Record::Memory { t: self.t, mem, bytes, max_bytes: Some(max), owner: Some(owner), module: None, realm: None });
+        self
+    }
+
+    /// A failed attempt: `grow` by `requested` (or malloc of it), at the memory's current size.
+    pub fn grow_failed(&mut self, key: &str, requested: f64, max: Option<f64>, malloc: bool, stack: &str) -> &mut Self {
+        let mem = self.id(key);
+        let stack = Some(self.id(stack));
+        let committed = self.mems.iter().find(|m| m.0 == mem).map(|m| m.1).unwrap_or(0.0);
+        self.put(Record::GrowFailed { t: self.t, mem, requested, committed, max_bytes: max, malloc, stack });
+        self
+    }
+
     pub fn grow(&mut self, key: &str, to: f64) -> &mut Self {
         let mem = self.id(key);
         let from = self.mems.iter().find(|m| m.0 == mem).map(|m| m.1).unwrap_or(0.0);

@@ -1,6 +1,7 @@
 /**
- * One row per memory: current and peak committed bytes, growths, the heap's used bytes (see
- * ../heap-view.ts for what the cell may say), allocator and live allocations, owner.
+ * One row per memory: current and peak committed bytes, headroom (committed / limit, as a bar),
+ * growths, the heap's used bytes (see ../heap-view.ts for what the cell may say), allocator and
+ * live allocations, owner.
  */
 import type { MemoryStats } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
@@ -17,6 +18,7 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
             <th>Memory</th>
             <th class="num">Current</th>
             <th class="num">Peak</th>
+            <th title="Committed bytes against the limit: the declared maximum, else the engine's limit">Headroom</th>
             <th class="num">Growths</th>
             <th class="num">Used</th>
             <th>Allocator</th>
@@ -33,6 +35,7 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
               </td>
               <NumCell testId="memory-current" value={m.currentBytes} text={formatBytes(m.currentBytes)} />
               <NumCell testId="memory-peak" value={m.peakBytes} text={formatBytes(m.peakBytes)} />
+              <HeadroomTd m={m} />
               <NumCell testId="memory-growths" value={m.growthEvents} text={formatCount(m.growthEvents)} />
               <UsedTd m={m} />
               <td data-testid="memory-allocator" class={m.allocator ? '' : 'muted'}>
@@ -69,6 +72,34 @@ function UsedTd({ m }: { m: MemoryStats }) {
     >
       {c.text}
       {c.state === 'not-counted' || c.state === 'no-sizes' ? <span class="visually-hidden">: {c.title}</span> : null}
+    </td>
+  );
+}
+
+/** Committed / limit as a bar, the figures beside it; the limit's source on hover. */
+function HeadroomTd({ m }: { m: MemoryStats }) {
+  const limit = m.limitBytes;
+  if (!(limit > 0)) return <td class="muted">—</td>;
+  const ratio = Math.min(1, m.currentBytes / limit);
+  const pct = Math.floor(ratio * 100);
+  const source = m.maxBytes !== null ? 'its declared maximum' : "the engine's limit (no maximum declared)";
+  const level = ratio >= 0.95 ? 'error' : ratio >= 0.75 ? 'warning' : ratio >= 0.6 ? 'info' : 'ok';
+  return (
+    <td
+      class="headroom"
+      data-testid="memory-headroom"
+      data-value={ratio}
+      data-limit={limit}
+      data-level={level}
+      title={`${formatBytes(m.currentBytes)} committed of ${formatBytes(limit)}, ${source}: ${formatBytes(Math.max(0, limit - m.currentBytes))} left`}
+    >
+      <span class="headroom-bar" aria-hidden="true">
+        <span class={`headroom-fill lvl-${level}`} style={{ width: `${pct}%` }} />
+      </span>
+      <span class="headroom-text">
+        {pct}% of {formatBytes(limit)}
+        {m.maxBytes === null ? <span class="muted"> (engine)</span> : null}
+      </span>
     </td>
   );
 }

@@ -248,6 +248,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     },
     onInstance: (l) => hooks.onInstance(l),
     memoryKey: (m) => hooks.memoryKey(m),
+    memoryMaxBytes: (m) => hooks.memoryMaxBytes(m),
     stack,
     stackLater: stacks.later,
     onTick: (l) => void (tickListeners[tickListeners.length] = l),

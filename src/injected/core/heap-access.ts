@@ -72,6 +72,12 @@ export interface InstanceHeapAccess {
   counters: HeapCounters | null;
   sampling: SampleHook | null;
   /**
+   * Arms the out-of-memory notice: `fn(requestedBytes, pages)` is called from inside the page's
+   * malloc / realloc when it returns 0 for a nonzero request. False when it could not be done.
+   * Null when the module counts no allocator.
+   */
+  armOutOfMemory: ((fn: (size: number, pages: number) => void) => boolean) | null;
+  /**
    * The call counter of export `index` in the layout's `callCounted`, or null. `global` is the
    * counter itself: exports that share one wasm function (identical code folding) share it.
    */
@@ -135,7 +141,9 @@ export class HeapAccess {
   of(exports: WebAssembly.Exports, hasAllocator: boolean): InstanceHeapAccess {
     let counters: HeapCounters | null = null;
     let sampling: SampleHook | null = null;
+    let armOutOfMemory: InstanceHeapAccess['armOutOfMemory'] = null;
     if (hasAllocator) {
+      armOutOfMemory = (fn) => this.armOom(exports, fn);
       const liveBytes = this.reader(exports, 'live_bytes');
       const liveAllocs = this.reader(exports, 'live_allocs');
       const totalAllocs = this.reader(exports, 'total_allocs');
@@ -148,12 +156,36 @@ export class HeapAccess {
     return {
       counters,
       sampling,
+      armOutOfMemory,
       callCounter: (index: number) => {
         const read = this.reader(exports, `calls_${index}`);
         const global = hiddenExport(exports, `calls_${index}`);
         return read === null || typeof global !== 'object' || global === null ? null : { read, global: this.tokenOf(global) };
       },
     };
+  }
+
+  /** A wasm function of the table's type that calls `fn`. */
+  private tableFunction(fn: (a: number, b: number) => void): unknown {
+    this.trampoline ??= construct(this.Module, [TRAMPOLINE]) as WebAssembly.Module;
+    const inst = construct(this.Instance, [this.trampoline, { m: { f: fn } }]) as WebAssembly.Instance;
+    return getOwnPropertyDescriptor(call(this.exportsGetter, inst) as object, 'f')?.value as unknown;
+  }
+
+  /** Slot 1 of the hidden table := fn, then the armed flag := 1 (see ./wasm-rewrite.ts). */
+  private armOom(exports: WebAssembly.Exports, fn: (size: number, pages: number) => void): boolean {
+    const table = hiddenExport(exports, 'sample_table');
+    const armed = hiddenExport(exports, 'oom_armed');
+    const set = this.globalSet;
+    if (table === undefined || typeof armed !== 'object' || armed === null || !set) return false;
+    try {
+      call(this.tableSet, table, 1, this.tableFunction(fn));
+      call(set, armed, 1);
+      return true;
+    } catch (e) {
+      void e; // not armed: failures inside wasm are not reported for this instance
+      return false;
+    }
   }
 
   private sampleHook(exports: WebAssembly.Exports): SampleHook | null {
@@ -165,10 +197,7 @@ export class HeapAccess {
     return {
       install: (fn) => {
         try {
-          this.trampoline ??= construct(this.Module, [TRAMPOLINE]) as WebAssembly.Module;
-          const inst = construct(this.Instance, [this.trampoline, { m: { f: fn } }]) as WebAssembly.Instance;
-          const f = getOwnPropertyDescriptor(call(this.exportsGetter, inst) as object, 'f')?.value as unknown;
-          call(this.tableSet, table, 0, f);
+          call(this.tableSet, table, 0, this.tableFunction(fn));
           return true;
         } catch (e) {
           void e; // no sampling for this instance: the countdown stays at "never"

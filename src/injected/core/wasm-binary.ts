@@ -10,6 +10,8 @@ export interface MemoryLimits {
   /** Pages, or null when unbounded. */
   maximum: number | null;
   shared: boolean;
+  /** memory64 (index type i64). */
+  is64: boolean;
 }
 
 export interface ModuleMemories {
@@ -70,7 +72,7 @@ class Reader {
     const is64 = (flags & 4) !== 0;
     const initial = is64 ? this.u64() : this.u32();
     const maximum = flags & 1 ? (is64 ? this.u64() : this.u32()) : null;
-    return { initial, maximum, shared: (flags & 2) !== 0 };
+    return { initial, maximum, shared: (flags & 2) !== 0, is64 };
   }
   skipValType(): void {
     const t = this.byte();

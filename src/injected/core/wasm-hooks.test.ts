@@ -190,6 +190,33 @@ describe('WasmHooks', () => {
     expect(ofType('grow').filter((g) => g.key === key)).toHaveLength(2);
   });
 
+  it('a grow that throws is a grow-failed event (delta, committed, maximum, stack); the page gets the same error', () => {
+    const m = new WebAssembly.Memory({ initial: 96, maximum: 100 });
+    const key = hooks.memoryKey(m)!;
+    let err: unknown;
+    try {
+      m.grow(10);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RangeError);
+    const failed = ofType('grow-failed').filter((g) => g.key === key);
+    expect(failed).toMatchObject([{ via: 'js', requestedBytes: 10 * 65536, committedBytes: 96 * 65536, maxBytes: 100 * 65536 }]);
+    expect(failed[0]!.stack).toContain('wasm-hooks.test.ts');
+    // a bad argument is the page's TypeError, not an out-of-memory
+    expect(() => m.grow(-1 as number)).toThrow(TypeError);
+    expect(() => m.grow({} as number)).toThrow();
+    expect(ofType('grow-failed').filter((g) => g.key === key)).toHaveLength(1);
+    // memory64 is said so (when the engine has it)
+    let m64: WebAssembly.Memory | null = null;
+    try {
+      m64 = new WebAssembly.Memory({ initial: 1n, address: 'i64' } as unknown as WebAssembly.MemoryDescriptor);
+    } catch (e) {
+      void e; // no memory64 in this engine
+    }
+    if (m64 !== null) expect(ofType('memory').find((e) => e.key === hooks.memoryKey(m64!))?.address).toBe('i64');
+  });
+
   it('keeps the order of instantiate(Module) reactions against other microtasks', async () => {
     const mod = new WebAssembly.Module(F.computeOnly());
     const run = async (inst: (m: WebAssembly.Module) => Promise<unknown>) => {

@@ -24,6 +24,7 @@ import {
   construct,
   getOwnPropertyDescriptor,
   getPrototypeOf,
+  MathFloor,
   OrigFinalizationRegistry,
   OrigPromise,
   ownKeys,
@@ -70,7 +71,10 @@ export interface HookDeps {
 }
 
 /** What became of a module's bytes. */
-type Prepared = { bytes: Uint8Array; layout: RewriteLayout; reason: null } | { bytes: null; layout: null; reason: string | null };
+type Prepared = ({ bytes: Uint8Array; layout: RewriteLayout; reason: null } | { bytes: null; layout: null; reason: string | null }) & {
+  /** Declared memory limits read from the same bytes (the streaming paths have no other chance). */
+  limits?: ModuleMemories;
+};
 
 interface ModuleInfo {
   key: ObjectKey;
@@ -96,6 +100,8 @@ function cut(s: string, n: number = LIMITS.maxString): string {
 export class WasmHooks {
   private readonly memories = new SafeWeakMap<WebAssembly.Memory, ObjectKey>();
   private readonly byteGetters = new SafeWeakMap<WebAssembly.Memory, (this: unknown) => unknown>();
+  /** Declared maximum (bytes) of the memories that have one. */
+  private readonly maxima = new SafeWeakMap<WebAssembly.Memory, number>();
   private readonly modules = new SafeWeakMap<WebAssembly.Module, ModuleInfo>();
   private readonly instances = new SafeWeakMap<WebAssembly.Instance, ObjectKey>();
   private readonly replacements = new SafeWeakMap<WebAssembly.Instance, WebAssembly.Exports>();
@@ -104,6 +110,7 @@ export class WasmHooks {
   private readonly unchanged = new SafeWeakMap<WebAssembly.Module, string>();
   private readonly sources: BufferSources;
   private readonly CompileError: typeof WebAssembly.CompileError;
+  private readonly rangeErrorProto: object;
   private readonly nativeInstantiate: AnyFn;
   private readonly nativeCompile: AnyFn;
   private readonly responseOk: ((this: unknown) => unknown) | undefined;
@@ -153,6 +160,7 @@ export class WasmHooks {
     const H = (g as { Headers?: typeof Headers }).Headers;
     this.headersGet = H ? (H.prototype.get as AnyFn) : undefined;
     this.CompileError = this.WA.CompileError;
+    this.rangeErrorProto = g.RangeError.prototype;
     this.nativeInstantiate = this.WA.instantiate as AnyFn;
     this.nativeCompile = this.WA.compile as AnyFn;
     this.collector = new OrigFinalizationRegistry<ObjectKey>((key) => {
@@ -167,6 +175,11 @@ export class WasmHooks {
 
   memoryKey(memory: WebAssembly.Memory): ObjectKey | undefined {
     return this.memories.get(memory);
+  }
+
+  /** Declared maximum in bytes of a memory we know, or null (none, or not known). */
+  memoryMaxBytes(memory: WebAssembly.Memory): number | null {
+    return this.maxima.get(memory) ?? null;
   }
 
   /** Committed bytes of a memory we know (0 if it cannot be read). */
@@ -199,7 +212,7 @@ export class WasmHooks {
     memory: WebAssembly.Memory,
     origin: MemoryOrigin,
     owner: string,
-    extra: { exportName?: string; module?: ObjectKey; stack?: string; maxBytes?: number | null },
+    extra: { exportName?: string; module?: ObjectKey; stack?: string; maxBytes?: number | null; i64?: boolean },
   ): ObjectKey {
     const known = this.memories.get(memory);
     if (known !== undefined) return known;
@@ -233,6 +246,8 @@ export class WasmHooks {
       maxBytes: extra.maxBytes ?? null,
       owner: cut(owner),
     };
+    if (extra.i64 === true) ev.address = 'i64';
+    if (typeof extra.maxBytes === 'number') this.maxima.set(memory, extra.maxBytes);
     if (extra.exportName !== undefined) ev.exportName = cut(extra.exportName);
     if (extra.module !== undefined) ev.module = extra.module;
     if (extra.stack) ev.stack = extra.stack;
@@ -262,8 +277,9 @@ export class WasmHooks {
     try {
       const view = this.sources.view(source);
       if (view === undefined) return { bytes: null, layout: null, reason: null }; // the native call throws
+      const limits = moduleMemories(view);
       const r = rewrite(view);
-      return r.ok ? { bytes: r.bytes, layout: r.layout, reason: null } : { bytes: null, layout: null, reason: r.reason };
+      return r.ok ? { bytes: r.bytes, layout: r.layout, reason: null, limits } : { bytes: null, layout: null, reason: r.reason, limits };
     } catch (e) {
       this.deps.fail('rewrite', e);
       return { bytes: null, layout: null, reason: 'internal error of the rewriter' };
@@ -408,8 +424,33 @@ export class WasmHooks {
     }
   }
 
+  /**
+   * Memory.prototype.grow threw: when it is the memory refusing to grow (a RangeError for a
+   * delta given as a number), a `grow-failed` event. A TypeError for a bad argument is the page's
+   * bug, not an out-of-memory: not reported. Never reads the page's argument beyond its type.
+   */
+  private growFailed(memory: WebAssembly.Memory, key: ObjectKey, delta: unknown, e: unknown): void {
+    if (typeof delta !== 'number' || !(delta >= 0) || !this.isRangeError(e)) return;
+    this.deps.emit({
+      t: 'grow-failed',
+      time: this.deps.now(),
+      key,
+      via: 'js',
+      requestedBytes: MathFloor(delta) * PAGE,
+      committedBytes: this.readBytes(memory),
+      maxBytes: this.maxima.get(memory) ?? null,
+      stack: this.deps.stack(),
+    });
+  }
+
+  /** A RangeError of this realm (the memory's `grow` throws one of its own realm). */
+  private isRangeError(e: unknown): boolean {
+    return typeof e === 'object' && e !== null && getPrototypeOf(e) === this.rangeErrorProto;
+  }
+
   /** Remember what became of a compiled module's bytes. */
   private noteCompiled(module: WebAssembly.Module, prepared: Prepared, usedRewrite: boolean): void {
+    if (prepared.limits !== undefined && !this.limits.has(module)) this.limits.set(module, prepared.limits);
     if (usedRewrite && prepared.layout !== null) this.rewritten.set(module, prepared.layout);
     else if (prepared.reason !== null) this.unchanged.set(module, prepared.reason);
     else if (prepared.layout !== null) this.unchanged.set(module, 'the rewritten module did not compile');
@@ -466,8 +507,9 @@ export class WasmHooks {
       exportNames[exportNames.length] = name;
       const v = this.dataProp(exports, name);
       if (this.isMemory(v)) {
-        const maxBytes = this.maxBytesOf(this.limits.get(module)?.exports[name]);
-        add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack(), maxBytes }), v);
+        const l = this.limits.get(module)?.exports[name];
+        const maxBytes = this.maxBytesOf(l);
+        add(this.registerMemory(v, 'export', mod.url, { exportName: name, module: mod.key, stack: stack(), maxBytes, i64: l?.is64 }), v);
       }
     }
     const importNames: string[] = [];
@@ -476,8 +518,9 @@ export class WasmHooks {
       if (imp.kind !== 'memory') continue;
       const v = this.dataProp(this.dataProp(imports, imp.module), imp.name);
       if (this.isMemory(v)) {
-        const maxBytes = this.maxBytesOf(this.limits.get(module)?.imports[`${imp.module}\u0000${imp.name}`]);
-        add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack(), maxBytes }), v);
+        const l = this.limits.get(module)?.imports[`${imp.module}\u0000${imp.name}`];
+        const maxBytes = this.maxBytesOf(l);
+        add(this.registerMemory(v, 'import', mod.url, { module: mod.key, stack: stack(), maxBytes, i64: l?.is64 }), v);
       }
     }
     this.deps.emit({
@@ -583,7 +626,9 @@ export class WasmHooks {
           const stack = self.deps.stack();
           const max = self.dataProp(args[0], 'maximum');
           const maxBytes = typeof max === 'number' && max >= 0 ? max * PAGE : null;
-          self.registerMemory(m, 'constructor', self.deps.owner(stack), { stack, maxBytes });
+          // memory64: `address: 'i64'` (the JS API's name; `index` in earlier drafts)
+          const address = self.dataProp(args[0], 'address') ?? self.dataProp(args[0], 'index');
+          self.registerMemory(m, 'constructor', self.deps.owner(stack), { stack, maxBytes, i64: address === 'i64' });
         });
         return m;
       },
@@ -767,6 +812,7 @@ export class WasmHooks {
         try {
           r = apply(target, thisArg, args);
         } catch (e) {
+          if (key !== undefined) self.safely('grow (failed)', () => self.growFailed(thisArg as WebAssembly.Memory, key, args[0], e));
           rethrow(e, growHandler.apply as AnyFn);
         }
         if (key !== undefined) {

@@ -566,6 +566,26 @@ describe('rewriteModule on hand-built modules', () => {
     void a;
   });
 
+  it('out of memory: once armed, a malloc returning 0 calls slot 1 with (requested size, pages), then returns 0', () => {
+    const r = ok(rewriteModule(allocModule([], { failAbove: 4096 }), opts()));
+    const ex = instantiate(r.bytes);
+    const seen: [number, number][] = [];
+    const malloc = ex.malloc as (n: number) => number;
+    expect(malloc(5000)).toBe(0); // not armed: nothing called (slot 1 is still null: no trap)
+    const notice = new WebAssembly.Instance(new WebAssembly.Module(samplerModuleBytes()), {
+      js: { f: (size: number, pages: number) => void seen.push([size, pages]) },
+    }).exports.f;
+    (ex[P + 'sample_table'] as WebAssembly.Table).set(1, notice);
+    (ex[P + 'oom_armed'] as G).value = 1;
+    expect(malloc(100)).not.toBe(0);
+    expect(seen).toEqual([]);
+    expect(malloc(5000)).toBe(0);
+    const pages = (ex.memory as WebAssembly.Memory).buffer.byteLength / 65536;
+    expect(seen).toEqual([[5000, pages]]);
+    // a failed allocation is not counted
+    expect([counter(ex, 'live_allocs'), counter(ex, 'total_allocs')]).toEqual([1n, 1n]);
+  });
+
   it('keeps globals, tables, element and data segments, the start function and data count in place', () => {
     // start (function 3) stores 7 at address 64 and allocates through malloc
     const { i32_const: c } = op;

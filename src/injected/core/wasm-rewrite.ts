@@ -33,7 +33,14 @@
  *                             samplerModuleBytes() makes such a wasm function from a JS one.
  *   P+'sample_ptr'       i32  payload pointer of the last sampled allocation
  *   P+'sample_size'      i32  its chunk size
- *   P+'sample_table'     table (funcref, 1 slot; initial null)
+ *   P+'sample_table'     table (funcref, 2 slots; initial null): slot 0 the sampler, slot 1 the
+ *                             out-of-memory notice
+ *   P+'oom_armed'        i32  starts at 0. While nonzero, a malloc (or realloc) that returns 0
+ *                             for a nonzero request calls slot 1 with (requested size i32,
+ *                             memory.size in pages i32), then returns 0 as it would have. JS sets
+ *                             slot 1 first, then the flag; its function must never throw. The
+ *                             test sits where the wrapper already tests the result for 0: no
+ *                             extra work on a successful allocation.
  *   call counters (layout.callCounted[i] is the export name of counter i):
  *   P+'calls_'+i         i64  calls to that export's function (from anywhere) with param0 != 0
  *                             and, when it has >= 2 params, param1 != 1 (i32 params only).
@@ -41,7 +48,7 @@
  *                             photon's __wbg_rgb_free / __wbg_rgba_free) export the same global
  *                             under both names: it counts the calls of both.
  *
- * Wrappers: malloc: r = orig(...); count r. free: subtract the chunk size read BEFORE orig, then
+ * Wrappers: malloc: r = orig(...); count r (r == 0: the out-of-memory notice above). free: subtract the chunk size read BEFORE orig, then
  * orig. realloc / calloc / memalign: save the four counters, call orig (its inner malloc/free
  * calls go through the wrappers), restore them, then apply the net effect: realloc: -old (read
  * before the call) when ptr != 0 and (result != 0, or result == 0 with new size 0), +new when
@@ -185,6 +192,7 @@ export const ALLOCATOR_GLOBAL_NAMES = [
   'sample_countdown',
   'sample_ptr',
   'sample_size',
+  'oom_armed',
 ];
 
 export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): RewriteResult {

@@ -38,6 +38,7 @@ function fakeCore() {
     emit: (e) => events.push(e),
     onInstance: (l) => instanceListeners.push(l),
     memoryKey: (m) => memKeys.get(m),
+    memoryMaxBytes: () => 6553600,
     stack: () => 'at test (http://x/page.js:1:1)',
     stackLater: () => () => 'at test (http://x/page.js:1:1)',
     onTick: (l) => tickListeners.push(l),
@@ -175,6 +176,31 @@ describe('installTrackers', () => {
     const before = core.events.length;
     core.tick();
     expect(core.events.length).toBe(before); // nothing changed: nothing sent
+  });
+
+  it('reports a malloc that returns NULL inside wasm as a grow-failed event, with the size asked', () => {
+    const wasm = core.instantiate(
+      buildModule({ funcs: bumpAllocator({ failAbove: 1 << 20 }), exportMemory: 'memory' }),
+    ) as unknown as Record<string, (n: number) => number>;
+    const heapEvent = [...core.events].reverse().find((e) => e.t === 'heap');
+    const memory = heapEvent?.t === 'heap' ? heapEvent.memory : '';
+    const before = core.events.length;
+    expect(wasm.malloc!(64)).not.toBe(0);
+    expect(wasm.malloc!(2 << 20)).toBe(0);
+    const failed = core.events.slice(before).filter((e) => e.t === 'grow-failed');
+    expect(failed).toEqual([
+      {
+        t: 'grow-failed',
+        time: 1000,
+        key: memory,
+        via: 'malloc',
+        requestedBytes: 2 << 20,
+        committedBytes: 65536,
+        maxBytes: 6553600,
+        stack: 'at test (http://x/page.js:1:1)',
+      },
+    ]);
+    core.tick(); // its heap stats go now (the next test counts the events of its own instances)
   });
 
   it('says why a heap is not counted', () => {

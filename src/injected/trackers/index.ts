@@ -102,6 +102,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
       sites: null,
     };
     heaps.push(entry);
+    armOutOfMemory(info, mem.key, ctx.memoryMaxBytes(mem.memory));
     // Sites need sizes: without them (emmalloc, unknown allocators) the countdown counts
     // allocations, not bytes, and a sample could not stand for any number of bytes.
     const hook = sizes === 'none' ? null : (info.heap?.sampling ?? null);
@@ -140,6 +141,40 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
       }
     }
     ctx.wake();
+  };
+
+  /**
+   * The instance's allocator reports, from inside the page's malloc, a NULL result (its
+   * memory.grow returned -1): a `grow-failed` event with the size asked. The notice keeps only
+   * the memory's key and maximum (never the instance). Repeats of one failure in the same
+   * millisecond (a realloc whose inner malloc failed first) are one attempt.
+   */
+  const armOutOfMemory = (info: InstanceInfo, key: string, maxBytes: number | null): void => {
+    const arm = info.heap?.armOutOfMemory ?? null;
+    if (arm === null) return;
+    let last = { time: -1, size: -1, pages: -1 };
+    arm((size: number, pages: number) => {
+      // Called from inside the page's malloc: nothing may be thrown back into wasm.
+      try {
+        const time = ctx.now();
+        const requested = size >>> 0;
+        const committed = (pages >>> 0) * 65536;
+        if (time - last.time < 1 && requested === last.size && pages === last.pages) return;
+        last = { time, size: requested, pages };
+        ctx.emit({
+          t: 'grow-failed',
+          time,
+          key,
+          via: 'malloc',
+          requestedBytes: requested,
+          committedBytes: committed,
+          maxBytes,
+          stack: ctx.stack(),
+        });
+      } catch (e) {
+        void e;
+      }
+    });
   };
 
   // App registries and marks

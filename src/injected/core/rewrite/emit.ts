@@ -32,7 +32,11 @@ export const G_TOTAL_FREES = 3;
 export const G_COUNTDOWN = 4;
 export const G_SAMPLE_PTR = 5;
 export const G_SAMPLE_SIZE = 6;
-export const ALLOCATOR_GLOBALS = 7;
+/** i32: nonzero once JS has put its out-of-memory function in slot 1 of the hidden table. */
+export const G_OOM_ARMED = 7;
+export const ALLOCATOR_GLOBALS = 8;
+/** Slots of the hidden funcref table: 0 the sampler, 1 the out-of-memory notice (same type). */
+export const TABLE_SLOTS = 2;
 
 const I32 = 0x7f;
 const I64 = 0x7e;
@@ -58,10 +62,12 @@ const I32_CONST = 0x41;
 const I64_CONST = 0x42;
 const I32_EQZ = 0x45;
 const I32_EQ = 0x46;
+const I32_NE = 0x47;
 const I64_EQ = 0x51;
 const I64_LT_S = 0x53;
 const I32_SUB = 0x6b;
 const I32_AND = 0x71;
+const BR = 0x0c;
 const I64_ADD = 0x7c;
 const I64_SUB = 0x7d;
 const I32_WRAP_I64 = 0xa7;
@@ -154,12 +160,35 @@ function emitSize(w: Writer, a: AllocatorPlan, p: number, off: number, bLocal: n
  * `guardLocal >= 0`, the countdown step is skipped when the countdown differs from that saved
  * value (an allocation made inside the wrapped call was already sampled).
  */
-function emitNoteAlloc(w: Writer, c: Ctx, r: number, off: number, bLocal: number, guardLocal: number, hLocal: number): void {
+function emitNoteAlloc(
+  w: Writer,
+  c: Ctx,
+  r: number,
+  off: number,
+  bLocal: number,
+  guardLocal: number,
+  hLocal: number,
+  sizeParam = -1,
+): void {
   const a = c.inp.alloc!;
   const g = c.gBase;
   w.ops(BLOCK, VOID, LOCAL_GET);
   w.u32(r);
-  w.ops(I32_EQZ, BR_IF, 0);
+  if (sizeParam < 0) w.ops(I32_EQZ, BR_IF, 0);
+  else {
+    // R == 0: the allocation failed. When JS armed it and the request was not 0, slot 1 of the
+    // hidden table gets (requested size, memory.size in pages). Same one test on the hot path.
+    w.ops(I32_EQZ, IF, VOID, GLOBAL_GET);
+    w.u32(g + G_OOM_ARMED);
+    w.byte(LOCAL_GET);
+    w.u32(sizeParam);
+    w.ops(I32_CONST, 0, I32_NE, I32_AND, IF, VOID, LOCAL_GET);
+    w.u32(sizeParam);
+    w.ops(MEMORY_SIZE, 0, I32_CONST, 1, CALL_INDIRECT);
+    w.u32(c.sampleType);
+    w.u32(c.table);
+    w.ops(END, BR, 1, END);
+  }
   emitSize(w, a, r, off, bLocal, hLocal);
   addLocalToGlobal(w, g + G_LIVE_BYTES, bLocal, I64_ADD);
   incGlobal(w, g + G_LIVE_ALLOCS, 1);
@@ -292,7 +321,7 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
     emitCallMoved(w, n, moved);
     w.byte(LOCAL_SET);
     w.u32(R);
-    emitNoteAlloc(w, c, R, 0, B, -1, n + 2);
+    emitNoteAlloc(w, c, R, 0, B, -1, n + 2, sizeParamOf(m, s.f, a.freePtrParam));
     w.byte(LOCAL_GET);
     w.u32(R);
     w.byte(END);
@@ -365,10 +394,16 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
     emitRelease(w, c, OLD);
     w.byte(END);
   }
-  emitNoteAlloc(w, c, R, off, B, CD, H);
+  emitNoteAlloc(w, c, R, off, B, CD, H, isRealloc ? sizeParamOf(m, s.f, a.reallocSizeParam) : -1);
   w.byte(LOCAL_GET);
   w.u32(R);
   w.byte(END);
+}
+
+/** Index of an i32 size parameter of function f, or -1 (no out-of-memory notice then). */
+function sizeParamOf(m: EmitInput['m'], f: number, index: number): number {
+  const t = m.types[m.funcTypes[f]!]!;
+  return index >= 0 && index < t.params.length && t.params[index] === I32 ? index : -1;
 }
 
 /**
@@ -448,13 +483,13 @@ export function emitModule(inp: EmitInput): Uint8Array<ArrayBuffer> {
     } else if (id === 4) {
       out.u32(count + (inp.tableName !== null ? 1 : 0));
       if (sec) out.copy(b, rest, sec.end);
-      if (inp.tableName !== null) out.ops(0x70, 1, 1, 1); // funcref, min 1, max 1
+      if (inp.tableName !== null) out.ops(0x70, 1, TABLE_SLOTS, TABLE_SLOTS); // funcref, min = max
     } else if (id === 6) {
       out.u32(count + addedGlobals);
       if (sec) out.copy(b, rest, sec.end);
       for (let i = 0; i < addedGlobals; i++) {
         const rel = i;
-        if (inp.alloc && (rel === G_SAMPLE_PTR || rel === G_SAMPLE_SIZE)) out.ops(I32, 1, I32_CONST, 0, END);
+        if (inp.alloc && (rel === G_SAMPLE_PTR || rel === G_SAMPLE_SIZE || rel === G_OOM_ARMED)) out.ops(I32, 1, I32_CONST, 0, END);
         else if (inp.alloc && rel === G_COUNTDOWN) {
           out.ops(I64, 1, I64_CONST);
           for (let k = 0; k < 9; k++) out.byte(0xff);

@@ -160,11 +160,15 @@ export const op = {
  * starts at 2048. malloc carries dlmalloc's constants (244, 11, -8) so its kind is 'dlmalloc'.
  * free(p) clears the in-use bit. realloc(p, n): malloc(n), free(p) (no copy).
  */
-export function bumpAllocator(o: { mallocName?: string; freeName?: string; reallocName?: string; dlConstants?: boolean } = {}): Fn[] {
+export function bumpAllocator(
+  o: { mallocName?: string; freeName?: string; reallocName?: string; dlConstants?: boolean; failAbove?: number } = {},
+): Fn[] {
   const { local_get: lg, local_set: ls, local_tee: lt, i32_const: c, i32_load: ld, i32_store: st } = op;
   const heap = sleb(1024);
   const consts = o.dlConstants === false ? [] : [c, ...sleb(244), op.drop, c, ...sleb(11), op.drop, c, ...sleb(-8), op.drop];
   consts.push(c, ...sleb(1028), op.drop); // a second static address (allocator state) for the fingerprint
+  // malloc(n) returns 0 (out of memory) when n > failAbove
+  if (o.failAbove !== undefined) consts.push(lg, 0, c, ...sleb(o.failAbove), 0x4b /* i32.gt_u */, op.if_, 0x40, c, 0, 0x0f, op.end);
   const malloc: Fn = {
     params: [i32],
     results: [i32],
