@@ -6,6 +6,7 @@
  * Order matters: everything here runs before the page's first script (document_start, or the
  * blob prelude in workers).
  */
+import { ownSource } from './self-source';
 import type { InjectedContext } from '../context';
 import { installTrackers } from '../trackers/index';
 import { isFreeExportName } from '../trackers/glue-source';
@@ -228,7 +229,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       dom,
       queue,
       realm,
-      bundleUrl: worker ? worker.bundleUrl : ownUrl,
+      bundleSource: () => ownSource(),
       baseUrl: () => (worker ? worker.url : doc && baseUriGetter ? call<string>(baseUriGetter, doc) : g.location.href),
       origin: g.origin,
       randomToken: () => newRealmId(random) + newRealmId(random),

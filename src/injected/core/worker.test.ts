@@ -16,7 +16,6 @@ const cfg: WorkerConfig = {
   parent: 'abc',
   url: 'https://a.example/w/x.js',
   type: 'classic',
-  bundleUrl: 'chrome-extension://id/src/injected/index.iife.js',
 };
 
 describe('worker bootstrap', () => {

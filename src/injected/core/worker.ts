@@ -2,7 +2,7 @@
  * Dedicated Workers: the page's `new Worker(url, options)` starts a worker that runs our core
  * first, then the page's script, from a blob:
  *
- *   self.__wasmMemoryWorker = {token, parent, url, type, bundleUrl};   // read+deleted by the core
+ *   self.__wasmMemoryWorker = {token, parent, url, type};   // read+deleted by the core
  *   <the injected bundle>
  *   importScripts(url)           // classic
  *   await import(url)            // module
@@ -35,7 +35,6 @@ export interface WorkerConfig {
   /** What the bootstrap loads, when not `url` (our copy of a page blob: URL, see below). */
   loadUrl?: string;
   type: 'classic' | 'module';
-  bundleUrl: string;
   /** The parent's allocation-tracking setting when the worker started (absent: on). */
   allocationTracking?: boolean;
 }
@@ -58,7 +57,6 @@ export function isWorkerConfig(v: unknown): v is WorkerConfig {
     typeof c.url === 'string' &&
     (c.loadUrl === undefined || typeof c.loadUrl === 'string') &&
     (c.type === 'classic' || c.type === 'module') &&
-    typeof c.bundleUrl === 'string' &&
     (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean')
   );
 }
@@ -99,8 +97,11 @@ export interface WorkerHookDeps {
   dom: DomOriginals;
   queue: EventQueue;
   realm: string;
-  /** URL of our bundle (chrome-extension://.../index.iife.js). */
-  bundleUrl: string | null;
+  /**
+   * The text of our bundle, to run first in a worker (see ./self-source.ts: the bundle's own
+   * source, so nothing of the extension is web-accessible), or null when it is not known.
+   */
+  bundleSource(): string | null;
   /** Base for relative worker URLs (document.baseURI, or the worker script's URL). */
   baseUrl(): string;
   /** This realm's origin. */
@@ -117,7 +118,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const BlobC = g.Blob;
   const createObjectURL = OrigURL.createObjectURL;
   const revokeObjectURL = OrigURL.revokeObjectURL;
-  if (typeof W !== 'function' || !d.bundleUrl || typeof createObjectURL !== 'function') return false;
+  if (typeof W !== 'function' || typeof createObjectURL !== 'function') return false;
   const workerPost = W.prototype.postMessage as AnyFn;
   const ends = new SafeWeakMap<Worker, { ended(): void }>();
   const hrefGetter = savedGetter(OrigURL.prototype, 'href');
@@ -169,7 +170,12 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   };
   const bundleSource = (): string | null => {
     if (source !== undefined) return source;
-    source = d.bundleUrl ? readSync(d.bundleUrl, 'bundle source (is it web_accessible?)') : null;
+    try {
+      source = d.bundleSource();
+    } catch (e) {
+      d.fail('bundle source', e);
+      source = null;
+    }
     return source;
   };
 
@@ -225,7 +231,6 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
       parent: d.realm,
       url: abs,
       type,
-      bundleUrl: d.bundleUrl ?? '',
       allocationTracking: allocationTracking(),
     };
     // A page blob: URL is often revoked right after `new Worker(url)`, before our bootstrap
