@@ -160,3 +160,23 @@ test('a notification is sent once per new alert when enabled (rate-limited per t
   expect(await ours()).toHaveLength(1);
   expect((await ours())[0]).toMatch(/^wasm-memory:\d+:bindgen-live-growth:(Rgba|PhotonImage)$/);
 });
+
+test('the panel, opened later, shows the alerts the badge counted (one analyzer state per tab)', async ({ context, page, openPanel }) => {
+  await page.goto('/e2e/pages/blank.html');
+  const tabId = await tabIdOf(context, page);
+  await load(page, 'photon-leaky');
+  await expect.poll(async () => (await badge(context, tabId)).text).toBe('2');
+  const panel = await openPanel(page);
+  const shown = panel.locator('[data-testid=alert][data-state=active]');
+  await expect(shown).toHaveCount(2);
+  const panelAlerts = await shown.evaluateAll((els) =>
+    els.map((e) => `${e.getAttribute('data-kind')}:${e.getAttribute('data-subject')}`).sort(),
+  );
+  const s = await status(context, tabId);
+  expect(panelAlerts).toEqual(
+    s?.alerts
+      .filter((a) => a.state === 'active')
+      .map((a) => a.id)
+      .sort(),
+  );
+});

@@ -33,7 +33,8 @@ export interface TabStatus {
   url: string;
   /** The top document the alerts are about (a navigation changes it). */
   doc: string | null;
-  /** Active alerts, every severity, in the analyzer's order (src/shared/alerts.ts sorts them). */
+  /** The analyzer's alerts, active and resolved, every severity (the badge counts the active
+   *  ones at warning or above; src/shared/alerts.ts sorts them for display). */
   alerts: Alert[];
   /** Events the analyzer has ingested for this document. */
   events: number;
@@ -64,6 +65,13 @@ export type HostToBackground =
 export interface HostExportRequest {
   kind: 'host-export';
   tabId: number;
+}
+
+/** runtime.sendMessage from a tab's panel to the host: the budgets set in the panel. */
+export interface HostConfigureRequest {
+  kind: 'host-configure';
+  tabId: number;
+  config: AnalyzerConfig;
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -130,7 +138,7 @@ export function statusFromReport(
     tabId: tab.tabId,
     url: tab.url,
     doc: tab.doc,
-    alerts: report.alerts.filter((a) => a.state === 'active'),
+    alerts: report.alerts,
     events: report.eventCount,
     memories,
     totalBytes,

@@ -34,6 +34,7 @@ setInterval(() => host.flush(), FLUSH_MS);
 addEventListener('message', (ev: MessageEvent<ToHostWorker>) => {
   const m = ev.data;
   if (m.kind === 'bg') host.handle(m.msg);
+  else if (m.kind === 'configure-tab') host.configureTab(m.tabId, m.config);
   else if (m.kind === 'connected')
     post({ kind: 'to-bg', msg: { kind: 'subscribe-all', v: PROTOCOL_VERSION, resume: host.resumePoints() } });
   else if (m.kind === 'export') {

@@ -5,7 +5,14 @@
  * When the service worker stops, the port drops; we reconnect (which restarts it) and the worker
  * re-subscribes to every tab with its resume points.
  */
-import { PORT_HOST, type BackgroundToHost, type HostExportRequest, type HostToBackground } from '../../shared/tab-status';
+import { parseConfig } from '../../devtools-panel/controller';
+import {
+  PORT_HOST,
+  type BackgroundToHost,
+  type HostConfigureRequest,
+  type HostExportRequest,
+  type HostToBackground,
+} from '../../shared/tab-status';
 import type { FromHostWorker, ToHostWorker } from './worker-protocol';
 
 const worker = new Worker(new URL('./host-worker.ts', import.meta.url), { type: 'module' });
@@ -69,10 +76,22 @@ function isExportRequest(x: unknown): x is HostExportRequest {
   return o.kind === 'host-export' && typeof o.tabId === 'number' && Number.isInteger(o.tabId) && o.tabId >= 0;
 }
 
+function isConfigureRequest(x: unknown): x is HostConfigureRequest {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return o.kind === 'host-configure' && typeof o.tabId === 'number' && Number.isInteger(o.tabId) && o.tabId >= 0;
+}
+
 chrome.runtime.onMessage.addListener((msg: unknown, sender, sendResponse) => {
-  if (!isExportRequest(msg)) return false;
   // Only our own pages (popup, panel) ask; a content script's sender.url is the page's.
   if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL(''))) return false;
+  if (isConfigureRequest(msg)) {
+    const config = parseConfig(msg.config);
+    if (config) toWorker({ kind: 'configure-tab', tabId: msg.tabId, config });
+    sendResponse({ ok: config !== null });
+    return false;
+  }
+  if (!isExportRequest(msg)) return false;
   const id = nextExport++;
   exports.set(id, (r) => sendResponse(r.trace ? { ok: true, trace: r.trace } : { ok: false, error: r.error ?? 'no data for this tab' }));
   toWorker({ kind: 'export', id, tabId: msg.tabId });

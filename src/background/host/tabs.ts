@@ -44,6 +44,8 @@ interface HostTab {
   dirty: boolean;
   lastStatusAt: number;
   failed: string | null;
+  /** Budgets set for this tab in its DevTools panel (they override the options' defaults). */
+  config: AnalyzerConfig | null;
 }
 
 export class HostTabs {
@@ -77,6 +79,7 @@ export class HostTabs {
     if (msg.kind === 'configure') {
       this.config = msg.config;
       for (const t of this.tabs.values()) {
+        if (t.config) continue;
         this.safely(t, () => t.analyzer?.configure(msg.config));
         t.dirty = true;
       }
@@ -108,6 +111,7 @@ export class HostTabs {
       dirty: true,
       lastStatusAt: -Infinity,
       failed: null,
+      config: null,
     };
     t = tab;
     this.tabs.set(tabId, tab);
@@ -118,7 +122,8 @@ export class HostTabs {
           return;
         }
         tab.analyzer = a;
-        if (this.config) a.configure(this.config);
+        const config = tab.config ?? this.config;
+        if (config) a.configure(config);
         const pending = tab.pending;
         tab.pending = [];
         for (const m of pending) this.apply(tab, m);
@@ -138,7 +143,8 @@ export class HostTabs {
       t.peak = 0;
       this.safely(t, () => {
         t.analyzer?.reset();
-        if (this.config) t.analyzer?.configure(this.config);
+        const config = t.config ?? this.config;
+        if (config) t.analyzer?.configure(config);
       });
       t.dirty = true;
       t.lastStatusAt = -Infinity; // a navigation clears the badge at once
@@ -155,6 +161,15 @@ export class HostTabs {
       t.failed = e instanceof Error ? e.message : String(e);
       this.deps.log('analyzer call failed', e);
     }
+  }
+
+  /** Budgets from the tab's DevTools panel: its analyzer (the one the panel shows) uses them. */
+  configureTab(tabId: number, config: AnalyzerConfig): void {
+    const t = this.tab(tabId);
+    t.config = config;
+    this.safely(t, () => t.analyzer?.configure(config));
+    t.dirty = true;
+    t.lastStatusAt = -Infinity;
   }
 
   /** Send the status of every tab that changed and whose interval has passed. Call often. */
