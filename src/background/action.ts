@@ -5,32 +5,51 @@
  * state, the latest status and the notified alert ids in chrome.storage.session.
  */
 import {
+  badgeAlerts,
   badgeFor,
   decideNotification,
   notifiedKey,
   parseNotifyState,
   statusKey,
+  type BadgeState,
   type NotifySettings,
   type TabStatus,
 } from '../shared/tab-status';
 
 const log = (msg: string, err?: unknown) => console.debug(`[wasm-memory action] ${msg}`, err ?? '');
 
+/** What this worker last did per tab (lost on a stop; then storage and Chrome are asked again). */
+const shown = new Map<number, { badge: string; doc: string | null; notified: Set<string> | null }>();
+
 /** Show a tab's status: badge, tooltip, popup data, and maybe one notification. */
 export async function applyStatus(status: TabStatus, notify: () => Promise<NotifySettings>): Promise<void> {
   const tabId = status.tabId;
+  await chrome.storage.session.set({ [statusKey(tabId)]: status });
+  let mine = shown.get(tabId);
+  if (!mine || mine.doc !== status.doc) {
+    mine = { badge: '', doc: status.doc, notified: null };
+    shown.set(tabId, mine);
+  }
+  const b = badgeFor(status);
+  const badgeKey = `${b.text}|${b.color}|${b.title}`;
+  if (badgeKey !== mine.badge) {
+    await showBadge(tabId, b);
+    mine.badge = badgeKey;
+  }
+  // Notifications: only when a badge alert is new to this worker (then storage decides).
+  const known = mine.notified;
+  if (known && badgeAlerts(status).every((a) => known.has(a.id))) return;
   let tab: chrome.tabs.Tab;
   try {
     tab = await chrome.tabs.get(tabId);
   } catch {
     return; // closed meanwhile
   }
-  await chrome.storage.session.set({ [statusKey(tabId)]: status });
-  await showBadge(tabId, status);
   const key = notifiedKey(tabId);
   const prev = parseNotifyState((await chrome.storage.session.get(key))[key]);
   const d = decideNotification(status, prev, await notify(), tab.active === true, Date.now());
   await chrome.storage.session.set({ [key]: d.state });
+  mine.notified = new Set(d.state.notified);
   if (d.notify) {
     let host = status.url;
     try {
@@ -49,8 +68,7 @@ export async function applyStatus(status: TabStatus, notify: () => Promise<Notif
   }
 }
 
-async function showBadge(tabId: number, status: TabStatus | null): Promise<void> {
-  const b = badgeFor(status);
+async function showBadge(tabId: number, b: BadgeState): Promise<void> {
   try {
     await chrome.action.setBadgeText({ tabId, text: b.text });
     if (b.color) await chrome.action.setBadgeBackgroundColor({ tabId, color: b.color });
@@ -62,11 +80,13 @@ async function showBadge(tabId: number, status: TabStatus | null): Promise<void>
 
 /** A new top-level page is loading in the tab: its old alerts are no longer about it. */
 export async function clearTab(tabId: number): Promise<void> {
+  shown.delete(tabId);
   await chrome.storage.session.remove([statusKey(tabId), notifiedKey(tabId)]);
-  await showBadge(tabId, null);
+  await showBadge(tabId, badgeFor(null));
 }
 
 export async function forgetTab(tabId: number): Promise<void> {
+  shown.delete(tabId);
   await chrome.storage.session.remove([statusKey(tabId), notifiedKey(tabId)]);
 }
 

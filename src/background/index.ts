@@ -35,6 +35,35 @@ async function ensureHost(): Promise<void> {
   await creating;
 }
 
+/**
+ * The host's endpoint: messages are coalesced into one `host-batch` per HOST_BATCH_MS. Each port
+ * message costs a serialization and a hop between processes' threads (measured by
+ * bench/background.mjs: per message, not per event), and the badge needs no faster update.
+ */
+const HOST_BATCH_MS = 1000;
+function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
+  let pending: BackgroundToHost[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    timer = null;
+    const messages = pending;
+    pending = [];
+    if (messages.length === 0) return;
+    try {
+      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, messages } satisfies BackgroundToHost);
+    } catch (e) {
+      console.debug('[wasm-memory] host send failed (its onDisconnect cleans up)', e);
+    }
+  };
+  return {
+    send: (msg) => {
+      pending.push(msg);
+      timer ??= setTimeout(flush, HOST_BATCH_MS);
+    },
+    close: () => port.disconnect(),
+  };
+}
+
 /** Statuses are applied one at a time (each reads and writes the tab's notified ids). */
 let statusChain: Promise<void> = Promise.resolve();
 function onHostStatus(status: TabStatus): void {
@@ -67,7 +96,7 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
       port.disconnect();
       return;
     }
-    const h = router.connectHost(endpoint<BackgroundToHost>(port));
+    const h = router.connectHost(coalescing(port));
     port.onMessage.addListener((msg: unknown) => {
       const m = msg as HostToBackground; // from our own offscreen document
       if (m.kind === 'tab-status' && m.v === PROTOCOL_VERSION) onHostStatus(m.status);

@@ -50,7 +50,11 @@ export interface TabStatus {
 }
 
 export type BackgroundToHost =
-  BackgroundToPanel | { kind: 'tab-removed'; v: number; tabId: number } | { kind: 'configure'; v: number; config: AnalyzerConfig };
+  | BackgroundToPanel
+  | { kind: 'tab-removed'; v: number; tabId: number }
+  | { kind: 'configure'; v: number; config: AnalyzerConfig }
+  /** Several of these, coalesced by the service worker (one port message per interval). */
+  | { kind: 'host-batch'; v: number; messages: BackgroundToHost[] };
 
 export interface ResumePoint {
   tabId: number;

@@ -49,6 +49,9 @@ describe('HostTabs', () => {
     expect(sent).toEqual([]);
     now.t += 600;
     host.flush();
+    expect(sent).toEqual([]); // only figures changed: sent after the quiet interval
+    now.t += 4000;
+    host.flush();
     expect(sent.map((s) => s.tabId)).toEqual([2]);
   });
 

@@ -26,12 +26,16 @@ export interface HostOptions {
   maxEventsPerTab: number;
   /** A tab's status is recomputed at most this often (ms). */
   statusIntervalMs: number;
+  /** A recomputed status that differs only in figures (bytes, event count) is sent at most this
+   *  often (ms); one whose alerts or memory count changed is sent at once. */
+  quietIntervalMs: number;
   generator: string;
 }
 
 export const DEFAULT_HOST_OPTIONS: HostOptions = {
   maxEventsPerTab: 50_000,
   statusIntervalMs: 1000,
+  quietIntervalMs: 5000,
   generator: 'wasm-memory-background',
 };
 
@@ -46,6 +50,14 @@ interface HostTab {
   failed: string | null;
   /** Budgets set for this tab in its DevTools panel (they override the options' defaults). */
   config: AnalyzerConfig | null;
+  /** What the last status sent said about alerts and memories, and when it was sent. */
+  lastKey: string;
+  lastSentAt: number;
+}
+
+/** What makes a status worth sending at once: its alerts (and their state) and memory count. */
+function statusKey(s: TabStatus): string {
+  return `${s.doc}|${s.memories}|${s.alerts.map((a) => `${a.id}:${a.state}:${a.severity}:${a.title}`).join(',')}`;
 }
 
 export class HostTabs {
@@ -76,6 +88,10 @@ export class HostTabs {
 
   handle(msg: BackgroundToHost): void {
     if (msg.v !== PROTOCOL_VERSION) return;
+    if (msg.kind === 'host-batch') {
+      for (const m of msg.messages) if (m.kind !== 'host-batch') this.handle(m);
+      return;
+    }
     if (msg.kind === 'configure') {
       this.config = msg.config;
       for (const t of this.tabs.values()) {
@@ -112,6 +128,8 @@ export class HostTabs {
       lastStatusAt: -Infinity,
       failed: null,
       config: null,
+      lastKey: '',
+      lastSentAt: -Infinity,
     };
     t = tab;
     this.tabs.set(tabId, tab);
@@ -148,6 +166,7 @@ export class HostTabs {
       });
       t.dirty = true;
       t.lastStatusAt = -Infinity; // a navigation clears the badge at once
+      t.lastKey = '';
     } else if (u.kind === 'events') {
       this.safely(t, () => t.analyzer?.ingest(u.events));
       t.dirty = true;
@@ -170,6 +189,7 @@ export class HostTabs {
     this.safely(t, () => t.analyzer?.configure(config));
     t.dirty = true;
     t.lastStatusAt = -Infinity;
+    t.lastKey = '';
   }
 
   /** Send the status of every tab that changed and whose interval has passed. Call often. */
@@ -178,7 +198,15 @@ export class HostTabs {
     for (const [tabId, t] of this.tabs) {
       if (!t.dirty || !t.analyzer || now - t.lastStatusAt < this.opts.statusIntervalMs) continue;
       const status = this.status(tabId, t, now);
-      if (status) this.deps.send(status);
+      if (!status) continue;
+      const key = statusKey(status);
+      if (key === t.lastKey && now - t.lastSentAt < this.opts.quietIntervalMs) {
+        t.dirty = true; // figures changed: sent with the next quiet-interval status
+        continue;
+      }
+      t.lastKey = key;
+      t.lastSentAt = now;
+      this.deps.send(status);
     }
   }
 
