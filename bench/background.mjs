@@ -15,6 +15,7 @@
 //    delivered in batches every 250 ms as the relay does) for each of N tabs; then the analyzer's
 //    wasm linear memory plus the JS heap the host holds (after GC), per tab. Target: <= 20 MB.
 //    Run with --expose-gc for the heap figure (the npm script does).
+/* global chrome */ // inside sw.evaluate(): the extension service worker's global
 import { chromium } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,9 +9,17 @@ import { HostTabs } from './tabs';
 
 const wasm = new WebAssembly.Module(readAnalyzerWasm());
 
+/** Analyzers being created; `settle()` waits for them (and for the host to take them). */
+const made: Array<Promise<unknown>> = [];
+function makeAnalyzer() {
+  const p = createAnalyzer(wasm);
+  made.push(p);
+  return p;
+}
+
 function setup(now = { t: 0 }) {
   const sent: TabStatus[] = [];
-  const host = new HostTabs({ makeAnalyzer: () => createAnalyzer(wasm), send: (s) => sent.push(s), now: () => now.t, log: () => {} });
+  const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => now.t, log: () => {} });
   return { host, sent, now };
 }
 
@@ -19,7 +27,10 @@ function events(tabId: number, evs: PageEvent[], session = 's1', seq = 0): Backg
   return { kind: 'events', v: PROTOCOL_VERSION, tabId, events: evs, dropped: 0, session, seq };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 0));
+async function settle(): Promise<void> {
+  await Promise.all(made);
+  await new Promise((r) => setTimeout(r, 0));
+}
 
 describe('HostTabs', () => {
   it('one analyzer per tab: a leaky tab gets the alert, a clean one none', async () => {
@@ -77,10 +88,7 @@ describe('HostTabs', () => {
 
   it('keeps at most maxEventsPerTab for export, and forgets removed tabs', async () => {
     const sent: TabStatus[] = [];
-    const host = new HostTabs(
-      { makeAnalyzer: () => createAnalyzer(wasm), send: (s) => sent.push(s), now: () => 0, log: () => {} },
-      { maxEventsPerTab: 50 },
-    );
+    const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => 0, log: () => {} }, { maxEventsPerTab: 50 });
     const evs = bindgenLeak(6);
     host.handle(events(3, evs));
     await settle();
