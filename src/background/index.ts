@@ -5,7 +5,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { PORT_CONTENT, PORT_PANEL, PROTOCOL_VERSION, type BackgroundToContent, type BackgroundToPanel } from '../shared/protocol';
-import { PORT_HOST, type BackgroundToHost, type HostToBackground, type TabStatus } from '../shared/tab-status';
+import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake, type TabStatus } from '../shared/tab-status';
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { Router, type Endpoint } from './router';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
@@ -22,7 +22,12 @@ let creating: Promise<void> | null = null;
  */
 async function ensureHost(): Promise<void> {
   const contexts = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
-  if (contexts.length > 0) return;
+  if (contexts.length > 0) {
+    // It outlived this worker's previous life: its port dropped then; ask it to reconnect.
+    const wake: HostWake = { kind: 'host-wake' };
+    await chrome.runtime.sendMessage(wake).catch((e: unknown) => console.debug('[wasm-memory] host wake not delivered', e));
+    return;
+  }
   creating ??= chrome.offscreen
     .createDocument({
       url: OFFSCREEN_URL,

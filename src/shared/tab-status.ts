@@ -71,6 +71,11 @@ export interface HostExportRequest {
   tabId: number;
 }
 
+/** runtime.sendMessage from the service worker when it starts: the host reconnects its port. */
+export interface HostWake {
+  kind: 'host-wake';
+}
+
 /** runtime.sendMessage from a tab's panel to the host: the budgets set in the panel. */
 export interface HostConfigureRequest {
   kind: 'host-configure';

@@ -11,6 +11,7 @@ import {
   type BackgroundToHost,
   type HostConfigureRequest,
   type HostExportRequest,
+  type HostWake,
   type HostToBackground,
 } from '../../shared/tab-status';
 import type { FromHostWorker, ToHostWorker } from './worker-protocol';
@@ -41,8 +42,17 @@ function send(m: HostToBackground): void {
   }
 }
 
+/**
+ * The port dropped: the service worker stopped. We do not reconnect on our own (that would
+ * restart an idle worker every ~30 s, for nothing); the worker, whenever it starts again (a
+ * content script, a panel or the popup woke it), sends `host-wake` and we reconnect then.
+ */
 function lost(): void {
   port = null;
+}
+
+/** connect() threw (the worker is starting or updating): try again, backing off. */
+function retry(): void {
   const wait = backoff;
   backoff = Math.min(backoff * 2, 2000);
   setTimeout(connect, wait);
@@ -54,7 +64,7 @@ function connect(): void {
     p = chrome.runtime.connect({ name: PORT_HOST });
   } catch (e) {
     console.debug('[wasm-memory offscreen] connect failed', e);
-    lost();
+    retry();
     return;
   }
   port = p;
@@ -76,6 +86,10 @@ function isExportRequest(x: unknown): x is HostExportRequest {
   return o.kind === 'host-export' && typeof o.tabId === 'number' && Number.isInteger(o.tabId) && o.tabId >= 0;
 }
 
+function isWake(x: unknown): x is HostWake {
+  return typeof x === 'object' && x !== null && (x as Record<string, unknown>).kind === 'host-wake';
+}
+
 function isConfigureRequest(x: unknown): x is HostConfigureRequest {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
@@ -85,6 +99,10 @@ function isConfigureRequest(x: unknown): x is HostConfigureRequest {
 chrome.runtime.onMessage.addListener((msg: unknown, sender, sendResponse) => {
   // Only our own pages (popup, panel) ask; a content script's sender.url is the page's.
   if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL(''))) return false;
+  if (isWake(msg)) {
+    if (port === null) connect();
+    return false;
+  }
   if (isConfigureRequest(msg)) {
     const config = parseConfig(msg.config);
     if (config) toWorker({ kind: 'configure-tab', tabId: msg.tabId, config });
