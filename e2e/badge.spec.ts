@@ -6,6 +6,8 @@
  */
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import type { TabStatus } from '../src/shared/tab-status';
+import type { SampleEvent } from '../src/shared/protocol';
+import { captureInjected, injectedEvents } from './capture';
 import { expect, tabIdOf, test } from './fixtures';
 
 const PAGES = '/e2e/pages/third-party';
@@ -179,4 +181,30 @@ test('the panel, opened later, shows the alerts the badge counted (one analyzer 
       .map((a) => a.id)
       .sort(),
   );
+});
+
+test('the sampling rate from the options reaches the page: busy samples 250 ms apart instead of 100 ms', async ({ context, page }) => {
+  const sw = await liveWorker(context);
+  await sw.evaluate(() => chrome.storage.sync.set({ 'wasmMemory.settings.v1': { sampleIntervalMs: 250 } }));
+  await captureInjected(page);
+  await page.goto('/e2e/pages/foundation/grow.html');
+  await page.evaluate(() => (globalThis as unknown as { ready: Promise<unknown> }).ready);
+  // Keep the memory changing (busy) for a while: the ticker stays at its fast rate.
+  const samples = async () => (await injectedEvents(page)).filter((e): e is SampleEvent => e.t === 'sample');
+  await expect
+    .poll(
+      async () => {
+        await page.evaluate(() => (globalThis as unknown as { growPages: (n: number) => void }).growPages(1));
+        return (await samples()).length;
+      },
+      { timeout: 20_000, intervals: [200] },
+    )
+    .toBeGreaterThanOrEqual(12);
+  const times = (await samples()).map((e) => e.time);
+  const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
+  // Ticks of the 250 ms timer: not the default 100 ms, nor the 1 s idle rate (timers may fire
+  // late on a loaded machine, never early by much; the median says which timer it was).
+  gaps.sort((a, b) => a - b);
+  expect(gaps[0]).toBeGreaterThan(200);
+  expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(600);
 });

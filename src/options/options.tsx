@@ -1,12 +1,18 @@
 /**
  * The options page (options_ui): default budgets and warning levels for the background analyzer,
- * and notifications. Stored in chrome.storage.sync (src/shared/user-settings.ts); the service
+ * notifications, and the sampling rate (read by the content script at each page load). Stored in chrome.storage.sync (src/shared/user-settings.ts); the service
  * worker applies changes at once.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { budgetFormText, parseBudgetForm, type BudgetFormText } from '../devtools-panel/budget-form';
-import { parseUserSettings, USER_SETTINGS_KEY, MIN_NOTIFY_INTERVAL_MS, type UserSettings } from '../shared/user-settings';
+import {
+  parseUserSettings,
+  USER_SETTINGS_KEY,
+  MIN_NOTIFY_INTERVAL_MS,
+  SAMPLE_INTERVALS_MS,
+  type UserSettings,
+} from '../shared/user-settings';
 import './options.css';
 
 function Options() {
@@ -43,6 +49,7 @@ function Options() {
     const next: UserSettings = {
       budgets: b.settings,
       notifications: { ...settings.notifications, minIntervalMs: seconds * 1000 },
+      sampleIntervalMs: settings.sampleIntervalMs,
     };
     try {
       await chrome.storage.sync.set({ [USER_SETTINGS_KEY]: next });
@@ -113,6 +120,25 @@ function Options() {
         <label>
           At most one notification per tab every (seconds)
           <input type="text" data-testid="opt-notify-interval" value={interval} onInput={(e) => setIntervalText(e.currentTarget.value)} />
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Sampling</legend>
+        <label>
+          Sample memory every{' '}
+          <select
+            data-testid="opt-sample-interval"
+            value={String(settings.sampleIntervalMs)}
+            onChange={(e) => setSettings({ ...settings, sampleIntervalMs: Number(e.currentTarget.value) })}
+          >
+            {SAMPLE_INTERVALS_MS.map((ms) => (
+              <option key={ms} value={String(ms)}>
+                {ms} ms
+              </option>
+            ))}
+          </select>{' '}
+          while a page's WebAssembly is busy (slower: less overhead, coarser charts; 500 ms when quiet, 1 s before any WebAssembly). Applies
+          to pages loaded after you save.
         </label>
       </fieldset>
       <button data-testid="opt-save" onClick={() => void save()}>

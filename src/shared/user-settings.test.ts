@@ -14,5 +14,7 @@ describe('parseUserSettings', () => {
     expect(s.budgets).toEqual({ pageBudgetBytes: 1024, memoryBudgetBytes: null, budgetLevels: [0.5, 0.9] });
     expect(s.notifications).toEqual({ enabled: true, backgroundTabs: false, minIntervalMs: 10_000 });
     expect(parseUserSettings({ budgets: { budgetLevels: [0, 2] } }).budgets.budgetLevels).toEqual([0.6, 0.75, 0.85, 0.95]);
+    expect(parseUserSettings({ sampleIntervalMs: 500 }).sampleIntervalMs).toBe(500);
+    expect(parseUserSettings({ sampleIntervalMs: 50 }).sampleIntervalMs).toBe(100);
   });
 });

@@ -4,6 +4,7 @@
  * worker and the options page.
  */
 import type { AnalyzerConfig } from './analyzer-api';
+import { isSampleInterval } from './page-settings';
 import type { NotifySettings } from './tab-status';
 
 export const USER_SETTINGS_KEY = 'wasmMemory.settings.v1';
@@ -12,11 +13,18 @@ export interface UserSettings {
   /** Budgets and warning levels the background analyzer starts each tab with. */
   budgets: AnalyzerConfig;
   notifications: NotifySettings;
+  /** Sampling interval (ms) while a page's WebAssembly is busy: the page side's fastest tick.
+   *  Applies to pages loaded after the change. */
+  sampleIntervalMs: number;
 }
+
+/** The choices the options page offers. */
+export const SAMPLE_INTERVALS_MS: readonly number[] = [100, 250, 500, 1000];
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {
   budgets: { pageBudgetBytes: null, memoryBudgetBytes: null, budgetLevels: [0.6, 0.75, 0.85, 0.95] },
   notifications: { enabled: false, backgroundTabs: false, minIntervalMs: 60_000 },
+  sampleIntervalMs: 100,
 };
 
 /** Shortest allowed interval between two notifications of one tab. */
@@ -54,5 +62,6 @@ export function parseUserSettings(x: unknown): UserSettings {
       backgroundTabs: typeof n.backgroundTabs === 'boolean' ? n.backgroundTabs : d.notifications.backgroundTabs,
       minIntervalMs: interval,
     },
+    sampleIntervalMs: isSampleInterval(o.sampleIntervalMs) ? o.sampleIntervalMs : d.sampleIntervalMs,
   };
 }

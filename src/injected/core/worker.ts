@@ -20,7 +20,8 @@ import { anyPolicyBlocksBlobWorkers } from './csp';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
 import { replaceConstructor, replaceGetter, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
-import { allocationTracking } from './settings';
+import { isSampleInterval } from '../../shared/page-settings';
+import { allocationTracking, sampleIntervalMs } from './settings';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -38,6 +39,8 @@ export interface WorkerConfig {
   bundleUrl: string;
   /** The parent's allocation-tracking setting when the worker started (absent: on). */
   allocationTracking?: boolean;
+  /** The parent's busy sampling interval (ms) when the worker started (absent: the default). */
+  sampleIntervalMs?: number;
 }
 
 /** Pure: is `v` a well-formed worker config? */
@@ -51,7 +54,8 @@ export function isWorkerConfig(v: unknown): v is WorkerConfig {
     (c.loadUrl === undefined || typeof c.loadUrl === 'string') &&
     (c.type === 'classic' || c.type === 'module') &&
     typeof c.bundleUrl === 'string' &&
-    (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean')
+    (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean') &&
+    (c.sampleIntervalMs === undefined || isSampleInterval(c.sampleIntervalMs))
   );
 }
 
@@ -220,6 +224,8 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
       bundleUrl: d.bundleUrl ?? '',
       allocationTracking: allocationTracking(),
     };
+    const ms = sampleIntervalMs();
+    if (ms !== null) config.sampleIntervalMs = ms;
     // A page blob: URL is often revoked right after `new Worker(url)`, before our bootstrap
     // would load it: load a copy of its text, read now, instead.
     let copyUrl: string | null = null;
