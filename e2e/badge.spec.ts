@@ -199,8 +199,10 @@ test('the sampling rate from the options reaches the page: busy samples 250 ms a
       },
       { timeout: 20_000, intervals: [200] },
     )
-    .toBeGreaterThanOrEqual(12);
-  const times = (await samples()).map((e) => e.time);
+    .toBeGreaterThanOrEqual(16);
+  // The page's module may start before the content script's `ack` brings the setting (its
+  // first samples then come at the default rate): judge the last ten gaps.
+  const times = (await samples()).map((e) => e.time).slice(-11);
   const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
   // Ticks of the 250 ms timer: not the default 100 ms, nor the 1 s idle rate (timers may fire
   // late on a loaded machine, never early by much; the median says which timer it was).
