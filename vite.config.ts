@@ -17,6 +17,9 @@ export default defineConfig({
     rollupOptions: {
       input: {
         panel: 'src/devtools-panel/panel.html',
+        offscreen: 'src/background/host/offscreen.html',
+        popup: 'src/popup/popup.html',
+        options: 'src/options/options.html',
       },
     },
   },

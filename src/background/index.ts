@@ -4,10 +4,78 @@
  * onDisconnect, and the content scripts and panels reconnect (which restarts the worker).
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { PORT_CONTENT, PORT_PANEL, type BackgroundToContent, type BackgroundToPanel } from '../shared/protocol';
+import { PORT_CONTENT, PORT_PANEL, PROTOCOL_VERSION, type BackgroundToContent, type BackgroundToPanel } from '../shared/protocol';
+import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake, type TabStatus } from '../shared/tab-status';
+import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { Router, type Endpoint } from './router';
+import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
 const router = new Router();
+
+const OFFSCREEN_URL = 'src/background/host/offscreen.html';
+let creating: Promise<void> | null = null;
+
+/**
+ * The analyzer host is an offscreen document (reason WORKERS: it runs the analyzers in a
+ * dedicated Worker). It outlives this worker's idle stops; see INTERNALS.md for why it is the
+ * host and not this service worker.
+ */
+async function ensureHost(): Promise<void> {
+  const contexts = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  if (contexts.length > 0) {
+    // It outlived this worker's previous life: its port dropped then; ask it to reconnect.
+    const wake: HostWake = { kind: 'host-wake' };
+    await chrome.runtime.sendMessage(wake).catch((e: unknown) => console.debug('[wasm-memory] host wake not delivered', e));
+    return;
+  }
+  creating ??= chrome.offscreen
+    .createDocument({
+      url: OFFSCREEN_URL,
+      reasons: [chrome.offscreen.Reason.WORKERS],
+      justification: 'Runs the leak analyzer (WebAssembly) in a Worker for tabs with WebAssembly, while DevTools is closed.',
+    })
+    .finally(() => {
+      creating = null;
+    });
+  await creating;
+}
+
+/**
+ * The host's endpoint: messages are coalesced into one `host-batch` per HOST_BATCH_MS. Each port
+ * message costs a serialization and a hop between processes' threads (measured by
+ * bench/background.mjs: per message, not per event), and the badge needs no faster update.
+ */
+const HOST_BATCH_MS = 1000;
+function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
+  let pending: BackgroundToHost[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    timer = null;
+    const messages = pending;
+    pending = [];
+    if (messages.length === 0) return;
+    try {
+      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, messages } satisfies BackgroundToHost);
+    } catch (e) {
+      console.debug('[wasm-memory] host send failed (its onDisconnect cleans up)', e);
+    }
+  };
+  return {
+    send: (msg) => {
+      pending.push(msg);
+      timer ??= setTimeout(flush, HOST_BATCH_MS);
+    },
+    close: () => port.disconnect(),
+  };
+}
+
+/** Statuses are applied one at a time (each reads and writes the tab's notified ids). */
+let statusChain: Promise<void> = Promise.resolve();
+function onHostStatus(status: TabStatus): void {
+  statusChain = statusChain
+    .then(() => applyStatus(status, async () => (await loadUserSettings()).notifications))
+    .catch((e: unknown) => console.debug('[wasm-memory] status not applied', e));
+}
 
 function endpoint<Out>(port: Runtime.Port): Endpoint<Out> {
   return {
@@ -27,6 +95,23 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
     const h = router.connectContent(endpoint<BackgroundToContent>(port), tabId, frameId);
     port.onMessage.addListener((msg: unknown) => h.message(msg));
     port.onDisconnect.addListener(() => h.disconnected());
+  } else if (port.name === PORT_HOST) {
+    // Only our offscreen document: an extension page with no tab.
+    if (port.sender?.tab !== undefined || port.sender?.url !== browser.runtime.getURL(OFFSCREEN_URL)) {
+      port.disconnect();
+      return;
+    }
+    const h = router.connectHost(coalescing(port));
+    port.onMessage.addListener((msg: unknown) => {
+      const m = msg as HostToBackground; // from our own offscreen document
+      if (m.kind === 'tab-status' && m.v === PROTOCOL_VERSION) onHostStatus(m.status);
+      else h.message(msg);
+    });
+    port.onDisconnect.addListener(() => h.disconnected());
+    void loadUserSettings().then((s) => {
+      const configure: BackgroundToHost = { kind: 'configure', v: PROTOCOL_VERSION, config: s.budgets };
+      port.postMessage(configure);
+    });
   } else if (port.name === PORT_PANEL) {
     // Only our own extension pages may subscribe (content scripts have a sender.tab).
     if (port.sender?.tab !== undefined && !port.sender.url?.startsWith(browser.runtime.getURL(''))) {
@@ -39,4 +124,21 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
   }
 });
 
-browser.tabs.onRemoved.addListener((tabId: number) => router.tabRemoved(tabId));
+browser.tabs.onRemoved.addListener((tabId: number) => {
+  router.tabRemoved(tabId);
+  void forgetTab(tabId);
+});
+
+// A new top-level document: its alerts start from nothing (the host resets on the router's
+// `navigated` too; this also covers pages where nothing of ours runs).
+chrome.tabs.onUpdated.addListener((tabId, info) => {
+  if (info.status === 'loading') void clearTab(tabId);
+});
+
+chrome.notifications.onClicked.addListener(onNotificationClicked);
+
+onUserSettingsChanged((s) => {
+  router.configureHosts(s.budgets);
+});
+
+ensureHost().catch((e: unknown) => console.error('[wasm-memory] analyzer host not started', e));

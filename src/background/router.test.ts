@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
+import type { BackgroundToHost } from '../shared/tab-status';
 import { Router, type Endpoint } from './router';
 
 class FakePort<T> implements Endpoint<T> {
@@ -214,5 +215,34 @@ describe('Router backlog bounds', () => {
     const got = eventsOf(p);
     expect(got.length).toBe(1000);
     expect(got[0]).toEqual({ t: 'collected', time: 1, key: 'r:99000' });
+  });
+
+  it('the analyzer host gets every tab, present and future, resumes where it stopped, and hears of closed tabs', () => {
+    const { router, content } = setup();
+    content.message(batch([memory, sample(2)]));
+    const hp = new FakePort<BackgroundToHost>();
+    const host = router.connectHost(hp);
+    host.message({ kind: 'subscribe-all', v, resume: [] });
+    const hostEvents = (tabId: number) => hp.sent.flatMap((m) => (m.kind === 'events' && m.tabId === tabId ? m.events : []));
+    expect(hostEvents(7)).toEqual([memory, sample(2)]);
+    // a tab that appears later
+    const c9 = router.connectContent(new FakePort<never>(), 9, 0);
+    c9.message({ kind: 'hello', v, url: 'https://b.test/', doc: 'd9' });
+    c9.message(batch([sample(5)]));
+    expect(hostEvents(9)).toEqual([sample(5)]);
+    expect(hp.sent.some((m) => m.kind === 'navigated' && m.tabId === 9)).toBe(true);
+    // the host reconnects (e.g. after a worker restart) with a resume point: only what it lacks
+    host.disconnected();
+    content.message(batch([sample(3)]));
+    const w = hp.sent.find((m) => m.kind === 'welcome' && m.tabId === 7);
+    const session = w?.kind === 'welcome' ? w.session : '';
+    const hp2 = new FakePort<BackgroundToHost>();
+    router.connectHost(hp2).message({ kind: 'subscribe-all', v, resume: [{ tabId: 7, session, seq: 2 }] });
+    expect(hp2.sent.flatMap((m) => (m.kind === 'events' && m.tabId === 7 ? m.events : []))).toEqual([sample(3)]);
+    router.tabRemoved(9);
+    expect(hp2.sent.at(-1)).toEqual({ kind: 'tab-removed', v, tabId: 9 });
+    expect(hp.sent.some((m) => m.kind === 'tab-removed')).toBe(false);
+    router.configureHosts({ pageBudgetBytes: 1, memoryBudgetBytes: null, budgetLevels: [1] });
+    expect(hp2.sent.at(-1)?.kind).toBe('configure');
   });
 });

@@ -15,6 +15,8 @@
  */
 import { PROTOCOL_VERSION, type BackgroundToContent, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import { validateBatch } from '../shared/validate';
+import type { AnalyzerConfig } from '../shared/analyzer-api';
+import type { BackgroundToHost } from '../shared/tab-status';
 
 /** One end of a port, as the router sees it. */
 export interface Endpoint<Out> {
@@ -88,8 +90,22 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+export interface HostHandle {
+  message(msg: unknown): void;
+  disconnected(): void;
+}
+
+/** The background analyzer host: subscribed to every tab, present and future. */
+interface HostConn {
+  ep: Endpoint<BackgroundToHost>;
+  /** Its subscription in each tab (a panel connection bound to that tab). */
+  perTab: Map<number, PanelConn>;
+  subscribed: boolean;
+}
+
 export class Router {
   private readonly tabs = new Map<number, TabState>();
+  private readonly hosts = new Set<HostConn>();
   private readonly opts: RouterOptions;
 
   constructor(opts: Partial<RouterOptions> = {}) {
@@ -124,6 +140,7 @@ export class Router {
         droppedGone: 0,
       };
       this.tabs.set(tabId, t);
+      for (const h of this.hosts) if (h.subscribed) this.hostJoin(h, tabId, undefined);
     }
     return t;
   }
@@ -342,8 +359,53 @@ export class Router {
     }
   }
 
+  /**
+   * The analyzer host (src/background/host/) connects: after its `subscribe-all` it receives
+   * every tab's messages as a panel of that tab would (welcome, backlog from its resume point,
+   * events, navigated), and `tab-removed`.
+   */
+  connectHost(ep: Endpoint<BackgroundToHost>): HostHandle {
+    const h: HostConn = { ep, perTab: new Map(), subscribed: false };
+    this.hosts.add(h);
+    let gone = false;
+    return {
+      message: (msg: unknown) => {
+        if (gone || !isRecord(msg) || msg.v !== PROTOCOL_VERSION || msg.kind !== 'subscribe-all' || h.subscribed) return;
+        h.subscribed = true;
+        const resume = new Map<number, unknown>();
+        if (Array.isArray(msg.resume)) {
+          for (const r of msg.resume) if (isRecord(r) && typeof r.tabId === 'number') resume.set(r.tabId, r);
+        }
+        for (const tabId of this.tabs.keys()) this.hostJoin(h, tabId, resume.get(tabId));
+      },
+      disconnected: () => {
+        if (gone) return;
+        gone = true;
+        this.hosts.delete(h);
+        for (const [tabId, conn] of h.perTab) this.tabs.get(tabId)?.panels.delete(conn);
+        h.perTab.clear();
+      },
+    };
+  }
+
+  /** New budgets / warning levels for the analyzer host(s). */
+  configureHosts(config: AnalyzerConfig): void {
+    for (const h of this.hosts) this.safeSend(h.ep, { kind: 'configure', v: PROTOCOL_VERSION, config });
+  }
+
+  private hostJoin(h: HostConn, tabId: number, resume: unknown): void {
+    if (h.perTab.has(tabId)) return;
+    // BackgroundToPanel is part of BackgroundToHost.
+    const conn: PanelConn = { ep: h.ep, tabId };
+    h.perTab.set(tabId, conn);
+    this.subscribe(conn, tabId, resume);
+  }
+
   /** The tab was closed: forget it. */
   tabRemoved(tabId: number): void {
+    for (const h of this.hosts) {
+      if (h.perTab.delete(tabId)) this.safeSend(h.ep, { kind: 'tab-removed', v: PROTOCOL_VERSION, tabId });
+    }
     const t = this.tabs.get(tabId);
     if (!t) return;
     for (const f of t.frames.values()) f.ep.close();

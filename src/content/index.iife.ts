@@ -10,6 +10,7 @@
 import browser from 'webextension-polyfill';
 import { DEFAULT_PAGE_SETTINGS, PAGE_SETTINGS_KEYS, PORT_CONTENT, REHANDSHAKE_EVENT, type PageSettings } from '../shared/protocol';
 import { settingsFromStorage } from '../shared/page-settings';
+import { DEFAULT_USER_SETTINGS, parseUserSettings, USER_SETTINGS_KEY } from '../shared/user-settings';
 import { ContentRelay, type PagePortLike, type RuntimePortLike } from './relay';
 
 function randomId(): string {
@@ -20,7 +21,14 @@ function randomId(): string {
 
 async function readSettings(): Promise<PageSettings> {
   try {
-    return settingsFromStorage(await browser.storage.local.get(Object.values(PAGE_SETTINGS_KEYS)));
+    const [local, sync] = await Promise.all([
+      browser.storage.local.get(Object.values(PAGE_SETTINGS_KEYS)),
+      browser.storage.sync.get(USER_SETTINGS_KEY),
+    ]);
+    const s = settingsFromStorage(local);
+    // The options page's sampling rate (chrome.storage.sync); the default needs no message.
+    const ms = parseUserSettings(sync[USER_SETTINGS_KEY]).sampleIntervalMs;
+    return ms === DEFAULT_USER_SETTINGS.sampleIntervalMs ? s : { ...s, sampleIntervalMs: ms };
   } catch (e) {
     console.debug('[wasm-memory] settings unreadable; using defaults', e);
     return { ...DEFAULT_PAGE_SETTINGS };

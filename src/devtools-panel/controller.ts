@@ -4,7 +4,7 @@
  * settings, and a throttled "view changed" signal for the UI. All analysis is the
  * analyzer's (AnalyzerApi); this only moves events and asks it for report()/series().
  */
-import type { AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
+import type { Alert, AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
 import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type Trace } from '../shared/protocol';
 import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
 import { countPageErrors } from '../shared/page-errors';
@@ -79,6 +79,12 @@ export interface ControllerDeps {
   pageSettings?: { load(): Promise<PageSettings>; save(settings: PageSettings): Promise<void> };
   /** Give the event loop a turn during a long import (default: a macrotask). */
   pause?: () => Promise<void>;
+  /**
+   * The background analyzer host (src/background/host/), which also drives the toolbar badge.
+   * When given, the live view's alerts are the host's for this tab (`setHostAlerts`), so the
+   * panel and the badge show one analyzer's alerts, and the panel's budgets are sent to it.
+   */
+  host?: { configure(config: AnalyzerConfig): void };
 }
 
 /** Read stored budget settings back; null when they are not a valid AnalyzerConfig. */
@@ -130,13 +136,20 @@ export class PanelController {
   private revision = 0;
   private listeners = new Set<(v: ViewState) => void>();
   private view: ViewState;
+  /** The host's alerts for this tab (null: it has no status for the tab yet). */
+  private hostAlerts: Alert[] | null = null;
+  /** Budgets were set in a panel before (else the host keeps the options page's defaults). */
+  private configStored = false;
 
   constructor(private readonly deps: ControllerDeps) {
     this.session = new PanelSession(deps.tabId);
     if (deps.settings) {
       try {
         const stored = parseConfig(deps.settings.load());
-        if (stored) this.config = stored;
+        if (stored) {
+          this.config = stored;
+          this.configStored = true;
+        }
       } catch (e) {
         deps.log('stored settings unreadable; using defaults', e);
       }
@@ -154,6 +167,7 @@ export class PanelController {
         this.deps.log('page settings unreadable', e);
       }
     }
+    if (this.configStored) this.deps.host?.configure(this.config);
     try {
       this.live = await this.deps.makeAnalyzer();
       this.live.configure(this.config);
@@ -236,6 +250,8 @@ export class PanelController {
       try {
         report = a.report();
         series = a.series(this.chartPoints);
+        // One truth with the badge: live alerts are the background analyzer's.
+        if (!this.imported && this.deps.host) report = { ...report, alerts: this.hostAlerts ?? [] };
       } catch (e) {
         this.analyzerError = `Analyzer error: ${e instanceof Error ? e.message : String(e)}`;
         this.deps.log('analyzer report failed', e);
@@ -283,6 +299,12 @@ export class PanelController {
       this.view = this.computeView();
       for (const l of this.listeners) l(this.view);
     });
+  }
+
+  /** The background analyzer host's latest alerts for this tab (its TabStatus). */
+  setHostAlerts(alerts: Alert[] | null): void {
+    this.hostAlerts = alerts;
+    this.changed();
   }
 
   /** The chart's width in pixels: how many buckets to ask the analyzer for. */
@@ -360,6 +382,7 @@ export class PanelController {
       this.live?.configure(this.config);
       this.imported?.analyzer.configure(this.config);
     });
+    this.deps.host?.configure(this.config);
     this.changed();
   }
 

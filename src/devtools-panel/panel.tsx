@@ -10,6 +10,7 @@ import { createAnalyzer } from '../analyzer/analyzer';
 import type { AnalyzerApi } from '../shared/analyzer-api';
 import { PAGE_SETTINGS_KEYS, PORT_PANEL } from '../shared/protocol';
 import { settingsFromStorage } from '../shared/page-settings';
+import { statusKey, type HostConfigureRequest, type TabStatus } from '../shared/tab-status';
 import { App } from './App';
 import { PanelConnection, type PanelPortLike } from './connection';
 import { PanelController } from './controller';
@@ -77,12 +78,32 @@ async function main(): Promise<void> {
       },
       save: (config) => localStorage.setItem(SETTINGS_KEY, JSON.stringify(config)),
     },
+    host: {
+      configure: (config) => {
+        const req: HostConfigureRequest = { kind: 'host-configure', tabId, config };
+        chrome.runtime.sendMessage(req).catch((e: unknown) => log('budgets not sent to the background analyzer', e));
+      },
+    },
     // chrome.storage.local: the content script reads it at the page's next load.
     pageSettings: {
       load: async () => settingsFromStorage(await browser.storage.local.get(Object.values(PAGE_SETTINGS_KEYS))),
       save: (s) => browser.storage.local.set({ [PAGE_SETTINGS_KEYS.allocationTracking]: s.allocationTracking }),
     },
   });
+  // The alerts shown live are the background analyzer's (the badge's): its status for this tab.
+  const key = statusKey(tabId);
+  const takeStatus = (v: unknown) => {
+    const alerts = typeof v === 'object' && v !== null ? (v as Partial<TabStatus>).alerts : undefined;
+    controller.setHostAlerts(Array.isArray(alerts) ? alerts : null);
+  };
+  chrome.storage.onChanged.addListener((changes, area) => {
+    const c = changes[key];
+    if (area === 'session' && c) takeStatus(c.newValue);
+  });
+  void chrome.storage.session.get(key).then(
+    (items) => takeStatus(items[key]),
+    (e: unknown) => log('host status unreadable', e),
+  );
   await controller.init();
   const connection = new PanelConnection(
     {

@@ -9,6 +9,12 @@ describe('page settings', () => {
     expect(parsePageSettings({ allocationTracking: 'false' })).toBeNull();
     expect(parsePageSettings(undefined)).toBeNull();
     expect(parsePageSettings(null)).toBeNull();
+    expect(parsePageSettings({ allocationTracking: true, sampleIntervalMs: 500 })).toEqual({
+      allocationTracking: true,
+      sampleIntervalMs: 500,
+    });
+    expect(parsePageSettings({ allocationTracking: true, sampleIntervalMs: 5 })).toEqual({ allocationTracking: true });
+    expect(parsePageSettings({ allocationTracking: true, sampleIntervalMs: 250.5 })).toEqual({ allocationTracking: true });
   });
   it('read stored values, tracking on unless stored false', () => {
     expect(settingsFromStorage({})).toEqual({ allocationTracking: true });

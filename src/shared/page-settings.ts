@@ -8,7 +8,16 @@ import { DEFAULT_PAGE_SETTINGS, PAGE_SETTINGS_KEYS, type PageSettings } from './
 export function parsePageSettings(v: unknown): PageSettings | null {
   if (typeof v !== 'object' || v === null) return null;
   const on = (v as Record<string, unknown>).allocationTracking;
-  return typeof on === 'boolean' ? { allocationTracking: on } : null;
+  if (typeof on !== 'boolean') return null;
+  const ms = (v as Record<string, unknown>).sampleIntervalMs;
+  return isSampleInterval(ms) ? { allocationTracking: on, sampleIntervalMs: ms } : { allocationTracking: on };
+}
+
+/** Fastest and slowest busy sampling intervals a user may choose (ms). */
+export const SAMPLE_INTERVAL_RANGE = { min: 100, max: 1000 } as const;
+
+export function isSampleInterval(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= SAMPLE_INTERVAL_RANGE.min && v <= SAMPLE_INTERVAL_RANGE.max;
 }
 
 /** The settings from a chrome.storage.local.get() result; anything not a boolean: the default. */

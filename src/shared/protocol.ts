@@ -490,6 +490,11 @@ export type BackgroundToContent = { kind: 'mark'; v: number; label: string };
 export interface PageSettings {
   /** Count the heap inside wasm (rewrite allocators); default true. */
   allocationTracking: boolean;
+  /**
+   * Sampling interval (ms) while the page's WebAssembly is busy (the options page's "sampling
+   * rate", chrome.storage.sync); absent: 100 ms. 100-1000.
+   */
+  sampleIntervalMs?: number;
 }
 
 export const DEFAULT_PAGE_SETTINGS: PageSettings = { allocationTracking: true };

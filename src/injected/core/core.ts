@@ -10,7 +10,7 @@ import { ownSource } from './self-source';
 import type { InjectedContext } from '../context';
 import { installTrackers } from '../trackers/index';
 import { isFreeExportName } from '../trackers/glue-source';
-import { allocationTracking, MAX_REWRITE_BYTES, setAllocationTracking, TRACKING_OFF } from './settings';
+import { allocationTracking, MAX_REWRITE_BYTES, setAllocationTracking, setSampleIntervalMs, TRACKING_OFF } from './settings';
 import { rewriteModule, type RewriteResult } from './wasm-rewrite';
 import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
@@ -188,6 +188,10 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     runTick,
   );
   if (pageErrors !== null) tickListeners[tickListeners.length] = () => pageErrors.tick();
+  if (worker?.sampleIntervalMs !== undefined) {
+    setSampleIntervalMs(worker.sampleIntervalMs);
+    ticker.setFastRate(worker.sampleIntervalMs);
+  }
   const wake = () => ticker.wake();
   // Any WebAssembly module, instance or memory in this realm: sample at the full rate.
   const hookEmit = (e: PageEvent) => {
@@ -271,7 +275,13 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       now,
       fail,
       beforeMark: () => void runTick(),
-      onSettings: (s) => setAllocationTracking(s.allocationTracking),
+      onSettings: (s) => {
+        setAllocationTracking(s.allocationTracking);
+        if (s.sampleIntervalMs !== undefined) {
+          setSampleIntervalMs(s.sampleIntervalMs);
+          ticker.setFastRate(s.sampleIntervalMs);
+        }
+      },
     });
   }
   return { realm, kind, queue, hooks, pageErrors };

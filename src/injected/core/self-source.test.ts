@@ -3,7 +3,6 @@ import { BUNDLE_FUNCTION_NAME, ownSource } from './self-source';
 
 describe('ownSource', () => {
   it('is the wrapping function as a script that runs it', () => {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const wrapped = function wasmMemoryInjected() {
       return 1;
     };

@@ -22,3 +22,14 @@ export function allocationTracking(): boolean {
 export function setAllocationTracking(on: boolean): void {
   tracking = on;
 }
+
+/** The user's busy sampling interval (ms), once known (workers inherit it); null: the default. */
+let sampleInterval: number | null = null;
+
+export function sampleIntervalMs(): number | null {
+  return sampleInterval;
+}
+
+export function setSampleIntervalMs(ms: number): void {
+  sampleInterval = ms;
+}

@@ -64,4 +64,20 @@ describe('Ticker', () => {
     h.ticker.wake();
     expect(h.timers()).toEqual([TICK_MS]);
   });
+
+  it("setFastRate (the user's sampling rate): the busy timer at that interval, calm never faster", () => {
+    const { ticker, timers, fire } = harness();
+    ticker.setFastRate(1000);
+    expect(timers()).toEqual([IDLE_TICK_MS]); // idle stays idle
+    ticker.wake();
+    expect(timers()).toEqual([1000]);
+    expect(ticker.rate).toBe(1000);
+    fire(QUIET_TICKS);
+    expect(ticker.state).toBe('calm');
+    expect(timers()).toEqual([1000]);
+    ticker.setFastRate(250);
+    expect(timers()).toEqual([CALM_TICK_MS]);
+    ticker.wake();
+    expect(timers()).toEqual([250]);
+  });
 });

@@ -26,12 +26,11 @@ export interface TickerDeps {
 
 export type TickerState = 'idle' | 'fast' | 'calm';
 
-const RATE: Record<TickerState, number> = { idle: IDLE_TICK_MS, fast: TICK_MS, calm: CALM_TICK_MS };
-
 export class Ticker {
   private handle: unknown;
   private current: TickerState = 'idle';
   private quiet = 0;
+  private readonly rates: Record<TickerState, number> = { idle: IDLE_TICK_MS, fast: TICK_MS, calm: CALM_TICK_MS };
 
   constructor(
     private readonly deps: TickerDeps,
@@ -45,7 +44,17 @@ export class Ticker {
   }
 
   get rate(): number {
-    return RATE[this.current];
+    return this.rates[this.current];
+  }
+
+  /**
+   * The user's sampling rate: the busy interval becomes `ms` (the calm one never faster than it).
+   * Applies at once when not idle.
+   */
+  setFastRate(ms: number): void {
+    this.rates.fast = ms;
+    this.rates.calm = Math.max(CALM_TICK_MS, ms);
+    if (this.current !== 'idle') this.set(this.current);
   }
 
   /** There is work: tick at the full rate (a branch when already there). */
@@ -64,6 +73,6 @@ export class Ticker {
   private set(state: TickerState): void {
     this.current = state;
     this.deps.clearInterval(this.handle);
-    this.handle = this.deps.setInterval(() => this.run(), RATE[state]);
+    this.handle = this.deps.setInterval(() => this.run(), this.rates[state]);
   }
 }

@@ -20,7 +20,8 @@ import { anyPolicyBlocksBlobWorkers } from './csp';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
 import { replaceConstructor, replaceGetter, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
-import { allocationTracking } from './settings';
+import { isSampleInterval } from '../../shared/page-settings';
+import { allocationTracking, sampleIntervalMs } from './settings';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -37,6 +38,8 @@ export interface WorkerConfig {
   type: 'classic' | 'module';
   /** The parent's allocation-tracking setting when the worker started (absent: on). */
   allocationTracking?: boolean;
+  /** The parent's busy sampling interval (ms) when the worker started (absent: the default). */
+  sampleIntervalMs?: number;
 }
 
 /**
@@ -57,7 +60,8 @@ export function isWorkerConfig(v: unknown): v is WorkerConfig {
     typeof c.url === 'string' &&
     (c.loadUrl === undefined || typeof c.loadUrl === 'string') &&
     (c.type === 'classic' || c.type === 'module') &&
-    (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean')
+    (c.allocationTracking === undefined || typeof c.allocationTracking === 'boolean') &&
+    (c.sampleIntervalMs === undefined || isSampleInterval(c.sampleIntervalMs))
   );
 }
 
@@ -233,6 +237,8 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
       type,
       allocationTracking: allocationTracking(),
     };
+    const ms = sampleIntervalMs();
+    if (ms !== null) config.sampleIntervalMs = ms;
     // A page blob: URL is often revoked right after `new Worker(url)`, before our bootstrap
     // would load it: load a copy of its text, read now, instead.
     let copyUrl: string | null = null;

@@ -1,0 +1,123 @@
+/** The analyzer host's state with the REAL analyzer wasm and the router's message shapes. */
+import { describe, expect, it } from 'vitest';
+import { createAnalyzer } from '../../analyzer/analyzer';
+import { readAnalyzerWasm } from '../../analyzer/node';
+import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../../shared/protocol';
+import type { TabStatus } from '../../shared/tab-status';
+import { bindgenLeak, bindgenChurn } from '../../../bench/scenarios';
+import { HostTabs } from './tabs';
+
+const wasm = new WebAssembly.Module(readAnalyzerWasm());
+
+/** Analyzers being created; `settle()` waits for them (and for the host to take them). */
+const made: Array<Promise<unknown>> = [];
+function makeAnalyzer() {
+  const p = createAnalyzer(wasm);
+  made.push(p);
+  return p;
+}
+
+function setup(now = { t: 0 }) {
+  const sent: TabStatus[] = [];
+  const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => now.t, log: () => {} });
+  return { host, sent, now };
+}
+
+function events(tabId: number, evs: PageEvent[], session = 's1', seq = 0): BackgroundToPanel {
+  return { kind: 'events', v: PROTOCOL_VERSION, tabId, events: evs, dropped: 0, session, seq };
+}
+
+async function settle(): Promise<void> {
+  await Promise.all(made);
+  await new Promise((r) => setTimeout(r, 0));
+}
+
+describe('HostTabs', () => {
+  it('one analyzer per tab: a leaky tab gets the alert, a clean one none', async () => {
+    const { host, sent, now } = setup();
+    host.handle({ kind: 'welcome', v: PROTOCOL_VERSION, tabId: 1, session: 's1', doc: 'd1', url: 'https://a.test/' });
+    host.handle(events(1, bindgenLeak(6)));
+    host.handle(events(2, bindgenChurn(10)));
+    await settle();
+    host.flush();
+    const byTab = new Map(sent.map((s) => [s.tabId, s]));
+    expect(
+      byTab
+        .get(1)
+        ?.alerts.filter((a) => a.state === 'active')
+        .map((a) => a.id),
+    ).toEqual(['bindgen-live-growth:Tokenizer']);
+    expect(byTab.get(1)?.url).toBe('https://a.test/');
+    expect(byTab.get(1)?.memories).toBe(1);
+    expect(byTab.get(2)?.alerts).toEqual([]);
+    // nothing new: nothing sent; new events: at most once per interval
+    sent.length = 0;
+    host.flush();
+    expect(sent).toEqual([]);
+    now.t += 500;
+    host.handle(events(2, [{ t: 'mark', time: 2e12, label: 'x' }], 's1', 1_000_000));
+    host.flush();
+    expect(sent).toEqual([]);
+    now.t += 600;
+    host.flush();
+    expect(sent).toEqual([]); // only figures changed: sent after the quiet interval
+    now.t += 4000;
+    host.flush();
+    expect(sent.map((s) => s.tabId)).toEqual([2]);
+  });
+
+  it('replays after a service-worker restart are not counted twice; a navigation resets', async () => {
+    const { host, sent, now } = setup();
+    const evs = bindgenLeak(6);
+    host.handle({ kind: 'welcome', v: PROTOCOL_VERSION, tabId: 1, session: 's1', doc: 'd1' });
+    host.handle(events(1, evs));
+    await settle();
+    host.flush();
+    const before = sent.at(-1);
+    expect(host.resumePoints()).toEqual([{ tabId: 1, session: 's1', seq: evs.length }]);
+    // the router's backlog replays the same range again: ignored
+    host.handle(events(1, evs));
+    now.t += 2000;
+    host.flush();
+    expect(sent.at(-1)?.events ?? before?.events).toBe(before?.events);
+    // navigation to another document: empty status at once
+    host.handle({ kind: 'navigated', v: PROTOCOL_VERSION, tabId: 1, url: 'https://b.test/', session: 's2', doc: 'd2' });
+    host.flush();
+    expect(sent.at(-1)).toMatchObject({ alerts: [], events: 0, doc: 'd2', peakBytes: 0 });
+  });
+
+  it('keeps at most maxEventsPerTab for export, and forgets removed tabs', async () => {
+    const sent: TabStatus[] = [];
+    const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => 0, log: () => {} }, { maxEventsPerTab: 50 });
+    const evs = bindgenLeak(6);
+    host.handle(events(3, evs));
+    await settle();
+    const trace = host.trace(3, new Date(0));
+    expect(trace?.events).toHaveLength(50);
+    expect(trace?.omitted).toBe(evs.length - 50);
+    host.handle({ kind: 'tab-removed', v: PROTOCOL_VERSION, tabId: 3 });
+    expect(host.trace(3, new Date(0))).toBeNull();
+    expect(host.tabIds()).toEqual([]);
+  });
+
+  it('budgets: the options default for every tab, the panel budgets for its own tab', async () => {
+    const { host, sent, now } = setup();
+    const s = bindgenChurn(3);
+    host.handle({
+      kind: 'configure',
+      v: PROTOCOL_VERSION,
+      config: { pageBudgetBytes: 8 * 1024 * 1024, memoryBudgetBytes: null, budgetLevels: [0.5] },
+    });
+    host.configureTab(2, { pageBudgetBytes: null, memoryBudgetBytes: null, budgetLevels: [0.5] });
+    host.handle(events(1, s));
+    host.handle(events(2, s));
+    await settle();
+    host.handle(events(1, [{ t: 'mark', time: 2e12, label: 'x' }], 's1', 1_000_000));
+    host.handle(events(2, [{ t: 'mark', time: 2e12, label: 'x' }], 's1', 1_000_000));
+    now.t += 5000;
+    host.flush();
+    const last = (tab: number) => sent.filter((x) => x.tabId === tab).at(-1);
+    expect(last(1)?.alerts.some((a) => a.kind === 'budget' && a.state === 'active')).toBe(true);
+    expect(last(2)?.alerts.some((a) => a.kind === 'budget')).toBe(false);
+  });
+});
