@@ -75,6 +75,15 @@ describe('encodeEvent', () => {
     expect(recs[2]?.[3]).toBe(2);
   });
 
+  it('page errors and page-channel (link) events are not for the analyzer, and are not failures either', () => {
+    const sink = new ArraySink();
+    const interner = new Interner();
+    const link: PageEvent = { t: 'link', time: 1, state: 'gap', url: 'https://a.test/', lost: 3 };
+    const err: PageEvent = { t: 'page-error', time: 2, realm: 'r', kind: 'error', message: 'x' };
+    expect(encodeEvent(link, interner, sink)).toBe(0);
+    expect(encodeEvent(err, interner, sink)).toBe(0);
+  });
+
   it('realmOf', () => {
     expect(realmOf('abc:12')).toBe('abc');
     expect(realmOf('a:b:3')).toBe('a:b');

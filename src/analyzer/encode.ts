@@ -247,6 +247,7 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
       return 1;
     }
     case 'page-error': // for the CLI's exit code and the panel's count, not the analyzer
+    case 'link': // the page channel's health: for the toolbar and the report, not the analyzer
       return 0;
     default:
       return -1;
