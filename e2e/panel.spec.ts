@@ -336,3 +336,17 @@ test('classes and registries tables (from an imported trace): counts, live stack
   await expect(reg.locator('[data-testid=registry-field][data-field=open]')).toHaveAttribute('data-value', '5');
   await expect(reg.locator('[data-testid=registry-field][data-field=bytes]')).toHaveText('bytes: 3 MiB');
 });
+
+test('the inspected tab closes: the panel says so and keeps what was recorded for export', async ({ context, openPanel, baseURL }) => {
+  const { page, panel, liveRow, grow } = await setup(context, openPanel, baseURL);
+  await grow(1);
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+  await page.close();
+  const status = panel.locator('[data-testid=status]');
+  await expect(status).toHaveAttribute('data-state', 'closed');
+  await expect(status).toContainText('Tab closed');
+  await expect(liveRow.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));
+  const [download] = await Promise.all([panel.waitForEvent('download'), panel.locator('[data-testid=export-trace]').click()]);
+  const parsed = parseTrace(await readFile(await download.path(), 'utf8'));
+  expect(parsed.ok && parsed.trace.events.some((e) => e.t === 'sample' && e.bytes.includes(2 * PAGE))).toBe(true);
+});

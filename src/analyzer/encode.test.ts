@@ -77,7 +77,7 @@ describe('encodeEvent', () => {
 
   it('page errors and page-channel (link) events are not for the analyzer, and are not failures either', () => {
     const sink = new ArraySink();
-    const interner = new Interner();
+    const interner = new Interner(() => undefined);
     const link: PageEvent = { t: 'link', time: 1, state: 'gap', url: 'https://a.test/', lost: 3 };
     const err: PageEvent = { t: 'page-error', time: 2, realm: 'r', kind: 'error', message: 'x' };
     expect(encodeEvent(link, interner, sink)).toBe(0);

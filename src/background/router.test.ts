@@ -62,6 +62,17 @@ describe('Router', () => {
     expect(p7.sent[0]).toMatchObject({ kind: 'welcome', tabId: 7, doc: 'd1', url: 'https://a.test/' });
   });
 
+  it('tells the panels of a closed tab that it closed, and only them', () => {
+    const { router } = setup();
+    const p7 = new FakePort<BackgroundToPanel>();
+    const p8 = new FakePort<BackgroundToPanel>();
+    router.connectPanel(p7).message({ kind: 'subscribe', v, tabId: 7 });
+    router.connectPanel(p8).message({ kind: 'subscribe', v, tabId: 8 });
+    router.tabRemoved(7);
+    expect(p7.sent.at(-1)).toEqual({ kind: 'tab-closed', v, tabId: 7 });
+    expect(p8.sent.some((m) => m.kind === 'tab-closed')).toBe(false);
+  });
+
   it('forwards every event of a long stream, in order, to a live panel and to a late one', () => {
     const { router, content } = setup();
     const live = new FakePort<BackgroundToPanel>();

@@ -403,14 +403,20 @@ export class Router {
 
   /** The tab was closed: forget it. */
   tabRemoved(tabId: number): void {
+    const hostConns = new Set<PanelConn>();
     for (const h of this.hosts) {
-      if (h.perTab.delete(tabId)) this.safeSend(h.ep, { kind: 'tab-removed', v: PROTOCOL_VERSION, tabId });
+      const conn = h.perTab.get(tabId);
+      if (conn === undefined) continue;
+      hostConns.add(conn);
+      h.perTab.delete(tabId);
+      this.safeSend(h.ep, { kind: 'tab-removed', v: PROTOCOL_VERSION, tabId });
     }
     const t = this.tabs.get(tabId);
     if (!t) return;
     for (const f of t.frames.values()) f.ep.close();
+    // Panels stay connected (what they recorded stays theirs) and are told the tab is gone.
+    for (const p of t.panels) if (!hostConns.has(p)) this.safeSend(p.ep, { kind: 'tab-closed', v: PROTOCOL_VERSION, tabId });
     this.tabs.delete(tabId);
-    // Panels stay connected; if the tab id comes back they would re-subscribe.
   }
 }
 

@@ -13,7 +13,7 @@ import type { LinkState } from './connection';
 import { PanelSession } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
 
-export type StatusState = 'connected' | 'waiting' | 'disconnected';
+export type StatusState = 'connected' | 'waiting' | 'disconnected' | 'closed';
 
 export interface ImportedInfo {
   name: string;
@@ -207,6 +207,9 @@ export class PanelController {
         this.versionMismatch = { expected: u.expected, got: u.got };
         this.changed();
         return;
+      case 'closed':
+        this.changed();
+        return;
       case 'reset':
         this.liveSites.reset();
         if (this.live) {
@@ -264,7 +267,13 @@ export class PanelController {
       if (snap) siteIntervals[m.key] = snap.interval;
     }
     const s = this.session;
-    const status: StatusState = this.link === 'disconnected' ? 'disconnected' : s.received > 0 ? 'connected' : 'waiting';
+    const status: StatusState = s.closed
+      ? 'closed'
+      : this.link === 'disconnected'
+        ? 'disconnected'
+        : s.received > 0
+          ? 'connected'
+          : 'waiting';
     return {
       status,
       reconnects: Math.max(0, this.connects - 1),

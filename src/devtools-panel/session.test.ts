@@ -103,3 +103,15 @@ describe('PanelSession', () => {
     expect(s.handle({ kind: 'version-mismatch', v, expected: 1, got: 2 })).toEqual({ kind: 'version-mismatch', expected: 1, got: 2 });
   });
 });
+
+describe('PanelSession: the tab closed', () => {
+  it('keeps what was recorded and says the tab is closed; another tab closing changes nothing', () => {
+    const s = new PanelSession(7);
+    s.handle({ kind: 'events', v: PROTOCOL_VERSION, tabId: 7, events: [{ t: 'mark', time: 1, label: 'm' }], dropped: 0 });
+    expect(s.handle({ kind: 'tab-closed', v: PROTOCOL_VERSION, tabId: 8 })).toEqual({ kind: 'none' });
+    expect(s.closed).toBe(false);
+    expect(s.handle({ kind: 'tab-closed', v: PROTOCOL_VERSION, tabId: 7 })).toEqual({ kind: 'closed' });
+    expect(s.closed).toBe(true);
+    expect(s.events).toHaveLength(1);
+  });
+});

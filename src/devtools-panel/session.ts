@@ -20,7 +20,9 @@ export type SessionUpdate =
   | { kind: 'events'; events: PageEvent[] }
   /** A new page session: forget everything, then take `events` if any. */
   | { kind: 'reset'; url: string }
-  | { kind: 'version-mismatch'; expected: number; got: number };
+  | { kind: 'version-mismatch'; expected: number; got: number }
+  /** The inspected tab was closed: keep everything, expect nothing more. */
+  | { kind: 'closed' };
 
 export class PanelSession {
   private kept: PageEvent[] = [];
@@ -36,6 +38,8 @@ export class PanelSession {
   readonly pageLink = new PageLinkTracker();
   url = '';
   doc: string | undefined = undefined;
+  /** The inspected tab was closed (what was recorded stays, for export). */
+  closed = false;
   private bgSession: string | undefined = undefined;
   /** Identities of definition events seen this session: a content script re-sends them after
    *  a worker restart, and the copies must not count twice. */
@@ -78,6 +82,11 @@ export class PanelSession {
   /** Apply one message from the background; say what the view must do. */
   handle(msg: BackgroundToPanel): SessionUpdate {
     if (msg.kind === 'version-mismatch') return { kind: 'version-mismatch', expected: msg.expected, got: msg.got };
+    if (msg.kind === 'tab-closed') {
+      if (msg.tabId !== this.tabId) return { kind: 'none' };
+      this.closed = true;
+      return { kind: 'closed' };
+    }
     if (msg.v !== PROTOCOL_VERSION) return { kind: 'version-mismatch', expected: PROTOCOL_VERSION, got: msg.v };
     if (msg.tabId !== this.tabId) return { kind: 'none' };
     switch (msg.kind) {

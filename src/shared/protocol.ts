@@ -477,7 +477,9 @@ export type BackgroundToPanel =
   /** The inspected page navigated / reloaded: a new session starts. `doc` is the new top
    *  document's id: a panel already holding that document keeps its data (worker restart). */
   | { kind: 'navigated'; v: number; tabId: number; url: string; session?: string; doc?: string }
-  | { kind: 'version-mismatch'; v: number; expected: number; got: number };
+  | { kind: 'version-mismatch'; v: number; expected: number; got: number }
+  /** The inspected tab was closed: nothing more will come; what was recorded stays. */
+  | { kind: 'tab-closed'; v: number; tabId: number };
 
 /** background -> content (e.g. a mark typed in the panel, forwarded to the page clock). */
 export type BackgroundToContent = { kind: 'mark'; v: number; label: string };

@@ -11,7 +11,14 @@ import { PageLink } from './PageLink';
 
 export function Toolbar({ view, controller }: { view: ViewState; controller: PanelController }) {
   const [label, setLabel] = useState('');
-  const statusText = view.status === 'connected' ? 'Recording' : view.status === 'waiting' ? 'Waiting for the page' : 'Reconnecting…';
+  const statusText =
+    view.status === 'connected'
+      ? 'Recording'
+      : view.status === 'waiting'
+        ? 'Waiting for the page'
+        : view.status === 'closed'
+          ? 'Tab closed: recording ended (export keeps what was recorded)'
+          : 'Reconnecting…';
   const addMark = () => {
     const text = label.trim() || `mark ${formatClock(Date.now())}`;
     controller.mark(text);
