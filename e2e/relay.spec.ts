@@ -206,7 +206,11 @@ test('a panel bound to a blank tab records the page that tab then navigates to (
   expect(trace.events.every((e: PageEvent) => e.t !== 'realm' || e.url.includes('relay.html'))).toBe(true);
 });
 
-test('every frame is relayed; an iframe reloading is not a navigation of the tab', async ({ context, openPanel, baseURL }) => {
+test('every frame is relayed; an iframe reloading is not a navigation of the tab; a removed frame takes its memory with it', async ({
+  context,
+  openPanel,
+  baseURL,
+}) => {
   const page = await context.newPage();
   await page.goto(`${baseURL}/e2e/pages/panel/frames.html`);
   expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
@@ -225,10 +229,20 @@ test('every frame is relayed; an iframe reloading is not a navigation of the tab
   await expect.poll(currents).toEqual([2 * PAGE, 3 * PAGE]);
   await expect(panel.locator('[data-testid=memory-owner]').filter({ hasText: 'frame=child' })).toHaveCount(1);
 
-  // The iframe reloads: a new document in frame != 0. The tab's session goes on.
+  // The iframe reloads: a new document in frame != 0. The tab's session goes on; the old
+  // document's memory is gone with it, and marked so.
   await page.evaluate(() => (document.getElementById('child') as HTMLIFrameElement).contentWindow?.location.reload());
   await expect(rows).toHaveCount(3);
+  await expect(panel.locator('[data-testid=memory-row].collected')).toHaveCount(1);
+  // The iframe is removed: its memory is marked gone too; the top frame's stays live.
+  await page.evaluate(() => document.getElementById('child')?.remove());
+  await expect(panel.locator('[data-testid=memory-row].collected')).toHaveCount(2);
+  await expect(panel.locator('[data-testid=memory-row]:not(.collected) [data-testid=memory-current]')).toHaveAttribute(
+    'data-value',
+    String(2 * PAGE),
+  );
   const trace = await panelApi.exportTrace(panel);
   expect(trace.page.url).toContain('/e2e/pages/panel/frames.html');
   expect(trace.events.filter((e: PageEvent) => e.t === 'memory').length).toBe(3);
+  expect(new Set(trace.events.flatMap((e: PageEvent) => (e.t === 'collected' ? [e.key] : []))).size).toBe(2);
 });

@@ -62,6 +62,24 @@ describe('Router', () => {
     expect(p7.sent[0]).toMatchObject({ kind: 'welcome', tabId: 7, doc: 'd1', url: 'https://a.test/' });
   });
 
+  it('a removed subframe takes its memories with it: they are reported collected, those it reported collected are not', () => {
+    const router = new Router({ newId, now: () => 5000 });
+    const top = router.connectContent(new FakePort<never>(), 7, 0);
+    top.message({ kind: 'hello', v, url: 'https://a.test/', doc: 'd1' });
+    const frame = router.connectContent(new FakePort<never>(), 7, 3);
+    frame.message({ kind: 'hello', v, url: 'https://a.test/frame.html', doc: 'f1' });
+    const p7 = new FakePort<BackgroundToPanel>();
+    router.connectPanel(p7).message({ kind: 'subscribe', v, tabId: 7 });
+    const mem = (key: string): PageEvent => ({ ...memory, key });
+    frame.message(batch([mem('f:2'), mem('f:3'), { t: 'collected', time: 4, key: 'f:3' }], 0));
+    top.message(batch([mem('t:2')], 0));
+    frame.disconnected();
+    expect(eventsOf(p7).slice(-1)).toEqual([{ t: 'collected', time: 5000, key: 'f:2' }]);
+    // the top document going away is a navigation or a closed tab, not this
+    top.disconnected();
+    expect(eventsOf(p7).filter((e) => e.t === 'collected' && e.key === 't:2')).toEqual([]);
+  });
+
   it('tells the panels of a closed tab that it closed, and only them', () => {
     const { router } = setup();
     const p7 = new FakePort<BackgroundToPanel>();

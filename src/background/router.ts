@@ -32,6 +32,8 @@ export interface RouterOptions {
   /** Most events in one message to a panel. */
   maxPerMessage: number;
   newId(): string;
+  /** The clock stamped on events the router writes itself (epoch ms, like the page's). */
+  now(): number;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
@@ -39,7 +41,11 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   maxRecent: 40_000,
   maxPerMessage: 5_000,
   newId: () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
+  now: () => Date.now(),
 };
+
+/** Most live memory keys remembered per frame (to mark them gone with the frame). */
+const MAX_FRAME_MEMORIES = 4096;
 
 interface Stored {
   seq: number;
@@ -54,6 +60,8 @@ interface FrameConn {
   /** Events of this frame refused here (cumulative). */
   refused: number;
   versionOk: boolean;
+  /** Memories of this frame (and its workers) not reported collected: gone with the frame. */
+  live: Set<string>;
 }
 
 interface PanelConn {
@@ -217,8 +225,9 @@ export class Router {
       t.droppedGone += old.dropped;
       t.frames.delete(frameId);
       old.ep.close();
+      this.frameGone(t, tabId, frameId, old);
     }
-    const conn: FrameConn = { ep, doc: undefined, dropped: 0, refused: 0, versionOk: false };
+    const conn: FrameConn = { ep, doc: undefined, dropped: 0, refused: 0, versionOk: false, live: new Set() };
     t.frames.set(frameId, conn);
     let gone = false;
     return {
@@ -236,6 +245,7 @@ export class Router {
         if (cur && cur.frames.get(frameId) === conn) {
           cur.frames.delete(frameId);
           cur.droppedGone += conn.dropped;
+          this.frameGone(cur, tabId, frameId, conn);
         }
       },
     };
@@ -272,13 +282,35 @@ export class Router {
     conn.refused += b.rejected;
     conn.dropped = b.dropped + conn.refused;
     if (b.events.length === 0 && b.rejected === 0) return;
-    const seq = this.store(t, b.events);
-    if (t.panels.size === 0 || b.events.length === 0) return;
+    for (const ev of b.events) {
+      if (ev.t === 'memory' && conn.live.size < MAX_FRAME_MEMORIES) conn.live.add(ev.key);
+      else if (ev.t === 'collected') conn.live.delete(ev.key);
+    }
+    this.deliver(t, tabId, b.events);
+  }
+
+  /**
+   * A subframe's document is gone (the frame was removed, reloaded or navigated away): so are
+   * its memories. The page cannot say so any more; we do, as `collected` events stamped now.
+   * (Frame 0 going away is a navigation or a closed tab, handled as such.)
+   */
+  private frameGone(t: TabState, tabId: number, frameId: number, conn: FrameConn): void {
+    if (frameId === 0 || conn.live.size === 0) return;
+    const time = this.opts.now();
+    const events: PageEvent[] = [...conn.live].map((key) => ({ t: 'collected', time, key }));
+    conn.live.clear();
+    this.deliver(t, tabId, events);
+  }
+
+  /** Store events in the tab's backlog and send them to its panels. */
+  private deliver(t: TabState, tabId: number, events: PageEvent[]): void {
+    const seq = this.store(t, events);
+    if (t.panels.size === 0 || events.length === 0) return;
     this.toPanels(t, {
       kind: 'events',
       v: PROTOCOL_VERSION,
       tabId,
-      events: b.events,
+      events,
       dropped: this.dropped(t),
       session: t.session,
       seq,
