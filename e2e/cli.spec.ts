@@ -5,16 +5,15 @@
  * kept; clean: one engine reused), served by playwright.config.ts's web server.
  */
 import { test, expect } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseTrace } from '../src/shared/trace';
 import type { JsonReport } from '../src/cli/report';
 import { launchWasmMemory } from '../testing/index';
+import { runCli } from './cli-run';
 
-const CLI = resolve('cli/wasm-memory.mjs');
 const BASE = 'http://127.0.0.1:4173';
 const LEAKY = `${BASE}/e2e/pages/cli/leaky.html`;
 const CLEAN = `${BASE}/e2e/pages/cli/clean.html`;
@@ -24,24 +23,6 @@ const CLEAN = `${BASE}/e2e/pages/cli/clean.html`;
  */
 const LEAKY_DURATION = '11';
 const CLEAN_DURATION = '3';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 /** A local port nothing listens on (bound, then released). */
 function closedPort(): Promise<number> {

@@ -8,15 +8,14 @@
  * Pages: e2e/pages/cycles/ and e2e/pages/third-party/, served by playwright.config.ts.
  */
 import { test, expect } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseTrace } from '../src/shared/trace';
 import type { JsonReport } from '../src/cli/report';
 import { expectNoWasmLeak, launchWasmMemory } from '../testing/index';
+import { runCli } from './cli-run';
 
-const CLI = resolve('cli/wasm-memory.mjs');
 const BASE = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
 const WATCHDOG = `${BASE}/e2e/pages/cycles/watchdog.html`;
 const POOL = `${BASE}/e2e/pages/cycles/worker-pool.html`;
@@ -27,24 +26,6 @@ const ENGINE_WORKER = `${BASE}/e2e/pages/cycles/engine-worker.js`;
  * slow worker start.
  */
 const WATCHDOG_DURATION = '14';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 let dir: string;
 test.beforeAll(() => {

@@ -6,13 +6,13 @@
  * 4 MiB maximum runs out of memory and the panel shows it.
  */
 import type { Page } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JsonReport } from '../src/cli/report';
 import type { Alert, Report } from '../src/shared/analyzer-api';
 import { expect, test } from './fixtures';
+import { runCli } from './cli-run';
 
 const PAGE = 65536;
 
@@ -203,18 +203,6 @@ test('wasm-memory record exits 1 on an out-of-memory incident, shows headroom pe
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve('cli/wasm-memory.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 test.describe('a browser that grants less than the declared maximum', () => {
   // V8's own cap on a memory's pages, far below the page's declared maximum of 1000 pages
