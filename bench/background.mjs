@@ -20,8 +20,7 @@ import { chromium } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'rolldown';
+import { bundleSources } from './analyzer-bundle.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
 
@@ -148,16 +147,9 @@ async function cpuPart() {
 }
 
 async function memoryPart() {
-  const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-bench-'));
-  await build({
-    input: { tabs: resolve('src/background/host/tabs.ts'), analyzer: resolve('src/analyzer/analyzer.ts') },
-    platform: 'node',
-    logLevel: 'silent',
-    output: { dir, format: 'esm', entryFileNames: '[name].mjs' },
-    write: true,
-  });
-  const { HostTabs } = await import(pathToFileURL(join(dir, 'tabs.mjs')).href);
-  const { createAnalyzer } = await import(pathToFileURL(join(dir, 'analyzer.mjs')).href);
+  const { dir, modules } = await bundleSources({ tabs: 'src/background/host/tabs.ts', analyzer: 'src/analyzer/analyzer.ts' });
+  const { HostTabs } = modules.tabs;
+  const { createAnalyzer } = modules.analyzer;
   const wasm = new WebAssembly.Module(readFileSync('analyzer-rs/pkg/wasm_memory_analyzer.wasm'));
   const gc = globalThis.gc ?? (() => {});
   const analyzers = [];

@@ -7,32 +7,21 @@
 //
 // The trace is generated into a temporary file: 4 memories sampled every 100 ms, a grow with
 // a ~3.8 KB stack (the size seen on real pages) every 8 samples, allocator stats every 4.
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeSync, openSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'rolldown';
+import { createReadStream, readFileSync, rmSync, statSync, writeSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleSources } from './analyzer-bundle.mjs';
 
 const MB = 1024 * 1024;
 const TARGET = Number(process.argv[2] ?? 200) * MB;
 const WASM = process.env.ANALYZER_WASM ?? 'analyzer-rs/pkg/wasm_memory_analyzer.wasm';
 
-const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-import-'));
-await build({
-  input: {
-    controller: resolve('src/devtools-panel/controller.ts'),
-    analyzer: resolve('src/analyzer/analyzer.ts'),
-    trace: resolve('src/shared/trace.ts'),
-  },
-  platform: 'node',
-  logLevel: 'silent',
-  output: { dir, format: 'esm', entryFileNames: '[name].mjs' },
-  write: true,
-});
-const load = (name) => import(pathToFileURL(join(dir, `${name}.mjs`)).href);
-const { PanelController } = await load('controller');
-const { createAnalyzer } = await load('analyzer');
-const { parseTrace } = await load('trace');
+const { dir, modules } = await bundleSources(
+  { controller: 'src/devtools-panel/controller.ts', analyzer: 'src/analyzer/analyzer.ts', trace: 'src/shared/trace.ts' },
+  'wasm-memory-import-',
+);
+const { PanelController } = modules.controller;
+const { createAnalyzer } = modules.analyzer;
+const { parseTrace } = modules.trace;
 const wasm = readFileSync(WASM);
 
 // --- the file
