@@ -6,14 +6,12 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAnalyzer } from '../analyzer/analyzer';
 import { mutate, mutationArb, textArb, traceArb } from '../shared/trace-arbitraries';
 import { parseTrace, serializeTrace } from '../shared/trace';
-import { main, type Deps } from './main';
+import { runMain } from './run-main';
 import type { JsonReport } from './report';
 
 const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-analyze-fuzz-'));
@@ -22,18 +20,7 @@ let n = 0;
 async function analyze(text: string): Promise<{ code: number; out: string; err: string }> {
   const file = join(dir, `t${n++}.json`);
   writeFileSync(file, text);
-  let out = '';
-  let err = '';
-  const deps: Deps = {
-    env: {},
-    platform: process.platform,
-    cwd: process.cwd(),
-    moduleDir: dirname(fileURLToPath(import.meta.url)),
-    createAnalyzer: (wasm) => createAnalyzer(wasm),
-    io: { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) },
-  };
-  const code = await main(['analyze', file, '--json'], deps);
-  return { code, out, err };
+  return runMain(['analyze', file, '--json']);
 }
 
 function expectWellFormed(r: { code: number; out: string; err: string }): void {

@@ -11,7 +11,7 @@ import { createAnalyzer } from '../analyzer/analyzer';
 import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from '../shared/protocol';
 import { serializeTrace } from '../shared/trace';
 import { analyzeTraceText } from './analyze';
-import { main, type Deps } from './main';
+import { runMain } from './run-main';
 import type { JsonReport } from './report';
 
 const PAGE = 65536;
@@ -69,21 +69,6 @@ function engineTrace(engines: number, ms: number): Trace {
   };
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const deps: Deps = {
-    env: {},
-    platform: process.platform,
-    cwd: process.cwd(),
-    moduleDir: dirname(fileURLToPath(import.meta.url)),
-    createAnalyzer: (wasm) => createAnalyzer(wasm),
-    io: { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) },
-  };
-  const code = await main(argv, deps);
-  return { code, out, err };
-}
-
 describe('wasm-memory analyze (real analyzer)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasm-memory-analyze-'));
   const leaky = join(dir, 'leaky.json');
@@ -95,7 +80,7 @@ describe('wasm-memory analyze (real analyzer)', () => {
   writeFileSync(clean, serializeTrace(engineTrace(1, 12_000)));
 
   it('fails a trace whose engines are replaced but kept alive, naming kind, severity and subject', async () => {
-    const r = await run(['analyze', leaky, '--json']);
+    const r = await runMain(['analyze', leaky, '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out) as JsonReport;
@@ -117,14 +102,14 @@ describe('wasm-memory analyze (real analyzer)', () => {
   });
 
   it('prints the human report with the alerts and the verdict', async () => {
-    const r = await run(['analyze', leaky]);
+    const r = await runMain(['analyze', leaky]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('[ERROR] memory-replaced  r1:10');
     expect(r.out).toContain('LEAK: 3 active alerts at severity warning or above (exit 1)');
   });
 
   it('--fail-on on a trace whose alerts are all warnings: fails at warning (the default) and info, passes at error', async () => {
-    const byDefault = await run(['analyze', warningOnly, '--json']);
+    const byDefault = await runMain(['analyze', warningOnly, '--json']);
     const report = JSON.parse(byDefault.out) as JsonReport;
     const active = report.alerts.filter((a) => a.state === 'active');
     expect(active.map((a) => `${a.kind}:${a.subject}:${a.severity}`).sort()).toEqual([
@@ -140,27 +125,27 @@ describe('wasm-memory analyze (real analyzer)', () => {
       outOfMemory: 0,
       outOfMemoryFails: true,
     });
-    expect((await run(['analyze', warningOnly, '--fail-on', 'info'])).code).toBe(1);
-    const strict = await run(['analyze', warningOnly, '--fail-on', 'error']);
+    expect((await runMain(['analyze', warningOnly, '--fail-on', 'info'])).code).toBe(1);
+    const strict = await runMain(['analyze', warningOnly, '--fail-on', 'error']);
     expect(strict.code).toBe(0);
     expect(strict.out).toContain('[WARNING] memory-replaced  r1:10');
     expect(strict.out).toContain('OK: no active alert at severity error or above (exit 0)');
   });
 
   it('passes a trace with one engine', async () => {
-    const r = await run(['analyze', clean]);
+    const r = await runMain(['analyze', clean]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('Alerts (0 active, 0 resolved)');
     expect(r.out).toContain('OK: no active alert at severity warning or above (exit 0)');
   });
 
   it('exits 2 on a missing file and on a malformed trace, saying what is wrong', async () => {
-    const missing = await run(['analyze', join(dir, 'nope.json')]);
+    const missing = await runMain(['analyze', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toBe(`wasm-memory: error: trace file not found: ${join(dir, 'nope.json')}\n`);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...engineTrace(1, 1000), format: 'something-else' }));
-    const r = await run(['analyze', bad]);
+    const r = await runMain(['analyze', bad]);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${bad}: not a valid trace: format: expected "wasm-memory-trace", got "something-else"`);
     expect(r.out).toBe('');
@@ -179,7 +164,7 @@ describe('wasm-memory analyze (real analyzer)', () => {
   const sqljsV1 = join(dirname(fileURLToPath(import.meta.url)), '..', 'analyzer', 'traces', 'sqljs-leaky-gc.trace.json');
 
   it('--json: how each heap was counted, live allocations, allocator and the allocation sites (hand-written v2 trace)', async () => {
-    const r = await run(['analyze', fixture, '--json']);
+    const r = await runMain(['analyze', fixture, '--json']);
     expect(r.err).toBe('');
     const report = JSON.parse(r.out) as JsonReport;
     expect(report.memories.map((m) => [m.key, m.usedBytes, m.liveAllocations, m.allocator, m.allocationTracking])).toEqual([
@@ -206,7 +191,7 @@ describe('wasm-memory analyze (real analyzer)', () => {
   });
 
   it('text: "used" for a whole heap, the reason a heap is not counted, the top sites', async () => {
-    const r = await run(['analyze', fixture]);
+    const r = await runMain(['analyze', fixture]);
     expect(r.out).toContain(
       '7f3e9a:2  current 16 MiB  peak 16 MiB  used 6 MiB in 92 allocations, dlmalloc  headroom 1.98 GiB of 2 GiB (0% used, declared maximum)  grew 0x',
     );
@@ -218,7 +203,7 @@ describe('wasm-memory analyze (real analyzer)', () => {
   });
 
   it('a version-1 trace (recorded sql.js page): JS-boundary counts, labelled as a part, and nothing raised from them', async () => {
-    const json = JSON.parse((await run(['analyze', sqljsV1, '--json'])).out) as JsonReport;
+    const json = JSON.parse((await runMain(['analyze', sqljsV1, '--json'])).out) as JsonReport;
     const m = json.memories[0]!;
     expect(m.allocationTracking.mode).toBe('js-boundary');
     expect(m.allocationTracking.reason).toMatch(/crossed the JS boundary/);
@@ -226,7 +211,7 @@ describe('wasm-memory analyze (real analyzer)', () => {
     expect(m.allocator).toBeNull();
     expect(json.allocationSites).toEqual([]);
     expect(json.alerts).toEqual([]);
-    const text = await run(['analyze', sqljsV1]);
+    const text = await runMain(['analyze', sqljsV1]);
     expect(text.out).toMatch(/used \(JS-boundary allocations only\) 7\.5 MiB in \d+ allocations/);
     expect(text.code).toBe(0);
   });
