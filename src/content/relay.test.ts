@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SOURCE, LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, type ContentToBackground, type PageEvent } from '../shared/protocol';
-import { ContentRelay, type PagePortLike, type RelayDeps, type RuntimePortLike } from './relay';
+import { ContentRelay, type PagePortLike, type RelayDeps, type RelayOptions, type RuntimePortLike } from './relay';
 
 const v = PROTOCOL_VERSION;
 const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536] });
@@ -44,7 +44,7 @@ class FakePagePort implements PagePortLike {
   }
 }
 
-function setup(extra: Partial<RelayDeps> = {}) {
+function setup(extra: Partial<RelayDeps> = {}, opts: Partial<RelayOptions> = { maxQueue: 5 }) {
   const ports: FakeRuntimePort[] = [];
   const timers: Array<() => void> = [];
   let alive = true;
@@ -64,7 +64,7 @@ function setup(extra: Partial<RelayDeps> = {}) {
     log: () => undefined,
     ...extra,
   };
-  const relay = new ContentRelay(deps, { maxQueue: 5 });
+  const relay = new ContentRelay(deps, opts);
   relay.start();
   /** Run the timers due now (one round: the page-channel watchdog always schedules its next look). */
   const runTimers = () => {
@@ -198,32 +198,14 @@ describe('ContentRelay', () => {
   });
 
   it('flushes a large backlog in batches the worker accepts (at most LIMITS.maxBatch each)', () => {
-    const ports: FakeRuntimePort[] = [];
-    const timers: Array<() => void> = [];
-    const relay = new ContentRelay(
-      {
-        connect: () => {
-          const p = new FakeRuntimePort();
-          ports.push(p);
-          return p;
-        },
-        alive: () => true,
-        now: () => 0,
-        schedule: (fn) => void timers.push(fn),
-        url: () => 'u',
-        doc: 'd',
-        log: () => undefined,
-      },
-      { maxQueue: 10_000 },
-    );
-    relay.start();
+    const { relay, ports, runTimers } = setup({ now: () => 0 }, { maxQueue: 10_000 });
     const pp = new FakePagePort();
     relay.onWindowMessage(true, connectMsg, pp);
     ports[0]?.kill();
     for (let b = 0; b < 3; b++) {
       pp.cb?.({ kind: 'batch', v, events: Array.from({ length: LIMITS.maxBatch }, (_, i) => sample(b * LIMITS.maxBatch + i)), dropped: 0 });
     }
-    for (const fn of timers.splice(0)) fn(); // the reconnect (and the page-channel watchdog)
+    runTimers(); // the reconnect (and the page-channel watchdog)
     const p2 = ports[1];
     if (!p2) throw new Error('did not reconnect');
     const sizes = batchesOf(p2).map((m) => (m.kind === 'batch' ? m.events.length : 0));
@@ -271,34 +253,17 @@ describe('ContentRelay', () => {
 describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', () => {
   const SILENT = 1000;
   function linkSetup() {
-    const ports: FakeRuntimePort[] = [];
-    const timers: Array<() => void> = [];
     let clock = 0;
     let asked = 0;
     const listening: boolean[] = [];
-    const relay = new ContentRelay(
-      {
-        connect: () => {
-          const p = new FakeRuntimePort();
-          ports.push(p);
-          return p;
-        },
-        alive: () => true,
-        now: () => clock,
-        schedule: (fn) => void timers.push(fn),
-        url: () => 'https://a.test/',
-        doc: 'd',
-        requestConnect: () => void asked++,
-        listenForConnect: (on) => void listening.push(on),
-        log: () => undefined,
-      },
+    const { relay, ports, runTimers } = setup(
+      { now: () => clock, requestConnect: () => void asked++, listenForConnect: (on) => void listening.push(on) },
       { silentMs: SILENT, maxReconnectsPerMinute: 3 },
     );
-    relay.start();
     /** Let `ms` pass, running the watchdog's looks as they fall due. */
     const pass = (ms: number) => {
       clock += ms;
-      for (const fn of timers.splice(0)) fn();
+      runTimers();
     };
     const links = () => eventsOf(ports[0]!).filter((e) => e.t === 'link');
     return { relay, ports, pass, links, asked: () => asked, listening };
