@@ -105,25 +105,21 @@ async function cpuPart() {
     const pid = extensionProcess(dir);
     const c0 = cpuSeconds(pid);
     const t0 = performance.now();
-    const events0 = await sw
-      .evaluate(async () => {
-        const all = await chrome.storage.session.get(null);
-        return Object.entries(all)
-          .filter(([k]) => k.startsWith('wasmMemory.tab.'))
-          .reduce((n, [, v]) => n + v.events, 0);
-      })
-      .catch(() => 0);
+    /** Events the host has analysed so far, over all tabs (from their stored statuses). */
+    const analysed = () =>
+      sw
+        .evaluate(async () => {
+          const all = await chrome.storage.session.get(null);
+          return Object.entries(all)
+            .filter(([k]) => k.startsWith('wasmMemory.tab.'))
+            .reduce((n, [, v]) => n + v.events, 0);
+        })
+        .catch(() => 0);
+    const events0 = await analysed();
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const c1 = cpuSeconds(pid);
     const wall = (performance.now() - t0) / 1000;
-    const events1 = await sw
-      .evaluate(async () => {
-        const all = await chrome.storage.session.get(null);
-        return Object.entries(all)
-          .filter(([k]) => k.startsWith('wasmMemory.tab.'))
-          .reduce((n, [, v]) => n + v.events, 0);
-      })
-      .catch(() => 0);
+    const events1 = await analysed();
     const badges = await sw
       .evaluate(async () => {
         const tabs = await chrome.tabs.query({});
