@@ -3,7 +3,7 @@
  * report. Pure functions of the analyzer's Report plus a little context.
  */
 import type { PageLinkSummary } from '../shared/page-link';
-import type { Alert, Report, Severity } from '../shared/analyzer-api';
+import type { Alert, ClassStats, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
 import type { AllocationTracking, RealmKind } from '../shared/protocol';
@@ -51,16 +51,8 @@ export interface JsonReport {
     /** out-of-memory alerts: the incident's attempts, limit and stack. */
     incident?: Alert['incident'];
   }>;
-  /** `orphaned`: wrappers collected in JS whose objects were never freed in wasm (a lower bound); absent when not watched. */
-  classes: Array<{
-    className: string;
-    module: string | null;
-    created: number;
-    freed: number;
-    reclaimed: number;
-    live: number;
-    orphaned?: number;
-  }>;
+  /** The analyzer's class counters without their stacks (`orphaned`: a lower bound; absent when not watched). */
+  classes: Array<Omit<ClassStats, 'liveStacks' | 'orphanStacks'>>;
   memories: Array<{
     key: string;
     owner: string;
