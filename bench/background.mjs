@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { bundleSources } from './analyzer-bundle.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -82,6 +83,7 @@ async function cpuPart() {
   });
   try {
     const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await waitForContentScripts(sw);
     const pages = [];
     for (let i = 0; i < TABS; i++) {
       const p = i === 0 ? (context.pages()[0] ?? (await context.newPage())) : await context.newPage();

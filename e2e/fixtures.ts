@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import quietFlags from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 export const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,6 +31,7 @@ export async function launchWithExtension(dist = DIST, extraArgs: string[] = [])
     headless: true,
     args: [...QUIET_ARGS, ...extraArgs, `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
   });
+  await waitForContentScripts(await serviceWorkerOf(context));
   return { context, dir };
 }
 
