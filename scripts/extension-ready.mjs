@@ -8,7 +8,7 @@
 export async function waitForContentScripts(sw) {
   return sw.evaluate(async () => {
     // A build that declares them in its manifest (before 2026-12) has nothing to wait for.
-    const declared = chrome.runtime.getManifest().content_scripts;
+    const declared = globalThis.chrome.runtime.getManifest().content_scripts;
     if (declared) return declared.length;
     // The worker sets wasmMemoryReady when its start-up script runs, which this evaluation may precede.
     for (let i = 0; i < 1000 && globalThis.wasmMemoryReady === undefined; i++) await new Promise((r) => setTimeout(r, 10));
