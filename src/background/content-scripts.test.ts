@@ -14,6 +14,9 @@ describe('registrationChanges', () => {
   it('changes nothing when Chrome already has them (as it reports them: no empty lists, defaults left out)', () => {
     const reported = all.map(({ excludeMatches: _e, persistAcrossSessions: _p, ...r }) => r);
     expect(registrationChanges(reported, all)).toEqual({ unregister: [], update: [], register: [] });
+    const except = contentScriptPlan({ mode: 'except', sites: ['b.com', 'a.com'] }).map(registrationOf);
+    const sorted = except.map((r) => ({ ...r, excludeMatches: [...(r.excludeMatches ?? [])].sort() }));
+    expect(registrationChanges(sorted, except).update).toEqual([]);
   });
   it('updates in place when the sites change, never unregisters what is still wanted', () => {
     expect(registrationChanges(all, only)).toEqual({ unregister: [], update: only, register: [] });

@@ -26,11 +26,13 @@ export function registrationOf(p: ContentScriptPlan): Registered {
 }
 
 function same(a: Registered, b: Registered): boolean {
+  // Chrome may report the pattern lists in another order than they were registered in
+  const set = (x: string[] | undefined) => JSON.stringify([...(x ?? [])].sort());
   const list = (x: string[] | undefined) => JSON.stringify(x ?? []);
   return (
     list(a.js) === list(b.js) &&
-    list(a.matches) === list(b.matches) &&
-    list(a.excludeMatches) === list(b.excludeMatches) &&
+    set(a.matches) === set(b.matches) &&
+    set(a.excludeMatches) === set(b.excludeMatches) &&
     (a.world ?? 'ISOLATED') === (b.world ?? 'ISOLATED') &&
     a.allFrames === b.allFrames &&
     a.matchOriginAsFallback === b.matchOriginAsFallback &&
