@@ -396,9 +396,14 @@ export interface PageErrorEvent {
  * - `resumed`: the same channel answered again;
  * - `reconnected`: a new handshake replaced a dead channel (the page had closed or blocked it);
  *   `reconnects` counts them for this document;
- * - `gap`: batches were lost on the way (`lost` events, known from the sender's count).
+ * - `gap`: batches were lost on the way (`lost` events, known from the sender's count);
+ * - `unreachable`: the page side of this document never connected (LINK_UNREACHABLE_MS after
+ *   the content script started): nothing of it is recorded, it is NOT VISIBLE. Seen where the
+ *   document's listeners were erased before the handshake (an `about:blank` frame its parent
+ *   `document.open()`s and writes at once), or where the injected script could not run;
+ *   `resumed` follows (same `url`) if it connects later.
  */
-export const LINK_STATES = ['silent', 'resumed', 'reconnected', 'gap'] as const;
+export const LINK_STATES = ['silent', 'resumed', 'reconnected', 'gap', 'unreachable'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
 
 export interface LinkEvent {
@@ -411,6 +416,9 @@ export interface LinkEvent {
   reconnects?: number;
   /** Events lost in this gap (`gap`). */
   lost?: number;
+  /** `unreachable` (and the `resumed` after it): the document is a frame's, not the tab's top
+   *  document; its `url` is the one it started with (document.open() may change it later). */
+  frame?: boolean;
 }
 
 export type PageEvent =
@@ -523,6 +531,10 @@ export const REHANDSHAKE_EVENT = 'wasm-memory:rehandshake';
 /** How long the page side may say nothing before it is pinged, and then before it is called silent. */
 export const LINK_SILENT_MS = 2000;
 
+/** How long after the content script starts the page side may take to connect before the
+ *  document is called `unreachable` (not visible). The handshake normally takes milliseconds. */
+export const LINK_UNREACHABLE_MS = 4000;
+
 // ---------------------------------------------------------------------------------------
 // Trace file (export / import / CLI). Documented in docs/TRACE-FORMAT.md.
 // ---------------------------------------------------------------------------------------
@@ -538,8 +550,10 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * events' `orphaned` and `orphanStacks`; files without them have no orphan figure.
  * 4: new event type `grow-failed` (failed growth attempts: out of memory), and the optional
  * `address` of a memory event. Files of versions 1 to 3 are still read (they have neither).
+ * 5: the `link` state `unreachable` (a document whose page side never connected: not visible)
+ * and the link event's optional `frame`. Older files are still read (they have neither).
  */
-export const TRACE_VERSION = 4;
+export const TRACE_VERSION = 5;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;
