@@ -167,7 +167,9 @@ describe('ContentRelay', () => {
     runTimers();
     const p2 = ports[1];
     if (!p2) throw new Error('did not reconnect');
-    expect(p2.sent[0]?.kind).toBe('hello');
+    // the first hello has no lostAt; this one says when the previous worker was lost (page clock)
+    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1' });
+    expect(p2.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1', lostAt: 1234 });
     expect(eventsOf(p2)).toEqual([sample(2), sample(3), sample(4), sample(5), sample(6)]);
     const b = batchesOf(p2)[0];
     expect(b?.kind === 'batch' && b.dropped).toBe(1); // the one the queue could not hold

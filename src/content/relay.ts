@@ -133,6 +133,8 @@ export class ContentRelay {
   private received = 0;
   private lost = 0;
   private backoff: number;
+  /** When the connection to the service worker last dropped (null: it never did). */
+  private portLostAt: number | null = null;
   private reconnectPending = false;
   private stopped = false;
   /** The page side never connected in time: reported `unreachable` (not visible), until it does. */
@@ -412,7 +414,9 @@ export class ContentRelay {
     });
     port.onMessage((msg) => this.onBackgroundMessage(msg));
     try {
-      port.postMessage({ kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc });
+      const hello: ContentToBackground = { kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc };
+      if (this.portLostAt !== null) hello.lostAt = this.portLostAt;
+      port.postMessage(hello);
       if (this.everConnected && this.definitions.length > 0) {
         for (let i = 0; i < this.definitions.length; i += LIMITS.maxBatch) {
           const events = this.definitions.slice(i, i + LIMITS.maxBatch);
@@ -431,6 +435,7 @@ export class ContentRelay {
 
   private portLost(): void {
     this.port = null;
+    if (this.everConnected) this.portLostAt = this.deps.now();
     this.scheduleReconnect();
   }
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { PageEvent } from './protocol';
 import { summarizePageLink } from './page-link';
 
-const link = (time: number, state: 'silent' | 'resumed' | 'reconnected' | 'gap' | 'unreachable', url = 'https://a.test/', extra = {}): PageEvent => ({
+const link = (
+  time: number,
+  state: 'silent' | 'resumed' | 'reconnected' | 'gap' | 'unreachable',
+  url = 'https://a.test/',
+  extra = {},
+): PageEvent => ({
   t: 'link',
   time,
   state,

@@ -465,8 +465,11 @@ export interface PageBatchMessage {
 /** content -> background (runtime Port PORT_CONTENT). */
 export type ContentToBackground =
   /** `doc`: random id of this content-script instance (one per document and frame), so a
-   *  reconnect after a service-worker restart is told apart from a navigation. */
-  { kind: 'hello'; v: number; url: string; doc?: string } | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
+   *  reconnect after a service-worker restart is told apart from a navigation. `lostAt`: when
+   *  this content script's previous connection to the service worker dropped (it had one): what
+   *  it sent before went to a worker that is gone; what it queued since is sent now. */
+  | { kind: 'hello'; v: number; url: string; doc?: string; lostAt?: EpochMs }
+  | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
 
 /** panel -> background (runtime Port PORT_PANEL). */
 export type PanelToBackground =
@@ -478,13 +481,16 @@ export type PanelToBackground =
 /** background -> panel. */
 export type BackgroundToPanel =
   /** `session`: the background's id for the tab's current recording (changes on navigation
-   *  and on a service-worker restart); `doc`/`url`: the top document, when known. */
-  | { kind: 'welcome'; v: number; tabId: number; session?: string; doc?: string; url?: string }
+   *  and on a service-worker restart); `doc`/`url`: the top document, when known.
+   *  `historyLostBefore`: this service worker started while the top document was already
+   *  recorded: the events it sent before this time went to the previous worker and are not in
+   *  this backlog (its definitions are re-sent); a panel that did not hold them lacks them. */
+  | { kind: 'welcome'; v: number; tabId: number; session?: string; doc?: string; url?: string; historyLostBefore?: EpochMs }
   /** `seq`: sequence number of events[0] within `session` (for de-duplication on resume). */
   | { kind: 'events'; v: number; tabId: number; events: PageEvent[]; dropped: number; session?: string; seq?: number }
   /** The inspected page navigated / reloaded: a new session starts. `doc` is the new top
    *  document's id: a panel already holding that document keeps its data (worker restart). */
-  | { kind: 'navigated'; v: number; tabId: number; url: string; session?: string; doc?: string }
+  | { kind: 'navigated'; v: number; tabId: number; url: string; session?: string; doc?: string; historyLostBefore?: EpochMs }
   | { kind: 'version-mismatch'; v: number; expected: number; got: number }
   /** The inspected tab was closed: nothing more will come; what was recorded stays. */
   | { kind: 'tab-closed'; v: number; tabId: number };
