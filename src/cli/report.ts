@@ -268,6 +268,8 @@ export function formatHuman(r: JsonReport): string {
   }
   for (const s of link.silent)
     out.push(`  warning: the page side of ${s.url} went silent and stayed so: nothing was recorded from it after that`);
+  for (const n of link.notVisible)
+    out.push(`  warning: not visible: ${n.frame ? 'a frame' : 'the page'} (${n.url}) never connected: nothing in it was recorded`);
 
   out.push('');
   out.push(`Memories (${r.memories.length})`);

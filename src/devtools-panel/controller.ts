@@ -44,6 +44,9 @@ export interface ViewState {
   pageErrors: number;
   /** The page channel's health (live session, or the imported trace's). */
   pageLink: PageLinkSummary;
+  /** Live view: the page's events before this time went to a service worker that restarted
+   *  before this panel held them (see PanelSession.historyLostBefore); null: none lost so. */
+  historyLostBefore: number | null;
   versionMismatch: { expected: number; got: number } | null;
   mode: 'live' | 'import';
   imported: ImportedInfo | null;
@@ -283,6 +286,7 @@ export class PanelController {
       dropped: s.dropped,
       pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
       pageLink: this.imported ? this.imported.info.pageLink : s.pageLink.summary(),
+      historyLostBefore: this.imported ? null : s.historyLostBefore,
       versionMismatch: this.versionMismatch,
       mode: this.imported ? 'import' : 'live',
       imported: this.imported ? this.imported.info : null,

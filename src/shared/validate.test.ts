@@ -123,6 +123,7 @@ const good: PageEvent[] = [
   { t: 'memory', time: 17, key: 'r1:9', origin: 'constructor', shared: false, bytes: 65536, maxBytes: null, address: 'i64', owner: 'x' },
   { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
   { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
+  { t: 'link', time: 32, state: 'unreachable', url: 'about:blank', frame: true },
 ];
 
 describe('validatePageEvent', () => {
@@ -394,7 +395,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   registry: { name: isStr, memory: optional(isStr), stats: isStats },
   mark: { label: isStr },
   'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
-  link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg) },
+  link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg), frame: optional(isBool) },
 };
 
 /** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */
