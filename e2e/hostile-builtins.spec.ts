@@ -97,6 +97,10 @@ function finalSizes(events: PageEvent[]): Map<string, { bytes: number; realm: st
   return out;
 }
 
+/** The panel's trace so far (null until its automation API is up). */
+const traceOf = (panel: Page): Promise<Trace | null> =>
+  panel.evaluate(() => (globalThis as unknown as { wasmMemoryPanel?: { exportTrace(): Trace } }).wasmMemoryPanel?.exportTrace() ?? null);
+
 const PAGE = 65536;
 const PROMISE_SOURCE_TRIPS = ['window Promise.prototype.then', 'worker Promise.prototype.then'];
 const TAMPERED = 'rejected: Error: tampered: Promise.prototype.then';
@@ -146,10 +150,8 @@ test('a page that makes built-in methods throw: the extension trips nothing, rai
   await expect
     .poll(
       async () => {
-        trace = await panel.evaluate(() =>
-          (globalThis as unknown as { wasmMemoryPanel: { exportTrace(): Trace } }).wasmMemoryPanel.exportTrace(),
-        );
-        return sizesByKind(trace);
+        trace = (await traceOf(panel)) ?? undefined;
+        return trace ? sizesByKind(trace) : null;
       },
       { timeout: 30_000 },
     )
@@ -171,11 +173,9 @@ test('a page that makes built-in methods throw: the extension trips nothing, rai
   // The wasm-bindgen-shaped class: every object made and every free() counted.
   await expect
     .poll(async () => {
-      const tr = await panel.evaluate(() =>
-        (globalThis as unknown as { wasmMemoryPanel: { exportTrace(): Trace } }).wasmMemoryPanel.exportTrace(),
-      );
-      const b = tr.events.filter((e) => e.t === 'bindgen' && e.className === 'Thing').pop();
-      return b && b.t === 'bindgen' ? { created: b.created, freed: b.freed } : null;
+      const tr = await traceOf(panel);
+      const b = tr?.events.filter((e) => e.t === 'bindgen' && e.className === 'Thing').pop();
+      return b?.t === 'bindgen' ? { created: b.created, freed: b.freed } : null;
     })
     .toEqual(seen.result.bindgen);
 
