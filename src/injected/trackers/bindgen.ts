@@ -27,7 +27,6 @@ import {
   apply,
   arrayFilter,
   arrayIncludes,
-  arrayMap,
   arraySlice,
   arraySortInPlace,
   functionToString,
