@@ -57,11 +57,11 @@ describe('safe collections and array helpers', () => {
       const ws = new SafeWeakSet<object>();
       ws.add(key);
       note(wm.get(key), ws.has(key));
-      const a = [3, 1, 2];
+      const a = ['3', '1', '2'];
       note(
         arrayJoin(
           arraySlice(
-            arraySortInPlace(a, (x, y) => x - y),
+            arraySortInPlace(a, (x, y) => Number(x) - Number(y)),
             1,
           ),
           ',',
