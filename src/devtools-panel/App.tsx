@@ -60,7 +60,7 @@ export function App({ controller }: { controller: PanelController }) {
       ) : null}
       <ImportBanner view={view} controller={controller} />
       <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
-      <Alerts alerts={report?.alerts ?? []} />
+      <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
       <Memories memories={report?.memories ?? []} />
       <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
       <Classes classes={report?.classes ?? []} />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../shared/analyzer-api';
-import { sortAlerts } from './alerts';
+import { fileOf, groupAlerts, sortAlerts, type MemoryOrigin } from './alerts';
 
 const alert = (id: string, state: Alert['state'], updatedAt: number): Alert => ({
   id,
@@ -45,5 +45,86 @@ describe('sortAlerts', () => {
       { ...alert('r-err', 'resolved', 20), severity: 'error' as const },
     ];
     expect(sortAlerts(input).map((a) => a.id)).toEqual(['e-old', 'w-new', 'w-old', 'i', 'r-err']);
+  });
+});
+
+describe('groupAlerts', () => {
+  const replaced = (key: string, updatedAt: number, state: Alert['state'] = 'active'): Alert => ({
+    ...alert(`memory-replaced:${key}`, state, updatedAt),
+    kind: 'memory-replaced',
+    severity: 'error',
+    subject: key,
+  });
+  const memories = new Map<string, MemoryOrigin>([
+    [
+      'r1:1',
+      {
+        owner: 'https://a.test/app.js',
+        moduleUrl: 'https://a.test/pkg/engine.wasm?v=2',
+        realm: { kind: 'window', url: 'https://a.test/' },
+      },
+    ],
+    [
+      'r1:2',
+      {
+        owner: 'https://a.test/app.js',
+        moduleUrl: 'https://a.test/pkg/engine.wasm?v=2',
+        realm: { kind: 'window', url: 'https://a.test/' },
+      },
+    ],
+    [
+      'r1:3',
+      {
+        owner: 'https://a.test/app.js',
+        moduleUrl: 'https://a.test/pkg/engine.wasm?v=2',
+        realm: { kind: 'window', url: 'https://a.test/' },
+      },
+    ],
+    [
+      'w1:1',
+      {
+        owner: 'https://a.test/w.js',
+        moduleUrl: 'https://a.test/pkg/engine.wasm?v=2',
+        realm: { kind: 'worker', url: 'https://a.test/w.js' },
+      },
+    ],
+    ['r1:9', { owner: 'https://a.test/other.js', realm: { kind: 'window', url: 'https://a.test/' } }],
+  ]);
+  const of = (k: string) => memories.get(k);
+
+  it('five replaced engines of one module in one realm are one group, in sortAlerts order', () => {
+    const groups = groupAlerts([replaced('r1:1', 1), replaced('r1:2', 3), replaced('r1:3', 2, 'resolved')], of);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.members.map((a) => a.subject)).toEqual(['r1:2', 'r1:1', 'r1:3']);
+    expect(groups[0]!.pattern).toBe('engine.wasm in the page');
+  });
+
+  it('another module, another realm kind, another kind of alert, or a memory not in the report: a group of its own', () => {
+    const groups = groupAlerts(
+      [
+        replaced('r1:1', 1),
+        replaced('w1:1', 1),
+        replaced('r1:9', 1),
+        replaced('gone:1', 1),
+        { ...replaced('r1:2', 1), kind: 'fragmentation' },
+        alert('budget', 'active', 1),
+      ],
+      of,
+    );
+    expect(groups.map((g) => g.members.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(groups.every((g) => g.pattern === null)).toBe(true);
+    expect(new Set(groups.map((g) => g.key)).size).toBe(6);
+  });
+
+  it('out-of-memory incidents stay one line each, even of one module', () => {
+    const oom = (key: string): Alert => ({ ...replaced(key, 1), id: `out-of-memory:${key}:1`, kind: 'out-of-memory' });
+    expect(groupAlerts([oom('r1:1'), oom('r1:2')], of).map((g) => g.members.length)).toEqual([1, 1]);
+  });
+
+  it('fileOf names a URL by its last path segment', () => {
+    expect(fileOf('https://a.test/pkg/engine.wasm?v=2#x')).toBe('engine.wasm');
+    expect(fileOf('https://a.test/dir/')).toBe('dir');
+    expect(fileOf('blob:https://a.test/1234-5678')).toBe('1234-5678');
+    expect(fileOf('engine.wasm')).toBe('engine.wasm');
   });
 });

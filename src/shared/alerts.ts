@@ -22,13 +22,16 @@ export function sortAlerts(alerts: readonly Alert[]): Alert[] {
   );
 }
 
-/** Alert kinds whose subject is a memory key. */
-const MEMORY_SUBJECT: ReadonlySet<AlertKind> = new Set<AlertKind>([
+/**
+ * Alert kinds about a memory (their subject is its key) that make a pattern when several memories
+ * of one module have them. Not `out-of-memory`: each incident is an event of its own, with its
+ * attempts and stack.
+ */
+const GROUPED_BY_MODULE: ReadonlySet<AlertKind> = new Set<AlertKind>([
   'memory-floor-rising',
   'memory-replaced',
   'fragmentation',
   'memory-headroom',
-  'out-of-memory',
 ]);
 
 /** Alerts of one pattern: the same kind, about memories of the same module in the same kind of realm. */
@@ -65,7 +68,7 @@ const REALM_PLURAL: Readonly<Record<RealmKind, string>> = { window: 'the page', 
 export function groupAlerts(alerts: readonly Alert[], memoryOf: (key: string) => MemoryOrigin | undefined): AlertGroup[] {
   const groups = new Map<string, AlertGroup>();
   for (const a of sortAlerts(alerts)) {
-    const m = MEMORY_SUBJECT.has(a.kind) ? memoryOf(a.subject) : undefined;
+    const m = GROUPED_BY_MODULE.has(a.kind) ? memoryOf(a.subject) : undefined;
     const module = m ? (m.moduleUrl ?? m.owner) : '';
     const key = m && module !== '' ? `${a.kind}|${module}|${m.realm?.kind ?? ''}|${m.realm?.url ?? ''}` : `id|${a.id}`;
     const g = groups.get(key);

@@ -1,47 +1,88 @@
-/** The alert list: one collapsed line per alert, details on demand. */
-import type { Alert, OutOfMemoryIncident } from '../../shared/analyzer-api';
+/**
+ * The alert list: one collapsed line per alert, details on demand. Alerts of one pattern (five
+ * replaced engines of one module) are one group: one line, its members inside.
+ */
+import type { Alert, MemoryStats, OutOfMemoryIncident } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
-import { sortAlerts } from '../../shared/alerts';
+import { groupAlerts, SEVERITY_RANK, type AlertGroup } from '../../shared/alerts';
 import { formatClock, formatDuration } from '../format';
 import { Section } from './Section';
 
-export function Alerts({ alerts }: { alerts: Alert[] }) {
-  const sorted = sortAlerts(alerts);
+export function Alerts({ alerts, memories }: { alerts: Alert[]; memories: MemoryStats[] }) {
+  const byKey = new Map(memories.map((m) => [m.key, m]));
+  const groups = groupAlerts(alerts, (key) => byKey.get(key));
+  const active = groups.filter((g) => g.members.some((a) => a.state === 'active')).length;
   return (
-    <Section title="Alerts" count={alerts.filter((a) => a.state === 'active').length}>
-      {sorted.length === 0 ? <p class="empty">No findings.</p> : null}
+    <Section title="Alerts" count={active}>
+      {groups.length === 0 ? <p class="empty">No findings.</p> : null}
       <ul class="alerts">
-        {sorted.map((a) => (
-          <li
-            key={a.id}
-            class={`alert sev-${a.severity} ${a.state}`}
-            data-testid="alert"
-            data-kind={a.kind}
-            data-subject={a.subject}
-            data-severity={a.severity}
-            data-state={a.state}
-          >
-            {/* Collapsed by default: one line per alert, so the tables below stay in view. */}
-            <details class="alert-body">
-              <summary class="alert-head" data-testid="alert-title">
-                <span class="sev">{a.severity}</span>
-                <strong>{a.title}</strong>
-                {a.state === 'resolved' ? <span class="resolved-tag">resolved</span> : null}
-              </summary>
-              <div class="detail" data-testid="alert-detail">
-                {a.detail}
-              </div>
-              {a.incident !== undefined ? <IncidentView incident={a.incident} /> : null}
-              <div class="rec">{a.recommendation}</div>
-              <div class="evidence">
-                {a.evidence.series}: {formatClock(a.evidence.fromTime)} – {formatClock(a.evidence.toTime)} (
-                {formatDuration(a.evidence.toTime - a.evidence.fromTime)}, {a.evidence.points.length} points)
-              </div>
-            </details>
-          </li>
-        ))}
+        {groups.map((g) =>
+          g.members.length === 1 ? <AlertItem key={g.key} alert={g.members[0]!} /> : <GroupItem key={g.key} group={g} />,
+        )}
       </ul>
     </Section>
+  );
+}
+
+/** A group of alerts of one pattern: the most serious member's line, "+N more", members inside. */
+function GroupItem({ group }: { group: AlertGroup }) {
+  const first = group.members[0]!;
+  const worst = group.members.reduce((w, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[w.severity] ? a : w), first);
+  const active = group.members.filter((a) => a.state === 'active').length;
+  return (
+    <li
+      class={`alert alert-group sev-${worst.severity} ${active > 0 ? 'active' : 'resolved'}`}
+      data-testid="alert-group"
+      data-kind={first.kind}
+      data-members={group.members.length}
+    >
+      <details class="alert-body">
+        <summary class="alert-head" data-testid="alert-group-title">
+          <span class="sev">{worst.severity}</span>
+          <strong>{first.title}</strong>{' '}
+          <span class="group-count">
+            and {group.members.length - 1} more like it{group.pattern ? ` (${group.pattern})` : ''}
+            {active < group.members.length ? `, ${group.members.length - active} resolved` : ''}
+          </span>
+        </summary>
+        <ul class="alerts members">
+          {group.members.map((a) => (
+            <AlertItem key={a.id} alert={a} />
+          ))}
+        </ul>
+      </details>
+    </li>
+  );
+}
+
+function AlertItem({ alert: a }: { alert: Alert }) {
+  return (
+    <li
+      class={`alert sev-${a.severity} ${a.state}`}
+      data-testid="alert"
+      data-kind={a.kind}
+      data-subject={a.subject}
+      data-severity={a.severity}
+      data-state={a.state}
+    >
+      {/* Collapsed by default: one line per alert, so the tables below stay in view. */}
+      <details class="alert-body">
+        <summary class="alert-head" data-testid="alert-title">
+          <span class="sev">{a.severity}</span>
+          <strong>{a.title}</strong>
+          {a.state === 'resolved' ? <span class="resolved-tag">resolved</span> : null}
+        </summary>
+        <div class="detail" data-testid="alert-detail">
+          {a.detail}
+        </div>
+        {a.incident !== undefined ? <IncidentView incident={a.incident} /> : null}
+        <div class="rec">{a.recommendation}</div>
+        <div class="evidence">
+          {a.evidence.series}: {formatClock(a.evidence.fromTime)} – {formatClock(a.evidence.toTime)} (
+          {formatDuration(a.evidence.toTime - a.evidence.fromTime)}, {a.evidence.points.length} points)
+        </div>
+      </details>
+    </li>
   );
 }
 
