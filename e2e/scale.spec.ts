@@ -41,6 +41,7 @@ test('3,000 throwaway memories: one fold row, a bounded DOM, a responsive panel'
   // Every memory reached the panel, and every one is collected: they fold into one row.
   const fold = panel.locator('[data-testid=collected-fold]');
   await expect(fold).toHaveAttribute('data-value', '3000', { timeout: 90_000 });
+  await panel.bringToFront(); // a visible panel: animation frames run
   const toggle = panel.locator('[data-testid=collected-toggle]');
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
   await expect(toggle).toHaveText(/3,000 collected memories/);
@@ -80,6 +81,8 @@ test('3,000 throwaway memories: one fold row, a bounded DOM, a responsive panel'
   expect(await panel.locator('[data-testid=memory-row]').count()).toBeLessThan(60);
 
   // Responsive: folding and unfolding 3,000 rows is one frame away (median of 5).
+  await panel.keyboard.press('Home');
+  await expect(toggle).toBeVisible();
   const trips: number[] = [];
   for (let i = 0; i < 5; i++) trips.push(await clickRoundTrip(panel, '[data-testid=collected-toggle]'));
   trips.sort((a, b) => a - b);
