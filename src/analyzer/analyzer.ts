@@ -283,30 +283,23 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   }
 
   /** A memory of the core's report with what the wrapper knows about its heap. */
+  /** Completes a memory of the report in place (it was just parsed and is ours): no copies, as
+   *  a session can hold thousands of memories and the panel asks for a report every frame. */
   private withHeap(m: RawReport['memories'][number]): MemoryStats {
     const h = this.heaps.get(m.key);
     const tracking: AllocationTracking = m.tracking ?? h?.status?.tracking ?? 'none';
     const pageReason = h?.status?.reason ?? null;
-    return {
-      ...m,
-      tracking,
-      allocator: h?.allocator ?? h?.status?.allocator ?? null,
-      trackingReason: tracking === 'inside-wasm' ? null : tracking === 'js-boundary' ? (pageReason ?? JS_BOUNDARY_REASON) : pageReason,
-      sites: h?.sites ?? [],
-      ...this.realmOfMemory(m.key),
-      ...this.moduleOfMemory(m.key),
-    };
-  }
-
-  private moduleOfMemory(key: string): { moduleUrl?: string } {
-    const mod = this.memoryModules.get(key);
+    const out = m as MemoryStats;
+    out.tracking = tracking;
+    out.allocator = h?.allocator ?? h?.status?.allocator ?? null;
+    out.trackingReason = tracking === 'inside-wasm' ? null : tracking === 'js-boundary' ? (pageReason ?? JS_BOUNDARY_REASON) : pageReason;
+    out.sites = h?.sites ?? [];
+    const r = this.realms.get(realmOf(m.key));
+    if (r !== undefined) out.realm = { kind: r.kind, url: r.url };
+    const mod = this.memoryModules.get(m.key);
     const url = mod === undefined ? undefined : this.moduleUrls.get(mod);
-    return url === undefined ? {} : { moduleUrl: url };
-  }
-
-  private realmOfMemory(key: string): { realm?: { kind: RealmKind; url: string } } {
-    const r = this.realms.get(realmOf(key));
-    return r === undefined ? {} : { realm: { kind: r.kind, url: r.url } };
+    if (url !== undefined) out.moduleUrl = url;
+    return out;
   }
 
   series(maxPoints: number, fromTime?: number, toTime?: number): MemorySeries[] {

@@ -9,6 +9,8 @@ import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake,
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { syncContentScripts } from './content-scripts';
 import { Router, type Endpoint } from './router';
+import { BUFFER_BYTES } from '../shared/event-bytes';
+import { eventsBytes } from '../shared/event-batches';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
 const router = new Router();
@@ -45,15 +47,19 @@ async function ensureHost(): Promise<void> {
  * The host's endpoint: messages are coalesced into one `host-batch` per HOST_BATCH_MS. Each port
  * message costs a serialization and a hop between processes' threads (measured by
  * bench/background.mjs: per message, not per event), and the badge needs no faster update.
+ * What waits is bounded: past BUFFER_BYTES.hostPending (estimated) it is sent at once.
  */
 const HOST_BATCH_MS = 1000;
 function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
   let pending: BackgroundToHost[] = [];
+  let pendingBytes = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
+    if (timer !== null) clearTimeout(timer);
     timer = null;
     const messages = pending;
     pending = [];
+    pendingBytes = 0;
     if (messages.length === 0) return;
     try {
       port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, messages } satisfies BackgroundToHost);
@@ -64,7 +70,10 @@ function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
   return {
     send: (msg) => {
       pending.push(msg);
-      timer ??= setTimeout(flush, HOST_BATCH_MS);
+      // Bounded by bytes too: a flood goes out in messages of about BUFFER_BYTES.hostPending.
+      pendingBytes += msg.kind === 'events' ? eventsBytes(msg.events) : 256;
+      if (pendingBytes >= BUFFER_BYTES.hostPending) flush();
+      else timer ??= setTimeout(flush, HOST_BATCH_MS);
     },
     close: () => port.disconnect(),
   };

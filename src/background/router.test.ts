@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import type { BackgroundToHost } from '../shared/tab-status';
-import { Router, type Endpoint } from './router';
+import { plainEventBytes } from '../shared/event-batches';
+import { Lane, Router, type Endpoint } from './router';
 
 class FakePort<T> implements Endpoint<T> {
   sent: T[] = [];
@@ -133,7 +134,7 @@ describe('Router', () => {
   });
 
   it('keeps definitions when the recent ring overflows, and bounds the backlog', () => {
-    const { router, content } = setup({ maxRecent: 5 });
+    const { router, content } = setup({ maxRecentBytes: 5 * plainEventBytes(sample(10)) });
     content.message(batch([memory]));
     for (let i = 0; i < 20; i++) content.message(batch([sample(10 + i)]));
     expect(router.stats(7)?.backlog).toBe(6);
@@ -259,7 +260,9 @@ describe('Router', () => {
 
 describe('Router backlog bounds', () => {
   it('bounds definitions too, dropping the oldest, and stays fast with many of them', () => {
-    const router = new Router({ newId, maxDefinitions: 1000, maxRecent: 1000 });
+    const collected = (i: number): PageEvent => ({ t: 'collected', time: 1, key: `r:${i}` });
+    // Keys r:99000..r:99999 all have the same length: 1000 of them fill the lane exactly.
+    const router = new Router({ newId, maxDefinitionBytes: 1000 * plainEventBytes(collected(99_000)), maxRecentBytes: 1000 });
     const c = router.connectContent(new FakePort(), 1, 0);
     c.message({ kind: 'hello', v, url: 'u', doc: 'd' });
     const t0 = performance.now();
@@ -269,11 +272,70 @@ describe('Router backlog bounds', () => {
     }
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(router.stats(1)?.backlog).toBe(1000);
+    expect(router.stats(1)?.evicted).toBe(99_000);
     const p = new FakePort<BackgroundToPanel>();
     router.connectPanel(p).message({ kind: 'subscribe', v, tabId: 1 });
     const got = eventsOf(p);
     expect(got.length).toBe(1000);
-    expect(got[0]).toEqual({ t: 'collected', time: 1, key: 'r:99000' });
+    expect(got[0]).toEqual(collected(99_000));
+  });
+
+  it('bounds each tab by bytes: 100 000 grows with 3.8 KB stacks keep at most the byte bound', () => {
+    const maxRecentBytes = 4 * 1024 * 1024;
+    const router = new Router({ newId, maxRecentBytes });
+    const c = router.connectContent(new FakePort(), 1, 0);
+    c.message({ kind: 'hello', v, url: 'u', doc: 'd' });
+    const stack = 'Error\n' + '    at recurseThroughAFrameWithALongName (https://a.test/app.js:10:5)\n'.repeat(55);
+    expect(stack.length).toBeGreaterThan(3800);
+    const grow = (i: number): PageEvent => ({ t: 'grow', time: i, key: 'r:1', fromBytes: i, toBytes: i + 1, via: 'js', stack });
+    for (let b = 0; b < 100; b++) c.message(batch(Array.from({ length: 1000 }, (_, i) => grow(b * 1000 + i))));
+    const st = router.stats(1)!;
+    expect(st.backlogBytes).toBeLessThanOrEqual(maxRecentBytes);
+    expect(st.backlogBytes).toBeGreaterThan(maxRecentBytes - plainEventBytes(grow(0)));
+    expect(st.backlog + st.evicted).toBe(100_000);
+    expect(st.backlog).toBe(Math.floor(maxRecentBytes / plainEventBytes(grow(0))));
+    // A replay of it comes in messages of at most maxMessageBytes each.
+    const p = new FakePort<BackgroundToPanel>();
+    router.connectPanel(p).message({ kind: 'subscribe', v, tabId: 1 });
+    const msgs = p.sent.filter((m) => m.kind === 'events');
+    expect(msgs.length).toBeGreaterThan(1);
+    for (const m of msgs)
+      if (m.kind === 'events') expect(m.events.reduce((n, e) => n + plainEventBytes(e), 0)).toBeLessThanOrEqual(1024 * 1024);
+    // ... which carry the seq of their first event, so the panel sees where the evicted ones were.
+    const first = msgs[0];
+    expect(first?.kind === 'events' && first.seq).toBe(st.evicted);
+  });
+
+  it('splits a live batch larger than maxMessageBytes into messages with consecutive seqs', () => {
+    const router = new Router({ newId, maxMessageBytes: 10 * plainEventBytes(sample(1)) });
+    const c = router.connectContent(new FakePort(), 1, 0);
+    c.message({ kind: 'hello', v, url: 'u', doc: 'd' });
+    const p = new FakePort<BackgroundToPanel>();
+    router.connectPanel(p).message({ kind: 'subscribe', v, tabId: 1 });
+    const evs = Array.from({ length: 25 }, (_, i) => sample(i + 1));
+    c.message(batch(evs));
+    const msgs = p.sent.flatMap((m) => (m.kind === 'events' ? [m] : []));
+    expect(msgs.map((m) => [m.seq, m.events.length])).toEqual([
+      [0, 10],
+      [10, 10],
+      [20, 5],
+    ]);
+    expect(eventsOf(p)).toEqual(evs);
+  });
+
+  it('Lane: evicts the oldest by bytes, keeps the newest however large, and counts what it evicted', () => {
+    const lane = new Lane(100);
+    const push = (seq: number, bytes: number) => lane.push({ seq, ev: sample(seq), bytes });
+    push(0, 40);
+    push(1, 40);
+    expect([lane.size, lane.bytes, lane.evicted]).toEqual([2, 80, 0]);
+    push(2, 40);
+    expect([lane.size, lane.bytes, lane.evicted]).toEqual([2, 80, 1]);
+    push(3, 500);
+    expect([lane.size, lane.bytes, lane.evicted]).toEqual([1, 500, 3]);
+    for (let i = 4; i < 5000; i++) push(i, 10);
+    expect([lane.size, lane.bytes]).toEqual([10, 100]);
+    expect(lane.items.length).toBeLessThan(2100); // compacted: evicted slots do not pile up
   });
 
   it('the analyzer host gets every tab, present and future, resumes where it stopped, and hears of closed tabs', () => {

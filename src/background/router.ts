@@ -15,6 +15,8 @@
  */
 import { PROTOCOL_VERSION, type BackgroundToContent, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import { validateBatch } from '../shared/validate';
+import { BUFFER_BYTES } from '../shared/event-bytes';
+import { plainEventBytes, splitByBytes } from '../shared/event-batches';
 import type { AnalyzerConfig } from '../shared/analyzer-api';
 import type { BackgroundToHost } from '../shared/tab-status';
 
@@ -25,21 +27,25 @@ export interface Endpoint<Out> {
 }
 
 export interface RouterOptions {
-  /** Most "definition" events (realm/module/memory/instance/collected) kept per tab. */
-  maxDefinitions: number;
-  /** Most other events (samples, growths, counters, marks) kept per tab: the recent ones. */
-  maxRecent: number;
+  /** Most bytes of "definition" events (realm/module/memory/instance/collected) kept per tab
+   *  (estimated: src/shared/event-bytes.ts); beyond, the oldest are evicted and counted. */
+  maxDefinitionBytes: number;
+  /** Most bytes of other events (samples, growths, counters, marks) kept per tab: the recent ones. */
+  maxRecentBytes: number;
   /** Most events in one message to a panel. */
   maxPerMessage: number;
+  /** Most bytes in one message to a panel (a replay is split; a live batch is too). */
+  maxMessageBytes: number;
   newId(): string;
   /** The clock stamped on events the router writes itself (epoch ms, like the page's). */
   now(): number;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
-  maxDefinitions: 10_000,
-  maxRecent: 40_000,
+  maxDefinitionBytes: BUFFER_BYTES.routerDefinitions,
+  maxRecentBytes: BUFFER_BYTES.routerRecent,
   maxPerMessage: 5_000,
+  maxMessageBytes: BUFFER_BYTES.message,
   newId: () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
   now: () => Date.now(),
 };
@@ -50,7 +56,11 @@ const MAX_FRAME_MEMORIES = 4096;
 interface Stored {
   seq: number;
   ev: PageEvent;
+  /** Its estimated size (plainEventBytes). */
+  bytes: number;
 }
+
+const storedBytes = (s: Stored): number => s.bytes;
 
 interface FrameConn {
   ep: Endpoint<BackgroundToContent>;
@@ -126,12 +136,22 @@ export class Router {
   }
 
   /** For tests and diagnostics. */
-  stats(tabId: number): { session: string; backlog: number; frames: number; panels: number; nextSeq: number } | null {
+  stats(tabId: number): {
+    session: string;
+    backlog: number;
+    backlogBytes: number;
+    evicted: number;
+    frames: number;
+    panels: number;
+    nextSeq: number;
+  } | null {
     const t = this.tabs.get(tabId);
     if (!t) return null;
     return {
       session: t.session,
       backlog: t.definitions.size + t.recent.size,
+      backlogBytes: t.definitions.bytes + t.recent.bytes,
+      evicted: t.definitions.evicted + t.recent.evicted,
       frames: t.frames.size,
       panels: t.panels.size,
       nextSeq: t.nextSeq,
@@ -147,8 +167,8 @@ export class Router {
         doc: undefined,
         frames: new Map(),
         panels: new Set(),
-        definitions: new Lane(this.opts.maxDefinitions),
-        recent: new Lane(this.opts.maxRecent),
+        definitions: new Lane(this.opts.maxDefinitionBytes),
+        recent: new Lane(this.opts.maxRecentBytes),
         nextSeq: 0,
         droppedGone: 0,
         historyLostBefore: undefined,
@@ -180,8 +200,8 @@ export class Router {
 
   private newSession(t: TabState): void {
     t.session = this.opts.newId();
-    t.definitions = new Lane(this.opts.maxDefinitions);
-    t.recent = new Lane(this.opts.maxRecent);
+    t.definitions = new Lane(this.opts.maxDefinitionBytes);
+    t.recent = new Lane(this.opts.maxRecentBytes);
     t.nextSeq = 0;
     t.droppedGone = 0;
     t.historyLostBefore = undefined;
@@ -194,7 +214,7 @@ export class Router {
   private store(t: TabState, events: PageEvent[]): number {
     const first = t.nextSeq;
     for (const ev of events) {
-      const s: Stored = { seq: t.nextSeq++, ev };
+      const s: Stored = { seq: t.nextSeq++, ev, bytes: plainEventBytes(ev) };
       if (DEFINITION.has(ev.t)) {
         t.definitions.push(s);
       } else {
@@ -317,19 +337,16 @@ export class Router {
     this.deliver(t, tabId, events);
   }
 
-  /** Store events in the tab's backlog and send them to its panels. */
+  /** Store events in the tab's backlog and send them to its panels (in messages of at most
+   *  maxPerMessage events and maxMessageBytes). */
   private deliver(t: TabState, tabId: number, events: PageEvent[]): void {
-    const seq = this.store(t, events);
+    let seq = this.store(t, events);
     if (t.panels.size === 0 || events.length === 0) return;
-    this.toPanels(t, {
-      kind: 'events',
-      v: PROTOCOL_VERSION,
-      tabId,
-      events,
-      dropped: this.dropped(t),
-      session: t.session,
-      seq,
-    });
+    const dropped = this.dropped(t);
+    for (const run of splitByBytes(events, this.opts.maxPerMessage, this.opts.maxMessageBytes, plainEventBytes)) {
+      this.toPanels(t, { kind: 'events', v: PROTOCOL_VERSION, tabId, events: run, dropped, session: t.session, seq });
+      seq += run.length;
+    }
   }
 
   connectPanel(ep: Endpoint<BackgroundToPanel>): PanelHandle {
@@ -380,8 +397,7 @@ export class Router {
     }
     const backlog = this.backlogFrom(t, from);
     const dropped = this.dropped(t);
-    for (let i = 0; i < backlog.length; i += this.opts.maxPerMessage) {
-      const chunk = backlog.slice(i, i + this.opts.maxPerMessage);
+    for (const chunk of splitByBytes(backlog, this.opts.maxPerMessage, this.opts.maxMessageBytes, storedBytes)) {
       // The backlog may have holes (evicted samples): send runs of consecutive seqs.
       let runStart = 0;
       for (let k = 1; k <= chunk.length; k++) {
@@ -468,26 +484,42 @@ export class Router {
   }
 }
 
-/** A bounded FIFO of stored events: drops the oldest, compacts now and then (amortised O(1)). */
-class Lane {
-  items: Stored[] = [];
+/**
+ * A FIFO of stored events bounded by their estimated bytes: evicts the oldest (counted in
+ * `evicted`; a panel sees the hole as a sequence gap), compacts now and then (amortised O(1)).
+ */
+export class Lane {
+  /** Evicted entries are cleared (undefined) until the next compaction. */
+  items: Array<Stored | undefined> = [];
   /** Index of the oldest live entry. */
   start = 0;
-  constructor(private readonly cap: number) {}
+  /** Estimated bytes of the live entries. */
+  bytes = 0;
+  /** Entries evicted so far. */
+  evicted = 0;
+  constructor(private readonly maxBytes: number) {}
   get size(): number {
     return this.items.length - this.start;
   }
   push(s: Stored): void {
     this.items.push(s);
-    if (this.items.length - this.start > this.cap) this.start++;
-    if (this.start > this.cap) {
+    this.bytes += s.bytes;
+    // Keep at least the newest entry, however large.
+    while (this.bytes > this.maxBytes && this.items.length - this.start > 1) {
+      const old = this.items[this.start];
+      this.items[this.start] = undefined;
+      this.start++;
+      this.evicted++;
+      this.bytes -= old ? old.bytes : 0;
+    }
+    if (this.start > 1024 && this.start * 2 > this.items.length) {
       this.items = this.items.slice(this.start);
       this.start = 0;
     }
   }
 }
 
-function lowerBound(a: Stored[], start: number, seq: number): number {
+function lowerBound(a: ReadonlyArray<Stored | undefined>, start: number, seq: number): number {
   let lo = start;
   let hi = a.length;
   while (lo < hi) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SOURCE, LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, type ContentToBackground, type PageEvent } from '../shared/protocol';
+import { plainEventBytes } from '../shared/event-batches';
 import { ContentRelay, type PagePortLike, type RelayDeps, type RelayOptions, type RuntimePortLike } from './relay';
 
 const v = PROTOCOL_VERSION;
@@ -44,7 +45,7 @@ class FakePagePort implements PagePortLike {
   }
 }
 
-function setup(extra: Partial<RelayDeps> = {}, opts: Partial<RelayOptions> = { maxQueue: 5 }) {
+function setup(extra: Partial<RelayDeps> = {}, opts: Partial<RelayOptions> = { maxQueueBytes: 5 * plainEventBytes(sample(1)) }) {
   const ports: FakeRuntimePort[] = [];
   const timers: Array<() => void> = [];
   let alive = true;
@@ -137,7 +138,7 @@ describe('ContentRelay', () => {
         doc: 'd',
         log: () => undefined,
       },
-      { maxQueue: 10_000 },
+      { maxQueueBytes: 10_000 * plainEventBytes(sample(1)) },
     );
     relay.start();
     const pp = new FakePagePort();
@@ -199,8 +200,56 @@ describe('ContentRelay', () => {
     expect(eventsOf(p2)).toEqual([realm, memory]);
   });
 
+  it('bounds the queue by bytes while the worker is down: big-stack events fill it sooner, the rest count as dropped', () => {
+    const stack = 'Error\n' + '    at recurseThroughAFrameWithALongName (https://a.test/app.js:10:5)\n'.repeat(55);
+    const grow = (i: number): PageEvent => ({ t: 'grow', time: i, key: 'r:1', fromBytes: i, toBytes: i + 1, via: 'js', stack });
+    const maxQueueBytes = 1024 * 1024;
+    const { relay, ports, runTimers } = setup({ now: () => 0 }, { maxQueueBytes, maxBatchBytes: 256 * 1024 });
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    ports[0]?.kill();
+    for (let b = 0; b < 10; b++)
+      pp.cb?.({ kind: 'batch', v, events: Array.from({ length: 100 }, (_, i) => grow(b * 100 + i)), dropped: 0 });
+    const fits = Math.floor(maxQueueBytes / plainEventBytes(grow(0)));
+    expect(relay.queued).toBe(fits);
+    expect(relay.queuedBytes).toBeLessThanOrEqual(maxQueueBytes);
+    expect(relay.droppedTotal).toBe(1000 - fits);
+    runTimers(); // reconnect: the queue goes out in batches of at most maxBatchBytes
+    const p2 = ports[1];
+    if (!p2) throw new Error('did not reconnect');
+    const batches = batchesOf(p2);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const m of batches)
+      if (m.kind === 'batch') expect(m.events.reduce((n, e) => n + plainEventBytes(e), 0)).toBeLessThanOrEqual(256 * 1024);
+    expect(eventsOf(p2).map((e) => e.time)).toEqual(Array.from({ length: fits }, (_, i) => i));
+    expect(relay.queuedBytes).toBe(0);
+    const last = batches.at(-1);
+    expect(last?.kind === 'batch' && last.dropped).toBe(1000 - fits);
+  });
+
+  it('remembers definitions for a replay up to their byte bound, and counts the rest', () => {
+    const memory = (i: number): PageEvent => ({
+      t: 'memory',
+      time: 1,
+      key: `r:${1000 + i}`,
+      origin: 'constructor',
+      shared: false,
+      bytes: 65536,
+      maxBytes: null,
+      owner: 'https://a.test/app.js',
+    });
+    const { relay, ports, runTimers } = setup({ now: () => 0 }, { maxDefinitionBytes: 10 * plainEventBytes(memory(0)) });
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    pp.cb?.({ kind: 'batch', v, events: Array.from({ length: 15 }, (_, i) => memory(i)), dropped: 0 });
+    expect(relay.definitionsNotKept).toBe(5);
+    ports[0]?.kill();
+    runTimers();
+    expect(eventsOf(ports[1]!)).toEqual(Array.from({ length: 10 }, (_, i) => memory(i)));
+  });
+
   it('flushes a large backlog in batches the worker accepts (at most LIMITS.maxBatch each)', () => {
-    const { relay, ports, runTimers } = setup({ now: () => 0 }, { maxQueue: 10_000 });
+    const { relay, ports, runTimers } = setup({ now: () => 0 }, { maxQueueBytes: 10_000 * plainEventBytes(sample(1)) });
     const pp = new FakePagePort();
     relay.onWindowMessage(true, connectMsg, pp);
     ports[0]?.kill();

@@ -26,6 +26,8 @@ import {
   type PageEvent,
 } from '../shared/protocol';
 import { PageErrorLimit, validateBatch } from '../shared/validate';
+import { BUFFER_BYTES } from '../shared/event-bytes';
+import { plainEventBytes, splitByBytes } from '../shared/event-batches';
 
 /** What we use of a runtime Port. */
 export interface RuntimePortLike {
@@ -74,10 +76,13 @@ export interface RelayDeps {
 }
 
 export interface RelayOptions {
-  /** Most events waiting while the port is down; beyond it events are counted as dropped. */
-  maxQueue: number;
-  /** Most definition events remembered for a replay after a reconnect. */
-  maxDefinitions: number;
+  /** Most estimated bytes of events waiting while the port is down (src/shared/event-bytes.ts);
+   *  beyond it the newest events are refused and counted as dropped. */
+  maxQueueBytes: number;
+  /** Most estimated bytes of definition events remembered for a replay after a reconnect. */
+  maxDefinitionBytes: number;
+  /** Most estimated bytes in one batch to the worker (and at most LIMITS.maxBatch events). */
+  maxBatchBytes: number;
   minBackoffMs: number;
   maxBackoffMs: number;
   /** Quiet time before the page side is pinged, and then before it is called silent. */
@@ -89,8 +94,9 @@ export interface RelayOptions {
 }
 
 export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
-  maxQueue: 20_000,
-  maxDefinitions: 5_000,
+  maxQueueBytes: BUFFER_BYTES.contentQueue,
+  maxDefinitionBytes: BUFFER_BYTES.contentDefinitions,
+  maxBatchBytes: BUFFER_BYTES.message,
   minBackoffMs: 20,
   maxBackoffMs: 5_000,
   silentMs: LINK_SILENT_MS,
@@ -98,19 +104,32 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   unreachableMs: LINK_UNREACHABLE_MS,
 };
 
+/** An event and its estimated size (src/shared/event-bytes.ts), computed once. */
+interface Sized {
+  ev: PageEvent;
+  bytes: number;
+}
+const sizeOf = (s: Sized): number => s.bytes;
+const eventOf = (s: Sized): PageEvent => s.ev;
+
 /** Events that define what later events refer to; re-sent after a worker restart. */
 export const DEFINITION_TYPES: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
 
 export class ContentRelay {
   private port: RuntimePortLike | null = null;
   private pagePort: PagePortLike | null = null;
-  private queue: PageEvent[] = [];
+  private queue: Sized[] = [];
+  private queueBytes = 0;
   /**
    * Definition events (realm/module/memory/instance/collected) already sent, bounded. After a
    * reconnect (the worker restarted and lost its backlog) they are sent again, so a panel
    * opened later still learns what the samples are about. Panels drop the duplicates.
    */
-  private definitions: PageEvent[] = [];
+  private definitions: Sized[] = [];
+  private definitionBytes = 0;
+  /** Definition events not remembered (the bound was reached): a replay after a worker restart
+   *  lacks them. */
+  definitionsNotKept = 0;
   private everConnected = false;
   /** Cumulative page-side drop count as last reported by the page. */
   private pageDropped = 0;
@@ -204,6 +223,11 @@ export class ContentRelay {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Estimated bytes waiting in the queue. */
+  get queuedBytes(): number {
+    return this.queueBytes;
   }
 
   get droppedTotal(): number {
@@ -362,35 +386,51 @@ export class ContentRelay {
     }
   }
 
+  /** Queue events; once the queue holds maxQueueBytes the newest are refused (counted as dropped). */
   private enqueue(events: PageEvent[]): void {
-    const room = this.opts.maxQueue - this.queue.length;
-    if (events.length > room) {
-      this.refused += events.length - Math.max(room, 0);
-      events = events.slice(0, Math.max(room, 0));
+    for (const ev of events) {
+      const bytes = plainEventBytes(ev);
+      if (this.queueBytes + bytes > this.opts.maxQueueBytes) {
+        this.refused++;
+        continue;
+      }
+      this.queue.push({ ev, bytes });
+      this.queueBytes += bytes;
     }
-    for (const ev of events) this.queue.push(ev);
   }
 
-  /** Send the queue in batches of at most LIMITS.maxBatch (the worker refuses larger ones). */
+  /** Send the queue in batches of at most LIMITS.maxBatch events (the worker refuses larger
+   *  ones) and maxBatchBytes. */
   private flush(): void {
-    while (this.port && this.queue.length > 0) {
-      const events = this.queue.slice(0, LIMITS.maxBatch);
+    if (!this.port || this.queue.length === 0) return;
+    const runs = splitByBytes(this.queue, LIMITS.maxBatch, this.opts.maxBatchBytes, sizeOf);
+    let sent = 0;
+    for (const run of runs) {
+      if (!this.port) break;
       try {
-        this.port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal });
+        this.port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events: run.map(eventOf), dropped: this.droppedTotal });
       } catch (e) {
         // The port died under us (worker stopped): keep the events and reconnect.
         this.deps.log('port send failed; reconnecting', e);
         this.portLost();
-        return;
+        break;
       }
-      this.queue = this.queue.length === events.length ? [] : this.queue.slice(events.length);
-      this.remember(events);
+      sent += run.length;
+      for (const s of run) this.queueBytes -= s.bytes;
+      this.remember(run);
     }
+    this.queue = sent === this.queue.length ? [] : this.queue.slice(sent);
   }
 
-  private remember(events: readonly PageEvent[]): void {
-    for (const ev of events) {
-      if (DEFINITION_TYPES.has(ev.t) && this.definitions.length < this.opts.maxDefinitions) this.definitions.push(ev);
+  private remember(events: readonly Sized[]): void {
+    for (const s of events) {
+      if (!DEFINITION_TYPES.has(s.ev.t)) continue;
+      if (this.definitionBytes + s.bytes > this.opts.maxDefinitionBytes) {
+        this.definitionsNotKept++;
+        continue;
+      }
+      this.definitions.push(s);
+      this.definitionBytes += s.bytes;
     }
   }
 
@@ -418,9 +458,8 @@ export class ContentRelay {
       if (this.portLostAt !== null) hello.lostAt = this.portLostAt;
       port.postMessage(hello);
       if (this.everConnected && this.definitions.length > 0) {
-        for (let i = 0; i < this.definitions.length; i += LIMITS.maxBatch) {
-          const events = this.definitions.slice(i, i + LIMITS.maxBatch);
-          port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal });
+        for (const run of splitByBytes(this.definitions, LIMITS.maxBatch, this.opts.maxBatchBytes, sizeOf)) {
+          port.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events: run.map(eventOf), dropped: this.droppedTotal });
         }
       }
     } catch (e) {

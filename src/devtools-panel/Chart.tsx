@@ -8,11 +8,11 @@
  * With 2+ memories a dashed "Total" line sums them. Legend labels are short (file name and
  * key); the full owner URL is the label's tooltip. Labels are set as text (textContent/title).
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MemorySeries } from '../shared/analyzer-api';
-import { maxColumn, seriesKey, toColumns, totalColumn } from './chart-data';
+import { maxColumn, seriesKey, shownSeries, toColumns, totalColumn } from './chart-data';
 import { formatBytes } from '../shared/bytes';
 import { ELAPSED_INCRS, elapsedLabels, elapsedSplits, formatClock, formatElapsed } from './format';
 
@@ -49,7 +49,9 @@ function legendText(short: string, full: string): HTMLElement {
   return el;
 }
 
-export function Chart({ series, labels, titles, gone, onWidth }: Props) {
+export function Chart({ series: all, labels, titles, gone, onWidth }: Props) {
+  // Lines for at most MAX_CHART_SERIES memories; every memory counts in the total.
+  const series = useMemo(() => shownSeries(all, gone), [all, gone]);
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const builtFor = useRef<string>('');
@@ -85,8 +87,8 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
     if (!el) return;
     const nameOf = (k: string) => labels.get(k) ?? k;
     const titleOf = (k: string) => titles.get(k) ?? nameOf(k);
-    const key = `${seriesKey(series)}\u0001${series.map((s) => `${nameOf(s.key)}\u0002${titleOf(s.key)}`).join('\u0000')}`;
-    const data = toColumns(series, gone) as uPlot.AlignedData;
+    const key = `${seriesKey(series)}\u0001${series.map((s) => `${nameOf(s.key)}\u0002${titleOf(s.key)}`).join('\u0000')}\u0003${totalColumn(series.length, all.length)}`;
+    const data = toColumns(series, gone, all) as uPlot.AlignedData;
     origin.current = data[0][0] ?? 0;
     if (plot.current && builtFor.current === key) {
       plot.current.setData(data);
@@ -99,7 +101,7 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
     const fg = styles.getPropertyValue('--fg-muted').trim() || '#5f6368';
     const grid = styles.getPropertyValue('--grid').trim() || '#e0e0e0';
     const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    const total = totalColumn(series.length);
+    const total = totalColumn(series.length, all.length);
     // Committed size is a step function: a value holds from its sample until the next one.
     const stepped = uPlot.paths.stepped?.({ align: 1 });
     const opts: uPlot.Options = {
@@ -164,7 +166,7 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
       bands: series.map((_s, i) => ({ series: [maxColumn(i), maxColumn(i) + 1] as [number, number], fill: `${colorOf(i)}33` })),
     };
     plot.current = new uPlot(opts, data, el);
-  }, [series, labels, titles, gone]);
+  }, [series, all, labels, titles, gone]);
 
   const points = series.reduce((n, s) => n + s.times.length, 0);
   // uPlot owns the children of the chart box; Preact renders none there.
@@ -174,11 +176,17 @@ export function Chart({ series, labels, titles, gone, onWidth }: Props) {
         class="chart"
         data-testid="chart"
         data-series={series.length}
+        data-memories={all.length}
         data-points={points}
         ref={box}
         aria-label="Committed bytes of each memory over time"
       />
-      {series.length === 0 ? <div class="chart-empty">No WebAssembly memory seen yet.</div> : null}
+      {all.length === 0 ? <div class="chart-empty">No WebAssembly memory seen yet.</div> : null}
+      {all.length > series.length ? (
+        <div class="muted chart-note" data-testid="chart-hidden" data-value={all.length - series.length}>
+          {all.length - series.length} more memories (collected, or smaller) count in the total only.
+        </div>
+      ) : null}
     </div>
   );
 }

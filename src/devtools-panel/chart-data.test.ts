@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxColumn, seriesKey, toColumns, totalColumn, totalOf } from './chart-data';
+import { MAX_CHART_SERIES, maxColumn, seriesKey, shownSeries, toColumns, totalColumn, totalOf } from './chart-data';
 
 const s = (key: string, times: number[], max: number[], min = max) => ({
   key,
@@ -64,3 +64,53 @@ describe('toColumns', () => {
     expect(seriesKey([s('a', [], []), s('b', [], [])])).toBe('a\u0000b');
   });
 });
+
+describe('a bounded chart', () => {
+  const many = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => s(`m${from + i}`, [from + i, from + i + 1], [65536 * (i + 1), 65536 * (i + 1)]));
+  it('draws every memory while there are few, then only live ones with the highest peaks, in order', () => {
+    const few = many(MAX_CHART_SERIES);
+    expect(shownSeries(few, new Set())).toBe(few);
+    const live = many(40);
+    const collected = many(5000, 1000);
+    const gone = new Set(collected.map((c) => c.key));
+    const shown = shownSeries([...live, ...collected], gone);
+    expect(shown.length).toBe(MAX_CHART_SERIES);
+    expect(shown.every((x) => !gone.has(x.key))).toBe(true);
+    expect(shown.map((x) => x.key)).toEqual(live.slice(40 - MAX_CHART_SERIES).map((x) => x.key)); // the highest peaks
+    expect(shownSeries([...live.slice(0, 3), ...collected], gone).map((x) => x.key)).toEqual(['m0', 'm1', 'm2']);
+  });
+  it('columns stay bounded with thousands of collected memories, and the total still counts them all', () => {
+    const live = s('live', [0, 10_000], [65536, 65536]);
+    const collected = Array.from({ length: 5000 }, (_, i) => s(`c${i}`, [i * 2, i * 2 + 1], [65536, 65536]));
+    const all = [live, ...collected];
+    const gone = new Set(collected.map((c) => c.key));
+    const shown = shownSeries(all, gone);
+    expect(shown.map((x) => x.key)).toEqual(['live']);
+    const cols = toColumns(shown, gone, all);
+    expect(cols.length).toBe(1 + 2 + 1);
+    expect(cols[0].length).toBeLessThanOrEqual(2 + 600);
+    const total = cols[totalColumn(shown.length, all.length)] ?? [];
+    // At x = 0 the live memory and the first collected one (alive from 0 to 1) count.
+    expect(total[0]).toBe(2 * 65536);
+    expect(total[total.length - 1]).toBe(65536); // all collected ones gone by then
+    // The same as the plain definition on that grid.
+    expect(Array.from(total)).toEqual(Array.from(reference(all, cols[0], gone)));
+  });
+});
+
+/** The total by its definition (module comment of chart-data.ts), memory by memory. */
+function reference(series: ReturnType<typeof s>[], xs: Float64Array, gone: ReadonlySet<string>): Float64Array {
+  const total = new Float64Array(xs.length);
+  for (const m of series) {
+    const n = m.times.length;
+    if (n === 0) continue;
+    const end = gone.has(m.key) ? (m.times[n - 1] ?? -Infinity) : Infinity;
+    xs.forEach((x, j) => {
+      let last: number | null = null;
+      for (let i = 0; i < n && (m.times[i] ?? Infinity) <= x; i++) last = m.max[i] ?? last;
+      if (last !== null && x <= end) total[j] = (total[j] ?? 0) + last;
+    });
+  }
+  return total;
+}

@@ -9,6 +9,11 @@
  * their latest max at or before x (carried forward over the nulls of the alignment). A memory
  * counts 0 before its first bucket, and after its last one once it is gone (collected); a live
  * memory keeps its last value (its next sample may simply not have come yet).
+ *
+ * Bounded: at most MAX_CHART_SERIES memories get a line of their own (`shownSeries`: all of them
+ * when there are that few, else the live ones with the highest peaks); the others count in the
+ * total only, which is then taken on the shown memories' times plus an even grid, so the columns
+ * never grow with the number of memories a session has seen.
  */
 import type { MemorySeries } from '../shared/analyzer-api';
 
@@ -20,22 +25,67 @@ export function maxColumn(i: number): number {
   return 1 + 2 * i;
 }
 
-/** Column index of the total series, present when there are 2+ memories (else -1). */
-export function totalColumn(memories: number): number {
-  return memories >= 2 ? 1 + 2 * memories : -1;
+/** Most memories drawn as lines of their own; the rest count in the total only. */
+export const MAX_CHART_SERIES = 32;
+
+/** Points of the even grid the total is taken on when some memories are not drawn. */
+const TOTAL_GRID_POINTS = 600;
+
+/**
+ * The memories drawn as lines: all when there are at most `max`, else the live ones (not in
+ * `gone`) with the highest peaks, at most `max`, in their original order (colours stay put).
+ */
+export function shownSeries(
+  series: readonly MemorySeries[],
+  gone: ReadonlySet<string>,
+  max: number = MAX_CHART_SERIES,
+): readonly MemorySeries[] {
+  if (series.length <= max) return series;
+  const live = series.filter((s) => !gone.has(s.key));
+  if (live.length <= max) return live;
+  const peak = (s: MemorySeries) => s.max.reduce((m, v) => (v > m ? v : m), 0);
+  const keep = new Set(
+    live
+      .map((s) => ({ s, p: peak(s) }))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, max)
+      .map((x) => x.s),
+  );
+  return live.filter((s) => keep.has(s));
+}
+
+/** Column index of the total series, present when there are 2+ memories in all (else -1). */
+export function totalColumn(shown: number, all: number = shown): number {
+  return all >= 2 ? 1 + 2 * shown : -1;
 }
 
 /**
- * uPlot columns; `gone` holds the keys of memories known to be collected (they count 0 in the
- * total after their last bucket).
+ * uPlot columns of the `shown` memories (see shownSeries), and the total of `all`; `gone` holds
+ * the keys of memories known to be collected (they count 0 in the total after their last bucket).
  */
-export function toColumns(series: readonly MemorySeries[], gone: ReadonlySet<string> = new Set()): Columns {
-  if (series.length === 0) return [new Float64Array(0)];
-  const first = series[0];
-  if (series.length === 1 && first) return [first.times, first.max, first.min];
-  const all = new Set<number>();
-  for (const s of series) for (const t of s.times) all.add(t);
-  const xs = Float64Array.from(all).sort();
+export function toColumns(
+  shown: readonly MemorySeries[],
+  gone: ReadonlySet<string> = new Set(),
+  all: readonly MemorySeries[] = shown,
+): Columns {
+  if (shown.length === 0 && all.length === 0) return [new Float64Array(0)];
+  const first = shown[0];
+  if (all.length === 1 && shown.length === 1 && first) return [first.times, first.max, first.min];
+  const times = new Set<number>();
+  for (const s of shown) for (const t of s.times) times.add(t);
+  if (all.length > shown.length) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of all) {
+      const n = s.times.length;
+      if (n === 0) continue;
+      lo = Math.min(lo, s.times[0] ?? Infinity);
+      hi = Math.max(hi, s.times[n - 1] ?? -Infinity);
+    }
+    if (lo <= hi) for (let i = 0; i < TOTAL_GRID_POINTS; i++) times.add(lo + ((hi - lo) * i) / (TOTAL_GRID_POINTS - 1));
+  }
+  const xs = Float64Array.from(times).sort();
+  const series = shown;
   const index = new Map<number, number>();
   xs.forEach((t, i) => index.set(t, i));
   const cols: Columns = [xs];
@@ -50,28 +100,52 @@ export function toColumns(series: readonly MemorySeries[], gone: ReadonlySet<str
     }
     cols.push(hi, lo);
   }
-  cols.push(totalOf(series, xs, gone));
+  cols.push(totalOf(all, xs, gone));
   return cols;
 }
 
-/** The total committed bytes at each of `xs` (sorted): see the module comment. */
+/**
+ * The total committed bytes at each of `xs` (sorted): see the module comment. A sweep over every
+ * memory's steps (its value changes, and its drop to 0 after its last bucket once gone), sorted
+ * once: O(P log P + X) for P buckets in all, whatever the number of memories.
+ */
 export function totalOf(series: readonly MemorySeries[], xs: Float64Array, gone: ReadonlySet<string> = new Set()): Float64Array {
-  const total = new Float64Array(xs.length);
+  // Steps as (time, after, delta): applied at x >= time, or at x > time when `after` is 1.
+  const at: number[] = [];
+  const after: number[] = [];
+  const delta: number[] = [];
   for (const s of series) {
     const n = Math.min(s.times.length, s.max.length);
     if (n === 0) continue;
-    const first = s.times[0] ?? Infinity;
-    const end = gone.has(s.key) ? (s.times[n - 1] ?? -Infinity) : Infinity;
-    let i = 0; // next bucket of s not yet at or before x
     let last = 0;
-    for (let j = 0; j < xs.length; j++) {
-      const x = xs[j] ?? NaN;
-      while (i < n && (s.times[i] ?? Infinity) <= x) {
-        last = s.max[i] ?? last;
-        i++;
+    for (let i = 0; i < n; i++) {
+      const v = s.max[i] ?? last;
+      if (i === 0 || v !== last) {
+        at.push(s.times[i] ?? 0);
+        after.push(0);
+        delta.push(v - (i === 0 ? 0 : last));
       }
-      if (x >= first && x <= end) total[j] = (total[j] ?? 0) + last;
+      last = v;
     }
+    if (gone.has(s.key) && last !== 0) {
+      at.push(s.times[n - 1] ?? 0);
+      after.push(1);
+      delta.push(-last);
+    }
+  }
+  const order = Array.from(at.keys()).sort((a, b) => (at[a] ?? 0) - (at[b] ?? 0) || (after[a] ?? 0) - (after[b] ?? 0));
+  const total = new Float64Array(xs.length);
+  let k = 0;
+  let sum = 0;
+  for (let j = 0; j < xs.length; j++) {
+    const x = xs[j] ?? NaN;
+    for (; k < order.length; k++) {
+      const e = order[k] ?? 0;
+      const t = at[e] ?? 0;
+      if (t > x || (t === x && after[e] === 1)) break;
+      sum += delta[e] ?? 0;
+    }
+    total[j] = sum;
   }
   return total;
 }

@@ -37,7 +37,8 @@ export interface ViewState {
   received: number;
   /** Live-session events not kept for export (cap hit). */
   omitted: number;
-  /** Page-side drops (live). */
+  /** Events lost before they reached the panel (live): dropped on the page side, refused, or
+   *  evicted from the background's bounded backlog before this panel got them. */
   dropped: number;
   /** Errors the page had: uncaught exceptions, unhandled rejections, failed WebAssembly
    *  (live session, or the imported trace's when one is shown). */
@@ -283,7 +284,7 @@ export class PanelController {
       url: s.url,
       received: s.received,
       omitted: s.omitted,
-      dropped: s.dropped,
+      dropped: s.dropped + s.missed,
       pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
       pageLink: this.imported ? this.imported.info.pageLink : s.pageLink.summary(),
       historyLostBefore: this.imported ? null : s.historyLostBefore,

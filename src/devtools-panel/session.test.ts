@@ -1,3 +1,4 @@
+import { eventsBytes } from '../shared/event-batches';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import { parseTrace, serializeTrace } from '../shared/trace';
@@ -99,6 +100,38 @@ describe('PanelSession', () => {
     expect(s.events).toEqual([sample(5)]);
   });
 
+  it('counts the events the background evicted before we got them (sequence gaps), and exports them as dropped', () => {
+    const s = new PanelSession(3);
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
+    s.handle(events('A', 5, [sample(1), sample(2)], 1)); // seq 0..4 evicted
+    s.handle(events('A', 7, [sample(3)], 1));
+    s.handle(events('A', 10, [sample(4)], 1)); // 8, 9 evicted
+    expect(s.missed).toBe(7);
+    expect(s.toTrace(new Date(0), 'test').dropped).toBe(8);
+    // A new document: a new count.
+    s.handle({ kind: 'navigated', v, tabId: 3, session: 'B', doc: 'd2', url: 'u2' });
+    expect(s.missed).toBe(0);
+  });
+
+  it('holds a flood of 3.8 KB-stack grows within its byte bound', () => {
+    const maxBytes = 1024 * 1024;
+    const s = new PanelSession(3, maxBytes);
+    const stack = 'Error\n' + '    at recurseThroughAFrameWithALongName (https://a.test/app.js:10:5)\n'.repeat(55);
+    const grow = (i: number): PageEvent => ({ t: 'grow', time: i, key: 'r:1', fromBytes: i, toBytes: i + 1, via: 'js', stack });
+    for (let b = 0; b < 100; b++)
+      s.handle(
+        events(
+          'A',
+          b * 100,
+          Array.from({ length: 100 }, (_, i) => grow(b * 100 + i)),
+        ),
+      );
+    expect(s.received).toBe(10_000);
+    expect(s.keptBytes).toBeLessThanOrEqual(maxBytes);
+    expect(s.events.length + s.omitted).toBe(10_000);
+    expect(s.events.length).toBe(Math.floor(maxBytes / eventsBytes([grow(0)])));
+  });
+
   it('a welcome for another document (navigated while disconnected) resets', () => {
     const s = new PanelSession(3);
     s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
@@ -106,8 +139,8 @@ describe('PanelSession', () => {
     expect(s.handle({ kind: 'welcome', v, tabId: 3, session: 'B', doc: 'd9', url: 'u9' })).toEqual({ kind: 'reset', url: 'u9' });
   });
 
-  it('caps what it keeps, counts the rest, and says so in the trace', () => {
-    const s = new PanelSession(3, 3);
+  it('caps what it keeps by bytes (the beginning of the session), counts the rest, and says so in the trace', () => {
+    const s = new PanelSession(3, eventsBytes([sample(1), sample(2), sample(3)]));
     s.handle(events('A', 0, [sample(1), sample(2)]));
     expect(s.handle(events('A', 2, [sample(3), sample(4), sample(5)]))).toEqual({
       kind: 'events',

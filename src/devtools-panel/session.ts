@@ -7,12 +7,11 @@
  * background's session id and it replays whatever it has (events the panel never saw), and
  * its `navigated` for the same top document (same `doc`) keeps the data.
  */
+import { BUFFER_BYTES } from '../shared/event-bytes';
+import { plainEventBytes } from '../shared/event-batches';
 import { PageErrorCounter } from '../shared/page-errors';
 import { PageLinkTracker } from '../shared/page-link';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRACE_VERSION, type BackgroundToPanel, type PageEvent, type Trace } from '../shared/protocol';
-
-/** Most events kept per session for export; beyond it they are analysed but not kept. */
-export const MAX_SESSION_EVENTS = 500_000;
 
 export type SessionUpdate =
   | { kind: 'none' }
@@ -26,12 +25,17 @@ export type SessionUpdate =
 
 export class PanelSession {
   private kept: PageEvent[] = [];
+  /** Estimated bytes of `kept` (src/shared/event-bytes.ts). */
+  keptBytes = 0;
   /** Events received in this session (kept or not). */
   received = 0;
-  /** Events beyond MAX_SESSION_EVENTS: analysed, not kept for export. */
+  /** Events after the first `maxBytes` of the session: analysed, not kept for export (the kept
+   *  trace is the session's beginning, so every later event still refers to known definitions). */
   omitted = 0;
   /** Page-side (and relay-refused) drop count, as the background last reported it. */
   dropped = 0;
+  /** Events the background had evicted from its backlog before we got them (sequence gaps). */
+  missed = 0;
   /** Errors the page had in this session (kept or not): see src/shared/page-errors.ts. */
   readonly pageErrors = new PageErrorCounter();
   /** The page channel's health (silent documents, reconnects, events lost on the way). */
@@ -57,7 +61,8 @@ export class PanelSession {
 
   constructor(
     readonly tabId: number,
-    private readonly maxEvents = MAX_SESSION_EVENTS,
+    /** Most estimated bytes of events kept for export (BUFFER_BYTES.panelSession). */
+    private readonly maxBytes: number = BUFFER_BYTES.panelSession,
   ) {}
 
   get events(): readonly PageEvent[] {
@@ -71,10 +76,12 @@ export class PanelSession {
 
   private reset(url: string, doc: string | undefined): void {
     this.kept = [];
+    this.keptBytes = 0;
     this.defined.clear();
     this.received = 0;
     this.omitted = 0;
     this.dropped = 0;
+    this.missed = 0;
     this.pageErrors.reset();
     this.pageLink.reset();
     this.url = url;
@@ -144,6 +151,8 @@ export class PanelSession {
           const overlap = this.nextSeq - msg.seq;
           if (overlap >= events.length) return { kind: 'none' };
           if (overlap > 0) events = events.slice(overlap);
+          // A hole: the background evicted these from its bounded backlog before we got them.
+          else if (overlap < 0) this.missed -= overlap;
           this.nextSeq = msg.seq + msg.events.length;
         }
         if (events.some(isDefinition)) events = events.filter((ev) => this.firstSight(ev));
@@ -151,15 +160,16 @@ export class PanelSession {
         this.received += events.length;
         this.pageErrors.add(events);
         this.pageLink.add(events);
-        const room = this.maxEvents - this.kept.length;
-        if (events.length <= room) {
-          for (const ev of events) this.kept.push(ev);
-        } else {
-          for (let i = 0; i < room; i++) {
-            const ev = events[i];
-            if (ev) this.kept.push(ev);
+        for (const ev of events) {
+          if (this.omitted === 0) {
+            const b = plainEventBytes(ev);
+            if (this.keptBytes + b <= this.maxBytes) {
+              this.kept.push(ev);
+              this.keptBytes += b;
+              continue;
+            }
           }
-          this.omitted += events.length - Math.max(room, 0);
+          this.omitted++;
         }
         return events.length === 0 ? { kind: 'none' } : { kind: 'events', events };
       }
@@ -184,7 +194,8 @@ export class PanelSession {
       generator,
       page: { url: this.url },
       events: this.kept.slice(),
-      dropped: this.dropped,
+      // Lost before they reached this record: on the page side, refused, or evicted by the background.
+      dropped: this.dropped + this.missed,
     };
     if (this.omitted > 0) trace.omitted = this.omitted;
     return trace;

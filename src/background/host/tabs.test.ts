@@ -1,4 +1,5 @@
 /** The analyzer host's state with the REAL analyzer wasm and the router's message shapes. */
+import { eventsBytes } from '../../shared/event-batches';
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer } from '../../analyzer/analyzer';
 import { readAnalyzerWasm } from '../../analyzer/node';
@@ -105,10 +106,11 @@ describe('HostTabs', () => {
     expect(sent.at(-1)).toMatchObject({ alerts: [], events: 0, doc: 'd2', peakBytes: 0 });
   });
 
-  it('keeps at most maxEventsPerTab for export, and forgets removed tabs', async () => {
+  it('keeps at most maxBytesPerTab for export, and forgets removed tabs', async () => {
     const sent: TabStatus[] = [];
-    const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => 0, log: () => {} }, { maxEventsPerTab: 50 });
     const evs = bindgenLeak(6);
+    const maxBytesPerTab = eventsBytes(evs.slice(0, 50));
+    const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => 0, log: () => {} }, { maxBytesPerTab });
     host.handle(events(3, evs));
     await settle();
     const trace = host.trace(3, new Date(0));

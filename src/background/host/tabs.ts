@@ -6,13 +6,14 @@
  * `statusIntervalMs` and hands it to `send`.
  *
  * Memory per tab is bounded by the analyzer's fixed-size series (analyzer-rs) and by the
- * session's event cap for export (`maxEventsPerTab`, beyond it events are analysed but only
- * counted as `omitted`, as in the panel).
+ * session's byte bound for export (`maxBytesPerTab`, estimated by src/shared/event-bytes.ts;
+ * beyond it events are analysed but only counted as `omitted`, as in the panel).
  */
 import type { AnalyzerApi, AnalyzerConfig } from '../../shared/analyzer-api';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type Trace } from '../../shared/protocol';
 import { statusFromReport, type BackgroundToHost, type ResumePoint, type TabStatus } from '../../shared/tab-status';
 import { PanelSession } from '../../devtools-panel/session';
+import { BUFFER_BYTES } from '../../shared/event-bytes';
 
 export interface HostDeps {
   makeAnalyzer(): Promise<AnalyzerApi>;
@@ -22,8 +23,8 @@ export interface HostDeps {
 }
 
 export interface HostOptions {
-  /** Events kept per tab for "Export trace" (beyond: analysed, counted as omitted). */
-  maxEventsPerTab: number;
+  /** Estimated bytes of events kept per tab for "Export trace" (beyond: analysed, counted as omitted). */
+  maxBytesPerTab: number;
   /** A tab's status is recomputed at most this often (ms). */
   statusIntervalMs: number;
   /** A recomputed status that differs only in figures (bytes, event count) is sent at most this
@@ -33,7 +34,7 @@ export interface HostOptions {
 }
 
 export const DEFAULT_HOST_OPTIONS: HostOptions = {
-  maxEventsPerTab: 50_000,
+  maxBytesPerTab: BUFFER_BYTES.hostSession,
   statusIntervalMs: 1000,
   quietIntervalMs: 5000,
   generator: 'wasm-memory-background',
@@ -126,7 +127,7 @@ export class HostTabs {
     let t = this.tabs.get(tabId);
     if (t) return t;
     const tab: HostTab = {
-      session: new PanelSession(tabId, this.opts.maxEventsPerTab),
+      session: new PanelSession(tabId, this.opts.maxBytesPerTab),
       analyzer: null,
       pending: [],
       peak: 0,

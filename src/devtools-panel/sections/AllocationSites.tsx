@@ -10,13 +10,21 @@ import { NumCell, Section } from './Section';
 
 /** Sites shown per memory. */
 export const TOP_SITES = 10;
+/** Memories whose sites are shown (live ones first); the others are counted in a note. */
+export const MAX_SITE_MEMORIES = 16;
 
 export function AllocationSites({ memories, intervals }: { memories: MemoryStats[]; intervals: Record<string, number> }) {
   const withSites = memories.filter((m) => m.sites.length > 0);
   if (withSites.length === 0) return null;
+  const shown = [...withSites.filter((m) => !m.collected), ...withSites.filter((m) => m.collected)].slice(0, MAX_SITE_MEMORIES);
   return (
     <Section title="Allocation sites" count={withSites.length}>
-      {withSites.map((m) => {
+      {withSites.length > shown.length ? (
+        <p class="muted" data-testid="sites-hidden" data-value={withSites.length - shown.length}>
+          Sites of {withSites.length - shown.length} more memories (collected ones last) are not shown.
+        </p>
+      ) : null}
+      {shown.map((m) => {
         const interval = intervals[m.key];
         return (
           <div key={m.key} class="sites" data-testid="sites-memory" data-key={m.key}>

@@ -6,26 +6,19 @@
 import type { ClassStats } from '../../shared/analyzer-api';
 import { formatCount } from '../format';
 import { NumCell, Section } from './Section';
+import { VirtualTable } from './VirtualTable';
 
 export function Classes({ classes }: { classes: ClassStats[] }) {
   if (classes.length === 0) return null;
   return (
     <Section title="wasm-bindgen classes" count={classes.length}>
-      <table class="grid">
-        <thead>
-          <tr>
-            <th>Class</th>
-            <th class="num">Created</th>
-            <th class="num">Freed</th>
-            <th class="num">Reclaimed by GC</th>
-            <th class="num">Live</th>
-            <th class="num" title="Wrappers collected in JS whose objects were never freed in wasm: leaked for good (at least this many)">
-              Orphaned
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {classes.map((c) => (
+      <VirtualTable
+        label="wasm-bindgen classes"
+        testId="classes-table"
+        count={classes.length}
+        row={(i) => {
+          const c = classes[i] as ClassStats;
+          return (
             <tr key={`${c.module ?? ''}:${c.className}`} data-testid="class-row" data-class={c.className}>
               <td>
                 {c.liveStacks.length > 0 || c.orphanStacks.length > 0 ? (
@@ -67,9 +60,21 @@ export function Classes({ classes }: { classes: ClassStats[] }) {
                 </td>
               )}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          );
+        }}
+        head={
+          <tr>
+            <th>Class</th>
+            <th class="num">Created</th>
+            <th class="num">Freed</th>
+            <th class="num">Reclaimed by GC</th>
+            <th class="num">Live</th>
+            <th class="num" title="Wrappers collected in JS whose objects were never freed in wasm: leaked for good (at least this many)">
+              Orphaned
+            </th>
+          </tr>
+        }
+      />
     </Section>
   );
 }

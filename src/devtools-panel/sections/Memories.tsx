@@ -1,19 +1,53 @@
 /**
  * One row per memory: current and peak committed bytes, headroom (committed / limit, as a bar),
  * growths, the heap's used bytes (see ../heap-view.ts for what the cell may say), allocator and
- * live allocations, owner.
+ * live allocations, owner. Live memories first; the collected ones after them, behind one
+ * expandable row ("N collected memories", open by default while there are at most
+ * FOLD_OPEN_MAX); a long table renders only the rows in view (VirtualTable).
  */
 import type { MemoryStats } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
 import { formatCount } from '../format';
 import { usedCell } from '../heap-view';
 import { NumCell, Section } from './Section';
+import { VirtualTable } from './VirtualTable';
+import { useMemo, useState } from 'preact/hooks';
+
+/** Collected memories are shown unfolded by default while there are at most this many. */
+export const FOLD_OPEN_MAX = 10;
 
 export function Memories({ memories }: { memories: MemoryStats[] }) {
+  const live = useMemo(() => memories.filter((m) => !m.collected), [memories]);
+  const collected = useMemo(() => memories.filter((m) => m.collected), [memories]);
+  // The user's choice once made; until then, open while there are few.
+  const [chosen, setChosen] = useState<boolean | null>(null);
+  const open = chosen ?? collected.length <= FOLD_OPEN_MAX;
+  const fold = collected.length > 0 ? 1 : 0;
+  const count = live.length + fold + (open ? collected.length : 0);
+  const row = (i: number) => {
+    if (i < live.length) return <MemoryRow key={live[i]?.key} m={live[i] as MemoryStats} />;
+    if (i === live.length && fold) {
+      return (
+        <tr key="fold" class="fold" data-testid="collected-fold" data-value={collected.length}>
+          <td colSpan={9}>
+            <button type="button" data-testid="collected-toggle" aria-expanded={open} onClick={() => setChosen(!open)}>
+              {open ? '▾' : '▸'} {formatCount(collected.length)} collected {collected.length === 1 ? 'memory' : 'memories'}
+            </button>
+          </td>
+        </tr>
+      );
+    }
+    const m = collected[i - live.length - fold] as MemoryStats;
+    return <MemoryRow key={m.key} m={m} />;
+  };
   return (
     <Section title="Memories" count={memories.length}>
-      <table class="grid">
-        <thead>
+      <VirtualTable
+        label="Memories"
+        testId="memories-table"
+        count={count}
+        row={row}
+        head={
           <tr>
             <th>Memory</th>
             <th class="num">Current</th>
@@ -25,36 +59,37 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
             <th class="num">Live allocs</th>
             <th>Owner</th>
           </tr>
-        </thead>
-        <tbody>
-          {memories.map((m) => (
-            <tr key={m.key} data-testid="memory-row" data-key={m.key} class={m.collected ? 'collected' : ''}>
-              <td>
-                {m.key}
-                {m.collected ? <span class="tag">collected</span> : null}
-              </td>
-              <NumCell testId="memory-current" value={m.currentBytes} text={formatBytes(m.currentBytes)} />
-              <NumCell testId="memory-peak" value={m.peakBytes} text={formatBytes(m.peakBytes)} />
-              <HeadroomTd m={m} />
-              <NumCell testId="memory-growths" value={m.growthEvents} text={formatCount(m.growthEvents)} />
-              <UsedTd m={m} />
-              <td data-testid="memory-allocator" class={m.allocator ? '' : 'muted'}>
-                {m.allocator ?? '—'}
-              </td>
-              {m.liveAllocations !== undefined ? (
-                <NumCell testId="memory-live-allocs" value={m.liveAllocations} text={formatCount(m.liveAllocations)} />
-              ) : (
-                <td class="num muted">—</td>
-              )}
-              <td class="owner" data-testid="memory-owner" title={m.realm ? `${m.owner}\n${m.realm.kind}: ${m.realm.url}` : m.owner}>
-                {m.realm && m.realm.kind !== 'window' ? <span data-testid="memory-realm-kind">{m.realm.kind} </span> : null}
-                {m.owner}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        }
+      />
     </Section>
+  );
+}
+
+function MemoryRow({ m }: { m: MemoryStats }) {
+  return (
+    <tr data-testid="memory-row" data-key={m.key} class={m.collected ? 'collected' : ''}>
+      <td>
+        {m.key}
+        {m.collected ? <span class="tag">collected</span> : null}
+      </td>
+      <NumCell testId="memory-current" value={m.currentBytes} text={formatBytes(m.currentBytes)} />
+      <NumCell testId="memory-peak" value={m.peakBytes} text={formatBytes(m.peakBytes)} />
+      <HeadroomTd m={m} />
+      <NumCell testId="memory-growths" value={m.growthEvents} text={formatCount(m.growthEvents)} />
+      <UsedTd m={m} />
+      <td data-testid="memory-allocator" class={m.allocator ? '' : 'muted'}>
+        {m.allocator ?? '—'}
+      </td>
+      {m.liveAllocations !== undefined ? (
+        <NumCell testId="memory-live-allocs" value={m.liveAllocations} text={formatCount(m.liveAllocations)} />
+      ) : (
+        <td class="num muted">—</td>
+      )}
+      <td class="owner" data-testid="memory-owner" title={m.realm ? `${m.owner}\n${m.realm.kind}: ${m.realm.url}` : m.owner}>
+        {m.realm && m.realm.kind !== 'window' ? <span data-testid="memory-realm-kind">{m.realm.kind} </span> : null}
+        {m.owner}
+      </td>
+    </tr>
   );
 }
 

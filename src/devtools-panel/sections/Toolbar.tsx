@@ -41,7 +41,7 @@ export function Toolbar({ view, controller }: { view: ViewState; controller: Pan
           class="warn"
           data-testid="dropped"
           data-value={view.dropped}
-          title="Events the page side dropped (its queue was full), refused as malformed, or lost on the way"
+          title="Events the page side dropped (its queue was full), refused as malformed, lost on the way, or evicted from the background's bounded buffer before this panel got them"
         >
           {formatCount(view.dropped)} dropped
         </span>

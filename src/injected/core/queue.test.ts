@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PageBatchMessage, PageEvent } from '../../shared/protocol';
-import { EventQueue } from './queue';
+import { plainEventBytes } from '../../shared/event-batches';
+import { EventQueue, type QueueOptions } from './queue';
 
-function harness(opts = { maxQueue: 100, flushEveryMs: 250, flushAt: 10, maxBatch: 4 }) {
+const mark = (i: number): PageEvent => ({ t: 'mark', time: i, label: `m${i}` });
+
+function harness(
+  opts: Partial<QueueOptions> = { maxQueueBytes: 100 * plainEventBytes(mark(0)), flushEveryMs: 250, flushAt: 10, maxBatch: 4 },
+) {
   let now = 0;
   const timers: Array<{ at: number; fn: () => void }> = [];
   const sent: PageBatchMessage[] = [];
@@ -19,7 +24,6 @@ function harness(opts = { maxQueue: 100, flushEveryMs: 250, flushAt: 10, maxBatc
   };
   return { q, sent, advance, timers, sink: (m: PageBatchMessage) => (sent.push(m), true) };
 }
-const mark = (i: number): PageEvent => ({ t: 'mark', time: i, label: `m${i}` });
 
 describe('EventQueue', () => {
   it('holds events until the handshake, then sends them in bounded batches', () => {
@@ -32,8 +36,8 @@ describe('EventQueue', () => {
     expect(h.sent.every((b) => b.kind === 'batch' && b.v === 1 && b.dropped === 0)).toBe(true);
   });
 
-  it('drops beyond maxQueue before the handshake and reports the cumulative count', () => {
-    const h = harness({ maxQueue: 5, flushEveryMs: 250, flushAt: 100, maxBatch: 100 });
+  it('drops beyond maxQueueBytes before the handshake and reports the cumulative count', () => {
+    const h = harness({ maxQueueBytes: 5 * plainEventBytes(mark(0)), flushEveryMs: 250, flushAt: 100, maxBatch: 100 });
     for (let i = 0; i < 8; i++) h.q.push(mark(i));
     expect(h.q.dropped).toBe(3);
     h.q.connect(h.sink);
@@ -43,7 +47,7 @@ describe('EventQueue', () => {
   });
 
   it('flushes at most every 250 ms, and at once when flushAt events wait', () => {
-    const h = harness({ maxQueue: 1000, flushEveryMs: 250, flushAt: 10, maxBatch: 100 });
+    const h = harness({ flushEveryMs: 250, flushAt: 10, maxBatch: 100 });
     h.q.connect(h.sink);
     h.q.push(mark(1));
     h.q.push(mark(2));
@@ -59,7 +63,7 @@ describe('EventQueue', () => {
   });
 
   it('a burst of a million events makes few messages and loses nothing', () => {
-    const h = harness({ maxQueue: 20_000, flushEveryMs: 250, flushAt: 500, maxBatch: 2000 });
+    const h = harness({ flushEveryMs: 250, flushAt: 500, maxBatch: 2000 });
     h.q.connect(h.sink);
     let n = 0;
     for (let i = 0; i < 1_000_000; i++) {
@@ -72,6 +76,33 @@ describe('EventQueue', () => {
     expect(h.q.dropped).toBe(0);
     expect(h.sent.length).toBe(2000);
     expect(h.q.messages).toBe(2000);
+  });
+
+  it('bounds held events by bytes: 3.8 KB-stack grows fill the queue long before small ones would', () => {
+    const stack = 'Error\n' + '    at recurseThroughAFrameWithALongName (https://a.test/app.js:10:5)\n'.repeat(55);
+    const grow = (i: number): PageEvent => ({ t: 'grow', time: i, key: 'r:1', fromBytes: i, toBytes: i + 1, via: 'js', stack });
+    const maxQueueBytes = 1024 * 1024;
+    const h = harness({ maxQueueBytes, flushAt: 100_000, maxBatch: 2000, maxBatchBytes: 128 * 1024 });
+    for (let i = 0; i < 1000; i++) h.q.push(grow(i));
+    const fits = Math.floor(maxQueueBytes / plainEventBytes(grow(0)));
+    expect(h.q.length).toBe(fits);
+    expect(h.q.queuedBytes).toBeLessThanOrEqual(maxQueueBytes);
+    expect(h.q.dropped).toBe(1000 - fits);
+    h.q.connect(h.sink);
+    // Batches of at most maxBatchBytes, in order, nothing else lost.
+    for (const b of h.sent) expect(b.events.reduce((n, e) => n + plainEventBytes(e), 0)).toBeLessThanOrEqual(128 * 1024);
+    expect(h.sent.flatMap((b) => b.events).map((e) => e.time)).toEqual(Array.from({ length: fits }, (_, i) => i));
+    expect(h.q.queuedBytes).toBe(0);
+  });
+
+  it('flushes at once when flushAtBytes wait, however few events that is', () => {
+    const h = harness({ flushAt: 500, flushAtBytes: 3 * plainEventBytes({ t: 'mark', time: 0, label: 'x'.repeat(1000) }) });
+    h.q.connect(h.sink);
+    h.q.push({ t: 'mark', time: 0, label: 'x'.repeat(1000) });
+    h.q.push({ t: 'mark', time: 0, label: 'x'.repeat(1000) });
+    expect(h.sent).toHaveLength(0);
+    h.q.push({ t: 'mark', time: 0, label: 'x'.repeat(1000) });
+    expect(h.sent).toHaveLength(1);
   });
 
   it("counts events whose post failed as dropped, and adds a worker realm's drops", () => {

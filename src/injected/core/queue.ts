@@ -1,17 +1,22 @@
 /**
  * The page side's event queue: bounded, batched, with a cumulative drop counter.
  *
- * - Before the handshake completes (`connect`), events are held (at most `maxQueue`; the rest
- *   are dropped and counted).
+ * - Before the handshake completes (`connect`), events are held (at most `maxQueueBytes` of
+ *   them, estimated by src/shared/event-bytes.ts; the newest beyond are dropped and counted).
  * - Once connected, the queue is flushed at most every `flushEveryMs` (one timer), and at once
- *   when `flushAt` events are waiting. A batch never carries more than `maxBatch` events.
+ *   when `flushAt` events or `flushAtBytes` are waiting. A batch never carries more than
+ *   `maxBatch` events nor more than `maxBatchBytes` (one larger event goes alone).
  * - `dropped` travels with every batch, cumulative, so the receiver knows counts are exact
  *   when it stays 0.
  *
  * Pure: the clock, timer and transport are injected (see queue.test.ts).
  */
 import { LIMITS, PROTOCOL_VERSION, type PageBatchMessage, type PageEvent } from '../../shared/protocol';
-import { arraySlice, MathMax } from './intrinsics';
+import { BUFFER_BYTES, eventBytes, type WalkIntrinsics } from '../../shared/event-bytes';
+import { ArrayIsArray, MathMax, ownKeys } from './intrinsics';
+
+/** The size estimate walks our own events with the originals saved at start-up only. */
+const WALK: WalkIntrinsics = { keys: ownKeys, isArray: ArrayIsArray };
 
 export interface QueueDeps {
   now(): number;
@@ -23,21 +28,28 @@ export interface QueueDeps {
 export type BatchSink = (message: PageBatchMessage) => boolean;
 
 export interface QueueOptions {
-  maxQueue: number;
+  maxQueueBytes: number;
   flushEveryMs: number;
   flushAt: number;
+  flushAtBytes: number;
   maxBatch: number;
+  maxBatchBytes: number;
 }
 
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
-  maxQueue: 20_000,
+  maxQueueBytes: BUFFER_BYTES.pageQueue,
   flushEveryMs: 250,
   flushAt: 500,
+  flushAtBytes: BUFFER_BYTES.pageFlushAt,
   maxBatch: LIMITS.maxBatch,
+  maxBatchBytes: BUFFER_BYTES.message,
 };
 
 export class EventQueue {
   private events: PageEvent[] = [];
+  /** Estimated size of each queued event, and their sum. */
+  private sizes: number[] = [];
+  private bytes = 0;
   private sink: BatchSink | null = null;
   private timerPending = false;
   private lastFlush = -Infinity;
@@ -46,10 +58,14 @@ export class EventQueue {
   messages = 0;
   sent = 0;
 
+  private readonly opts: QueueOptions;
+
   constructor(
     private readonly deps: QueueDeps,
-    private readonly opts: QueueOptions = DEFAULT_QUEUE_OPTIONS,
-  ) {}
+    opts: Partial<QueueOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_QUEUE_OPTIONS, ...opts };
+  }
 
   get dropped(): number {
     return this.droppedTotal;
@@ -59,19 +75,27 @@ export class EventQueue {
     return this.events.length;
   }
 
+  /** Estimated bytes waiting. */
+  get queuedBytes(): number {
+    return this.bytes;
+  }
+
   get connected(): boolean {
     return this.sink !== null;
   }
 
   push(event: PageEvent): void {
     const q = this.events;
-    if (q.length >= this.opts.maxQueue) {
+    const size = eventBytes(event, WALK);
+    if (this.bytes + size > this.opts.maxQueueBytes) {
       this.droppedTotal += 1;
       return;
     }
+    this.sizes[q.length] = size;
     q[q.length] = event;
+    this.bytes += size;
     if (this.sink === null) return;
-    if (q.length >= this.opts.flushAt) this.flush();
+    if (q.length >= this.opts.flushAt || this.bytes >= this.opts.flushAtBytes) this.flush();
     else this.schedule();
   }
 
@@ -94,10 +118,23 @@ export class EventQueue {
     if (sink === null) return;
     this.lastFlush = this.deps.now();
     const all = this.events;
+    const sizes = this.sizes;
     if (all.length === 0) return;
     this.events = [];
-    for (let i = 0; i < all.length; i += this.opts.maxBatch) {
-      const events = all.length <= this.opts.maxBatch ? all : arraySlice(all, i, i + this.opts.maxBatch);
+    this.sizes = [];
+    this.bytes = 0;
+    // Batches of at most maxBatch events and maxBatchBytes (index loops: no page-reachable methods).
+    let i = 0;
+    while (i < all.length) {
+      const events: PageEvent[] = [];
+      let bytes = 0;
+      while (i < all.length && events.length < this.opts.maxBatch) {
+        const size = sizes[i] ?? 0;
+        if (events.length > 0 && bytes + size > this.opts.maxBatchBytes) break;
+        events[events.length] = all[i] as PageEvent;
+        bytes += size;
+        i++;
+      }
       const ok = sink({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal + 0, sent: this.sent + 0 });
       if (ok) {
         this.messages += 1;
