@@ -62,7 +62,7 @@ function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
     pendingBytes = 0;
     if (messages.length === 0) return;
     try {
-      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, messages } satisfies BackgroundToHost);
+      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, json: JSON.stringify(messages) } satisfies BackgroundToHost);
     } catch (e) {
       console.debug('[wasm-memory] host send failed (its onDisconnect cleans up)', e);
     }

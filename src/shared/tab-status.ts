@@ -54,7 +54,13 @@ export type BackgroundToHost =
   | { kind: 'tab-removed'; v: number; tabId: number }
   | { kind: 'configure'; v: number; config: AnalyzerConfig }
   /** Several of these, coalesced by the service worker (one port message per interval). */
-  | { kind: 'host-batch'; v: number; messages: BackgroundToHost[] };
+  /**
+   * Several of these, coalesced by the service worker, as the JSON text of a BackgroundToHost[]:
+   * the offscreen document hands one string to its Worker instead of taking every event apart
+   * and cloning it again, on the extension's one main thread, which the DevTools panel shares
+   * (bench/flood.mjs: the panel's stalls under a flood of big events).
+   */
+  | { kind: 'host-batch'; v: number; json: string };
 
 export interface ResumePoint {
   tabId: number;

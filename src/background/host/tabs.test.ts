@@ -86,6 +86,24 @@ describe('HostTabs', () => {
     expect(later.title).not.toBe(first.title);
   });
 
+  it('a host-batch (the JSON text of several messages) counts as those messages; malformed text is dropped', async () => {
+    const one = setup();
+    const batched = setup();
+    const messages: BackgroundToPanel[] = [
+      { kind: 'welcome', v: PROTOCOL_VERSION, tabId: 1, session: 's1', doc: 'd1', url: 'https://a.test/' },
+      events(1, bindgenLeak(6)),
+    ];
+    for (const m of messages) one.host.handle(m);
+    batched.host.handle({ kind: 'host-batch', v: PROTOCOL_VERSION, json: '{not json' });
+    batched.host.handle({ kind: 'host-batch', v: PROTOCOL_VERSION, json: '{"kind":"events"}' });
+    batched.host.handle({ kind: 'host-batch', v: PROTOCOL_VERSION, json: JSON.stringify(messages) });
+    await settle();
+    one.host.flush();
+    batched.host.flush();
+    expect(batched.sent.map((s) => s.alerts.map((a) => a.id))).toEqual([['bindgen-live-growth:Tokenizer']]);
+    expect(batched.sent).toEqual(one.sent);
+  });
+
   it('replays after a service-worker restart are not counted twice; a navigation resets', async () => {
     const { host, sent, now } = setup();
     const evs = bindgenLeak(6);

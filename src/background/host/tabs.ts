@@ -96,7 +96,16 @@ export class HostTabs {
   handle(msg: BackgroundToHost): void {
     if (msg.v !== PROTOCOL_VERSION) return;
     if (msg.kind === 'host-batch') {
-      for (const m of msg.messages) if (m.kind !== 'host-batch') this.handle(m);
+      let messages: unknown;
+      try {
+        messages = JSON.parse(msg.json);
+      } catch (e) {
+        this.deps.log('host batch not JSON (dropped)', e);
+        return;
+      }
+      if (!Array.isArray(messages)) return;
+      // written by our own service worker (index.ts) from BackgroundToHost values
+      for (const m of messages as BackgroundToHost[]) if (m.kind !== 'host-batch') this.handle(m);
       return;
     }
     if (msg.kind === 'configure') {
