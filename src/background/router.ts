@@ -25,7 +25,7 @@ export interface Endpoint<Out> {
 }
 
 export interface RouterOptions {
-  /** Most "definition" events (realm/module/memory/instance/collected) kept per tab. */
+  /** Most "definition" events (realm/module/memory/instance/collected/worker-skipped) kept per tab. */
   maxDefinitions: number;
   /** Most other events (samples, growths, counters, marks) kept per tab: the recent ones. */
   maxRecent: number;
@@ -82,7 +82,7 @@ interface TabState {
   droppedGone: number;
 }
 
-const DEFINITION: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
+const DEFINITION: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected', 'worker-skipped']);
 
 export interface ContentHandle {
   message(msg: unknown): void;

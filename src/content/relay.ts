@@ -23,8 +23,10 @@ import {
   type PageSettings,
   type ContentToPage,
   type PageEvent,
+  type WorkerPolicyVerdict,
 } from '../shared/protocol';
 import { PageErrorLimit, validateBatch } from '../shared/validate';
+import { parseWorkerPolicyVerdict } from '../shared/worker-policy';
 
 /** What we use of a runtime Port. */
 export interface RuntimePortLike {
@@ -87,15 +89,22 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   maxReconnectsPerMinute: 10,
 };
 
-/** Events that define what later events refer to; re-sent after a worker restart. */
-export const DEFINITION_TYPES: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
+/** Events that define what later events refer to, and workers not instrumented; re-sent after a worker restart. */
+export const DEFINITION_TYPES: ReadonlySet<PageEvent['t']> = new Set([
+  'realm',
+  'module',
+  'memory',
+  'instance',
+  'collected',
+  'worker-skipped',
+]);
 
 export class ContentRelay {
   private port: RuntimePortLike | null = null;
   private pagePort: PagePortLike | null = null;
   private queue: PageEvent[] = [];
   /**
-   * Definition events (realm/module/memory/instance/collected) already sent, bounded. After a
+   * Definition events (realm/module/memory/instance/collected/worker-skipped) already sent, bounded. After a
    * reconnect (the worker restarted and lost its backlog) they are sent again, so a panel
    * opened later still learns what the samples are about. Panels drop the duplicates.
    */
@@ -124,6 +133,8 @@ export class ContentRelay {
   private backoff: number;
   private reconnectPending = false;
   private stopped = false;
+  /** The service worker's verdict on worker bootstraps for this document (the first one it sent). */
+  private workerPolicy: WorkerPolicyVerdict | null = null;
   private readonly opts: RelayOptions;
 
   constructor(
@@ -205,6 +216,7 @@ export class ContentRelay {
     port.postMessage(
       this.deps.settings ? { kind: 'ack', v: PROTOCOL_VERSION, settings: { ...this.deps.settings } } : { kind: 'ack', v: PROTOCOL_VERSION },
     );
+    if (this.workerPolicy !== null) port.postMessage({ kind: 'policies', v: PROTOCOL_VERSION, verdict: this.workerPolicy });
     if (replacing) {
       // Still silent until the new channel proves alive: ping it now; its first word counts as
       // the reconnection (a page that closes every port it sees stays silent).
@@ -373,7 +385,8 @@ export class ContentRelay {
     });
     port.onMessage((msg) => this.onBackgroundMessage(msg));
     try {
-      port.postMessage({ kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc });
+      const hello: ContentToBackground = { kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc };
+      port.postMessage(this.workerPolicy === null ? { ...hello, policies: true } : hello);
       if (this.everConnected && this.definitions.length > 0) {
         for (let i = 0; i < this.definitions.length; i += LIMITS.maxBatch) {
           const events = this.definitions.slice(i, i + LIMITS.maxBatch);
@@ -406,10 +419,25 @@ export class ContentRelay {
     }, wait);
   }
 
-  /** From the service worker: a mark typed in the panel. */
+  /**
+   * From the service worker: a mark typed in the panel; the verdict of this document's response
+   * headers on worker bootstraps (the first one counts: a restarted service worker no longer
+   * knows it), passed to the page side now if it is connected, else right after its ack.
+   */
   onBackgroundMessage(msg: unknown): void {
     if (typeof msg !== 'object' || msg === null) return;
     const m = msg as Record<string, unknown>;
+    if (m.kind === 'policies' && m.v === PROTOCOL_VERSION) {
+      const verdict = parseWorkerPolicyVerdict(m.verdict);
+      if (verdict === null || this.workerPolicy !== null) return;
+      this.workerPolicy = verdict;
+      try {
+        this.pagePort?.postMessage({ kind: 'policies', v: PROTOCOL_VERSION, verdict });
+      } catch (e) {
+        this.deps.log('could not pass the policies to the page', e);
+      }
+      return;
+    }
     if (m.kind !== 'mark' || m.v !== PROTOCOL_VERSION || typeof m.label !== 'string') return;
     const label = m.label.slice(0, 512);
     if (this.pagePort) {

@@ -9,6 +9,7 @@
  */
 import { PageErrorCounter } from '../shared/page-errors';
 import { PageLinkTracker } from '../shared/page-link';
+import { WorkerSkipTracker } from '../shared/worker-skips';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRACE_VERSION, type BackgroundToPanel, type PageEvent, type Trace } from '../shared/protocol';
 
 /** Most events kept per session for export; beyond it they are analysed but not kept. */
@@ -36,6 +37,8 @@ export class PanelSession {
   readonly pageErrors = new PageErrorCounter();
   /** The page channel's health (silent documents, reconnects, events lost on the way). */
   readonly pageLink = new PageLinkTracker();
+  /** The page's workers that could not be instrumented, and why. */
+  readonly workerSkips = new WorkerSkipTracker();
   url = '';
   doc: string | undefined = undefined;
   /** The inspected tab was closed (what was recorded stays, for export). */
@@ -68,6 +71,7 @@ export class PanelSession {
     this.dropped = 0;
     this.pageErrors.reset();
     this.pageLink.reset();
+    this.workerSkips.reset();
     this.url = url;
     this.doc = doc;
   }
@@ -128,6 +132,7 @@ export class PanelSession {
         this.received += events.length;
         this.pageErrors.add(events);
         this.pageLink.add(events);
+        this.workerSkips.add(events);
         const room = this.maxEvents - this.kept.length;
         if (events.length <= room) {
           for (const ev of events) this.kept.push(ev);
@@ -182,6 +187,8 @@ export function definitionId(ev: PageEvent): string | null {
     case 'instance':
     case 'collected':
       return `${ev.t}:${ev.key}`;
+    case 'worker-skipped':
+      return `worker-skipped:${ev.realm} ${ev.reason} ${ev.directive ?? ''} ${ev.url}`;
     default:
       return null;
   }

@@ -47,6 +47,8 @@ export const LIMITS = {
    * (`skipped`, see PageErrorEvent) so an error loop cannot flood the pipeline.
    */
   maxPageErrorsPerRealm: 100,
+  /** Most distinct `worker-skipped` events one realm sends (same reason and URL: sent once). */
+  maxWorkerSkips: 64,
 } as const;
 
 /** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
@@ -123,6 +125,7 @@ export const PAGE_EVENT_TYPES = [
   'mark',
   'page-error',
   'link',
+  'worker-skipped',
 ] as const;
 
 // ---------------------------------------------------------------------------------------
@@ -413,7 +416,67 @@ export interface LinkEvent {
   lost?: number;
 }
 
+/**
+ * Why a page's dedicated worker was started as the page asked, without our core in it
+ * (src/injected/core/worker.ts; texts for people in src/shared/worker-policy.ts):
+ * - `policy-unknown`: the page's response-header policies were not known yet (the worker started
+ *   before the content script had them from the service worker), or could not be known (a
+ *   document with no response of its own: about:blank, srcdoc, blob:, data:; one served by a
+ *   service worker);
+ * - `csp` / `csp-report-only`: a Content-Security-Policy (enforced / report-only) of the page has
+ *   `directive`, which would apply inside our blob: bootstrap (a blob: worker inherits the page's
+ *   policies; the page's own worker script runs under its own response's), or would refuse or
+ *   report it;
+ * - `trusted-types`: the page's policies restrict Trusted Types (`directive`); inherited by a
+ *   blob: worker, they would make the page's own `importScripts(string)` throw;
+ * - `csp-violation`: a policy of the page already refused one of our blob: workers;
+ * - `url`: the script is not a same-origin URL given as a string or URL (data:, cross-origin,
+ *   other objects);
+ * - `options`: the options could not be copied faithfully (accessors, unknown type);
+ * - `blob-unreadable`: the page's blob: script could not be read;
+ * - `no-source`: our own script's text was not available;
+ * - `refused`: constructing our bootstrap threw.
+ */
+export const WORKER_SKIP_REASONS = [
+  'policy-unknown',
+  'csp',
+  'csp-report-only',
+  'trusted-types',
+  'csp-violation',
+  'url',
+  'options',
+  'blob-unreadable',
+  'no-source',
+  'refused',
+] as const;
+export type WorkerSkipReason = (typeof WORKER_SKIP_REASONS)[number];
+
+/**
+ * A dedicated worker the page started that we could not instrument (its memories are not seen).
+ * Sent once per realm, reason, directive and URL (at most LIMITS.maxWorkerSkips per realm).
+ */
+export interface WorkerSkippedEvent {
+  t: 'worker-skipped';
+  time: EpochMs;
+  /** The realm that started the worker. */
+  realm: RealmId;
+  /** The worker's script URL as resolved, or '' when the page gave no URL string (bounded). */
+  url: string;
+  reason: WorkerSkipReason;
+  /** The policy directive behind `csp`, `csp-report-only` and `trusted-types` (bounded). */
+  directive?: string;
+}
+
+/**
+ * May our core start a page's dedicated worker from a blob: bootstrap, as far as the page's
+ * policies say? Computed from the response headers by the service worker and from <meta> by the
+ * page side (src/shared/worker-policy.ts).
+ */
+export type WorkerPolicyVerdict =
+  { instrument: true } | { instrument: false; reason: 'policy-unknown' | 'csp' | 'csp-report-only' | 'trusted-types'; directive?: string };
+
 export type PageEvent =
+  | WorkerSkippedEvent
   | LinkEvent
   | RealmEvent
   | ModuleEvent
@@ -457,8 +520,11 @@ export interface PageBatchMessage {
 /** content -> background (runtime Port PORT_CONTENT). */
 export type ContentToBackground =
   /** `doc`: random id of this content-script instance (one per document and frame), so a
-   *  reconnect after a service-worker restart is told apart from a navigation. */
-  { kind: 'hello'; v: number; url: string; doc?: string } | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
+   *  reconnect after a service-worker restart is told apart from a navigation.
+   *  `policies`: the content script has no WorkerPolicyVerdict yet and asks for one (answered
+   *  with a `policies` message, once per document: the service worker forgets it then). */
+  | { kind: 'hello'; v: number; url: string; doc?: string; policies?: true }
+  | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
 
 /** panel -> background (runtime Port PORT_PANEL). */
 export type PanelToBackground =
@@ -481,8 +547,12 @@ export type BackgroundToPanel =
   /** The inspected tab was closed: nothing more will come; what was recorded stays. */
   | { kind: 'tab-closed'; v: number; tabId: number };
 
-/** background -> content (e.g. a mark typed in the panel, forwarded to the page clock). */
-export type BackgroundToContent = { kind: 'mark'; v: number; label: string };
+/**
+ * background -> content: a mark typed in the panel, forwarded to the page clock; the verdict on
+ * blob: worker bootstraps from the frame's response headers (src/background/header-policies.ts).
+ */
+export type BackgroundToContent =
+  { kind: 'mark'; v: number; label: string } | { kind: 'policies'; v: number; verdict: WorkerPolicyVerdict };
 
 /**
  * The user's settings that change what the injected script does to the page, read by the
@@ -507,8 +577,9 @@ export const PAGE_SETTINGS_KEYS = { allocationTracking: 'wasmMemory.allocationTr
 /** content -> injected: the handshake reply on the page's port; `settings` absent: defaults. */
 export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings };
 
-/** content -> injected over the MessagePort. */
-export type ContentToPage = { kind: 'mark'; v: number; label: string } | { kind: 'ping'; v: number };
+/** content -> injected over the MessagePort (`policies`: right after the ack, or when it arrives). */
+export type ContentToPage =
+  { kind: 'mark'; v: number; label: string } | { kind: 'ping'; v: number } | { kind: 'policies'; v: number; verdict: WorkerPolicyVerdict };
 
 /** injected -> content over the MessagePort, besides batches: the answer to a `ping`. */
 export type PagePong = { kind: 'pong'; v: number };

@@ -6,6 +6,7 @@ import {
   GROW_FAILURE_VIAS,
   PAGE_ERROR_KINDS,
   LINK_STATES,
+  WORKER_SKIP_REASONS,
   HEAP_SIZES,
   GROW_VIAS,
   INSTANTIATE_VIAS,
@@ -123,6 +124,8 @@ const good: PageEvent[] = [
   { t: 'memory', time: 17, key: 'r1:9', origin: 'constructor', shared: false, bytes: 65536, maxBytes: null, address: 'i64', owner: 'x' },
   { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
   { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
+  { t: 'worker-skipped', time: 32, realm: 'r1', url: 'https://a.test/w.js', reason: 'csp', directive: 'worker-src' },
+  { t: 'worker-skipped', time: 33, realm: 'r1', url: '', reason: 'policy-unknown' },
 ];
 
 describe('validatePageEvent', () => {
@@ -395,6 +398,12 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   mark: { label: isStr },
   'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
   link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg) },
+  'worker-skipped': {
+    realm: isStr,
+    url: isStr,
+    reason: among(WORKER_SKIP_REASONS),
+    directive: optional((v) => typeof v === 'string' && v.length <= 64),
+  },
 };
 
 /** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */

@@ -1,15 +1,17 @@
 /**
  * One row per memory: current and peak committed bytes, headroom (committed / limit, as a bar),
  * growths, the heap's used bytes (see ../heap-view.ts for what the cell may say), allocator and
- * live allocations, owner.
+ * live allocations, owner. Below them, the page's workers that could not be instrumented (their
+ * memories are missing from the table), each with why (src/shared/worker-skips.ts).
  */
 import type { MemoryStats } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
+import type { WorkerSkipSummary } from '../../shared/worker-skips';
 import { formatCount } from '../format';
 import { usedCell } from '../heap-view';
 import { NumCell, Section } from './Section';
 
-export function Memories({ memories }: { memories: MemoryStats[] }) {
+export function Memories({ memories, workerSkips }: { memories: MemoryStats[]; workerSkips: WorkerSkipSummary }) {
   return (
     <Section title="Memories" count={memories.length}>
       <table class="grid">
@@ -54,7 +56,31 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
           ))}
         </tbody>
       </table>
+      <WorkerSkips skips={workerSkips} />
     </Section>
+  );
+}
+
+function WorkerSkips({ skips }: { skips: WorkerSkipSummary }) {
+  if (skips.workers.length === 0) return null;
+  return (
+    <div class="worker-skips" data-testid="worker-skips">
+      <p class="warn">Workers not instrumented: their memories are not shown.</p>
+      <ul>
+        {skips.workers.map((w) => (
+          <li
+            key={`${w.reason} ${w.directive ?? ''} ${w.url}`}
+            data-testid="worker-skip"
+            data-reason={w.reason}
+            data-directive={w.directive ?? ''}
+          >
+            <span class="owner">{w.url || '(no URL string)'}</span>: {w.text}
+            {w.realms > 1 ? ` (${formatCount(w.realms)} realms)` : ''}
+          </li>
+        ))}
+        {skips.more > 0 ? <li class="muted">and {formatCount(skips.more)} more</li> : null}
+      </ul>
+    </div>
   );
 }
 

@@ -8,8 +8,9 @@
  *   until the first ack, then on every REHANDSHAKE_EVENT (at most once a second); the
  *   {kind: 'ack', v, settings?} on the latest port connects the queue to it, after its settings
  *   (validated: malformed ones are ignored) went to `onSettings`; on the connected port,
- *   {kind: 'mark', v, label} becomes a `mark` event on the page's clock and {kind: 'ping', v}
- *   is answered {kind: 'pong', v}.
+ *   {kind: 'mark', v, label} becomes a `mark` event on the page's clock, {kind: 'ping', v}
+ *   is answered {kind: 'pong', v}, and {kind: 'policies', v, verdict} (validated) goes to
+ *   `onWorkerPolicy`.
  *
  * Worker realm: the parent's core posts {[WORKER_PORT_TAG]: token} with a port as the very first
  * message to the worker; we take it (stopImmediatePropagation: the worker's code never sees it)
@@ -24,8 +25,10 @@ import {
   type PageBatchMessage,
   type PageEvent,
   type PageSettings,
+  type WorkerPolicyVerdict,
 } from '../../shared/protocol';
 import { parsePageSettings } from '../../shared/page-settings';
+import { parseWorkerPolicyVerdict } from '../../shared/worker-policy';
 import { call, getOwnPropertyDescriptor, savedGetter } from './intrinsics';
 import { LiveKeys } from './live';
 import type { EventQueue } from './queue';
@@ -108,6 +111,8 @@ export interface WindowChannelDeps {
   beforeMark?: () => void;
   /** The user's page settings from the content script's `ack` (window realm), when it sent valid ones. */
   onSettings?: (settings: PageSettings) => void;
+  /** The verdict of the page's response-header policies on worker bootstraps (window realm), when valid. */
+  onWorkerPolicy?: (verdict: WorkerPolicyVerdict) => void;
 }
 
 /** Least time between two handshakes started by a `ready` after one was acknowledged. */
@@ -158,6 +163,15 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
         queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
       } else if (current !== p1) {
         return; // only the connected port carries marks and pings
+      } else if (data.kind === 'policies') {
+        const verdict = parseWorkerPolicyVerdict(data.verdict);
+        if (verdict && d.onWorkerPolicy) {
+          try {
+            d.onWorkerPolicy(verdict);
+          } catch (e) {
+            d.fail('apply policies', e);
+          }
+        }
       } else if (data.kind === 'ping') {
         try {
           call(dom.portPost, p1, { kind: 'pong', v: PROTOCOL_VERSION });
