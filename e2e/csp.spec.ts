@@ -10,7 +10,7 @@
  */
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { rmSync } from 'node:fs';
-import { expect, launchBare, test } from './fixtures';
+import { expect, launchBare, serviceWorkerOf, test } from './fixtures';
 import { runCli } from './cli-run';
 
 const BASE = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
@@ -99,20 +99,24 @@ function notMarker(rs: Report[]): string[] {
 
 /** The panel's list of workers not instrumented: [reason, directive, text] per entry. */
 async function skipsInPanel(panel: Page): Promise<Array<{ reason: string; directive: string; text: string }>> {
-  return panel
-    .locator('[data-testid="worker-skip"]')
-    .evaluateAll((els) =>
-      els.map((e) => ({
-        reason: e.getAttribute('data-reason') ?? '',
-        directive: e.getAttribute('data-directive') ?? '',
-        text: e.textContent ?? '',
-      })),
-    );
+  return panel.locator('[data-testid="worker-skip"]').evaluateAll((els) =>
+    els.map((e) => ({
+      reason: e.getAttribute('data-reason') ?? '',
+      directive: e.getAttribute('data-directive') ?? '',
+      text: e.textContent ?? '',
+    })),
+  );
 }
 
 const WORKER_RESULT = { ok: true, bytes: 4 * 65536, helper: true, location: `${BASE}/e2e/pages/csp/worker.js` };
 
 test.describe("strict pages: the page's own worker", () => {
+  // The service worker's webRequest listener exists once its script ran: right after install, a
+  // page loaded before that would have its policies unknown (its workers not instrumented).
+  test.beforeEach(async ({ context }) => {
+    await (await serviceWorkerOf(context)).evaluate(() => true);
+  });
+
   test("header `worker-src 'self'`: the worker works as without the extension, nothing is reported, the panel says it is not instrumented", async ({
     context,
     request,
