@@ -135,6 +135,8 @@ export class ContentRelay {
   private stopped = false;
   /** The service worker's verdict on worker bootstraps for this document (the first one it sent). */
   private workerPolicy: WorkerPolicyVerdict | null = null;
+  /** A page port taken while the verdict was not known: acked when it arrives. */
+  private ackPending: PagePortLike | null = null;
   private readonly opts: RelayOptions;
 
   constructor(
@@ -213,10 +215,10 @@ export class ContentRelay {
     port.listen((data) => {
       if (this.pagePort === port) this.onPageMessage(data);
     });
-    port.postMessage(
-      this.deps.settings ? { kind: 'ack', v: PROTOCOL_VERSION, settings: { ...this.deps.settings } } : { kind: 'ack', v: PROTOCOL_VERSION },
-    );
-    if (this.workerPolicy !== null) port.postMessage({ kind: 'policies', v: PROTOCOL_VERSION, verdict: this.workerPolicy });
+    // The ack carries the verdict on worker bootstraps: until the service worker sent it, the
+    // page side waits (queueing its events) and starts no worker of ours.
+    if (this.workerPolicy !== null) this.ack(port);
+    else this.ackPending = port;
     if (replacing) {
       // Still silent until the new channel proves alive: ping it now; its first word counts as
       // the reconnection (a page that closes every port it sees stays silent).
@@ -229,6 +231,18 @@ export class ContentRelay {
     this.syncListening();
     this.watch();
     return true;
+  }
+
+  /** The handshake's reply: the user's settings and the verdict on worker bootstraps. */
+  private ack(port: PagePortLike): void {
+    const ack: ContentAck = { kind: 'ack', v: PROTOCOL_VERSION };
+    if (this.deps.settings) ack.settings = { ...this.deps.settings };
+    if (this.workerPolicy !== null) ack.policies = this.workerPolicy;
+    try {
+      port.postMessage(ack);
+    } catch (e) {
+      this.deps.log('could not acknowledge the page', e);
+    }
   }
 
   /** A message on the page's MessagePort: untrusted. */
@@ -422,7 +436,7 @@ export class ContentRelay {
   /**
    * From the service worker: a mark typed in the panel; the verdict of this document's response
    * headers on worker bootstraps (the first one counts: a restarted service worker no longer
-   * knows it), passed to the page side now if it is connected, else right after its ack.
+   * knows it), which the page's handshake waits for (see `ack`).
    */
   onBackgroundMessage(msg: unknown): void {
     if (typeof msg !== 'object' || msg === null) return;
@@ -431,11 +445,9 @@ export class ContentRelay {
       const verdict = parseWorkerPolicyVerdict(m.verdict);
       if (verdict === null || this.workerPolicy !== null) return;
       this.workerPolicy = verdict;
-      try {
-        this.pagePort?.postMessage({ kind: 'policies', v: PROTOCOL_VERSION, verdict });
-      } catch (e) {
-        this.deps.log('could not pass the policies to the page', e);
-      }
+      const port = this.ackPending;
+      this.ackPending = null;
+      if (port !== null && port === this.pagePort) this.ack(port);
       return;
     }
     if (m.kind !== 'mark' || m.v !== PROTOCOL_VERSION || typeof m.label !== 'string') return;

@@ -574,12 +574,15 @@ export const DEFAULT_PAGE_SETTINGS: PageSettings = { allocationTracking: true };
 /** chrome.storage.local keys of PageSettings (panel toggle, CLI `record --no-allocations`). */
 export const PAGE_SETTINGS_KEYS = { allocationTracking: 'wasmMemory.allocationTracking' } as const;
 
-/** content -> injected: the handshake reply on the page's port; `settings` absent: defaults. */
-export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings };
+/**
+ * content -> injected: the handshake reply on the page's port; `settings` absent: defaults.
+ * `policies`: the verdict of the document's response headers on worker bootstraps; the content
+ * script sends the ack only once it has it, so absent means unknown (then no worker of ours).
+ */
+export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings; policies?: WorkerPolicyVerdict };
 
-/** content -> injected over the MessagePort (`policies`: right after the ack, or when it arrives). */
-export type ContentToPage =
-  { kind: 'mark'; v: number; label: string } | { kind: 'ping'; v: number } | { kind: 'policies'; v: number; verdict: WorkerPolicyVerdict };
+/** content -> injected over the MessagePort. */
+export type ContentToPage = { kind: 'mark'; v: number; label: string } | { kind: 'ping'; v: number };
 
 /** injected -> content over the MessagePort, besides batches: the answer to a `ping`. */
 export type PagePong = { kind: 'pong'; v: number };

@@ -1,8 +1,8 @@
 // Test-only observer, added with page.addInitScript: listens for the injected core's `connect`
 // message (the page can legitimately see it), acknowledges it like the content script does, and
 // records every batch sent on the port into window.__wm. Works with or without the real
-// content script (whose ack is identical; the core takes the first). Like the content script it
-// then passes the verdict of the page's response-header policies on worker bootstraps: these
+// content script (whose ack is identical; the core takes the first). Like the content script
+// its ack carries the verdict of the page's response-header policies on worker bootstraps: these
 // test pages have none (`instrument`), and the real content script, which never gets a port once
 // we acked, cannot (e2e/csp.spec.ts tests the real path).
 (() => {
@@ -21,8 +21,7 @@
       for (const x of m.events) wm.events.push(x);
       wm.dropped = m.dropped;
     };
-    port.postMessage({ kind: 'ack', v: d.v });
-    port.postMessage({ kind: 'policies', v: d.v, verdict: { instrument: true } });
+    port.postMessage({ kind: 'ack', v: d.v, policies: { instrument: true } });
     wm.acks++;
   });
 })();

@@ -7,10 +7,10 @@
  *   start-up and again on every {source: CONTENT_SOURCE, kind: 'ready', v} from this window
  *   until the first ack, then on every REHANDSHAKE_EVENT (at most once a second); the
  *   {kind: 'ack', v, settings?} on the latest port connects the queue to it, after its settings
- *   (validated: malformed ones are ignored) went to `onSettings`; on the connected port,
- *   {kind: 'mark', v, label} becomes a `mark` event on the page's clock, {kind: 'ping', v}
- *   is answered {kind: 'pong', v}, and {kind: 'policies', v, verdict} (validated) goes to
- *   `onWorkerPolicy`.
+ *   (validated: malformed ones are ignored) went to `onSettings` and its `policies` (the verdict on
+ *   worker bootstraps, validated) to `onWorkerPolicy`; on the connected port,
+ *   {kind: 'mark', v, label} becomes a `mark` event on the page's clock and {kind: 'ping', v}
+ *   is answered {kind: 'pong', v}.
  *
  * Worker realm: the parent's core posts {[WORKER_PORT_TAG]: token} with a port as the very first
  * message to the worker; we take it (stopImmediatePropagation: the worker's code never sees it)
@@ -160,11 +160,7 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
             d.fail('apply settings', e);
           }
         }
-        queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
-      } else if (current !== p1) {
-        return; // only the connected port carries marks and pings
-      } else if (data.kind === 'policies') {
-        const verdict = parseWorkerPolicyVerdict(data.verdict);
+        const verdict = parseWorkerPolicyVerdict(data.policies);
         if (verdict && d.onWorkerPolicy) {
           try {
             d.onWorkerPolicy(verdict);
@@ -172,6 +168,9 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
             d.fail('apply policies', e);
           }
         }
+        queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
+      } else if (current !== p1) {
+        return; // only the connected port carries marks and pings
       } else if (data.kind === 'ping') {
         try {
           call(dom.portPost, p1, { kind: 'pong', v: PROTOCOL_VERSION });
