@@ -60,9 +60,11 @@ async function runPage(
   request: APIRequestContext,
   url: string,
   key: string | null,
+  handshake?: (page: Page) => Promise<void>,
 ): Promise<{ page: Page; run: Run; violations: Violation[]; reports: Report[] }> {
   const page = await context.newPage();
   await page.goto(url);
+  if (handshake) await handshake(page);
   const run = await page.evaluate(() => (window as unknown as { runWorker(): Promise<Run> }).runWorker());
   await page.evaluate(() => (window as unknown as { markerViolation(): void }).markerViolation());
   let got: Report[] = [];
@@ -73,6 +75,32 @@ async function runPage(
     .toBeGreaterThan(0);
   const violations = await page.evaluate(() => (window as unknown as { __page: { violations: Violation[] } }).__page.violations);
   return { page, run, violations, reports: got };
+}
+
+/**
+ * Wait until the page side has done its handshake with the content script, which carries the
+ * verdict of the page's header policies (a worker started before it is not instrumented: see
+ * bench/worker-window.mjs): the panel, bound to the page's tab, has the page's first events.
+ */
+function handshakeVia(openPanel: (page: Page) => Promise<Page>, panels: Page[]) {
+  return async (page: Page) => {
+    const panel = await openPanel(page);
+    panels.push(panel);
+    const url = page.url();
+    await expect
+      .poll(() =>
+        panel.evaluate(
+          (u) =>
+            (
+              globalThis as unknown as { wasmMemoryPanel?: { exportTrace(): { events: Array<{ t: string; url?: string }> } } }
+            ).wasmMemoryPanel
+              ?.exportTrace()
+              .events.some((e) => e.t === 'realm' && e.url === u) ?? false,
+          url,
+        ),
+      )
+      .toBe(true);
+  };
 }
 
 /** The same page without the extension (its own report key: the reports must match too). */
@@ -124,7 +152,8 @@ test.describe("strict pages: the page's own worker", () => {
   }) => {
     const headers = { 'Content-Security-Policy': "worker-src 'self'; img-src 'self'; report-uri {report}" };
     const key = reportKey();
-    const withExt = await runPage(context, request, pageUrl(headers, key), key);
+    const panels: Page[] = [];
+    const withExt = await runPage(context, request, pageUrl(headers, key), key, handshakeVia(openPanel, panels));
     expect(withExt.run).toEqual(WORKER_RESULT);
     expect(withExt.violations).toEqual([{ blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'enforce' }]);
     expect(notMarker(withExt.reports)).toEqual([]);
@@ -133,7 +162,7 @@ test.describe("strict pages: the page's own worker", () => {
     expect(withExt.violations).toEqual(bare.violations);
     expect(withExt.reports.length).toBe(bare.reports.length);
 
-    const panel = await openPanel(withExt.page);
+    const panel = panels[0]!;
     await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
     const [skip] = await skipsInPanel(panel);
     expect(skip).toMatchObject({ reason: 'csp', directive: 'worker-src' });
@@ -148,7 +177,8 @@ test.describe("strict pages: the page's own worker", () => {
   }) => {
     const headers = { 'Content-Security-Policy-Report-Only': "worker-src 'self'; img-src 'self'; report-uri {report}" };
     const key = reportKey();
-    const withExt = await runPage(context, request, pageUrl(headers, key), key);
+    const panels: Page[] = [];
+    const withExt = await runPage(context, request, pageUrl(headers, key), key, handshakeVia(openPanel, panels));
     expect(withExt.run).toEqual(WORKER_RESULT);
     expect(withExt.violations).toEqual([{ blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'report' }]);
     expect(notMarker(withExt.reports)).toEqual([]);
@@ -156,7 +186,7 @@ test.describe("strict pages: the page's own worker", () => {
     expect(withExt.run).toEqual(bare.run);
     expect(withExt.violations).toEqual(bare.violations);
 
-    const panel = await openPanel(withExt.page);
+    const panel = panels[0]!;
     await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
     expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'csp-report-only', directive: 'worker-src' });
   });
@@ -170,7 +200,8 @@ test.describe("strict pages: the page's own worker", () => {
       'Content-Security-Policy': "require-trusted-types-for 'script'; trusted-types page; img-src 'self'; report-uri {report}",
     };
     const key = reportKey();
-    const withExt = await runPage(context, request, pageUrl(headers, key, '&trusted'), key);
+    const panels: Page[] = [];
+    const withExt = await runPage(context, request, pageUrl(headers, key, '&trusted'), key, handshakeVia(openPanel, panels));
     expect(withExt.run).toEqual(WORKER_RESULT);
     expect(withExt.violations).toEqual([{ blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'enforce' }]);
     expect(notMarker(withExt.reports)).toEqual([]);
@@ -178,7 +209,7 @@ test.describe("strict pages: the page's own worker", () => {
     expect(withExt.run).toEqual(bare.run);
     expect(withExt.violations).toEqual(bare.violations);
 
-    const panel = await openPanel(withExt.page);
+    const panel = panels[0]!;
     await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
     expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'trusted-types', directive: 'require-trusted-types-for' });
   });
@@ -190,12 +221,13 @@ test.describe("strict pages: the page's own worker", () => {
   }) => {
     const headers = { 'Content-Security-Policy': "worker-src 'self' blob:; img-src 'self'; report-uri {report}" };
     const key = reportKey();
-    const withExt = await runPage(context, request, pageUrl(headers, key), key);
+    const panels: Page[] = [];
+    const withExt = await runPage(context, request, pageUrl(headers, key), key, handshakeVia(openPanel, panels));
     expect(withExt.run).toEqual(WORKER_RESULT);
     expect(withExt.violations).toHaveLength(1);
     expect(notMarker(withExt.reports)).toEqual([]);
 
-    const panel = await openPanel(withExt.page);
+    const panel = panels[0]!;
     const row = panel.locator('[data-testid="memory-row"]', { has: panel.getByTestId('memory-realm-kind') });
     await expect(row.getByTestId('memory-current')).toHaveAttribute('data-value', String(4 * 65536));
     await expect(row.getByTestId('memory-owner')).toContainText('/e2e/pages/csp/worker.js');
@@ -205,9 +237,11 @@ test.describe("strict pages: the page's own worker", () => {
   test("a <meta> `worker-src 'self'`: the worker works, no violation, the panel says why", async ({ context, openPanel }) => {
     const page = await context.newPage();
     await page.goto(`${BASE}/e2e/pages/csp/meta.html`);
+    const panels: Page[] = [];
+    await handshakeVia(openPanel, panels)(page);
     expect(await page.evaluate(() => (window as unknown as { runWorker(): Promise<Run> }).runWorker())).toEqual(WORKER_RESULT);
     expect(await page.evaluate(() => (window as unknown as { __page: { violations: unknown[] } }).__page.violations)).toEqual([]);
-    const panel = await openPanel(page);
+    const panel = panels[0]!;
     await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
     expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'csp', directive: 'worker-src' });
   });
