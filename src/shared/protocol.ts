@@ -613,7 +613,7 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * 4: new event type `grow-failed` (failed growth attempts: out of memory), and the optional
  * `address` of a memory event. Files of versions 1 to 3 are still read (they have neither).
  */
-export const TRACE_VERSION = 4;
+export const TRACE_VERSION = 5;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;
