@@ -38,7 +38,7 @@ const extensionId = new URL(sw.url()).host;
 const page = await context.newPage();
 await page.goto('about:blank');
 await page.bringToFront();
-const tabId = await sw.evaluate(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0].id);
+const tabId = await sw.evaluate(async () => (await globalThis.chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0].id);
 const panel = await context.newPage();
 await panel.goto(`chrome-extension://${extensionId}/src/devtools-panel/panel.html?tabId=${tabId}`);
 await panel.waitForFunction(() => globalThis.wasmMemoryPanel !== undefined);
