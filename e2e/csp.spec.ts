@@ -145,74 +145,62 @@ test.describe("strict pages: the page's own worker", () => {
     await (await serviceWorkerOf(context)).evaluate(() => true);
   });
 
-  test("header `worker-src 'self'`: the worker works as without the extension, nothing is reported, the panel says it is not instrumented", async ({
-    context,
-    request,
-    openPanel,
-  }) => {
-    const headers = { 'Content-Security-Policy': "worker-src 'self'; img-src 'self'; report-uri {report}" };
-    const key = reportKey();
-    const panels: Page[] = [];
-    const withExt = await runPage(context, request, pageUrl(headers, key), key, handshakeVia(openPanel, panels));
-    expect(withExt.run).toEqual(WORKER_RESULT);
-    expect(withExt.violations).toEqual([{ blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'enforce' }]);
-    expect(notMarker(withExt.reports)).toEqual([]);
-    const bare = await runBare(request, headers);
-    expect(withExt.run).toEqual(bare.run);
-    expect(withExt.violations).toEqual(bare.violations);
-    expect(withExt.reports.length).toBe(bare.reports.length);
+  // Policies that rule our bootstrap out: the page's worker must work exactly as without the
+  // extension (same result, same violations in the page, same reports at the endpoint: only the
+  // page's own marker), and the panel must say it is not instrumented, and why.
+  const RULED_OUT = [
+    {
+      title: "header `worker-src 'self'`",
+      headers: { 'Content-Security-Policy': "worker-src 'self'; img-src 'self'; report-uri {report}" },
+      extra: '',
+      disposition: 'enforce',
+      skip: { reason: 'csp', directive: 'worker-src' },
+      text: 'Content-Security-Policy (worker-src)',
+    },
+    {
+      title: "header Content-Security-Policy-Report-Only `worker-src 'self'`",
+      headers: { 'Content-Security-Policy-Report-Only': "worker-src 'self'; img-src 'self'; report-uri {report}" },
+      extra: '',
+      disposition: 'report',
+      skip: { reason: 'csp-report-only', directive: 'worker-src' },
+      text: 'Content-Security-Policy-Report-Only (worker-src)',
+    },
+    {
+      title: 'Trusted Types enforced, the page passing a TrustedScriptURL of its own policy',
+      headers: { 'Content-Security-Policy': "require-trusted-types-for 'script'; trusted-types page; img-src 'self'; report-uri {report}" },
+      extra: '&trusted',
+      disposition: 'enforce',
+      skip: { reason: 'trusted-types', directive: 'require-trusted-types-for' },
+      text: 'Trusted Types (require-trusted-types-for)',
+    },
+  ] as const;
+  for (const c of RULED_OUT) {
+    test(`${c.title}: the worker works as without the extension, nothing is reported, the panel says it is not instrumented`, async ({
+      context,
+      request,
+      openPanel,
+    }) => {
+      const key = reportKey();
+      const panels: Page[] = [];
+      const withExt = await runPage(context, request, pageUrl(c.headers, key, c.extra), key, handshakeVia(openPanel, panels));
+      expect(withExt.run).toEqual(WORKER_RESULT);
+      expect(withExt.violations).toEqual([
+        { blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: c.disposition },
+      ]);
+      expect(notMarker(withExt.reports)).toEqual([]);
+      const bare = await runBare(request, c.headers, c.extra);
+      expect(withExt.run).toEqual(bare.run);
+      expect(withExt.violations).toEqual(bare.violations);
+      expect(withExt.reports.length).toBe(bare.reports.length);
 
-    const panel = panels[0]!;
-    await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
-    const [skip] = await skipsInPanel(panel);
-    expect(skip).toMatchObject({ reason: 'csp', directive: 'worker-src' });
-    expect(skip!.text).toContain('/e2e/pages/csp/worker.js');
-    expect(skip!.text).toContain('Content-Security-Policy (worker-src)');
-  });
-
-  test("header Content-Security-Policy-Report-Only `worker-src 'self'`: no report of our blob: worker, the panel says why", async ({
-    context,
-    request,
-    openPanel,
-  }) => {
-    const headers = { 'Content-Security-Policy-Report-Only': "worker-src 'self'; img-src 'self'; report-uri {report}" };
-    const key = reportKey();
-    const panels: Page[] = [];
-    const withExt = await runPage(context, request, pageUrl(headers, key), key, handshakeVia(openPanel, panels));
-    expect(withExt.run).toEqual(WORKER_RESULT);
-    expect(withExt.violations).toEqual([{ blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'report' }]);
-    expect(notMarker(withExt.reports)).toEqual([]);
-    const bare = await runBare(request, headers);
-    expect(withExt.run).toEqual(bare.run);
-    expect(withExt.violations).toEqual(bare.violations);
-
-    const panel = panels[0]!;
-    await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
-    expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'csp-report-only', directive: 'worker-src' });
-  });
-
-  test('Trusted Types enforced, the page passes a TrustedScriptURL of its own policy: the worker works, no violation, the panel says why', async ({
-    context,
-    request,
-    openPanel,
-  }) => {
-    const headers = {
-      'Content-Security-Policy': "require-trusted-types-for 'script'; trusted-types page; img-src 'self'; report-uri {report}",
-    };
-    const key = reportKey();
-    const panels: Page[] = [];
-    const withExt = await runPage(context, request, pageUrl(headers, key, '&trusted'), key, handshakeVia(openPanel, panels));
-    expect(withExt.run).toEqual(WORKER_RESULT);
-    expect(withExt.violations).toEqual([{ blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'enforce' }]);
-    expect(notMarker(withExt.reports)).toEqual([]);
-    const bare = await runBare(request, headers, '&trusted');
-    expect(withExt.run).toEqual(bare.run);
-    expect(withExt.violations).toEqual(bare.violations);
-
-    const panel = panels[0]!;
-    await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
-    expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'trusted-types', directive: 'require-trusted-types-for' });
-  });
+      const panel = panels[0]!;
+      await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
+      const [skip] = await skipsInPanel(panel);
+      expect(skip).toMatchObject(c.skip);
+      expect(skip!.text).toContain('/e2e/pages/csp/worker.js');
+      expect(skip!.text).toContain(c.text);
+    });
+  }
 
   test("a header CSP that allows our bootstrap (`worker-src 'self' blob:`): the worker is instrumented, its memory counted", async ({
     context,

@@ -135,6 +135,15 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
   let connects = 0;
   let lastConnect = -Infinity;
   let stopListening: (() => void) | null = null;
+  /** Hand a valid part of the ack to its consumer; its failures are reported, never thrown. */
+  const apply = <T>(value: T | null, to: ((v: T) => void) | undefined, where: string): void => {
+    if (value === null || to === undefined) return;
+    try {
+      to(value);
+    } catch (e) {
+      d.fail(where, e);
+    }
+  };
   const connect = () => {
     if (!dom.globalPost) return;
     const mc = new dom.MessageChannel();
@@ -152,22 +161,8 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
           stopListening();
           stopListening = null;
         }
-        const settings = parsePageSettings(data.settings);
-        if (settings && d.onSettings) {
-          try {
-            d.onSettings(settings);
-          } catch (e) {
-            d.fail('apply settings', e);
-          }
-        }
-        const verdict = parseWorkerPolicyVerdict(data.policies);
-        if (verdict && d.onWorkerPolicy) {
-          try {
-            d.onWorkerPolicy(verdict);
-          } catch (e) {
-            d.fail('apply policies', e);
-          }
-        }
+        apply(parsePageSettings(data.settings), d.onSettings, 'apply settings');
+        apply(parseWorkerPolicyVerdict(data.policies), d.onWorkerPolicy, 'apply policies');
         queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
       } else if (current !== p1) {
         return; // only the connected port carries marks and pings
