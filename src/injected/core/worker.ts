@@ -147,6 +147,8 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const workerPost = W.prototype.postMessage as AnyFn;
   const ends = new SafeWeakMap<Worker, { ended(): void }>();
   const hrefGetter = savedGetter(OrigURL.prototype, 'href');
+  const TSU = (g as { TrustedScriptURL?: { prototype: object } }).TrustedScriptURL as (abstract new () => object) | undefined;
+  const tsuToString = TSU ? (TSU.prototype as { toString?: AnyFn }).toString : undefined;
   const originGetter = savedGetter(OrigURL.prototype, 'origin');
   const xhrOpen = XHR?.prototype.open as AnyFn | undefined;
   const xhrSend = XHR?.prototype.send as AnyFn | undefined;
@@ -247,6 +249,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     let str: string | null = null;
     if (typeof raw === 'string') str = raw;
     else if (raw instanceof OrigURL && hrefGetter) str = call<string>(hrefGetter, raw);
+    else if (TSU && tsuToString && raw instanceof TSU) str = call<string>(tsuToString, raw); // its URL, for the report
     const abs = str === null ? null : resolveUrl(str, d.baseUrl());
     const bySite = policySkip();
     if (bySite !== null) return abs !== null ? { ...bySite, url: abs } : bySite;
