@@ -10,7 +10,7 @@
  */
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { rmSync } from 'node:fs';
-import { expect, launchBare, serviceWorkerOf, test } from './fixtures';
+import { expect, launchBare, test } from './fixtures';
 import { runCli } from './cli-run';
 
 const BASE = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
@@ -139,12 +139,6 @@ async function skipsInPanel(panel: Page): Promise<Array<{ reason: string; direct
 const WORKER_RESULT = { ok: true, bytes: 4 * 65536, helper: true, location: `${BASE}/e2e/pages/csp/worker.js` };
 
 test.describe("strict pages: the page's own worker", () => {
-  // The service worker's webRequest listener exists once its script ran: right after install, a
-  // page loaded before that would have its policies unknown (its workers not instrumented).
-  test.beforeEach(async ({ context }) => {
-    await (await serviceWorkerOf(context)).evaluate(() => true);
-  });
-
   // Policies that rule our bootstrap out: the page's worker must work exactly as without the
   // extension (same result, same violations in the page, same reports at the endpoint: only the
   // page's own marker), and the panel must say it is not instrumented, and why.

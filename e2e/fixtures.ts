@@ -79,6 +79,10 @@ export const test = base.extend<Fixtures>({
   chromiumArgs: [[], { option: true }],
   context: async ({ chromiumArgs }, use) => {
     const { context, dir } = await launchWithExtension(DIST, chromiumArgs);
+    // A fresh profile is a fresh install: until the service worker's script has run once, its
+    // webRequest listener does not exist and a page's header policies go unseen (its workers
+    // are then not instrumented, "policy-unknown"). A real install is older than any page.
+    await (await serviceWorkerOf(context)).evaluate(() => true);
     await use(context);
     await context.close();
     rmSync(dir, { recursive: true, force: true });
