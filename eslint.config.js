@@ -89,10 +89,45 @@ export default tseslint.config(
   // Page scripts of the e2e fixtures: globals that other scripts of the same page define.
   {
     files: ['e2e/pages/**/*.js', 'e2e/pages/**/*.mjs'],
-    languageOptions: { globals: { wasmFixtures: 'readonly', keep: 'writable', initSqlJs: 'readonly' } },
+    languageOptions: {
+      globals: { wasmFixtures: 'readonly', keep: 'writable', initSqlJs: 'readonly', hostile: 'readonly', hostileExercise: 'readonly' },
+    },
   },
   // scripts/demo.mjs evaluates functions in the extension's pages, where `chrome` exists.
   { files: ['scripts/demo.mjs'], languageOptions: { globals: { chrome: 'readonly' } } },
+
+  // The injected bundle runs in the page's realm: after start-up it calls no built-in the page can
+  // replace (docs/TRANSPARENCY.md). The syntax that would (iterator protocol, promise machinery,
+  // page-reachable collections) is refused here while editing; src/injected/page-builtins.test.ts
+  // is the full, type-aware check (it also tells array methods from string methods). A justified
+  // exception: an eslint-disable-next-line comment plus `page-builtins: <why>`.
+  {
+    files: ['src/injected/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/injected/core/rewrite/test-builder.ts', 'src/injected/core/intrinsics.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          ['ForOfStatement', 'for...of runs the page-replaceable iterator protocol: use an index loop (or SafeMap/SafeSet forEach).'],
+          ['ArrayExpression > SpreadElement', 'spread runs the page-replaceable iterator protocol: copy with a loop or arraySlice().'],
+          ['CallExpression > SpreadElement', 'spread runs the page-replaceable iterator protocol: pass the array to apply()/construct().'],
+          ['NewExpression > SpreadElement', 'spread runs the page-replaceable iterator protocol: pass the array to construct().'],
+          ['ArrayPattern', 'array destructuring runs the page-replaceable iterator protocol: index the array.'],
+          ['AwaitExpression', 'await: use observeFresh() (core/promise.ts) on a promise of ours.'],
+          [':function[async=true]', 'async functions make and resolve promises: use observeFresh() (core/promise.ts).'],
+          [':function[generator=true]', 'generators are iterated with the page-replaceable iterator protocol.'],
+          [
+            'NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Promise)$/]',
+            'page-reachable constructor: use SafeMap/SafeSet/SafeWeakMap/SafeWeakSet/OrigPromise (core/intrinsics.ts).',
+          ],
+          [
+            'CallExpression[callee.type="MemberExpression"][callee.property.name=/^(then|catch|finally|call|apply|bind)$/]',
+            'page-replaceable Promise/Function method: use call()/apply() and promiseThen from core/intrinsics.ts.',
+          ],
+        ].map(([selector, message]) => ({ selector, message })),
+      ],
+    },
+  },
 
   // ---- layer rules; later entries replace earlier ones for the same file ----
   { files: ['src/**', 'cli/**', 'testing/**'], rules: { 'no-restricted-imports': restrict(NO_BENCH_E2E) } },

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -93,6 +94,7 @@ async function launch(withExtension, dist = DIST) {
     headless: true,
     args: [...QUIET, ...jsFlags, ...extArgs],
   });
+  if (withExtension) await waitForContentScripts(context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker')));
   return { context, withExtension };
 }
 

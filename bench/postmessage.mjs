@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -32,6 +33,7 @@ async function launch(withExtension) {
   dirs.push(dir);
   const ext = withExtension ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : [];
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...QUIET, ...ext] });
+  if (withExtension) await waitForContentScripts(context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker')));
   return context;
 }
 

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 const args = process.argv.slice(2);
 const positional = args.filter((a) => !a.startsWith('--'));
@@ -46,6 +47,7 @@ const context = await chromium.launchPersistentContext(dir, {
   args: [...QUIET, jsFlags, ...extArgs],
 });
 try {
+  if (WITH_EXTENSION) await waitForContentScripts(context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker')));
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/pages/overhead.html`);
   await page.waitForFunction(() => document.title === 'ready', null, { timeout: 60_000 });

@@ -14,7 +14,7 @@ import type { JsonReport } from '../src/cli/report';
 import { launchWasmMemory } from '../testing/index';
 import { runCli } from './cli-run';
 
-const BASE = 'http://127.0.0.1:4173';
+const BASE = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
 const LEAKY = `${BASE}/e2e/pages/cli/leaky.html`;
 const CLEAN = `${BASE}/e2e/pages/cli/clean.html`;
 /**

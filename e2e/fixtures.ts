@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import quietFlags from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 export const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,6 +31,7 @@ export async function launchWithExtension(dist = DIST, extraArgs: string[] = [])
     headless: true,
     args: [...QUIET_ARGS, ...extraArgs, `--disable-extensions-except=${dist}`, `--load-extension=${dist}`],
   });
+  await waitForContentScripts(await serviceWorkerOf(context));
   return { context, dir };
 }
 
@@ -78,11 +80,10 @@ interface Fixtures {
 export const test = base.extend<Fixtures>({
   chromiumArgs: [[], { option: true }],
   context: async ({ chromiumArgs }, use) => {
+    // launchWithExtension waits for the content scripts' registration, which the service worker
+    // starts at the end of its top-level script, after adding its webRequest listener (header
+    // policies): a page loaded after it has its headers seen, as in any install.
     const { context, dir } = await launchWithExtension(DIST, chromiumArgs);
-    // A fresh profile is a fresh install: until the service worker's script has run once, its
-    // webRequest listener does not exist and a page's header policies go unseen (its workers
-    // are then not instrumented, "policy-unknown"). A real install is older than any page.
-    await (await serviceWorkerOf(context)).evaluate(() => true);
     await use(context);
     await context.close();
     rmSync(dir, { recursive: true, force: true });

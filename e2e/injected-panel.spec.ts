@@ -38,7 +38,7 @@ test('memories, in-wasm growth and marks reach the panel through the real relay'
     )
     .toBe(true);
   const mem = events.find((e): e is Extract<PageEvent, { t: 'memory' }> => e.t === 'memory' && e.exportName === 'm')!;
-  expect(mem).toMatchObject({ origin: 'export', owner: 'http://127.0.0.1:4173/e2e/pages/injected/paths.js' });
+  expect(mem).toMatchObject({ origin: 'export', owner: `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected/paths.js` });
   await expect(panel.locator(`[data-testid=memory-row][data-key="${mem.key}"] [data-testid=memory-current]`)).toHaveAttribute(
     'data-value',
     String(8 * 65536),

@@ -37,7 +37,7 @@ test.describe('injected core', () => {
   test('discovers memories on every instantiate path, with owners, modules and instances', async ({ context }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/paths.html');
-    const base = 'http://127.0.0.1:4173';
+    const base = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
     const script = `${base}/e2e/pages/injected/paths.js`;
     let evs = await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'realm event');
     const realm = ofType(evs, 'realm')[0]!;
@@ -150,7 +150,7 @@ test.describe('injected core', () => {
       origin: 'constructor',
       bytes: 65536,
       maxBytes: 4 * 65536,
-      owner: 'http://127.0.0.1:4173/e2e/pages/injected/paths.js',
+      owner: `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected/paths.js`,
     });
     evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.key === shared.key), 'shared growth');
     expect(ofType(evs, 'grow').find((g) => g.key === shared.key)).toMatchObject({ via: 'wasm', fromBytes: 65536, toBytes: 3 * 65536 });
@@ -181,7 +181,7 @@ test.describe('injected core', () => {
   }) => {
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/workers.html');
-    const base = 'http://127.0.0.1:4173/e2e/pages/injected';
+    const base = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected`;
     let evs = await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'page realm');
     const pageRealm = ofType(evs, 'realm')[0]!.realm;
 
@@ -248,8 +248,16 @@ test.describe('injected core', () => {
     expect(r).toMatchObject({ nested: { done: true, bytes: 4 * 65536 } });
     const evs = await waitEvents(page, (e) => ofType(e, 'grow').some((g) => g.via === 'js'), 'nested growth');
     const [top, mid, inner] = ofType(evs, 'realm');
-    expect(mid).toMatchObject({ kind: 'worker', parent: top!.realm, url: 'http://127.0.0.1:4173/e2e/pages/injected/nested-worker.js' });
-    expect(inner).toMatchObject({ kind: 'worker', parent: mid!.realm, url: 'http://127.0.0.1:4173/e2e/pages/injected/worker-wasm.js' });
+    expect(mid).toMatchObject({
+      kind: 'worker',
+      parent: top!.realm,
+      url: `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected/nested-worker.js`,
+    });
+    expect(inner).toMatchObject({
+      kind: 'worker',
+      parent: mid!.realm,
+      url: `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected/worker-wasm.js`,
+    });
     expect(ofType(evs, 'memory')[0]!.key.startsWith(`${inner!.realm}:`)).toBe(true);
   });
 
@@ -259,7 +267,7 @@ test.describe('injected core', () => {
     expect(await page.evaluate(() => (window as unknown as { runSql(n: number): Promise<number[]> }).runSql(1000))).toEqual([
       1000, 50_000_000,
     ]);
-    const wasmUrl = 'http://127.0.0.1:4173/node_modules/sql.js/dist/sql-wasm.wasm';
+    const wasmUrl = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/node_modules/sql.js/dist/sql-wasm.wasm`;
     const evs = await waitEvents(page, (e) => ofType(e, 'grow').length > 0 && ofType(e, 'instance').length > 0, 'sql.js memory and growth');
     const mod = ofType(evs, 'module').find((m) => m.url === wasmUrl)!;
     expect(mod).toBeTruthy();
@@ -320,7 +328,7 @@ test.describe('injected core', () => {
     );
     const realms = ofType(evs, 'realm').filter((r) => r.kind === 'worker');
     expect(realms).toHaveLength(2);
-    expect(realms.every((r) => r.url.startsWith('blob:http://127.0.0.1:4173/'))).toBe(true);
+    expect(realms.every((r) => r.url.startsWith(`blob:http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/`))).toBe(true);
   });
 
   test('every frame has its own realm and memories', async ({ context }) => {
@@ -336,13 +344,13 @@ test.describe('injected core', () => {
       })
       .toBe(1);
     const r = ofType(childEvents, 'realm')[0]!;
-    expect(r).toMatchObject({ kind: 'frame', url: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.html' });
+    expect(r).toMatchObject({ kind: 'frame', url: `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected/frame-child.html` });
     const top = ofType(await waitEvents(page, (e) => e.some((x) => x.t === 'realm'), 'top realm'), 'realm')[0]!;
     expect(top.realm).not.toBe(r.realm);
     expect(ofType(childEvents, 'memory')[0]).toMatchObject({
       origin: 'constructor',
       bytes: 7 * 65536,
-      owner: 'http://127.0.0.1:4173/e2e/pages/injected/frame-child.js',
+      owner: `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/e2e/pages/injected/frame-child.js`,
     });
   });
 

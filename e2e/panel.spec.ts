@@ -48,7 +48,10 @@ test('the chart has data and Export downloads the session as a versioned trace f
   await expect(chart.locator('canvas')).toHaveCount(1);
 
   const [download] = await Promise.all([panel.waitForEvent('download'), panel.locator('[data-testid=export-trace]').click()]);
-  expect(download.suggestedFilename()).toMatch(/^wasm-memory-trace-127\.0\.0\.1_4173-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/);
+  const port = new URL(baseURL ?? '').port;
+  expect(download.suggestedFilename()).toMatch(
+    new RegExp(`^wasm-memory-trace-127\\.0\\.0\\.1_${port}-\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ\\.json$`),
+  );
   const parsed = parseTrace(await readFile(await download.path(), 'utf8'));
   if (!parsed.ok) throw new Error(parsed.error);
   const trace = parsed.trace;
@@ -197,7 +200,12 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
       { t: 'sample', time: t0 + 300, keys: ['imp:1', 'imp:2', 'imp:3'], bytes: [80 * PAGE, 2 * PAGE, 3 * PAGE] },
     ],
   };
-  await panel.locator('[data-testid=import-trace]').setInputFiles(file('good.json', serializeTrace(good)));
+  // Keyboard only: Tab reaches "Import trace…", Enter opens the file chooser.
+  const importButton = panel.getByTestId('import-trace-button');
+  for (let i = 0; i < 60 && !(await importButton.evaluate((b) => b === document.activeElement)); i++) await panel.keyboard.press('Tab');
+  await expect(importButton).toBeFocused();
+  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), panel.keyboard.press('Enter')]);
+  await chooser.setFiles(file('good.json', serializeTrace(good)));
   const banner = panel.locator('[data-testid=import-banner]');
   await expect(banner).toContainText('good.json');
   await expect(banner).toContainText('https://imported.test/app');

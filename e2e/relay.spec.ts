@@ -80,6 +80,8 @@ test('events reach the panel and keep flowing after the service worker is stoppe
   expect(memories.length).toBe(1);
   const lines = trace.events.map((e: PageEvent) => JSON.stringify(e));
   expect(new Set(lines).size).toBe(lines.length);
+  // It was open across the restart and holds the whole history: nothing is said missing.
+  await expect(panel.getByTestId('history-lost')).toHaveCount(0);
   const sampled = trace.events.flatMap((e: PageEvent) => (e.t === 'sample' ? e.bytes : []));
   for (const p of [1, 2, 4]) expect(sampled).toContain(p * PAGE);
 });
@@ -157,6 +159,8 @@ test('a panel opened late gets the history; a navigation starts a new session', 
   const firstKey = await row.getAttribute('data-key');
   await expect(row.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(3 * PAGE));
   await expect(row.locator('[data-testid=memory-growths]')).toHaveAttribute('data-value', '1');
+  // the worker kept everything: nothing is said missing
+  await expect(panel.getByTestId('history-lost')).toHaveCount(0);
 
   // Same tab, another document.
   await openRelayPage(page, baseURL, '?second=1');
@@ -179,10 +183,18 @@ test('a panel opened after a service-worker stop still knows what the page defin
   await openRelayPage(page, baseURL);
   await grow(page, 1);
   // The worker stops (as after 30 s idle) and loses its backlog; the content script reconnects.
+  const beforeStop = Date.now();
   await stopServiceWorker();
+  const afterStop = Date.now();
   const panel = await openPanel(page);
   const row = panel.locator('[data-testid=memory-row]');
   await expect(row).toHaveCount(1);
+  // What it lacks is said, with the time the page lost the previous worker.
+  const lost = panel.getByTestId('history-lost');
+  await expect(lost).toContainText(/^History before \d\d:\d\d:\d\d\.\d{3} is missing: the extension's service worker restarted/);
+  const lostBefore = Number(await lost.getAttribute('data-value'));
+  expect(lostBefore).toBeGreaterThanOrEqual(beforeStop - 50);
+  expect(lostBefore).toBeLessThanOrEqual(afterStop + 1000);
   // The memory's definition (owner) came from the content script's replay, not from history.
   await expect(row.locator('[data-testid=memory-owner]')).toContainText('relay.html');
   await expect(row.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(2 * PAGE));

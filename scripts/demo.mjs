@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from './serve.mjs';
 /** Flags that keep Chromium quiet on a machine with no network (shared with e2e, CLI, bench). */
 import QUIET_ARGS from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from './extension-ready.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SAMPLES = ['sales-2025.csv', 'inventory.csv', 'access.log', 'field-notes.txt'];
@@ -90,6 +91,7 @@ async function main() {
       'waiting for the extension service worker',
       async () => context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: opts.timeout })),
     );
+    await step('waiting for the extension to register its content scripts', () => waitForContentScripts(sw));
     const extensionId = new URL(sw.url()).host;
 
     const demoUrl = `http://127.0.0.1:${port}/demo/${opts.fixed ? '?fixed=1' : ''}`;

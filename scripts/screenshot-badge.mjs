@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from './serve.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from './extension-ready.mjs';
 
 const OUT = resolve(process.argv[2] ?? 'docs/badge-popup.png');
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
@@ -27,6 +28,7 @@ const context = await chromium.launchPersistentContext(dir, {
 });
 try {
   const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  await waitForContentScripts(sw);
   const id = new URL(sw.url()).host;
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${base}/e2e/pages/third-party/photon-leaky.html?n=12`);

@@ -15,6 +15,7 @@ import {
 import { HeaderPolicies } from './header-policies';
 import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake, type TabStatus } from '../shared/tab-status';
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
+import { syncContentScripts } from './content-scripts';
 import { Router, type Endpoint } from './router';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
@@ -171,6 +172,16 @@ chrome.notifications.onClicked.addListener(onNotificationClicked);
 
 onUserSettingsChanged((s) => {
   router.configureHosts(s.budgets);
+  syncContentScripts(s.sites).catch((e: unknown) => console.error('[wasm-memory] content scripts not updated', e));
 });
+
+/**
+ * The content scripts for the sites the user chose (content-scripts.ts). `wasmMemoryReady`
+ * resolves once they are registered: automation (e2e, `wasm-memory record`, the benchmarks)
+ * awaits it in this worker before loading a page, since a fresh profile has none until then.
+ */
+const ready = loadUserSettings().then((s) => syncContentScripts(s.sites));
+ready.catch((e: unknown) => console.error('[wasm-memory] content scripts not registered', e));
+(globalThis as { wasmMemoryReady?: Promise<number> }).wasmMemoryReady = ready;
 
 ensureHost().catch((e: unknown) => console.error('[wasm-memory] analyzer host not started', e));

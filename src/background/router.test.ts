@@ -215,6 +215,36 @@ describe('Router', () => {
     expect([...before, ...eventsOf(panel2)]).toEqual([memory, sample(2), sample(3)]);
   });
 
+  it('after a restart, says from when its history of the top document starts (the time the content script lost the previous worker)', () => {
+    const router = new Router({ newId, now: () => 5000 });
+    const c = router.connectContent(new FakePort(), 7, 0);
+    c.message({ kind: 'hello', v, url: 'https://a.test/', doc: 'd1', lostAt: 4000 });
+    const early = new FakePort<BackgroundToPanel>();
+    router.connectPanel(early).message({ kind: 'subscribe', v, tabId: 7 });
+    expect(early.sent[0]).toMatchObject({ kind: 'welcome', doc: 'd1', historyLostBefore: 4000 });
+    // a subframe's hello, or the same document reconnecting to this worker, changes nothing
+    router.connectContent(new FakePort(), 7, 3).message({ kind: 'hello', v, url: 'about:blank', doc: 'f1', lostAt: 4500 });
+    router.connectContent(new FakePort(), 7, 0).message({ kind: 'hello', v, url: 'https://a.test/', doc: 'd1', lostAt: 4800 });
+    const late = new FakePort<BackgroundToPanel>();
+    router.connectPanel(late).message({ kind: 'subscribe', v, tabId: 7 });
+    expect(late.sent[0]).toMatchObject({ kind: 'welcome', historyLostBefore: 4000 });
+    // a page clock ahead of ours is clamped to now; a new document has its whole history
+    const r2 = new Router({ newId, now: () => 5000 });
+    r2.connectContent(new FakePort(), 7, 0).message({ kind: 'hello', v, url: 'https://a.test/', doc: 'd1', lostAt: 9e12 });
+    const c2 = r2.connectContent(new FakePort(), 7, 0);
+    const p2 = new FakePort<BackgroundToPanel>();
+    r2.connectPanel(p2).message({ kind: 'subscribe', v, tabId: 7 });
+    expect(p2.sent[0]).toMatchObject({ historyLostBefore: 5000 });
+    c2.message({ kind: 'hello', v, url: 'https://a.test/next', doc: 'd2' });
+    expect(p2.sent.at(-1)).toMatchObject({ kind: 'navigated', doc: 'd2' });
+    expect(p2.sent.at(-1)).not.toHaveProperty('historyLostBefore');
+    // a first load (no previous connection) has nothing missing
+    const { router: r3 } = setup();
+    const p3 = new FakePort<BackgroundToPanel>();
+    r3.connectPanel(p3).message({ kind: 'subscribe', v, tabId: 7 });
+    expect(p3.sent[0]).not.toHaveProperty('historyLostBefore');
+  });
+
   it('a throwing panel port does not break routing to the others', () => {
     const { router, content } = setup();
     const dead = new FakePort<BackgroundToPanel>();

@@ -80,6 +80,11 @@ interface TabState {
   nextSeq: number;
   /** Drop counts of frames that went away, so the total never goes down. */
   droppedGone: number;
+  /**
+   * This worker started while the top document was already being recorded (its content script
+   * said when its previous connection dropped): what came before that time is not in the backlog.
+   */
+  historyLostBefore: number | undefined;
 }
 
 const DEFINITION: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected', 'worker-skipped']);
@@ -146,6 +151,7 @@ export class Router {
         recent: new Lane(this.opts.maxRecent),
         nextSeq: 0,
         droppedGone: 0,
+        historyLostBefore: undefined,
       };
       this.tabs.set(tabId, t);
       for (const h of this.hosts) if (h.subscribed) this.hostJoin(h, tabId, undefined);
@@ -178,6 +184,7 @@ export class Router {
     t.recent = new Lane(this.opts.maxRecent);
     t.nextSeq = 0;
     t.droppedGone = 0;
+    t.historyLostBefore = undefined;
     for (const f of t.frames.values()) {
       f.dropped = 0;
       f.refused = 0;
@@ -268,11 +275,19 @@ export class Router {
     }
     // A new top document. If we knew the previous one, its session is over; if we did not
     // (first load, or this worker just started), keep what arrived meanwhile.
-    if (t.doc !== undefined || doc === undefined) this.newSession(t);
+    const known = t.doc !== undefined;
+    if (known || doc === undefined) this.newSession(t);
     t.doc = doc;
     t.url = url;
+    // A document this worker never saw whose content script was connected before: to the
+    // previous worker, which is gone with what it had.
+    const lostAt = msg.lostAt;
+    if (!known && doc !== undefined && typeof lostAt === 'number' && Number.isFinite(lostAt) && lostAt > 0) {
+      t.historyLostBefore = Math.min(lostAt, this.opts.now());
+    }
     const nav: BackgroundToPanel = { kind: 'navigated', v: PROTOCOL_VERSION, tabId, url, session: t.session };
     if (doc !== undefined) nav.doc = doc;
+    if (t.historyLostBefore !== undefined) nav.historyLostBefore = t.historyLostBefore;
     this.toPanels(t, nav);
   }
 
@@ -357,6 +372,7 @@ export class Router {
     const welcome: BackgroundToPanel = { kind: 'welcome', v: PROTOCOL_VERSION, tabId, session: t.session };
     if (t.doc !== undefined) welcome.doc = t.doc;
     if (t.url !== '') welcome.url = t.url;
+    if (t.historyLostBefore !== undefined) welcome.historyLostBefore = t.historyLostBefore;
     this.safeSend(conn.ep, welcome);
     let from = 0;
     if (isRecord(resume) && resume.session === t.session && typeof resume.seq === 'number' && resume.seq >= 0) {

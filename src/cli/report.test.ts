@@ -139,7 +139,7 @@ const info: TraceInfo = {
   dropped: 0,
   omitted: 0,
   ingestFailures: 0,
-  pageLink: { silent: [], reconnects: 0, lost: 0, gaps: 0 },
+  pageLink: { silent: [], notVisible: [], reconnects: 0, lost: 0, gaps: 0 },
   workerSkips: { workers: [], more: 0 },
 };
 
@@ -294,6 +294,13 @@ describe('human report', () => {
     expect(text).toContain('Alerts (0 active, 0 resolved)');
     expect(text).toContain('warning: events were lost');
     expect(text.trimEnd().endsWith('OK: no active alert at severity warning or above (exit 0)')).toBe(true);
+  });
+
+  it('names the documents that were not visible (their page side never connected)', () => {
+    const pageLink = { ...info.pageLink, notVisible: [{ url: 'about:blank', frame: true, since: 5 }] };
+    const j = toJsonReport({ ...report, alerts: [] }, { ...info, pageLink }, 'warning', '1');
+    expect(j.trace.pageLink.notVisible).toEqual([{ url: 'about:blank', frame: true, since: 5 }]);
+    expect(formatHuman(j)).toContain('warning: not visible: a frame (about:blank) never connected: nothing in it was recorded');
   });
 });
 

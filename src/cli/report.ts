@@ -271,6 +271,8 @@ export function formatHuman(r: JsonReport): string {
   }
   for (const s of link.silent)
     out.push(`  warning: the page side of ${s.url} went silent and stayed so: nothing was recorded from it after that`);
+  for (const n of link.notVisible)
+    out.push(`  warning: not visible: ${n.frame ? 'a frame' : 'the page'} (${n.url}) never connected: nothing in it was recorded`);
   for (const w of t.workerSkips.workers) out.push(`  warning: worker not instrumented: ${w.url || '(no URL string)'}: ${w.text}`);
   if (t.workerSkips.more > 0) out.push(`  warning: ${t.workerSkips.more} more kinds of workers not instrumented`);
 

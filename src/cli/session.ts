@@ -14,6 +14,7 @@ import { PAGE_SETTINGS_KEYS, type PageErrorEvent, type Trace } from '../shared/p
 import { UsageError, messageOf } from './errors';
 import type { PanelAutomation } from '../shared/panel-automation';
 import quietFlags from '../shared/chromium-quiet-flags.json' with { type: 'json' };
+import { waitForContentScripts } from '../../scripts/extension-ready.mjs';
 
 type PanelGlobal = { wasmMemoryPanel?: PanelAutomation };
 
@@ -150,6 +151,7 @@ export class WasmMemorySession {
         }
       }
       const extensionId = new URL(sw.url()).host;
+      await waitForContentScripts(sw);
       await sw.evaluate(({ key, on }) => chrome.storage.local.set({ [key]: on }), {
         key: PAGE_SETTINGS_KEYS.allocationTracking,
         on: opts.allocationTracking ?? true,

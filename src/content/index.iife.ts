@@ -53,6 +53,8 @@ function start(settings: PageSettings): void {
       setTimeout(fn, ms);
     },
     url: () => location.href.slice(0, 2048),
+    startUrl,
+    frame,
     doc: randomId(),
     settings,
     // the page side, once connected, listens for this event instead of window messages
@@ -83,5 +85,9 @@ function start(settings: PageSettings): void {
   relay.start();
   window.postMessage(ContentRelay.readyMessage(), '*');
 }
+
+// Read now, at document_start: a parent that document.open()s this (about:blank) frame changes it.
+const startUrl = location.href.slice(0, 2048);
+const frame = window !== window.top;
 
 void readSettings().then(start);

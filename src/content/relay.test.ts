@@ -210,7 +210,10 @@ describe('ContentRelay', () => {
     runTimers();
     const p2 = ports[1];
     if (!p2) throw new Error('did not reconnect');
-    expect(p2.sent[0]?.kind).toBe('hello');
+    // the first hello has no lostAt (and asks for the verdict on worker bootstraps, which the
+    // relay then keeps); this one says when the previous worker was lost (page clock)
+    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1', policies: true });
+    expect(p2.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1', lostAt: 1234 });
     expect(eventsOf(p2)).toEqual([sample(2), sample(3), sample(4), sample(5), sample(6)]);
     const b = batchesOf(p2)[0];
     expect(b?.kind === 'batch' && b.dropped).toBe(1); // the one the queue could not hold
@@ -394,6 +397,45 @@ describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', 
         .filter((e) => e.t === 'sample')
         .map((e) => e.time),
     ).toEqual([2]);
+  });
+
+  it('a page side that never connects is reported unreachable (not visible) with the URL it started with; a late connect resumes it', () => {
+    let clock = 0;
+    let url = 'about:blank';
+    const { relay, ports, runTimers } = setup(
+      { now: () => clock, url: () => url, startUrl: 'about:blank', frame: true },
+      { silentMs: SILENT, unreachableMs: 4 * SILENT },
+    );
+    const links = () => eventsOf(ports[0]!).filter((e) => e.t === 'link');
+    // the parent document.open()s the frame: its URL becomes the parent's
+    url = 'https://a.test/parent.html';
+    clock = 4 * SILENT - 1;
+    runTimers();
+    expect(links()).toEqual([]);
+    clock = 4 * SILENT;
+    runTimers();
+    expect(links()).toEqual([{ t: 'link', time: 4 * SILENT, state: 'unreachable', url: 'about:blank', frame: true }]);
+    runTimers();
+    expect(links()).toHaveLength(1);
+    expect(relay.onWindowMessage(true, connectMsg, new FakePagePort())).toBe(true);
+    expect(links().map((e) => [e.state, e.url, e.frame])).toEqual([
+      ['unreachable', 'about:blank', true],
+      ['resumed', 'about:blank', true],
+    ]);
+  });
+
+  it('a page side that connects in time is never reported unreachable', () => {
+    let clock = 0;
+    const { relay, ports, runTimers } = setup({ now: () => clock }, { silentMs: SILENT, unreachableMs: 4 * SILENT });
+    clock = 10;
+    const pp = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, pp);
+    for (let i = 1; i <= 8; i++) {
+      clock = i * SILENT;
+      pp.cb?.({ kind: 'pong', v });
+      runTimers();
+    }
+    expect(eventsOf(ports[0]!).filter((e) => e.t === 'link')).toEqual([]);
   });
 
   it('a new channel that never speaks leaves the page silent, and more are asked for', () => {

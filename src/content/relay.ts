@@ -15,6 +15,7 @@ import {
   CONTENT_SOURCE,
   LIMITS,
   LINK_SILENT_MS,
+  LINK_UNREACHABLE_MS,
   type LinkState,
   PAGE_SOURCE,
   PROTOCOL_VERSION,
@@ -52,6 +53,13 @@ export interface RelayDeps {
   now(): number;
   schedule(fn: () => void, ms: number): void;
   url(): string;
+  /**
+   * The document's URL when this content script started (read synchronously at document_start:
+   * a parent's document.open() on an about:blank frame changes it later). Absent: url() at start.
+   */
+  startUrl?: string;
+  /** This document is a frame's, not the tab's top document. */
+  frame?: boolean;
   /** Random id of this document (this content-script instance). */
   doc: string;
   /** The user's settings for the page (chrome.storage.local), sent with the `ack`. */
@@ -78,6 +86,8 @@ export interface RelayOptions {
   silentMs: number;
   /** Least handshakes that may replace a dead channel per minute (a page could churn them). */
   maxReconnectsPerMinute: number;
+  /** Time from start() after which a page side that never connected is `unreachable`. */
+  unreachableMs: number;
 }
 
 export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
@@ -87,6 +97,7 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   maxBackoffMs: 5_000,
   silentMs: LINK_SILENT_MS,
   maxReconnectsPerMinute: 10,
+  unreachableMs: LINK_UNREACHABLE_MS,
 };
 
 /** Events that define what later events refer to, and workers not instrumented; re-sent after a worker restart. */
@@ -131,12 +142,17 @@ export class ContentRelay {
   private received = 0;
   private lost = 0;
   private backoff: number;
+  /** When the connection to the service worker last dropped (null: it never did). */
+  private portLostAt: number | null = null;
   private reconnectPending = false;
   private stopped = false;
   /** The service worker's verdict on worker bootstraps for this document (the first one it sent). */
   private workerPolicy: WorkerPolicyVerdict | null = null;
   /** A page port taken while the verdict was not known: acked when it arrives. */
   private ackPending: PagePortLike | null = null;
+  /** The page side never connected in time: reported `unreachable` (not visible), until it does. */
+  private unreachable = false;
+  private startUrl = '';
   private readonly opts: RelayOptions;
 
   constructor(
@@ -153,8 +169,29 @@ export class ContentRelay {
   }
 
   start(): void {
+    this.startUrl = (this.deps.startUrl ?? this.deps.url()).slice(0, LIMITS.maxString);
     this.syncListening();
     this.connectRuntime();
+    this.watchFirstConnect(this.deps.now());
+  }
+
+  /**
+   * The page side connects within milliseconds of our `ready` in every document where the
+   * injected script runs. One that has not after `unreachableMs` is reported `unreachable`: the
+   * panel lists the document as not visible (with the URL it started with) instead of showing
+   * nothing. A connect after that reports it `resumed`.
+   */
+  private watchFirstConnect(startedAt: number): void {
+    const look = () => {
+      if (this.stopped || this.pagePort !== null) return;
+      if (this.deps.now() - startedAt < this.opts.unreachableMs) {
+        this.deps.schedule(look, this.opts.unreachableMs);
+        return;
+      }
+      this.unreachable = true;
+      this.link('unreachable', this.deps.frame ? { url: this.startUrl, frame: true } : { url: this.startUrl });
+    };
+    this.deps.schedule(look, this.opts.unreachableMs);
   }
 
   private listening: boolean | null = null;
@@ -212,6 +249,10 @@ export class ContentRelay {
       this.reconnectTimes.push(now);
     }
     this.pagePort = port;
+    if (this.unreachable) {
+      this.unreachable = false;
+      this.link('resumed', this.deps.frame ? { url: this.startUrl, frame: true } : { url: this.startUrl });
+    }
     port.listen((data) => {
       if (this.pagePort === port) this.onPageMessage(data);
     });
@@ -296,7 +337,7 @@ export class ContentRelay {
   }
 
   /** A LinkEvent, stamped and sent like the page's own events. */
-  private link(state: LinkState, extra: { reconnects?: number; lost?: number }): void {
+  private link(state: LinkState, extra: { reconnects?: number; lost?: number; url?: string; frame?: boolean }): void {
     this.enqueue([{ t: 'link', time: this.deps.now(), state, url: this.deps.url().slice(0, LIMITS.maxString), ...extra }]);
     this.flush();
   }
@@ -400,7 +441,9 @@ export class ContentRelay {
     port.onMessage((msg) => this.onBackgroundMessage(msg));
     try {
       const hello: ContentToBackground = { kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc };
-      port.postMessage(this.workerPolicy === null ? { ...hello, policies: true } : hello);
+      if (this.portLostAt !== null) hello.lostAt = this.portLostAt;
+      if (this.workerPolicy === null) hello.policies = true;
+      port.postMessage(hello);
       if (this.everConnected && this.definitions.length > 0) {
         for (let i = 0; i < this.definitions.length; i += LIMITS.maxBatch) {
           const events = this.definitions.slice(i, i + LIMITS.maxBatch);
@@ -419,6 +462,7 @@ export class ContentRelay {
 
   private portLost(): void {
     this.port = null;
+    if (this.everConnected) this.portLostAt = this.deps.now();
     this.scheduleReconnect();
   }
 

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
-import { legendLabel, memoryTitle } from './format';
+import { formatClock, legendLabel, memoryTitle } from './format';
 import { Alerts } from './sections/Alerts';
 import { AllocationSites } from './sections/AllocationSites';
 import { Budgets } from './sections/Budgets';
@@ -48,6 +48,14 @@ export function App({ controller }: { controller: PanelController }) {
       {view.analyzerError ? (
         <div class="banner error" data-testid="analyzer-error">
           {view.analyzerError}
+        </div>
+      ) : null}
+      {view.historyLostBefore !== null ? (
+        <div class="banner warn" data-testid="history-lost" data-value={view.historyLostBefore}>
+          History before {formatClock(view.historyLostBefore)} is missing: the extension's service worker restarted before this panel
+          opened, and what the page sent before then went with it. Memories, modules and instances from before are listed, but their sizes
+          before then, marks, page errors, allocation sites and class and heap counts until their next update are not. Everything the page
+          sent since is here; the alerts come from the background analyzer, which kept running.
         </div>
       ) : null}
       <ImportBanner view={view} controller={controller} />

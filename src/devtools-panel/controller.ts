@@ -48,6 +48,9 @@ export interface ViewState {
   pageLink: PageLinkSummary;
   /** The page's workers that could not be instrumented (live session, or the imported trace's). */
   workerSkips: WorkerSkipSummary;
+  /** Live view: the page's events before this time went to a service worker that restarted
+   *  before this panel held them (see PanelSession.historyLostBefore); null: none lost so. */
+  historyLostBefore: number | null;
   versionMismatch: { expected: number; got: number } | null;
   mode: 'live' | 'import';
   imported: ImportedInfo | null;
@@ -288,6 +291,7 @@ export class PanelController {
       pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
       pageLink: this.imported ? this.imported.info.pageLink : s.pageLink.summary(),
       workerSkips: this.imported ? this.imported.info.workerSkips : s.workerSkips.summary(),
+      historyLostBefore: this.imported ? null : s.historyLostBefore,
       versionMismatch: this.versionMismatch,
       mode: this.imported ? 'import' : 'live',
       imported: this.imported ? this.imported.info : null,

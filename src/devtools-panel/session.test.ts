@@ -65,6 +65,28 @@ describe('PanelSession', () => {
     expect(s.events).toEqual([sample(1), sample(2), sample(3)]);
   });
 
+  it('a panel opened after a worker restart knows from when it lacks the history; one open across it does not', () => {
+    const fresh = new PanelSession(3);
+    fresh.handle({ kind: 'welcome', v, tabId: 3, session: 'B', doc: 'd1', url: 'u', historyLostBefore: 4000 });
+    expect(fresh.historyLostBefore).toBe(4000);
+    // the hello may reach the new worker after the panel subscribed: the navigated says it then
+    const early = new PanelSession(3);
+    early.handle({ kind: 'welcome', v, tabId: 3, session: 'B' });
+    expect(early.historyLostBefore).toBeNull();
+    early.handle({ kind: 'navigated', v, tabId: 3, url: 'u', session: 'B', doc: 'd1', historyLostBefore: 4000 });
+    expect(early.historyLostBefore).toBe(4000);
+    // open across the restart: it holds the history
+    const kept = new PanelSession(3);
+    kept.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u' });
+    kept.handle(events('A', 0, [sample(1)]));
+    kept.handle({ kind: 'welcome', v, tabId: 3, session: 'B', doc: 'd1', url: 'u', historyLostBefore: 4000 });
+    kept.handle({ kind: 'navigated', v, tabId: 3, url: 'u', session: 'B', doc: 'd1', historyLostBefore: 4000 });
+    expect(kept.historyLostBefore).toBeNull();
+    // a navigation starts a complete session
+    fresh.handle({ kind: 'navigated', v, tabId: 3, url: 'u2', session: 'C', doc: 'd2' });
+    expect(fresh.historyLostBefore).toBeNull();
+  });
+
   it('starts a new session on navigation to another document', () => {
     const s = new PanelSession(3);
     s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });

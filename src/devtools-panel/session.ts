@@ -43,6 +43,15 @@ export class PanelSession {
   doc: string | undefined = undefined;
   /** The inspected tab was closed (what was recorded stays, for export). */
   closed = false;
+  /**
+   * The service worker restarted before this panel held this document's history: events the
+   * page sent before this time are not here (definitions excepted: they are re-sent). Null: the
+   * session is complete as far as that goes (a panel open across the restart kept everything).
+   */
+  historyLostBefore: number | null = null;
+  /** This panel took events of this document from an earlier background session (it was open
+   *  across a worker restart), so it holds what the new worker lacks. */
+  private heldEarlierSession = false;
   private bgSession: string | undefined = undefined;
   /** Identities of definition events seen this session: a content script re-sends them after
    *  a worker restart, and the copies must not count twice. */
@@ -74,10 +83,20 @@ export class PanelSession {
     this.workerSkips.reset();
     this.url = url;
     this.doc = doc;
+    this.historyLostBefore = null;
+    this.heldEarlierSession = false;
+  }
+
+  /** The background says its history of this document starts late; true if we lack it too. */
+  private noteHistoryLost(before: number | undefined): boolean {
+    if (before === undefined || this.heldEarlierSession || this.historyLostBefore === before) return false;
+    this.historyLostBefore = before;
+    return true;
   }
 
   private adoptSession(session: string | undefined): void {
     if (session !== undefined && session !== this.bgSession) {
+      if (this.bgSession !== undefined) this.heldEarlierSession = true;
       this.bgSession = session;
       this.nextSeq = 0;
     }
@@ -99,10 +118,12 @@ export class PanelSession {
         if (msg.doc !== undefined && this.doc !== undefined && msg.doc !== this.doc) {
           // The page navigated while we were not connected.
           this.reset(msg.url ?? '', msg.doc);
+          this.noteHistoryLost(msg.historyLostBefore);
           return { kind: 'reset', url: this.url };
         }
         if (msg.doc !== undefined) this.doc = msg.doc;
         if (msg.url !== undefined) this.url = msg.url;
+        this.noteHistoryLost(msg.historyLostBefore);
         return { kind: 'none' };
       }
       case 'navigated': {
@@ -110,12 +131,14 @@ export class PanelSession {
           // The same document reconnecting (service-worker restart): keep the session.
           this.adoptSession(msg.session);
           this.url = msg.url;
+          this.noteHistoryLost(msg.historyLostBefore);
           return { kind: 'none' };
         }
         // Another document: a new session (its sequence numbers start again).
         this.bgSession = undefined;
         this.adoptSession(msg.session);
         this.reset(msg.url, msg.doc);
+        this.noteHistoryLost(msg.historyLostBefore);
         return { kind: 'reset', url: msg.url };
       }
       case 'events': {

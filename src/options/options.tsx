@@ -1,6 +1,6 @@
 /**
- * The options page (options_ui): default budgets and warning levels for the background analyzer,
- * notifications, and the sampling rate (read by the content script at each page load). Stored in chrome.storage.sync (src/shared/user-settings.ts); the service
+ * The options page (options_ui): which sites are instrumented, default budgets and warning levels
+ * for the background analyzer, notifications, and the sampling rate (read by the content script at each page load). Stored in chrome.storage.sync (src/shared/user-settings.ts); the service
  * worker applies changes at once.
  */
 import { render } from 'preact';
@@ -13,12 +13,14 @@ import {
   SAMPLE_INTERVALS_MS,
   type UserSettings,
 } from '../shared/user-settings';
+import { parseSiteList, type SiteMode } from '../shared/site-access';
 import './options.css';
 
 function Options() {
   const [settings, setSettings] = useState<UserSettings | null>(null);
   const [budgets, setBudgets] = useState<BudgetFormText>({ page: '', memory: '', levels: '' });
   const [interval, setIntervalText] = useState('60');
+  const [siteText, setSiteText] = useState('');
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
 
   useEffect(() => {
@@ -28,6 +30,7 @@ function Options() {
         setSettings(s);
         setBudgets(budgetFormText(s.budgets));
         setIntervalText(String(Math.round(s.notifications.minIntervalMs / 1000)));
+        setSiteText(s.sites.sites.join('\n'));
       },
       (e: unknown) => setMsg({ ok: false, text: `Settings unreadable: ${e instanceof Error ? e.message : String(e)}` }),
     );
@@ -46,7 +49,13 @@ function Options() {
       setMsg({ ok: false, text: `At most one notification per tab every: use a number of seconds ≥ ${MIN_NOTIFY_INTERVAL_MS / 1000}` });
       return;
     }
+    const list = parseSiteList(siteText);
+    if (!list.ok) {
+      setMsg({ ok: false, text: list.error });
+      return;
+    }
     const next: UserSettings = {
+      sites: { mode: settings.sites.mode, sites: list.sites },
       budgets: b.settings,
       notifications: { ...settings.notifications, minIntervalMs: seconds * 1000 },
       sampleIntervalMs: settings.sampleIntervalMs,
@@ -66,6 +75,41 @@ function Options() {
   return (
     <main>
       <h1>WASM Memory options</h1>
+      <fieldset>
+        <legend>Sites</legend>
+        {(
+          [
+            ['all', 'Every site (the default)'],
+            ['only', 'Only the sites listed below'],
+            ['except', 'Every site except those listed below'],
+          ] as const satisfies readonly (readonly [SiteMode, string])[]
+        ).map(([mode, text]) => (
+          <label key={mode}>
+            <input
+              type="radio"
+              name="site-mode"
+              data-testid={`opt-sites-${mode}`}
+              checked={settings.sites.mode === mode}
+              onChange={() => setSettings({ ...settings, sites: { ...settings.sites, mode } })}
+            />{' '}
+            {text}
+          </label>
+        ))}
+        <label>
+          One site per line: <code>example.com</code>, or <code>*.example.com</code> for it and its subdomains (every port, http and https)
+          <textarea
+            rows={4}
+            data-testid="opt-sites"
+            disabled={settings.sites.mode === 'all'}
+            value={siteText}
+            onInput={(e) => setSiteText(e.currentTarget.value)}
+          />
+        </label>
+        <p class="hint">
+          Where a site is off, nothing of the extension runs in its pages. Changes apply to pages loaded after you save: reload a tab that
+          is already open.
+        </p>
+      </fieldset>
       <fieldset>
         <legend>Budgets (for the toolbar alerts; the panel has its own)</legend>
         <label>

@@ -1,6 +1,7 @@
 /**
  * The toolbar popup: the tab's alerts as the background analyzer counted them (the badge's
- * source, chrome.storage.session), a memory summary, how to open the panel, and "Export trace".
+ * source, chrome.storage.session), a memory summary, how to open the panel, "Export trace", and
+ * whether this tab's site is instrumented, with a switch (src/shared/site-access.ts).
  * Opened by the toolbar button (the active tab) or as a page with `?tabId=N` (tests).
  * Everything shown comes from the page: rendered as text only.
  */
@@ -10,6 +11,8 @@ import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
 import { badgeAlerts, since, statusKey, type HostExportRequest, type TabStatus } from '../shared/tab-status';
 import type { Trace } from '../shared/protocol';
+import { hostOn, withSite } from '../shared/site-access';
+import { parseUserSettings, USER_SETTINGS_KEY } from '../shared/user-settings';
 import './popup.css';
 
 async function boundTabId(): Promise<number | null> {
@@ -27,6 +30,67 @@ function isStatus(x: unknown): x is TabStatus {
 }
 
 const isMac = navigator.platform.toUpperCase().includes('MAC');
+
+/**
+ * This tab's site: on or off, and a switch that changes the options' site list. The change applies
+ * to pages loaded afterwards, so it offers a reload. Only http(s) pages have a site to switch.
+ */
+function SiteSwitch({ tabId }: { tabId: number }) {
+  const [host, setHost] = useState<string | null | undefined>(undefined);
+  const [on, setOn] = useState<boolean | null>(null);
+  const [changed, setChanged] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void (async () => {
+      try {
+        const tab = await chrome.tabs.get(tabId);
+        const url = tab.url ? new URL(tab.url) : null;
+        const h = url && (url.protocol === 'http:' || url.protocol === 'https:') ? url.hostname : null;
+        setHost(h);
+        if (h !== null) setOn(hostOn(parseUserSettings((await chrome.storage.sync.get(USER_SETTINGS_KEY))[USER_SETTINGS_KEY]).sites, h));
+      } catch (e) {
+        setHost(null);
+        setError(`Site settings unreadable: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    })();
+  }, [tabId]);
+  if (host === undefined || (host === null && error === null)) return null;
+  if (host === null || on === null) return <p class="error">{error}</p>;
+
+  const toggle = async () => {
+    try {
+      const settings = parseUserSettings((await chrome.storage.sync.get(USER_SETTINGS_KEY))[USER_SETTINGS_KEY]);
+      const sites = withSite(settings.sites, host, !on);
+      if (sites === null) {
+        setError('The site list is full: edit it in the options.');
+        return;
+      }
+      await chrome.storage.sync.set({ [USER_SETTINGS_KEY]: { ...settings, sites } });
+      setOn(!on);
+      setChanged(true);
+      setError(null);
+    } catch (e) {
+      setError(`Not saved: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <p class="site" data-testid="popup-site" data-on={String(on)}>
+      {on ? 'Recording' : 'Not recording'} WebAssembly on <b>{host}</b>.{' '}
+      <button data-testid="popup-site-toggle" onClick={() => void toggle()}>
+        {on ? 'Turn off for this site' : 'Turn on for this site'}
+      </button>
+      {changed && (
+        <>
+          {' '}
+          <button data-testid="popup-site-reload" onClick={() => void chrome.tabs.reload(tabId).then(() => window.close())}>
+            Reload the tab to apply
+          </button>
+        </>
+      )}
+      {error && <span class="error"> {error}</span>}
+    </p>
+  );
+}
 
 type ExportResult = { ok: true; trace: Trace } | { ok: false; error: string };
 
@@ -85,7 +149,7 @@ function Popup({ tabId }: { tabId: number }) {
       </h1>
       {status === null ? (
         <p class="muted" data-testid="popup-nothing">
-          No WebAssembly memory seen in this tab yet (or the site is not instrumented: see the options).
+          No WebAssembly memory seen in this tab yet.
         </p>
       ) : (
         <>
@@ -116,6 +180,7 @@ function Popup({ tabId }: { tabId: number }) {
           </dl>
         </>
       )}
+      <SiteSwitch tabId={tabId} />
       <p class="muted">
         Details, charts and evidence: open DevTools (<kbd>{isMac ? '⌥⌘I' : 'Ctrl+Shift+I'}</kbd> or <kbd>F12</kbd>) and choose the{' '}
         <b>WASM Memory</b> panel.

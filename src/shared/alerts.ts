@@ -1,5 +1,9 @@
-/** The one order of an alert list, for the panel, the CLI report and the test assertion. Pure. */
-import type { Alert, Severity } from './analyzer-api';
+/**
+ * The one order of an alert list, for the panel, the CLI report and the test assertion, and the
+ * panel's grouping of alerts per pattern. Pure.
+ */
+import type { Alert, AlertKind, Severity } from './analyzer-api';
+import type { RealmKind } from './protocol';
 
 /** Severities from least to most serious, as numbers to compare. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2 };
@@ -16,4 +20,59 @@ export function sortAlerts(alerts: readonly Alert[]): Alert[] {
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
       b.updatedAt - a.updatedAt,
   );
+}
+
+/** Alert kinds whose subject is a memory key. */
+const MEMORY_SUBJECT: ReadonlySet<AlertKind> = new Set<AlertKind>([
+  'memory-floor-rising',
+  'memory-replaced',
+  'fragmentation',
+  'memory-headroom',
+  'out-of-memory',
+]);
+
+/** Alerts of one pattern: the same kind, about memories of the same module in the same kind of realm. */
+export interface AlertGroup {
+  /** Stable while its members are (the first member's id for a group of one). */
+  key: string;
+  /** In sortAlerts order: the first is the most serious and most recent. */
+  members: Alert[];
+  /** What the members' memories have in common, e.g. "engine.wasm in workers"; null for a group of one. */
+  pattern: string | null;
+}
+
+export interface MemoryOrigin {
+  moduleUrl?: string;
+  owner: string;
+  realm?: { kind: RealmKind; url: string };
+}
+
+/** Last path segment of a URL (the file name), or the text itself when it has none. */
+export function fileOf(url: string): string {
+  const path = url.split(/[?#]/)[0] ?? url;
+  const last = path.replace(/\/+$/, '').split('/').pop();
+  return last && last.length > 0 ? last : url;
+}
+
+const REALM_PLURAL: Readonly<Record<RealmKind, string>> = { window: 'the page', frame: 'frames', worker: 'workers' };
+
+/**
+ * Groups alerts per pattern: five replaced engines of one module make one group of five. Alerts
+ * about memories group by kind, module and realm kind (and realm URL, so two different workers'
+ * pools stay apart); every other alert is a group of its own. Groups come in the order of their
+ * first member (sortAlerts). Pure.
+ */
+export function groupAlerts(alerts: readonly Alert[], memoryOf: (key: string) => MemoryOrigin | undefined): AlertGroup[] {
+  const groups = new Map<string, AlertGroup>();
+  for (const a of sortAlerts(alerts)) {
+    const m = MEMORY_SUBJECT.has(a.kind) ? memoryOf(a.subject) : undefined;
+    const module = m ? (m.moduleUrl ?? m.owner) : '';
+    const key = m && module !== '' ? `${a.kind}|${module}|${m.realm?.kind ?? ''}|${m.realm?.url ?? ''}` : `id|${a.id}`;
+    const g = groups.get(key);
+    if (g) {
+      g.members.push(a);
+      if (g.pattern === null) g.pattern = `${fileOf(module)}${m?.realm ? ` in ${REALM_PLURAL[m.realm.kind]}` : ''}`;
+    } else groups.set(key, { key: key.startsWith('id|') ? a.id : key, members: [a], pattern: null });
+  }
+  return [...groups.values()];
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { PageEvent } from './protocol';
 import { summarizePageLink } from './page-link';
 
-const link = (time: number, state: 'silent' | 'resumed' | 'reconnected' | 'gap', url = 'https://a.test/', extra = {}): PageEvent => ({
+const link = (
+  time: number,
+  state: 'silent' | 'resumed' | 'reconnected' | 'gap' | 'unreachable',
+  url = 'https://a.test/',
+  extra = {},
+): PageEvent => ({
   t: 'link',
   time,
   state,
@@ -24,6 +29,19 @@ describe('summarizePageLink', () => {
   });
   it('adds up the gaps and the events lost in them', () => {
     const s = summarizePageLink([link(1, 'gap', 'u', { lost: 7 }), { t: 'mark', time: 2, label: 'm' }, link(3, 'gap', 'u', { lost: 5 })]);
-    expect(s).toMatchObject({ gaps: 2, lost: 12, reconnects: 0, silent: [] });
+    expect(s).toMatchObject({ gaps: 2, lost: 12, reconnects: 0, silent: [], notVisible: [] });
+  });
+  it('lists each document whose page side never connected, until it connects late', () => {
+    const blank = (time: number, state: 'unreachable' | 'resumed') => link(time, state, 'about:blank', { frame: true });
+    const s = summarizePageLink([blank(1, 'unreachable'), blank(2, 'unreachable'), link(3, 'unreachable', 'https://a.test/')]);
+    expect(s.notVisible).toEqual([
+      { url: 'about:blank', frame: true, since: 1 },
+      { url: 'about:blank', frame: true, since: 2 },
+      { url: 'https://a.test/', frame: false, since: 3 },
+    ]);
+    // one of the two about:blank frames connects after all; a silent document elsewhere is unaffected
+    const t = summarizePageLink([blank(1, 'unreachable'), blank(2, 'unreachable'), link(3, 'silent', 'about:blank'), blank(4, 'resumed')]);
+    expect(t.notVisible).toEqual([{ url: 'about:blank', frame: true, since: 2 }]);
+    expect(t.silent).toEqual([{ url: 'about:blank', since: 3 }]);
   });
 });

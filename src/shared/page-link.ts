@@ -1,7 +1,8 @@
 /**
  * The page channel's health over a session, from its `link` events (LinkEvent in ./protocol.ts,
  * written by the content script of each document): which documents went silent and are still
- * silent, how many times a dead channel was replaced, and how many events were lost on the way.
+ * silent, which documents are not visible at all (their page side never connected), how many times
+ * a dead channel was replaced, and how many events were lost on the way.
  * Used by the panel's toolbar and the CLI's report.
  */
 import type { PageEvent } from './protocol';
@@ -9,6 +10,9 @@ import type { PageEvent } from './protocol';
 export interface PageLinkSummary {
   /** Documents whose page side is silent now (nothing is recorded from them), since when. */
   silent: { url: string; since: number }[];
+  /** Documents whose page side never connected: nothing of them is recorded. `url` is the URL
+   *  each started with (untrusted page text); `frame`: a frame's document, not the top one. */
+  notVisible: { url: string; frame: boolean; since: number }[];
   /** Handshakes that replaced a dead channel. */
   reconnects: number;
   /** Events lost on the way (sequence gaps), and in how many gaps. */
@@ -18,9 +22,13 @@ export interface PageLinkSummary {
 
 /** Most silent documents remembered (a page can make many frames). */
 const MAX_SILENT = 64;
+/** Most documents listed as not visible (beyond: counted, see `notVisibleMore`). */
+const MAX_NOT_VISIBLE = 64;
 
 export class PageLinkTracker {
   private silentSince = new Map<string, number>();
+  /** Not-visible documents in order; several documents may share a URL (about:blank). */
+  private notVisible: { url: string; frame: boolean; since: number }[] = [];
   private reconnects = 0;
   private lost = 0;
   private gaps = 0;
@@ -32,9 +40,16 @@ export class PageLinkTracker {
         case 'silent':
           if (!this.silentSince.has(e.url) && this.silentSince.size < MAX_SILENT) this.silentSince.set(e.url, e.time);
           break;
-        case 'resumed':
-          this.silentSince.delete(e.url);
+        case 'unreachable':
+          if (this.notVisible.length < MAX_NOT_VISIBLE) this.notVisible.push({ url: e.url, frame: e.frame === true, since: e.time });
           break;
+        case 'resumed': {
+          // after `unreachable` (a late first connect) or after `silent`: a document has one or the other
+          const i = this.notVisible.findIndex((n) => n.url === e.url && n.frame === (e.frame === true));
+          if (i >= 0) this.notVisible.splice(i, 1);
+          else this.silentSince.delete(e.url);
+          break;
+        }
         case 'reconnected':
           this.silentSince.delete(e.url);
           this.reconnects++;
@@ -49,6 +64,7 @@ export class PageLinkTracker {
 
   reset(): void {
     this.silentSince.clear();
+    this.notVisible = [];
     this.reconnects = 0;
     this.lost = 0;
     this.gaps = 0;
@@ -57,6 +73,7 @@ export class PageLinkTracker {
   summary(): PageLinkSummary {
     return {
       silent: [...this.silentSince].map(([url, since]) => ({ url, since })),
+      notVisible: this.notVisible.map((n) => ({ ...n })),
       reconnects: this.reconnects,
       lost: this.lost,
       gaps: this.gaps,

@@ -399,9 +399,14 @@ export interface PageErrorEvent {
  * - `resumed`: the same channel answered again;
  * - `reconnected`: a new handshake replaced a dead channel (the page had closed or blocked it);
  *   `reconnects` counts them for this document;
- * - `gap`: batches were lost on the way (`lost` events, known from the sender's count).
+ * - `gap`: batches were lost on the way (`lost` events, known from the sender's count);
+ * - `unreachable`: the page side of this document never connected (LINK_UNREACHABLE_MS after
+ *   the content script started): nothing of it is recorded, it is NOT VISIBLE. Seen where the
+ *   document's listeners were erased before the handshake (an `about:blank` frame its parent
+ *   `document.open()`s and writes at once), or where the injected script could not run;
+ *   `resumed` follows (same `url`) if it connects later.
  */
-export const LINK_STATES = ['silent', 'resumed', 'reconnected', 'gap'] as const;
+export const LINK_STATES = ['silent', 'resumed', 'reconnected', 'gap', 'unreachable'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
 
 export interface LinkEvent {
@@ -414,6 +419,9 @@ export interface LinkEvent {
   reconnects?: number;
   /** Events lost in this gap (`gap`). */
   lost?: number;
+  /** `unreachable` (and the `resumed` after it): the document is a frame's, not the tab's top
+   *  document; its `url` is the one it started with (document.open() may change it later). */
+  frame?: boolean;
 }
 
 /**
@@ -520,10 +528,12 @@ export interface PageBatchMessage {
 /** content -> background (runtime Port PORT_CONTENT). */
 export type ContentToBackground =
   /** `doc`: random id of this content-script instance (one per document and frame), so a
-   *  reconnect after a service-worker restart is told apart from a navigation.
+   *  reconnect after a service-worker restart is told apart from a navigation. `lostAt`: when
+   *  this content script's previous connection to the service worker dropped (it had one): what
+   *  it sent before went to a worker that is gone; what it queued since is sent now.
    *  `policies`: the content script has no WorkerPolicyVerdict yet and asks for one (answered
    *  with a `policies` message, once per document: the service worker forgets it then). */
-  | { kind: 'hello'; v: number; url: string; doc?: string; policies?: true }
+  | { kind: 'hello'; v: number; url: string; doc?: string; lostAt?: EpochMs; policies?: true }
   | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
 
 /** panel -> background (runtime Port PORT_PANEL). */
@@ -536,13 +546,16 @@ export type PanelToBackground =
 /** background -> panel. */
 export type BackgroundToPanel =
   /** `session`: the background's id for the tab's current recording (changes on navigation
-   *  and on a service-worker restart); `doc`/`url`: the top document, when known. */
-  | { kind: 'welcome'; v: number; tabId: number; session?: string; doc?: string; url?: string }
+   *  and on a service-worker restart); `doc`/`url`: the top document, when known.
+   *  `historyLostBefore`: this service worker started while the top document was already
+   *  recorded: the events it sent before this time went to the previous worker and are not in
+   *  this backlog (its definitions are re-sent); a panel that did not hold them lacks them. */
+  | { kind: 'welcome'; v: number; tabId: number; session?: string; doc?: string; url?: string; historyLostBefore?: EpochMs }
   /** `seq`: sequence number of events[0] within `session` (for de-duplication on resume). */
   | { kind: 'events'; v: number; tabId: number; events: PageEvent[]; dropped: number; session?: string; seq?: number }
   /** The inspected page navigated / reloaded: a new session starts. `doc` is the new top
    *  document's id: a panel already holding that document keeps its data (worker restart). */
-  | { kind: 'navigated'; v: number; tabId: number; url: string; session?: string; doc?: string }
+  | { kind: 'navigated'; v: number; tabId: number; url: string; session?: string; doc?: string; historyLostBefore?: EpochMs }
   | { kind: 'version-mismatch'; v: number; expected: number; got: number }
   /** The inspected tab was closed: nothing more will come; what was recorded stays. */
   | { kind: 'tab-closed'; v: number; tabId: number };
@@ -597,6 +610,10 @@ export const REHANDSHAKE_EVENT = 'wasm-memory:rehandshake';
 /** How long the page side may say nothing before it is pinged, and then before it is called silent. */
 export const LINK_SILENT_MS = 2000;
 
+/** How long after the content script starts the page side may take to connect before the
+ *  document is called `unreachable` (not visible). The handshake normally takes milliseconds. */
+export const LINK_UNREACHABLE_MS = 4000;
+
 // ---------------------------------------------------------------------------------------
 // Trace file (export / import / CLI). Documented in docs/TRACE-FORMAT.md.
 // ---------------------------------------------------------------------------------------
@@ -612,6 +629,9 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * events' `orphaned` and `orphanStacks`; files without them have no orphan figure.
  * 4: new event type `grow-failed` (failed growth attempts: out of memory), and the optional
  * `address` of a memory event. Files of versions 1 to 3 are still read (they have neither).
+ * 5: new event type `worker-skipped` (a page's worker we could not instrument, and why), the
+ * `link` state `unreachable` (a document whose page side never connected: not visible) and the
+ * link event's optional `frame`. Older files are still read (they have none of these).
  */
 export const TRACE_VERSION = 5;
 

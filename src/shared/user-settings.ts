@@ -5,6 +5,7 @@
  */
 import type { AnalyzerConfig } from './analyzer-api';
 import { isSampleInterval } from './page-settings';
+import { DEFAULT_SITE_ACCESS, parseSiteAccess, type SiteAccess } from './site-access';
 import type { NotifySettings } from './tab-status';
 
 export const USER_SETTINGS_KEY = 'wasmMemory.settings.v1';
@@ -16,6 +17,8 @@ export interface UserSettings {
   /** Sampling interval (ms) while a page's WebAssembly is busy: the page side's fastest tick.
    *  Applies to pages loaded after the change. */
   sampleIntervalMs: number;
+  /** Which sites are instrumented (src/shared/site-access.ts); applies to pages loaded after the change. */
+  sites: SiteAccess;
 }
 
 /** The choices the options page offers. */
@@ -25,6 +28,7 @@ export const DEFAULT_USER_SETTINGS: UserSettings = {
   budgets: { pageBudgetBytes: null, memoryBudgetBytes: null, budgetLevels: [0.6, 0.75, 0.85, 0.95] },
   notifications: { enabled: false, backgroundTabs: false, minIntervalMs: 60_000 },
   sampleIntervalMs: 100,
+  sites: DEFAULT_SITE_ACCESS,
 };
 
 /** Shortest allowed interval between two notifications of one tab. */
@@ -63,5 +67,6 @@ export function parseUserSettings(x: unknown): UserSettings {
       minIntervalMs: interval,
     },
     sampleIntervalMs: isSampleInterval(o.sampleIntervalMs) ? o.sampleIntervalMs : d.sampleIntervalMs,
+    sites: parseSiteAccess(o.sites),
   };
 }

@@ -124,8 +124,9 @@ const good: PageEvent[] = [
   { t: 'memory', time: 17, key: 'r1:9', origin: 'constructor', shared: false, bytes: 65536, maxBytes: null, address: 'i64', owner: 'x' },
   { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
   { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
-  { t: 'worker-skipped', time: 32, realm: 'r1', url: 'https://a.test/w.js', reason: 'csp', directive: 'worker-src' },
-  { t: 'worker-skipped', time: 33, realm: 'r1', url: '', reason: 'policy-unknown' },
+  { t: 'link', time: 32, state: 'unreachable', url: 'about:blank', frame: true },
+  { t: 'worker-skipped', time: 33, realm: 'r1', url: 'https://a.test/w.js', reason: 'csp', directive: 'worker-src' },
+  { t: 'worker-skipped', time: 34, realm: 'r1', url: '', reason: 'policy-unknown' },
 ];
 
 describe('validatePageEvent', () => {
@@ -397,7 +398,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   registry: { name: isStr, memory: optional(isStr), stats: isStats },
   mark: { label: isStr },
   'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
-  link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg) },
+  link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg), frame: optional(isBool) },
   'worker-skipped': {
     realm: isStr,
     url: isStr,

@@ -356,6 +356,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
       return withOptional(ev, {
         reconnects: o.reconnects === undefined ? undefined : nonNeg(o, 'reconnects', path),
         lost: o.lost === undefined ? undefined : nonNeg(o, 'lost', path),
+        frame: o.frame === undefined ? undefined : bool(o, 'frame', path),
       });
     }
     case 'worker-skipped': {

@@ -39,6 +39,15 @@ describe('blockingDirective', () => {
     expect(blockingDirective("connect-src 'none'; require-trusted-types-for 'script'")).toBe('require-trusted-types-for');
     expect(blockingDirective('trusted-types *')).toBe('trusted-types');
   });
+  it('names that are Object.prototype members are directives like any other (null-prototype records)', () => {
+    expect(blockingDirective('constructor x')).toBe('constructor');
+    expect(blockingDirective("__proto__ x; img-src 'self'")).toBe('__proto__');
+    expect(blockingDirective("toString; worker-src 'self' blob:")).toBe('tostring');
+  });
+  it('tokens are cut at ASCII whitespace only', () => {
+    expect(blockingDirective("worker-src\t'self'\nblob:\f; img-src\r*")).toBeNull();
+    expect(blockingDirective("worker-src 'self'\u00a0blob:")).toBe('worker-src');
+  });
   it('the first of a duplicated directive counts (as in CSP)', () => {
     expect(blockingDirective("worker-src 'self' blob:; worker-src 'none'")).toBeNull();
   });

@@ -17,8 +17,23 @@
  */
 import type { WorkerPolicyVerdict, WorkerSkipReason } from './protocol';
 
+// The page side runs this after start-up (the <meta> verdict at each Worker construction, the
+// ack's verdict): like src/injected (docs/TRANSPARENCY.md, "Built-ins the page replaces"), it
+// calls no Array/Map/Set method and runs no iterator (index loops, null-prototype records, its
+// own tokenizer: String.prototype.split looks up the page-replaceable Symbol.split).
+
+/** An empty record without a prototype, made by syntax alone (no Object.create of the page's). */
+const nullRecord = <T>(): Record<string, T> => ({ __proto__: null }) as unknown as Record<string, T>;
+
+/** A set of names as a null-prototype record (`name in set` calls nothing of the page's). */
+function nameSet(names: readonly string[]): Readonly<Record<string, true>> {
+  const set = nullRecord<true>();
+  for (let i = 0; i < names.length; i++) set[names[i]!] = true;
+  return set;
+}
+
 /** Directives with no effect on what a dedicated worker's scripts can do (documents only). */
-const SAFE_DIRECTIVES: ReadonlySet<string> = new Set([
+const SAFE_DIRECTIVES = nameSet([
   'base-uri',
   'block-all-mixed-content',
   'fenced-frame-src',
@@ -39,22 +54,49 @@ const SAFE_DIRECTIVES: ReadonlySet<string> = new Set([
   'style-src-elem',
 ]);
 
-const TRUSTED_TYPES: ReadonlySet<string> = new Set(['require-trusted-types-for', 'trusted-types']);
+const TRUSTED_TYPES = nameSet(['require-trusted-types-for', 'trusted-types']);
 
 export const INSTRUMENT: WorkerPolicyVerdict = { instrument: true };
 
-/** Pure: one serialized policy's directives (lower-cased names; the first of a duplicate wins). */
-export function parsePolicy(policy: string): Map<string, string[]> {
-  const directives = new Map<string, string[]>();
-  for (const part of policy.split(';')) {
-    const tokens = part
-      .trim()
-      .split(/[\t\n\f\r ]+/)
-      .filter((t) => t.length > 0);
-    const name = tokens[0]?.toLowerCase();
-    if (name !== undefined && !directives.has(name)) directives.set(name, tokens.slice(1));
+/** ASCII whitespace as CSP's grammar knows it (tab, LF, FF, CR, space). */
+const isSpace = (c: number): boolean => c === 9 || c === 10 || c === 12 || c === 13 || c === 32;
+
+/** Pure: `text` cut at every character `isSep` accepts (empty pieces kept, as String.prototype.split). */
+function cut(text: string, isSep: (c: number) => boolean): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && !isSep(text.charCodeAt(i))) continue;
+    out[out.length] = text.slice(from, i);
+    from = i + 1;
   }
-  return directives;
+  return out;
+}
+
+/** One serialized policy's directives, in order (lower-cased names; the first of a duplicate wins). */
+interface Directives {
+  names: string[];
+  /** Null-prototype record: name -> its sources. */
+  sources: Record<string, string[]>;
+}
+
+/** Pure: one serialized policy's directives. */
+function parsePolicy(policy: string): Directives {
+  const d: Directives = { names: [], sources: nullRecord<string[]>() };
+  const parts = cut(policy, (c) => c === 59); // ';'
+  for (let i = 0; i < parts.length; i++) {
+    const words = cut(parts[i]!, isSpace);
+    const tokens: string[] = [];
+    for (let j = 0; j < words.length; j++) if (words[j]!.length > 0) tokens[tokens.length] = words[j]!;
+    if (tokens.length === 0) continue;
+    const name = tokens[0]!.toLowerCase();
+    if (name in d.sources) continue;
+    const sources: string[] = [];
+    for (let j = 1; j < tokens.length; j++) sources[sources.length] = tokens[j]!;
+    d.names[d.names.length] = name;
+    d.sources[name] = sources;
+  }
+  return d;
 }
 
 /**
@@ -62,26 +104,46 @@ export function parsePolicy(policy: string): Map<string, string[]> {
  * enforced (or reported) on its own.
  */
 export function splitPolicies(headerValue: string): string[] {
-  return headerValue.split(',').filter((p) => p.trim().length > 0);
+  const parts = cut(headerValue, (c) => c === 44); // ','
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) if (parts[i]!.trim().length > 0) out[out.length] = parts[i]!;
+  return out;
 }
 
 /** Does a worker-src/child-src source list allow our blob: bootstrap and the page's same-origin workers? */
 function allowsBlobAndSelf(sources: readonly string[]): boolean {
-  const s = sources.map((t) => t.toLowerCase());
-  return s.includes('blob:') && (s.includes("'self'") || s.includes('*'));
+  let blob = false;
+  let self = false;
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i]!.toLowerCase();
+    if (s === 'blob:') blob = true;
+    else if (s === "'self'" || s === '*') self = true;
+  }
+  return blob && self;
 }
 
 /** Pure: the first directive of `policy` that rules out a faithful bootstrap, or null. */
 export function blockingDirective(policy: string): string | null {
-  const directives = parsePolicy(policy);
+  const d = parsePolicy(policy);
   // Trusted Types first: their reason says more than a plain directive name.
-  for (const name of directives.keys()) if (TRUSTED_TYPES.has(name)) return name;
-  for (const [name, sources] of directives) {
-    if (SAFE_DIRECTIVES.has(name)) continue;
-    if (name === 'worker-src' && allowsBlobAndSelf(sources)) continue;
+  for (let i = 0; i < d.names.length; i++) if (d.names[i]! in TRUSTED_TYPES) return d.names[i]!;
+  for (let i = 0; i < d.names.length; i++) {
+    const name = d.names[i]!;
+    if (name in SAFE_DIRECTIVES) continue;
+    if (name === 'worker-src' && allowsBlobAndSelf(d.sources[name]!)) continue;
     // child-src governs workers only where worker-src is absent (elsewhere: frames only).
-    if (name === 'child-src' && (directives.has('worker-src') || allowsBlobAndSelf(sources))) continue;
+    if (name === 'child-src' && ('worker-src' in d.sources || allowsBlobAndSelf(d.sources[name]!))) continue;
     return name;
+  }
+  return null;
+}
+
+/** The verdict against one kind of policies, or null when none of them rules a bootstrap out. */
+function firstBlocking(policies: readonly string[], reason: 'csp' | 'csp-report-only'): WorkerPolicyVerdict | null {
+  for (let i = 0; i < policies.length; i++) {
+    const directive = blockingDirective(policies[i]!);
+    if (directive === null) continue;
+    return { instrument: false, reason: directive in TRUSTED_TYPES ? 'trusted-types' : reason, directive };
   }
   return null;
 }
@@ -91,17 +153,7 @@ export function blockingDirective(policy: string): string | null {
  * is the stronger one: a refusal, not only a report).
  */
 export function workerPolicyVerdict(enforced: readonly string[], reportOnly: readonly string[]): WorkerPolicyVerdict {
-  for (const [policies, reason] of [
-    [enforced, 'csp'],
-    [reportOnly, 'csp-report-only'],
-  ] as const) {
-    for (const p of policies) {
-      const directive = blockingDirective(p);
-      if (directive === null) continue;
-      return { instrument: false, reason: TRUSTED_TYPES.has(directive) ? 'trusted-types' : reason, directive };
-    }
-  }
-  return INSTRUMENT;
+  return firstBlocking(enforced, 'csp') ?? firstBlocking(reportOnly, 'csp-report-only') ?? INSTRUMENT;
 }
 
 /** Pure: a WorkerPolicyVerdict from untrusted input (a message on the page's port), or null. */

@@ -66,6 +66,25 @@ describe('HostTabs', () => {
     expect(sent.map((s) => s.tabId)).toEqual([2]);
   });
 
+  it('an alert whose title alone changes (its count rising) is sent with the quiet interval, not at once', async () => {
+    const { host, sent, now } = setup();
+    const evs = bindgenLeak(12);
+    const half = evs.findIndex((e, i) => i > evs.length * 0.75 && e.t === 'bindgen');
+    host.handle(events(1, evs.slice(0, half)));
+    await settle();
+    host.flush();
+    const first = sent.at(-1)!.alerts.find((a) => a.id === 'bindgen-live-growth:Tokenizer')!;
+    sent.length = 0;
+    host.handle(events(1, evs.slice(half), 's1', half));
+    now.t += 1100;
+    host.flush();
+    expect(sent).toEqual([]); // same alerts, same states: no status yet
+    now.t += 4000;
+    host.flush();
+    const later = sent.at(-1)!.alerts.find((a) => a.id === 'bindgen-live-growth:Tokenizer')!;
+    expect(later.title).not.toBe(first.title);
+  });
+
   it('replays after a service-worker restart are not counted twice; a navigation resets', async () => {
     const { host, sent, now } = setup();
     const evs = bindgenLeak(6);

@@ -55,9 +55,15 @@ interface HostTab {
   lastSentAt: number;
 }
 
-/** What makes a status worth sending at once: its alerts (and their state) and memory count. */
+/**
+ * What makes a status worth sending at once: which alerts there are, their state and severity,
+ * and the memory count. Not their titles: a rising count in a title ("… rose to 37") would send
+ * every tab's status each second, and each costs the service worker a storage write and badge
+ * calls (bench/background.mjs: most of the background analysis' CPU). Titles and figures follow
+ * with the next quiet-interval status.
+ */
 function statusKey(s: TabStatus): string {
-  return `${s.doc}|${s.memories}|${s.alerts.map((a) => `${a.id}:${a.state}:${a.severity}:${a.title}`).join(',')}`;
+  return `${s.doc}|${s.memories}|${s.alerts.map((a) => `${a.id}:${a.state}:${a.severity}`).join(',')}`;
 }
 
 export class HostTabs {

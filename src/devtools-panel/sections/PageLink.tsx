@@ -1,5 +1,6 @@
 /**
- * The toolbar's page-channel notice (src/shared/page-link.ts): a document whose page side went
+ * The toolbar's page-channel notice (src/shared/page-link.ts): documents not visible at all (their
+ * page side never connected: listed by kind and URL, as text), a document whose page side went
  * silent (the page closed or blocked our channel: nothing is recorded from it until it comes
  * back), channels replaced after they died, and events lost on the way. Shown only when there is
  * something to say. Shown in the toolbar (./Toolbar.tsx).
@@ -7,10 +8,32 @@
 import type { PageLinkSummary } from '../../shared/page-link';
 import { formatClock, formatCount } from '../format';
 
+/** How a not-visible document is named: its kind, from the URL it started with (page text). */
+export function notVisibleName(n: { url: string; frame: boolean }): string {
+  if (!n.frame) return `page ${n.url}`;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(n.url)?.[1]?.toLowerCase();
+  if (n.url.startsWith('about:srcdoc')) return 'srcdoc frame';
+  if (n.url.startsWith('about:blank')) return 'about:blank frame';
+  if (scheme === 'data' || scheme === 'blob') return `${scheme}: frame ${n.url}`;
+  return `frame ${n.url}`;
+}
+
 export function PageLink({ link }: { link: PageLinkSummary }) {
   const silent = link.silent[0];
+  const hidden = link.notVisible[0];
   return (
     <>
+      {hidden ? (
+        <span
+          class="warn"
+          data-testid="not-visible"
+          data-value={link.notVisible.length}
+          title={`${link.notVisible.map((n) => `${notVisibleName(n)} (since ${formatClock(n.since)})`).join('\n')}\nThe extension's script did not get to run in ${link.notVisible.length === 1 ? 'this document' : 'these documents'} (e.g. its parent rewrote it with document.open() at once): its WebAssembly memory is not recorded.`}
+        >
+          not visible: {notVisibleName(hidden)}
+          {link.notVisible.length > 1 ? ` and ${formatCount(link.notVisible.length - 1)} more` : ''}
+        </span>
+      ) : null}
       {silent ? (
         <span
           class="warn"

@@ -1,4 +1,5 @@
 /** Trace files: export the live session, import a recorded one, and the imported trace's banner. */
+import { useRef } from 'preact/hooks';
 import { serializeTrace } from '../../shared/trace';
 import type { PanelController, ViewState } from '../controller';
 import { formatCount } from '../format';
@@ -6,6 +7,7 @@ import { traceFileName } from '../session';
 
 /** Export the live session as a trace file; import one (its errors are shown here). */
 export function TraceFiles({ view, controller }: { view: ViewState; controller: PanelController }) {
+  const fileInput = useRef<HTMLInputElement>(null);
   const onExport = () => {
     const trace = controller.exportTrace();
     download(traceFileName(trace.page.url, new Date()), serializeTrace(trace));
@@ -27,16 +29,21 @@ export function TraceFiles({ view, controller }: { view: ViewState; controller: 
       <button type="button" data-testid="export-trace" onClick={onExport}>
         {view.mode === 'import' ? 'Export live trace' : 'Export trace'}
       </button>
-      <label class="file-button">
+      {/* A real button (focusable, Enter/Space) opens the hidden file input's chooser. */}
+      <button type="button" data-testid="import-trace-button" disabled={view.importing !== null} onClick={() => fileInput.current?.click()}>
         Import trace…
-        <input
-          type="file"
-          accept=".json,application/json"
-          data-testid="import-trace"
-          disabled={view.importing !== null}
-          onChange={onImport}
-        />
-      </label>
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        class="hidden-file"
+        tabIndex={-1}
+        aria-hidden="true"
+        accept=".json,application/json"
+        data-testid="import-trace"
+        disabled={view.importing !== null}
+        onChange={onImport}
+      />
       {view.importing ? (
         <span class="import-progress" role="status" data-testid="import-progress">
           Reading {view.importing.name}… {Math.floor(view.importing.fraction * 100)}%

@@ -41,8 +41,9 @@ function dom(): DomOriginals {
     ports: function (this: Event) {
       return this instanceof FakeMessage ? this.fports : realPorts.call(this);
     } as AnyFn,
-    globalPost: function (this: FakeWindow, msg: unknown, _origin: string, transfer: MessagePort[]) {
-      this.posted.push({ msg, port: transfer[0]! });
+    // The transfer list is a WebIDL sequence: iterated, as the browser does.
+    globalPost: function (this: FakeWindow, msg: unknown, _origin: string, transfer: Iterable<MessagePort>) {
+      this.posted.push({ msg, port: [...transfer][0]! });
     } as AnyFn,
   };
 }

@@ -29,7 +29,7 @@ import {
 } from '../../shared/protocol';
 import { parsePageSettings } from '../../shared/page-settings';
 import { parseWorkerPolicyVerdict } from '../../shared/worker-policy';
-import { call, getOwnPropertyDescriptor, savedGetter } from './intrinsics';
+import { ArrayIsArray, call, getOwnPropertyDescriptor, savedGetter, sequence } from './intrinsics';
 import { LiveKeys } from './live';
 import type { EventQueue } from './queue';
 
@@ -186,7 +186,7 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
     call(dom.portStart, p1);
     connects++;
     lastConnect = d.now();
-    call(dom.globalPost, g, { source: PAGE_SOURCE, kind: 'connect', v: PROTOCOL_VERSION }, '*', [p2]);
+    call(dom.globalPost, g, { source: PAGE_SOURCE, kind: 'connect', v: PROTOCOL_VERSION }, '*', sequence([p2]));
   };
   // Until the first ack, a `ready` (window message) asks for a handshake. Once connected we stop
   // listening to window messages altogether (a listener costs the page's own postMessage traffic
@@ -231,8 +231,10 @@ export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: Ev
   call(dom.addListener, port, 'message', (ev: MessageEvent) => {
     if (ended) return;
     const data = call<unknown>(dom.data, ev);
-    if (!isRecord(data) || data.kind !== 'batch' || data.v !== PROTOCOL_VERSION || !Array.isArray(data.events)) return;
-    for (const e of data.events as unknown[]) {
+    if (!isRecord(data) || data.kind !== 'batch' || data.v !== PROTOCOL_VERSION || !ArrayIsArray(data.events)) return;
+    const events = data.events as unknown[];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
       if (!isRecord(e) || typeof e.t !== 'string') continue;
       const event = e as unknown as PageEvent;
       live.note(event);
@@ -250,7 +252,8 @@ export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: Ev
     ended() {
       if (ended) return;
       ended = true;
-      for (const c of live.drain(now())) queue.push(c);
+      const collected = live.drain(now());
+      for (let i = 0; i < collected.length; i++) queue.push(collected[i]!);
     },
   };
 }

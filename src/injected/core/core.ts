@@ -176,13 +176,14 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const runTick = (): boolean => {
     const before = trackerEvents;
     try {
-      for (const e of sampler.tick()) emit(e);
+      const samples = sampler.tick();
+      for (let i = 0; i < samples.length; i++) emit(samples[i]!);
     } catch (e) {
       fail('sample', e);
     }
-    for (const l of tickListeners) {
+    for (let i = 0; i < tickListeners.length; i++) {
       try {
-        l();
+        tickListeners[i]!();
       } catch (e) {
         fail('tick listener', e);
       }
@@ -226,7 +227,8 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       hookWorkerClose(
         g,
         () => {
-          for (const c of live.drain(now())) queue.push(c);
+          const collected = live.drain(now());
+          for (let i = 0; i < collected.length; i++) queue.push(collected[i]!);
           queue.flush();
         },
         fail,

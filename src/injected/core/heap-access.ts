@@ -7,12 +7,12 @@
 import type { HeapCounters } from '../trackers/heap';
 import { hiddenExport } from './hidden-exports';
 import {
+  SafeWeakMap,
   call,
   construct,
   getOwnPropertyDescriptor,
   MathFloor,
   MathMax,
-  OrigWeakMap,
   OrigWeakRef,
   savedGetter,
   weakRefDeref,
@@ -93,7 +93,7 @@ export class HeapAccess {
   private readonly Big: typeof BigInt;
   private readonly exportsGetter: Getter;
   private trampoline: WebAssembly.Module | null = null;
-  private readonly tokens = new OrigWeakMap<object, object>();
+  private readonly tokens = new SafeWeakMap<object, object>();
 
   constructor(WA: typeof WebAssembly) {
     this.globalValue = savedGetter(WA.Global.prototype, 'value');

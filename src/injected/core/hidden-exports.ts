@@ -29,8 +29,9 @@ const freeze = Object.freeze;
  */
 export function withoutHidden(exports: WebAssembly.Exports): WebAssembly.Exports | undefined {
   let any = false;
-  for (const k of ownKeys(exports)) {
-    if (isHiddenExport(k)) {
+  const names = ownKeys(exports);
+  for (let i = 0; i < names.length; i++) {
+    if (isHiddenExport(names[i]!)) {
       any = true;
       break;
     }

@@ -4,9 +4,10 @@
  * realm's FinalizationRegistry will never get to send. Pure (see live.test.ts).
  */
 import type { CollectedEvent, ObjectKey, PageEvent } from '../../shared/protocol';
+import { SafeSet } from './intrinsics';
 
 export class LiveKeys {
-  private readonly keys = new Set<ObjectKey>();
+  private readonly keys = new SafeSet<ObjectKey>();
 
   note(e: PageEvent): void {
     if (e.t === 'memory' || e.t === 'instance') this.keys.add(e.key);
@@ -19,7 +20,7 @@ export class LiveKeys {
 
   drain(time: number): CollectedEvent[] {
     const out: CollectedEvent[] = [];
-    for (const key of this.keys) out.push({ t: 'collected', time, key });
+    this.keys.forEach((key) => void (out[out.length] = { t: 'collected', time, key }));
     this.keys.clear();
     return out;
   }

@@ -52,19 +52,3 @@ export function observeFresh<T>(
     deleteProperty(p, 'constructor');
   }
 }
-
-/** Observe a promise the page handed us (not fresh): plain saved `then`, never rejecting. */
-export function observeForeign<T>(p: Promise<T>, onFulfilled: (value: T) => void, onError: (e: unknown) => void): void {
-  call(
-    promiseThen,
-    p,
-    (v: T) => {
-      try {
-        onFulfilled(v);
-      } catch (e) {
-        onError(e);
-      }
-    },
-    noop,
-  );
-}

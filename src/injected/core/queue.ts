@@ -11,6 +11,7 @@
  * Pure: the clock, timer and transport are injected (see queue.test.ts).
  */
 import { LIMITS, PROTOCOL_VERSION, type PageBatchMessage, type PageEvent } from '../../shared/protocol';
+import { arraySlice, MathMax } from './intrinsics';
 
 export interface QueueDeps {
   now(): number;
@@ -96,7 +97,7 @@ export class EventQueue {
     if (all.length === 0) return;
     this.events = [];
     for (let i = 0; i < all.length; i += this.opts.maxBatch) {
-      const events = all.slice(i, i + this.opts.maxBatch);
+      const events = all.length <= this.opts.maxBatch ? all : arraySlice(all, i, i + this.opts.maxBatch);
       const ok = sink({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: this.droppedTotal + 0, sent: this.sent + 0 });
       if (ok) {
         this.messages += 1;
@@ -110,7 +111,7 @@ export class EventQueue {
   private schedule(): void {
     if (this.timerPending) return;
     this.timerPending = true;
-    const wait = Math.max(0, this.lastFlush + this.opts.flushEveryMs - this.deps.now());
+    const wait = MathMax(0, this.lastFlush + this.opts.flushEveryMs - this.deps.now());
     this.deps.setTimer(() => {
       this.timerPending = false;
       this.flush();

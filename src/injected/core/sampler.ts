@@ -13,6 +13,7 @@
  * Pure apart from the injected `readBytes` / `makeRef` / `defer` (see sampler.test.ts).
  */
 import { LIMITS, type GrowEvent, type ObjectKey, type PageEvent } from '../../shared/protocol';
+import { arrayFilter, arraySlice, SafeMap } from './intrinsics';
 
 export interface WeakLike<T> {
   deref(): T | undefined;
@@ -37,7 +38,7 @@ export const MAX_NEW_PER_JOB = 64;
 
 export class Sampler<M> {
   private entries: Array<Entry<M>> = [];
-  private byKey = new Map<ObjectKey, Entry<M>>();
+  private byKey = new SafeMap<ObjectKey, Entry<M>>();
   private lastSample = -Infinity;
   /** Did the last tick see a size change or a memory go away? */
   changedLastTick = false;
@@ -74,7 +75,7 @@ export class Sampler<M> {
     const e = this.byKey.get(key);
     if (!e) return;
     this.byKey.delete(key);
-    this.entries = this.entries.filter((x) => x !== e);
+    this.entries = arrayFilter(this.entries, (x) => x !== e);
   }
 
   /** Last known bytes of a memory. */
@@ -96,7 +97,9 @@ export class Sampler<M> {
     let gone = false;
     const liveKeys: ObjectKey[] = [];
     const liveBytes: number[] = [];
-    for (const e of this.entries) {
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       const m = e.ref.deref();
       if (m === undefined) {
         gone = true;
@@ -107,22 +110,30 @@ export class Sampler<M> {
         changed = true;
         if (bytes > e.bytes) {
           const g: GrowEvent = { t: 'grow', time, key: e.key, fromBytes: e.bytes, toBytes: bytes, via: 'wasm' };
-          out.push(g);
+          out[out.length] = g;
         }
         e.bytes = bytes;
       }
-      liveKeys.push(e.key);
-      liveBytes.push(bytes);
+      liveKeys[liveKeys.length] = e.key;
+      liveBytes[liveBytes.length] = bytes;
     }
     this.changedLastTick = changed || gone;
     if (gone) {
-      this.entries = this.entries.filter((e) => e.ref.deref() !== undefined);
-      for (const k of [...this.byKey.keys()]) if (!liveKeys.includes(k)) this.byKey.delete(k);
+      this.entries = arrayFilter(this.entries, (e) => e.ref.deref() !== undefined);
+      const byKey = new SafeMap<ObjectKey, Entry<M>>();
+      for (let i = 0; i < this.entries.length; i++) byKey.set(this.entries[i]!.key, this.entries[i]!);
+      this.byKey = byKey;
     }
     if (liveKeys.length > 0 && (changed || time - this.lastSample >= this.heartbeatMs)) {
       this.lastSample = time;
       for (let i = 0; i < liveKeys.length; i += this.maxEntries) {
-        out.push({ t: 'sample', time, keys: liveKeys.slice(i, i + this.maxEntries), bytes: liveBytes.slice(i, i + this.maxEntries) });
+        const whole = liveKeys.length <= this.maxEntries;
+        out[out.length] = {
+          t: 'sample',
+          time,
+          keys: whole ? liveKeys : arraySlice(liveKeys, i, i + this.maxEntries),
+          bytes: whole ? liveBytes : arraySlice(liveBytes, i, i + this.maxEntries),
+        };
       }
     }
     return out;

@@ -1,6 +1,6 @@
 /**
  * The injected bundle's own source text, which a worker runs first (worker.ts). The build wraps
- * the bundle in a named function (scripts/wrap-injected.mjs):
+ * the bundle in a named function (scripts/build-content-scripts.mjs):
  *
  *   (function wasmMemoryInjected() { ...the bundle... })();
  *
@@ -11,7 +11,7 @@
  */
 import { call, functionToString } from './intrinsics';
 
-/** The name the build gives the wrapping function (scripts/wrap-injected.mjs says the same). */
+/** The name the build gives the wrapping function (scripts/build-content-scripts.mjs says the same). */
 export const BUNDLE_FUNCTION_NAME = 'wasmMemoryInjected';
 
 declare const wasmMemoryInjected: unknown;

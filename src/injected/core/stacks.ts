@@ -4,6 +4,8 @@
  * No globals: unit-tested in stacks.test.ts.
  */
 
+import { arrayIncludes, arrayJoin } from './intrinsics';
+
 export interface StackFrame {
   /** The whole line, trimmed. */
   line: string;
@@ -30,10 +32,11 @@ export function frameUrl(line: string): string | null {
 /** Frames of a V8 `stack` string (the first "Error: message" line is skipped). */
 export function parseStack(stack: string): StackFrame[] {
   const out: StackFrame[] = [];
-  for (const raw of stack.split('\n')) {
-    const line = raw.trim();
+  const raws = stack.split('\n');
+  for (let i = 0; i < raws.length; i++) {
+    const line = raws[i]!.trim();
     if (!line.startsWith('at ')) continue;
-    out.push({ line, url: frameUrl(line) });
+    out[out.length] = { line, url: frameUrl(line) };
   }
   return out;
 }
@@ -50,15 +53,17 @@ export function isExtensionUrl(url: string): boolean {
 export function cleanStack(stack: string, ownUrls: readonly string[], maxChars: number, alias?: UrlAlias): string {
   const lines: string[] = [];
   let total = 0;
-  for (const f of parseStack(stack)) {
-    if (f.url !== null && ownUrls.includes(f.url)) continue;
-    const line = alias !== undefined && f.url === alias.from ? f.line.split(alias.from).join(alias.to) : f.line;
+  const frames = parseStack(stack);
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    if (f.url !== null && arrayIncludes(ownUrls, f.url)) continue;
+    const line = alias !== undefined && f.url === alias.from ? arrayJoin(f.line.split(alias.from), alias.to) : f.line;
     const add = (lines.length ? 1 : 0) + line.length;
     if (total + add > maxChars) break;
-    lines.push(line);
+    lines[lines.length] = line;
     total += add;
   }
-  return lines.join('\n');
+  return arrayJoin(lines, '\n');
 }
 
 /**
@@ -72,8 +77,10 @@ export interface UrlAlias {
 
 /** URL of the first frame that is neither ours nor any extension's, else `fallback`. */
 export function ownerUrl(stack: string, ownUrls: readonly string[], fallback: string): string {
-  for (const f of parseStack(stack)) {
-    if (f.url === null || ownUrls.includes(f.url) || isExtensionUrl(f.url)) continue;
+  const frames = parseStack(stack);
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    if (f.url === null || arrayIncludes(ownUrls, f.url) || isExtensionUrl(f.url)) continue;
     return f.url;
   }
   return fallback;
@@ -81,7 +88,8 @@ export function ownerUrl(stack: string, ownUrls: readonly string[], fallback: st
 
 /** The first frame's URL: called on a stack taken inside the bundle, it is the bundle's URL. */
 export function firstFrameUrl(stack: string): string | null {
-  for (const f of parseStack(stack)) if (f.url !== null) return f.url;
+  const frames = parseStack(stack);
+  for (let i = 0; i < frames.length; i++) if (frames[i]!.url !== null) return frames[i]!.url;
   return null;
 }
 
@@ -89,5 +97,5 @@ export function firstFrameUrl(stack: string): string | null {
  * function that our wrapper called directly, not by page code deeper down). */
 export function topFrameIsOwn(stack: string, ownUrls: readonly string[]): boolean {
   const first = parseStack(stack)[0];
-  return first !== undefined && first.url !== null && ownUrls.includes(first.url);
+  return first !== undefined && first.url !== null && arrayIncludes(ownUrls, first.url);
 }

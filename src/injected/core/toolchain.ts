@@ -8,10 +8,13 @@ const EMSCRIPTEN_EXPORTS =
 const EMSCRIPTEN_IMPORTS = /^_?emscripten_|^__syscall_|^_embind_|^fd_write$|^invoke_/;
 
 export function detectToolchain(exportNames: readonly string[], importNames: readonly string[]): Toolchain {
-  for (const n of exportNames) if (BINDGEN.test(n)) return 'wasm-bindgen';
-  for (const n of importNames) if (n.startsWith('__wbg_') || n.startsWith('__wbindgen_')) return 'wasm-bindgen';
+  for (let i = 0; i < exportNames.length; i++) if (BINDGEN.test(exportNames[i]!)) return 'wasm-bindgen';
+  for (let i = 0; i < importNames.length; i++) {
+    const n = importNames[i]!;
+    if (n.startsWith('__wbg_') || n.startsWith('__wbindgen_')) return 'wasm-bindgen';
+  }
   let emscripten = 0;
-  for (const n of exportNames) if (EMSCRIPTEN_EXPORTS.test(n)) emscripten++;
-  for (const n of importNames) if (EMSCRIPTEN_IMPORTS.test(n)) emscripten++;
+  for (let i = 0; i < exportNames.length; i++) if (EMSCRIPTEN_EXPORTS.test(exportNames[i]!)) emscripten++;
+  for (let i = 0; i < importNames.length; i++) if (EMSCRIPTEN_IMPORTS.test(importNames[i]!)) emscripten++;
   return emscripten >= 2 ? 'emscripten' : 'unknown';
 }

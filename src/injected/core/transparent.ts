@@ -23,6 +23,9 @@ import {
   OrigError,
   OrigProxy,
   SafeWeakMap,
+  arrayIncludes,
+  arrayJoin,
+  arraySome,
 } from './intrinsics';
 import { frameUrl, parseStack } from './stacks';
 
@@ -59,7 +62,8 @@ export function disguise<T extends object>(fn: T, original: object): T {
  */
 export function lookAlike(fn: object, original: object): boolean {
   const keys = ownKeys(original);
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const d = getOwnPropertyDescriptor(original, k);
     if (d === undefined || !defineProperty(fn, k, d)) return false;
   }
@@ -97,23 +101,25 @@ export function scrubStack(e: unknown, trap: AnyFn | null): void {
   else if ('value' in d) text = d.value;
   if (typeof text !== 'string') return;
   const frames = parseStack(text);
-  if (!frames.some((f) => f.url !== null && ownUrls.includes(f.url))) return;
+  if (!arraySome(frames, (f) => f.url !== null && arrayIncludes(ownUrls, f.url))) return;
   const first = frames[0];
-  if (trap && captureStackTrace && first && first.url !== null && ownUrls.includes(first.url)) {
+  if (trap && captureStackTrace && first && first.url !== null && arrayIncludes(ownUrls, first.url)) {
     captureStackTrace(e, trap);
     return;
   }
   if (getOwnPropertyDescriptor(OrigError, 'prepareStackTrace')) return;
   const kept: string[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const t = line.trim();
     if (t.startsWith('at ')) {
       const u = frameUrl(t);
-      if (u !== null && ownUrls.includes(u)) continue;
+      if (u !== null && arrayIncludes(ownUrls, u)) continue;
     }
     kept[kept.length] = line;
   }
-  const rewritten = kept.join('\n');
+  const rewritten = arrayJoin(kept, '\n');
   if (typeof d.set === 'function') call(d.set, e, rewritten);
   else if ('value' in d)
     defineProperty(e, 'stack', { value: rewritten, writable: d.writable, enumerable: d.enumerable, configurable: true });

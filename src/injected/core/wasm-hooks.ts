@@ -20,6 +20,7 @@ import type { InstanceInfo } from '../context';
 import { LIMITS, type InstantiateVia, type MemoryEvent, type MemoryOrigin, type ObjectKey } from '../../shared/protocol';
 import {
   apply,
+  arrayMap,
   call,
   construct,
   getOwnPropertyDescriptor,
@@ -28,13 +29,12 @@ import {
   OrigFinalizationRegistry,
   OrigPromise,
   ownKeys,
-  promiseThen,
   regExpExec,
   SafeWeakMap,
   savedGetter,
 } from './intrinsics';
 import type { KeyAllocator } from './keys';
-import { observeForeign, observeFresh } from './promise';
+import { observeFresh } from './promise';
 import type { Sampler } from './sampler';
 import { detectToolchain } from './toolchain';
 import { moduleMemories, type MemoryLimits, type ModuleMemories } from './wasm-binary';
@@ -81,10 +81,10 @@ interface ModuleInfo {
   url: string;
 }
 
-/** Arguments from `start` on, without Array.prototype (the page may have patched it). */
-function slice(args: readonly unknown[], start: number): unknown[] {
-  const out: unknown[] = [];
-  for (let i = start; i < args.length; i++) out[out.length] = args[i];
+/** `[first, ...args.slice(1)]`, without Array.prototype or its iterator (the page may have patched them). */
+function withFirst(first: unknown, args: readonly unknown[]): unknown[] {
+  const out: unknown[] = [first];
+  for (let i = 1; i < args.length; i++) out[out.length] = args[i];
   return out;
 }
 
@@ -301,7 +301,7 @@ export class WasmHooks {
     moduleOf: (result: unknown) => WebAssembly.Module,
     prepared: Prepared,
   ): Promise<unknown> {
-    const first = apply(target, thisArg, [bytes, ...slice(args, 1)]) as Promise<unknown>;
+    const first = apply(target, thisArg, withFirst(bytes, args)) as Promise<unknown>;
     return new OrigPromise<unknown>((resolve, reject) => {
       this.settleNoting(first, moduleOf, prepared, true, resolve, (reason) => {
         if (!(reason instanceof this.CompileError)) {
@@ -361,7 +361,7 @@ export class WasmHooks {
       const settle = (p: Promise<unknown>): void => observeFresh(p, resolve, (e) => this.deps.fail('streaming', e), reject);
       const nativeStreaming = (source: unknown): void => {
         try {
-          settle(apply(streaming, thisArg, [source, ...slice(args, 1)]) as Promise<unknown>);
+          settle(apply(streaming, thisArg, withFirst(source, args)) as Promise<unknown>);
         } catch (e) {
           reject(e);
         }
@@ -379,19 +379,12 @@ export class WasmHooks {
           body,
           (buffer) => {
             const prepared = this.prepare(buffer);
-            const rest = slice(args, 1);
+            const withBuffer = withFirst(buffer, args);
             try {
               if (prepared.bytes === null) {
-                this.settleNoting(
-                  apply(native, this.WA, [buffer, ...rest]) as Promise<unknown>,
-                  moduleOf,
-                  prepared,
-                  false,
-                  resolve,
-                  reject,
-                );
+                this.settleNoting(apply(native, this.WA, withBuffer) as Promise<unknown>, moduleOf, prepared, false, resolve, reject);
               } else {
-                settle(this.withFallback(native, this.WA, [buffer, ...rest], prepared.bytes, moduleOf, prepared));
+                settle(this.withFallback(native, this.WA, withBuffer, prepared.bytes, moduleOf, prepared));
               }
             } catch (e) {
               reject(e);
@@ -403,7 +396,8 @@ export class WasmHooks {
       };
       const source = args[0];
       if (typeof source === 'object' && source !== null && source instanceof OrigPromise) {
-        call(promiseThen, source, withResponse, reject);
+        // Our own promise, resolved with the page's (see the streaming hook).
+        observeFresh(source as Promise<unknown>, withResponse, (e) => this.deps.fail('streaming source', e), reject);
       } else {
         withResponse(source);
       }
@@ -498,11 +492,13 @@ export class WasmHooks {
     const exports = (this.exportsGetter ? call(this.exportsGetter, instance) : {}) as WebAssembly.Exports;
     const mems: Array<{ key: ObjectKey; memory: WebAssembly.Memory }> = [];
     const add = (k: ObjectKey, m: WebAssembly.Memory) => {
-      for (const x of mems) if (x.key === k) return;
+      for (let i = 0; i < mems.length; i++) if (mems[i]!.key === k) return;
       mems[mems.length] = { key: k, memory: m };
     };
     const exportNames: string[] = [];
-    for (const name of ownKeys(exports)) {
+    const names = ownKeys(exports);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       if (typeof name !== 'string') continue;
       exportNames[exportNames.length] = name;
       const v = this.dataProp(exports, name);
@@ -513,7 +509,9 @@ export class WasmHooks {
       }
     }
     const importNames: string[] = [];
-    for (const imp of this.moduleImports(module)) {
+    const imps = this.moduleImports(module);
+    for (let i = 0; i < imps.length; i++) {
+      const imp = imps[i]!;
       importNames[importNames.length] = imp.name;
       if (imp.kind !== 'memory') continue;
       const v = this.dataProp(this.dataProp(imports, imp.module), imp.name);
@@ -529,7 +527,7 @@ export class WasmHooks {
       key,
       module: mod.key,
       via,
-      memories: mems.map((m) => m.key),
+      memories: arrayMap(mems, (m) => m.key),
       toolchain: detectToolchain(exportNames, importNames),
       helper: mems.length === 0,
     });
@@ -556,9 +554,9 @@ export class WasmHooks {
       unchanged: layout !== null ? null : (this.unchanged.get(module) ?? (visible !== undefined ? 'compiled in another realm' : null)),
       heap: visible !== undefined ? this.heapAccess.of(exports, layout !== null && layout.allocator !== null) : null,
     };
-    for (const listener of this.listeners) {
+    for (let i = 0; i < this.listeners.length; i++) {
       try {
-        listener(info);
+        this.listeners[i]!(info);
       } catch (e) {
         this.deps.fail('onInstance listener', e);
       }
@@ -592,7 +590,8 @@ export class WasmHooks {
     const direct = fromResponse(source);
     if (direct !== undefined) return then(direct);
     if (typeof source === 'object' && source !== null && source instanceof OrigPromise) {
-      observeForeign(
+      // Our own promise, resolved with the page's (see the streaming hook).
+      observeFresh(
         source as Promise<unknown>,
         (r) => {
           then(fromResponse(r) ?? fallback);
@@ -642,7 +641,7 @@ export class WasmHooks {
         const prepared = self.prepare(args[0]);
         if (prepared.bytes !== null) {
           try {
-            m = construct(target, [prepared.bytes, ...slice(args, 1)], newTarget) as WebAssembly.Module;
+            m = construct(target, withFirst(prepared.bytes, args), newTarget) as WebAssembly.Module;
           } catch (e) {
             void e; // compiled from the page's bytes below: the page gets the native outcome
           }
@@ -764,7 +763,15 @@ export class WasmHooks {
     // instantiateStreaming / compileStreaming(source: Response | Promise<Response>)
     const streamingHandler = (instantiate: boolean): ProxyHandler<AnyFn> => {
       const h: ProxyHandler<AnyFn> = {
-        apply(target, thisArg, args) {
+        apply(target, thisArg, pageArgs) {
+          // A promise as the source: Chromium resolves a promise of its own with it (which calls
+          // the page's `then`, once, a microtask later); so do we, and only ours is observed, by
+          // us and by the native call, so the page's promise is never touched otherwise.
+          const source = pageArgs[0];
+          const args =
+            typeof source === 'object' && source !== null && source instanceof OrigPromise
+              ? withFirst(new OrigPromise<unknown>((resolve) => resolve(source)), pageArgs)
+              : pageArgs;
           const p = callOrRethrow(
             (): Promise<unknown> =>
               self.deps.rewrite !== undefined

@@ -21,6 +21,8 @@
  */
 import {
   apply,
+  arrayMap,
+  arraySlice,
   call,
   construct,
   getOwnPropertyDescriptor,
@@ -29,6 +31,7 @@ import {
   OrigURL,
   SafeWeakMap,
   savedGetter,
+  sequence,
   stringSlice,
 } from './intrinsics';
 import { workerPolicyVerdict } from '../../shared/worker-policy';
@@ -155,6 +158,8 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const xhrText = XHR ? savedGetter(XHR.prototype, 'responseText') : undefined;
   const xhrStatus = XHR ? savedGetter(XHR.prototype, 'status') : undefined;
   let source: string | null | undefined;
+  /** A JavaScript Blob of `text`; its parts go as our own sequence (see intrinsics.ts). */
+  const scriptBlob = (text: string): Blob => new BlobC(sequence([text]) as unknown as BlobPart[], { type: 'text/javascript' });
 
   // A CSP that forbids blob: workers refuses ours asynchronously (a violation, then an error
   // event on the worker). From the first such violation on, workers are left unwrapped.
@@ -261,7 +266,9 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     const badOptions: Skip = { skip: 'options', url: abs };
     if (opts !== undefined && opts !== null) {
       if (typeof opts !== 'object') return badOptions;
-      for (const k of ['type', 'name', 'credentials']) {
+      const names = ['type', 'name', 'credentials'];
+      for (let i = 0; i < names.length; i++) {
+        const k = names[i]!;
         const pd = getOwnPropertyDescriptor(opts, k);
         if (!pd) continue;
         if (!('value' in pd)) return badOptions; // accessors: do not read twice
@@ -288,12 +295,12 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     if (abs.startsWith('blob:')) {
       const text = readSync(abs, 'page blob worker source');
       if (text === null) return { skip: 'blob-unreadable', url: abs };
-      copyUrl = createObjectURL(new BlobC([text], { type: 'text/javascript' }));
+      copyUrl = createObjectURL(scriptBlob(text));
       config.loadUrl = copyUrl;
     }
     let coreUrl: string | null = null;
-    if (type === 'module') coreUrl = createObjectURL(new BlobC([workerCore(config, src)], { type: 'text/javascript' }));
-    const blob = new BlobC([workerBootstrap(config, src, coreUrl ?? undefined)], { type: 'text/javascript' });
+    if (type === 'module') coreUrl = createObjectURL(scriptBlob(workerCore(config, src)));
+    const blob = scriptBlob(workerBootstrap(config, src, coreUrl ?? undefined));
     const blobUrl = createObjectURL(blob);
     return { blobUrl, copyUrl, coreUrl, options: copy as WorkerOptions, config };
   };
@@ -361,7 +368,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
               }
             });
             ends.set(w, acceptWorkerPort(d.dom, p1, d.queue, d.now));
-            call(workerPost, w, { [WORKER_PORT_TAG]: p.config.token }, [p2]);
+            call(workerPost, w, { [WORKER_PORT_TAG]: p.config.token }, sequence([p2]));
           } catch (e) {
             d.fail('worker port', e);
           }
@@ -448,7 +455,7 @@ export function fixWorkerLocation(g: typeof globalThis, url: string): boolean {
       apply(t, thisArg, args) {
         if (thisArg === loc) return value;
         try {
-          return call(t, thisArg, ...args);
+          return apply(t, thisArg, args);
         } catch (e) {
           rethrow(e, h.apply as AnyFn);
         }
@@ -457,7 +464,8 @@ export function fixWorkerLocation(g: typeof globalThis, url: string): boolean {
     return h;
   };
   let ok = true;
-  for (const key of LOCATION_PARTS) {
+  for (let i = 0; i < LOCATION_PARTS.length; i++) {
+    const key = LOCATION_PARTS[i]!;
     const d = getOwnPropertyDescriptor(proto, key);
     if (d === undefined || typeof d.get !== 'function') continue;
     ok = replaceGetter(proto, key, wrap(d.get as AnyFn, answering(parts[key]))) && ok;
@@ -478,7 +486,7 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
   /** A transparent handler that resolves argument `index`, when a string, for calls and `new`. */
   const mapArg = (index: number): ProxyHandler<AnyFn> => {
     const resolved = (args: unknown[]): unknown[] => {
-      const a = [...args];
+      const a = arraySlice(args);
       const v = a[index];
       if (typeof v === 'string') {
         const r = resolveUrl(v, base);
@@ -490,7 +498,7 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
       apply(t, thisArg, args) {
         const a = resolved(args);
         try {
-          return call(t, thisArg, ...a);
+          return apply(t, thisArg, a);
         } catch (e) {
           rethrow(e, h.apply as AnyFn);
         }
@@ -510,9 +518,9 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
   if (typeof imp === 'function') {
     const h: ProxyHandler<AnyFn> = {
       apply(t, thisArg, args) {
-        const a = args.map((v) => (typeof v === 'string' ? (resolveUrl(v, base) ?? v) : v));
+        const a = arrayMap(args, (v) => (typeof v === 'string' ? (resolveUrl(v, base) ?? v) : v));
         try {
-          return call(t, thisArg, ...a);
+          return apply(t, thisArg, a);
         } catch (e) {
           rethrow(e, h.apply as AnyFn);
         }
@@ -523,7 +531,9 @@ export function fixWorkerRelativeUrls(g: typeof globalThis, base: string): void 
   const f = (g as { fetch?: AnyFn }).fetch;
   if (typeof f === 'function') replaceValueOnChain(g, 'fetch', wrap(f, mapArg(0)));
   // Constructors whose first argument may be a relative URL string.
-  for (const name of ['Request', 'EventSource', 'WebSocket'] as const) {
+  const constructors = ['Request', 'EventSource', 'WebSocket'] as const;
+  for (let i = 0; i < constructors.length; i++) {
+    const name = constructors[i]!;
     const C = (g as unknown as Record<string, unknown>)[name];
     if (typeof C !== 'function') continue;
     const proxy = wrap(C as AnyFn, mapArg(0));

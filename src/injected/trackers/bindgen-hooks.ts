@@ -22,7 +22,7 @@
 import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
 import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './glue-source';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
-import { deleteProperty, getOwnPropertyDescriptor } from '../core/intrinsics';
+import { apply, arrayFilter, construct, deleteProperty, functionToString, getOwnPropertyDescriptor, ObjectKeys } from '../core/intrinsics';
 import { installProtoSetter, shadowField, Stamp } from './proto-setters';
 
 type FRConstructor = typeof FinalizationRegistry;
@@ -163,9 +163,6 @@ interface HookTarget {
 export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTracker, fnProto: object = Function.prototype): boolean {
   const Real = global.FinalizationRegistry;
   if (typeof Real !== 'function') return false;
-  const apply = Reflect.apply;
-  const construct = Reflect.construct;
-  const fnToString = Function.prototype.toString;
   let registerHooked = false;
   let unregisterHooked = false;
   const handler: ProxyHandler<FRConstructor> = {
@@ -175,7 +172,7 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
       let glue: RegistryGlue = 'old';
       if (typeof cb === 'function') {
         try {
-          const source = apply(fnToString, cb, []) as string;
+          const source = apply(functionToString, cb, []) as string;
           freeExport = freeExportIn(source);
           if (freeExport !== null) glue = registryGlue(source);
         } catch (err) {
@@ -209,7 +206,9 @@ export function hookFinalizationRegistry(global: HookTarget, tracker: BindgenTra
             }
           }
         };
-        const registry = construct(target, [wrapped, ...args.slice(1)], newTarget) as object;
+        const withWrapped: unknown[] = [wrapped];
+        for (let i = 1; i < args.length; i++) withWrapped[i] = args[i];
+        const registry = construct(target, withWrapped, newTarget) as object;
         // Our bookkeeping must never turn into an error of the page's `new`.
         try {
           const owner: RegistryOwner = {
@@ -314,14 +313,16 @@ export function linkFreeCounters(
   tracker: BindgenTracker,
   counter: (name: string) => { read: () => number; global: object } | null,
 ): string[] {
-  const all = Object.keys(exports);
+  const all = ObjectKeys(exports);
   const uncounted: string[] = [];
-  for (const name of tracker.noteInstance(moduleKey, all.filter(isFreeExportName))) {
+  const names = tracker.noteInstance(moduleKey, arrayFilter(all, isFreeExportName));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const original = (exports as Record<string, unknown>)[name];
     if (typeof original !== 'function') continue;
     if (tracker.releasesCountedFor(name, (original as { length: number }).length, all)) continue;
     const c = counter(name);
-    if (c === null) uncounted.push(name);
+    if (c === null) uncounted[uncounted.length] = name;
     else tracker.linkFreeCounter(name, c.read, c.global);
   }
   return uncounted;

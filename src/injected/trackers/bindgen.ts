@@ -23,7 +23,23 @@
  * deps.shadowPointerField.
  */
 import { LIMITS, type BindgenEvent, type ObjectKey } from '../../shared/protocol';
-import { apply, OrigFinalizationRegistry, OrigWeakRef, weakRefDeref } from '../core/intrinsics';
+import {
+  apply,
+  arrayFilter,
+  arrayIncludes,
+  arraySlice,
+  arraySortInPlace,
+  functionToString,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  OrigFinalizationRegistry,
+  OrigWeakRef,
+  SafeMap,
+  SafeSet,
+  SafeWeakMap,
+  SafeWeakSet,
+  weakRefDeref,
+} from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
 import {
   classNameFromExport,
@@ -79,7 +95,7 @@ interface OrphanWatch {
   /** Of those, collected (our callback ran), counted at the tick after the callback (see settle). */
   collected: number;
   /** Collected since the last tick: judged at the next tick (a glue finalizer may run after ours). */
-  pending: Map<number, number>;
+  pending: SafeMap<number, number>;
   /** Collected objects whose class had no release at all between their creation and their collection. */
   definite: number;
   /** Sampled objects collected since the last tick. */
@@ -91,14 +107,43 @@ interface OrphanWatch {
    * strong), and its mark is moved forward at every tick that sees the object still holding its
    * pointer, so a sampled orphan is told even while other objects of its class are freed.
    */
-  boxes: Map<number, StackBox>;
+  boxes: SafeMap<number, StackBox>;
   /** Formatted creation stack -> sampled orphans created there. */
-  stacks: Map<string, number>;
+  stacks: SafeMap<string, number>;
 }
 type OrphanHeld = number | StackBox;
 interface StackBox {
   mark: number;
   stack: string | null;
+}
+
+/** An in-wasm free counter of one instance: its reader, and its value at the last tick. */
+interface FreeReader {
+  read: () => number;
+  seen: number;
+  counter: object;
+}
+
+/** The running total of `readers` now (a reader that cannot be read counts its last value). */
+function readTotal(readers: readonly FreeReader[]): number {
+  let total = 0;
+  for (let i = 0; i < readers.length; i++) {
+    const r = readers[i]!;
+    const n = r.read();
+    total += Number.isNaN(n) ? r.seen : n;
+  }
+  return total;
+}
+
+/** The `max` most frequent stacks of `counts`, most frequent first (ties: first seen first). */
+function topStacks(counts: SafeMap<string, number>, max: number): Array<{ stack: string; count: number }> {
+  const all: Array<{ stack: string; count: number }> = [];
+  counts.forEach((count, stack) => void (all[all.length] = { stack, count }));
+  return arraySlice(
+    arraySortInPlace(all, (a, b) => b.count - a.count),
+    0,
+    max,
+  );
 }
 
 /** What orphan tracking needs of a FinalizationRegistry (tests pass a deterministic one). */
@@ -135,7 +180,7 @@ class Released extends Stamp {
     return #released in o || releasedFallback.has(o);
   }
 }
-const releasedFallback = new WeakSet<object>();
+const releasedFallback = new SafeWeakSet<object>();
 
 /**
  * How a class's creations are counted.
@@ -168,11 +213,11 @@ export interface BindgenClass {
    * Pointer -> creation stack, for a bounded sample of live objects: the stack text, or a
    * capture not formatted yet (formatted at the next event of the class, if still live).
    */
-  sampled: Map<number, string | (() => string)>;
+  sampled: SafeMap<number, string | (() => string)>;
   /** Pointer -> the sampled object, for classes whose frees are counted inside wasm. */
-  sampledRefs: Map<number, WeakRef<object>>;
+  sampledRefs: SafeMap<number, WeakRef<object>>;
   /** Formatted stack -> live sampled objects created there. */
-  stackCounts: Map<string, number>;
+  stackCounts: SafeMap<string, number>;
   stackBudget: number;
   dirty: boolean;
   mode: CountMode;
@@ -223,27 +268,26 @@ interface Probe {
  * by pointer, to drop their stacks when they go away.
  */
 export class BindgenTracker {
-  readonly classes = new Map<string, BindgenClass>();
+  readonly classes = new SafeMap<string, BindgenClass>();
   /** Depth of cleanup callbacks of wasm-bindgen registries currently running. */
   finalizing = 0;
   /** Errors thrown by our own bookkeeping (never propagated to the page). */
   errors = 0;
-  private readonly protoCache = new WeakMap<object, BindgenClass | null>();
+  private readonly protoCache = new SafeWeakMap<object, BindgenClass | null>();
   private lastProto: object | null = null;
   private lastClass: BindgenClass | null = null;
-  private readonly exportModule = new Map<string, ObjectKey>();
-  private readonly probes = new Map<BindgenClass, Probe>();
+  private readonly exportModule = new SafeMap<string, ObjectKey>();
+  private readonly probes = new SafeMap<BindgenClass, Probe>();
   /** Counters of free-export calls kept inside wasm, per free export name (one per instance). */
-  private readonly freeCounters = new Map<string, Array<{ read: () => number; seen: number; counter: object }>>();
+  private readonly freeCounters = new SafeMap<string, FreeReader[]>();
   /** Counted calls made by cleanup callbacks since the last tick, per free export name. */
-  private readonly finalizerCalls = new Map<string, number>();
+  private readonly finalizerCalls = new SafeMap<string, number>();
   /** Free exports with a wasm-bindgen registry whose glue unregisters on release, by glue (made so far). */
-  private readonly releaseRegistries = new Map<string, Set<RegistryGlue>>();
+  private readonly releaseRegistries = new SafeMap<string, SafeSet<RegistryGlue>>();
   /** Per free export: are releases counted by unregister() (true) or by the in-wasm call counter (false)? */
-  private readonly releaseCounting = new Map<string, boolean>();
+  private readonly releaseCounting = new SafeMap<string, boolean>();
   /** Sampled objects (creation stack kept) -> their pointer, to drop the stack when released. */
-  private readonly sampledObjects = new WeakMap<object, number>();
-  private readonly fnToString = Function.prototype.toString;
+  private readonly sampledObjects = new SafeWeakMap<object, number>();
 
   constructor(private readonly deps: BindgenDeps) {}
 
@@ -258,9 +302,9 @@ export class BindgenTracker {
         created: 0,
         freed: 0,
         reclaimed: 0,
-        sampled: new Map(),
-        sampledRefs: new Map(),
-        stackCounts: new Map(),
+        sampled: new SafeMap(),
+        sampledRefs: new SafeMap(),
+        stackCounts: new SafeMap(),
         stackBudget: STACKS_PER_TICK,
         dirty: false,
         mode: 'unknown',
@@ -282,7 +326,7 @@ export class BindgenTracker {
 
   /** The wasm-bindgen class of an object, by its prototype chain (cached per prototype). */
   classOfObject(obj: object): BindgenClass | null {
-    const proto = Object.getPrototypeOf(obj) as object | null;
+    const proto = getPrototypeOf(obj) as object | null;
     if (proto === this.lastProto) return this.lastClass;
     if (proto === null) return null;
     let found = this.protoCache.get(proto);
@@ -298,17 +342,17 @@ export class BindgenTracker {
   private classify(proto: object): BindgenClass | null {
     let p: object | null = proto;
     for (let depth = 0; p !== null && p !== Object.prototype && depth < 8; depth++) {
-      const d = Object.getOwnPropertyDescriptor(p, 'free');
+      const d = getOwnPropertyDescriptor(p, 'free');
       if (d !== undefined && typeof d.value === 'function') {
-        const source = Reflect.apply(this.fnToString, d.value, []) as string;
+        const source = apply(functionToString, d.value, []) as string;
         const fe = freeExportIn(source);
         if (fe === null) return null;
-        const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
+        const ctor = getOwnPropertyDescriptor(p, 'constructor')?.value as unknown;
         const name = typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name.length > 0 ? ctor.name : undefined;
         const cls = this.classFor(fe, name);
         if (cls !== null && cls.mode === 'unknown') {
           cls.mode = 'setter';
-          const ctorSource = typeof ctor === 'function' ? (apply(this.fnToString, ctor, []) as string) : '';
+          const ctorSource = typeof ctor === 'function' ? (apply(functionToString, ctor, []) as string) : '';
           if (registersEveryPointer(ctorSource)) {
             cls.mode = 'probe';
             this.probes.set(cls, { owner: p, first: null });
@@ -319,7 +363,7 @@ export class BindgenTracker {
         }
         return cls;
       }
-      p = Object.getPrototypeOf(p) as object | null;
+      p = getPrototypeOf(p) as object | null;
     }
     return null;
   }
@@ -327,10 +371,11 @@ export class BindgenTracker {
   /** Which module exports a class's free function (latest instance wins). */
   noteInstance(moduleKey: ObjectKey, exportNames: readonly string[]): string[] {
     const free: string[] = [];
-    for (const name of exportNames) {
+    for (let i = 0; i < exportNames.length; i++) {
+      const name = exportNames[i]!;
       if (!isFreeExportName(name)) continue;
       this.exportModule.set(name, moduleKey);
-      free.push(name);
+      free[free.length] = name;
     }
     return free;
   }
@@ -339,7 +384,7 @@ export class BindgenTracker {
   noteRegistry(site: RegistrationSite): void {
     if (site.glue === 'old') return;
     let kinds = this.releaseRegistries.get(site.freeExport);
-    if (kinds === undefined) this.releaseRegistries.set(site.freeExport, (kinds = new Set()));
+    if (kinds === undefined) this.releaseRegistries.set(site.freeExport, (kinds = new SafeSet()));
     kinds.add(site.glue);
   }
 
@@ -363,7 +408,9 @@ export class BindgenTracker {
     // out not to register every object: see onUnregistered.)
     const matching =
       kinds !== undefined &&
-      (length === 2 ? kinds.has('flagged') : length === 1 && kinds.has('unsigned') && !exportNames.includes(constructorExportOf(name)));
+      (length === 2
+        ? kinds.has('flagged')
+        : length === 1 && kinds.has('unsigned') && !arrayIncludes(exportNames, constructorExportOf(name)));
     let decided = this.releaseCounting.get(name);
     if (decided === undefined) {
       decided = matching;
@@ -529,11 +576,11 @@ export class BindgenTracker {
       off: false,
       tracked: 0,
       collected: 0,
-      pending: new Map(),
+      pending: new SafeMap(),
       definite: 0,
       pendingBoxes: [],
-      boxes: new Map(),
-      stacks: new Map(),
+      boxes: new SafeMap(),
+      stacks: new SafeMap(),
     };
     return w;
   }
@@ -548,25 +595,19 @@ export class BindgenTracker {
     const readers = this.freeCounters.get(cls.freeExport);
     if (readers === undefined) return cls.freed + cls.reclaimed;
     let total = 0;
-    for (const r of readers) total += r.seen;
+    for (let i = 0; i < readers.length; i++) total += readers[i]!.seen;
     return total;
   }
 
   /** The release mark now (a fresh read of the in-wasm counters). */
   private freeMarkNow(cls: BindgenClass): number {
     const readers = this.freeCounters.get(cls.freeExport);
-    if (readers === undefined) return cls.freed + cls.reclaimed;
-    let total = 0;
-    for (const r of readers) {
-      const n = r.read();
-      total += Number.isNaN(n) ? r.seen : n;
-    }
-    return total;
+    return readers === undefined ? cls.freed + cls.reclaimed : readTotal(readers);
   }
 
   /** Our registry's callback: a wrapper of the class was collected. Judged at the next tick. */
   private onWrapperCollected(w: OrphanWatch, held: OrphanHeld): void {
-    if (typeof held === 'object' && w.pendingBoxes.length < 1024) w.pendingBoxes.push(held);
+    if (typeof held === 'object' && w.pendingBoxes.length < 1024) w.pendingBoxes[w.pendingBoxes.length] = held;
     else {
       const mark = typeof held === 'number' ? held : held.mark;
       w.pending.set(mark, (w.pending.get(mark) ?? 0) + 1);
@@ -584,12 +625,13 @@ export class BindgenTracker {
     if (w.boxes.size === 0 && w.pending.size === 0 && w.pendingBoxes.length === 0) return;
     const now = this.freeMarkNow(cls);
     if (w.pending.size !== 0 || w.pendingBoxes.length !== 0) {
-      for (const [mark, n] of w.pending) {
+      w.pending.forEach((n, mark) => {
         w.collected += n;
         if (mark === now) w.definite += n;
-      }
+      });
       w.pending.clear();
-      for (const box of w.pendingBoxes) {
+      for (let i = 0; i < w.pendingBoxes.length; i++) {
+        const box = w.pendingBoxes[i]!;
         w.collected++;
         if (box.mark !== now) continue;
         w.definite++;
@@ -601,11 +643,11 @@ export class BindgenTracker {
       cls.dirty = true;
     }
     // Sampled objects still holding their pointer: not released up to now.
-    for (const [ptr, box] of w.boxes) {
+    w.boxes.forEach((box, ptr) => {
       const ref = cls.sampledRefs.get(ptr);
       const obj = ref === undefined ? undefined : (apply(weakRefDeref, ref, []) as object | undefined);
       if (obj !== undefined && pointerFieldOf(obj) === ptr) box.mark = now;
-    }
+    });
   }
 
   /**
@@ -644,14 +686,15 @@ export class BindgenTracker {
 
   /** Format the class's samples not formatted yet (objects still live, at most 32); count their stacks. */
   private formatPending(cls: BindgenClass): void {
-    for (const [ptr, sample] of cls.sampled) {
-      if (typeof sample === 'string') continue;
+    // Setting the value of the entry being visited is allowed in Map.prototype.forEach.
+    cls.sampled.forEach((sample, ptr) => {
+      if (typeof sample === 'string') return;
       const stack = sample().slice(0, LIMITS.maxStack);
       cls.sampled.set(ptr, stack);
       const box = cls.orphans?.boxes.get(ptr);
       if (box !== undefined) box.stack = stack;
       cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
-    }
+    });
   }
 
   /** A wasm-bindgen registry's cleanup callback is about to run for `held`. */
@@ -672,7 +715,7 @@ export class BindgenTracker {
   linkFreeCounter(name: string, read: () => number, counter: object = {}): void {
     let readers = this.freeCounters.get(name);
     if (readers === undefined) this.freeCounters.set(name, (readers = []));
-    readers.push({ read, seen: 0, counter });
+    readers[readers.length] = { read, seen: 0, counter };
   }
 
   /** Are releases of the free export `name` counted from in-wasm call counters? */
@@ -683,13 +726,7 @@ export class BindgenTracker {
   /** Calls of the free export `name` counted inside wasm so far, over every instance (-1: none linked). */
   freeCalls(name: string): number {
     const readers = this.freeCounters.get(name);
-    if (readers === undefined) return -1;
-    let total = 0;
-    for (const r of readers) {
-      const n = r.read();
-      total += Number.isNaN(n) ? r.seen : n;
-    }
-    return total;
+    return readers === undefined ? -1 : readTotal(readers);
   }
 
   /**
@@ -711,12 +748,14 @@ export class BindgenTracker {
    * a best guess (an object freed is an object of that group).
    */
   private pollFreeCounters(): void {
-    const groups = new Map<object, { delta: number; names: string[] }>();
-    for (const [name, readers] of this.freeCounters) {
+    const groups = new SafeMap<object, { delta: number; names: string[] }>();
+    // Setting the value of the entry being visited is allowed in Map.prototype.forEach.
+    this.freeCounters.forEach((readers, name) => {
       let delta = 0;
       let counter: object | null = null;
       let gone = false;
-      for (const r of readers) {
+      for (let i = 0; i < readers.length; i++) {
+        const r = readers[i]!;
         const now = r.read();
         if (Number.isNaN(now)) {
           gone = true; // its instance was collected: its calls were folded in at earlier ticks
@@ -729,37 +768,38 @@ export class BindgenTracker {
       if (gone)
         this.freeCounters.set(
           name,
-          readers.filter((r) => !Number.isNaN(r.read())),
+          arrayFilter(readers, (r) => !Number.isNaN(r.read())),
         );
       const fin = this.finalizerCalls.get(name) ?? 0;
       if (fin !== 0) this.finalizerCalls.set(name, 0);
       const g = groups.get(counter ?? readers);
       if (g === undefined) groups.set(counter ?? readers, { delta: delta - fin, names: [name] });
       else {
-        g.names.push(name);
+        g.names[g.names.length] = name;
         g.delta -= fin; // one counter read twice: the calls once, each name's finalizer calls out
       }
-    }
-    for (const { delta, names } of groups.values()) {
-      if (delta <= 0) continue;
+    });
+    groups.forEach(({ delta, names }) => {
+      if (delta <= 0) return;
       if (names.length === 1) {
         const cls = this.classes.get(names[0] as string);
         if (cls !== undefined) this.addFreed(cls, delta); // else no object of it was ever seen created
-        continue;
+        return;
       }
       const classes: BindgenClass[] = [];
-      for (const n of names) {
-        const cls = this.classes.get(n);
-        if (cls !== undefined) classes.push(cls);
+      for (let i = 0; i < names.length; i++) {
+        const cls = this.classes.get(names[i]!);
+        if (cls !== undefined) classes[classes.length] = cls;
       }
-      classes.sort((a, b) => liveOf(b) - liveOf(a));
+      arraySortInPlace(classes, (a, b) => liveOf(b) - liveOf(a));
       let left = delta;
-      for (const cls of classes) {
+      for (let i = 0; i < classes.length; i++) {
+        const cls = classes[i]!;
         const share = Math.min(left, Math.max(0, liveOf(cls)));
         if (share > 0) this.addFreed(cls, share);
         left -= share;
       }
-    }
+    });
   }
 
   private addFreed(cls: BindgenClass, n: number): void {
@@ -775,12 +815,13 @@ export class BindgenTracker {
    * that is gone) was released.
    */
   private unsampleReleased(cls: BindgenClass): void {
-    for (const ptr of [...cls.sampled.keys()]) {
+    // unsample() deletes the entry being visited, which Map.prototype.forEach allows.
+    cls.sampled.forEach((_sample, ptr) => {
       const ref = cls.sampledRefs.get(ptr);
       const obj = ref === undefined ? undefined : (apply(weakRefDeref, ref, []) as object | undefined);
-      if (obj !== undefined && pointerFieldOf(obj) === ptr) continue;
+      if (obj !== undefined && pointerFieldOf(obj) === ptr) return;
       this.unsample(cls, ptr);
-    }
+    });
   }
 
   private unsample(cls: BindgenClass, ptr: number): void {
@@ -799,26 +840,24 @@ export class BindgenTracker {
   tick(): void {
     // Orphans first, against the counters as they stood before this tick's poll: a free counted
     // now may be of an object collected since (conservative: then it is not a definite orphan).
-    for (const cls of this.classes.values())
+    this.classes.forEach((cls) => {
       if (cls.orphans !== null) {
         this.settleOrphans(cls, cls.orphans);
         cls.orphans.budget = ORPHAN_TRACK_PER_TICK;
       }
+    });
     if (this.freeCounters.size !== 0) this.pollFreeCounters();
-    for (const cls of this.classes.values()) {
+    this.classes.forEach((cls) => {
       cls.stackBudget = STACKS_PER_TICK;
-      if (!cls.dirty) continue;
+      if (!cls.dirty) return;
       cls.dirty = false;
       this.deps.emit(this.eventOf(cls));
-    }
+    });
   }
 
   eventOf(cls: BindgenClass): BindgenEvent {
     this.formatPending(cls);
-    const liveStacks = [...cls.stackCounts]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, LIMITS.maxStacksPerClass)
-      .map(([stack, count]) => ({ stack, count }));
+    const liveStacks = topStacks(cls.stackCounts, LIMITS.maxStacksPerClass);
     const event: BindgenEvent = {
       t: 'bindgen',
       time: this.deps.now(),
@@ -834,11 +873,7 @@ export class BindgenTracker {
     if (orphaned !== null) {
       event.orphaned = orphaned;
       const w = cls.orphans;
-      if (orphaned > 0 && w !== null && w.stacks.size > 0)
-        event.orphanStacks = [...w.stacks]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, MAX_ORPHAN_STACKS)
-          .map(([stack, count]) => ({ stack, count }));
+      if (orphaned > 0 && w !== null && w.stacks.size > 0) event.orphanStacks = topStacks(w.stacks, MAX_ORPHAN_STACKS);
     }
     return event;
   }

@@ -4,6 +4,7 @@
  * pointers held in glue objects and registry cells. No state, no page globals touched beyond
  * own-property reads. The glue generations these recognise: docs/GLUE-VERSIONS.md.
  */
+import { getOwnPropertyDescriptor, ObjectKeys } from '../core/intrinsics';
 
 const FREE_EXPORT = /__wbg_([A-Za-z0-9_$]+?)_free\b/;
 /** A cleanup callback of glue 0.2.93+: the free export called with the finalizer flag, `(ptr >>> 0, 1)`. */
@@ -22,6 +23,7 @@ const FREE_UNSIGNED = /__wbg_[A-Za-z0-9_$]+?_free\(\s*[^(),]+>>>\s*0\s*\)/;
  * - `old`: anything else (older `--weak-refs` glue, or unrecognised): releases are counted by
  *   the free export's calls, counted inside wasm.
  */
+
 export type RegistryGlue = 'flagged' | 'unsigned' | 'old';
 
 export function registryGlue(source: string): RegistryGlue {
@@ -50,11 +52,8 @@ export function toPtr(v: unknown): number {
 
 /** The pointer an object of any glue generation holds now (own `__wbg_ptr` or `ptr` data property; -1: none). */
 export function pointerFieldOf(obj: object): number {
-  for (const k of ['__wbg_ptr', 'ptr']) {
-    const d = Object.getOwnPropertyDescriptor(obj, k);
-    if (d !== undefined && 'value' in d) return toPtr(d.value);
-  }
-  return -1;
+  const d = getOwnPropertyDescriptor(obj, '__wbg_ptr') ?? getOwnPropertyDescriptor(obj, 'ptr');
+  return d !== undefined && 'value' in d ? toPtr(d.value) : -1;
 }
 
 /**
@@ -66,18 +65,17 @@ export function ptrOfHeld(held: unknown): number {
   if (direct >= 0) return direct;
   if (typeof held !== 'object' || held === null) return -1;
   const own = (k: string): number => {
-    const d = Object.getOwnPropertyDescriptor(held, k);
+    const d = getOwnPropertyDescriptor(held, k);
     return d && 'value' in d ? toPtr(d.value) : -1;
   };
-  for (const k of ['ptr', '__wbg_ptr']) {
-    const p = own(k);
-    if (p >= 0) return p;
-  }
-  let n = 0;
-  for (const k of Object.keys(held)) {
-    if (++n > 8) break;
-    const p = own(k);
-    if (p > 0) return p;
+  const p = own('ptr');
+  if (p >= 0) return p;
+  const wbg = own('__wbg_ptr');
+  if (wbg >= 0) return wbg;
+  const keys = ObjectKeys(held);
+  for (let i = 0; i < keys.length && i < 8; i++) {
+    const q = own(keys[i]!);
+    if (q > 0) return q;
   }
   return -1;
 }

@@ -17,6 +17,7 @@
  * Pure: counters, chunk reads, stacks, randomness and time come in through HeapDeps.
  */
 import { LIMITS, type AllocEvent, type HeapSizes, type ObjectKey, type SitesEvent } from '../../shared/protocol';
+import { arrayJoin, arrayMap, arraySlice, arraySortInPlace, ObjectKeys, SafeMap, SafeSet } from '../core/intrinsics';
 
 /** Allocator function names as they appear in frames of modules with a name section. */
 const ALLOCATOR_NAMES =
@@ -27,9 +28,10 @@ const ALLOCATOR_NAMES =
  * without a name section) or by name. The rewritten entry points keep their indices.
  */
 export function allocatorFrameTest(functions: Readonly<Record<string, number | undefined>>): (line: string) => boolean {
-  const indices = new Set<number>();
-  for (const k of Object.keys(functions)) {
-    const i = functions[k];
+  const indices = new SafeSet<number>();
+  const names = ObjectKeys(functions);
+  for (let n = 0; n < names.length; n++) {
+    const i = functions[names[n]!];
     if (typeof i === 'number') indices.add(i);
   }
   return (line) => {
@@ -159,8 +161,8 @@ export function sampleWeight(size: number, interval: number): { bytes: number; c
 
 export class SiteSampler {
   interval: number = SAMPLE_INTERVAL.initial;
-  private readonly live = new Map<number, Sample>();
-  private readonly sites = new Map<string, Site>();
+  private readonly live = new SafeMap<number, Sample>();
+  private readonly sites = new SafeMap<string, Site>();
   private samplesSince = 0;
   /** The sampling budget (see SAMPLE_RATE). */
   private tokens: number = SAMPLE_RATE.burst;
@@ -226,7 +228,7 @@ export class SiteSampler {
     const lines = stack.split('\n');
     let i = 0;
     while (i < lines.length - 1 && isAllocator((lines[i] as string).trim())) i++;
-    return i === 0 ? stack : lines.slice(i).join('\n');
+    return i === 0 ? stack : arrayJoin(arraySlice(lines, i), '\n');
   }
 
   private siteOf(stack: string): Site {
@@ -245,10 +247,11 @@ export class SiteSampler {
         return site;
       }
       const frames: string[] = [];
-      for (const line of key.split('\n')) {
-        const f = line.trim();
+      const lines = key.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const f = lines[i]!.trim();
         if (f === '') continue;
-        frames.push(f.slice(0, LIMITS.maxString));
+        frames[frames.length] = f.slice(0, LIMITS.maxString);
         if (frames.length >= LIMITS.maxSiteFrames) break;
       }
       site = { key, frames, bytes: 0, count: 0, samples: 0 };
@@ -276,14 +279,15 @@ export class SiteSampler {
    * event when the picture changed (at most once per SITES_EVENT_MS).
    */
   tick(): SitesEvent | null {
-    for (const [ptr, s] of this.live) {
+    // Deleting the entry being visited is allowed in Map.prototype.forEach.
+    this.live.forEach((s, ptr) => {
       if (this.deps.chunkLive(ptr, s.chunk) === false) {
         this.live.delete(ptr);
         this.drop(s);
       } else if (typeof s.site === 'function') {
         this.place(s, s.site());
       }
-    }
+    });
     const now = this.deps.now();
     const elapsed = now - this.windowStart;
     if (elapsed >= 1000) {
@@ -305,27 +309,33 @@ export class SiteSampler {
   /** A new interval: the weights of live samples are recomputed with it. */
   private rescale(interval: number): void {
     this.interval = interval;
-    for (const site of this.sites.values()) {
+    this.sites.forEach((site) => {
       site.bytes = 0;
       site.count = 0;
-    }
-    for (const s of this.live.values()) {
-      if (typeof s.site === 'function') continue;
+    });
+    this.live.forEach((s) => {
+      if (typeof s.site === 'function') return;
       const w = sampleWeight(s.chunk, interval);
       s.site.bytes += w.bytes;
       s.site.count += w.count;
-    }
+    });
     this.dirty = true;
   }
 
   event(time: number): SitesEvent {
-    const all = [...this.sites.values()].sort((a, b) => b.bytes - a.bytes).slice(0, LIMITS.maxSites);
+    const sites: Site[] = [];
+    this.sites.forEach((s) => void (sites[sites.length] = s));
+    const all = arraySlice(
+      arraySortInPlace(sites, (a, b) => b.bytes - a.bytes),
+      0,
+      LIMITS.maxSites,
+    );
     return {
       t: 'sites',
       time,
       memory: this.memory,
       interval: this.interval,
-      sites: all.map((s) => ({ bytes: Math.round(s.bytes), count: Math.round(s.count), samples: s.samples, frames: s.frames })),
+      sites: arrayMap(all, (s) => ({ bytes: Math.round(s.bytes), count: Math.round(s.count), samples: s.samples, frames: s.frames })),
     };
   }
 }

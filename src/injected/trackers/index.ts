@@ -11,7 +11,7 @@
  */
 import type { InjectedContext, InstanceInfo } from '../context';
 import { i32At } from '../core/heap-access';
-import { MathRandom } from '../core/intrinsics';
+import { arrayFilter, arrayIndexOf, arrayMap, arraySome, MathRandom, ObjectKeys } from '../core/intrinsics';
 import { BindgenTracker } from './bindgen';
 import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { isFreeExportName } from './glue-source';
@@ -61,14 +61,14 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     const heap = info.heap;
     linkFreeCounters(info.exports, info.moduleKey, bindgen, (name) => {
       if (rewrite === null || heap === null) return null;
-      const i = rewrite.callCounted.indexOf(name);
+      const i = arrayIndexOf(rewrite.callCounted, name);
       return i < 0 ? null : heap.callCounter(i);
     });
-    const freeExports = Object.keys(info.exports).filter(isFreeExportName);
+    const freeExports = arrayFilter(ObjectKeys(info.exports), isFreeExportName);
     if (freeExports.length > 0 && pointerFields !== 'all') {
       // A one-argument free export is glue up to 0.2.92, whose objects may use the old `ptr`
       // field; from 0.2.93 the export takes (ptr, flag) and objects always use `__wbg_ptr`.
-      const old = freeExports.some((n) => (info.exports as Record<string, { length?: number }>)[n]?.length === 1);
+      const old = arraySome(freeExports, (n) => (info.exports as Record<string, { length?: number }>)[n]?.length === 1);
       const want = old ? 'all' : 'wbg';
       if (pointerFields === 'none' || want === 'all') {
         hookPointerFields(Object.prototype, bindgen, want === 'all');
@@ -101,7 +101,7 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
       heap: new HeapTracker(mem.key, counters, allocator.kind, sizes),
       sites: null,
     };
-    heaps.push(entry);
+    heaps[heaps.length] = entry;
     armOutOfMemory(info, mem.key, ctx.memoryMaxBytes(mem.memory));
     // Sites need sizes: without them (emmalloc, unknown allocators) the countdown counts
     // allocations, not bytes, and a sample could not stand for any number of bytes.
@@ -195,7 +195,8 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
     bindgen.tick();
     const time = ctx.now();
     let gone = false;
-    for (const h of heaps) {
+    for (let i = 0; i < heaps.length; i++) {
+      const h = heaps[i]!;
       const e = h.heap.poll(time);
       if (e !== null) ctx.emit(e);
       if (h.heap.gone) {
@@ -206,9 +207,9 @@ export function installTrackers(ctx: InjectedContext): InstalledTrackers {
       if (s !== null) ctx.emit(s);
     }
     // A collected instance's heap is dropped (its memory's `collected` event says the rest).
-    if (gone) heaps = heaps.filter((h) => !h.heap.gone);
+    if (gone) heaps = arrayFilter(heaps, (h) => !h.heap.gone);
   });
 
-  installed = { bindgen, heaps: () => heaps.map((h) => h.heap), registries };
+  installed = { bindgen, heaps: () => arrayMap(heaps, (h) => h.heap), registries };
   return installed;
 }

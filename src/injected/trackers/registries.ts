@@ -11,6 +11,7 @@
  * sent at most once per tick, and only when a value changed.
  */
 import { LIMITS, type MarkEvent, type ObjectKey, type RegistryEvent } from '../../shared/protocol';
+import { apply, ArrayIsArray, call, getOwnPropertyDescriptor, ObjectKeys, SafeMap } from '../core/intrinsics';
 
 export const REGISTRY_EVENT = 'wasm-memory:registry';
 export const MARK_EVENT = 'wasm-memory:mark';
@@ -35,17 +36,19 @@ export interface RegistryInput {
 
 /** Own data property value, without running page getters. */
 function own(obj: object, key: string): unknown {
-  const d = Object.getOwnPropertyDescriptor(obj, key);
+  const d = getOwnPropertyDescriptor(obj, key);
   return d !== undefined && 'value' in d ? d.value : undefined;
 }
 
 /** Validate a stats record: finite numbers only, bounded field count and name length. */
 export function cleanStats(raw: unknown): Record<string, number> | null {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  if (typeof raw !== 'object' || raw === null || ArrayIsArray(raw)) return null;
   const out: Record<string, number> = Object.create(null) as Record<string, number>;
   let n = 0;
   let scanned = 0;
-  for (const key of Object.keys(raw)) {
+  const keys = ObjectKeys(raw);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (++scanned > LIMITS.maxRegistryFields * 4) break;
     if (key.length === 0 || key.length > MAX_FIELD_NAME || key === '__proto__') continue;
     const v = own(raw, key);
@@ -72,9 +75,9 @@ export function cleanLabel(detail: unknown): string | null {
 }
 
 function sameStats(a: Record<string, number>, b: Record<string, number>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k]) return false;
+  const ka = ObjectKeys(a);
+  if (ka.length !== ObjectKeys(b).length) return false;
+  for (let i = 0; i < ka.length; i++) if (a[ka[i]!] !== b[ka[i]!]) return false;
   return true;
 }
 
@@ -101,7 +104,7 @@ export class RegistryTracker {
   /** Marks dropped because a page sent more than MAX_MARKS_PER_TICK in one tick. */
   droppedMarks = 0;
   private marksThisTick = 0;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new SafeMap<string, Entry>();
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -138,7 +141,7 @@ export class RegistryTracker {
 
   /** Poll the pull-style registrations in `list` (the page's global array). */
   poll(list: unknown): void {
-    if (!Array.isArray(list)) return;
+    if (!ArrayIsArray(list)) return;
     const n = Math.min(list.length, MAX_PULL_ENTRIES);
     for (let i = 0; i < n; i++) {
       const item: unknown = list[i];
@@ -152,7 +155,7 @@ export class RegistryTracker {
       if (memory !== undefined) e.memory = memory;
       let raw: unknown;
       try {
-        raw = Reflect.apply(fn as () => unknown, item, []);
+        raw = apply(fn as () => unknown, item, []);
       } catch (err) {
         e.errors++;
         e.stats = { ...e.stats, [ERRORS_FIELD]: e.errors };
@@ -172,14 +175,14 @@ export class RegistryTracker {
   /** Emit one event per registry whose stats or memory changed since the last one. */
   flush(): void {
     this.marksThisTick = 0;
-    for (const e of this.entries.values()) {
-      if (e.sent !== null && e.sentMemory === e.memory && sameStats(e.sent, e.stats)) continue;
+    this.entries.forEach((e) => {
+      if (e.sent !== null && e.sentMemory === e.memory && sameStats(e.sent, e.stats)) return;
       e.sent = e.stats;
       e.sentMemory = e.memory;
       const event: RegistryEvent = { t: 'registry', time: this.deps.now(), name: e.name, stats: { ...e.stats } };
       if (e.memory !== undefined) event.memory = e.memory;
       this.deps.emit(event);
-    }
+    });
   }
 
   mark(detail: unknown): boolean {
@@ -217,11 +220,11 @@ export function installRegistries(
   const target = global as Partial<EventTargetLike>;
   if (typeof target.addEventListener === 'function') {
     const detailOf = (e: Event): unknown => (e as CustomEvent<unknown>).detail;
-    target.addEventListener.call(global, REGISTRY_EVENT, (e: Event) => {
+    call(target.addEventListener, global, REGISTRY_EVENT, (e: Event) => {
       wake();
       tracker.push(detailOf(e));
     });
-    target.addEventListener.call(global, MARK_EVENT, (e: Event) => {
+    call(target.addEventListener, global, MARK_EVENT, (e: Event) => {
       wake();
       tracker.mark(detailOf(e));
     });
