@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HeaderPolicies, UNKNOWN, verdictFromHeaders } from './header-policies';
-import { INSTRUMENT } from '../shared/worker-policy';
+import { HeaderPolicies, verdictFromHeaders } from './header-policies';
+import { INSTRUMENT, UNKNOWN } from '../shared/worker-policy';
 
 const CSP = (value: string) => ({ name: 'Content-Security-Policy', value });
 

@@ -10,10 +10,11 @@
  * used only for that URL (fragment aside), and only once (taken), so a later document in the
  * frame never gets a stale verdict. No entry (a document with no response of its own, such as
  * about:blank, srcdoc, blob: or data:; one served by a service worker; a service worker that was
- * stopped in between): `policy-unknown`, and the page side instruments no worker.
+ * stopped in between): UNKNOWN, and the page side decides from its <meta> policies alone (as for a
+ * worker started before the verdict arrived).
  */
 import type { WorkerPolicyVerdict } from '../shared/protocol';
-import { splitPolicies, workerPolicyVerdict } from '../shared/worker-policy';
+import { splitPolicies, UNKNOWN, workerPolicyVerdict } from '../shared/worker-policy';
 
 export interface ResponseHeader {
   name: string;
@@ -22,8 +23,6 @@ export interface ResponseHeader {
 
 /** Most frames remembered at once (entries are taken by the frames' content scripts). */
 const MAX_ENTRIES = 1024;
-
-export const UNKNOWN: WorkerPolicyVerdict = { instrument: false, reason: 'policy-unknown' };
 
 /** Pure: the verdict of one response's headers. */
 export function verdictFromHeaders(headers: readonly ResponseHeader[]): WorkerPolicyVerdict {

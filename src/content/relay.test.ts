@@ -8,7 +8,7 @@ import {
   type PageEvent,
   type WorkerPolicyVerdict,
 } from '../shared/protocol';
-import { INSTRUMENT } from '../shared/worker-policy';
+import { INSTRUMENT, UNKNOWN } from '../shared/worker-policy';
 import { ContentRelay, type PagePortLike, type RelayDeps, type RelayOptions, type RuntimePortLike } from './relay';
 
 const v = PROTOCOL_VERSION;
@@ -107,7 +107,7 @@ describe('ContentRelay', () => {
     expect(page.sent).toEqual([{ kind: 'ack', v, policies: verdict }]);
     // The first verdict counts (a restarted service worker would say "unknown"), and the
     // hello after a reconnect no longer asks.
-    ports[0]!.deliver({ kind: 'policies', v, verdict: { instrument: false, reason: 'policy-unknown' } });
+    ports[0]!.deliver({ kind: 'policies', v, verdict: UNKNOWN });
     ports[0]!.kill();
     relay.onBackgroundMessage({ kind: 'policies', v, verdict: INSTRUMENT });
     expect(page.sent).toEqual([{ kind: 'ack', v, policies: verdict }]);

@@ -427,10 +427,6 @@ export interface LinkEvent {
 /**
  * Why a page's dedicated worker was started as the page asked, without our core in it
  * (src/injected/core/worker.ts; texts for people in src/shared/worker-policy.ts):
- * - `policy-unknown`: the page's response-header policies were not known yet (the worker started
- *   before the content script had them from the service worker), or could not be known (a
- *   document with no response of its own: about:blank, srcdoc, blob:, data:; one served by a
- *   service worker);
  * - `csp` / `csp-report-only`: a Content-Security-Policy (enforced / report-only) of the page has
  *   `directive`, which would apply inside our blob: bootstrap (a blob: worker inherits the page's
  *   policies; the page's own worker script runs under its own response's), or would refuse or
@@ -446,7 +442,6 @@ export interface LinkEvent {
  * - `refused`: constructing our bootstrap threw.
  */
 export const WORKER_SKIP_REASONS = [
-  'policy-unknown',
   'csp',
   'csp-report-only',
   'trusted-types',
@@ -475,13 +470,21 @@ export interface WorkerSkippedEvent {
   directive?: string;
 }
 
+/** A policy of the page that rules our blob: bootstrap out (see WorkerSkipReason). */
+export type PolicySkipReason = 'csp' | 'csp-report-only' | 'trusted-types';
+
 /**
  * May our core start a page's dedicated worker from a blob: bootstrap, as far as the page's
  * policies say? Computed from the response headers by the service worker and from <meta> by the
- * page side (src/shared/worker-policy.ts).
+ * page side (src/shared/worker-policy.ts). `unknown`: the service worker saw no response headers
+ * for this document (about:blank, srcdoc, blob:, data:; a response served by a service worker; a
+ * service worker restarted in between); the page side then decides as it does before any verdict
+ * arrives: from its <meta> policies and the first violation (src/injected/core/worker.ts).
  */
 export type WorkerPolicyVerdict =
-  { instrument: true } | { instrument: false; reason: 'policy-unknown' | 'csp' | 'csp-report-only' | 'trusted-types'; directive?: string };
+  | { instrument: true }
+  | { instrument: false; reason: PolicySkipReason; directive?: string }
+  | { instrument: 'unknown' };
 
 export type PageEvent =
   | WorkerSkippedEvent

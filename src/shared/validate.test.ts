@@ -126,7 +126,7 @@ const good: PageEvent[] = [
   { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
   { t: 'link', time: 32, state: 'unreachable', url: 'about:blank', frame: true },
   { t: 'worker-skipped', time: 33, realm: 'r1', url: 'https://a.test/w.js', reason: 'csp', directive: 'worker-src' },
-  { t: 'worker-skipped', time: 34, realm: 'r1', url: '', reason: 'policy-unknown' },
+  { t: 'worker-skipped', time: 34, realm: 'r1', url: '', reason: 'url' },
 ];
 
 describe('validatePageEvent', () => {
@@ -157,6 +157,11 @@ describe('validatePageEvent', () => {
     expect(validatePageEvent({ t: 'mark', time: -5, label: 'x' })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: Infinity, label: 'x' })).toBeNull();
     expect(validatePageEvent({ ...good[8], liveStacks: [{ stack: 1, count: 1 }] })).toBeNull();
+    const skipped = { t: 'worker-skipped', time: 1, realm: 'r1', url: '' };
+    expect(validatePageEvent({ ...skipped, reason: 'url' })).not.toBeNull();
+    // No page side says it: a worker started before the header verdict is decided by <meta>.
+    expect(validatePageEvent({ ...skipped, reason: 'policy-unknown' })).toBeNull();
+    expect(validatePageEvent({ ...skipped, reason: 'csp', directive: 'x'.repeat(65) })).toMatchObject({ directive: 'x'.repeat(64) });
   });
 
   it('checks page-error events field by field', () => {

@@ -5,6 +5,7 @@ import {
   INSTRUMENT,
   parseWorkerPolicyVerdict,
   splitPolicies,
+  UNKNOWN,
   workerPolicyVerdict,
   workerSkipText,
 } from './worker-policy';
@@ -86,11 +87,18 @@ describe('parseWorkerPolicyVerdict', () => {
       reason: 'csp',
       directive: 'worker-src',
     });
-    expect(parseWorkerPolicyVerdict({ instrument: false, reason: 'policy-unknown' })).toEqual({
-      instrument: false,
-      reason: 'policy-unknown',
-    });
-    for (const bad of [null, 1, 'yes', {}, { instrument: 'true' }, { instrument: false }, { instrument: false, reason: 'url' }])
+    expect(parseWorkerPolicyVerdict({ instrument: 'unknown', reason: 'csp' })).toEqual(UNKNOWN);
+    const bads = [
+      null,
+      1,
+      'yes',
+      {},
+      { instrument: 'true' },
+      { instrument: false },
+      { instrument: false, reason: 'url' },
+      { instrument: false, reason: 'policy-unknown' }, // not a reason: an unknown verdict is `instrument: 'unknown'`
+    ];
+    for (const bad of bads)
       expect(parseWorkerPolicyVerdict(bad)).toBeNull();
     expect(parseWorkerPolicyVerdict({ instrument: false, reason: 'csp', directive: 'x'.repeat(65) })).toBeNull();
     expect(parseWorkerPolicyVerdict({ instrument: false, reason: 'csp', directive: 5 })).toBeNull();

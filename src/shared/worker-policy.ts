@@ -57,6 +57,8 @@ const SAFE_DIRECTIVES = nameSet([
 const TRUSTED_TYPES = nameSet(['require-trusted-types-for', 'trusted-types']);
 
 export const INSTRUMENT: WorkerPolicyVerdict = { instrument: true };
+/** The service worker has no response headers for the document (see WorkerPolicyVerdict). */
+export const UNKNOWN: WorkerPolicyVerdict = { instrument: 'unknown' };
 
 /** ASCII whitespace as CSP's grammar knows it (tab, LF, FF, CR, space). */
 const isSpace = (c: number): boolean => c === 9 || c === 10 || c === 12 || c === 13 || c === 32;
@@ -161,9 +163,10 @@ export function parseWorkerPolicyVerdict(v: unknown): WorkerPolicyVerdict | null
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (o.instrument === true) return INSTRUMENT;
+  if (o.instrument === 'unknown') return UNKNOWN;
   if (o.instrument !== false) return null;
   const r = o.reason;
-  if (r !== 'policy-unknown' && r !== 'csp' && r !== 'csp-report-only' && r !== 'trusted-types') return null;
+  if (r !== 'csp' && r !== 'csp-report-only' && r !== 'trusted-types') return null;
   if (o.directive === undefined) return { instrument: false, reason: r };
   if (typeof o.directive !== 'string' || o.directive.length > 64) return null;
   return { instrument: false, reason: r, directive: o.directive };
@@ -173,8 +176,6 @@ export function parseWorkerPolicyVerdict(v: unknown): WorkerPolicyVerdict | null
 export function workerSkipText(reason: WorkerSkipReason, directive?: string): string {
   const d = directive !== undefined ? ` (${directive})` : '';
   switch (reason) {
-    case 'policy-unknown':
-      return "the page's security policies (response headers) were not known yet when it started";
     case 'csp':
       return `the page's Content-Security-Policy${d} would apply inside the extension's blob: bootstrap, not to the page's own worker script`;
     case 'csp-report-only':

@@ -108,8 +108,8 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   const owner = (s: string) => pageScriptUrl(ownerUrl(s, ownUrls, worker ? worker.url : g.location.href), worker);
 
   // What the page's response-header policies allow our worker bootstrap: a window learns it from
-  // the content script after the handshake (unknown until then: workers are not instrumented);
-  // a worker we started inherited policies that allowed it (src/shared/worker-policy.ts).
+  // the content script's ack (until then, its <meta> policies decide alone, see worker.ts); a
+  // worker we started inherited policies that allowed it (src/shared/worker-policy.ts).
   let workerPolicy: WorkerPolicyVerdict | null = worker ? INSTRUMENT : null;
 
   // --- realm, queue, failures -------------------------------------------------------------

@@ -14,10 +14,16 @@
  * Whenever wrapping is not possible or not faithful, the ORIGINAL Worker is constructed with the
  * page's own arguments, and a `worker-skipped` event says why (WorkerSkipReason): the page's
  * policies (a blob: worker inherits them, see src/shared/worker-policy.ts) from its response
- * headers (`policy()`, from the content script; unknown until it arrives: not instrumented) and
- * from its <meta> elements (read at each construction), a CSP that already refused one of ours,
- * no bundle source, data:/cross-origin URLs, URL objects other than URL (TrustedScriptURL),
- * accessor options, a constructor that throws on our blob.
+ * headers (`policy()`, from the content script) and from its <meta> elements (read at each
+ * construction), a CSP that already refused one of ours, no bundle source, data:/cross-origin
+ * URLs, URL objects other than URL (TrustedScriptURL), accessor options, a constructor that
+ * throws on our blob.
+ *
+ * While the header verdict is not known (a worker started before the handshake's ack, or a
+ * document the service worker saw no headers for) the <meta> policies and the violation net
+ * decide alone, as before header policies were read: such a worker IS instrumented unless they
+ * rule it out. Known limitation (docs/TRANSPARENCY.md): under a header policy that forbids our
+ * bootstrap, a worker started that early fails or runs under the inherited policy.
  */
 import {
   apply,
@@ -134,7 +140,7 @@ export interface WorkerHookDeps {
   fail(where: string, e: unknown): void;
   /**
    * What the page's response-header policies allow (src/shared/worker-policy.ts), or null while
-   * not known: then workers are not instrumented.
+   * not known (then, as for an `unknown` verdict, the <meta> policies decide alone).
    */
   policy(): WorkerPolicyVerdict | null;
 }
@@ -242,9 +248,10 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   /** Why the page's policies rule our bootstrap out, or null when they allow it. */
   const policySkip = (): Skip | null => {
     if (blobBlocked) return { skip: 'csp-violation' };
-    const header = d.policy() ?? { instrument: false, reason: 'policy-unknown' };
-    const v = header.instrument ? metaVerdict() : header;
-    if (v === null || v.instrument) return null;
+    const header = d.policy();
+    // Header policies that rule it out decide; allowing or not known (yet): the <meta> ones do.
+    const v = header !== null && header.instrument === false ? header : metaVerdict();
+    if (v === null || v.instrument !== false) return null;
     return v.directive !== undefined ? { skip: v.reason, directive: v.directive } : { skip: v.reason };
   };
 
