@@ -1,6 +1,8 @@
 // How often is a page's worker started before the extension knows the page's header policies?
-// (src/shared/worker-policy.ts: until the content script has the service worker's verdict, the
-// page side starts workers unwrapped, "not instrumented: policies not known yet".)
+// (src/shared/worker-policy.ts. Until the content script has the service worker's verdict, the
+// page side decides from the page's <meta> policies alone: this page has none, so every worker
+// must be instrumented; under the first rule of 2026-12 they were not, and the table in
+// bench/RESULTS.md measured that window. A worker reported `worker-skipped` here is a regression.)
 //
 //   node bench/worker-window.mjs [--loads 10]
 //

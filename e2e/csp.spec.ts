@@ -79,8 +79,9 @@ async function runPage(
 
 /**
  * Wait until the page side has done its handshake with the content script, which carries the
- * verdict of the page's header policies (a worker started before it is not instrumented: see
- * bench/worker-window.mjs): the panel, bound to the page's tab, has the page's first events.
+ * verdict of the page's header policies (a worker started before it is decided by the <meta>
+ * policies alone: see bench/worker-window.mjs and the tests of that below): the panel, bound to
+ * the page's tab, has the page's first events.
  */
 function handshakeVia(openPanel: (page: Page) => Promise<Page>, panels: Page[]) {
   return async (page: Page) => {
@@ -224,6 +225,37 @@ test.describe("strict pages: the page's own worker", () => {
     expect(await page.evaluate(() => (window as unknown as { runWorker(): Promise<Run> }).runWorker())).toEqual(WORKER_RESULT);
     expect(await page.evaluate(() => (window as unknown as { __page: { violations: unknown[] } }).__page.violations)).toEqual([]);
     const panel = panels[0]!;
+    await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
+    expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'csp', directive: 'worker-src' });
+  });
+
+  // Before the verdict (the handshake) the page's <meta> policies and the violation net decide
+  // alone, as before header policies were read: a worker the page starts from its first script
+  // is instrumented unless a <meta> policy rules it out (docs/TRANSPARENCY.md).
+  test("no policy, the worker started by the page's first script (before the verdict): instrumented, its memory counted", async ({
+    context,
+    openPanel,
+  }) => {
+    const page = await context.newPage();
+    await page.goto(`${BASE}/e2e/pages/csp/page.html?early`);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __page: { runs: Run[] } }).__page.runs)).toEqual([WORKER_RESULT]);
+    expect(await page.evaluate(() => (window as unknown as { __page: { violations: unknown[] } }).__page.violations)).toEqual([]);
+    const panel = await openPanel(page);
+    const row = panel.locator('[data-testid="memory-row"]', { has: panel.getByTestId('memory-realm-kind') });
+    await expect(row.getByTestId('memory-current')).toHaveAttribute('data-value', String(4 * 65536));
+    await expect(row.getByTestId('memory-owner')).toContainText('/e2e/pages/csp/worker.js');
+    await expect(panel.getByTestId('worker-skips')).toHaveCount(0);
+  });
+
+  test("a <meta> `worker-src 'self'`, the worker started before the verdict: not instrumented, no violation, the panel says why", async ({
+    context,
+    openPanel,
+  }) => {
+    const page = await context.newPage();
+    await page.goto(`${BASE}/e2e/pages/csp/meta.html?early`);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __page: { runs: Run[] } }).__page.runs)).toEqual([WORKER_RESULT]);
+    expect(await page.evaluate(() => (window as unknown as { __page: { violations: unknown[] } }).__page.violations)).toEqual([]);
+    const panel = await openPanel(page);
     await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
     expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'csp', directive: 'worker-src' });
   });

@@ -292,11 +292,14 @@ test.describe('injected core', () => {
     expect(await tryWorker()).toMatchObject({ ok: true });
   });
 
-  test('the safety net: a blob: worker refused all the same (a wrong verdict) turns wrapping off for the page', async ({ context }) => {
-    // The observer's ack says "instrument" (as if the headers allowed it), but the response has a
-    // header CSP that refuses blob: workers (context.route responses are not seen by the
-    // extension's webRequest; the real path is e2e/csp.spec.ts). The refusal's violation makes
-    // the core leave later workers unwrapped.
+  test('the safety net: with no verdict, a header CSP that refuses our blob: worker turns wrapping off for the page after its first refusal', async ({
+    context,
+  }) => {
+    // The response has a header CSP that refuses blob: workers, but no verdict says so: the
+    // observer's ack carries none and context.route responses are not seen by the extension's
+    // webRequest (the real path is e2e/csp.spec.ts), as for a worker started before the verdict.
+    // The <meta> policies (none) decide, so the first worker is refused with us (the known
+    // limitation, docs/TRANSPARENCY.md); the refusal's violation leaves later workers unwrapped.
     await context.route('**/e2e/pages/injected/csp-header.html', (route) =>
       route.fulfill({
         contentType: 'text/html',

@@ -17,9 +17,6 @@ async function pageSeen(context: BrowserContext, capture: boolean): Promise<{ pa
   const page = await context.newPage();
   if (capture) await captureInjected(page);
   await page.goto('/e2e/pages/injected/page-errors.html?flood=120');
-  // The page side's first batch comes after the handshake, which carries the verdict on workers.
-  if (capture) await expect.poll(async () => (await captured(page)).length).toBeGreaterThan(0);
-  await page.evaluate(() => (globalThis as unknown as { startFailingWorker(): void }).startFailingWorker());
   await page.waitForFunction(() => document.title === 'done');
   return { page, seen: await page.evaluate(() => (globalThis as unknown as { pageSeen: unknown }).pageSeen) };
 }

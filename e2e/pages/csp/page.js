@@ -3,7 +3,10 @@
 // <meta>. What the page observes is kept in window.__page: the securitypolicyviolation events it
 // saw, and each worker run's outcome.
 // `?trusted`: pass the worker URL as a TrustedScriptURL (the page's own Trusted Types policy).
-window.__page = { violations: [], runs: [], trusted: new URLSearchParams(location.search).has('trusted') };
+// `?early`: start the worker at once, from this parser-blocking script in the page's <head>
+// (before the extension's handshake, hence before it knows the page's header policies).
+const params = new URLSearchParams(location.search);
+window.__page = { violations: [], runs: [], trusted: params.has('trusted') };
 window.addEventListener(
   'securitypolicyviolation',
   (e) => window.__page.violations.push({ blockedURI: e.blockedURI, directive: e.effectiveDirective, disposition: e.disposition }),
@@ -45,3 +48,5 @@ window.markerViolation = () => {
   img.src = 'http://127.0.0.1:9/marker.png';
   document.body.append(img);
 };
+
+if (params.has('early')) window.runWorker();

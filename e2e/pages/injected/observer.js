@@ -1,10 +1,7 @@
 // Test-only observer, added with page.addInitScript: listens for the injected core's `connect`
 // message (the page can legitimately see it), acknowledges it like the content script does, and
 // records every batch sent on the port into window.__wm. Works with or without the real
-// content script (whose ack is identical; the core takes the first). Like the content script
-// its ack carries the verdict of the page's response-header policies on worker bootstraps: these
-// test pages have none (`instrument`), and the real content script, which never gets a port once
-// we acked, cannot (e2e/csp.spec.ts tests the real path).
+// content script (whose ack is identical; the core takes the first).
 (() => {
   const wm = { connects: 0, acks: 0, batches: [], events: [], dropped: 0 };
   Object.defineProperty(window, '__wm', { value: wm, configurable: true });
@@ -21,7 +18,7 @@
       for (const x of m.events) wm.events.push(x);
       wm.dropped = m.dropped;
     };
-    port.postMessage({ kind: 'ack', v: d.v, policies: { instrument: true } });
+    port.postMessage({ kind: 'ack', v: d.v });
     wm.acks++;
   });
 })();
