@@ -257,7 +257,7 @@ export class ContentRelay {
       if (this.pagePort === port) this.onPageMessage(data);
     });
     // The ack carries the verdict on worker bootstraps: until the service worker sent it, the
-    // page side waits (queueing its events) and starts no worker of ours.
+    // page side waits (queueing its events) and decides its workers from its <meta> policies.
     if (this.workerPolicy !== null) this.ack(port);
     else this.ackPending = port;
     if (replacing) {

@@ -482,9 +482,7 @@ export type PolicySkipReason = 'csp' | 'csp-report-only' | 'trusted-types';
  * arrives: from its <meta> policies and the first violation (src/injected/core/worker.ts).
  */
 export type WorkerPolicyVerdict =
-  | { instrument: true }
-  | { instrument: false; reason: PolicySkipReason; directive?: string }
-  | { instrument: 'unknown' };
+  { instrument: true } | { instrument: false; reason: PolicySkipReason; directive?: string } | { instrument: 'unknown' };
 
 export type PageEvent =
   | WorkerSkippedEvent
@@ -593,7 +591,8 @@ export const PAGE_SETTINGS_KEYS = { allocationTracking: 'wasmMemory.allocationTr
 /**
  * content -> injected: the handshake reply on the page's port; `settings` absent: defaults.
  * `policies`: the verdict of the document's response headers on worker bootstraps; the content
- * script sends the ack only once it has it, so absent means unknown (then no worker of ours).
+ * script sends the ack only once it has it. Absent (as before the ack) or `unknown`: the page's
+ * <meta> policies and the violation net decide alone (src/injected/core/worker.ts).
  */
 export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings; policies?: WorkerPolicyVerdict };
 

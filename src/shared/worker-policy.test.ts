@@ -98,8 +98,7 @@ describe('parseWorkerPolicyVerdict', () => {
       { instrument: false, reason: 'url' },
       { instrument: false, reason: 'policy-unknown' }, // not a reason: an unknown verdict is `instrument: 'unknown'`
     ];
-    for (const bad of bads)
-      expect(parseWorkerPolicyVerdict(bad)).toBeNull();
+    for (const bad of bads) expect(parseWorkerPolicyVerdict(bad)).toBeNull();
     expect(parseWorkerPolicyVerdict({ instrument: false, reason: 'csp', directive: 'x'.repeat(65) })).toBeNull();
     expect(parseWorkerPolicyVerdict({ instrument: false, reason: 'csp', directive: 5 })).toBeNull();
   });
