@@ -126,7 +126,9 @@ for (const [name, loads] of Object.entries(results)) {
         .map((x) => x.t),
     ),
   );
-  console.log(
-    `  verdict known between ${median(lastSkipped).toFixed(1)} and ${median(firstInstrumented).toFixed(1)} ms after navigation start (medians)`,
-  );
+  if (lastSkipped.every((t) => t < 0)) console.log('  every worker instrumented in every load');
+  else
+    console.log(
+      `  verdict known between ${median(lastSkipped).toFixed(1)} and ${median(firstInstrumented).toFixed(1)} ms after navigation start (medians)`,
+    );
 }
