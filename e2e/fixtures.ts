@@ -80,6 +80,9 @@ interface Fixtures {
 export const test = base.extend<Fixtures>({
   chromiumArgs: [[], { option: true }],
   context: async ({ chromiumArgs }, use) => {
+    // launchWithExtension waits for the content scripts' registration, which the service worker
+    // starts at the end of its top-level script, after adding its webRequest listener (header
+    // policies): a page loaded after it has its headers seen, as in any install.
     const { context, dir } = await launchWithExtension(DIST, chromiumArgs);
     await use(context);
     await context.close();

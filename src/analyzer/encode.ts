@@ -248,6 +248,7 @@ export function encodeEvent(ev: PageEvent, interner: Interner, sink: RecordSink)
     }
     case 'page-error': // for the CLI's exit code and the panel's count, not the analyzer
     case 'link': // the page channel's health: for the toolbar and the report, not the analyzer
+    case 'worker-skipped': // a worker not instrumented: for the panel's notice and the report
       return 0;
     default:
       return -1;

@@ -4,7 +4,15 @@
  * onDisconnect, and the content scripts and panels reconnect (which restarts the worker).
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { PORT_CONTENT, PORT_PANEL, PROTOCOL_VERSION, type BackgroundToContent, type BackgroundToPanel } from '../shared/protocol';
+import {
+  PORT_CONTENT,
+  PORT_PANEL,
+  PROTOCOL_VERSION,
+  type BackgroundToContent,
+  type BackgroundToPanel,
+  type ContentToBackground,
+} from '../shared/protocol';
+import { HeaderPolicies } from './header-policies';
 import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake, type TabStatus } from '../shared/tab-status';
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { syncContentScripts } from './content-scripts';
@@ -14,6 +22,22 @@ import { eventsBytes } from '../shared/event-batches';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
 const router = new Router();
+
+/**
+ * Header policies (CSP, CSP-Report-Only, Trusted Types) of every frame's document, which its
+ * scripts cannot read: the page side needs their verdict before it may start a worker from our
+ * blob: bootstrap (src/shared/worker-policy.ts, header-policies.ts). Registered at the top level,
+ * so a navigation wakes a stopped worker in time to see its headers.
+ */
+const headerPolicies = new HeaderPolicies();
+chrome.webRequest.onHeadersReceived.addListener(
+  (d) => {
+    headerPolicies.record(d.tabId, d.frameId, d.url, d.responseHeaders ?? []);
+    return undefined;
+  },
+  { urls: ['<all_urls>'], types: ['main_frame', 'sub_frame'] },
+  ['responseHeaders'],
+);
 
 const OFFSCREEN_URL = 'src/background/host/offscreen.html';
 let creating: Promise<void> | null = null;
@@ -103,7 +127,14 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
       return;
     }
     const h = router.connectContent(endpoint<BackgroundToContent>(port), tabId, frameId);
-    port.onMessage.addListener((msg: unknown) => h.message(msg));
+    port.onMessage.addListener((msg: unknown) => {
+      const m = msg as Partial<ContentToBackground> | null;
+      if (m?.kind === 'hello' && m.policies === true && typeof m.url === 'string') {
+        const reply: BackgroundToContent = { kind: 'policies', v: PROTOCOL_VERSION, verdict: headerPolicies.take(tabId, frameId, m.url) };
+        port.postMessage(reply);
+      }
+      h.message(msg);
+    });
     port.onDisconnect.addListener(() => h.disconnected());
   } else if (port.name === PORT_HOST) {
     // Only our offscreen document: an extension page with no tab.
@@ -136,6 +167,7 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
 
 browser.tabs.onRemoved.addListener((tabId: number) => {
   router.tabRemoved(tabId);
+  headerPolicies.tabRemoved(tabId);
   void forgetTab(tabId);
 });
 

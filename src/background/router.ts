@@ -27,7 +27,7 @@ export interface Endpoint<Out> {
 }
 
 export interface RouterOptions {
-  /** Most bytes of "definition" events (realm/module/memory/instance/collected) kept per tab
+  /** Most bytes of "definition" events (realm/module/memory/instance/collected/worker-skipped) kept per tab
    *  (estimated: src/shared/event-bytes.ts); beyond, the oldest are evicted and counted. */
   maxDefinitionBytes: number;
   /** Most bytes of other events (samples, growths, counters, marks) kept per tab: the recent ones. */
@@ -97,7 +97,7 @@ interface TabState {
   historyLostBefore: number | undefined;
 }
 
-const DEFINITION: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
+const DEFINITION: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected', 'worker-skipped']);
 
 export interface ContentHandle {
   message(msg: unknown): void;

@@ -3,6 +3,7 @@
  * `record` goes through `analyzeTraceText` too, on the very text it wrote, so the two agree.
  */
 import { summarizePageLink } from '../shared/page-link';
+import { summarizeWorkerSkips } from '../shared/worker-skips';
 import type { AnalyzerApi, Report } from '../shared/analyzer-api';
 import type { Trace } from '../shared/protocol';
 import { parseTrace } from '../shared/trace';
@@ -53,6 +54,7 @@ export async function analyzeTrace(trace: Trace, file: string, wasm: Uint8Array,
         omitted: trace.omitted ?? 0,
         ingestFailures: analyzer.ingestFailures,
         pageLink: summarizePageLink(trace.events),
+        workerSkips: summarizeWorkerSkips(trace.events),
       },
     };
   } finally {

@@ -140,6 +140,7 @@ const info: TraceInfo = {
   omitted: 0,
   ingestFailures: 0,
   pageLink: { silent: [], notVisible: [], reconnects: 0, lost: 0, gaps: 0 },
+  workerSkips: { workers: [], more: 0 },
 };
 
 describe('verdict', () => {

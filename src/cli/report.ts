@@ -3,6 +3,7 @@
  * report. Pure functions of the analyzer's Report plus a little context.
  */
 import type { PageLinkSummary } from '../shared/page-link';
+import type { WorkerSkipSummary } from '../shared/worker-skips';
 import type { Alert, ClassStats, Report, Severity } from '../shared/analyzer-api';
 import { sortAlerts } from '../shared/alerts';
 import { formatBytes } from '../shared/bytes';
@@ -27,6 +28,8 @@ export interface TraceInfo {
   ingestFailures: number;
   /** The page channel: documents silent at the end, channels replaced, events lost (link events). */
   pageLink: PageLinkSummary;
+  /** The page's workers that could not be instrumented, and why (worker-skipped events). */
+  workerSkips: WorkerSkipSummary;
 }
 
 /** The --json output. Stable field names; documented in docs/CLI.md. */
@@ -270,6 +273,8 @@ export function formatHuman(r: JsonReport): string {
     out.push(`  warning: the page side of ${s.url} went silent and stayed so: nothing was recorded from it after that`);
   for (const n of link.notVisible)
     out.push(`  warning: not visible: ${n.frame ? 'a frame' : 'the page'} (${n.url}) never connected: nothing in it was recorded`);
+  for (const w of t.workerSkips.workers) out.push(`  warning: worker not instrumented: ${w.url || '(no URL string)'}: ${w.text}`);
+  if (t.workerSkips.more > 0) out.push(`  warning: ${t.workerSkips.more} more kinds of workers not instrumented`);
 
   out.push('');
   out.push(`Memories (${r.memories.length})`);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SOURCE, LIMITS, PAGE_SOURCE, PROTOCOL_VERSION, type ContentToBackground, type PageEvent } from '../shared/protocol';
+import {
+  CONTENT_SOURCE,
+  LIMITS,
+  PAGE_SOURCE,
+  PROTOCOL_VERSION,
+  type ContentToBackground,
+  type PageEvent,
+  type WorkerPolicyVerdict,
+} from '../shared/protocol';
 import { plainEventBytes } from '../shared/event-batches';
+import { INSTRUMENT, UNKNOWN } from '../shared/worker-policy';
 import { ContentRelay, type PagePortLike, type RelayDeps, type RelayOptions, type RuntimePortLike } from './relay';
 
 const v = PROTOCOL_VERSION;
@@ -11,9 +20,13 @@ class FakeRuntimePort implements RuntimePortLike {
   dead = false;
   private msgCb: ((m: unknown) => void) | null = null;
   private discCb: (() => void) | null = null;
+  /** The service worker's answer to a hello asking for policies (null: it does not answer). */
+  constructor(private readonly verdict: WorkerPolicyVerdict | null = INSTRUMENT) {}
   postMessage(msg: ContentToBackground): void {
     if (this.dead) throw new Error('Attempting to use a disconnected port object');
     this.sent.push(msg);
+    if (msg.kind === 'hello' && msg.policies === true && this.verdict !== null)
+      this.msgCb?.({ kind: 'policies', v, verdict: this.verdict });
   }
   disconnect(): void {
     this.dead = true;
@@ -45,13 +58,17 @@ class FakePagePort implements PagePortLike {
   }
 }
 
-function setup(extra: Partial<RelayDeps> = {}, opts: Partial<RelayOptions> = { maxQueueBytes: 5 * plainEventBytes(sample(1)) }) {
+function setup(
+  extra: Partial<RelayDeps> = {},
+  opts: Partial<RelayOptions> = { maxQueueBytes: 5 * plainEventBytes(sample(1)) },
+  verdict: WorkerPolicyVerdict | null = INSTRUMENT,
+) {
   const ports: FakeRuntimePort[] = [];
   const timers: Array<() => void> = [];
   let alive = true;
   const deps: RelayDeps = {
     connect: () => {
-      const p = new FakeRuntimePort();
+      const p = new FakeRuntimePort(verdict);
       ports.push(p);
       return p;
     },
@@ -79,9 +96,35 @@ const batchesOf = (p: FakeRuntimePort) => p.sent.filter((m) => m.kind === 'batch
 const eventsOf = (p: FakeRuntimePort) => p.sent.flatMap((m) => (m.kind === 'batch' ? m.events : []));
 
 describe('ContentRelay', () => {
+  it("waits for the service worker's verdict on worker bootstraps before it acks the page, and sends it in the ack", () => {
+    const { relay, ports } = setup({}, {}, null);
+    const page = new FakePagePort();
+    expect(relay.onWindowMessage(true, connectMsg, page)).toBe(true);
+    expect(page.sent).toEqual([]); // no verdict yet: the page side waits
+    const verdict: WorkerPolicyVerdict = { instrument: false, reason: 'csp', directive: 'worker-src' };
+    ports[0]!.deliver({ kind: 'policies', v, verdict: { instrument: 'maybe' } }); // malformed: ignored
+    expect(page.sent).toEqual([]);
+    ports[0]!.deliver({ kind: 'policies', v, verdict });
+    expect(page.sent).toEqual([{ kind: 'ack', v, policies: verdict }]);
+    // The first verdict counts (a restarted service worker would say "unknown"), and the
+    // hello after a reconnect no longer asks.
+    ports[0]!.deliver({ kind: 'policies', v, verdict: UNKNOWN });
+    ports[0]!.kill();
+    relay.onBackgroundMessage({ kind: 'policies', v, verdict: INSTRUMENT });
+    expect(page.sent).toEqual([{ kind: 'ack', v, policies: verdict }]);
+  });
+
+  it('a verdict that came before the page connected goes in the ack at once', () => {
+    const { relay, ports } = setup();
+    expect(ports[0]?.sent[0]).toMatchObject({ kind: 'hello', policies: true });
+    const page = new FakePagePort();
+    relay.onWindowMessage(true, connectMsg, page);
+    expect(page.sent).toEqual([{ kind: 'ack', v, policies: INSTRUMENT }]);
+  });
+
   it('says hello with its document id on connect', () => {
     const { ports } = setup();
-    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1' });
+    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1', policies: true });
     expect(ContentRelay.readyMessage()).toEqual({ source: CONTENT_SOURCE, kind: 'ready', v });
   });
 
@@ -94,7 +137,7 @@ describe('ContentRelay', () => {
     expect(relay.onWindowMessage(true, connectMsg, undefined)).toBe(false);
     const first = new FakePagePort();
     expect(relay.onWindowMessage(true, connectMsg, first)).toBe(true);
-    expect(first.sent).toEqual([{ kind: 'ack', v }]);
+    expect(first.sent).toEqual([{ kind: 'ack', v, policies: INSTRUMENT }]);
     const second = new FakePagePort();
     expect(relay.onWindowMessage(true, connectMsg, second)).toBe(false);
     expect(second.sent).toEqual([]);
@@ -105,7 +148,7 @@ describe('ContentRelay', () => {
     const { relay } = setup({ settings: { allocationTracking: false } });
     const port = new FakePagePort();
     expect(relay.onWindowMessage(true, connectMsg, port)).toBe(true);
-    expect(port.sent).toEqual([{ kind: 'ack', v, settings: { allocationTracking: false } }]);
+    expect(port.sent).toEqual([{ kind: 'ack', v, settings: { allocationTracking: false }, policies: INSTRUMENT }]);
   });
 
   it('validates page batches: forwards good events, refuses and counts junk', () => {
@@ -168,8 +211,9 @@ describe('ContentRelay', () => {
     runTimers();
     const p2 = ports[1];
     if (!p2) throw new Error('did not reconnect');
-    // the first hello has no lostAt; this one says when the previous worker was lost (page clock)
-    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1' });
+    // the first hello has no lostAt (and asks for the verdict on worker bootstraps, which the
+    // relay then keeps); this one says when the previous worker was lost (page clock)
+    expect(ports[0]?.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1', policies: true });
     expect(p2.sent[0]).toEqual({ kind: 'hello', v, url: 'https://a.test/', doc: 'doc1', lostAt: 1234 });
     expect(eventsOf(p2)).toEqual([sample(2), sample(3), sample(4), sample(5), sample(6)]);
     const b = batchesOf(p2)[0];
@@ -295,7 +339,7 @@ describe('ContentRelay', () => {
     p.deliver({ kind: 'mark', v, label: 'late' });
     p.deliver({ kind: 'mark', v, label: 42 });
     expect(pp.sent).toEqual([
-      { kind: 'ack', v },
+      { kind: 'ack', v, policies: INSTRUMENT },
       { kind: 'mark', v, label: 'late' },
     ]);
   });
@@ -385,7 +429,7 @@ describe('ContentRelay: the page channel (silent, resumed, reconnected, gaps)', 
     const fresh = new FakePagePort();
     expect(relay.onWindowMessage(true, connectMsg, fresh)).toBe(true);
     expect(fresh.sent).toEqual([
-      { kind: 'ack', v },
+      { kind: 'ack', v, policies: INSTRUMENT },
       { kind: 'ping', v },
     ]);
     // not yet: a page that closes every port it sees would make a new, dead channel each time

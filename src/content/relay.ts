@@ -24,10 +24,12 @@ import {
   type PageSettings,
   type ContentToPage,
   type PageEvent,
+  type WorkerPolicyVerdict,
 } from '../shared/protocol';
 import { PageErrorLimit, validateBatch } from '../shared/validate';
 import { BUFFER_BYTES } from '../shared/event-bytes';
 import { plainEventBytes, splitByBytes } from '../shared/event-batches';
+import { parseWorkerPolicyVerdict } from '../shared/worker-policy';
 
 /** What we use of a runtime Port. */
 export interface RuntimePortLike {
@@ -112,8 +114,15 @@ interface Sized {
 const sizeOf = (s: Sized): number => s.bytes;
 const eventOf = (s: Sized): PageEvent => s.ev;
 
-/** Events that define what later events refer to; re-sent after a worker restart. */
-export const DEFINITION_TYPES: ReadonlySet<PageEvent['t']> = new Set(['realm', 'module', 'memory', 'instance', 'collected']);
+/** Events that define what later events refer to, and workers not instrumented; re-sent after a worker restart. */
+export const DEFINITION_TYPES: ReadonlySet<PageEvent['t']> = new Set([
+  'realm',
+  'module',
+  'memory',
+  'instance',
+  'collected',
+  'worker-skipped',
+]);
 
 export class ContentRelay {
   private port: RuntimePortLike | null = null;
@@ -121,7 +130,7 @@ export class ContentRelay {
   private queue: Sized[] = [];
   private queueBytes = 0;
   /**
-   * Definition events (realm/module/memory/instance/collected) already sent, bounded. After a
+   * Definition events (realm/module/memory/instance/collected/worker-skipped) already sent, bounded. After a
    * reconnect (the worker restarted and lost its backlog) they are sent again, so a panel
    * opened later still learns what the samples are about. Panels drop the duplicates.
    */
@@ -156,6 +165,10 @@ export class ContentRelay {
   private portLostAt: number | null = null;
   private reconnectPending = false;
   private stopped = false;
+  /** The service worker's verdict on worker bootstraps for this document (the first one it sent). */
+  private workerPolicy: WorkerPolicyVerdict | null = null;
+  /** A page port taken while the verdict was not known: acked when it arrives. */
+  private ackPending: PagePortLike | null = null;
   /** The page side never connected in time: reported `unreachable` (not visible), until it does. */
   private unreachable = false;
   private startUrl = '';
@@ -267,9 +280,10 @@ export class ContentRelay {
     port.listen((data) => {
       if (this.pagePort === port) this.onPageMessage(data);
     });
-    port.postMessage(
-      this.deps.settings ? { kind: 'ack', v: PROTOCOL_VERSION, settings: { ...this.deps.settings } } : { kind: 'ack', v: PROTOCOL_VERSION },
-    );
+    // The ack carries the verdict on worker bootstraps: until the service worker sent it, the
+    // page side waits (queueing its events) and decides its workers from its <meta> policies.
+    if (this.workerPolicy !== null) this.ack(port);
+    else this.ackPending = port;
     if (replacing) {
       // Still silent until the new channel proves alive: ping it now; its first word counts as
       // the reconnection (a page that closes every port it sees stays silent).
@@ -282,6 +296,18 @@ export class ContentRelay {
     this.syncListening();
     this.watch();
     return true;
+  }
+
+  /** The handshake's reply: the user's settings and the verdict on worker bootstraps. */
+  private ack(port: PagePortLike): void {
+    const ack: ContentAck = { kind: 'ack', v: PROTOCOL_VERSION };
+    if (this.deps.settings) ack.settings = { ...this.deps.settings };
+    if (this.workerPolicy !== null) ack.policies = this.workerPolicy;
+    try {
+      port.postMessage(ack);
+    } catch (e) {
+      this.deps.log('could not acknowledge the page', e);
+    }
   }
 
   /** A message on the page's MessagePort: untrusted. */
@@ -456,6 +482,7 @@ export class ContentRelay {
     try {
       const hello: ContentToBackground = { kind: 'hello', v: PROTOCOL_VERSION, url: this.deps.url(), doc: this.deps.doc };
       if (this.portLostAt !== null) hello.lostAt = this.portLostAt;
+      if (this.workerPolicy === null) hello.policies = true;
       port.postMessage(hello);
       if (this.everConnected && this.definitions.length > 0) {
         for (const run of splitByBytes(this.definitions, LIMITS.maxBatch, this.opts.maxBatchBytes, sizeOf)) {
@@ -489,10 +516,23 @@ export class ContentRelay {
     }, wait);
   }
 
-  /** From the service worker: a mark typed in the panel. */
+  /**
+   * From the service worker: a mark typed in the panel; the verdict of this document's response
+   * headers on worker bootstraps (the first one counts: a restarted service worker no longer
+   * knows it), which the page's handshake waits for (see `ack`).
+   */
   onBackgroundMessage(msg: unknown): void {
     if (typeof msg !== 'object' || msg === null) return;
     const m = msg as Record<string, unknown>;
+    if (m.kind === 'policies' && m.v === PROTOCOL_VERSION) {
+      const verdict = parseWorkerPolicyVerdict(m.verdict);
+      if (verdict === null || this.workerPolicy !== null) return;
+      this.workerPolicy = verdict;
+      const port = this.ackPending;
+      this.ackPending = null;
+      if (port !== null && port === this.pagePort) this.ack(port);
+      return;
+    }
     if (m.kind !== 'mark' || m.v !== PROTOCOL_VERSION || typeof m.label !== 'string') return;
     const label = m.label.slice(0, 512);
     if (this.pagePort) {

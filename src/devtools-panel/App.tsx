@@ -61,7 +61,7 @@ export function App({ controller }: { controller: PanelController }) {
       <ImportBanner view={view} controller={controller} />
       <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
       <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
-      <Memories memories={report?.memories ?? []} />
+      <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
       <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
       <Classes classes={report?.classes ?? []} />
       <Registries registries={report?.registries ?? []} />

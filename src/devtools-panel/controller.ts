@@ -9,6 +9,7 @@ import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type 
 import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
 import { countPageErrors } from '../shared/page-errors';
 import { summarizePageLink, type PageLinkSummary } from '../shared/page-link';
+import { summarizeWorkerSkips, type WorkerSkipSummary } from '../shared/worker-skips';
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
@@ -26,6 +27,7 @@ export interface ImportedInfo {
   /** Page errors recorded in the trace (src/shared/page-errors.ts). */
   pageErrors: number;
   pageLink: PageLinkSummary;
+  workerSkips: WorkerSkipSummary;
 }
 
 export interface ViewState {
@@ -45,6 +47,8 @@ export interface ViewState {
   pageErrors: number;
   /** The page channel's health (live session, or the imported trace's). */
   pageLink: PageLinkSummary;
+  /** The page's workers that could not be instrumented (live session, or the imported trace's). */
+  workerSkips: WorkerSkipSummary;
   /** Live view: the page's events before this time went to a service worker that restarted
    *  before this panel held them (see PanelSession.historyLostBefore); null: none lost so. */
   historyLostBefore: number | null;
@@ -287,6 +291,7 @@ export class PanelController {
       dropped: s.dropped + s.missed,
       pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
       pageLink: this.imported ? this.imported.info.pageLink : s.pageLink.summary(),
+      workerSkips: this.imported ? this.imported.info.workerSkips : s.workerSkips.summary(),
       historyLostBefore: this.imported ? null : s.historyLostBefore,
       versionMismatch: this.versionMismatch,
       mode: this.imported ? 'import' : 'live',
@@ -463,6 +468,7 @@ export class PanelController {
         omitted: r.trace.omitted ?? 0,
         pageErrors: countPageErrors(r.trace.events),
         pageLink: summarizePageLink(r.trace.events),
+        workerSkips: summarizeWorkerSkips(r.trace.events),
       },
     };
     this.importError = null;

@@ -11,6 +11,7 @@ import { BUFFER_BYTES } from '../shared/event-bytes';
 import { plainEventBytes } from '../shared/event-batches';
 import { PageErrorCounter } from '../shared/page-errors';
 import { PageLinkTracker } from '../shared/page-link';
+import { WorkerSkipTracker } from '../shared/worker-skips';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRACE_VERSION, type BackgroundToPanel, type PageEvent, type Trace } from '../shared/protocol';
 
 export type SessionUpdate =
@@ -40,6 +41,8 @@ export class PanelSession {
   readonly pageErrors = new PageErrorCounter();
   /** The page channel's health (silent documents, reconnects, events lost on the way). */
   readonly pageLink = new PageLinkTracker();
+  /** The page's workers that could not be instrumented, and why. */
+  readonly workerSkips = new WorkerSkipTracker();
   url = '';
   doc: string | undefined = undefined;
   /** The inspected tab was closed (what was recorded stays, for export). */
@@ -84,6 +87,7 @@ export class PanelSession {
     this.missed = 0;
     this.pageErrors.reset();
     this.pageLink.reset();
+    this.workerSkips.reset();
     this.url = url;
     this.doc = doc;
     this.historyLostBefore = null;
@@ -160,6 +164,7 @@ export class PanelSession {
         this.received += events.length;
         this.pageErrors.add(events);
         this.pageLink.add(events);
+        this.workerSkips.add(events);
         for (const ev of events) {
           if (this.omitted === 0) {
             const b = plainEventBytes(ev);
@@ -216,6 +221,8 @@ export function definitionId(ev: PageEvent): string | null {
     case 'instance':
     case 'collected':
       return `${ev.t}:${ev.key}`;
+    case 'worker-skipped':
+      return `worker-skipped:${ev.realm} ${ev.reason} ${ev.directive ?? ''} ${ev.url}`;
     default:
       return null;
   }

@@ -47,6 +47,8 @@ export const LIMITS = {
    * (`skipped`, see PageErrorEvent) so an error loop cannot flood the pipeline.
    */
   maxPageErrorsPerRealm: 100,
+  /** Most distinct `worker-skipped` events one realm sends (same reason and URL: sent once). */
+  maxWorkerSkips: 64,
 } as const;
 
 /** Milliseconds since the Unix epoch (performance.timeOrigin + performance.now()). */
@@ -123,6 +125,7 @@ export const PAGE_EVENT_TYPES = [
   'mark',
   'page-error',
   'link',
+  'worker-skipped',
 ] as const;
 
 // ---------------------------------------------------------------------------------------
@@ -421,7 +424,68 @@ export interface LinkEvent {
   frame?: boolean;
 }
 
+/**
+ * Why a page's dedicated worker was started as the page asked, without our core in it
+ * (src/injected/core/worker.ts; texts for people in src/shared/worker-policy.ts):
+ * - `csp` / `csp-report-only`: a Content-Security-Policy (enforced / report-only) of the page has
+ *   `directive`, which would apply inside our blob: bootstrap (a blob: worker inherits the page's
+ *   policies; the page's own worker script runs under its own response's), or would refuse or
+ *   report it;
+ * - `trusted-types`: the page's policies restrict Trusted Types (`directive`); inherited by a
+ *   blob: worker, they would make the page's own `importScripts(string)` throw;
+ * - `csp-violation`: a policy of the page already refused one of our blob: workers;
+ * - `url`: the script is not a same-origin URL given as a string or URL (data:, cross-origin,
+ *   other objects);
+ * - `options`: the options could not be copied faithfully (accessors, unknown type);
+ * - `blob-unreadable`: the page's blob: script could not be read;
+ * - `no-source`: our own script's text was not available;
+ * - `refused`: constructing our bootstrap threw.
+ */
+export const WORKER_SKIP_REASONS = [
+  'csp',
+  'csp-report-only',
+  'trusted-types',
+  'csp-violation',
+  'url',
+  'options',
+  'blob-unreadable',
+  'no-source',
+  'refused',
+] as const;
+export type WorkerSkipReason = (typeof WORKER_SKIP_REASONS)[number];
+
+/**
+ * A dedicated worker the page started that we could not instrument (its memories are not seen).
+ * Sent once per realm, reason, directive and URL (at most LIMITS.maxWorkerSkips per realm).
+ */
+export interface WorkerSkippedEvent {
+  t: 'worker-skipped';
+  time: EpochMs;
+  /** The realm that started the worker. */
+  realm: RealmId;
+  /** The worker's script URL as resolved, or '' when the page gave no URL string (bounded). */
+  url: string;
+  reason: WorkerSkipReason;
+  /** The policy directive behind `csp`, `csp-report-only` and `trusted-types` (bounded). */
+  directive?: string;
+}
+
+/** A policy of the page that rules our blob: bootstrap out (see WorkerSkipReason). */
+export type PolicySkipReason = 'csp' | 'csp-report-only' | 'trusted-types';
+
+/**
+ * May our core start a page's dedicated worker from a blob: bootstrap, as far as the page's
+ * policies say? Computed from the response headers by the service worker and from <meta> by the
+ * page side (src/shared/worker-policy.ts). `unknown`: the service worker saw no response headers
+ * for this document (about:blank, srcdoc, blob:, data:; a response served by a service worker; a
+ * service worker restarted in between); the page side then decides as it does before any verdict
+ * arrives: from its <meta> policies and the first violation (src/injected/core/worker.ts).
+ */
+export type WorkerPolicyVerdict =
+  { instrument: true } | { instrument: false; reason: PolicySkipReason; directive?: string } | { instrument: 'unknown' };
+
 export type PageEvent =
+  | WorkerSkippedEvent
   | LinkEvent
   | RealmEvent
   | ModuleEvent
@@ -467,8 +531,10 @@ export type ContentToBackground =
   /** `doc`: random id of this content-script instance (one per document and frame), so a
    *  reconnect after a service-worker restart is told apart from a navigation. `lostAt`: when
    *  this content script's previous connection to the service worker dropped (it had one): what
-   *  it sent before went to a worker that is gone; what it queued since is sent now. */
-  | { kind: 'hello'; v: number; url: string; doc?: string; lostAt?: EpochMs }
+   *  it sent before went to a worker that is gone; what it queued since is sent now.
+   *  `policies`: the content script has no WorkerPolicyVerdict yet and asks for one (answered
+   *  with a `policies` message, once per document: the service worker forgets it then). */
+  | { kind: 'hello'; v: number; url: string; doc?: string; lostAt?: EpochMs; policies?: true }
   | { kind: 'batch'; v: number; events: PageEvent[]; dropped: number };
 
 /** panel -> background (runtime Port PORT_PANEL). */
@@ -495,8 +561,12 @@ export type BackgroundToPanel =
   /** The inspected tab was closed: nothing more will come; what was recorded stays. */
   | { kind: 'tab-closed'; v: number; tabId: number };
 
-/** background -> content (e.g. a mark typed in the panel, forwarded to the page clock). */
-export type BackgroundToContent = { kind: 'mark'; v: number; label: string };
+/**
+ * background -> content: a mark typed in the panel, forwarded to the page clock; the verdict on
+ * blob: worker bootstraps from the frame's response headers (src/background/header-policies.ts).
+ */
+export type BackgroundToContent =
+  { kind: 'mark'; v: number; label: string } | { kind: 'policies'; v: number; verdict: WorkerPolicyVerdict };
 
 /**
  * The user's settings that change what the injected script does to the page, read by the
@@ -518,8 +588,13 @@ export const DEFAULT_PAGE_SETTINGS: PageSettings = { allocationTracking: true };
 /** chrome.storage.local keys of PageSettings (panel toggle, CLI `record --no-allocations`). */
 export const PAGE_SETTINGS_KEYS = { allocationTracking: 'wasmMemory.allocationTracking' } as const;
 
-/** content -> injected: the handshake reply on the page's port; `settings` absent: defaults. */
-export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings };
+/**
+ * content -> injected: the handshake reply on the page's port; `settings` absent: defaults.
+ * `policies`: the verdict of the document's response headers on worker bootstraps; the content
+ * script sends the ack only once it has it. Absent (as before the ack) or `unknown`: the page's
+ * <meta> policies and the violation net decide alone (src/injected/core/worker.ts).
+ */
+export type ContentAck = { kind: 'ack'; v: number; settings?: PageSettings; policies?: WorkerPolicyVerdict };
 
 /** content -> injected over the MessagePort. */
 export type ContentToPage = { kind: 'mark'; v: number; label: string } | { kind: 'ping'; v: number };
@@ -556,8 +631,9 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * events' `orphaned` and `orphanStacks`; files without them have no orphan figure.
  * 4: new event type `grow-failed` (failed growth attempts: out of memory), and the optional
  * `address` of a memory event. Files of versions 1 to 3 are still read (they have neither).
- * 5: the `link` state `unreachable` (a document whose page side never connected: not visible)
- * and the link event's optional `frame`. Older files are still read (they have neither).
+ * 5: new event type `worker-skipped` (a page's worker we could not instrument, and why), the
+ * `link` state `unreachable` (a document whose page side never connected: not visible) and the
+ * link event's optional `frame`. Older files are still read (they have none of these).
  */
 export const TRACE_VERSION = 5;
 

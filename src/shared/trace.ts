@@ -142,6 +142,7 @@ const EVENT_SINCE: Partial<Record<PageEvent['t'], number>> = {
   sites: PAGE_ERROR_SINCE_VERSION,
   link: 3,
   'grow-failed': GROW_FAILED_SINCE_VERSION,
+  'worker-skipped': 5,
 };
 
 /** The message for an event of a type newer than the file's declared version. */

@@ -6,6 +6,7 @@ import {
   GROW_FAILURE_VIAS,
   PAGE_ERROR_KINDS,
   LINK_STATES,
+  WORKER_SKIP_REASONS,
   HEAP_SIZES,
   GROW_VIAS,
   INSTANTIATE_VIAS,
@@ -124,6 +125,8 @@ const good: PageEvent[] = [
   { t: 'link', time: 30, state: 'reconnected', url: 'https://a.test/', reconnects: 1 },
   { t: 'link', time: 31, state: 'gap', url: 'https://a.test/', lost: 12 },
   { t: 'link', time: 32, state: 'unreachable', url: 'about:blank', frame: true },
+  { t: 'worker-skipped', time: 33, realm: 'r1', url: 'https://a.test/w.js', reason: 'csp', directive: 'worker-src' },
+  { t: 'worker-skipped', time: 34, realm: 'r1', url: '', reason: 'url' },
 ];
 
 describe('validatePageEvent', () => {
@@ -154,6 +157,11 @@ describe('validatePageEvent', () => {
     expect(validatePageEvent({ t: 'mark', time: -5, label: 'x' })).toBeNull();
     expect(validatePageEvent({ t: 'mark', time: Infinity, label: 'x' })).toBeNull();
     expect(validatePageEvent({ ...good[8], liveStacks: [{ stack: 1, count: 1 }] })).toBeNull();
+    const skipped = { t: 'worker-skipped', time: 1, realm: 'r1', url: '' };
+    expect(validatePageEvent({ ...skipped, reason: 'url' })).not.toBeNull();
+    // No page side says it: a worker started before the header verdict is decided by <meta>.
+    expect(validatePageEvent({ ...skipped, reason: 'policy-unknown' })).toBeNull();
+    expect(validatePageEvent({ ...skipped, reason: 'csp', directive: 'x'.repeat(65) })).toMatchObject({ directive: 'x'.repeat(64) });
   });
 
   it('checks page-error events field by field', () => {
@@ -396,6 +404,12 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
   mark: { label: isStr },
   'page-error': { realm: isStr, kind: among(PAGE_ERROR_KINDS), message: isStr, source: optional(isStr), skipped: optional(isNonNeg) },
   link: { state: among(LINK_STATES), url: isStr, reconnects: optional(isNonNeg), lost: optional(isNonNeg), frame: optional(isBool) },
+  'worker-skipped': {
+    realm: isStr,
+    url: isStr,
+    reason: among(WORKER_SKIP_REASONS),
+    directive: optional((v) => typeof v === 'string' && v.length <= 64),
+  },
 };
 
 /** Every field of `ev` that is missing, unknown or of the wrong type, as "field: value". */

@@ -24,6 +24,8 @@ import {
   MEMORY_ORIGINS,
   PAGE_ERROR_KINDS,
   LINK_STATES,
+  WORKER_SKIP_REASONS,
+  type WorkerSkippedEvent,
   type LinkEvent,
   PAGE_EVENT_TYPES,
   PROTOCOL_VERSION,
@@ -356,6 +358,16 @@ function parseEvent(x: unknown, path: string): PageEvent {
         lost: o.lost === undefined ? undefined : nonNeg(o, 'lost', path),
         frame: o.frame === undefined ? undefined : bool(o, 'frame', path),
       });
+    }
+    case 'worker-skipped': {
+      const ev: WorkerSkippedEvent = {
+        t: 'worker-skipped',
+        time,
+        realm: str(o, 'realm', path),
+        url: str(o, 'url', path),
+        reason: oneOf(o, 'reason', path, WORKER_SKIP_REASONS),
+      };
+      return withOptional(ev, { directive: optStr(o, 'directive', path, 64) });
     }
     case 'page-error': {
       const ev: PageErrorEvent = {

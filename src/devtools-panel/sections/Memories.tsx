@@ -3,10 +3,13 @@
  * growths, the heap's used bytes (see ../heap-view.ts for what the cell may say), allocator and
  * live allocations, owner. Live memories first; the collected ones after them, behind one
  * expandable row ("N collected memories", open by default while there are at most
- * FOLD_OPEN_MAX); a long table renders only the rows in view (VirtualTable).
+ * FOLD_OPEN_MAX); a long table renders only the rows in view (VirtualTable). Below them, the
+ * page's workers that could not be instrumented (their memories are missing from the table),
+ * each with why (src/shared/worker-skips.ts).
  */
 import type { MemoryStats } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
+import type { WorkerSkipSummary } from '../../shared/worker-skips';
 import { formatCount } from '../format';
 import { usedCell } from '../heap-view';
 import { NumCell, Section } from './Section';
@@ -16,7 +19,7 @@ import { useMemo, useState } from 'preact/hooks';
 /** Collected memories are shown unfolded by default while there are at most this many. */
 export const FOLD_OPEN_MAX = 10;
 
-export function Memories({ memories }: { memories: MemoryStats[] }) {
+export function Memories({ memories, workerSkips }: { memories: MemoryStats[]; workerSkips: WorkerSkipSummary }) {
   const live = useMemo(() => memories.filter((m) => !m.collected), [memories]);
   const collected = useMemo(() => memories.filter((m) => m.collected), [memories]);
   // The user's choice once made; until then, open while there are few.
@@ -61,6 +64,7 @@ export function Memories({ memories }: { memories: MemoryStats[] }) {
           </tr>
         }
       />
+      <WorkerSkips skips={workerSkips} />
     </Section>
   );
 }
@@ -90,6 +94,29 @@ function MemoryRow({ m }: { m: MemoryStats }) {
         {m.owner}
       </td>
     </tr>
+  );
+}
+
+function WorkerSkips({ skips }: { skips: WorkerSkipSummary }) {
+  if (skips.workers.length === 0) return null;
+  return (
+    <div class="worker-skips" data-testid="worker-skips">
+      <p class="warn">Workers not instrumented: their memories are not shown.</p>
+      <ul>
+        {skips.workers.map((w) => (
+          <li
+            key={`${w.reason} ${w.directive ?? ''} ${w.url}`}
+            data-testid="worker-skip"
+            data-reason={w.reason}
+            data-directive={w.directive ?? ''}
+          >
+            <span class="owner">{w.url || '(no URL string)'}</span>: {w.text}
+            {w.realms > 1 ? ` (${formatCount(w.realms)} realms)` : ''}
+          </li>
+        ))}
+        {skips.more > 0 ? <li class="muted">and {formatCount(skips.more)} more</li> : null}
+      </ul>
+    </div>
   );
 }
 

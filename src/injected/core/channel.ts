@@ -7,7 +7,8 @@
  *   start-up and again on every {source: CONTENT_SOURCE, kind: 'ready', v} from this window
  *   until the first ack, then on every REHANDSHAKE_EVENT (at most once a second); the
  *   {kind: 'ack', v, settings?} on the latest port connects the queue to it, after its settings
- *   (validated: malformed ones are ignored) went to `onSettings`; on the connected port,
+ *   (validated: malformed ones are ignored) went to `onSettings` and its `policies` (the verdict on
+ *   worker bootstraps, validated) to `onWorkerPolicy`; on the connected port,
  *   {kind: 'mark', v, label} becomes a `mark` event on the page's clock and {kind: 'ping', v}
  *   is answered {kind: 'pong', v}.
  *
@@ -24,8 +25,10 @@ import {
   type PageBatchMessage,
   type PageEvent,
   type PageSettings,
+  type WorkerPolicyVerdict,
 } from '../../shared/protocol';
 import { parsePageSettings } from '../../shared/page-settings';
+import { parseWorkerPolicyVerdict } from '../../shared/worker-policy';
 import { ArrayIsArray, call, getOwnPropertyDescriptor, savedGetter, sequence } from './intrinsics';
 import { LiveKeys } from './live';
 import type { EventQueue } from './queue';
@@ -108,6 +111,8 @@ export interface WindowChannelDeps {
   beforeMark?: () => void;
   /** The user's page settings from the content script's `ack` (window realm), when it sent valid ones. */
   onSettings?: (settings: PageSettings) => void;
+  /** The verdict of the page's response-header policies on worker bootstraps (window realm), when valid. */
+  onWorkerPolicy?: (verdict: WorkerPolicyVerdict) => void;
 }
 
 /** Least time between two handshakes started by a `ready` after one was acknowledged. */
@@ -130,6 +135,15 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
   let connects = 0;
   let lastConnect = -Infinity;
   let stopListening: (() => void) | null = null;
+  /** Hand a valid part of the ack to its consumer; its failures are reported, never thrown. */
+  const apply = <T>(value: T | null, to: ((v: T) => void) | undefined, where: string): void => {
+    if (value === null || to === undefined) return;
+    try {
+      to(value);
+    } catch (e) {
+      d.fail(where, e);
+    }
+  };
   const connect = () => {
     if (!dom.globalPost) return;
     const mc = new dom.MessageChannel();
@@ -147,14 +161,8 @@ export function startWindowChannel(d: WindowChannelDeps): { connects(): number }
           stopListening();
           stopListening = null;
         }
-        const settings = parsePageSettings(data.settings);
-        if (settings && d.onSettings) {
-          try {
-            d.onSettings(settings);
-          } catch (e) {
-            d.fail('apply settings', e);
-          }
-        }
+        apply(parsePageSettings(data.settings), d.onSettings, 'apply settings');
+        apply(parseWorkerPolicyVerdict(data.policies), d.onWorkerPolicy, 'apply policies');
         queue.connect(portSink(dom, p1, (e) => d.fail('post batch', e)));
       } else if (current !== p1) {
         return; // only the connected port carries marks and pings

@@ -12,7 +12,8 @@ import { installTrackers } from '../trackers/index';
 import { isFreeExportName } from '../trackers/glue-source';
 import { allocationTracking, MAX_REWRITE_BYTES, setAllocationTracking, setSampleIntervalMs, TRACKING_OFF } from './settings';
 import { rewriteModule, type RewriteResult } from './wasm-rewrite';
-import { LIMITS, type PageEvent, type RealmKind } from '../../shared/protocol';
+import { LIMITS, type PageEvent, type RealmKind, type WorkerPolicyVerdict } from '../../shared/protocol';
+import { INSTRUMENT } from '../../shared/worker-policy';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
 import { call, deleteProperty, getOwnPropertyDescriptor, OrigError, OrigWeakRef, savedGetter, weakRefDeref } from './intrinsics';
 import { KeyAllocator, newRealmId } from './keys';
@@ -105,6 +106,11 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
   // In a worker started from a page blob: URL, the page's script runs from our copy of it
   // (worker.ts): its frames name the copy, a URL the page never made; name the page's own.
   const owner = (s: string) => pageScriptUrl(ownerUrl(s, ownUrls, worker ? worker.url : g.location.href), worker);
+
+  // What the page's response-header policies allow our worker bootstrap: a window learns it from
+  // the content script's ack (until then, its <meta> policies decide alone, see worker.ts); a
+  // worker we started inherited policies that allowed it (src/shared/worker-policy.ts).
+  let workerPolicy: WorkerPolicyVerdict | null = worker ? INSTRUMENT : null;
 
   // --- realm, queue, failures -------------------------------------------------------------
   const realm = newRealmId(random);
@@ -241,6 +247,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       randomToken: () => newRealmId(random) + newRealmId(random),
       now,
       fail,
+      policy: () => workerPolicy,
     }),
   );
 
@@ -277,6 +284,9 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       now,
       fail,
       beforeMark: () => void runTick(),
+      onWorkerPolicy: (v) => {
+        workerPolicy ??= v;
+      },
       onSettings: (s) => {
         setAllocationTracking(s.allocationTracking);
         if (s.sampleIntervalMs !== undefined) {

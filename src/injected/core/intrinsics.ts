@@ -18,6 +18,7 @@ export const ownKeys = R.ownKeys;
 export const getPrototypeOf = R.getPrototypeOf;
 
 export const JSONStringify = JSON.stringify;
+export const objectCreate = Object.create;
 export const ObjectKeys = Object.keys;
 export const MathMax = Math.max;
 export const MathFloor = Math.floor;

@@ -11,9 +11,19 @@
  * the worker's first message; the worker's core takes it before any page listener (see
  * channel.ts) and sends its batches there; the parent forwards them on its own port.
  *
- * Whenever wrapping is not possible or not faithful (no bundle source, data:/cross-origin URLs,
- * non-string URL objects such as TrustedScriptURL, accessor options, a constructor that throws
- * on our blob, e.g. CSP), the ORIGINAL Worker is constructed with the page's own arguments.
+ * Whenever wrapping is not possible or not faithful, the ORIGINAL Worker is constructed with the
+ * page's own arguments, and a `worker-skipped` event says why (WorkerSkipReason): the page's
+ * policies (a blob: worker inherits them, see src/shared/worker-policy.ts) from its response
+ * headers (`policy()`, from the content script) and from its <meta> elements (read at each
+ * construction), a CSP that already refused one of ours, no bundle source, data:/cross-origin
+ * URLs, URL objects other than URL (TrustedScriptURL), accessor options, a constructor that
+ * throws on our blob.
+ *
+ * While the header verdict is not known (a worker started before the handshake's ack, or a
+ * document the service worker saw no headers for) the <meta> policies and the violation net
+ * decide alone, as before header policies were read: such a worker IS instrumented unless they
+ * rule it out. Known limitation (docs/TRANSPARENCY.md): under a header policy that forbids our
+ * bootstrap, a worker started that early fails or runs under the inherited policy.
  */
 import {
   apply,
@@ -23,12 +33,15 @@ import {
   construct,
   getOwnPropertyDescriptor,
   JSONStringify,
+  objectCreate,
   OrigURL,
   SafeWeakMap,
   savedGetter,
   sequence,
+  stringSlice,
 } from './intrinsics';
-import { anyPolicyBlocksBlobWorkers } from './csp';
+import { workerPolicyVerdict } from '../../shared/worker-policy';
+import { LIMITS, type WorkerPolicyVerdict, type WorkerSkipReason } from '../../shared/protocol';
 import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import type { EventQueue } from './queue';
 import { replaceConstructor, replaceGetter, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
@@ -125,6 +138,11 @@ export interface WorkerHookDeps {
   randomToken(): string;
   now(): number;
   fail(where: string, e: unknown): void;
+  /**
+   * What the page's response-header policies allow (src/shared/worker-policy.ts), or null while
+   * not known (then, as for an `unknown` verdict, the <meta> policies decide alone).
+   */
+  policy(): WorkerPolicyVerdict | null;
 }
 
 export function installWorkerHook(d: WorkerHookDeps): boolean {
@@ -138,6 +156,8 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const workerPost = W.prototype.postMessage as AnyFn;
   const ends = new SafeWeakMap<Worker, { ended(): void }>();
   const hrefGetter = savedGetter(OrigURL.prototype, 'href');
+  const TSU = (g as { TrustedScriptURL?: { prototype: object } }).TrustedScriptURL as (abstract new () => object) | undefined;
+  const tsuToString = TSU ? (TSU.prototype as { toString?: AnyFn }).toString : undefined;
   const originGetter = savedGetter(OrigURL.prototype, 'origin');
   const xhrOpen = XHR?.prototype.open as AnyFn | undefined;
   const xhrSend = XHR?.prototype.send as AnyFn | undefined;
@@ -197,7 +217,14 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     return source;
   };
 
+  interface Skip {
+    skip: WorkerSkipReason;
+    directive?: string;
+    /** The resolved script URL, when known. */
+    url?: string;
+  }
   interface Plan {
+    skip?: undefined;
     blobUrl: string;
     copyUrl: string | null;
     coreUrl: string | null;
@@ -208,44 +235,58 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
   const doc = (g as { document?: Document }).document;
   const qsa = doc ? (g.Document.prototype.querySelectorAll as AnyFn) : undefined;
   const metaContent = g.HTMLMetaElement ? savedGetter(g.HTMLMetaElement.prototype, 'content') : undefined;
-  const metaBlocks = (): boolean => {
-    if (!doc || !qsa || !metaContent) return false;
+  /** The verdict of the page's <meta> policies, read now (a page may add one at any time). */
+  const metaVerdict = (): WorkerPolicyVerdict | null => {
+    if (!doc || !qsa || !metaContent) return null;
     const metas = call<ArrayLike<Element>>(qsa, doc, 'meta[http-equiv="Content-Security-Policy" i]');
+    if (metas.length === 0) return null;
     const policies: string[] = [];
     for (let i = 0; i < metas.length; i++) policies[policies.length] = call<string>(metaContent, metas[i]);
-    return anyPolicyBlocksBlobWorkers(policies);
+    return workerPolicyVerdict(policies, []);
   };
 
-  const plan = (args: unknown[]): Plan | null => {
-    if (args.length < 1 || blobBlocked) return null;
-    if (metaBlocks()) return null;
+  /** Why the page's policies rule our bootstrap out, or null when they allow it. */
+  const policySkip = (): Skip | null => {
+    if (blobBlocked) return { skip: 'csp-violation' };
+    const header = d.policy();
+    // Header policies that rule it out decide; allowing or not known (yet): the <meta> ones do.
+    const v = header !== null && header.instrument === false ? header : metaVerdict();
+    if (v === null || v.instrument !== false) return null;
+    return v.directive !== undefined ? { skip: v.reason, directive: v.directive } : { skip: v.reason };
+  };
+
+  const plan = (args: unknown[]): Plan | Skip | null => {
+    if (args.length < 1) return null; // the original throws its own TypeError
     const raw = args[0];
-    let str: string;
+    let str: string | null = null;
     if (typeof raw === 'string') str = raw;
     else if (raw instanceof OrigURL && hrefGetter) str = call<string>(hrefGetter, raw);
-    else return null; // TrustedScriptURL and other objects: leave to the original
-    const abs = resolveUrl(str, d.baseUrl());
-    if (abs === null || !originGetter) return null;
+    else if (TSU && tsuToString && raw instanceof TSU) str = call<string>(tsuToString, raw); // its URL, for the report
+    const abs = str === null ? null : resolveUrl(str, d.baseUrl());
+    const bySite = policySkip();
+    if (bySite !== null) return abs !== null ? { ...bySite, url: abs } : bySite;
+    if (abs === null || !originGetter) return { skip: 'url' }; // TrustedScriptURL and other objects
     const u = new OrigURL(abs);
-    if (call<string>(originGetter, u) !== d.origin) return null; // data:, cross-origin: original
+    if (call<string>(originGetter, u) !== d.origin) return { skip: 'url', url: abs }; // data:, cross-origin
     const opts = args[1];
     const copy: Record<string, unknown> = {};
+    const badOptions: Skip = { skip: 'options', url: abs };
     if (opts !== undefined && opts !== null) {
-      if (typeof opts !== 'object') return null;
+      if (typeof opts !== 'object') return badOptions;
       const names = ['type', 'name', 'credentials'];
       for (let i = 0; i < names.length; i++) {
         const k = names[i]!;
         const pd = getOwnPropertyDescriptor(opts, k);
         if (!pd) continue;
-        if (!('value' in pd)) return null; // accessors: do not read twice
+        if (!('value' in pd)) return badOptions; // accessors: do not read twice
         if (pd.value !== undefined) copy[k] = pd.value;
       }
     }
     const type = copy.type === undefined || copy.type === 'classic' ? 'classic' : copy.type === 'module' ? 'module' : null;
-    if (type === null) return null;
-    if (copy.name !== undefined && typeof copy.name !== 'string') return null;
+    if (type === null) return badOptions;
+    if (copy.name !== undefined && typeof copy.name !== 'string') return badOptions;
     const src = bundleSource();
-    if (src === null) return null;
+    if (src === null) return { skip: 'no-source', url: abs };
     const config: WorkerConfig = {
       token: d.randomToken(),
       parent: d.realm,
@@ -260,7 +301,7 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     let copyUrl: string | null = null;
     if (abs.startsWith('blob:')) {
       const text = readSync(abs, 'page blob worker source');
-      if (text === null) return null;
+      if (text === null) return { skip: 'blob-unreadable', url: abs };
       copyUrl = createObjectURL(scriptBlob(text));
       config.loadUrl = copyUrl;
     }
@@ -271,20 +312,46 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
     return { blobUrl, copyUrl, coreUrl, options: copy as WorkerOptions, config };
   };
 
+  // Each reason, directive and URL is said once per realm (a pool may start thousands).
+  // (A null-prototype record as the set: no method of the page's is called.)
+  const said = objectCreate(null) as Record<string, true>;
+  let saidCount = 0;
+  const skipped = (k: Skip): void => {
+    const url = call<string>(stringSlice, k.url ?? '', 0, LIMITS.maxString);
+    const key = `${k.skip} ${k.directive ?? ''} ${url}`;
+    if (said[key] === true || saidCount >= LIMITS.maxWorkerSkips) return;
+    said[key] = true;
+    saidCount++;
+    d.queue.push(
+      k.directive !== undefined
+        ? {
+            t: 'worker-skipped',
+            time: d.now(),
+            realm: d.realm,
+            url,
+            reason: k.skip,
+            directive: call<string>(stringSlice, k.directive, 0, 64),
+          }
+        : { t: 'worker-skipped', time: d.now(), realm: d.realm, url, reason: k.skip },
+    );
+  };
+
   const handler: ProxyHandler<typeof Worker> = {
     construct(target, args, newTarget) {
-      let p: Plan | null = null;
+      let p: Plan | Skip | null = null;
       try {
         p = plan(args);
       } catch (e) {
         d.fail('worker plan', e);
       }
-      if (p !== null) {
+      if (p !== null && p.skip !== undefined) skipped(p);
+      else if (p !== null) {
         let w: Worker | null = null;
         try {
           w = construct(target, [p.blobUrl, p.options], newTarget) as Worker;
         } catch (e) {
           d.fail('blob worker refused, falling back to the original', e);
+          skipped({ skip: 'refused', url: p.config.url });
           revokeObjectURL(p.blobUrl);
           if (p.copyUrl !== null) revokeObjectURL(p.copyUrl);
           if (p.coreUrl !== null) revokeObjectURL(p.coreUrl);

@@ -1,0 +1,1 @@
+// A page's worker for bench/worker-window.mjs: nothing to do.
