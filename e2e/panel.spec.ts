@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from '../src/shared/protocol';
 import { parseTrace, serializeTrace } from '../src/shared/trace';
 import { expect, test } from './fixtures';
+import { middleEllipsis } from '../src/devtools-panel/format';
 
 const PAGE = 65536;
 const LONG_OWNER = 'https://imported.test/assets/a_really_long_generated_module_name_bg-0123456789abcdef.wasm';
@@ -204,13 +205,16 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
   const importButton = panel.getByTestId('import-trace-button');
   for (let i = 0; i < 60 && !(await importButton.evaluate((b) => b === document.activeElement)); i++) await panel.keyboard.press('Tab');
   await expect(importButton).toBeFocused();
-  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), panel.keyboard.press('Enter')]);
+  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), importButton.press('Enter')]);
   await chooser.setFiles(file('good.json', serializeTrace(good)));
   const banner = panel.locator('[data-testid=import-banner]');
   await expect(banner).toContainText('good.json');
   await expect(banner).toContainText('https://imported.test/app');
   const imported = panel.locator('[data-testid=memory-row][data-key="imp:1"]');
   await expect(imported.locator('[data-testid=memory-current]')).toHaveAttribute('data-value', String(80 * PAGE));
+  // Named by its module file, numbered per file; the key is in the tooltip.
+  await expect(imported.getByTestId('memory-name')).toHaveText('engine.wasm #1');
+  await expect(imported.getByTestId('memory-name')).toHaveAttribute('title', /^imp:1\n/);
   await expect(imported.locator('[data-testid=memory-current]')).toHaveText('5 MiB');
   await expect(imported.locator('[data-testid=memory-owner]')).toHaveText('https://imported.test/engine.wasm');
   const shrunk = panel.locator('[data-testid=memory-row][data-key="imp:3"]');
@@ -219,10 +223,17 @@ test('importing a good trace shows its data, labelled, while live keeps recordin
   await expect(shrunk.locator('[data-testid=memory-peak]')).toHaveAttribute('data-value', String(8 * PAGE));
   await expect(shrunk.locator('[data-testid=memory-peak]')).toHaveText('512 KiB');
   await expect(panel.locator(`[data-testid=memory-row][data-key="${liveKey}"]`)).toHaveCount(0);
-  // The chart legend: short labels with the full name as tooltip, and a Total for 2+ memories.
+  // The chart legend: memories by name (a long one shortened in the middle), the owner and key
+  // in the tooltip, and a Total for 2+ memories.
   const legend = panel.locator('[data-testid=chart] .u-legend');
-  await expect(legend.locator(`span[title="${LONG_OWNER} (imp:2)"]`)).toHaveText('a_really_lon…abcdef.wasm (imp:2)');
-  await expect(legend.locator('span[title="https://imported.test/engine.wasm (imp:1)"]')).toHaveText('engine.wasm (imp:1)');
+  await expect(legend.locator(`span[title$="${LONG_OWNER} (imp:2)"]`)).toHaveText(
+    middleEllipsis('a_really_long_generated_module_name_bg-0123456789abcdef.wasm #1', 40),
+  );
+  await expect(legend.locator('span[title$="https://imported.test/engine.wasm (imp:1)"]')).toHaveText('engine.wasm #1');
+  await expect(legend.locator('span[title$="https://imported.test/engine.wasm (imp:1)"]')).toHaveAttribute(
+    'title',
+    'engine.wasm #1\nhttps://imported.test/engine.wasm (imp:1)',
+  );
   await expect(legend.locator('.u-series.total-series')).toContainText('Total');
 
   // Live keeps recording underneath.

@@ -8,7 +8,9 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
-import { formatClock, legendLabel, memoryTitle } from './format';
+import { formatClock, memoryTitle, middleEllipsis } from './format';
+import { MemoryNamesContext } from './names';
+import { memoryNames } from '../shared/memory-names';
 import { Alerts } from './sections/Alerts';
 import { AllocationSites } from './sections/AllocationSites';
 import { Budgets } from './sections/Budgets';
@@ -24,49 +26,53 @@ export function App({ controller }: { controller: PanelController }) {
   useEffect(() => controller.onView(setView), [controller]);
   const onWidth = useCallback((w: number) => controller.setChartPoints(w), [controller]);
   const report = view.report;
-  const { labels, titles, gone } = useMemo(() => {
+  const { names, labels, titles, gone } = useMemo(() => {
+    const names = memoryNames(report?.memories ?? []);
     const labels = new Map<string, string>();
     const titles = new Map<string, string>();
     const gone = new Set<string>();
     for (const mem of report?.memories ?? []) {
-      labels.set(mem.key, legendLabel(mem.owner, mem.key));
-      titles.set(mem.key, memoryTitle(mem.owner, mem.key));
+      const name = names.get(mem.key) ?? mem.key;
+      labels.set(mem.key, middleEllipsis(name, 40));
+      titles.set(mem.key, `${name}\n${memoryTitle(mem.owner, mem.key)}`);
       if (mem.collected) gone.add(mem.key);
     }
-    return { labels, titles, gone };
+    return { names, labels, titles, gone };
   }, [report]);
 
   return (
-    <div class={`panel mode-${view.mode}`}>
-      <Toolbar view={view} controller={controller} />
-      {view.versionMismatch ? (
-        <div class="banner error" data-testid="version-mismatch">
-          This page runs a different version of WASM Memory (protocol {view.versionMismatch.got}, panel {view.versionMismatch.expected}).
-          Reload the page.
-        </div>
-      ) : null}
-      {view.analyzerError ? (
-        <div class="banner error" data-testid="analyzer-error">
-          {view.analyzerError}
-        </div>
-      ) : null}
-      {view.historyLostBefore !== null ? (
-        <div class="banner warn" data-testid="history-lost" data-value={view.historyLostBefore}>
-          History before {formatClock(view.historyLostBefore)} is missing: the extension's service worker restarted before this panel
-          opened, and what the page sent before then went with it. Memories, modules and instances from before are listed, but their sizes
-          before then, marks, page errors, allocation sites and class and heap counts until their next update are not. Everything the page
-          sent since is here; the alerts come from the background analyzer, which kept running.
-        </div>
-      ) : null}
-      <ImportBanner view={view} controller={controller} />
-      <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
-      <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
-      <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
-      <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
-      <Classes classes={report?.classes ?? []} />
-      <Registries registries={report?.registries ?? []} />
-      <Marks marks={report?.marks ?? []} controller={controller} revision={view.revision} />
-      <Budgets config={view.config} controller={controller} />
-    </div>
+    <MemoryNamesContext.Provider value={names}>
+      <div class={`panel mode-${view.mode}`}>
+        <Toolbar view={view} controller={controller} />
+        {view.versionMismatch ? (
+          <div class="banner error" data-testid="version-mismatch">
+            This page runs a different version of WASM Memory (protocol {view.versionMismatch.got}, panel {view.versionMismatch.expected}).
+            Reload the page.
+          </div>
+        ) : null}
+        {view.analyzerError ? (
+          <div class="banner error" data-testid="analyzer-error">
+            {view.analyzerError}
+          </div>
+        ) : null}
+        {view.historyLostBefore !== null ? (
+          <div class="banner warn" data-testid="history-lost" data-value={view.historyLostBefore}>
+            History before {formatClock(view.historyLostBefore)} is missing: the extension's service worker restarted before this panel
+            opened, and what the page sent before then went with it. Memories, modules and instances from before are listed, but their sizes
+            before then, marks, page errors, allocation sites and class and heap counts until their next update are not. Everything the page
+            sent since is here; the alerts come from the background analyzer, which kept running.
+          </div>
+        ) : null}
+        <ImportBanner view={view} controller={controller} />
+        <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
+        <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
+        <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
+        <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
+        <Classes classes={report?.classes ?? []} />
+        <Registries registries={report?.registries ?? []} />
+        <Marks marks={report?.marks ?? []} controller={controller} revision={view.revision} />
+        <Budgets config={view.config} controller={controller} />
+      </div>
+    </MemoryNamesContext.Provider>
   );
 }

@@ -76,14 +76,6 @@ export function elapsedLabels(splits: readonly number[], origin: number): string
   return splits.map((v) => formatElapsed(v - origin));
 }
 
-/** The file part of a URL: "https://x/a/engine.wasm?v=2" -> "engine.wasm". */
-export function fileOf(url: string): string {
-  if (/^data:/i.test(url)) return url.split(/[;,]/)[0] ?? url;
-  const clean = url.split(/[?#]/)[0] ?? url;
-  const parts = clean.split('/');
-  return parts[parts.length - 1] || clean || url;
-}
-
 /** "a-very-long-name.wasm" -> "a-very…me.wasm": at most `max` characters (code points), the
  * middle replaced by "…", so both the start and the distinguishing end stay readable. */
 export function middleEllipsis(text: string, max: number): string {
@@ -99,18 +91,4 @@ export function middleEllipsis(text: string, max: number): string {
 /** The full name of a memory, for tooltips: owner URL and key. */
 export function memoryTitle(owner: string, key: string): string {
   return owner ? `${owner} (${key})` : key;
-}
-
-/**
- * The short name of a memory, for the chart legend: the owner's file name and the key, at most
- * `max` characters. The file name is shortened first (middle ellipsis) so the key, which tells
- * memories of one module apart, stays whole unless it alone is too long.
- */
-export function legendLabel(owner: string, key: string, max = 32): string {
-  const file = owner ? fileOf(owner) : '';
-  if (!file) return middleEllipsis(key, max);
-  const suffix = ` (${key})`;
-  const room = max - Array.from(suffix).length;
-  if (room < 8) return middleEllipsis(`${file}${suffix}`, max);
-  return `${middleEllipsis(file, room)}${suffix}`;
 }

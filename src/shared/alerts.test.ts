@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../shared/analyzer-api';
-import { fileOf, groupAlerts, sortAlerts, type MemoryOrigin } from './alerts';
+import { groupAlerts, sortAlerts, type MemoryOrigin } from './alerts';
 
 const alert = (id: string, state: Alert['state'], updatedAt: number): Alert => ({
   id,
@@ -119,12 +119,5 @@ describe('groupAlerts', () => {
   it('out-of-memory incidents stay one line each, even of one module', () => {
     const oom = (key: string): Alert => ({ ...replaced(key, 1), id: `out-of-memory:${key}:1`, kind: 'out-of-memory' });
     expect(groupAlerts([oom('r1:1'), oom('r1:2')], of).map((g) => g.members.length)).toEqual([1, 1]);
-  });
-
-  it('fileOf names a URL by its last path segment', () => {
-    expect(fileOf('https://a.test/pkg/engine.wasm?v=2#x')).toBe('engine.wasm');
-    expect(fileOf('https://a.test/dir/')).toBe('dir');
-    expect(fileOf('blob:https://a.test/1234-5678')).toBe('1234-5678');
-    expect(fileOf('engine.wasm')).toBe('engine.wasm');
   });
 });

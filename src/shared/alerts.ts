@@ -3,6 +3,7 @@
  * panel's grouping of alerts per pattern. Pure.
  */
 import type { Alert, AlertKind, Severity } from './analyzer-api';
+import { fileOf } from './memory-names';
 import type { RealmKind } from './protocol';
 
 /** Severities from least to most serious, as numbers to compare. */
@@ -48,13 +49,6 @@ export interface MemoryOrigin {
   moduleUrl?: string;
   owner: string;
   realm?: { kind: RealmKind; url: string };
-}
-
-/** Last path segment of a URL (the file name), or the text itself when it has none. */
-export function fileOf(url: string): string {
-  const path = url.split(/[?#]/)[0] ?? url;
-  const last = path.replace(/\/+$/, '').split('/').pop();
-  return last && last.length > 0 ? last : url;
 }
 
 const REALM_PLURAL: Readonly<Record<RealmKind, string>> = { window: 'the page', frame: 'frames', worker: 'workers' };

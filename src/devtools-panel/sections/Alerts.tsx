@@ -5,6 +5,8 @@
 import type { Alert, MemoryStats, OutOfMemoryIncident } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
 import { groupAlerts, SEVERITY_RANK, type AlertGroup } from '../../shared/alerts';
+import { withMemoryNames } from '../../shared/memory-names';
+import { useMemoryNames } from '../names';
 import { formatClock, formatDuration } from '../format';
 import { Section } from './Section';
 
@@ -26,6 +28,7 @@ export function Alerts({ alerts, memories }: { alerts: Alert[]; memories: Memory
 
 /** A group of alerts of one pattern: the most serious member's line, "+N more", members inside. */
 function GroupItem({ group }: { group: AlertGroup }) {
+  const names = useMemoryNames();
   const first = group.members[0]!;
   const worst = group.members.reduce((w, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[w.severity] ? a : w), first);
   const active = group.members.filter((a) => a.state === 'active').length;
@@ -39,7 +42,7 @@ function GroupItem({ group }: { group: AlertGroup }) {
       <details class="alert-body">
         <summary class="alert-head" data-testid="alert-group-title">
           <span class="sev">{worst.severity}</span>
-          <strong>{first.title}</strong>{' '}
+          <strong title={first.title}>{withMemoryNames(first.title, names)}</strong>{' '}
           <span class="group-count">
             and {group.members.length - 1} more like it{group.pattern ? ` (${group.pattern})` : ''}
             {active < group.members.length ? `, ${group.members.length - active} resolved` : ''}
@@ -56,6 +59,7 @@ function GroupItem({ group }: { group: AlertGroup }) {
 }
 
 function AlertItem({ alert: a }: { alert: Alert }) {
+  const names = useMemoryNames();
   return (
     <li
       class={`alert sev-${a.severity} ${a.state}`}
@@ -69,11 +73,11 @@ function AlertItem({ alert: a }: { alert: Alert }) {
       <details class="alert-body">
         <summary class="alert-head" data-testid="alert-title">
           <span class="sev">{a.severity}</span>
-          <strong>{a.title}</strong>
+          <strong title={a.title}>{withMemoryNames(a.title, names)}</strong>
           {a.state === 'resolved' ? <span class="resolved-tag">resolved</span> : null}
         </summary>
         <div class="detail" data-testid="alert-detail">
-          {a.detail}
+          {withMemoryNames(a.detail, names)}
         </div>
         {a.incident !== undefined ? <IncidentView incident={a.incident} /> : null}
         <div class="rec">{a.recommendation}</div>

@@ -5,7 +5,8 @@
  */
 import type { MemoryStats } from '../../shared/analyzer-api';
 import { formatBytes } from '../../shared/bytes';
-import { formatCount, legendLabel } from '../format';
+import { formatCount } from '../format';
+import { useMemoryName } from '../names';
 import { NumCell, Section } from './Section';
 
 /** Sites shown per memory. */
@@ -14,6 +15,7 @@ export const TOP_SITES = 10;
 export const MAX_SITE_MEMORIES = 16;
 
 export function AllocationSites({ memories, intervals }: { memories: MemoryStats[]; intervals: Record<string, number> }) {
+  const name = useMemoryName();
   const withSites = memories.filter((m) => m.sites.length > 0);
   if (withSites.length === 0) return null;
   const shown = [...withSites.filter((m) => !m.collected), ...withSites.filter((m) => m.collected)].slice(0, MAX_SITE_MEMORIES);
@@ -28,8 +30,8 @@ export function AllocationSites({ memories, intervals }: { memories: MemoryStats
         const interval = intervals[m.key];
         return (
           <div key={m.key} class="sites" data-testid="sites-memory" data-key={m.key}>
-            <h3 title={m.owner}>
-              {legendLabel(m.owner, m.key)}{' '}
+            <h3 title={`${m.key}\n${m.owner}`}>
+              {name(m.key)}{' '}
               <span class="muted" data-testid="sites-note">
                 sampled estimates{interval !== undefined ? ` (about one sample per ${formatBytes(interval)} allocated)` : ''}
               </span>

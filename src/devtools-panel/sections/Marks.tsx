@@ -6,6 +6,7 @@ import type { PanelController } from '../controller';
 import type { SiteDelta } from '../sites-diff';
 import { formatClock, formatCount, formatField, formatFieldDelta } from '../format';
 import { NumCell, Section } from './Section';
+import { useMemoryName } from '../names';
 
 export function Marks({ marks, controller, revision }: { marks: Mark[]; controller: PanelController; revision: number }) {
   const [from, setFrom] = useState(0);
@@ -54,6 +55,7 @@ function MarkSelect({ testId, marks, value, onChange }: { testId: string; marks:
 }
 
 function DiffView({ diff }: { diff: Diff }) {
+  const name = useMemoryName();
   return (
     <table class="grid diff-table" data-testid="diff">
       <thead>
@@ -67,7 +69,7 @@ function DiffView({ diff }: { diff: Diff }) {
       <tbody>
         {diff.memories.map((m) => (
           <tr key={`m:${m.key}`} data-testid="diff-memory" data-key={m.key} data-value={m.delta}>
-            <td>memory {m.key}</td>
+            <td title={m.key}>memory {name(m.key)}</td>
             <NumCell text={formatBytes(m.fromBytes)} />
             <NumCell text={formatBytes(m.toBytes)} />
             <NumCell text={formatDelta(m.delta)} up={m.delta > 0} />
@@ -100,6 +102,7 @@ function DiffView({ diff }: { diff: Diff }) {
 const TOP_SITE_CHANGES = 20;
 
 function SitesDiffView({ sites }: { sites: SiteDelta[] }) {
+  const name = useMemoryName();
   return (
     <table class="grid diff-table sites" data-testid="sites-diff">
       <caption>Allocation sites between the two marks (sampled estimates)</caption>
@@ -116,7 +119,7 @@ function SitesDiffView({ sites }: { sites: SiteDelta[] }) {
             <td>
               <details>
                 <summary class="frame">
-                  {s.frame} <span class="muted">({s.memory})</span>
+                  {s.frame} <span class="muted">({name(s.memory)})</span>
                 </summary>
                 <pre class="stack">{s.frames.join('\n')}</pre>
               </details>

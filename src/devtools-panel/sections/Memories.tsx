@@ -14,6 +14,7 @@ import { formatCount } from '../format';
 import { usedCell } from '../heap-view';
 import { NumCell, Section } from './Section';
 import { VirtualTable } from './VirtualTable';
+import { useMemoryName } from '../names';
 import { useMemo, useState } from 'preact/hooks';
 
 /** Collected memories are shown unfolded by default while there are at most this many. */
@@ -70,10 +71,11 @@ export function Memories({ memories, workerSkips }: { memories: MemoryStats[]; w
 }
 
 function MemoryRow({ m }: { m: MemoryStats }) {
+  const name = useMemoryName();
   return (
     <tr data-testid="memory-row" data-key={m.key} class={m.collected ? 'collected' : ''}>
-      <td>
-        {m.key}
+      <td data-testid="memory-name" title={`${m.key}\n${m.moduleUrl ?? m.owner}${m.realm ? `\n${m.realm.kind}: ${m.realm.url}` : ''}`}>
+        {name(m.key)}
         {m.collected ? <span class="tag">collected</span> : null}
       </td>
       <NumCell testId="memory-current" value={m.currentBytes} text={formatBytes(m.currentBytes)} />
