@@ -10,6 +10,7 @@
 import { test, expect } from '@playwright/test';
 import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core';
 import { CHROMIUM, DIST, QUIET_ARGS } from './fixtures';
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 
 const PANEL_TITLE = 'WASM Memory';
 const PAGE = 65536;
@@ -53,6 +54,10 @@ test("the real DevTools window shows the WASM Memory panel rendering the inspect
   const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'));
   // (URL.origin is "null" for chrome-extension: URLs in Node, so build it from the host.)
   const extensionOrigin = `chrome-extension://${new URL(worker.url()).host}`;
+  // A fresh profile: the service worker registers the content scripts at start-up.
+  const sw = await worker.worker();
+  if (!sw) throw new Error('no handle on the extension service worker');
+  await waitForContentScripts(sw);
 
   const page: Page = await browser.newPage();
   await page.goto(`${baseURL}/e2e/pages/foundation/grow.html`);

@@ -1,2 +1,2 @@
 /** See extension-ready.mjs. */
-export function waitForContentScripts(sw: { evaluate<R>(fn: () => Promise<R>): Promise<R> }): Promise<number>;
+export function waitForContentScripts(sw: { evaluate<R>(fn: () => R | Promise<R>): Promise<R> }): Promise<number>;

@@ -6,14 +6,21 @@
 // `sw` is Playwright's (or Puppeteer's) handle of the extension's service worker. Resolves to the
 // number of scripts registered (2 with the default settings; 0 when the user turned every site off).
 export async function waitForContentScripts(sw) {
-  return sw.evaluate(async () => {
-    // A build that declares them in its manifest (before 2026-12) has nothing to wait for.
-    const declared = globalThis.chrome.runtime.getManifest().content_scripts;
-    if (declared) return declared.length;
-    // The worker sets wasmMemoryReady when its start-up script runs, which this evaluation may precede.
-    for (let i = 0; i < 1000 && globalThis.wasmMemoryReady === undefined; i++) await new Promise((r) => setTimeout(r, 10));
-    if (globalThis.wasmMemoryReady === undefined)
-      throw new Error('the extension did not start registering its content scripts within 10 s');
-    return globalThis.wasmMemoryReady;
-  });
+  // The worker's start-up script may not have run yet (a debugger attached at its start sees a
+  // bare global, without even setTimeout): ask until it has, from here.
+  const started = () =>
+    sw.evaluate(() => {
+      if (globalThis.wasmMemoryReady !== undefined) return 'registering';
+      // A build that declares them in its manifest (before 2026-12) has nothing to wait for.
+      return globalThis.chrome?.runtime?.getManifest?.().content_scripts ? 'declared' : 'starting';
+    });
+  const deadline = Date.now() + 10_000;
+  let state = await started();
+  while (state === 'starting') {
+    if (Date.now() > deadline) throw new Error('the extension did not start registering its content scripts within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+    state = await started();
+  }
+  if (state === 'declared') return sw.evaluate(() => globalThis.chrome.runtime.getManifest().content_scripts.length);
+  return sw.evaluate(() => globalThis.wasmMemoryReady);
 }
