@@ -17,8 +17,7 @@ import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake,
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { syncContentScripts } from './content-scripts';
 import { Router, type Endpoint } from './router';
-import { BUFFER_BYTES } from '../shared/event-bytes';
-import { eventsBytes } from '../shared/event-batches';
+import { BUFFER_BYTES, EVENT_OVERHEAD_BYTES } from '../shared/event-bytes';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
 const router = new Router();
@@ -71,31 +70,35 @@ async function ensureHost(): Promise<void> {
  * The host's endpoint: messages are coalesced into one `host-batch` per HOST_BATCH_MS. Each port
  * message costs a serialization and a hop between processes' threads (measured by
  * bench/background.mjs: per message, not per event), and the badge needs no faster update.
- * What waits is bounded: past BUFFER_BYTES.hostPending (estimated) it is sent at once.
+ * What waits is bounded: past BUFFER_BYTES.hostPending it is sent at once. Each
+ * message is serialised once, when it arrives; its text is both what is counted and what is sent.
  */
 const HOST_BATCH_MS = 1000;
 function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
-  let pending: BackgroundToHost[] = [];
+  let pending: string[] = [];
   let pendingBytes = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
-    const messages = pending;
+    const texts = pending;
     pending = [];
     pendingBytes = 0;
-    if (messages.length === 0) return;
+    if (texts.length === 0) return;
     try {
-      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, json: JSON.stringify(messages) } satisfies BackgroundToHost);
+      // the JSON text of the BackgroundToHost[] of these messages
+      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, json: `[${texts.join(',')}]` } satisfies BackgroundToHost);
     } catch (e) {
       console.debug('[wasm-memory] host send failed (its onDisconnect cleans up)', e);
     }
   };
   return {
     send: (msg) => {
-      pending.push(msg);
-      // Bounded by bytes too: a flood goes out in messages of about BUFFER_BYTES.hostPending.
-      pendingBytes += msg.kind === 'events' ? eventsBytes(msg.events) : 256;
+      const text = JSON.stringify(msg);
+      pending.push(text);
+      // Bounded by bytes too: a flood goes out in messages of about BUFFER_BYTES.hostPending,
+      // counted as every buffer counts events (event-bytes.ts: the text plus a fixed cost each).
+      pendingBytes += text.length + (msg.kind === 'events' ? msg.events.length * EVENT_OVERHEAD_BYTES : 0);
       if (pendingBytes >= BUFFER_BYTES.hostPending) flush();
       else timer ??= setTimeout(flush, HOST_BATCH_MS);
     },
