@@ -1,9 +1,15 @@
-/** The user's settings (chrome.storage.sync) as the service worker reads them. */
+/** The user's settings (chrome.storage.sync) as the extension's pages and service worker read them. */
 import { parseUserSettings, USER_SETTINGS_KEY, type UserSettings } from '../shared/user-settings';
 
+/** The stored settings (defaults for what is missing or malformed); rejects when storage cannot be read. */
+export async function readUserSettings(): Promise<UserSettings> {
+  return parseUserSettings((await chrome.storage.sync.get(USER_SETTINGS_KEY))[USER_SETTINGS_KEY]);
+}
+
+/** readUserSettings, or the defaults when storage cannot be read (never to be written back). */
 export async function loadUserSettings(): Promise<UserSettings> {
   try {
-    return parseUserSettings((await chrome.storage.sync.get(USER_SETTINGS_KEY))[USER_SETTINGS_KEY]);
+    return await readUserSettings();
   } catch (e) {
     console.debug('[wasm-memory] settings unreadable; using defaults', e);
     return parseUserSettings(undefined);

@@ -12,7 +12,8 @@ import { formatBytes } from '../shared/bytes';
 import { badgeAlerts, since, statusKey, type HostExportRequest, type TabStatus } from '../shared/tab-status';
 import type { Trace } from '../shared/protocol';
 import { hostOn, withSite } from '../shared/site-access';
-import { parseUserSettings, USER_SETTINGS_KEY } from '../shared/user-settings';
+import { USER_SETTINGS_KEY } from '../shared/user-settings';
+import { readUserSettings } from '../background/user-settings';
 import './popup.css';
 
 async function boundTabId(): Promise<number | null> {
@@ -47,7 +48,7 @@ function SiteSwitch({ tabId }: { tabId: number }) {
         const url = tab.url ? new URL(tab.url) : null;
         const h = url && (url.protocol === 'http:' || url.protocol === 'https:') ? url.hostname : null;
         setHost(h);
-        if (h !== null) setOn(hostOn(parseUserSettings((await chrome.storage.sync.get(USER_SETTINGS_KEY))[USER_SETTINGS_KEY]).sites, h));
+        if (h !== null) setOn(hostOn((await readUserSettings()).sites, h));
       } catch (e) {
         setHost(null);
         setError(`Site settings unreadable: ${e instanceof Error ? e.message : String(e)}`);
@@ -59,7 +60,8 @@ function SiteSwitch({ tabId }: { tabId: number }) {
 
   const toggle = async () => {
     try {
-      const settings = parseUserSettings((await chrome.storage.sync.get(USER_SETTINGS_KEY))[USER_SETTINGS_KEY]);
+      // read again now (the options may have changed meanwhile); a failed read writes nothing
+      const settings = await readUserSettings();
       const sites = withSite(settings.sites, host, !on);
       if (sites === null) {
         setError('The site list is full: edit it in the options.');
