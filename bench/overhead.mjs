@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Overhead of the WASM Memory extension on real wasm workloads (a benchmark, not a timed test).
 //
-//   npm run build && npm run bench:overhead [-- --pages 8] [--runs 7] [--warmup 3] [--only <substring>] [--units N] [--check] [--aa] [--versus <dist>] [--verbose]
+//   npm run build && npm run bench:overhead [-- --pages 8] [--runs 7] [--warmup 3] [--only <substring>] [--units N] [--check] [--aa] [--no-allocations] [--versus <dist>] [--verbose]
 //
 // Launches Debian's Chromium twice in one run, WITH the built extension (dist/, or
 // $WASM_MEMORY_DIST) and WITHOUT it. For every workload it opens `--pages` fresh page pairs
@@ -39,6 +39,9 @@ const PAGES = opt('pages', 8);
 const RUNS = opt('runs', 7);
 const WARMUP = opt('warmup', 3);
 const CHECK = args.includes('--check');
+// --no-allocations: the extension's allocation tracking (counting the heap inside wasm) switched
+// off in the "with" browser, as the panel's switch does (the default is on).
+const NO_ALLOCATIONS = args.includes('--no-allocations');
 const AA = args.includes('--aa');
 const VERBOSE = args.includes('--verbose');
 const ONLY = (() => {
@@ -94,7 +97,12 @@ async function launch(withExtension, dist = DIST) {
     headless: true,
     args: [...QUIET, ...jsFlags, ...extArgs],
   });
-  if (withExtension) await waitForContentScripts(context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker')));
+  if (withExtension) {
+    const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await waitForContentScripts(sw);
+    if (NO_ALLOCATIONS && dist === DIST)
+      await sw.evaluate((key) => chrome.storage.local.set({ [key]: false }), 'wasmMemory.allocationTracking');
+  }
   return { context, withExtension };
 }
 
