@@ -439,6 +439,45 @@ describe('rewriteModule on hand-built modules', () => {
     ]);
   });
 
+  it('memalign whose body starts by handing small alignments to malloc (dlmalloc-rs): both paths count once', () => {
+    const { local_get: lg, i32_const: c } = op;
+    // memalign(align, size): if (align <= 8) return malloc(size); p = malloc(size + align); return p
+    const fastPath = [lg, 0, c, 8, 0x4d /* i32.le_u */, op.if_, 0x40, lg, 1, op.call, 0, 0x0f /* return */, op.end];
+    const slow = [lg, 1, lg, 0, op.i32_add, op.call, 0];
+    const memalign: Fn = { params: [i32, i32], results: [i32], export: 'memalign', code: [...fastPath, ...slow] };
+    const orig = allocModule([memalign]);
+    const r = ok(rewriteModule(orig, opts()));
+    expect(r.layout.allocator?.functions).toEqual({ malloc: 0, free: 1, memalign: 2 });
+    // the wrapper carries the original's leading test, byte for byte, before its save/restore path
+    const mod = parseModule(r.bytes);
+    const wrapper = r.bytes.subarray(mod.bodyStart[2]!, mod.bodyEnd[2]!);
+    expect(Buffer.from(wrapper).includes(Buffer.from(fastPath))).toBe(true);
+    const ex = instantiate(r.bytes);
+    const ma = ex.memalign as (a: number, n: number) => number;
+    const free = ex.free as (p: number) => void;
+    const small = ma(8, 100); // fast path: malloc(100), 104 bytes
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs')]).toEqual([104n, 1n, 1n]);
+    const big = ma(64, 100); // slow path: malloc(164), 168 bytes, counted once by the net rule
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_allocs')]).toEqual([272n, 2n, 2n]);
+    free(small);
+    free(big);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'live_allocs'), counter(ex, 'total_frees')]).toEqual([0n, 0n, 2n]);
+  });
+
+  it('no fast path when the leading test calls something other than malloc', () => {
+    const { local_get: lg, i32_const: c } = op;
+    // the same shape, but the early return calls free's index: not a malloc hand-off
+    const code = [lg, 0, c, 8, 0x4d, op.if_, 0x40, lg, 1, op.call, 1, c, 0, 0x0f, op.end, lg, 1, lg, 0, op.i32_add, op.call, 0];
+    const memalign: Fn = { params: [i32, i32], results: [i32], export: 'memalign', code };
+    const r = ok(rewriteModule(allocModule([memalign]), opts()));
+    const mod = parseModule(r.bytes);
+    const wrapper = r.bytes.subarray(mod.bodyStart[2]!, mod.bodyEnd[2]!);
+    expect(Buffer.from(wrapper).includes(Buffer.from(code.slice(0, 11)))).toBe(false);
+    const ex = instantiate(r.bytes);
+    (ex.memalign as (a: number, n: number) => number)(64, 100);
+    expect([counter(ex, 'live_bytes'), counter(ex, 'total_allocs')]).toEqual([168n, 1n]);
+  });
+
   it('posix_memalign by export name: counts the block stored at *out when it returns 0', () => {
     const { local_get: lg, i32_const: c } = op;
     // posix_memalign(out, align, size): *out = malloc(size); return 0  (size 0: return 12, no block)

@@ -373,6 +373,13 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   const S = n + 4; // 4 saved counters
   const H = n + 8;
   emitLocals(w, [I32, I64, I64, I64, I64, I64, I64, I64, I32]);
+  if (!isRealloc) {
+    // dlmalloc-rs's aligned allocation starts by handing small alignments to malloc; that path
+    // (every Rust allocation goes through it) runs in the wrapper and calls the counting malloc
+    // directly, with no save/restore of the counters (see fastPathPrefix).
+    const fast = fastPathPrefix(c, s.f, n);
+    if (fast !== null) w.copy(m.bytes, fast.start, fast.end);
+  }
   if (isRealloc) {
     w.ops(BLOCK, VOID, LOCAL_GET, a.reallocPtrParam, I32_EQZ, BR_IF, 0);
     emitSize(w, a, a.reallocPtrParam, off, OLD, H);
@@ -398,6 +405,64 @@ function emitWrapper(w: Writer, c: Ctx, s: Swap, moved: number): void {
   w.byte(LOCAL_GET);
   w.u32(R);
   w.byte(END);
+}
+
+const LOCAL_GET_OP = 0x20;
+const RETURN = 0x0f;
+/** i32 comparisons allowed in a fast-path test: eq, ne, lt_s, lt_u, gt_s, gt_u, le_s, le_u, ge_s, ge_u. */
+function isI32Compare(op: number): boolean {
+  return op >= 0x46 && op <= 0x4f;
+}
+
+/**
+ * The byte range of a leading fast path of function f, or null:
+ *   local.get P1; i32.const K; <i32 compare>; if (void); local.get P2; call MALLOC; return; end
+ * where P1 and P2 are parameters and MALLOC is the swapped malloc (its index now counts). This is
+ * how dlmalloc-rs's `malloc(size, align)` begins (`align <= 8` goes to plain malloc). Copied into
+ * the wrapper as is, it returns what the original body would have returned for those arguments,
+ * counted once by the malloc wrapper, and only the other arguments reach the save/restore path.
+ */
+export function fastPathPrefix(c: { inp: EmitInput }, f: number, nparams: number): { start: number; end: number } | null {
+  const m = c.inp.m;
+  const malloc = c.inp.alloc?.functions.malloc;
+  if (malloc === undefined) return null;
+  const b = m.bytes;
+  const d = f - m.importedFuncs;
+  let p = m.bodyStart[d]!;
+  const end = m.bodyEnd[d]!;
+  const u = (): number => {
+    let r = 0;
+    let mul = 1;
+    for (let k = 0; k < 5 && p < end; k++) {
+      const x = b[p++]!;
+      r += (x & 0x7f) * mul;
+      mul *= 128;
+      if ((x & 0x80) === 0) return r;
+    }
+    return -1;
+  };
+  const groups = u();
+  if (groups < 0) return null;
+  for (let i = 0; i < groups; i++) {
+    if (u() < 0) return null;
+    p++; // value type (a single byte for every numeric type)
+  }
+  const start = p;
+  if (b[p++] !== LOCAL_GET_OP) return null;
+  const p1 = u();
+  if (p1 < 0 || p1 >= nparams || b[p++] !== I32_CONST) return null;
+  // i32.const's signed LEB: at most 5 bytes
+  let k = 0;
+  while (k < 5 && p < end && (b[p]! & 0x80) !== 0) {
+    p++;
+    k++;
+  }
+  if (k === 5) return null;
+  p++;
+  if (!isI32Compare(b[p++]!) || b[p++] !== IF || b[p++] !== VOID || b[p++] !== LOCAL_GET_OP) return null;
+  const p2 = u();
+  if (p2 < 0 || p2 >= nparams || b[p++] !== CALL || u() !== malloc || b[p++] !== RETURN || b[p++] !== END) return null;
+  return p <= end ? { start, end: p } : null;
 }
 
 /** Index of an i32 size parameter of function f, or -1 (no out-of-memory notice then). */
