@@ -22,6 +22,7 @@
 // `--aa` runs the same protocol with the extension in NEITHER browser: the printed ratios are the
 // noise floor of the verdict (0.985x to 1.010x with --pages 6 --runs 7 there).
 // Exit code 0 always (numbers are reported, not asserted); --check makes a missed target exit 1.
+/* global chrome */ // inside sw.evaluate(): the extension service worker's global
 import { chromium } from '@playwright/test';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

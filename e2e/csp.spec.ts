@@ -10,7 +10,7 @@
  */
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { rmSync } from 'node:fs';
-import { expect, launchBare, test } from './fixtures';
+import { expect, launchBare, serviceWorkerOf, test } from './fixtures';
 import { runCli } from './cli-run';
 
 const BASE = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
@@ -258,6 +258,52 @@ test.describe("strict pages: the page's own worker", () => {
     const panel = await openPanel(page);
     await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
     expect((await skipsInPanel(panel))[0]).toMatchObject({ reason: 'csp', directive: 'worker-src' });
+  });
+
+  // A header policy is known to the page side only with the handshake; from the second load of a
+  // document whose headers ruled the bootstrap out, the hint in front of the bundle says so from
+  // the first script on (src/shared/strict-sites.ts).
+  test("a header `worker-src 'self'`, the worker started by the page's first script: from the document's second load on, it works, nothing is reported, the panel says why", async ({
+    context,
+    request,
+    openPanel,
+  }) => {
+    const headers = { 'Content-Security-Policy': "worker-src 'self'; img-src 'self'; report-uri {report}" };
+    const sw = await serviceWorkerOf(context);
+    const strictRegistered = () =>
+      sw.evaluate(async () =>
+        (await chrome.scripting.getRegisteredContentScripts()).some(
+          (r) => r.id === 'wasm-memory-strict-hint' && (r.matches ?? []).some((m) => m.includes('/e2e/pages/csp/page.html')),
+        ),
+      );
+    expect(await strictRegistered()).toBe(false);
+    // first load: the service worker sees the document's response headers and remembers it
+    const first = await context.newPage();
+    await first.goto(pageUrl(headers, reportKey(), '&early'));
+    await expect.poll(strictRegistered).toBe(true);
+    await first.close();
+
+    const key = reportKey();
+    const page = await context.newPage();
+    await page.goto(pageUrl(headers, key, '&early'));
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __page: { runs: Run[] } }).__page.runs)).toEqual([WORKER_RESULT]);
+    await page.evaluate(() => (window as unknown as { markerViolation(): void }).markerViolation());
+    await expect.poll(async () => (await reports(request, key)).some((r) => r.body.includes('marker.png'))).toBe(true);
+    expect(notMarker(await reports(request, key))).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __page: { violations: Violation[] } }).__page.violations)).toEqual([
+      { blockedURI: 'http://127.0.0.1:9/marker.png', directive: 'img-src', disposition: 'enforce' },
+    ]);
+    const panel = await openPanel(page);
+    await expect(panel.getByTestId('worker-skip')).toHaveCount(1);
+    const [skip] = await skipsInPanel(panel);
+    expect(skip).toMatchObject({ reason: 'policy-remembered' });
+    expect(skip!.text).toContain('/e2e/pages/csp/worker.js');
+    expect(skip!.text).toContain('on an earlier load');
+
+    // the same document served without the policy is forgotten again
+    const open = await context.newPage();
+    await open.goto(`${BASE}/e2e/pages/csp/page.html`);
+    await expect.poll(strictRegistered).toBe(false);
   });
 
   test("`wasm-memory record` on a header `worker-src 'self'` page says the worker was not instrumented, and why", async ({ request }) => {

@@ -1,6 +1,8 @@
 // Builds the two content scripts into dist/ (run after `vite build`; npm run build:ext does):
 //   dist/src/injected/index.iife.js  MAIN world: the page-side hooks (src/injected/)
 //   dist/src/content/index.iife.js   ISOLATED world: the relay (src/content/)
+//   dist/src/injected/strict-hint.iife.js  MAIN world, before the injected bundle on remembered
+//                                    strict sites only (src/shared/strict-sites.ts)
 // They are not declared in manifest.json: the service worker registers them at run time with
 // chrome.scripting.registerContentScripts, for the sites the user chose (src/background/
 // content-scripts.ts, whose CONTENT_SCRIPT_FILES are these paths).
@@ -16,6 +18,8 @@ const NAME = 'wasmMemoryInjected'; // BUNDLE_FUNCTION_NAME in self-source.ts
 const SCRIPTS = [
   { input: 'src/injected/index.iife.ts', file: 'dist/src/injected/index.iife.js', wrap: true },
   { input: 'src/content/index.iife.ts', file: 'dist/src/content/index.iife.js', wrap: false },
+  // runs before the injected bundle on remembered strict sites (src/shared/strict-sites.ts)
+  { input: 'src/injected/strict-hint.iife.ts', file: 'dist/src/injected/strict-hint.iife.js', wrap: false },
 ];
 
 try {

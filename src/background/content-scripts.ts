@@ -15,14 +15,21 @@ type Registered = chrome.scripting.RegisteredContentScript;
 /** Every registration has these, whatever the sites. */
 const FIXED = {
   allFrames: true,
-  // about:blank, about:srcdoc, data: and blob: frames, by the origin that made them
-  matchOriginAsFallback: true,
   runAt: 'document_start',
   persistAcrossSessions: true,
 } as const satisfies Partial<Registered>;
 
 export function registrationOf(p: ContentScriptPlan): Registered {
-  return { id: p.id, js: p.js, world: p.world, matches: p.matches, excludeMatches: p.excludeMatches, ...FIXED };
+  return {
+    id: p.id,
+    js: p.js,
+    world: p.world,
+    matches: p.matches,
+    excludeMatches: p.excludeMatches,
+    // about:blank, about:srcdoc, data: and blob: frames, by the origin that made them
+    matchOriginAsFallback: p.originFallback,
+    ...FIXED,
+  };
 }
 
 function same(a: Registered, b: Registered): boolean {
@@ -63,11 +70,12 @@ export function registrationChanges(have: readonly Registered[], want: readonly 
 let chain: Promise<number> = Promise.resolve(0);
 
 /**
- * Bring the registrations in line with `access`; resolves to the number registered. Calls are
- * applied one after another, in the order made.
+ * Bring the registrations in line with `access` and the remembered strict sites
+ * (src/shared/strict-sites.ts); resolves to the number registered. Calls are applied one after
+ * another, in the order made.
  */
-export function syncContentScripts(access: SiteAccess): Promise<number> {
-  const want = contentScriptPlan(access).map(registrationOf);
+export function syncContentScripts(access: SiteAccess, strict: readonly string[]): Promise<number> {
+  const want = contentScriptPlan(access, strict).map(registrationOf);
   chain = chain
     .catch(() => 0)
     .then(async () => {

@@ -45,16 +45,18 @@ function withoutFragment(url: string): string {
 export class HeaderPolicies {
   private readonly entries = new Map<string, { url: string; verdict: WorkerPolicyVerdict }>();
 
-  /** A main_frame or sub_frame response's headers arrived. */
-  record(tabId: number, frameId: number, url: string, headers: readonly ResponseHeader[]): void {
-    if (tabId < 0) return;
+  /** A main_frame or sub_frame response's headers arrived; returns their verdict. */
+  record(tabId: number, frameId: number, url: string, headers: readonly ResponseHeader[]): WorkerPolicyVerdict {
+    const verdict = verdictFromHeaders(headers);
+    if (tabId < 0) return verdict;
     const key = `${tabId}:${frameId}`;
     this.entries.delete(key); // re-inserted last: the oldest entry is the first in the map
-    this.entries.set(key, { url: withoutFragment(url), verdict: verdictFromHeaders(headers) });
+    this.entries.set(key, { url: withoutFragment(url), verdict });
     if (this.entries.size > MAX_ENTRIES) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
+    return verdict;
   }
 
   /** The verdict for the document at `url` in this frame (once), or UNKNOWN. */

@@ -13,6 +13,16 @@ import {
   type ContentToBackground,
 } from '../shared/protocol';
 import { HeaderPolicies } from './header-policies';
+import type { WorkerPolicyVerdict } from '../shared/protocol';
+import type { SiteAccess } from '../shared/site-access';
+import {
+  noteResponse,
+  parseStrictSites,
+  STRICT_SITES_KEY,
+  storedStrictSites,
+  strictPatterns,
+  type StrictSites,
+} from '../shared/strict-sites';
 import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake, type TabStatus } from '../shared/tab-status';
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { syncContentScripts } from './content-scripts';
@@ -31,7 +41,8 @@ const router = new Router();
 const headerPolicies = new HeaderPolicies();
 chrome.webRequest.onHeadersReceived.addListener(
   (d) => {
-    headerPolicies.record(d.tabId, d.frameId, d.url, d.responseHeaders ?? []);
+    const verdict = headerPolicies.record(d.tabId, d.frameId, d.url, d.responseHeaders ?? []);
+    rememberStrictSite(d.url, verdict);
     return undefined;
   },
   { urls: ['<all_urls>'], types: ['main_frame', 'sub_frame'] },
@@ -182,9 +193,52 @@ chrome.tabs.onUpdated.addListener((tabId, info) => {
 
 chrome.notifications.onClicked.addListener(onNotificationClicked);
 
+/**
+ * Documents whose header policies ruled our worker bootstrap out (src/shared/strict-sites.ts): the
+ * next load of one gets the hint in front of the MAIN-world bundle, so a worker it starts before
+ * the handshake's verdict is left untouched. Loaded once per service-worker start; a new one
+ * re-registers the scripts (usually before its document commits, at latest for its next load).
+ */
+let strictSites: StrictSites | null = null;
+let siteAccess: SiteAccess | null = null;
+const strictLoaded = chrome.storage.local
+  .get(STRICT_SITES_KEY)
+  .then((items) => (strictSites = parseStrictSites(items[STRICT_SITES_KEY], Date.now())))
+  .catch((e: unknown) => {
+    console.error('[wasm-memory] remembered strict sites not read', e);
+    return (strictSites = new Map());
+  });
+
+function resync(): Promise<number> {
+  if (siteAccess === null || strictSites === null) return Promise.resolve(0);
+  const access = siteAccess;
+  const strict = strictPatterns(strictSites);
+  // A pattern Chrome refused would fail the whole call: then register without the remembered
+  // documents rather than leave every page uninstrumented.
+  return syncContentScripts(access, strict).catch((e: unknown) => {
+    if (strict.length === 0) throw e;
+    console.error('[wasm-memory] remembered strict documents not registered', e);
+    return syncContentScripts(access, []);
+  });
+}
+
+function rememberStrictSite(url: string, verdict: WorkerPolicyVerdict): void {
+  if (verdict.instrument === 'unknown') return;
+  if (verdict.instrument === true && strictSites !== null && strictSites.size === 0) return; // the usual case: nothing to forget
+  void strictLoaded.then((sites) => {
+    const note = noteResponse(sites, url, verdict, Date.now());
+    if (note.store)
+      chrome.storage.local
+        .set({ [STRICT_SITES_KEY]: storedStrictSites(sites) })
+        .catch((e: unknown) => console.error('[wasm-memory] remembered strict sites not saved', e));
+    if (note.patternsChanged) resync().catch((e: unknown) => console.error('[wasm-memory] content scripts not updated', e));
+  });
+}
+
 onUserSettingsChanged((s) => {
   router.configureHosts(s.budgets);
-  syncContentScripts(s.sites).catch((e: unknown) => console.error('[wasm-memory] content scripts not updated', e));
+  siteAccess = s.sites;
+  resync().catch((e: unknown) => console.error('[wasm-memory] content scripts not updated', e));
 });
 
 /**
@@ -192,7 +246,10 @@ onUserSettingsChanged((s) => {
  * resolves once they are registered: automation (e2e, `wasm-memory record`, the benchmarks)
  * awaits it in this worker before loading a page, since a fresh profile has none until then.
  */
-const ready = loadUserSettings().then((s) => syncContentScripts(s.sites));
+const ready = Promise.all([loadUserSettings(), strictLoaded]).then(([s]) => {
+  siteAccess = s.sites;
+  return resync();
+});
 ready.catch((e: unknown) => console.error('[wasm-memory] content scripts not registered', e));
 (globalThis as { wasmMemoryReady?: Promise<number> }).wasmMemoryReady = ready;
 

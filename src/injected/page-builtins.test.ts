@@ -172,7 +172,7 @@ describe('the injected bundle uses no built-in the page can replace', () => {
       '14: PromiseConstructor.resolve: Promise.resolve',
       '16: Map.size: m.size',
     ]);
-  });
+  }, 60_000); // a type-checked program: seconds on a loaded 2-core machine
 
   it('no source file of the bundle has any', () => {
     const program = ts.createProgram([join(ROOT, 'src/injected/index.iife.ts')], compilerOptions());

@@ -433,6 +433,8 @@ export interface LinkEvent {
  *   report it;
  * - `trusted-types`: the page's policies restrict Trusted Types (`directive`); inherited by a
  *   blob: worker, they would make the page's own `importScripts(string)` throw;
+ * - `policy-remembered`: started before the page's header verdict arrived, on a site whose header
+ *   policies ruled our bootstrap out on an earlier load (src/shared/strict-sites.ts);
  * - `csp-violation`: a policy of the page already refused one of our blob: workers;
  * - `url`: the script is not a same-origin URL given as a string or URL (data:, cross-origin,
  *   other objects);
@@ -445,6 +447,7 @@ export const WORKER_SKIP_REASONS = [
   'csp',
   'csp-report-only',
   'trusted-types',
+  'policy-remembered',
   'csp-violation',
   'url',
   'options',
@@ -471,7 +474,7 @@ export interface WorkerSkippedEvent {
 }
 
 /** A policy of the page that rules our blob: bootstrap out (see WorkerSkipReason). */
-export type PolicySkipReason = 'csp' | 'csp-report-only' | 'trusted-types';
+export type PolicySkipReason = 'csp' | 'csp-report-only' | 'trusted-types' | 'policy-remembered';
 
 /**
  * May our core start a page's dedicated worker from a blob: bootstrap, as far as the page's
@@ -609,6 +612,15 @@ export type PagePong = { kind: 'pong'; v: number };
  */
 export const REHANDSHAKE_EVENT = 'wasm-memory:rehandshake';
 
+/**
+ * The strict-document hint (src/injected/strict-hint.iife.ts), on documents remembered in
+ * src/shared/strict-sites.ts, sets this private global, then dispatches STRICT_HINT_EVENT on the
+ * window: the injected bundle takes (reads and deletes) the mark at its start if the hint ran
+ * first, else from inside that dispatch. Both run before any script of the page.
+ */
+export const STRICT_HINT_GLOBAL = '__wasmMemoryStrictSite';
+export const STRICT_HINT_EVENT = 'wasm-memory:strict-site';
+
 /** How long the page side may say nothing before it is pinged, and then before it is called silent. */
 export const LINK_SILENT_MS = 2000;
 
@@ -634,8 +646,9 @@ export const TRACE_FORMAT = 'wasm-memory-trace';
  * 5: new event type `worker-skipped` (a page's worker we could not instrument, and why), the
  * `link` state `unreachable` (a document whose page side never connected: not visible) and the
  * link event's optional `frame`. Older files are still read (they have none of these).
+ * 6: the `worker-skipped` reason `policy-remembered`. Older files are still read.
  */
-export const TRACE_VERSION = 5;
+export const TRACE_VERSION = 6;
 
 export interface Trace {
   format: typeof TRACE_FORMAT;

@@ -84,6 +84,21 @@ describe('contentScriptPlan', () => {
     expect(p!.matches).toEqual(['<all_urls>']);
     expect(p!.excludeMatches).toEqual(['*://localhost/*']);
   });
+  it('remembered strict documents that are on get the hint, registered apart; the bundle registrations do not change', () => {
+    const strict = ['https://s.com:8443/app*', 'http://off.org/*'];
+    const plan = contentScriptPlan({ mode: 'except', sites: ['off.org'] }, strict);
+    expect(plan.map((p) => [p.id, p.world, p.js, p.matches, p.excludeMatches])).toEqual([
+      ['wasm-memory-injected', 'MAIN', ['src/injected/index.iife.js'], ['<all_urls>'], ['*://off.org/*']],
+      ['wasm-memory-relay', 'ISOLATED', ['src/content/index.iife.js'], ['<all_urls>'], ['*://off.org/*']],
+      ['wasm-memory-strict-hint', 'MAIN', ['src/injected/strict-hint.iife.js'], ['https://s.com:8443/app*'], ['*://off.org/*']],
+    ]);
+    // only: a remembered site not listed stays off; none remembered: the plain plan
+    expect(contentScriptPlan({ mode: 'only', sites: ['a.com'] }, ['https://b.com/*']).map((p) => p.id)).toEqual([
+      'wasm-memory-injected',
+      'wasm-memory-relay',
+    ]);
+    expect(contentScriptPlan(DEFAULT_SITE_ACCESS, [])).toEqual(contentScriptPlan(DEFAULT_SITE_ACCESS));
+  });
 });
 
 describe('siteOn / withSite', () => {

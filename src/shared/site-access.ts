@@ -114,6 +114,9 @@ export interface ContentScriptPlan {
   world: 'MAIN' | 'ISOLATED';
   matches: string[];
   excludeMatches: string[];
+  /** Also about:blank, srcdoc, data: and blob: frames, by their creator's origin (Chrome then
+   *  requires every pattern's path to be `/*`: not for the hint's document patterns). */
+  originFallback: boolean;
 }
 
 /** Built by scripts/build-content-scripts.mjs (the same paths are written there). */
@@ -122,12 +125,20 @@ export const CONTENT_SCRIPTS = [
   { id: 'wasm-memory-relay', js: 'src/content/index.iife.js', world: 'ISOLATED' },
 ] as const;
 
+/** The MAIN-world hint for remembered strict documents (src/shared/strict-sites.ts). A
+ *  registration of its own: the bundle's registration never changes with the list (an update of
+ *  it could leave a loading document with no bundle, or with two). */
+export const STRICT_SITE_SCRIPT = { id: 'wasm-memory-strict-hint', js: 'src/injected/strict-hint.iife.js', world: 'MAIN' } as const;
+
 /**
  * The registrations for `access`; empty when no site is on (`only` with an empty list). The
  * MAIN-world hook comes first: both run at document_start in every frame, and the page side
  * re-sends its handshake when the relay says it is ready, so their order is not load-bearing.
+ *
+ * `strict`: remembered strict documents (src/shared/strict-sites.ts, `scheme://host:port/path*`).
+ * Those that are on also get STRICT_SITE_SCRIPT, the hint the bundle reads.
  */
-export function contentScriptPlan(access: SiteAccess): ContentScriptPlan[] {
+export function contentScriptPlan(access: SiteAccess, strict: readonly string[] = []): ContentScriptPlan[] {
   const listed = access.sites.map(sitePattern);
   let matches: string[];
   let excludeMatches: string[] = [];
@@ -138,7 +149,28 @@ export function contentScriptPlan(access: SiteAccess): ContentScriptPlan[] {
     matches = ['<all_urls>'];
     if (access.mode === 'except') excludeMatches = listed;
   }
-  return CONTENT_SCRIPTS.map((s) => ({ id: s.id, js: [s.js], world: s.world, matches, excludeMatches }));
+  const strictOn = strict.filter((p) => {
+    const host = /^https?:\/\/([^/:]+)(?::\d+)?\//.exec(p)?.[1];
+    return host !== undefined && hostOn(access, host);
+  });
+  const plan: ContentScriptPlan[] = CONTENT_SCRIPTS.map((s) => ({
+    id: s.id,
+    js: [s.js],
+    world: s.world,
+    matches,
+    excludeMatches,
+    originFallback: true,
+  }));
+  if (strictOn.length > 0)
+    plan.push({
+      id: STRICT_SITE_SCRIPT.id,
+      js: [STRICT_SITE_SCRIPT.js],
+      world: STRICT_SITE_SCRIPT.world,
+      matches: strictOn,
+      excludeMatches,
+      originFallback: false,
+    });
+  return plan;
 }
 
 /** Does `site` (parseSite's form) cover `host`? `*.a.b` covers a.b and every x.a.b. */

@@ -57,6 +57,9 @@ const SAFE_DIRECTIVES = nameSet([
 const TRUSTED_TYPES = nameSet(['require-trusted-types-for', 'trusted-types']);
 
 export const INSTRUMENT: WorkerPolicyVerdict = { instrument: true };
+/** The document's header verdict is not known yet, on a site whose header policies ruled the
+ *  bootstrap out on an earlier load (src/shared/strict-sites.ts). Never sent on the wire. */
+export const REMEMBERED_STRICT: WorkerPolicyVerdict = { instrument: false, reason: 'policy-remembered' };
 /** The service worker has no response headers for the document (see WorkerPolicyVerdict). */
 export const UNKNOWN: WorkerPolicyVerdict = { instrument: 'unknown' };
 
@@ -182,6 +185,8 @@ export function workerSkipText(reason: WorkerSkipReason, directive?: string): st
       return `the page's Content-Security-Policy-Report-Only${d} would report the extension's blob: bootstrap or what runs in it`;
     case 'trusted-types':
       return `the page restricts Trusted Types${d}: inherited by a blob: bootstrap, they would change what the page's worker may do`;
+    case 'policy-remembered':
+      return "it started before this page's header policies were known, on a site whose header policies ruled the extension's blob: bootstrap out on an earlier load";
     case 'csp-violation':
       return "a Content-Security-Policy of the page refused one of the extension's blob: workers";
     case 'url':

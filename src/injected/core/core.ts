@@ -12,8 +12,15 @@ import { installTrackers } from '../trackers/index';
 import { isFreeExportName } from '../trackers/glue-source';
 import { allocationTracking, MAX_REWRITE_BYTES, setAllocationTracking, setSampleIntervalMs, TRACKING_OFF } from './settings';
 import { rewriteModule, type RewriteResult } from './wasm-rewrite';
-import { LIMITS, type PageEvent, type RealmKind, type WorkerPolicyVerdict } from '../../shared/protocol';
-import { INSTRUMENT } from '../../shared/worker-policy';
+import {
+  LIMITS,
+  STRICT_HINT_EVENT,
+  STRICT_HINT_GLOBAL,
+  type PageEvent,
+  type RealmKind,
+  type WorkerPolicyVerdict,
+} from '../../shared/protocol';
+import { INSTRUMENT, REMEMBERED_STRICT } from '../../shared/worker-policy';
 import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
 import { call, deleteProperty, getOwnPropertyDescriptor, OrigError, OrigWeakRef, savedGetter, weakRefDeref } from './intrinsics';
 import { KeyAllocator, newRealmId } from './keys';
@@ -61,6 +68,14 @@ function isTopWindow(g: typeof globalThis): boolean {
   }
 }
 
+/** Read and delete the mark the strict-site hint left (src/injected/strict-hint.iife.ts). */
+function takeStrictHint(g: typeof globalThis): boolean {
+  const d = getOwnPropertyDescriptor(g, STRICT_HINT_GLOBAL);
+  if (!d) return false;
+  deleteProperty(g, STRICT_HINT_GLOBAL);
+  return d.value === true;
+}
+
 /** Read and delete the private worker config the blob prelude left (absent in windows). */
 function takeWorkerConfig(g: typeof globalThis): WorkerConfig | null {
   const d = getOwnPropertyDescriptor(g, WORKER_CONFIG_GLOBAL);
@@ -69,7 +84,31 @@ function takeWorkerConfig(g: typeof globalThis): WorkerConfig | null {
   return isWorkerConfig(d.value) ? d.value : null;
 }
 
+/**
+ * Did the strict-document hint run in this window (src/injected/strict-hint.iife.ts)? It runs at
+ * document_start like us, before or after us (separate registrations keep no order): its mark is
+ * taken now, or when it announces it, from inside its dispatch. Either way before the page's first
+ * script, so the page never sees the mark; the listener adds nothing the page can observe.
+ */
+function watchStrictHint(g: typeof globalThis): () => boolean {
+  let seen = takeStrictHint(g);
+  const et = (g as { EventTarget?: typeof EventTarget }).EventTarget;
+  if (!seen && typeof (g as { document?: unknown }).document === 'object' && et) {
+    const add = et.prototype.addEventListener as AnyFn;
+    const remove = et.prototype.removeEventListener as AnyFn;
+    const on = () => {
+      if (!takeStrictHint(g)) return;
+      seen = true;
+      call(remove, g, STRICT_HINT_EVENT, on);
+    };
+    call(add, g, STRICT_HINT_EVENT, on);
+  }
+  return () => seen;
+}
+
 export function startCore(g: typeof globalThis = globalThis): CoreHandle | null {
+  // First of all (even where we do nothing else): the strict-document hint's mark must not stay.
+  const strictSite = watchStrictHint(g);
   if (typeof g.WebAssembly !== 'object' || g.WebAssembly === null) return null;
   const worker = takeWorkerConfig(g);
   // A worker inherits its parent's switch; a window gets it with the content script's `ack`.
@@ -247,7 +286,9 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       randomToken: () => newRealmId(random) + newRealmId(random),
       now,
       fail,
-      policy: () => workerPolicy,
+      // Until the handshake brings the header verdict (or when it could not know the headers),
+      // a remembered strict site rules the bootstrap out (src/shared/strict-sites.ts).
+      policy: () => (strictSite() && (workerPolicy === null || workerPolicy.instrument === 'unknown') ? REMEMBERED_STRICT : workerPolicy),
     }),
   );
 
