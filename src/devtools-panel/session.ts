@@ -257,19 +257,28 @@ export class PanelSession {
 
   /** The current session as a trace file. */
   toTrace(createdAt: Date, generator: string): Trace {
-    const trace: Trace = {
-      format: TRACE_FORMAT,
-      version: TRACE_VERSION,
-      createdAt: createdAt.toISOString(),
-      generator,
-      page: { url: this.url },
-      events: this.kept.slice(),
-      // Lost before they reached this record: on the page side, refused, or evicted by the background.
-      dropped: this.lost,
-    };
-    if (this.omitted > 0) trace.omitted = this.omitted;
-    return trace;
+    return traceOf({ url: this.url, events: this.kept, lost: this.lost, omitted: this.omitted }, createdAt, generator);
   }
+}
+
+/** Recorded events as a trace file: `lost` before they reached the record (on the page side,
+ *  refused, or evicted by the background), `omitted` received but not kept. */
+export function traceOf(
+  rec: { url: string; events: readonly PageEvent[]; lost: number; omitted: number },
+  createdAt: Date,
+  generator: string,
+): Trace {
+  const trace: Trace = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    createdAt: createdAt.toISOString(),
+    generator,
+    page: { url: rec.url },
+    events: rec.events.slice(),
+    dropped: rec.lost,
+  };
+  if (rec.omitted > 0) trace.omitted = rec.omitted;
+  return trace;
 }
 
 function isDefinition(ev: PageEvent): boolean {
