@@ -54,7 +54,9 @@ const grow = (page: Page, n: number) => page.evaluate((k) => (window as unknown 
 
 function currents(panel: Frame): Promise<number[]> {
   return panel.evaluate(() =>
-    [...document.querySelectorAll('[data-testid=memory-row] [data-testid=memory-current]')].map((e) => Number(e.getAttribute('data-value'))),
+    [...document.querySelectorAll('[data-testid=memory-row] [data-testid=memory-current]')].map((e) =>
+      Number(e.getAttribute('data-value')),
+    ),
   );
 }
 
@@ -90,7 +92,9 @@ async function exportFile(panel: Frame): Promise<Trace> {
 
 const sampled = (events: PageEvent[]) => events.flatMap((e) => (e.t === 'sample' ? e.bytes : []));
 
-test('a reload starts a new segment: the earlier one stays selectable (keyboard too), exportable, and marked on the chart', async ({ baseURL }) => {
+test('a reload starts a new segment: the earlier one stays selectable (keyboard too), exportable, and marked on the chart', async ({
+  baseURL,
+}) => {
   const { page, panel, devtools } = await openGrowPage(baseURL);
   expect(await grow(page, 3)).toBe(2);
   await expect.poll(() => currents(panel)).toEqual([5 * PAGE]);
@@ -183,7 +187,9 @@ test('acknowledging and dismissing alerts changes the toolbar count; a dismissed
   const n = await num(panel, '[data-testid=alert-count]');
   const line = '[data-testid=alert][data-kind=budget][data-state=active]';
   await panel.waitForSelector(line);
-  expect(await attr(panel, '[data-testid=alert-count]', 'aria-label')).toMatch(new RegExp(`^${n} alerts?, worst severity (info|warning|error)$`));
+  expect(await attr(panel, '[data-testid=alert-count]', 'aria-label')).toMatch(
+    new RegExp(`^${n} alerts?, worst severity (info|warning|error)$`),
+  );
 
   await panel.click(`${line} [data-testid=alert-acknowledge]`);
   await expect.poll(() => num(panel, '[data-testid=alert-count]')).toBe(n - 1);

@@ -54,7 +54,9 @@ describe('AlertActions', () => {
     const a = new AlertActions();
     a.decide('dismissed', [cls], patternOf);
     // A new occurrence (another id) of the same class at the same severity: still dismissed.
-    expect(a.classify([alert('class-live-rising:Doc#2', 'bindgen-live-growth', 'Doc', 'warning')], patternOf)[0]?.decision).toBe('dismissed');
+    expect(a.classify([alert('class-live-rising:Doc#2', 'bindgen-live-growth', 'Doc', 'warning')], patternOf)[0]?.decision).toBe(
+      'dismissed',
+    );
     // More serious: it comes back, listed and counted.
     const worse = alert('class-live-rising:Doc#3', 'bindgen-live-growth', 'Doc', 'error');
     const d = a.classify([worse], patternOf);

@@ -429,7 +429,16 @@ export class PanelController {
     }
     if (seg && v) {
       const { url, received, omitted, lost, historyLostBefore } = seg;
-      return { url, received, omitted, dropped: lost, pageErrors: v.pageErrors, pageLink: v.pageLink, workerSkips: v.workerSkips, historyLostBefore };
+      return {
+        url,
+        received,
+        omitted,
+        dropped: lost,
+        pageErrors: v.pageErrors,
+        pageLink: v.pageLink,
+        workerSkips: v.workerSkips,
+        historyLostBefore,
+      };
     }
     if (this.selection === 'all' && v) {
       const earlier = this.history.earlier;
@@ -639,7 +648,9 @@ export class PanelController {
     }
     this.segmentLoading = true;
     this.changed();
-    const { events, starts } = seg ? { events: seg.events, starts: [] } : joinSegments([...this.history.earlier, { events: this.session.events }]);
+    const { events, starts } = seg
+      ? { events: seg.events, starts: [] }
+      : joinSegments([...this.history.earlier, { events: this.session.events }]);
     const sites = new SiteMarks();
     let analyzer: AnalyzerApi;
     try {

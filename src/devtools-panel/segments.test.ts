@@ -4,8 +4,26 @@ import type { PageEvent } from '../shared/protocol';
 import { aliveAtEnd, joinSegments, MAX_EARLIER_SEGMENTS, SegmentHistory, timeSpan } from './segments';
 import type { EndedSegment } from './session';
 
-const memory = (key: string, time: number): PageEvent => ({ t: 'memory', time, key, origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' });
-const instance = (key: string, time: number): PageEvent => ({ t: 'instance', time, key, module: 'm', via: 'instantiate', memories: [], toolchain: 'unknown', helper: false });
+const memory = (key: string, time: number): PageEvent => ({
+  t: 'memory',
+  time,
+  key,
+  origin: 'export',
+  shared: false,
+  bytes: 65536,
+  maxBytes: null,
+  owner: 'a.wasm',
+});
+const instance = (key: string, time: number): PageEvent => ({
+  t: 'instance',
+  time,
+  key,
+  module: 'm',
+  via: 'instantiate',
+  memories: [],
+  toolchain: 'unknown',
+  helper: false,
+});
 const sample = (key: string, time: number): PageEvent => ({ t: 'sample', time, keys: [key], bytes: [65536] });
 const collected = (key: string, time: number): PageEvent => ({ t: 'collected', time, key });
 

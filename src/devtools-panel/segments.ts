@@ -71,7 +71,8 @@ export function joinSegments(segments: ReadonlyArray<{ events: readonly PageEven
       const at = Math.max(prev?.to ?? -Infinity, next?.from ?? -Infinity);
       if (Number.isFinite(at)) {
         starts.push(at);
-        for (const key of aliveAtEnd(segments[i - 1]?.events ?? [])) events.push({ t: 'collected', time: at, key } satisfies CollectedEvent);
+        for (const key of aliveAtEnd(segments[i - 1]?.events ?? []))
+          events.push({ t: 'collected', time: at, key } satisfies CollectedEvent);
       }
     }
     for (const ev of seg.events) events.push(ev);

@@ -96,7 +96,16 @@ describe('PanelSession', () => {
       kind: 'reset',
       url: 'u2',
       // What was held of the document before: handed over whole (the panel keeps it as a segment).
-      ended: { url: 'u1', doc: 'd1', events: [sample(1)], keptBytes: eventsBytes([sample(1)]), received: 1, omitted: 0, lost: 2, historyLostBefore: null },
+      ended: {
+        url: 'u1',
+        doc: 'd1',
+        events: [sample(1)],
+        keptBytes: eventsBytes([sample(1)]),
+        received: 1,
+        omitted: 0,
+        lost: 2,
+        historyLostBefore: null,
+      },
     });
     expect(s.events).toEqual([]);
     expect(s.dropped).toBe(0);
@@ -147,12 +156,25 @@ describe('PanelSession', () => {
       ended: { url: 'u1', doc: 'd1', received: 1 },
     });
     // A document that sent nothing before the next one ends no segment.
-    expect(s.handle({ kind: 'navigated', v, tabId: 3, session: 'C', doc: 'd10', url: 'u10' })).toEqual({ kind: 'reset', url: 'u10', ended: null });
+    expect(s.handle({ kind: 'navigated', v, tabId: 3, session: 'C', doc: 'd10', url: 'u10' })).toEqual({
+      kind: 'reset',
+      url: 'u10',
+      ended: null,
+    });
   });
 
   it('clear forgets the record but keeps the definitions of what is alive, without a replay', () => {
     const s = new PanelSession(3);
-    const memory = (key: string): PageEvent => ({ t: 'memory', time: 1, key, origin: 'export', shared: false, bytes: 65536, maxBytes: null, owner: 'a.wasm' });
+    const memory = (key: string): PageEvent => ({
+      t: 'memory',
+      time: 1,
+      key,
+      origin: 'export',
+      shared: false,
+      bytes: 65536,
+      maxBytes: null,
+      owner: 'a.wasm',
+    });
     const realm: PageEvent = { t: 'realm', time: 0, realm: 'r', kind: 'window', url: 'u1' };
     s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
     s.handle(events('A', 0, [realm, memory('r:1'), memory('r:2'), sample(2), { t: 'collected', time: 3, key: 'r:2' }], 4));

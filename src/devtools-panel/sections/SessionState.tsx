@@ -20,8 +20,8 @@ export function SessionState({ view, controller }: { view: ViewState; controller
         </div>
       ) : view.status === 'disconnected' && view.everConnected ? (
         <div class="banner warn" role="status" data-testid="state-reconnecting" data-reconnects={view.reconnects}>
-          Reconnecting… the extension's service worker stopped (Chrome stops it when idle, or on an update). What was recorded stays; what the
-          page sends meanwhile is queued and arrives when the connection is back.
+          Reconnecting… the extension's service worker stopped (Chrome stops it when idle, or on an update). What was recorded stays; what
+          the page sends meanwhile is queued and arrives when the connection is back.
         </div>
       ) : null}
       {live && nothing && !view.paused && view.status !== 'closed' && view.everConnected ? (
@@ -52,8 +52,8 @@ function SegmentBanner({ view, controller }: { view: ViewState; controller: Pane
   if (view.selection === 'all')
     return (
       <div class="banner import" role="status" data-testid="segment-banner" data-selection="all">
-        <strong>All {view.segments.length + 1} segments</strong> of this session, one per page load; dashed lines on the chart mark where each
-        load starts. Export saves them as one trace (each load's memories end where the next begins). {back}
+        <strong>All {view.segments.length + 1} segments</strong> of this session, one per page load; dashed lines on the chart mark where
+        each load starts. Export saves them as one trace (each load's memories end where the next begins). {back}
       </div>
     );
   const seg = view.segments.find((s) => s.number === view.selection);

@@ -150,7 +150,11 @@ function AlertChip({ count }: { count: AlertCount }) {
 
 function segmentLabel(s: SegmentInfo, current: boolean): string {
   const when =
-    s.startedAt === null ? '' : current ? ` since ${formatClock(s.startedAt)}` : ` ${formatClock(s.startedAt)}–${formatClock(s.endedAt ?? s.startedAt)}`;
+    s.startedAt === null
+      ? ''
+      : current
+        ? ` since ${formatClock(s.startedAt)}`
+        : ` ${formatClock(s.startedAt)}–${formatClock(s.endedAt ?? s.startedAt)}`;
   return `${current ? 'Current' : `#${s.number}`}: ${middleEllipsis(s.url || 'page', 48)}${when} · ${formatCount(s.received)} events`;
 }
 
