@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, Severity } from '../shared/analyzer-api';
+import type { Alert } from '../shared/analyzer-api';
 import { alertPattern, type MemoryOrigin } from '../shared/alerts';
 import { AlertActions, countUndecided, MAX_DECISIONS } from './alert-actions';
+import { testAlert } from './test-events';
 
-const alert = (id: string, kind: Alert['kind'], subject: string, severity: Severity, state: Alert['state'] = 'active'): Alert => ({
-  id,
-  kind,
-  severity,
-  subject,
-  title: id,
-  detail: '',
-  recommendation: '',
-  evidence: { series: 's', fromTime: 0, toTime: 1, points: [] },
-  state,
-  raisedAt: 0,
-  updatedAt: 0,
-});
+const alert = testAlert;
 
 // Two memories of one module in the page: their memory-replaced alerts are one pattern.
 const origins = new Map<string, MemoryOrigin>([

@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION, TRACE_FORMAT, type PageEvent } from '../shared/protoc
 import { serializeTrace } from '../shared/trace';
 import { tooLargeError } from '../shared/trace-stream';
 import { PanelController, parseConfig } from './controller';
+import { memoryAt, sampleAt, testAlert } from './test-events';
 
 /** A test double of the analyzer: records what it is given. Tests only. */
 class FakeAnalyzer implements AnalyzerApi {
@@ -368,30 +369,9 @@ describe('budget settings', () => {
   });
 
   describe('segments, pause, clear, alert decisions (issue 15)', () => {
-    const memory = (key: string, time: number): PageEvent => ({
-      t: 'memory',
-      time,
-      key,
-      origin: 'export',
-      shared: false,
-      bytes: 65536,
-      maxBytes: null,
-      owner: 'a.wasm',
-    });
-    const at = (key: string, time: number): PageEvent => ({ t: 'sample', time, keys: [key], bytes: [65536] });
-    const alert = (id: string, severity: Severity, subject = id): Alert => ({
-      id,
-      kind: 'budget',
-      severity,
-      subject,
-      title: id,
-      detail: '',
-      recommendation: '',
-      evidence: { series: 's', fromTime: 0, toTime: 1, points: [] },
-      state: 'active',
-      raisedAt: 0,
-      updatedAt: 0,
-    });
+    const memory = memoryAt;
+    const at = sampleAt;
+    const alert = (id: string, severity: Severity, subject = id): Alert => testAlert(id, 'budget', subject, severity);
 
     it('a reload keeps the earlier document as a segment: listed, selectable with its alerts, exportable, and joined in "all"', async () => {
       const { c, made, flush } = await setup({ host: true });

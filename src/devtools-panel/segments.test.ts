@@ -3,17 +3,9 @@ import { eventsBytes } from '../shared/event-batches';
 import type { PageEvent } from '../shared/protocol';
 import { aliveAtEnd, joinSegments, MAX_EARLIER_SEGMENTS, SegmentHistory, timeSpan } from './segments';
 import type { EndedSegment } from './session';
+import { memoryAt, sampleAt } from './test-events';
 
-const memory = (key: string, time: number): PageEvent => ({
-  t: 'memory',
-  time,
-  key,
-  origin: 'export',
-  shared: false,
-  bytes: 65536,
-  maxBytes: null,
-  owner: 'a.wasm',
-});
+const memory = memoryAt;
 const instance = (key: string, time: number): PageEvent => ({
   t: 'instance',
   time,
@@ -24,7 +16,7 @@ const instance = (key: string, time: number): PageEvent => ({
   toolchain: 'unknown',
   helper: false,
 });
-const sample = (key: string, time: number): PageEvent => ({ t: 'sample', time, keys: [key], bytes: [65536] });
+const sample = sampleAt;
 const collected = (key: string, time: number): PageEvent => ({ t: 'collected', time, key });
 
 function ended(url: string, events: PageEvent[]): EndedSegment {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import { parseTrace, serializeTrace } from '../shared/trace';
 import { PanelSession } from './session';
+import { memoryAt } from './test-events';
 
 const v = PROTOCOL_VERSION;
 const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536 * time] });
@@ -165,16 +166,7 @@ describe('PanelSession', () => {
 
   it('clear forgets the record but keeps the definitions of what is alive, without a replay', () => {
     const s = new PanelSession(3);
-    const memory = (key: string): PageEvent => ({
-      t: 'memory',
-      time: 1,
-      key,
-      origin: 'export',
-      shared: false,
-      bytes: 65536,
-      maxBytes: null,
-      owner: 'a.wasm',
-    });
+    const memory = (key: string) => memoryAt(key, 1);
     const realm: PageEvent = { t: 'realm', time: 0, realm: 'r', kind: 'window', url: 'u1' };
     s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
     s.handle(events('A', 0, [realm, memory('r:1'), memory('r:2'), sample(2), { t: 'collected', time: 3, key: 'r:2' }], 4));

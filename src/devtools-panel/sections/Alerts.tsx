@@ -74,43 +74,28 @@ export function Alerts({ alerts, memories, controller }: { alerts: DecidedAlert[
   );
 }
 
-/** Acknowledge / Dismiss a line, or undo what was decided about it. */
+/** Acknowledge / Dismiss a line, or undo what was decided about it (Restore, Unacknowledge). */
 function Actions({ alerts, actions }: { alerts: Alert[]; actions: LineActions }) {
   const decided = alerts.map((a) => actions.decisionOf(a));
-  if (decided.every((d) => d === 'dismissed'))
-    return (
-      <span class="alert-actions">
-        <button type="button" data-testid="alert-restore" onClick={() => actions.undo(alerts)}>
-          Restore
-        </button>
-      </span>
-    );
-  if (decided.every((d) => d === 'acknowledged'))
-    return (
-      <span class="alert-actions">
-        <button type="button" data-testid="alert-unacknowledge" onClick={() => actions.undo(alerts)}>
-          Unacknowledge
-        </button>
-      </span>
-    );
+  const button = (testId: string, label: string, title: string, onClick: () => void) => (
+    <button key={testId} type="button" data-testid={testId} title={title} onClick={onClick}>
+      {label}
+    </button>
+  );
+  const undo = () => actions.undo(alerts);
+  const comesBack = '(this panel session); a more serious occurrence comes back';
   return (
     <span class="alert-actions">
-      <button
-        type="button"
-        data-testid="alert-acknowledge"
-        title="Keep it listed, dimmed, out of the toolbar's count (this panel session); a more serious occurrence comes back"
-        onClick={() => actions.decide('acknowledged', alerts)}
-      >
-        Acknowledge
-      </button>
-      <button
-        type="button"
-        data-testid="alert-dismiss"
-        title="Hide it (this panel session); a more serious occurrence comes back"
-        onClick={() => actions.decide('dismissed', alerts)}
-      >
-        Dismiss
-      </button>
+      {decided.every((d) => d === 'dismissed')
+        ? button('alert-restore', 'Restore', 'List it again and count it', undo)
+        : decided.every((d) => d === 'acknowledged')
+          ? button('alert-unacknowledge', 'Unacknowledge', "Count it in the toolbar's alerts again", undo)
+          : [
+              button('alert-acknowledge', 'Acknowledge', `Keep it listed, dimmed, out of the toolbar's count ${comesBack}`, () =>
+                actions.decide('acknowledged', alerts),
+              ),
+              button('alert-dismiss', 'Dismiss', `Hide it ${comesBack}`, () => actions.decide('dismissed', alerts)),
+            ]}
     </span>
   );
 }
