@@ -420,6 +420,23 @@ describe('budget settings', () => {
       expect(made.at(-1)?.disposed).toBe(true);
     });
 
+    it('tells connecting from reconnecting, and ignores host alerts about another document', async () => {
+      const { c, flush } = await setup({ host: true });
+      flush();
+      expect(c.getView()).toMatchObject({ status: 'disconnected', everConnected: false });
+      c.setLink('connected');
+      c.setLink('disconnected');
+      flush();
+      expect(c.getView()).toMatchObject({ status: 'disconnected', everConnected: true, reconnects: 0 });
+      c.handle({ kind: 'welcome', v, tabId: 1, session: 'A', doc: 'd2', url: 'u' });
+      c.setHostAlerts([alert('stale', 'error')], 'd1');
+      flush();
+      expect(c.getView().alerts).toEqual([]);
+      c.setHostAlerts([alert('now', 'warning')], 'd2');
+      flush();
+      expect(c.getView().alertCount).toEqual({ count: 1, worst: 'warning' });
+    });
+
     it('pause holds the view while events keep arriving; resume shows all of them', async () => {
       const { c, made, flush } = await setup();
       c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
