@@ -18,6 +18,7 @@ import { Classes } from './sections/Classes';
 import { Marks } from './sections/Marks';
 import { Memories } from './sections/Memories';
 import { Registries } from './sections/Registries';
+import { SessionState } from './sections/SessionState';
 import { Toolbar } from './sections/Toolbar';
 import { ImportBanner } from './sections/TraceFiles';
 
@@ -64,8 +65,9 @@ export function App({ controller }: { controller: PanelController }) {
           </div>
         ) : null}
         <ImportBanner view={view} controller={controller} />
-        <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
-        <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
+        <SessionState view={view} controller={controller} />
+        <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} segmentStarts={view.segmentStarts} />
+        <Alerts alerts={view.alerts} memories={report?.memories ?? []} controller={controller} />
         <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
         <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
         <Classes classes={report?.classes ?? []} />

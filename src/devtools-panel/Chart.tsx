@@ -31,9 +31,31 @@ interface Props {
   /** Keys of memories collected on the page (they leave the total after their last point). */
   gone: ReadonlySet<string>;
   onWidth(px: number): void;
+  /** Times where a new page load (segment) starts: drawn as dashed vertical markers. */
+  segmentStarts?: readonly number[];
 }
 
 const HEIGHT = 220;
+const NO_STARTS: readonly number[] = [];
+
+/** Dashed vertical lines at the segment starts (read at draw time from `starts`). */
+function drawSegmentStarts(u: uPlot, starts: readonly number[], color: string): void {
+  if (starts.length === 0) return;
+  const ctx = u.ctx;
+  const { top, height } = u.bbox;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+  for (const t of starts) {
+    const x = Math.round(u.valToPos(t, 'x', true));
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
 
 /** Y tick steps that read well in binary units (4 KiB … 4 GiB). */
 const BYTE_INCRS: number[] = [];
@@ -49,7 +71,7 @@ function legendText(short: string, full: string): HTMLElement {
   return el;
 }
 
-export function Chart({ series: all, labels, titles, gone, onWidth }: Props) {
+export function Chart({ series: all, labels, titles, gone, onWidth, segmentStarts = NO_STARTS }: Props) {
   // Lines for at most MAX_CHART_SERIES memories; every memory counts in the total.
   const series = useMemo(() => shownSeries(all, gone), [all, gone]);
   const box = useRef<HTMLDivElement>(null);
@@ -57,6 +79,11 @@ export function Chart({ series: all, labels, titles, gone, onWidth }: Props) {
   const builtFor = useRef<string>('');
   /** x of t = 0: the first point on the chart (read by the axis and legend at draw time). */
   const origin = useRef<number>(0);
+  const starts = useRef<readonly number[]>(segmentStarts);
+  useEffect(() => {
+    starts.current = segmentStarts;
+    plot.current?.redraw(false);
+  }, [segmentStarts]);
 
   // Size: follow the container.
   useEffect(() => {
@@ -163,6 +190,7 @@ export function Chart({ series: all, labels, titles, gone, onWidth }: Props) {
             ]
           : []),
       ],
+      hooks: { draw: [(u) => drawSegmentStarts(u, starts.current, fg)] },
       bands: series.map((_s, i) => ({ series: [maxColumn(i), maxColumn(i) + 1] as [number, number], fill: `${colorOf(i)}33` })),
     };
     plot.current = new uPlot(opts, data, el);
@@ -178,6 +206,7 @@ export function Chart({ series: all, labels, titles, gone, onWidth }: Props) {
         data-series={series.length}
         data-memories={all.length}
         data-points={points}
+        data-segment-starts={segmentStarts.join(' ')}
         ref={box}
         aria-label="Committed bytes of each memory over time"
       />

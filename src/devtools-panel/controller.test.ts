@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AnalyzerApi, AnalyzerConfig, Report } from '../shared/analyzer-api';
+import type { Alert, AnalyzerApi, AnalyzerConfig, Report, Severity } from '../shared/analyzer-api';
 import { PROTOCOL_VERSION, TRACE_FORMAT, type PageEvent } from '../shared/protocol';
 import { serializeTrace } from '../shared/trace';
 import { tooLargeError } from '../shared/trace-stream';
 import { PanelController, parseConfig } from './controller';
+import { memoryAt, sampleAt, testAlert } from './test-events';
 
 /** A test double of the analyzer: records what it is given. Tests only. */
 class FakeAnalyzer implements AnalyzerApi {
@@ -57,10 +58,11 @@ class FakeAnalyzer implements AnalyzerApi {
 const v = PROTOCOL_VERSION;
 const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536] });
 
-async function setup() {
+async function setup(opts: { host?: boolean } = {}) {
   const made: FakeAnalyzer[] = [];
   const frames: Array<() => void> = [];
   const c = new PanelController({
+    ...(opts.host ? { host: { configure: () => undefined } } : {}),
     tabId: 1,
     makeAnalyzer: async () => {
       const a = new FakeAnalyzer();
@@ -363,6 +365,133 @@ describe('budget settings', () => {
       pageBudgetBytes: null,
       memoryBudgetBytes: 5,
       budgetLevels: [0.5],
+    });
+  });
+
+  describe('segments, pause, clear, alert decisions (issue 15)', () => {
+    const memory = memoryAt;
+    const at = sampleAt;
+    const alert = (id: string, severity: Severity, subject = id): Alert => testAlert(id, 'budget', subject, severity);
+
+    it('a reload keeps the earlier document as a segment: listed, selectable with its alerts, exportable, and joined in "all"', async () => {
+      const { c, made, flush } = await setup({ host: true });
+      c.handle({ kind: 'welcome', v, tabId: 1, session: 'A', doc: 'd1', url: 'https://a.test/' });
+      c.handle({ kind: 'events', v, tabId: 1, events: [memory('a:1', 10), at('a:1', 20)], dropped: 0, session: 'A', seq: 0 });
+      c.setHostAlerts([alert('old', 'warning')], 'd1');
+      c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://a.test/', session: 'B', doc: 'd2' });
+      // The host's reset for the new document may come before or after the navigation.
+      c.setHostAlerts([], 'd2');
+      c.handle({ kind: 'events', v, tabId: 1, events: [memory('b:1', 50), at('b:1', 60)], dropped: 0, session: 'B', seq: 0 });
+      flush();
+      let view = c.getView();
+      expect(view.segments).toEqual([{ number: 1, url: 'https://a.test/', startedAt: 10, endedAt: 20, received: 2 }]);
+      expect(view.current).toMatchObject({ number: 2, startedAt: 50, received: 2 });
+      expect(view.selection).toBe('current');
+      expect(view.alerts).toEqual([]);
+      expect(c.exportSelected().events).toEqual([memory('b:1', 50), at('b:1', 60)]);
+
+      await c.selectSegment(1);
+      flush();
+      view = c.getView();
+      expect(view).toMatchObject({ selection: 1, received: 2, segmentLoading: false, segmentStarts: [] });
+      expect(view.alerts.map((d) => d.alert.id)).toEqual(['old']);
+      expect(made.at(-1)?.ingested).toEqual([memory('a:1', 10), at('a:1', 20)]);
+      expect(c.exportSelected()).toMatchObject({ events: [memory('a:1', 10), at('a:1', 20)], page: { url: 'https://a.test/' } });
+
+      await c.selectSegment('all');
+      flush();
+      const joined = [memory('a:1', 10), at('a:1', 20), { t: 'collected', time: 50, key: 'a:1' }, memory('b:1', 50), at('b:1', 60)];
+      expect(c.getView()).toMatchObject({ selection: 'all', received: 4, segmentStarts: [50] });
+      expect(made.at(-1)?.ingested).toEqual(joined);
+      expect(c.exportSelected().events).toEqual(joined);
+      // It follows live events, and a further reload adds a boundary.
+      c.handle({ kind: 'events', v, tabId: 1, events: [at('b:1', 70)], dropped: 0, session: 'B', seq: 2 });
+      c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://c.test/', session: 'C', doc: 'd3' });
+      c.handle({ kind: 'events', v, tabId: 1, events: [at('c:1', 90)], dropped: 0, session: 'C', seq: 0 });
+      flush();
+      expect(c.getView().segmentStarts).toEqual([50, 90]);
+      expect(made.at(-1)?.ingested.slice(joined.length)).toEqual([at('b:1', 70), { t: 'collected', time: 90, key: 'b:1' }, at('c:1', 90)]);
+      // The automation API's export is still the current document's.
+      expect(c.exportTrace().events).toEqual([at('c:1', 90)]);
+
+      await c.selectSegment('current');
+      flush();
+      expect(c.getView()).toMatchObject({ selection: 'current', segmentStarts: [], received: 1 });
+      expect(made.at(-1)?.disposed).toBe(true);
+    });
+
+    it('tells connecting from reconnecting, and ignores host alerts about another document', async () => {
+      const { c, flush } = await setup({ host: true });
+      flush();
+      expect(c.getView()).toMatchObject({ status: 'disconnected', everConnected: false });
+      c.setLink('connected');
+      c.setLink('disconnected');
+      flush();
+      expect(c.getView()).toMatchObject({ status: 'disconnected', everConnected: true, reconnects: 0 });
+      c.handle({ kind: 'welcome', v, tabId: 1, session: 'A', doc: 'd2', url: 'u' });
+      c.setHostAlerts([alert('stale', 'error')], 'd1');
+      flush();
+      expect(c.getView().alerts).toEqual([]);
+      c.setHostAlerts([alert('now', 'warning')], 'd2');
+      flush();
+      expect(c.getView().alertCount).toEqual({ count: 1, worst: 'warning' });
+    });
+
+    it('pause holds the view while events keep arriving; resume shows all of them', async () => {
+      const { c, made, flush } = await setup();
+      c.handle({ kind: 'events', v, tabId: 1, events: [sample(1)], dropped: 0, session: 'A', seq: 0 });
+      flush();
+      c.pause();
+      c.handle({ kind: 'events', v, tabId: 1, events: [sample(2), sample(3)], dropped: 0, session: 'A', seq: 1 });
+      flush();
+      expect(c.getView()).toMatchObject({ paused: true, pausedEvents: 2, received: 1 });
+      expect(c.getView().report?.eventCount).toBe(1);
+      // Recorded and analysed meanwhile: nothing waits, nothing is lost.
+      expect(made[0]?.ingested.length).toBe(3);
+      expect(c.exportTrace().events.length).toBe(3);
+      c.resume();
+      flush();
+      expect(c.getView()).toMatchObject({ paused: false, pausedEvents: 0, received: 3 });
+      expect(c.getView().report?.eventCount).toBe(3);
+    });
+
+    it('clear empties the record, segments and view but keeps what is alive; the host alerts stay', async () => {
+      const { c, made, flush } = await setup({ host: true });
+      c.handle({ kind: 'welcome', v, tabId: 1, session: 'A', doc: 'd1', url: 'u' });
+      c.handle({ kind: 'events', v, tabId: 1, events: [at('x', 1)], dropped: 0, session: 'A', seq: 0 });
+      c.handle({ kind: 'navigated', v, tabId: 1, url: 'u', session: 'B', doc: 'd2' });
+      c.handle({ kind: 'events', v, tabId: 1, events: [memory('b:1', 5), at('b:1', 6)], dropped: 0, session: 'B', seq: 0 });
+      c.setHostAlerts([alert('a', 'error')], 'd2');
+      c.pause();
+      c.clear();
+      flush();
+      expect(c.getView()).toMatchObject({ received: 0, segments: [], paused: false, selection: 'current' });
+      expect(c.getView().alertCount).toEqual({ count: 1, worst: 'error' });
+      expect(made[0]?.ingested).toEqual([memory('b:1', 5)]);
+      expect(c.exportTrace().events).toEqual([memory('b:1', 5)]);
+      c.handle({ kind: 'events', v, tabId: 1, events: [at('b:1', 7)], dropped: 0, session: 'B', seq: 2 });
+      flush();
+      expect(c.getView().received).toBe(1);
+    });
+
+    it('acknowledged and dismissed alerts leave the toolbar count; a more serious one comes back', async () => {
+      const { c, flush } = await setup({ host: true });
+      c.setHostAlerts([alert('a', 'error'), alert('b', 'warning'), alert('c', 'info')], null);
+      flush();
+      expect(c.getView().alertCount).toEqual({ count: 3, worst: 'error' });
+      c.decideAlerts('acknowledged', [alert('a', 'error')]);
+      flush();
+      expect(c.getView().alertCount).toEqual({ count: 2, worst: 'warning' });
+      expect(c.getView().alerts.find((d) => d.alert.id === 'a')?.decision).toBe('acknowledged');
+      c.decideAlerts('dismissed', [alert('b', 'warning')]);
+      flush();
+      expect(c.getView().alertCount).toEqual({ count: 1, worst: 'info' });
+      c.setHostAlerts([alert('a', 'error'), alert('b2', 'error', 'b'), alert('c', 'info')], null);
+      flush();
+      expect(c.getView().alertCount).toEqual({ count: 2, worst: 'error' });
+      c.undoAlerts([alert('a', 'error')]);
+      flush();
+      expect(c.getView().alertCount.count).toBe(3);
     });
   });
 });

@@ -5,13 +5,17 @@
  * analyzer's (AnalyzerApi); this only moves events and asks it for report()/series().
  */
 import type { Alert, AnalyzerApi, AnalyzerConfig, Diff, MemorySeries, Report } from '../shared/analyzer-api';
-import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageSettings, type Trace } from '../shared/protocol';
+import { DEFAULT_PAGE_SETTINGS, type BackgroundToPanel, type PageEvent, type PageSettings, type Trace } from '../shared/protocol';
 import { MAX_TRACE_CHARS, readTrace, tooLargeError } from '../shared/trace-stream';
 import { countPageErrors } from '../shared/page-errors';
 import { summarizePageLink, type PageLinkSummary } from '../shared/page-link';
 import { summarizeWorkerSkips, type WorkerSkipSummary } from '../shared/worker-skips';
+import { alertPattern } from '../shared/alerts';
+import { BUFFER_BYTES } from '../shared/event-bytes';
+import { AlertActions, countUndecided, type AlertCount, type AlertDecision, type DecidedAlert } from './alert-actions';
 import type { LinkState } from './connection';
-import { PanelSession } from './session';
+import { aliveAtEnd, joinSegments, SegmentHistory, timeSpan } from './segments';
+import { PanelSession, traceOf, type EndedSegment } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
 
 export type StatusState = 'connected' | 'waiting' | 'disconnected' | 'closed';
@@ -30,8 +34,25 @@ export interface ImportedInfo {
   workerSkips: WorkerSkipSummary;
 }
 
+/** Which segment of the session the view shows: the current one, an earlier one (its number),
+ *  or all of them as one stream. */
+export type SegmentSelection = 'current' | 'all' | number;
+
+/** One segment of the session as the picker lists it. */
+export interface SegmentInfo {
+  number: number;
+  url: string;
+  /** Page-clock times of its first and last kept events (null: none kept). */
+  startedAt: number | null;
+  endedAt: number | null;
+  received: number;
+}
+
 export interface ViewState {
   status: StatusState;
+  /** The port to the service worker has been up at least once (so 'disconnected' is a
+   *  reconnection, not the first connection). */
+  everConnected: boolean;
   /** Reconnections to the service worker so far (it was stopped or restarted). */
   reconnects: number;
   url: string;
@@ -65,6 +86,25 @@ export interface ViewState {
   /** Sampling interval (mean bytes between samples) of each memory's latest allocation sites
    *  snapshot, by memory key (live or imported, like `report`). */
   siteIntervals: Record<string, number>;
+  /** The shown alerts (the report's, or an earlier segment's), each with what the user decided
+   *  about it (acknowledged, dismissed), and the toolbar's count of the undecided active ones. */
+  alerts: DecidedAlert[];
+  alertCount: AlertCount;
+  /** The live view is paused: what is shown is as it was then, while events keep arriving
+   *  (recorded and analysed; `pausedEvents` of them since). Resume shows them. */
+  paused: boolean;
+  pausedEvents: number;
+  /** The session's segments: the earlier ones (a reload or navigation ended them), oldest
+   *  first, and the current one; which one is shown; earlier segments dropped to stay within
+   *  the session's bound. */
+  segments: SegmentInfo[];
+  current: SegmentInfo;
+  selection: SegmentSelection;
+  droppedSegments: number;
+  /** The selected segments are being read into their analyzer. */
+  segmentLoading: boolean;
+  /** Where each segment after the first starts on the chart (the "all segments" view). */
+  segmentStarts: number[];
   config: AnalyzerConfig;
   /** The allocation-tracking switch as stored (applies to the page from its next load). */
   allocationTracking: boolean;
@@ -122,6 +162,44 @@ const IMPORT_SLICE_MS = 25;
 
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** The view fields a pause holds still (what was recorded); the rest (connection, settings,
+ *  segments, import) stays live. */
+type FrozenView = Pick<
+  ViewState,
+  | 'url'
+  | 'received'
+  | 'omitted'
+  | 'dropped'
+  | 'pageErrors'
+  | 'pageLink'
+  | 'workerSkips'
+  | 'historyLostBefore'
+  | 'report'
+  | 'series'
+  | 'siteIntervals'
+  | 'alerts'
+  | 'alertCount'
+>;
+
+/** Host alert lists remembered per top document (for the segment that ends with it). */
+const MAX_ALERT_DOCS = 8;
+
+/** An earlier segment, or all of them, read into an analyzer of its own. */
+interface SegmentView {
+  selection: 'all' | number;
+  analyzer: AnalyzerApi;
+  sites: SiteMarks;
+  starts: number[];
+  /** All segments: what the current document held when a new one started, to end at the new
+   *  one's first event (as joinSegments does). */
+  boundary: { keys: string[]; after: number } | null;
+  /** Counted once when selected: page errors (of the earlier segments, for 'all'), page link
+   *  and skipped workers (of the selected segment; for 'all', the current one's stay live). */
+  pageErrors: number;
+  pageLink: PageLinkSummary;
+  workerSkips: WorkerSkipSummary;
+}
+
 export class PanelController {
   readonly session: PanelSession;
   private live: AnalyzerApi | null = null;
@@ -148,6 +226,20 @@ export class PanelController {
   private hostAlerts: Alert[] | null = null;
   /** Budgets were set in a panel before (else the host keeps the options page's defaults). */
   private configStored = false;
+  /** The document the host's alerts are about (TabStatus.doc; null: not said). */
+  private hostAlertsDoc: string | null = null;
+  /** The host's latest alerts per top document, for the segment that ends with it. */
+  private alertsByDoc = new Map<string, Alert[]>();
+  /** Earlier segments of the session (reloads, navigations). */
+  private readonly history = new SegmentHistory(BUFFER_BYTES.panelSession);
+  private selection: SegmentSelection = 'current';
+  private segmentView: SegmentView | null = null;
+  /** Bumped by each selection, so a slower earlier one does not land. */
+  private selectionToken = 0;
+  private segmentLoading = false;
+  private readonly alertActions = new AlertActions();
+  /** The live view held still, and the events received when it was paused. */
+  private pausedAt: { view: FrozenView; received: number } | null = null;
 
   constructor(private readonly deps: ControllerDeps) {
     this.session = new PanelSession(deps.tabId);
@@ -219,6 +311,7 @@ export class PanelController {
         this.changed();
         return;
       case 'reset':
+        if (u.ended) this.segmentEnded(u.ended);
         this.liveSites.reset();
         if (this.live) {
           this.safely(() => {
@@ -231,9 +324,49 @@ export class PanelController {
       case 'events':
         this.liveSites.ingest(u.events);
         if (this.live) this.safely(() => this.live?.ingest(u.events));
+        this.allSegmentsIngest(u.events);
+        // The current segment comes first: earlier ones make room for it.
+        this.history.fit(this.session.keptBytes);
+        this.dropUnkeptSelection();
         this.changed();
         return;
     }
+  }
+
+  /** Another document started: keep what the session held of the previous one as a segment. */
+  private segmentEnded(ended: EndedSegment): void {
+    const alerts = ended.doc !== undefined ? (this.alertsByDoc.get(ended.doc) ?? null) : null;
+    this.history.end(ended, alerts, 0);
+    if (ended.doc !== undefined) this.alertsByDoc.delete(ended.doc);
+    const v = this.segmentView;
+    if (v?.selection === 'all') {
+      const span = timeSpan(ended.events);
+      v.boundary = { keys: aliveAtEnd(ended.events), after: span?.to ?? -Infinity };
+      v.pageErrors += countPageErrors(ended.events);
+    }
+    // A pause holds the ended document's view; the next one starts empty when resumed.
+    this.dropUnkeptSelection();
+  }
+
+  /** The "all segments" view follows the live events too. */
+  private allSegmentsIngest(events: readonly PageEvent[]): void {
+    const v = this.segmentView;
+    if (v?.selection !== 'all') return;
+    let batch = events;
+    if (v.boundary) {
+      const at = Math.max(v.boundary.after, timeSpan(events)?.from ?? -Infinity);
+      const ends: PageEvent[] = v.boundary.keys.map((key) => ({ t: 'collected', time: at, key }));
+      batch = [...ends, ...events];
+      v.starts = [...v.starts, at];
+      v.boundary = null;
+    }
+    v.sites.ingest(batch);
+    this.safely(() => v.analyzer.ingest(batch));
+  }
+
+  /** The selected earlier segment was dropped (bound): show the current one. */
+  private dropUnkeptSelection(): void {
+    if (typeof this.selection === 'number' && !this.history.get(this.selection)) void this.selectSegment('current');
   }
 
   private safely(fn: () => void): void {
@@ -246,11 +379,97 @@ export class PanelController {
   }
 
   private shown(): AnalyzerApi | null {
-    return this.imported ? this.imported.analyzer : this.live;
+    return this.imported ? this.imported.analyzer : this.segmentView ? this.segmentView.analyzer : this.live;
   }
 
   private shownSites(): SiteMarks {
-    return this.imported ? this.imported.sites : this.liveSites;
+    return this.imported ? this.imported.sites : this.segmentView ? this.segmentView.sites : this.liveSites;
+  }
+
+  /** The host's alerts for what is shown, when the host gives the alerts (else null). */
+  private shownHostAlerts(): Alert[] | null {
+    if (!this.deps.host || this.imported) return null;
+    const current = this.currentHostAlerts();
+    if (this.selection === 'current') return current;
+    if (this.selection === 'all') {
+      // Every segment's, the later one's copy winning where an id recurs.
+      const byId = new Map<string, Alert>();
+      for (const seg of this.history.earlier) for (const a of seg.alerts ?? []) byId.set(a.id, a);
+      for (const a of current) byId.set(a.id, a);
+      return [...byId.values()];
+    }
+    return this.history.get(this.selection)?.alerts ?? [];
+  }
+
+  /** The host's alerts if they are about the current document. */
+  private currentHostAlerts(): Alert[] {
+    const doc = this.session.doc;
+    if (this.hostAlertsDoc !== null && doc !== undefined && this.hostAlertsDoc !== doc) return [];
+    return this.hostAlerts ?? [];
+  }
+
+  /** What the shown record counts: the current segment's, an earlier one's, or all of them. */
+  private recordedCounts(): Omit<FrozenView, 'report' | 'series' | 'siteIntervals' | 'alerts' | 'alertCount'> {
+    const s = this.session;
+    const v = this.segmentView;
+    const seg = typeof this.selection === 'number' ? this.history.get(this.selection) : undefined;
+    const live = {
+      url: s.url,
+      received: s.received,
+      omitted: s.omitted,
+      dropped: s.lost,
+      pageErrors: s.pageErrors.total,
+      pageLink: s.pageLink.summary(),
+      workerSkips: s.workerSkips.summary(),
+      historyLostBefore: s.historyLostBefore,
+    };
+    if (this.imported) {
+      const i = this.imported.info;
+      return { ...live, pageErrors: i.pageErrors, pageLink: i.pageLink, workerSkips: i.workerSkips, historyLostBefore: null };
+    }
+    if (seg && v) {
+      const { url, received, omitted, lost, historyLostBefore } = seg;
+      return {
+        url,
+        received,
+        omitted,
+        dropped: lost,
+        pageErrors: v.pageErrors,
+        pageLink: v.pageLink,
+        workerSkips: v.workerSkips,
+        historyLostBefore,
+      };
+    }
+    if (this.selection === 'all' && v) {
+      const earlier = this.history.earlier;
+      return {
+        ...live,
+        received: earlier.reduce((n, x) => n + x.received, s.received),
+        omitted: earlier.reduce((n, x) => n + x.omitted, s.omitted),
+        dropped: earlier.reduce((n, x) => n + x.lost, s.lost),
+        pageErrors: v.pageErrors + s.pageErrors.total,
+      };
+    }
+    return live;
+  }
+
+  private segmentInfos(): { segments: SegmentInfo[]; current: SegmentInfo } {
+    const segments = this.history.earlier.map((s) => ({
+      number: s.number,
+      url: s.url,
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+      received: s.received,
+    }));
+    const span = timeSpan(this.session.events);
+    const current = {
+      number: this.history.currentNumber,
+      url: this.session.url,
+      startedAt: span?.from ?? null,
+      endedAt: span?.to ?? null,
+      received: this.session.received,
+    };
+    return { segments, current };
   }
 
   private computeView(): ViewState {
@@ -262,7 +481,8 @@ export class PanelController {
         report = a.report();
         series = a.series(this.chartPoints);
         // One truth with the badge: live alerts are the background analyzer's.
-        if (!this.imported && this.deps.host) report = { ...report, alerts: this.hostAlerts ?? [] };
+        const hostAlerts = this.shownHostAlerts();
+        if (hostAlerts) report = { ...report, alerts: hostAlerts };
       } catch (e) {
         this.analyzerError = `Analyzer error: ${e instanceof Error ? e.message : String(e)}`;
         this.deps.log('analyzer report failed', e);
@@ -282,26 +502,37 @@ export class PanelController {
         : s.received > 0
           ? 'connected'
           : 'waiting';
+    const alerts = this.alertActions.classify(report?.alerts ?? [], this.patternOf(report));
+    const recorded: FrozenView = {
+      ...this.recordedCounts(),
+      report,
+      series,
+      siteIntervals,
+      alerts,
+      alertCount: countUndecided(alerts),
+    };
+    // Paused: the live view holds still (an earlier segment or an import is shown as it is).
+    const held = this.pausedAt && !this.imported && this.selection === 'current' ? this.pausedAt.view : recorded;
+    const { segments, current } = this.segmentInfos();
     return {
       status,
+      everConnected: this.connects > 0,
       reconnects: Math.max(0, this.connects - 1),
-      url: s.url,
-      received: s.received,
-      omitted: s.omitted,
-      dropped: s.dropped + s.missed,
-      pageErrors: this.imported ? this.imported.info.pageErrors : s.pageErrors.total,
-      pageLink: this.imported ? this.imported.info.pageLink : s.pageLink.summary(),
-      workerSkips: this.imported ? this.imported.info.workerSkips : s.workerSkips.summary(),
-      historyLostBefore: this.imported ? null : s.historyLostBefore,
+      ...held,
       versionMismatch: this.versionMismatch,
       mode: this.imported ? 'import' : 'live',
       imported: this.imported ? this.imported.info : null,
       importError: this.importError,
       importing: this.importing,
       analyzerError: this.analyzerError,
-      report,
-      series,
-      siteIntervals,
+      paused: this.pausedAt !== null,
+      pausedEvents: this.pausedAt ? s.received - this.pausedAt.received : 0,
+      segments,
+      current,
+      selection: this.selection,
+      droppedSegments: this.history.droppedSegments,
+      segmentLoading: this.segmentLoading,
+      segmentStarts: this.segmentView && !this.imported ? this.segmentView.starts : [],
       config: this.config,
       allocationTracking: this.pageSettings.allocationTracking,
       settingsError: this.settingsError,
@@ -320,9 +551,151 @@ export class PanelController {
     });
   }
 
-  /** The background analyzer host's latest alerts for this tab (its TabStatus). */
-  setHostAlerts(alerts: Alert[] | null): void {
+  /** The background analyzer host's latest alerts for this tab (its TabStatus), and the top
+   *  document they are about (TabStatus.doc). */
+  setHostAlerts(alerts: Alert[] | null, doc: string | null = null): void {
     this.hostAlerts = alerts;
+    this.hostAlertsDoc = doc;
+    if (doc !== null && alerts) {
+      this.alertsByDoc.delete(doc);
+      this.alertsByDoc.set(doc, alerts);
+      while (this.alertsByDoc.size > MAX_ALERT_DOCS) {
+        const oldest = this.alertsByDoc.keys().next();
+        if (oldest.done) break;
+        this.alertsByDoc.delete(oldest.value);
+      }
+    }
+    this.changed();
+  }
+
+  /** Alert patterns (src/shared/alerts.ts) against the memories of `report`. */
+  private patternOf(report: Report | null): (a: Alert) => string {
+    const byKey = new Map((report?.memories ?? []).map((m) => [m.key, m]));
+    return (a) => alertPattern(a, (key) => byKey.get(key));
+  }
+
+  // ---- session actions: pause, clear, segments, alert decisions -----------------------
+
+  /** Hold the live view still; events keep arriving, are recorded and analysed. */
+  pause(): void {
+    // The live view only: an earlier segment or an imported trace does not change.
+    if (this.pausedAt || this.imported || this.selection !== 'current') return;
+    const v = this.computeView();
+    this.pausedAt = {
+      view: {
+        url: v.url,
+        received: v.received,
+        omitted: v.omitted,
+        dropped: v.dropped,
+        pageErrors: v.pageErrors,
+        pageLink: v.pageLink,
+        workerSkips: v.workerSkips,
+        historyLostBefore: v.historyLostBefore,
+        report: v.report,
+        series: v.series,
+        siteIntervals: v.siteIntervals,
+        alerts: v.alerts,
+        alertCount: v.alertCount,
+      },
+      received: this.session.received,
+    };
+    this.changed();
+  }
+
+  /** Show everything that arrived while paused. */
+  resume(): void {
+    if (!this.pausedAt) return;
+    this.pausedAt = null;
+    this.changed();
+  }
+
+  /**
+   * Clear: drop what the panel recorded (every segment's events, the chart, counts) and start
+   * the current document's record again from now. Definitions of what is still alive stay, so
+   * its memories are listed and charted from their next sample. Ends a pause. The alerts stay:
+   * they are the background analyzer's, which drives the toolbar badge, and Clear does not reset
+   * it; acknowledge or dismiss them to quiet them here.
+   */
+  clear(): void {
+    const keep = this.session.clear();
+    this.history.clear();
+    this.pausedAt = null;
+    void this.selectSegment('current');
+    this.liveSites.reset();
+    this.liveSites.ingest(keep);
+    this.safely(() => {
+      this.live?.reset();
+      this.live?.configure(this.config);
+      this.live?.ingest(keep);
+    });
+    this.changed();
+  }
+
+  /** Show another segment of the session (earlier ones are read into an analyzer of their own). */
+  async selectSegment(selection: SegmentSelection): Promise<void> {
+    const token = ++this.selectionToken;
+    const drop = () => {
+      this.segmentView?.analyzer.dispose();
+      this.segmentView = null;
+    };
+    const seg = typeof selection === 'number' ? this.history.get(selection) : undefined;
+    if (selection === 'current' || (typeof selection === 'number' && !seg) || (selection === 'all' && this.history.earlier.length === 0)) {
+      drop();
+      this.selection = 'current';
+      this.segmentLoading = false;
+      this.changed();
+      return;
+    }
+    this.segmentLoading = true;
+    this.changed();
+    const { events, starts } = seg
+      ? { events: seg.events, starts: [] }
+      : joinSegments([...this.history.earlier, { events: this.session.events }]);
+    const sites = new SiteMarks();
+    let analyzer: AnalyzerApi;
+    try {
+      analyzer = await this.deps.makeAnalyzer();
+      analyzer.configure(this.config);
+      await this.ingestSliced(analyzer, sites, events);
+    } catch (e) {
+      if (token === this.selectionToken) {
+        this.segmentLoading = false;
+        this.analyzerError = `The analyzer could not read the segment: ${e instanceof Error ? e.message : String(e)}`;
+        this.deps.log('segment analysis failed', e);
+        this.changed();
+      }
+      return;
+    }
+    if (token !== this.selectionToken) {
+      analyzer.dispose();
+      return;
+    }
+    drop();
+    this.backToLive();
+    this.segmentView = {
+      selection,
+      analyzer,
+      sites,
+      starts,
+      boundary: null,
+      pageErrors: seg ? countPageErrors(seg.events) : this.history.earlier.reduce((n, x) => n + countPageErrors(x.events), 0),
+      pageLink: seg ? summarizePageLink(seg.events) : this.session.pageLink.summary(),
+      workerSkips: seg ? summarizeWorkerSkips(seg.events) : this.session.workerSkips.summary(),
+    };
+    this.selection = selection;
+    this.segmentLoading = false;
+    this.changed();
+  }
+
+  /** Acknowledge or dismiss the patterns of `alerts` (this panel session only). */
+  decideAlerts(decision: AlertDecision, alerts: readonly Alert[]): void {
+    this.alertActions.decide(decision, alerts, this.patternOf(this.view.report));
+    this.changed();
+  }
+
+  /** Undo the acknowledgement or dismissal of the patterns of `alerts`. */
+  undoAlerts(alerts: readonly Alert[]): void {
+    this.alertActions.undo(alerts, this.patternOf(this.view.report));
     this.changed();
   }
 
@@ -351,8 +724,31 @@ export class PanelController {
     else this.deps.log(`mark "${text}" dropped: not connected`);
   }
 
+  /** The current segment as a trace file (the automation API's, the CLI's). */
   exportTrace(): Trace {
     return this.session.toTrace(this.deps.now(), this.deps.generator);
+  }
+
+  /** The selected segment as a trace file: the current one, an earlier one, or all of them as
+   *  one stream (what each document still held ended where the next one starts). */
+  exportSelected(): Trace {
+    const now = this.deps.now();
+    const gen = this.deps.generator;
+    const seg = typeof this.selection === 'number' ? this.history.get(this.selection) : undefined;
+    if (seg) return traceOf(seg, now, gen);
+    if (this.selection !== 'all') return this.exportTrace();
+    const earlier = this.history.earlier;
+    const s = this.session;
+    return traceOf(
+      {
+        url: s.url,
+        events: joinSegments([...earlier, { events: s.events }]).events,
+        lost: earlier.reduce((n, x) => n + x.lost, s.lost),
+        omitted: earlier.reduce((n, x) => n + x.omitted, s.omitted),
+      },
+      now,
+      gen,
+    );
   }
 
   liveReport(): Report {
@@ -438,18 +834,7 @@ export class PanelController {
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
-      const events = r.trace.events;
-      let began = performance.now();
-      for (let i = 0; i < events.length; i += INGEST_CHUNK) {
-        const slice = events.slice(i, i + INGEST_CHUNK);
-        sites.ingest(slice);
-        analyzer.ingest(slice);
-        if (performance.now() - began >= IMPORT_SLICE_MS) {
-          this.importProgress(name, 0.5 + (0.5 * i) / events.length);
-          await (pause ?? nextTask)();
-          began = performance.now();
-        }
-      }
+      await this.ingestSliced(analyzer, sites, r.trace.events, (f) => this.importProgress(name, 0.5 + 0.5 * f));
     } catch (e) {
       return failed(`the analyzer could not read it (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -474,6 +859,27 @@ export class PanelController {
     this.importError = null;
     this.changed();
     return true;
+  }
+
+  /** Feed `events` to an analyzer in slices of at most IMPORT_SLICE_MS of work, giving the
+   *  panel a turn between them; `progress` gets the fraction done. */
+  private async ingestSliced(
+    analyzer: AnalyzerApi,
+    sites: SiteMarks,
+    events: readonly PageEvent[],
+    progress?: (fraction: number) => void,
+  ): Promise<void> {
+    let began = performance.now();
+    for (let i = 0; i < events.length; i += INGEST_CHUNK) {
+      const slice = events.slice(i, i + INGEST_CHUNK);
+      sites.ingest(slice);
+      analyzer.ingest(slice);
+      if (performance.now() - began >= IMPORT_SLICE_MS) {
+        progress?.(i / events.length);
+        await (this.deps.pause ?? nextTask)();
+        began = performance.now();
+      }
+    }
   }
 
   private importProgress(name: string, fraction: number): void {

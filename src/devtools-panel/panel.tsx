@@ -93,8 +93,10 @@ async function main(): Promise<void> {
   // The alerts shown live are the background analyzer's (the badge's): its status for this tab.
   const key = statusKey(tabId);
   const takeStatus = (v: unknown) => {
-    const alerts = typeof v === 'object' && v !== null ? (v as Partial<TabStatus>).alerts : undefined;
-    controller.setHostAlerts(Array.isArray(alerts) ? alerts : null);
+    const status = typeof v === 'object' && v !== null ? (v as Partial<TabStatus>) : undefined;
+    const alerts = status?.alerts;
+    const doc = typeof status?.doc === 'string' ? status.doc : null;
+    controller.setHostAlerts(Array.isArray(alerts) ? alerts : null, doc);
   };
   chrome.storage.onChanged.addListener((changes, area) => {
     const c = changes[key];

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../shared/protocol';
 import { parseTrace, serializeTrace } from '../shared/trace';
 import { PanelSession } from './session';
+import { memoryAt } from './test-events';
 
 const v = PROTOCOL_VERSION;
 const sample = (time: number): PageEvent => ({ t: 'sample', time, keys: ['r:1'], bytes: [65536 * time] });
@@ -92,7 +93,21 @@ describe('PanelSession', () => {
     const s = new PanelSession(3);
     s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
     s.handle(events('A', 0, [sample(1)], 2));
-    expect(s.handle({ kind: 'navigated', v, tabId: 3, url: 'u2', session: 'C', doc: 'd2' })).toEqual({ kind: 'reset', url: 'u2' });
+    expect(s.handle({ kind: 'navigated', v, tabId: 3, url: 'u2', session: 'C', doc: 'd2' })).toEqual({
+      kind: 'reset',
+      url: 'u2',
+      // What was held of the document before: handed over whole (the panel keeps it as a segment).
+      ended: {
+        url: 'u1',
+        doc: 'd1',
+        events: [sample(1)],
+        keptBytes: eventsBytes([sample(1)]),
+        received: 1,
+        omitted: 0,
+        lost: 2,
+        historyLostBefore: null,
+      },
+    });
     expect(s.events).toEqual([]);
     expect(s.dropped).toBe(0);
     s.handle(events('C', 0, [sample(5)]));
@@ -136,7 +151,38 @@ describe('PanelSession', () => {
     const s = new PanelSession(3);
     s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
     s.handle(events('A', 0, [sample(1)]));
-    expect(s.handle({ kind: 'welcome', v, tabId: 3, session: 'B', doc: 'd9', url: 'u9' })).toEqual({ kind: 'reset', url: 'u9' });
+    expect(s.handle({ kind: 'welcome', v, tabId: 3, session: 'B', doc: 'd9', url: 'u9' })).toMatchObject({
+      kind: 'reset',
+      url: 'u9',
+      ended: { url: 'u1', doc: 'd1', received: 1 },
+    });
+    // A document that sent nothing before the next one ends no segment.
+    expect(s.handle({ kind: 'navigated', v, tabId: 3, session: 'C', doc: 'd10', url: 'u10' })).toEqual({
+      kind: 'reset',
+      url: 'u10',
+      ended: null,
+    });
+  });
+
+  it('clear forgets the record but keeps the definitions of what is alive, without a replay', () => {
+    const s = new PanelSession(3);
+    const memory = (key: string) => memoryAt(key, 1);
+    const realm: PageEvent = { t: 'realm', time: 0, realm: 'r', kind: 'window', url: 'u1' };
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'u1' });
+    s.handle(events('A', 0, [realm, memory('r:1'), memory('r:2'), sample(2), { t: 'collected', time: 3, key: 'r:2' }], 4));
+    expect(s.lost).toBe(4);
+    expect(s.clear()).toEqual([realm, memory('r:1')]);
+    expect(s.events).toEqual([realm, memory('r:1')]);
+    expect(s.keptBytes).toBe(eventsBytes([realm, memory('r:1')]));
+    expect(s.received).toBe(0);
+    expect(s.lost).toBe(0);
+    expect(s.resume()).toEqual({ session: 'A', seq: 5 });
+    // the page's cumulative drop count rises again: only the new drops count
+    expect(s.handle(events('A', 5, [sample(4)], 5))).toEqual({ kind: 'events', events: [sample(4)] });
+    expect(s.lost).toBe(1);
+    // a definition the page re-sends after a worker restart is still known
+    expect(s.handle(events('B', 0, [memory('r:1')]))).toEqual({ kind: 'none' });
+    expect(s.toTrace(new Date(0), 't')).toMatchObject({ events: [realm, memory('r:1'), sample(4)], dropped: 1 });
   });
 
   it('caps what it keeps by bytes (the beginning of the session), counts the rest, and says so in the trace', () => {

@@ -18,11 +18,27 @@ export type SessionUpdate =
   | { kind: 'none' }
   /** New events for the analyzer (already de-duplicated). */
   | { kind: 'events'; events: PageEvent[] }
-  /** A new page session: forget everything, then take `events` if any. */
-  | { kind: 'reset'; url: string }
+  /** A new page session: forget everything, then take `events` if any. `ended`: what the
+   *  session held of the document before (null when it had received nothing). */
+  | { kind: 'reset'; url: string; ended: EndedSegment | null }
   | { kind: 'version-mismatch'; expected: number; got: number }
   /** The inspected tab was closed: keep everything, expect nothing more. */
   | { kind: 'closed' };
+
+/** What a PanelSession held of one top document when another one replaced it. */
+export interface EndedSegment {
+  url: string;
+  /** The top document's id (the content script's `doc`), when known. */
+  doc: string | undefined;
+  /** Events kept for export (the document's first `maxBytes`). */
+  events: PageEvent[];
+  keptBytes: number;
+  received: number;
+  omitted: number;
+  /** Events lost before they reached the panel (`dropped` + `missed`). */
+  lost: number;
+  historyLostBefore: number | null;
+}
 
 export class PanelSession {
   private kept: PageEvent[] = [];
@@ -37,6 +53,8 @@ export class PanelSession {
   dropped = 0;
   /** Events the background had evicted from its backlog before we got them (sequence gaps). */
   missed = 0;
+  /** `dropped` when the user last cleared this document's record (the page's count is cumulative). */
+  private droppedAtClear = 0;
   /** Errors the page had in this session (kept or not): see src/shared/page-errors.ts. */
   readonly pageErrors = new PageErrorCounter();
   /** The page channel's health (silent documents, reconnects, events lost on the way). */
@@ -68,6 +86,12 @@ export class PanelSession {
     private readonly maxBytes: number = BUFFER_BYTES.panelSession,
   ) {}
 
+  /** Events lost before they reached this record (since the last clear): on the page side,
+   *  refused, or evicted by the background (`dropped` + `missed`). */
+  get lost(): number {
+    return Math.max(0, this.dropped - this.droppedAtClear) + this.missed;
+  }
+
   get events(): readonly PageEvent[] {
     return this.kept;
   }
@@ -77,13 +101,28 @@ export class PanelSession {
     return this.bgSession === undefined ? undefined : { session: this.bgSession, seq: this.nextSeq };
   }
 
-  private reset(url: string, doc: string | undefined): void {
+  /** Start over for another document; returns what was held of the previous one. */
+  private reset(url: string, doc: string | undefined): EndedSegment | null {
+    const ended: EndedSegment | null =
+      this.received > 0
+        ? {
+            url: this.url,
+            doc: this.doc,
+            events: this.kept,
+            keptBytes: this.keptBytes,
+            received: this.received,
+            omitted: this.omitted,
+            lost: this.lost,
+            historyLostBefore: this.historyLostBefore,
+          }
+        : null;
     this.kept = [];
     this.keptBytes = 0;
     this.defined.clear();
     this.received = 0;
     this.omitted = 0;
     this.dropped = 0;
+    this.droppedAtClear = 0;
     this.missed = 0;
     this.pageErrors.reset();
     this.pageLink.reset();
@@ -92,6 +131,32 @@ export class PanelSession {
     this.doc = doc;
     this.historyLostBefore = null;
     this.heldEarlierSession = false;
+    return ended;
+  }
+
+  /**
+   * Clear: forget what was recorded of this document, except the definitions of what is still
+   * alive (realms, modules, memories and instances not collected, and skipped workers), which
+   * later samples and counters refer to. The background session, sequence point and
+   * de-duplication stay, so nothing is replayed. Returns the definitions kept.
+   */
+  clear(): PageEvent[] {
+    const collected = new Set<string>();
+    for (const ev of this.kept) if (ev.t === 'collected') collected.add(ev.key);
+    const keep = this.kept.filter((ev) => ev.t !== 'collected' && isDefinition(ev) && !('key' in ev && collected.has(ev.key)));
+    this.kept = keep;
+    this.keptBytes = 0;
+    for (const ev of keep) this.keptBytes += plainEventBytes(ev);
+    this.received = 0;
+    this.omitted = 0;
+    this.missed = 0;
+    this.droppedAtClear = this.dropped;
+    this.pageErrors.reset();
+    this.pageLink.reset();
+    this.workerSkips.reset();
+    this.workerSkips.add(keep);
+    this.historyLostBefore = null;
+    return keep.slice();
   }
 
   /** The background says its history of this document starts late; true if we lack it too. */
@@ -124,9 +189,9 @@ export class PanelSession {
         this.adoptSession(msg.session);
         if (msg.doc !== undefined && this.doc !== undefined && msg.doc !== this.doc) {
           // The page navigated while we were not connected.
-          this.reset(msg.url ?? '', msg.doc);
+          const ended = this.reset(msg.url ?? '', msg.doc);
           this.noteHistoryLost(msg.historyLostBefore);
-          return { kind: 'reset', url: this.url };
+          return { kind: 'reset', url: this.url, ended };
         }
         if (msg.doc !== undefined) this.doc = msg.doc;
         if (msg.url !== undefined) this.url = msg.url;
@@ -144,9 +209,9 @@ export class PanelSession {
         // Another document: a new session (its sequence numbers start again).
         this.bgSession = undefined;
         this.adoptSession(msg.session);
-        this.reset(msg.url, msg.doc);
+        const ended = this.reset(msg.url, msg.doc);
         this.noteHistoryLost(msg.historyLostBefore);
-        return { kind: 'reset', url: msg.url };
+        return { kind: 'reset', url: msg.url, ended };
       }
       case 'events': {
         let events = msg.events;
@@ -192,19 +257,28 @@ export class PanelSession {
 
   /** The current session as a trace file. */
   toTrace(createdAt: Date, generator: string): Trace {
-    const trace: Trace = {
-      format: TRACE_FORMAT,
-      version: TRACE_VERSION,
-      createdAt: createdAt.toISOString(),
-      generator,
-      page: { url: this.url },
-      events: this.kept.slice(),
-      // Lost before they reached this record: on the page side, refused, or evicted by the background.
-      dropped: this.dropped + this.missed,
-    };
-    if (this.omitted > 0) trace.omitted = this.omitted;
-    return trace;
+    return traceOf({ url: this.url, events: this.kept, lost: this.lost, omitted: this.omitted }, createdAt, generator);
   }
+}
+
+/** Recorded events as a trace file: `lost` before they reached the record (on the page side,
+ *  refused, or evicted by the background), `omitted` received but not kept. */
+export function traceOf(
+  rec: { url: string; events: readonly PageEvent[]; lost: number; omitted: number },
+  createdAt: Date,
+  generator: string,
+): Trace {
+  const trace: Trace = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    createdAt: createdAt.toISOString(),
+    generator,
+    page: { url: rec.url },
+    events: rec.events.slice(),
+    dropped: rec.lost,
+  };
+  if (rec.omitted > 0) trace.omitted = rec.omitted;
+  return trace;
 }
 
 function isDefinition(ev: PageEvent): boolean {

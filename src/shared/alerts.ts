@@ -53,6 +53,24 @@ export interface MemoryOrigin {
 
 const REALM_PLURAL: Readonly<Record<RealmKind, string>> = { window: 'the page', frame: 'frames', worker: 'workers' };
 
+/** The key of an alert's group (see groupAlerts): `kind|module|realm kind|realm URL` for alerts
+ *  that group by module, else `id|<alert id>`. */
+function groupKeyOf(a: Alert, memoryOf: (key: string) => MemoryOrigin | undefined): string {
+  const m = GROUPED_BY_MODULE.has(a.kind) ? memoryOf(a.subject) : undefined;
+  const module = m ? (m.moduleUrl ?? m.owner) : '';
+  return m && module !== '' ? `${a.kind}|${module}|${m.realm?.kind ?? ''}|${m.realm?.url ?? ''}` : `id|${a.id}`;
+}
+
+/**
+ * What makes two alerts "the same pattern" for acknowledging and dismissing them: the group key
+ * for alerts that group by module (every engine of one module), else the kind and subject (the
+ * same class, registry or memory, whichever alert id a new occurrence gets). Pure.
+ */
+export function alertPattern(a: Alert, memoryOf: (key: string) => MemoryOrigin | undefined): string {
+  const key = groupKeyOf(a, memoryOf);
+  return key.startsWith('id|') ? `${a.kind}|${a.subject}` : key;
+}
+
 /**
  * Groups alerts per pattern: five replaced engines of one module make one group of five. Alerts
  * about memories group by kind, module and realm kind (and realm URL, so two different workers'
@@ -64,7 +82,7 @@ export function groupAlerts(alerts: readonly Alert[], memoryOf: (key: string) =>
   for (const a of sortAlerts(alerts)) {
     const m = GROUPED_BY_MODULE.has(a.kind) ? memoryOf(a.subject) : undefined;
     const module = m ? (m.moduleUrl ?? m.owner) : '';
-    const key = m && module !== '' ? `${a.kind}|${module}|${m.realm?.kind ?? ''}|${m.realm?.url ?? ''}` : `id|${a.id}`;
+    const key = groupKeyOf(a, memoryOf);
     const g = groups.get(key);
     if (g) {
       g.members.push(a);

@@ -50,7 +50,7 @@ export const BUFFER_BYTES = {
   routerDefinitions: 4 * MiB,
   /** Service worker, per tab: the recent-events lane of the backlog. */
   routerRecent: 12 * MiB,
-  /** Panel: the session kept for export. */
+  /** Panel: the session kept for export (its earlier segments included: src/devtools-panel/segments.ts). */
   panelSession: 64 * MiB,
   /** Analyzer host, per tab: the session kept for the popup's export. */
   hostSession: 8 * MiB,

@@ -1,8 +1,13 @@
 /**
  * The alert list: one collapsed line per alert, details on demand. Alerts of one pattern (five
- * replaced engines of one module) are one group: one line, its members inside.
+ * replaced engines of one module) are one group: one line, its members inside. Each line can be
+ * acknowledged (stays, dimmed, out of the toolbar's count) or dismissed (hidden behind
+ * "N dismissed, show"), for this panel session (../alert-actions.ts).
  */
+import { useState } from 'preact/hooks';
 import type { Alert, MemoryStats, OutOfMemoryIncident } from '../../shared/analyzer-api';
+import type { AlertDecision, DecidedAlert } from '../alert-actions';
+import type { PanelController } from '../controller';
 import { formatBytes } from '../../shared/bytes';
 import { groupAlerts, SEVERITY_RANK, type AlertGroup } from '../../shared/alerts';
 import { withMemoryNames } from '../../shared/memory-names';
@@ -10,31 +15,106 @@ import { useMemoryNames } from '../names';
 import { formatClock, formatDuration } from '../format';
 import { Section } from './Section';
 
-export function Alerts({ alerts, memories }: { alerts: Alert[]; memories: MemoryStats[] }) {
+/** What the user can do to a line: decide about its alerts' patterns, or undo that. */
+interface LineActions {
+  decisionOf(a: Alert): AlertDecision | null;
+  decide(decision: AlertDecision, alerts: Alert[]): void;
+  undo(alerts: Alert[]): void;
+}
+
+export function Alerts({ alerts, memories, controller }: { alerts: DecidedAlert[]; memories: MemoryStats[]; controller: PanelController }) {
+  const [showDismissed, setShowDismissed] = useState(false);
   const byKey = new Map(memories.map((m) => [m.key, m]));
-  const groups = groupAlerts(alerts, (key) => byKey.get(key));
+  const memoryOf = (key: string) => byKey.get(key);
+  const decisions = new Map(alerts.map((d) => [d.alert.id, d.decision]));
+  const actions: LineActions = {
+    decisionOf: (a) => decisions.get(a.id) ?? null,
+    decide: (decision, list) => controller.decideAlerts(decision, list),
+    undo: (list) => controller.undoAlerts(list),
+  };
+  const groups = groupAlerts(
+    alerts.filter((d) => d.decision !== 'dismissed').map((d) => d.alert),
+    memoryOf,
+  );
+  const dismissed = groupAlerts(
+    alerts.filter((d) => d.decision === 'dismissed').map((d) => d.alert),
+    memoryOf,
+  );
   const active = groups.filter((g) => g.members.some((a) => a.state === 'active')).length;
+  const line = (g: AlertGroup) =>
+    g.members.length === 1 ? (
+      <AlertItem key={g.key} alert={g.members[0]!} actions={actions} />
+    ) : (
+      <GroupItem key={g.key} group={g} actions={actions} />
+    );
   return (
     <Section title="Alerts" count={active}>
-      {groups.length === 0 ? <p class="empty">No findings.</p> : null}
-      <ul class="alerts">
-        {groups.map((g) =>
-          g.members.length === 1 ? <AlertItem key={g.key} alert={g.members[0]!} /> : <GroupItem key={g.key} group={g} />,
-        )}
-      </ul>
+      {groups.length === 0 ? <p class="empty">{dismissed.length === 0 ? 'No findings.' : 'No findings not dismissed.'}</p> : null}
+      <ul class="alerts">{groups.map(line)}</ul>
+      {dismissed.length > 0 ? (
+        <p class="dismissed-toggle">
+          <button
+            type="button"
+            class="link"
+            data-testid="dismissed-toggle"
+            data-value={dismissed.length}
+            aria-expanded={showDismissed}
+            onClick={() => setShowDismissed(!showDismissed)}
+          >
+            {dismissed.length} dismissed, {showDismissed ? 'hide' : 'show'}
+          </button>
+        </p>
+      ) : null}
+      {showDismissed && dismissed.length > 0 ? (
+        <ul class="alerts dismissed" data-testid="dismissed-alerts">
+          {dismissed.map(line)}
+        </ul>
+      ) : null}
     </Section>
   );
 }
 
+/** Acknowledge / Dismiss a line, or undo what was decided about it (Restore, Unacknowledge). */
+function Actions({ alerts, actions }: { alerts: Alert[]; actions: LineActions }) {
+  const decided = alerts.map((a) => actions.decisionOf(a));
+  const button = (testId: string, label: string, title: string, onClick: () => void) => (
+    <button key={testId} type="button" data-testid={testId} title={title} onClick={onClick}>
+      {label}
+    </button>
+  );
+  const undo = () => actions.undo(alerts);
+  const comesBack = '(this panel session); a more serious occurrence comes back';
+  return (
+    <span class="alert-actions">
+      {decided.every((d) => d === 'dismissed')
+        ? button('alert-restore', 'Restore', 'List it again and count it', undo)
+        : decided.every((d) => d === 'acknowledged')
+          ? button('alert-unacknowledge', 'Unacknowledge', "Count it in the toolbar's alerts again", undo)
+          : [
+              button('alert-acknowledge', 'Acknowledge', `Keep it listed, dimmed, out of the toolbar's count ${comesBack}`, () =>
+                actions.decide('acknowledged', alerts),
+              ),
+              button('alert-dismiss', 'Dismiss', `Hide it ${comesBack}`, () => actions.decide('dismissed', alerts)),
+            ]}
+    </span>
+  );
+}
+
+/** The class of a line for what was decided about all of its alerts. */
+function decidedClass(alerts: Alert[], actions: LineActions): string {
+  const d = alerts.map((a) => actions.decisionOf(a));
+  return d.every((x) => x === 'dismissed') ? ' dismissed' : d.every((x) => x === 'acknowledged') ? ' acknowledged' : '';
+}
+
 /** A group of alerts of one pattern: the most serious member's line, "+N more", members inside. */
-function GroupItem({ group }: { group: AlertGroup }) {
+function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions }) {
   const names = useMemoryNames();
   const first = group.members[0]!;
   const worst = group.members.reduce((w, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[w.severity] ? a : w), first);
   const active = group.members.filter((a) => a.state === 'active').length;
   return (
     <li
-      class={`alert alert-group sev-${worst.severity} ${active > 0 ? 'active' : 'resolved'}`}
+      class={`alert alert-group sev-${worst.severity} ${active > 0 ? 'active' : 'resolved'}${decidedClass(group.members, actions)}`}
       data-testid="alert-group"
       data-kind={first.kind}
       data-members={group.members.length}
@@ -54,15 +134,19 @@ function GroupItem({ group }: { group: AlertGroup }) {
           ))}
         </ul>
       </details>
+      <Actions alerts={group.members} actions={actions} />
     </li>
   );
 }
 
-function AlertItem({ alert: a }: { alert: Alert }) {
+/** One alert; `actions` absent for a group's members (the group's line decides for them). */
+function AlertItem({ alert: a, actions }: { alert: Alert; actions?: LineActions }) {
   const names = useMemoryNames();
+  const decision = actions?.decisionOf(a) ?? null;
   return (
     <li
-      class={`alert sev-${a.severity} ${a.state}`}
+      class={`alert sev-${a.severity} ${a.state}${decision ? ` ${decision}` : ''}`}
+      data-decision={decision ?? ''}
       data-testid="alert"
       data-kind={a.kind}
       data-subject={a.subject}
@@ -86,6 +170,7 @@ function AlertItem({ alert: a }: { alert: Alert }) {
           {formatDuration(a.evidence.toTime - a.evidence.fromTime)}, {a.evidence.points.length} points)
         </div>
       </details>
+      {actions ? <Actions alerts={[a]} actions={actions} /> : null}
     </li>
   );
 }

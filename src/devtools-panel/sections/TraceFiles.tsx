@@ -5,11 +5,11 @@ import type { PanelController, ViewState } from '../controller';
 import { formatCount } from '../format';
 import { traceFileName } from '../session';
 
-/** Export the live session as a trace file; import one (its errors are shown here). */
+/** Export the selected segment of the live session (or all of them) as a trace file; import one (its errors are shown here). */
 export function TraceFiles({ view, controller }: { view: ViewState; controller: PanelController }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const onExport = () => {
-    const trace = controller.exportTrace();
+    const trace = controller.exportSelected();
     download(traceFileName(trace.page.url, new Date()), serializeTrace(trace));
   };
   const onImport = (e: Event) => {
@@ -27,7 +27,13 @@ export function TraceFiles({ view, controller }: { view: ViewState; controller: 
   return (
     <>
       <button type="button" data-testid="export-trace" onClick={onExport}>
-        {view.mode === 'import' ? 'Export live trace' : 'Export trace'}
+        {view.mode === 'import'
+          ? 'Export live trace'
+          : view.selection === 'all'
+            ? `Export all ${view.segments.length + 1} segments`
+            : typeof view.selection === 'number'
+              ? `Export segment #${view.selection}`
+              : 'Export trace'}
       </button>
       {/* A real button (focusable, Enter/Space) opens the hidden file input's chooser. */}
       <button type="button" data-testid="import-trace-button" disabled={view.importing !== null} onClick={() => fileInput.current?.click()}>
