@@ -14,6 +14,7 @@ import { statusKey, type HostConfigureRequest, type TabStatus } from '../shared/
 import { App } from './App';
 import { PanelConnection, type PanelPortLike } from './connection';
 import { PanelController } from './controller';
+import { followTheme } from './theme';
 import type { PanelAutomation } from '../shared/panel-automation';
 import './panel.css';
 
@@ -28,10 +29,6 @@ function boundTabId(): number | null {
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
-function applyTheme(): void {
-  const name = typeof chrome !== 'undefined' ? chrome.devtools?.panels?.themeName : undefined;
-  if (name === 'dark' || name === 'default') document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
-}
 
 /** localStorage key of the budget settings (the extension's own origin). */
 const SETTINGS_KEY = 'wasm-memory:budgets:v1';
@@ -55,7 +52,8 @@ function scheduleFrame(fn: () => void): void {
 }
 
 async function main(): Promise<void> {
-  applyTheme();
+  // DevTools' theme, followed live (./theme.ts); without DevTools, prefers-color-scheme (panel.css).
+  followTheme(typeof chrome !== 'undefined' ? chrome.devtools?.panels : undefined, document.documentElement);
   const root = document.getElementById('app');
   if (!root) throw new Error('panel.html lacks #app');
   const tabId = boundTabId();
