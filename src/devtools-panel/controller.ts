@@ -13,6 +13,7 @@ import { summarizeWorkerSkips, type WorkerSkipSummary } from '../shared/worker-s
 import type { LinkState } from './connection';
 import { PanelSession } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
+import { Trends, type TrendsView } from './trends';
 
 export type StatusState = 'connected' | 'waiting' | 'disconnected' | 'closed';
 
@@ -65,6 +66,8 @@ export interface ViewState {
   /** Sampling interval (mean bytes between samples) of each memory's latest allocation sites
    *  snapshot, by memory key (live or imported, like `report`). */
   siteIntervals: Record<string, number>;
+  /** Class live counts and registry fields over time (live or imported, like `report`): trends.ts. */
+  trends: TrendsView;
   config: AnalyzerConfig;
   /** The allocation-tracking switch as stored (applies to the page from its next load). */
   allocationTracking: boolean;
@@ -127,7 +130,9 @@ export class PanelController {
   private live: AnalyzerApi | null = null;
   /** Allocation sites at marks of the live session (the analyzer keeps only the latest). */
   private liveSites = new SiteMarks();
-  private imported: { analyzer: AnalyzerApi; sites: SiteMarks; info: ImportedInfo } | null = null;
+  /** Class and registry series of the live session (the tables' sparklines). */
+  private liveTrends = new Trends();
+  private imported: { analyzer: AnalyzerApi; sites: SiteMarks; trends: Trends; info: ImportedInfo } | null = null;
   private link: LinkState = 'disconnected';
   /** Times the port to the service worker came up (1 + reconnections). */
   private connects = 0;
@@ -220,6 +225,7 @@ export class PanelController {
         return;
       case 'reset':
         this.liveSites.reset();
+        this.liveTrends.reset();
         if (this.live) {
           this.safely(() => {
             this.live?.reset();
@@ -230,6 +236,7 @@ export class PanelController {
         return;
       case 'events':
         this.liveSites.ingest(u.events);
+        this.liveTrends.ingest(u.events);
         if (this.live) this.safely(() => this.live?.ingest(u.events));
         this.changed();
         return;
@@ -302,6 +309,7 @@ export class PanelController {
       report,
       series,
       siteIntervals,
+      trends: this.imported ? this.imported.trends : this.liveTrends,
       config: this.config,
       allocationTracking: this.pageSettings.allocationTracking,
       settingsError: this.settingsError,
@@ -435,6 +443,7 @@ export class PanelController {
     if (!r.ok) return failed(r.error);
     let analyzer: AnalyzerApi;
     const sites = new SiteMarks();
+    const trends = new Trends();
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
@@ -443,6 +452,7 @@ export class PanelController {
       for (let i = 0; i < events.length; i += INGEST_CHUNK) {
         const slice = events.slice(i, i + INGEST_CHUNK);
         sites.ingest(slice);
+        trends.ingest(slice);
         analyzer.ingest(slice);
         if (performance.now() - began >= IMPORT_SLICE_MS) {
           this.importProgress(name, 0.5 + (0.5 * i) / events.length);
@@ -458,6 +468,7 @@ export class PanelController {
     this.imported = {
       analyzer,
       sites,
+      trends,
       info: {
         name,
         url: r.trace.page.url,
