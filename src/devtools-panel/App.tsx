@@ -65,11 +65,14 @@ export function App({ controller }: { controller: PanelController }) {
         ) : null}
         <ImportBanner view={view} controller={controller} />
         <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
-        <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
+        {/* Its own box so that a short dock can show it above the chart (panel.css). */}
+        <div class="slot-alerts">
+          <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
+        </div>
         <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
         <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
-        <Classes classes={report?.classes ?? []} />
-        <Registries registries={report?.registries ?? []} />
+        <Classes classes={report?.classes ?? []} trends={view.trends} />
+        <Registries registries={report?.registries ?? []} trends={view.trends} />
         <Marks marks={report?.marks ?? []} controller={controller} revision={view.revision} />
         <Budgets config={view.config} controller={controller} />
       </div>

@@ -29,7 +29,6 @@ function boundTabId(): number | null {
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
-
 /** localStorage key of the budget settings (the extension's own origin). */
 const SETTINGS_KEY = 'wasm-memory:budgets:v1';
 

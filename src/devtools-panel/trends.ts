@@ -55,7 +55,8 @@ export class Trends implements TrendsView {
   ingest(events: readonly PageEvent[]): void {
     for (const ev of events) {
       if (ev.t === 'bindgen') this.add(classTrendKey(ev.module, ev.className), ev.time, ev.live);
-      else if (ev.t === 'registry') for (const [field, v] of Object.entries(ev.stats)) this.add(registryTrendKey(ev.name, field), ev.time, v);
+      else if (ev.t === 'registry')
+        for (const [field, v] of Object.entries(ev.stats)) this.add(registryTrendKey(ev.name, field), ev.time, v);
     }
   }
 
