@@ -3,27 +3,18 @@
  * DevTools opened on a page, the "WASM Memory" panel shown, and that panel (bound through
  * chrome.devtools.inspectedWindow.tabId, not a ?tabId= parameter) rendering the page's memory.
  *
- * Playwright hides devtools:// targets, so this uses puppeteer-core (handleDevToolsAsPage).
- * The panel's tab sits in DevTools' overflow menu, so it is shown the way DevTools itself does:
- * InspectorFrontendAPI.showPanel(<extension origin + panel title without spaces>).
+ * Playwright hides devtools:// targets, so this uses puppeteer-core (./devtools-panel.ts).
  */
 import { test, expect } from '@playwright/test';
-import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core';
-import { CHROMIUM, DIST, QUIET_ARGS } from './fixtures';
-import { waitForContentScripts } from '../scripts/extension-ready.mjs';
+import type { Browser, Frame } from 'puppeteer-core';
+import { openRealPanel } from './devtools-panel';
 
-const PANEL_TITLE = 'WASM Memory';
 const PAGE = 65536;
 
 /** What e2e/pages/foundation/grow.html puts on window. */
 interface GrowPage {
   ready: Promise<number>;
   growPages(pages: number): number;
-}
-
-/** DevTools' frontend global (devtools_app.html) that shows a panel by id. */
-interface DevToolsFrontend {
-  InspectorFrontendAPI: { showPanel(id: string): void };
 }
 
 let browser: Browser | undefined;
@@ -43,44 +34,11 @@ function panelCurrents(frame: Frame): Promise<number[]> {
 }
 
 test("the real DevTools window shows the WASM Memory panel rendering the inspected page's memory", async ({ baseURL }) => {
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    pipe: true,
-    enableExtensions: [DIST],
-    handleDevToolsAsPage: true,
-    args: ['--no-sandbox', ...QUIET_ARGS],
+  const real = await openRealPanel(`${baseURL}/e2e/pages/foundation/grow.html`, async (page) => {
+    expect(await page.evaluate(() => (window as unknown as GrowPage).ready)).toBe(2 * PAGE);
   });
-  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'));
-  // (URL.origin is "null" for chrome-extension: URLs in Node, so build it from the host.)
-  const extensionOrigin = `chrome-extension://${new URL(worker.url()).host}`;
-  // A fresh profile: the service worker registers the content scripts at start-up.
-  const sw = await worker.worker();
-  if (!sw) throw new Error('no handle on the extension service worker');
-  await waitForContentScripts(sw);
-
-  const page: Page = await browser.newPage();
-  await page.goto(`${baseURL}/e2e/pages/foundation/grow.html`);
-  expect(await page.evaluate(() => (window as unknown as GrowPage).ready)).toBe(2 * PAGE);
-
-  const devtools = await page.openDevTools();
-  await devtools.waitForFunction(
-    () => typeof (globalThis as unknown as Partial<DevToolsFrontend>).InspectorFrontendAPI?.showPanel === 'function',
-  );
-
-  // The extension's devtools page registers the panel a moment after DevTools starts: ask
-  // DevTools to show it until the panel's frame exists.
-  const panelId = extensionOrigin + PANEL_TITLE.replace(/\s/g, '');
-  const panelUrl = `${extensionOrigin}/src/devtools-panel/panel.html`;
-  const findPanel = (): Frame | undefined => devtools.frames().find((f) => f.url().startsWith(panelUrl));
-  await expect
-    .poll(async () => {
-      if (!findPanel())
-        await devtools.evaluate((id) => (globalThis as unknown as DevToolsFrontend).InspectorFrontendAPI.showPanel(id), panelId);
-      return findPanel()?.url();
-    })
-    .toBeDefined();
-  const panel = findPanel() as Frame;
+  browser = real.browser;
+  const { page, panel } = real;
   // Bound by chrome.devtools.inspectedWindow.tabId: no tabId in the URL.
   expect(new URL(panel.url()).searchParams.has('tabId')).toBe(false);
 

@@ -90,12 +90,13 @@ function glueWasm(tracker: BindgenTracker, moduleKey: string, ...classes: string
   return { w, wasm: instantiateFake(w, moduleKey, tracker) };
 }
 
-function setup() {
+function setup(stackText?: (n: number) => string) {
   const events: BindgenEvent[] = [];
   let stacks = 0;
   let formatted = 0;
   const stackLater = () => {
-    const s = `stack#${++stacks % 3}`;
+    ++stacks;
+    const s = stackText ? stackText(stacks) : `stack#${stacks % 3}`;
     return () => {
       formatted++;
       return s;
@@ -288,10 +289,14 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
   it('keeps at most MAX_SITES_PER_CLASS distinct sites; objects of further sites are not sampled', () => {
     const events: BindgenEvent[] = [];
     let n = 0;
-    const tracker = new BindgenTracker({ now: () => 1, stackLater: () => {
-      const s = `site#${n++}`;
-      return () => s;
-    }, emit: (e) => events.push(e) });
+    const tracker = new BindgenTracker({
+      now: () => 1,
+      stackLater: () => {
+        const s = `site#${n++}`;
+        return () => s;
+      },
+      emit: (e) => events.push(e),
+    });
     const cls = tracker.classFor('__wbg_thing_free')!;
     for (let p = 1; p <= MAX_SITES_PER_CLASS + 10; p++) tracker.countRegistered(cls, {}, p * 8);
     tracker.tick();
@@ -742,6 +747,16 @@ describe('orphans: wrappers collected while their pointer was never released', (
     }
     return () => Foo.__wrap(wasm.foo_new!());
   }
+
+  it("one site for every object of a __wrap class: the first one, seen inside the glue's __wrap, is not a site of its own", () => {
+    const s = setup((n) =>
+      n === 1 ? 'at Foo.__wrap (https://app/glue.js:3:9)\nat make (https://app/a.js:7:1)' : 'at make (https://app/a.js:7:1)',
+    );
+    const make = oldGlue(s, 'r:ws');
+    for (let i = 0; i < 5; i++) make();
+    expect(s.tracker.classes.get('__wbg_foo_free')!.mode).toBe('wrap');
+    expect(s.last('Foo')).toMatchObject({ live: 5, liveSampled: 5, liveStacks: [{ stack: 'at make (https://app/a.js:7:1)', count: 5 }] });
+  });
 
   it('collected without any free of the class: every one is an orphan, with the sampled creation stacks', () => {
     const s = setup();

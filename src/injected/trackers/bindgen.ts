@@ -38,6 +38,8 @@ import {
   SafeSet,
   SafeWeakMap,
   SafeWeakSet,
+  stringIndexOf,
+  stringSlice,
   weakRefDeref,
 } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
@@ -166,6 +168,18 @@ function topStacks(counts: SafeMap<string, number>, max: number): Array<{ stack:
     0,
     max,
   );
+}
+
+/**
+ * A stack of a class counted through its `__wrap` look-alike (CountMode `wrap`) without a first
+ * frame inside the glue's own `__wrap`: the class's first object was seen there (by the watch,
+ * before the look-alike existed), the later ones after `__wrap` returned. Both are the same site.
+ */
+function withoutWrapFrame(text: string): string {
+  const nl = apply(stringIndexOf, text, ['\n']) as number;
+  const first = nl < 0 ? text : (apply(stringSlice, text, [0, nl]) as string);
+  if ((apply(stringIndexOf, first, ['.__wrap (']) as number) < 0) return text;
+  return nl < 0 ? '' : (apply(stringSlice, text, [nl + 1]) as string);
 }
 
 /** The `max` sites with the most live objects, most first (ties: first seen first). */
@@ -731,7 +745,8 @@ export class BindgenTracker {
     // Setting the value of the entry being visited, or deleting it, is allowed in Map.prototype.forEach.
     cls.sampled.forEach((sample, ptr) => {
       if (typeof sample !== 'function') return;
-      const text = sample().slice(0, LIMITS.maxStack);
+      let text = apply(stringSlice, sample(), [0, LIMITS.maxStack]) as string;
+      if (cls.mode === 'wrap') text = withoutWrapFrame(text);
       let site = cls.sites.get(text);
       if (site === undefined) {
         if (cls.sites.size >= MAX_SITES_PER_CLASS) {
