@@ -59,3 +59,29 @@ export async function openDevToolsPanel(page: Page, extensionOrigin: string): Pr
     .toBeDefined();
   return { devtools, panel: findPanel() as Frame };
 }
+
+export interface RealPanel {
+  browser: Browser;
+  /** The inspected page. */
+  page: Page;
+  /** The DevTools window's page. */
+  devtools: Page;
+  /** The extension panel's frame inside it. */
+  panel: Frame;
+  extensionOrigin: string;
+}
+
+/** Launch Chromium with dist/, open `url`, wait for `ready` (a page expression), open DevTools and show the panel. */
+export async function openRealPanel(url: string, ready: (page: Page) => Promise<unknown>): Promise<RealPanel> {
+  const { browser, extensionOrigin } = await launchForDevTools();
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await ready(page);
+    const { devtools, panel } = await openDevToolsPanel(page, extensionOrigin);
+    return { browser, page, devtools, panel, extensionOrigin };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}

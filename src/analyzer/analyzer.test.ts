@@ -168,6 +168,27 @@ describe('analyzer wasm: foundation slice', () => {
     a.dispose();
   });
 
+  it('keeps each class its own latest live stacks: per module, gone when an event lists none, with liveSampled', async () => {
+    const a = await createAnalyzer(bytes);
+    const base = { t: 'bindgen', created: 3, freed: 0, reclaimed: 0, live: 3 } as const;
+    a.ingest([
+      { ...base, time: 1, module: 'r:a', className: 'Doc', liveStacks: [{ stack: 'at a (a.js:1)', count: 3 }], liveSampled: 3 },
+      { ...base, time: 1, module: 'r:b', className: 'Doc', liveStacks: [{ stack: 'at b (b.js:1)', count: 1 }], liveSampled: 1 },
+      { ...base, time: 1, module: null, className: 'Old', liveStacks: [{ stack: 'at o (o.js:1)', count: 1 }] },
+    ]);
+    const byModule = (r: ReturnType<typeof a.report>, m: string | null) => r.classes.find((c) => c.module === m);
+    let r = a.report();
+    expect(byModule(r, 'r:a')).toMatchObject({ liveStacks: [{ stack: 'at a (a.js:1)', count: 3 }], liveSampled: 3 });
+    expect(byModule(r, 'r:b')).toMatchObject({ liveStacks: [{ stack: 'at b (b.js:1)', count: 1 }], liveSampled: 1 });
+    expect(byModule(r, null)?.liveSampled).toBeUndefined(); // an older page side: not said
+    a.ingest([{ ...base, time: 2, module: 'r:a', className: 'Doc', freed: 3, live: 0 }]);
+    r = a.report();
+    expect(byModule(r, 'r:a')?.liveStacks).toEqual([]);
+    expect(byModule(r, 'r:a')?.liveSampled).toBeUndefined();
+    expect(byModule(r, 'r:b')?.liveStacks).toHaveLength(1);
+    a.dispose();
+  });
+
   it('carries orphaned objects into the report and raises the error alert with their creation stacks', async () => {
     const a = await createAnalyzer(bytes);
     const stack = 'Error\n    at leak (http://app/p.js:3:9)\n    at run (http://app/p.js:9:1)';

@@ -95,7 +95,7 @@ const CHUNK = 4096;
 
 /** What the wasm side reports; `Report` minus the parts the wrapper adds (liveStacks, heap status, sites). */
 interface RawReport extends Omit<Report, 'classes' | 'memories'> {
-  classes: Array<Omit<ClassStats, 'liveStacks' | 'orphanStacks'>>;
+  classes: Array<Omit<ClassStats, 'liveStacks' | 'orphanStacks' | 'liveSampled'>>;
   memories: Array<Omit<MemoryStats, 'tracking' | 'allocator' | 'trackingReason' | 'sites'> & { tracking?: AllocationTracking }>;
 }
 
@@ -133,6 +133,17 @@ export async function createAnalyzer(wasm: BufferSource | WebAssembly.Module, co
   return analyzer;
 }
 
+/** A class's latest creation stacks, as its last bindgen event listed them. */
+interface ClassStacks {
+  live: Array<{ stack: string; count: number }>;
+  orphan: Array<{ stack: string; count: number }>;
+  liveSampled: number | null;
+}
+
+function classKey(module: string | null, className: string): string {
+  return `${module ?? ''}\u0000${className}`;
+}
+
 const utf8 = new TextEncoder();
 const utf8dec = new TextDecoder();
 
@@ -144,8 +155,8 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
   private filled = 0;
   private failures = 0;
   private events = 0;
-  private readonly liveStacks = new Map<string, Array<{ stack: string; count: number }>>();
-  private readonly orphanStacks = new Map<string, Array<{ stack: string; count: number }>>();
+  /** Per class (module and class name, as the analyzer tells classes apart): its latest stacks. */
+  private readonly classStacks = new Map<string, ClassStacks>();
   private readonly heaps = new Map<string, HeapInfo>();
   /** Realm id -> kind and URL, from `realm` events (bounded). */
   private readonly realms = new Map<string, { kind: RealmKind; url: string }>();
@@ -238,8 +249,15 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       }
       this.events++;
       if (ev.t === 'bindgen') {
-        if (Array.isArray(ev.liveStacks)) this.liveStacks.set(ev.className, ev.liveStacks.slice(0, 32));
-        if (Array.isArray(ev.orphanStacks)) this.orphanStacks.set(ev.className, ev.orphanStacks.slice(0, 32));
+        // Each event is the class's whole state: stacks it does not list are gone (their objects
+        // were released), not unchanged.
+        const key = classKey(ev.module, ev.className);
+        const live = Array.isArray(ev.liveStacks) ? ev.liveStacks.slice(0, 32) : [];
+        const orphan = Array.isArray(ev.orphanStacks) ? ev.orphanStacks.slice(0, 32) : [];
+        if (live.length > 0 || orphan.length > 0 || this.classStacks.has(key)) {
+          if (this.classStacks.size < 8192 || this.classStacks.has(key))
+            this.classStacks.set(key, { live, orphan, liveSampled: typeof ev.liveSampled === 'number' ? ev.liveSampled : null });
+        }
       } else if (ev.t === 'heap' || ev.t === 'alloc' || ev.t === 'sites') {
         this.keepHeapInfo(ev);
       } else if (ev.t === 'realm' && typeof ev.url === 'string' && this.realms.size < 8192) {
@@ -342,11 +360,12 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
       ...raw,
       // Events, not records (a sample of N memories is N records on the wasm side).
       eventCount: this.events,
-      classes: raw.classes.map((c) => ({
-        ...c,
-        liveStacks: this.liveStacks.get(c.className) ?? [],
-        orphanStacks: this.orphanStacks.get(c.className) ?? [],
-      })),
+      classes: raw.classes.map((c) => {
+        const s = this.classStacks.get(classKey(c.module, c.className));
+        const stats: ClassStats = { ...c, liveStacks: s?.live ?? [], orphanStacks: s?.orphan ?? [] };
+        if (s && s.liveSampled !== null) stats.liveSampled = s.liveSampled;
+        return stats;
+      }),
       memories: raw.memories.map((m) => this.withHeap(m)),
     };
   }
@@ -394,8 +413,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
 
   reset(): void {
     this.ex.wma_reset(this.live());
-    this.liveStacks.clear();
-    this.orphanStacks.clear();
+    this.classStacks.clear();
     this.heaps.clear();
     this.realms.clear();
     this.moduleUrls.clear();

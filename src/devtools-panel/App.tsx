@@ -67,11 +67,14 @@ export function App({ controller }: { controller: PanelController }) {
         <ImportBanner view={view} controller={controller} />
         <SessionState view={view} controller={controller} />
         <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} segmentStarts={view.segmentStarts} />
-        <Alerts alerts={view.alerts} memories={report?.memories ?? []} controller={controller} />
+        {/* Its own box so that a short dock can show it above the chart (panel.css). */}
+        <div class="slot-alerts">
+          <Alerts alerts={view.alerts} memories={report?.memories ?? []} controller={controller} />
+        </div>
         <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
         <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
-        <Classes classes={report?.classes ?? []} />
-        <Registries registries={report?.registries ?? []} />
+        <Classes classes={report?.classes ?? []} trends={view.trends} />
+        <Registries registries={report?.registries ?? []} trends={view.trends} />
         <Marks marks={report?.marks ?? []} controller={controller} revision={view.revision} />
         <Budgets config={view.config} controller={controller} />
       </div>

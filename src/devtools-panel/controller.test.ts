@@ -3,6 +3,7 @@ import type { Alert, AnalyzerApi, AnalyzerConfig, Report, Severity } from '../sh
 import { PROTOCOL_VERSION, TRACE_FORMAT, type PageEvent } from '../shared/protocol';
 import { serializeTrace } from '../shared/trace';
 import { tooLargeError } from '../shared/trace-stream';
+import { registryTrendKey } from './trends';
 import { PanelController, parseConfig } from './controller';
 import { memoryAt, sampleAt, testAlert } from './test-events';
 
@@ -105,6 +106,18 @@ describe('PanelController', () => {
     expect(made[0]?.resets).toBe(1);
     expect(made[0]?.config.pageBudgetBytes).toBe(1024);
     expect(c.exportTrace()).toMatchObject({ events: [], page: { url: 'https://b.test/' } });
+  });
+
+  it('keeps the class and registry series for the sparklines, and forgets them on navigation', async () => {
+    const { c, flush } = await setup();
+    const reg = (time: number, open: number) => ({ t: 'registry' as const, time, name: 'docs', stats: { open } });
+    c.handle({ kind: 'events', v, tabId: 1, events: [reg(1, 1), reg(2, 4)], dropped: 0, session: 'A', seq: 0 });
+    flush();
+    expect(c.getView().trends.get(registryTrendKey('docs', 'open'))?.max).toEqual([1, 4]);
+    expect(c.getView().trends.range).toEqual([1, 2]);
+    c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
+    flush();
+    expect(c.getView().trends.get(registryTrendKey('docs', 'open'))).toBeUndefined();
   });
 
   it('a malformed import shows the error and loses nothing', async () => {

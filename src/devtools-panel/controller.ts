@@ -17,6 +17,7 @@ import type { LinkState } from './connection';
 import { aliveAtEnd, joinSegments, SegmentHistory, timeSpan } from './segments';
 import { PanelSession, traceOf, type EndedSegment } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
+import { Trends, type TrendsView } from './trends';
 
 export type StatusState = 'connected' | 'waiting' | 'disconnected' | 'closed';
 
@@ -105,6 +106,8 @@ export interface ViewState {
   segmentLoading: boolean;
   /** Where each segment after the first starts on the chart (the "all segments" view). */
   segmentStarts: number[];
+  /** Class live counts and registry fields over time (live or imported, like `report`): trends.ts. */
+  trends: TrendsView;
   config: AnalyzerConfig;
   /** The allocation-tracking switch as stored (applies to the page from its next load). */
   allocationTracking: boolean;
@@ -179,6 +182,7 @@ type FrozenView = Pick<
   | 'siteIntervals'
   | 'alerts'
   | 'alertCount'
+  | 'trends'
 >;
 
 /** Host alert lists remembered per top document (for the segment that ends with it). */
@@ -189,6 +193,7 @@ interface SegmentView {
   selection: 'all' | number;
   analyzer: AnalyzerApi;
   sites: SiteMarks;
+  trends: Trends;
   starts: number[];
   /** All segments: what the current document held when a new one started, to end at the new
    *  one's first event (as joinSegments does). */
@@ -205,7 +210,9 @@ export class PanelController {
   private live: AnalyzerApi | null = null;
   /** Allocation sites at marks of the live session (the analyzer keeps only the latest). */
   private liveSites = new SiteMarks();
-  private imported: { analyzer: AnalyzerApi; sites: SiteMarks; info: ImportedInfo } | null = null;
+  /** Class and registry series of the live session (the tables' sparklines). */
+  private liveTrends = new Trends();
+  private imported: { analyzer: AnalyzerApi; sites: SiteMarks; trends: Trends; info: ImportedInfo } | null = null;
   private link: LinkState = 'disconnected';
   /** Times the port to the service worker came up (1 + reconnections). */
   private connects = 0;
@@ -313,6 +320,7 @@ export class PanelController {
       case 'reset':
         if (u.ended) this.segmentEnded(u.ended);
         this.liveSites.reset();
+        this.liveTrends.reset();
         if (this.live) {
           this.safely(() => {
             this.live?.reset();
@@ -323,6 +331,7 @@ export class PanelController {
         return;
       case 'events':
         this.liveSites.ingest(u.events);
+        this.liveTrends.ingest(u.events);
         if (this.live) this.safely(() => this.live?.ingest(u.events));
         this.allSegmentsIngest(u.events);
         // The current segment comes first: earlier ones make room for it.
@@ -361,6 +370,7 @@ export class PanelController {
       v.boundary = null;
     }
     v.sites.ingest(batch);
+    v.trends.ingest(batch);
     this.safely(() => v.analyzer.ingest(batch));
   }
 
@@ -386,6 +396,10 @@ export class PanelController {
     return this.imported ? this.imported.sites : this.segmentView ? this.segmentView.sites : this.liveSites;
   }
 
+  private shownTrends(): Trends {
+    return this.imported ? this.imported.trends : this.segmentView ? this.segmentView.trends : this.liveTrends;
+  }
+
   /** The host's alerts for what is shown, when the host gives the alerts (else null). */
   private shownHostAlerts(): Alert[] | null {
     if (!this.deps.host || this.imported) return null;
@@ -409,7 +423,7 @@ export class PanelController {
   }
 
   /** What the shown record counts: the current segment's, an earlier one's, or all of them. */
-  private recordedCounts(): Omit<FrozenView, 'report' | 'series' | 'siteIntervals' | 'alerts' | 'alertCount'> {
+  private recordedCounts(): Omit<FrozenView, 'report' | 'series' | 'siteIntervals' | 'alerts' | 'alertCount' | 'trends'> {
     const s = this.session;
     const v = this.segmentView;
     const seg = typeof this.selection === 'number' ? this.history.get(this.selection) : undefined;
@@ -510,6 +524,7 @@ export class PanelController {
       siteIntervals,
       alerts,
       alertCount: countUndecided(alerts),
+      trends: this.shownTrends(),
     };
     // Paused: the live view holds still (an earlier segment or an import is shown as it is).
     const held = this.pausedAt && !this.imported && this.selection === 'current' ? this.pausedAt.view : recorded;
@@ -596,6 +611,8 @@ export class PanelController {
         siteIntervals: v.siteIntervals,
         alerts: v.alerts,
         alertCount: v.alertCount,
+        // (kept by reference: the sparklines go on moving while the tables hold still)
+        trends: v.trends,
       },
       received: this.session.received,
     };
@@ -652,11 +669,12 @@ export class PanelController {
       ? { events: seg.events, starts: [] }
       : joinSegments([...this.history.earlier, { events: this.session.events }]);
     const sites = new SiteMarks();
+    const trends = new Trends();
     let analyzer: AnalyzerApi;
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
-      await this.ingestSliced(analyzer, sites, events);
+      await this.ingestSliced(analyzer, sites, trends, events);
     } catch (e) {
       if (token === this.selectionToken) {
         this.segmentLoading = false;
@@ -676,6 +694,7 @@ export class PanelController {
       selection,
       analyzer,
       sites,
+      trends,
       starts,
       boundary: null,
       pageErrors: seg ? countPageErrors(seg.events) : this.history.earlier.reduce((n, x) => n + countPageErrors(x.events), 0),
@@ -831,10 +850,11 @@ export class PanelController {
     if (!r.ok) return failed(r.error);
     let analyzer: AnalyzerApi;
     const sites = new SiteMarks();
+    const trends = new Trends();
     try {
       analyzer = await this.deps.makeAnalyzer();
       analyzer.configure(this.config);
-      await this.ingestSliced(analyzer, sites, r.trace.events, (f) => this.importProgress(name, 0.5 + 0.5 * f));
+      await this.ingestSliced(analyzer, sites, trends, r.trace.events, (f) => this.importProgress(name, 0.5 + 0.5 * f));
     } catch (e) {
       return failed(`the analyzer could not read it (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -843,6 +863,7 @@ export class PanelController {
     this.imported = {
       analyzer,
       sites,
+      trends,
       info: {
         name,
         url: r.trace.page.url,
@@ -866,6 +887,7 @@ export class PanelController {
   private async ingestSliced(
     analyzer: AnalyzerApi,
     sites: SiteMarks,
+    trends: Trends,
     events: readonly PageEvent[],
     progress?: (fraction: number) => void,
   ): Promise<void> {
@@ -873,6 +895,7 @@ export class PanelController {
     for (let i = 0; i < events.length; i += INGEST_CHUNK) {
       const slice = events.slice(i, i + INGEST_CHUNK);
       sites.ingest(slice);
+      trends.ingest(slice);
       analyzer.ingest(slice);
       if (performance.now() - began >= IMPORT_SLICE_MS) {
         progress?.(i / events.length);

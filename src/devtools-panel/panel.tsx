@@ -14,6 +14,7 @@ import { statusKey, type HostConfigureRequest, type TabStatus } from '../shared/
 import { App } from './App';
 import { PanelConnection, type PanelPortLike } from './connection';
 import { PanelController } from './controller';
+import { followTheme } from './theme';
 import type { PanelAutomation } from '../shared/panel-automation';
 import './panel.css';
 
@@ -26,11 +27,6 @@ function boundTabId(): number | null {
   const raw = new URLSearchParams(location.search).get('tabId');
   const n = raw === null ? NaN : Number(raw);
   return Number.isInteger(n) && n >= 0 ? n : null;
-}
-
-function applyTheme(): void {
-  const name = typeof chrome !== 'undefined' ? chrome.devtools?.panels?.themeName : undefined;
-  if (name === 'dark' || name === 'default') document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
 }
 
 /** localStorage key of the budget settings (the extension's own origin). */
@@ -55,7 +51,8 @@ function scheduleFrame(fn: () => void): void {
 }
 
 async function main(): Promise<void> {
-  applyTheme();
+  // DevTools' theme, followed live (./theme.ts); without DevTools, prefers-color-scheme (panel.css).
+  followTheme(typeof chrome !== 'undefined' ? chrome.devtools?.panels : undefined, document.documentElement);
   const root = document.getElementById('app');
   if (!root) throw new Error('panel.html lacks #app');
   const tabId = boundTabId();

@@ -144,7 +144,14 @@ export interface ClassStats {
    * bound, counted among `live`); absent when the page does not watch the class object by object.
    */
   orphaned?: number;
+  /** Creation sites of live objects whose stack was captured, most objects first: see `liveSampled`. */
   liveStacks: Array<{ stack: string; count: number }>;
+  /**
+   * Live objects whose creation site is known (over every site, listed or not). Equal to `live`:
+   * the sites' counts are exact; below it, they are a sample (scale them up to estimate).
+   * Absent when the page side did not say (older traces): the counts are sampled objects.
+   */
+  liveSampled?: number;
   /** Creation stacks of sampled orphaned objects (counts are sampled objects). */
   orphanStacks: Array<{ stack: string; count: number }>;
 }

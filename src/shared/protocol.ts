@@ -263,8 +263,17 @@ export interface BindgenEvent {
   reclaimed: number;
   /** created - freed - reclaimed, as counted on the page. */
   live: number;
-  /** Creation stacks of a bounded sample of objects still live. */
+  /**
+   * Creation sites of live objects whose stack was captured (the most populous, at most
+   * LIMITS.maxStacksPerClass): `count` is how many of those objects were made there.
+   */
   liveStacks?: Array<{ stack: string; count: number }>;
+  /**
+   * Live objects whose creation stack is known, over every site (also those beyond the listed
+   * ones). Equal to `live`: every live object is counted at its site, the counts are exact;
+   * below it, they are a sample. Absent in traces written before it existed.
+   */
+  liveSampled?: number;
   /**
    * Objects whose JS wrapper was garbage-collected while their wasm pointer was never released:
    * leaked for good (nothing can free them any more). A lower bound, counted among `live`

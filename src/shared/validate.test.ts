@@ -380,6 +380,7 @@ const FIELDS: { [T in PageEventType]: Record<string, Check> } = {
     reclaimed: isNonNeg,
     live: isNonNeg,
     liveStacks: optional(listOf(isLiveStack, LIMITS.maxStacksPerClass)),
+    liveSampled: optional(isNonNeg),
   },
   alloc: {
     memory: isStr,

@@ -279,6 +279,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
         }
         ev.liveStacks = stacks;
       }
+      if (o.liveSampled !== undefined) ev.liveSampled = nonNeg(o, 'liveSampled', path);
       if (o.orphaned !== undefined) ev.orphaned = nonNeg(o, 'orphaned', path);
       if (o.orphanStacks !== undefined) {
         const a = arr(o, 'orphanStacks', path);

@@ -3,7 +3,9 @@
  * growths, the heap's used bytes (see ../heap-view.ts for what the cell may say), allocator and
  * live allocations, owner. Live memories first; the collected ones after them, behind one
  * expandable row ("N collected memories", open by default while there are at most
- * FOLD_OPEN_MAX); a long table renders only the rows in view (VirtualTable). Below them, the
+ * FOLD_OPEN_MAX); a long table renders only the rows in view (VirtualTable). When the memories
+ * live in more than one realm, a realm filter (../realm-filter.ts) selects the page's, its
+ * frames', its workers', or one realm's. Below them, the
  * page's workers that could not be instrumented (their memories are missing from the table),
  * each with why (src/shared/worker-skips.ts).
  */
@@ -16,13 +18,20 @@ import { NumCell, Section } from './Section';
 import { VirtualTable } from './VirtualTable';
 import { useMemoryName } from '../names';
 import { useMemo, useState } from 'preact/hooks';
+import { fileOf } from '../../shared/memory-names';
+import { ALL_REALMS, matchesRealm, realmOptions, type RealmChoice } from '../realm-filter';
 
 /** Collected memories are shown unfolded by default while there are at most this many. */
 export const FOLD_OPEN_MAX = 10;
 
 export function Memories({ memories, workerSkips }: { memories: MemoryStats[]; workerSkips: WorkerSkipSummary }) {
-  const live = useMemo(() => memories.filter((m) => !m.collected), [memories]);
-  const collected = useMemo(() => memories.filter((m) => m.collected), [memories]);
+  const realms = useMemo(() => realmOptions(memories, fileOf), [memories]);
+  const [chosenRealm, setRealm] = useState<RealmChoice>(ALL_REALMS);
+  // A choice whose realm is gone (a new page session) shows every realm again.
+  const realm = realms.some((o) => o.value === chosenRealm) ? chosenRealm : ALL_REALMS;
+  const inRealm = useMemo(() => (realm === ALL_REALMS ? memories : memories.filter((m) => matchesRealm(m, realm))), [memories, realm]);
+  const live = useMemo(() => inRealm.filter((m) => !m.collected), [inRealm]);
+  const collected = useMemo(() => inRealm.filter((m) => m.collected), [inRealm]);
   // The user's choice once made; until then, open while there are few.
   const [chosen, setChosen] = useState<boolean | null>(null);
   const open = chosen ?? collected.length <= FOLD_OPEN_MAX;
@@ -46,6 +55,25 @@ export function Memories({ memories, workerSkips }: { memories: MemoryStats[]; w
   };
   return (
     <Section title="Memories" count={memories.length}>
+      {realms.length > 0 ? (
+        <div class="table-tools">
+          <label>
+            Realm{' '}
+            <select data-testid="realm-filter" value={realm} onChange={(e) => setRealm(e.currentTarget.value)}>
+              {realms.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label} ({formatCount(o.count)})
+                </option>
+              ))}
+            </select>
+          </label>
+          {realm !== ALL_REALMS ? (
+            <span class="muted" data-testid="memories-shown" data-value={inRealm.length}>
+              {formatCount(inRealm.length)} of {formatCount(memories.length)}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       <VirtualTable
         label="Memories"
         testId="memories-table"

@@ -37,11 +37,15 @@ export function VirtualTable({
   if (!long) {
     const rows: VNode[] = [];
     for (let i = 0; i < count; i++) rows.push(row(i));
+    // In a box of its own that scrolls sideways if the table cannot fit a narrow dock: the
+    // panel itself never scrolls horizontally.
     return (
-      <table class="grid" data-testid={testId} data-rows={count}>
-        <thead>{head}</thead>
-        <tbody>{rows}</tbody>
-      </table>
+      <div class="table-wrap">
+        <table class="grid" data-testid={testId} data-rows={count}>
+          <thead>{head}</thead>
+          <tbody>{rows}</tbody>
+        </table>
+      </div>
     );
   }
   const w = rowWindow(count, view.top, view.height);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, ORPHAN_TRACK_PER_TICK, STACKS_PER_TICK } from './bindgen';
+import { BindgenTracker, MAX_SAMPLED_PER_CLASS, MAX_SITES_PER_CLASS, ORPHAN_TRACK_PER_TICK, STACK_BURST, STACKS_PER_TICK } from './bindgen';
 import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, wrapsEveryPointer } from './glue-source';
 import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
@@ -90,12 +90,13 @@ function glueWasm(tracker: BindgenTracker, moduleKey: string, ...classes: string
   return { w, wasm: instantiateFake(w, moduleKey, tracker) };
 }
 
-function setup() {
+function setup(stackText?: (n: number) => string) {
   const events: BindgenEvent[] = [];
   let stacks = 0;
   let formatted = 0;
   const stackLater = () => {
-    const s = `stack#${++stacks % 3}`;
+    ++stacks;
+    const s = stackText ? stackText(stacks) : `stack#${stacks % 3}`;
     return () => {
       formatted++;
       return s;
@@ -247,21 +248,62 @@ describe('glue 0.2.100 (tiktoken): registry always, free(ptr, 0) vs finalizer (p
     expect(last('Tiktoken')).toMatchObject({ created: 1, freed: 1, reclaimed: 0, live: 0 });
   });
 
-  it('keeps creation stacks for a bounded sample of live objects, dropped on free', () => {
-    const { Tiktoken, last, tracker } = glue();
-    const objs = [];
-    for (let tick = 0; tick < 20; tick++) {
-      for (let i = 0; i < 10; i++) objs.push(new Tiktoken());
-      tracker.tick();
-    }
+  it('a burst after a pause: every live object counted at its creation site, exactly (liveSampled = live)', () => {
+    const { Tiktoken, last } = glue();
+    const objs = Array.from({ length: 66 }, () => new Tiktoken());
     let e = last('Tiktoken');
-    const sampled = (e.liveStacks ?? []).reduce((n, s) => n + s.count, 0);
-    expect(sampled).toBe(LIMITS.maxStacksPerClass);
-    expect(sampled).toBeLessThanOrEqual(20 * STACKS_PER_TICK);
-    for (const o of objs) o.free();
+    const sum = (x: typeof e) => (x.liveStacks ?? []).reduce((n, st) => n + st.count, 0);
+    expect(e.live).toBe(66);
+    expect(sum(e)).toBe(66);
+    expect(e.liveSampled).toBe(66);
+    // the fake stacks rotate over three texts: 22 objects at each site
+    expect(e.liveStacks?.map((st) => st.count)).toEqual([22, 22, 22]);
+    for (const o of objs.slice(0, 30)) o.free();
+    e = last('Tiktoken');
+    expect(e.live).toBe(36);
+    expect(e.liveSampled).toBe(36);
+    expect(sum(e)).toBe(36);
+    for (const o of objs.slice(30)) o.free();
     e = last('Tiktoken');
     expect(e.liveStacks).toBeUndefined();
+    expect(e.liveSampled).toBeUndefined();
     expect(e.live).toBe(0);
+  });
+
+  it('creating without pause: at most STACKS_PER_TICK captures per tick once the burst budget is spent, a bounded sample', () => {
+    const { Tiktoken, last, tracker } = glue();
+    const objs = [];
+    for (let tick = 0; tick < 40; tick++) {
+      for (let i = 0; i < 40; i++) objs.push(new Tiktoken());
+      tracker.tick();
+    }
+    const e = last('Tiktoken');
+    expect(e.live).toBe(1600);
+    // the first burst: STACK_BURST; then STACKS_PER_TICK per tick; never past MAX_SAMPLED_PER_CLASS
+    expect(e.liveSampled).toBe(Math.min(MAX_SAMPLED_PER_CLASS, STACK_BURST + 39 * STACKS_PER_TICK));
+    expect((e.liveStacks ?? []).reduce((n, st) => n + st.count, 0)).toBe(e.liveSampled);
+    for (const o of objs) o.free();
+    expect(last('Tiktoken').liveStacks).toBeUndefined();
+  });
+
+  it('keeps at most MAX_SITES_PER_CLASS distinct sites; objects of further sites are not sampled', () => {
+    const events: BindgenEvent[] = [];
+    let n = 0;
+    const tracker = new BindgenTracker({
+      now: () => 1,
+      stackLater: () => {
+        const s = `site#${n++}`;
+        return () => s;
+      },
+      emit: (e) => events.push(e),
+    });
+    const cls = tracker.classFor('__wbg_thing_free')!;
+    for (let p = 1; p <= MAX_SITES_PER_CLASS + 10; p++) tracker.countRegistered(cls, {}, p * 8);
+    tracker.tick();
+    const e = events.at(-1)!;
+    expect(e.live).toBe(MAX_SITES_PER_CLASS + 10);
+    expect(e.liveSampled).toBe(MAX_SITES_PER_CLASS);
+    expect(e.liveStacks).toHaveLength(LIMITS.maxStacksPerClass);
   });
 
   it('formats a sampled stack only if its object is still live at the next event, once', () => {
@@ -706,6 +748,16 @@ describe('orphans: wrappers collected while their pointer was never released', (
     return () => Foo.__wrap(wasm.foo_new!());
   }
 
+  it("one site for every object of a __wrap class: the first one, seen inside the glue's __wrap, is not a site of its own", () => {
+    const s = setup((n) =>
+      n === 1 ? 'at Foo.__wrap (https://app/glue.js:3:9)\nat make (https://app/a.js:7:1)' : 'at make (https://app/a.js:7:1)',
+    );
+    const make = oldGlue(s, 'r:ws');
+    for (let i = 0; i < 5; i++) make();
+    expect(s.tracker.classes.get('__wbg_foo_free')!.mode).toBe('wrap');
+    expect(s.last('Foo')).toMatchObject({ live: 5, liveSampled: 5, liveStacks: [{ stack: 'at make (https://app/a.js:7:1)', count: 5 }] });
+  });
+
   it('collected without any free of the class: every one is an orphan, with the sampled creation stacks', () => {
     const s = setup();
     const make = oldGlue(s, 'r:o1');
@@ -714,8 +766,8 @@ describe('orphans: wrappers collected while their pointer was never released', (
     for (const o of objs.slice(0, 3)) s.collect(o);
     s.tracker.tick(); // callbacks are judged at the tick after them
     expect(s.last('Foo')).toMatchObject({ created: 5, freed: 0, live: 5, orphaned: 3 });
-    // STACKS_PER_TICK objects were sampled, the first two: both collected
-    expect(s.last('Foo').orphanStacks?.reduce((n, x) => n + x.count, 0)).toBe(STACKS_PER_TICK);
+    // every object was sampled (a new class's burst budget): the three collected are orphans with stacks
+    expect(s.last('Foo').orphanStacks?.reduce((n, x) => n + x.count, 0)).toBe(3);
   });
 
   it('freed then collected is not an orphan; dropped ones are, even with frees in between (live minus wrappers alive)', () => {

@@ -38,6 +38,8 @@ import {
   SafeSet,
   SafeWeakMap,
   SafeWeakSet,
+  stringIndexOf,
+  stringSlice,
   weakRefDeref,
 } from '../core/intrinsics';
 import { shadowField, Stamp } from './proto-setters';
@@ -54,8 +56,24 @@ import {
   type RegistryGlue,
 } from './glue-source';
 
-/** Creation stacks captured per class per sampling tick at most (keeps create loops cheap). */
-export const STACKS_PER_TICK = 2;
+/**
+ * Creation stacks: a per-class budget of captures (a token bucket), refilled by STACKS_PER_TICK
+ * at every sampling tick up to STACK_BURST (also the budget of a new class). A capture costs
+ * ~8 µs (stack-capture.ts); a class creating objects without pause pays at most
+ * STACKS_PER_TICK captures per tick (160/s at the busy 100 ms rate, ~1.3 ms/s), while a burst
+ * after a pause (a document opened: tens of objects at once) has a stack for every object, so
+ * its creation sites count every live object exactly.
+ */
+export const STACKS_PER_TICK = 16;
+/** The most captures a class can save up between bursts (see STACKS_PER_TICK). */
+export const STACK_BURST = 256;
+/**
+ * Live objects whose creation stack is kept, per class at most (a pointer -> site entry each;
+ * the stack text is shared by the objects of one site).
+ */
+export const MAX_SAMPLED_PER_CLASS = 512;
+/** Distinct creation sites (stack texts) kept per class; objects of further sites are not sampled. */
+export const MAX_SITES_PER_CLASS = 64;
 /** Classes tracked per realm. */
 export const MAX_CLASSES = 512;
 /** Creation stacks of orphaned objects kept per class (each a sampled object). */
@@ -117,6 +135,12 @@ interface StackBox {
   stack: string | null;
 }
 
+/** A creation site of a class: its stack text and the sampled objects made there still live. */
+interface Site {
+  stack: string;
+  live: number;
+}
+
 /** An in-wasm free counter of one instance: its reader, and its value at the last tick. */
 interface FreeReader {
   read: () => number;
@@ -139,6 +163,29 @@ function readTotal(readers: readonly FreeReader[]): number {
 function topStacks(counts: SafeMap<string, number>, max: number): Array<{ stack: string; count: number }> {
   const all: Array<{ stack: string; count: number }> = [];
   counts.forEach((count, stack) => void (all[all.length] = { stack, count }));
+  return arraySlice(
+    arraySortInPlace(all, (a, b) => b.count - a.count),
+    0,
+    max,
+  );
+}
+
+/**
+ * A stack of a class counted through its `__wrap` look-alike (CountMode `wrap`) without a first
+ * frame inside the glue's own `__wrap`: the class's first object was seen there (by the watch,
+ * before the look-alike existed), the later ones after `__wrap` returned. Both are the same site.
+ */
+function withoutWrapFrame(text: string): string {
+  const nl = apply(stringIndexOf, text, ['\n']) as number;
+  const first = nl < 0 ? text : (apply(stringSlice, text, [0, nl]) as string);
+  if ((apply(stringIndexOf, first, ['.__wrap (']) as number) < 0) return text;
+  return nl < 0 ? '' : (apply(stringSlice, text, [nl + 1]) as string);
+}
+
+/** The `max` sites with the most live objects, most first (ties: first seen first). */
+function topSites(sites: SafeMap<string, Site>, max: number): Array<{ stack: string; count: number }> {
+  const all: Array<{ stack: string; count: number }> = [];
+  sites.forEach((site) => void (all[all.length] = { stack: site.stack, count: site.live }));
   return arraySlice(
     arraySortInPlace(all, (a, b) => b.count - a.count),
     0,
@@ -210,14 +257,19 @@ export interface BindgenClass {
   freed: number;
   reclaimed: number;
   /**
-   * Pointer -> creation stack, for a bounded sample of live objects: the stack text, or a
-   * capture not formatted yet (formatted at the next event of the class, if still live).
+   * Pointer -> creation site, for the live objects whose creation stack was captured (at most
+   * MAX_SAMPLED_PER_CLASS): the site, or a capture not formatted yet (formatted at the next
+   * event of the class, if still live). While every live object is in it, the sites' counts are
+   * exact (`liveSampled` of the event equals `live`).
    */
-  sampled: SafeMap<number, string | (() => string)>;
+  sampled: SafeMap<number, Site | (() => string)>;
   /** Pointer -> the sampled object, for classes whose frees are counted inside wasm. */
   sampledRefs: SafeMap<number, WeakRef<object>>;
-  /** Formatted stack -> live sampled objects created there. */
-  stackCounts: SafeMap<string, number>;
+  /** Formatted stack -> its site (live sampled objects created there); at most MAX_SITES_PER_CLASS. */
+  sites: SafeMap<string, Site>;
+  /** Sampled objects formatted into a site (the sum of the sites' `live`). */
+  sitedLive: number;
+  /** Captures left (see STACKS_PER_TICK). */
   stackBudget: number;
   dirty: boolean;
   mode: CountMode;
@@ -304,8 +356,9 @@ export class BindgenTracker {
         reclaimed: 0,
         sampled: new SafeMap(),
         sampledRefs: new SafeMap(),
-        stackCounts: new SafeMap(),
-        stackBudget: STACKS_PER_TICK,
+        sites: new SafeMap(),
+        sitedLive: 0,
+        stackBudget: STACK_BURST,
         dirty: false,
         mode: 'unknown',
         orphans: null,
@@ -673,7 +726,7 @@ export class BindgenTracker {
    * (most sampled objects of a create/free loop are freed before that).
    */
   private sampleStack(cls: BindgenClass, ptr: number, obj: unknown): void {
-    if (cls.stackBudget > 0 && cls.sampled.size < LIMITS.maxStacksPerClass) {
+    if (cls.stackBudget > 0 && cls.sampled.size < MAX_SAMPLED_PER_CLASS) {
       cls.stackBudget--;
       this.unsample(cls, ptr); // a pointer reused without our seeing its release: the old sample goes
       if (typeof obj === 'object' && obj !== null) {
@@ -684,16 +737,30 @@ export class BindgenTracker {
     }
   }
 
-  /** Format the class's samples not formatted yet (objects still live, at most 32); count their stacks. */
+  /**
+   * Format the class's samples not formatted yet (objects still live) and count them at their
+   * site. A stack of a new site past MAX_SITES_PER_CLASS: the object is no longer sampled.
+   */
   private formatPending(cls: BindgenClass): void {
-    // Setting the value of the entry being visited is allowed in Map.prototype.forEach.
+    // Setting the value of the entry being visited, or deleting it, is allowed in Map.prototype.forEach.
     cls.sampled.forEach((sample, ptr) => {
-      if (typeof sample === 'string') return;
-      const stack = sample().slice(0, LIMITS.maxStack);
-      cls.sampled.set(ptr, stack);
+      if (typeof sample !== 'function') return;
+      let text = apply(stringSlice, sample(), [0, LIMITS.maxStack]) as string;
+      if (cls.mode === 'wrap') text = withoutWrapFrame(text);
+      let site = cls.sites.get(text);
+      if (site === undefined) {
+        if (cls.sites.size >= MAX_SITES_PER_CLASS) {
+          this.unsample(cls, ptr);
+          return;
+        }
+        site = { stack: text, live: 0 };
+        cls.sites.set(text, site);
+      }
+      site.live++;
+      cls.sitedLive++;
+      cls.sampled.set(ptr, site);
       const box = cls.orphans?.boxes.get(ptr);
-      if (box !== undefined) box.stack = stack;
-      cls.stackCounts.set(stack, (cls.stackCounts.get(stack) ?? 0) + 1);
+      if (box !== undefined) box.stack = site.stack;
     });
   }
 
@@ -825,15 +892,14 @@ export class BindgenTracker {
   }
 
   private unsample(cls: BindgenClass, ptr: number): void {
-    const stack = cls.sampled.get(ptr);
-    if (stack === undefined) return;
+    const site = cls.sampled.get(ptr);
+    if (site === undefined) return;
     cls.sampled.delete(ptr);
     cls.sampledRefs.delete(ptr);
     cls.orphans?.boxes.delete(ptr);
-    if (typeof stack !== 'string') return; // never formatted: nothing was counted
-    const n = (cls.stackCounts.get(stack) ?? 1) - 1;
-    if (n > 0) cls.stackCounts.set(stack, n);
-    else cls.stackCounts.delete(stack);
+    if (typeof site === 'function') return; // never formatted: nothing was counted
+    cls.sitedLive--;
+    if (--site.live <= 0) cls.sites.delete(site.stack);
   }
 
   /** On every sampling tick: refill stack budgets, emit one cumulative event per changed class. */
@@ -848,7 +914,7 @@ export class BindgenTracker {
     });
     if (this.freeCounters.size !== 0) this.pollFreeCounters();
     this.classes.forEach((cls) => {
-      cls.stackBudget = STACKS_PER_TICK;
+      cls.stackBudget = cls.stackBudget + STACKS_PER_TICK < STACK_BURST ? cls.stackBudget + STACKS_PER_TICK : STACK_BURST;
       if (!cls.dirty) return;
       cls.dirty = false;
       this.deps.emit(this.eventOf(cls));
@@ -857,7 +923,7 @@ export class BindgenTracker {
 
   eventOf(cls: BindgenClass): BindgenEvent {
     this.formatPending(cls);
-    const liveStacks = topStacks(cls.stackCounts, LIMITS.maxStacksPerClass);
+    const liveStacks = topSites(cls.sites, LIMITS.maxStacksPerClass);
     const event: BindgenEvent = {
       t: 'bindgen',
       time: this.deps.now(),
@@ -868,7 +934,10 @@ export class BindgenTracker {
       reclaimed: cls.reclaimed,
       live: cls.created - cls.freed - cls.reclaimed,
     };
-    if (liveStacks.length > 0) event.liveStacks = liveStacks;
+    if (liveStacks.length > 0) {
+      event.liveStacks = liveStacks;
+      event.liveSampled = cls.sitedLive;
+    }
     const orphaned = this.orphanedOf(cls);
     if (orphaned !== null) {
       event.orphaned = orphaned;

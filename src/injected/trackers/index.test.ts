@@ -143,8 +143,10 @@ describe('installTrackers', () => {
     core.tick();
     const e = core.events.filter((x) => x.t === 'bindgen').at(-1);
     expect(e).toMatchObject({ className: 'Widget', module: expect.stringMatching(/^r:m/), created: 5, freed: 2, reclaimed: 0, live: 3 });
-    // stacks of at most STACKS_PER_TICK (2) creations per tick: ws[0] and ws[1], both freed since
-    expect(e && e.t === 'bindgen' ? e.liveStacks : undefined).toBeUndefined();
+    // every creation of a new class's burst has its stack: the three live ones, counted at their site
+    const b = e && e.t === 'bindgen' ? e : undefined;
+    expect(b?.liveSampled).toBe(3);
+    expect(b?.liveStacks?.reduce((n, st) => n + st.count, 0)).toBe(3);
   });
 
   it('counts a heap inside wasm: every malloc/free, with its chunk size, and says how', () => {
