@@ -63,18 +63,13 @@ const create = Object.create;
  * The code section's entry table: one tight loop over the entries (each a size LEB, then the
  * body), no call per byte. It runs cold, in the page's first rewrite.
  */
-function codeEntries(m: ParsedModule, b: Uint8Array, content: number, end: number, expected: number): void {
-  let p = content;
-  let n = 0;
+function codeEntries(m: ParsedModule, b: Uint8Array, s: Reader, expected: number): void {
+  const n = s.u32();
+  if (n !== expected) throw MALFORMED;
+  const end = s.end;
+  let p = s.p;
   let mul = 1;
   let x = 0;
-  do {
-    if (p >= end) throw MALFORMED;
-    x = b[p++]!;
-    n += (x & 0x7f) * mul;
-    mul *= 128;
-  } while (x & 0x80 && mul <= 0x10000000);
-  if (x & 0x80 || n !== expected) throw MALFORMED;
   // plain arrays (a typed array's length getter is the page's to patch)
   const entryStart: number[] = [];
   const bodyStart: number[] = [];
@@ -234,7 +229,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
         m.exports[m.exports.length] = { name, kind, index };
       }
     } else if (id === 10) {
-      codeEntries(m, bytes, content, end, definedFuncs < 0 ? 0 : definedFuncs);
+      codeEntries(m, bytes, s, definedFuncs < 0 ? 0 : definedFuncs);
     } else if (id === 0) {
       const name = s.name();
       if (name === 'name' && m.nameSection === null) m.nameSection = { start: s.p, end };
