@@ -18,17 +18,29 @@
  * database has touched, are printed too.
  *
  * Measured (Chromium 156): sql.js meets the 10 % (used/filled ~94 %). @sqlite.org/sqlite-wasm
- * does NOT (~70 %): its used bytes equal SQLite's own count (sqlite3_memory_used + 16 B per
- * chunk, 100.0 %), and the rest of committed memory is free holes inside the heap, which the
- * page measures; the test asserts that explanation and records the shortfall as an annotation.
+ * reads ~70 % used/filled, and no figure labelled "used" can read more: the page reads
+ * dlmalloc's own state of its heap (sqlite-dbs.js walkDlmalloc: every chunk, from the allocator's
+ * `_gm_` to its top chunk, without allocating), and
+ *   - used bytes equal dlmalloc's in-use chunk bytes EXACTLY at every sample (0 B apart), and
+ *     SQLite's own count plus 16 B per chunk (its 8-byte size prefix and dlmalloc's header);
+ *   - the rest of the committed growth is free chunks that dlmalloc keeps inside the heap, about
+ *     one 4-16 KiB chunk per 16 KiB row (~505 KB per database), never reused by this workload:
+ *     fragmentation, which the databases cause but no live allocation holds. The heap the
+ *     allocator took from the memory (its footprint) grows by exactly used + free chunks + top;
+ *   - the page without the extension grows its memory at the same databases to the same sizes,
+ *     with the same in-use bytes and free chunks (the last test): the rewrite changes nothing.
+ * So for sqlite-wasm the 10 % is judged against the committed growth minus the free chunks
+ * dlmalloc holds inside the heap (what the databases' live blocks take), and the used/filled
+ * ratio is printed and recorded as an annotation ("acceptance not met as worded").
  *
  * Waits are on conditions, never on time: after each page action, the spec waits for the
  * injected layer's first `alloc` event stamped after the action (the heap after it).
  */
 import type { Page } from '@playwright/test';
+import { rmSync } from 'node:fs';
 import type { AllocEvent, GrowEvent, HeapStatusEvent, MemoryEvent, PageEvent } from '../src/shared/protocol';
 import { captureInjected, injectedEvents } from './capture';
-import { expect, test } from './fixtures';
+import { expect, launchBare, test } from './fixtures';
 
 const PAGES = '/e2e/pages/third-party';
 const MiB = 1024 * 1024;
@@ -43,8 +55,24 @@ interface PageStats {
   committedBytes: number | null;
   /** SQLite's own count (sqlite3_status64 MEMORY_USED) where it can be read (sqlite-wasm), else null. */
   memoryUsed: number | null;
+  /** dlmalloc's own state of its heap, walked by the page (sqlite-wasm), else null. */
+  heap: HeapWalk | null;
   /** performance.timeOrigin + performance.now() at the end of the action (the events' clock). */
   time: number;
+}
+
+/** sqlite-dbs.js walkDlmalloc(): dlmalloc's chunks from its first to its top chunk. */
+interface HeapWalk {
+  heapStart: number;
+  top: number;
+  topSize: number;
+  /** Bytes dlmalloc took from the memory (its sbrk segment). */
+  footprint: number;
+  inUse: number;
+  inUseChunks: number;
+  free: number;
+  freeChunks: number;
+  freeBySize: Record<string, number>;
 }
 
 /** The heap and the memory after one page action, as the extension reported them. */
@@ -54,6 +82,7 @@ interface Point {
   chunks: number;
   committed: number;
   memoryUsed: number | null;
+  heap: HeapWalk | null;
 }
 
 async function load(page: Page, name: string): Promise<PageStats> {
@@ -111,7 +140,12 @@ async function pointAfter(page: Page, memory: string, s: PageStats): Promise<Poi
   const committed = committedOf(events, memory);
   // where the page can see its own memory, the extension's committed size is the same
   if (s.committedBytes !== null) expect(committed).toBe(s.committedBytes);
-  return { dbs: s.open, used: alloc!.liveBytes, chunks: alloc!.liveAllocations, committed, memoryUsed: s.memoryUsed };
+  // where the page can read the allocator's own state: used bytes ARE its in-use chunk bytes
+  if (s.heap !== null) {
+    expect(alloc!.liveBytes).toBe(s.heap.inUse);
+    expect(alloc!.liveAllocations).toBe(s.heap.inUseChunks);
+  }
+  return { dbs: s.open, used: alloc!.liveBytes, chunks: alloc!.liveAllocations, committed, memoryUsed: s.memoryUsed, heap: s.heap };
 }
 
 /** The heap at rest before any action: the latest `alloc` event (counted from instantiation). */
@@ -126,6 +160,7 @@ async function pointAtRest(page: Page, memory: string, s: PageStats): Promise<Po
     chunks: alloc.liveAllocations,
     committed: committedOf(events, memory),
     memoryUsed: s.memoryUsed,
+    heap: s.heap,
   };
 }
 
@@ -143,6 +178,8 @@ const PACKAGES = [
   { name: '@sqlite.org/sqlite-wasm 3.41.2', page: 'sqlite-wasm' },
 ] as const;
 
+/** Rows of 16 KiB blobs per database (sqlite-dbs.js ROWS). */
+const ROWS_PER_DB = 64;
 /** Databases opened before the first growth, at most (each ~1.1 MiB; the heaps start at 16 MiB). */
 const MAX_BEFORE_GROWTH = 40;
 /** After the baseline, open databases until committed memory has grown by at least this much. */
@@ -153,7 +190,7 @@ for (const pkg of PACKAGES) {
   test.describe(pkg.name, () => {
     const judged =
       pkg.page === 'sqlite-wasm'
-        ? 'match SQLite own count, fall short of committed growth by the heap holes (measured)'
+        ? "equal dlmalloc's in-use bytes, within 10 % of committed growth less the free chunks it keeps"
         : 'within 10 % of committed growth';
     test(`leaky: used bytes rise with the open databases, ${judged}, and come back down when closed`, async ({ page }) => {
       test.setTimeout(180_000);
@@ -212,36 +249,35 @@ for (const pkg of PACKAGES) {
         `[${pkg.name}] baseline db ${base.dbs} -> end db ${last.dbs} (+${dbs} databases): used +${usedDelta} (${mb(usedDelta)}; per database ${(usedDelta / dbs).toFixed(0)} B in ${((last.chunks - base.chunks) / dbs).toFixed(1)} chunks); committed filled ${mb(filledBase)} -> ${mb(filledEnd)}: +${filledDelta} (${mb(filledDelta)}), used/filled ${pct(ratio)}; committed after growth ${mb(base.committed)} -> ${mb(last.committed)}: +${committedDelta} (${mb(committedDelta)}), used/that ${pct(usedDelta / committedDelta)}`,
       );
       if (pkg.page === 'sqlite-wasm') {
-        // NOT MET on @sqlite.org/sqlite-wasm 3.41.2 (observed used/filled 0.70): the committed
-        // bytes no live allocation holds are free space INSIDE the heap, in holes dlmalloc
-        // cannot reuse for SQLite's next ~4.2 KiB page or 16 KiB blob (fragmentation), not an
-        // undercount: SQLite's own count agrees with used bytes (below). The page measures the
-        // holes: used + holes + free top + the static area (~0.66 MB) must make up committed.
-        const probe = await page.evaluate(() =>
-          (
-            globalThis as unknown as {
-              probeHeapFree: () => { committedBytes: number; holes: number; topFree: number; bySize: Record<string, number> };
-            }
-          ).probeHeapFree(),
-        );
-        const free = probe.holes + probe.topFree;
-        // free space that could not take a 16 KiB request: holes between live chunks (the
-        // larger sizes are mostly the head room at the top, taken before the memory grew)
-        const small = Object.entries(probe.bySize)
-          .filter(([size]) => Number(size) < 16384)
-          .reduce((a, [, bytes]) => a + bytes, 0);
-        const rest = probe.committedBytes - last.used - free;
+        // The committed growth taken apart by dlmalloc's own state (walked by the page at both
+        // samples; used already equals its in-use bytes at every sample, see pointAfter).
+        expect(base.heap, 'dlmalloc state not found in the memory').not.toBeNull();
+        expect(last.heap, 'dlmalloc state not found in the memory').not.toBeNull();
+        const h0 = base.heap!;
+        const h1 = last.heap!;
+        const footprintDelta = h1.footprint - h0.footprint;
+        const freeDelta = h1.free - h0.free;
+        const freeChunksPerDb = (h1.freeChunks - h0.freeChunks) / dbs;
+        // the heap dlmalloc took from the memory grew by exactly: used + free chunks + top
+        expect(usedDelta + freeDelta + (h1.topSize - h0.topSize)).toBe(footprintDelta);
+        // the free chunks are holes of 4-16 KiB between live blocks, about one per 16 KiB row
+        const holes = h1.freeBySize['4K-16K']! - h0.freeBySize['4K-16K']!;
         console.log(
-          `[${pkg.name}] ACCEPTANCE NOT MET (used/filled ${pct(ratio)}): at db ${last.dbs} committed ${probe.committedBytes} = used ${last.used} + free ${free} (by the size that fitted ${JSON.stringify(probe.bySize)}, top ${probe.topFree}; in holes under 16 KiB: ${small} = ${mb(small)}) + rest ${rest} (static data, stack, the probe's own chunk headers)`,
+          `[${pkg.name}] dlmalloc's heap, db ${base.dbs} -> ${last.dbs}: footprint +${footprintDelta} = used +${usedDelta} + free chunks +${freeDelta} (${freeChunksPerDb.toFixed(1)} per database; 4-16 KiB: +${holes}; by size at the end ${JSON.stringify(h1.freeBySize)}) + top ${h1.topSize - h0.topSize}; free/used ${pct(freeDelta / usedDelta)}`,
         );
+        expect(holes).toBeGreaterThan(0.9 * freeDelta);
+        expect(freeChunksPerDb).toBeGreaterThan(ROWS_PER_DB / 2);
+        // As worded, the target is NOT met here, and cannot be by a figure labelled "used": the
+        // databases' committed growth includes the free chunks they leave inside the heap.
         test.info().annotations.push({
-          type: 'acceptance not met',
-          description: `sqlite-wasm: used/filled committed ${pct(ratio)}; ${mb(small)} of committed memory are free holes under 16 KiB inside the heap (fragmentation)`,
+          type: 'acceptance not met as worded',
+          description: `sqlite-wasm: used/filled committed ${pct(ratio)}; the rest is ${mb(freeDelta)} of free dlmalloc chunks inside the heap (fragmentation, ${freeChunksPerDb.toFixed(1)} per database), measured from the allocator's own state`,
         });
-        expect(ratio).toBeGreaterThan(0.6);
-        expect(small).toBeGreaterThan(0.9 * (filledDelta - usedDelta));
-        expect(rest).toBeGreaterThan(0);
-        expect(rest).toBeLessThan(2 * MiB);
+        // Judged: used growth within 10 % of the committed growth less the free chunks dlmalloc
+        // keeps inside the heap, i.e. the growth the databases' live blocks take
+        const held = filledDelta - freeDelta;
+        console.log(`[${pkg.name}] used/(filled - free chunks) ${pct(usedDelta / held)}`);
+        expect(Math.abs(usedDelta / held - 1)).toBeLessThan(0.1);
       } else {
         // THE acceptance figure: within 10 % of the committed growth those databases caused
         expect(Math.abs(ratio - 1)).toBeLessThan(0.1);
@@ -294,3 +330,35 @@ for (const pkg of PACKAGES) {
     });
   });
 }
+
+test("@sqlite.org/sqlite-wasm 3.41.2: the heap grows the same without the extension (the free chunks are the page's own)", async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const DBS = 30;
+  /** Per database opened: committed bytes, dlmalloc's in-use and free chunk bytes. */
+  const series = async (p: Page): Promise<string[]> => {
+    const out: string[] = [];
+    for (let i = 0; i < DBS; i++) {
+      const s = await call(p, 'openDatabases');
+      expect(s.heap, 'dlmalloc state not found in the memory').not.toBeNull();
+      out.push(`${s.open}: ${s.committedBytes} ${s.heap!.inUse} ${s.heap!.free}`);
+    }
+    return out;
+  };
+  await load(page, 'sqlite-wasm-dbs-leaky');
+  await countedHeap(page);
+  const withExtension = await series(page);
+  const { context, dir } = await launchBare();
+  try {
+    const bare = await context.newPage();
+    await bare.goto(`${test.info().project.use.baseURL ?? 'http://127.0.0.1:4173'}${PAGES}/sqlite-wasm-dbs-leaky.html`);
+    await expect.poll(() => bare.title(), { timeout: 60_000 }).toBe('done');
+    const without = await series(bare);
+    console.log(`[sqlite-wasm] without the extension (dbs: committed inUse free): ${without.join(' | ')}`);
+    expect(withExtension).toEqual(without);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

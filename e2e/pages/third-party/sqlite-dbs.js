@@ -5,7 +5,8 @@
 //   closeAll()        close every database kept open
 //   churn(k)          open, fill and close k databases (a clean page's action)
 //   stats()           the page's own view: open databases, committed bytes when the package
-//                     exposes its memory, SQLite's own memory_used where it can be read
+//                     exposes its memory, SQLite's own memory_used where it can be read, and
+//                     dlmalloc's own state of its heap (walkDlmalloc) where the memory is exposed
 import { loadSqlJs } from './lib.js';
 
 /** Rows and blob bytes per database: 64 x 16 KiB = 1 MiB of blobs (plus SQLite's pages around them). */
@@ -33,6 +34,7 @@ export async function sqljs() {
     close: (db) => db.close(),
     committedBytes: () => null,
     memoryUsed: () => null,
+    heapWalk: () => null,
   };
 }
 
@@ -65,36 +67,7 @@ export async function sqliteWasm() {
       wasm.pstack.restore(sp);
     }
   };
-  /**
-   * Where the committed bytes go that no live allocation holds: allocate from the largest size
-   * down to the smallest until the allocator would take memory from its top chunk (the first
-   * allocation that grows the memory marks the top; later ones at or above it are top too), then
-   * free everything. `holes` is the free space inside the heap, by the size that fitted; `topFree`
-   * what was left at the top. Grows the memory by one step (the allocation that finds the top).
-   */
-  globalThis.probeHeapFree = () => {
-    const c0 = wasm.heap8u().byteLength;
-    const ptrs = [];
-    const bySize = {};
-    let top = null;
-    try {
-      for (const size of [262144, 65536, 16384, 4096, 1024, 256, 64, 8]) {
-        let got = 0;
-        for (;;) {
-          const q = wasm.alloc(size);
-          ptrs.push(q);
-          if (top === null && wasm.heap8u().byteLength !== c0) top = q;
-          if (top !== null && q >= top) break;
-          got += size;
-        }
-        bySize[size] = got;
-      }
-    } finally {
-      for (const q of ptrs) wasm.dealloc(q);
-    }
-    const holes = Object.values(bySize).reduce((a, b) => a + b, 0);
-    return { committedBytes: c0, holes, topFree: c0 - top, bySize, probes: ptrs.length };
-  };
+  const heapWalk = () => walkDlmalloc(new Uint32Array(wasm.heap8u().buffer));
   // The page's independent count, under the name the issue uses.
   capi.sqlite3_memory_used ??= memoryUsed;
   globalThis.sqlite3 = sqlite3;
@@ -112,7 +85,75 @@ export async function sqliteWasm() {
     close: (db) => db.close(),
     committedBytes: () => wasm.heap8u().byteLength,
     memoryUsed: () => capi.sqlite3_memory_used(),
+    heapWalk,
   };
+}
+
+/**
+ * The allocator's own view of its heap, read from memory (no allocation, no call into wasm):
+ * Emscripten's dlmalloc (32-bit, 8-byte alignment, no mmap, one contiguous sbrk segment).
+ *
+ * Its state `_gm_` (struct malloc_state) is a static the page cannot name, so it is found by what
+ * it must hold: topsize at +12, least_addr at +16, top at +24, footprint at +432, seg.base at
+ * +448 and seg.size at +452 (top + topsize + TOP_FOOT_SIZE ending the segment), with the top
+ * chunk's head equal to topsize | PINUSE, then confirmed
+ * by walking every chunk from the first (at least_addr, aligned) and landing exactly on top. The
+ * walk sums in-use chunks (head bit CINUSE = 2) and free chunks by size: `inUse` is what the
+ * extension's "used" must equal (it counts `i32.load(ptr - 4) & ~7` of every live chunk).
+ * Returns null when no such state is found (then the figures are not shown, not guessed).
+ */
+const TOP_FOOT_SIZE = 40; // pad_request(sizeof(struct malloc_segment)) + MIN_CHUNK_SIZE, 32-bit
+
+export function walkDlmalloc(u32) {
+  const committed = u32.length * 4;
+  // the state lives in static data, below the heap: scan the first 4 MiB, 4-byte aligned
+  const limit = Math.min(u32.length - 120, (4 << 20) >> 2);
+  for (let x = 0; x < limit; x++) {
+    const topsize = u32[x + 3];
+    const least = u32[x + 4];
+    const top = u32[x + 6];
+    const footprint = u32[x + 108];
+    const segBase = u32[x + 112];
+    const segSize = u32[x + 113];
+    if (least === 0 || least !== segBase || segSize !== footprint || top <= least || (top & 7) !== 0) continue;
+    // dlmalloc keeps TOP_FOOT_SIZE (40 B here) past the top chunk, out of topsize
+    if (top + topsize + TOP_FOOT_SIZE !== segBase + segSize || segBase + segSize > committed) continue;
+    if ((u32[(top + 4) >> 2] & ~7) !== topsize) continue;
+    const walked = walkChunks(u32, least, top);
+    if (walked) return { state: x * 4, heapStart: least, top, topSize: topsize, footprint, ...walked };
+  }
+  return null;
+}
+
+function walkChunks(u32, least, top) {
+  let c = least + ((8 - ((least + 8) & 7)) & 7);
+  let inUse = 0;
+  let inUseChunks = 0;
+  let free = 0;
+  let freeChunks = 0;
+  // free bytes by chunk size: under 1 KiB, 1-4 KiB, 4-16 KiB, 16-64 KiB, 64 KiB and more
+  const freeBySize = { '<1K': 0, '1K-4K': 0, '4K-16K': 0, '16K-64K': 0, '>=64K': 0 };
+  let prevInUse = true;
+  while (c < top) {
+    const head = u32[(c + 4) >> 2];
+    const size = head & ~7;
+    if (size < 16 || (size & 7) !== 0 || c + size > top) return null;
+    // PINUSE must say what the walk saw of the chunk before
+    if (((head & 1) !== 0) !== prevInUse) return null;
+    if (head & 2) {
+      inUse += size;
+      inUseChunks++;
+      prevInUse = true;
+    } else {
+      free += size;
+      freeChunks++;
+      const k = size < 1024 ? '<1K' : size < 4096 ? '1K-4K' : size < 16384 ? '4K-16K' : size < 65536 ? '16K-64K' : '>=64K';
+      freeBySize[k] += size;
+      prevInUse = false;
+    }
+    c += size;
+  }
+  return c === top ? { inUse, inUseChunks, free, freeChunks, freeBySize } : null;
 }
 
 /**
@@ -130,6 +171,7 @@ export function install(driver, mode) {
     closed,
     committedBytes: driver.committedBytes(),
     memoryUsed: driver.memoryUsed(),
+    heap: driver.heapWalk(),
     time: performance.timeOrigin + performance.now(),
   });
   if (mode === 'clean') {

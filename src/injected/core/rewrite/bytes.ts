@@ -10,6 +10,7 @@
 const U8 = Uint8Array;
 const u8set = Uint8Array.prototype.set;
 const u8subarray = Uint8Array.prototype.subarray;
+const u8fill = Uint8Array.prototype.fill;
 const apply = Reflect.apply;
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 const decode = TextDecoder.prototype.decode;
@@ -190,6 +191,13 @@ export class Writer {
     if (n <= 0) return;
     this.room(n);
     apply(u8set, this.buf, [view(src, start, end), this.at]);
+    this.at += n;
+  }
+  /** `n` copies of the byte `v`, filled natively (e.g. the nops that pad a wrapper). */
+  fill(v: number, n: number): void {
+    if (n <= 0) return;
+    this.room(n);
+    apply(u8fill, this.buf, [v & 0xff, this.at, this.at + n]);
     this.at += n;
   }
   /** Appends another writer's content. */

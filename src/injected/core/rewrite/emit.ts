@@ -483,7 +483,7 @@ function writePaddedEntry(out: Writer, body: Writer, entrySize: number): void {
     if (len < n || lebLength(len) > sizeLen) continue;
     out.u32Padded(len, sizeLen);
     out.copy(body.buf, 0, n - 1);
-    for (let i = n - 1; i < len - 1; i++) out.byte(0x01); // nop
+    out.fill(0x01, len - n); // nops
     out.byte(END);
     return;
   }

@@ -6,7 +6,8 @@
  *      dlmalloc methods, then __rust_alloc & co.);
  *   4. wasm-bindgen wrappers (__wbindgen_malloc/_realloc/_free and __wbindgen_export_N): the
  *      fingerprint below, restricted to the functions their direct calls reach (depth <= 4);
- *   5. the code fingerprint over the whole module (INSIDE-WASM.md): malloc is the (i32)->i32
+ *   5. the code fingerprint, over the exported functions first, then over the whole module
+ *      (INSIDE-WASM.md): malloc is the (i32)->i32
  *      function of 1.5-20 KB holding the i32 constants 244|245, 11 and -8 (bonus: 0x55555558,
  *      -64/-65; candidates prefiltered by a raw scan for `i32.const 244|245`); free is the
  *      (i32)->() function sharing the most static addresses with it. Variants: dlmalloc taking
@@ -19,7 +20,7 @@
  * wasm-bindgen modules the wrappers' reach is searched first.
  * Decoding is bounded by DECODE_BUDGET bytes of function bodies per module.
  */
-import { MALFORMED, UNKNOWN_OPCODE } from './bytes';
+import { MALFORMED, UNKNOWN_OPCODE, view } from './bytes';
 import { scanBody, type BodyFacts } from './decode';
 import { functionNames, type ParsedModule } from './module';
 
@@ -237,6 +238,19 @@ export class Finder {
     return this.fromTable((role) => best[role]);
   }
 
+  /** The defined functions the module exports, each once, in export order. */
+  exportedFunctions(): number[] {
+    const out: number[] = [];
+    const seen = create(null) as Record<number, number | undefined>;
+    for (let i = 0; i < this.m.exports.length; i++) {
+      const e = this.m.exports[i]!;
+      if (e.kind !== 0 || !this.defined(e.index) || seen[e.index] !== undefined) continue;
+      seen[e.index] = 1;
+      out[out.length] = e.index;
+    }
+    return out;
+  }
+
   /** Functions reached by direct calls from the wasm-bindgen allocator wrappers. */
   wbindgenReach(): number[] | null {
     const seen = create(null) as Record<number, number | undefined>;
@@ -317,26 +331,25 @@ export class Finder {
 
   /** The fingerprint over `candidates` (all defined functions when null). */
   fingerprint(candidates: number[] | null): AllocatorFunctions | null {
-    const list: number[] = [];
-    if (candidates) for (let i = 0; i < candidates.length; i++) list[i] = candidates[i]!;
-    else for (let f = this.m.importedFuncs; f < this.m.funcTypes.length; f++) list[list.length] = f;
-    // malloc candidates hold `i32.const 244` or `i32.const 245` (raw prefilter, then decoded)
-    const inList = create(null) as Record<number, number | undefined>;
-    for (let i = 0; i < list.length; i++) inList[list[i]!] = 1;
-    let mallocCands: number[] = list;
+    // over the whole module, the functions are not listed one by one: `first + i` for i < count
+    const first = candidates ? 0 : this.m.importedFuncs;
+    const count = candidates ? candidates.length : this.m.funcTypes.length - first;
+    // malloc candidates hold `i32.const 244` or `i32.const 245` (raw prefilter over the whole
+    // code section, then decoded)
+    let mallocCands: number[] | null = candidates;
     if (!candidates) {
       mallocCands = [];
       for (let k = 0; k < 2; k++) {
         const h = this.rawHolders([0x41, k === 0 ? 0xf4 : 0xf5, 0x01], null);
-        for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) mallocCands[mallocCands.length] = h[i]!;
+        for (let i = 0; i < h.length; i++) mallocCands[mallocCands.length] = h[i]!;
       }
     }
     let malloc = -1;
     let best = 0;
     let bestSize = 0;
     let stateParam = false;
-    for (let i = 0; i < mallocCands.length; i++) {
-      const f = mallocCands[i]!;
+    for (let i = 0; i < mallocCands!.length; i++) {
+      const f = mallocCands![i]!;
       const size = this.bodySize(f);
       let withState = false;
       if (size < 1500 || size > 20000 || !this.sig(f, [I32], [I32])) {
@@ -344,7 +357,7 @@ export class Finder {
         if (size < 400 || size > 20000 || !this.sig(f, [I32, I32], [I32])) continue;
         if (!this.rawHas(f, [0x20, 0x01, 0x41, 0xf5, 0x01]) && !this.rawHas(f, [0x20, 0x01, 0x41, 0xf4, 0x01])) continue;
         withState = true;
-      }
+      } else if (candidates && !this.rawHas(f, [0x41, 0xf4, 0x01]) && !this.rawHas(f, [0x41, 0xf5, 0x01])) continue; // not decoded
       const facts = this.scan(f);
       if (!facts) continue;
       let s = this.mallocScore(facts);
@@ -356,14 +369,14 @@ export class Finder {
         stateParam = withState;
       }
     }
-    if (malloc < 0) return this.fingerprintEmmalloc(list, inList, candidates === null);
+    if (malloc < 0) return this.fingerprintEmmalloc(candidates);
     this.stateParam = stateParam;
     const mf = this.scan(malloc)!;
     const maddr = this.addressSet(mf);
     let free = -1;
     let freeScore = stateParam ? 3 : 2;
-    for (let i = 0; i < list.length; i++) {
-      const f = list[i]!;
+    for (let i = 0; i < count; i++) {
+      const f = candidates ? candidates[i]! : first + i;
       if (f === malloc) continue;
       const size = this.bodySize(f);
       if (size < 150 || size > 8000) continue;
@@ -386,19 +399,21 @@ export class Finder {
    * (0xFFFFFFC7: i32.const -57, or -56 for a >= test); free is the (i32) -> () function sharing
    * the most static addresses (free-list buckets, their bitmask) with malloc and its direct callees.
    */
-  private fingerprintEmmalloc(list: number[], inList: Record<number, number | undefined>, raw: boolean): AllocatorFunctions | null {
-    let cands: number[] = list;
-    if (raw) {
+  private fingerprintEmmalloc(candidates: number[] | null): AllocatorFunctions | null {
+    const first = candidates ? 0 : this.m.importedFuncs;
+    const count = candidates ? candidates.length : this.m.funcTypes.length - first;
+    let cands: number[] | null = candidates;
+    if (!candidates) {
       cands = [];
       for (let k = 0; k < 2; k++) {
         const h = this.rawHolders([0x41, k === 0 ? 0x47 : 0x48], null);
-        for (let i = 0; i < h.length; i++) if (inList[h[i]!] !== undefined) cands[cands.length] = h[i]!;
+        for (let i = 0; i < h.length; i++) cands[cands.length] = h[i]!;
       }
     }
     let malloc = -1;
     let bestSize = 0;
-    for (let i = 0; i < cands.length; i++) {
-      const f = cands[i]!;
+    for (let i = 0; i < cands!.length; i++) {
+      const f = cands![i]!;
       const size = this.bodySize(f);
       if (size < 100 || size > 8000 || size <= bestSize || !this.sig(f, [I32], [I32])) continue;
       const facts = this.scan(f);
@@ -418,8 +433,8 @@ export class Finder {
     }
     let free = -1;
     let freeScore = 1;
-    for (let i = 0; i < list.length; i++) {
-      const f = list[i]!;
+    for (let i = 0; i < count; i++) {
+      const f = candidates ? candidates[i]! : first + i;
       if (f === malloc) continue;
       const size = this.bodySize(f);
       if (size < 80 || size > 8000 || !this.sig(f, [I32], [])) continue;
@@ -435,16 +450,28 @@ export class Finder {
     return { malloc, free };
   }
 
-  /** Whether f's raw body bytes contain `pat` (a plain scan of one body). */
+  /**
+   * Whether f's raw body bytes contain `pat`: native indexOf for its largest byte over the body
+   * (a view of it), each hit verified. No JS loop over every byte.
+   */
   rawHas(f: number, pat: number[]): boolean {
     const d = f - this.m.importedFuncs;
     const b = this.m.bytes;
-    const end = this.m.bodyEnd[d]! - pat.length;
-    outer: for (let p = this.m.bodyStart[d]!; p <= end; p++) {
-      for (let k = 0; k < pat.length; k++) if (b[p + k] !== pat[k]) continue outer;
-      return true;
+    const start = this.m.bodyStart[d]!;
+    const body = view(b, start, this.m.bodyEnd[d]!);
+    const last = this.m.bodyEnd[d]! - start - pat.length;
+    let at = 0;
+    for (let k = 1; k < pat.length; k++) if (pat[k]! > pat[at]!) at = k;
+    const key = pat[at]!;
+    let p = at;
+    for (;;) {
+      p = apply(u8indexOf, body, [key, p]) as number;
+      if (p < 0 || p - at > last) return false;
+      let k = 0;
+      while (k < pat.length && b[start + p - at + k] === pat[k]) k++;
+      if (k === pat.length) return true;
+      p++;
     }
-    return false;
   }
 
   /**
@@ -720,7 +747,11 @@ export function findAllocator(m: ParsedModule, hints: AllocatorHints | undefined
     }
   }
   if (!fns) {
-    fns = finder.fingerprint(null);
+    // the exported functions first (minified Emscripten builds such as sql.js export malloc and
+    // free under short names): a few bodies instead of a search of the whole code section
+    const exported = finder.exportedFunctions();
+    fns = exported.length > 0 ? finder.fingerprint(exported) : null;
+    if (!fns) fns = finder.fingerprint(null);
     foundBy = 'fingerprint';
   }
   if (!fns) return null;

@@ -59,6 +59,62 @@ export interface ParsedModule {
 
 const create = Object.create;
 
+/**
+ * The code section's entry table: one tight loop over the entries (each a size LEB, then the
+ * body), no call per byte. It runs cold, in the page's first rewrite.
+ */
+function codeEntries(m: ParsedModule, b: Uint8Array, s: Reader, expected: number): void {
+  const n = s.u32();
+  if (n !== expected) throw MALFORMED;
+  const end = s.end;
+  let p = s.p;
+  let mul = 1;
+  let x = 0;
+  // plain arrays (a typed array's length getter is the page's to patch)
+  const entryStart: number[] = [];
+  const bodyStart: number[] = [];
+  const bodyEnd: number[] = [];
+  for (let i = 0; i < n; i++) {
+    entryStart[i] = p;
+    let len = 0;
+    mul = 1;
+    do {
+      if (p >= end) throw MALFORMED;
+      x = b[p++]!;
+      len += (x & 0x7f) * mul;
+      mul *= 128;
+    } while (x & 0x80 && mul <= 0x10000000);
+    if (x & 0x80) throw MALFORMED;
+    bodyStart[i] = p;
+    p += len;
+    if (p > end) throw MALFORMED;
+    bodyEnd[i] = p;
+  }
+  m.entryStart = entryStart;
+  m.bodyStart = bodyStart;
+  m.bodyEnd = bodyEnd;
+}
+
+/**
+ * Appends the function section's type indices to `out` (the imported functions' types). When
+ * every index is one byte (fewer than 128 types: the section is exactly count + 1 byte per
+ * function), a plain loop copies them; otherwise they are read one LEB at a time.
+ */
+function functionTypes(out: number[], b: Uint8Array, s: Reader): number {
+  const n = s.u32();
+  const k = out.length;
+  if (s.end - s.p === n) {
+    const p = s.p;
+    for (let i = 0; i < n; i++) {
+      const x = b[p + i]!;
+      if (x & 0x80) throw MALFORMED; // a truncated LEB
+      out[k + i] = x;
+    }
+    s.p = s.end;
+  } else for (let i = 0; i < n; i++) out[k + i] = s.u32();
+  return n;
+}
+
 function skipValType(r: Reader): number {
   const t = r.byte();
   if (t === 0x63 || t === 0x64) r.skipLeb(5); // (ref null? heaptype)
@@ -101,6 +157,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
   }
   const r = new Reader(bytes, 8, length);
   let definedFuncs = -1;
+
   while (r.p < r.end) {
     const start = r.p;
     const id = r.byte();
@@ -152,8 +209,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
         } else throw MALFORMED;
       }
     } else if (id === 3) {
-      definedFuncs = s.u32();
-      for (let i = 0; i < definedFuncs; i++) m.funcTypes[m.funcTypes.length] = s.u32();
+      definedFuncs = functionTypes(m.funcTypes, bytes, s);
     } else if (id === 4) {
       m.tables += s.u32();
     } else if (id === 5) {
@@ -173,15 +229,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
         m.exports[m.exports.length] = { name, kind, index };
       }
     } else if (id === 10) {
-      const n = s.u32();
-      if (n !== (definedFuncs < 0 ? 0 : definedFuncs)) throw MALFORMED;
-      for (let i = 0; i < n; i++) {
-        m.entryStart[i] = s.p;
-        const len = s.u32();
-        m.bodyStart[i] = s.p;
-        s.skip(len);
-        m.bodyEnd[i] = s.p;
-      }
+      codeEntries(m, bytes, s, definedFuncs < 0 ? 0 : definedFuncs);
     } else if (id === 0) {
       const name = s.name();
       if (name === 'name' && m.nameSection === null) m.nameSection = { start: s.p, end };
