@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import type { PageEvent } from '../src/shared/protocol';
-import { expect, test } from './fixtures';
+import { expect, serviceWorkerOf, test } from './fixtures';
 
 const OBSERVER = readFileSync('e2e/pages/injected/observer.js', 'utf8');
 
@@ -296,9 +296,11 @@ test.describe('injected core', () => {
     context,
   }) => {
     // The response has a header CSP that refuses blob: workers, but no verdict says so: the
-    // observer's ack carries none and context.route responses are not seen by the extension's
-    // webRequest (the real path is e2e/csp.spec.ts), as for a worker started before the verdict.
-    // The <meta> policies (none) decide, so the first worker is refused with us (the known
+    // observer's ack carries none (the real path is e2e/csp.spec.ts), as for a worker started
+    // before the verdict. The service worker does remember the document from its headers and
+    // registers the strict-document hint for it (src/shared/strict-sites.ts); that hint is
+    // removed here, as when its registration lands too late for a first load. The <meta>
+    // policies (none) then decide, so the first worker is refused with us (the known
     // limitation, docs/TRANSPARENCY.md); the refusal's violation leaves later workers unwrapped.
     await context.route('**/e2e/pages/injected/csp-header.html', (route) =>
       route.fulfill({
@@ -307,6 +309,15 @@ test.describe('injected core', () => {
         body: '<!doctype html><script src="/e2e/pages/injected/csp-workers.js"></script>',
       }),
     );
+    const sw = await serviceWorkerOf(context);
+    const hinted = () =>
+      sw.evaluate(async () => (await chrome.scripting.getRegisteredContentScripts()).some((r) => r.id === 'wasm-memory-strict-hint'));
+    const learn = await context.newPage();
+    await learn.goto('/e2e/pages/injected/csp-header.html');
+    await expect.poll(hinted).toBe(true);
+    await learn.close();
+    await sw.evaluate(() => chrome.scripting.unregisterContentScripts({ ids: ['wasm-memory-strict-hint'] }));
+    expect(await hinted()).toBe(false);
     const page = await context.newPage();
     await page.goto('/e2e/pages/injected/csp-header.html');
     const tryWorker = () => page.evaluate(() => (window as unknown as { tryWorker(): Promise<{ ok: boolean }> }).tryWorker());

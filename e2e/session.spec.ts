@@ -227,3 +227,18 @@ test('the inspected tab closes: the panel says so in plain words', async ({ cont
   await expect(panel.locator('[data-testid=state-closed]')).toContainText('Tab closed: the inspected tab is gone and recording has ended.');
   await expect(panel.locator('[data-testid=memory-row]')).toHaveCount(1);
 });
+
+test('a worker with a memory that stops reporting is called silent, until it speaks again', async ({ baseURL }) => {
+  const { page, panel } = await open(baseURL, '/e2e/pages/panel/busy-worker.html');
+  expect(await page.evaluate(() => (window as unknown as { ready: Promise<boolean> }).ready)).toBe(true);
+  // its memory is on the panel: the worker reports (its sampler's heartbeat) every second
+  await expect.poll(() => currents(panel)).toEqual([PAGE]);
+  expect(await panel.$('[data-testid=worker-silent]')).toBeNull();
+  // one synchronous task of 9 s in the worker: nothing from it for longer than WORKER_SILENT_MS
+  const answered = page.evaluate(() => (window as unknown as { busy(ms: number): Promise<number> }).busy(9000));
+  await panel.waitForSelector('[data-testid=worker-silent]', { timeout: 15_000 });
+  expect(await panel.$eval('[data-testid=worker-silent]', (e) => e.textContent)).toContain('/e2e/pages/panel/busy-worker.js');
+  expect(await answered).toBe(PAGE);
+  // it reports again: no longer silent
+  await panel.waitForSelector('[data-testid=worker-silent]', { hidden: true, timeout: 15_000 });
+});

@@ -44,8 +44,8 @@ export interface RouterOptions {
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   maxDefinitionBytes: BUFFER_BYTES.routerDefinitions,
   maxRecentBytes: BUFFER_BYTES.routerRecent,
-  maxPerMessage: 5_000,
-  maxMessageBytes: BUFFER_BYTES.message,
+  maxPerMessage: 2_000,
+  maxMessageBytes: BUFFER_BYTES.panelMessage,
   newId: () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
   now: () => Date.now(),
 };

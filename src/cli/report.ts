@@ -270,7 +270,11 @@ export function formatHuman(r: JsonReport): string {
     out.push(`  warning: the channel to the page died and was replaced ${link.reconnects} time(s); ${link.lost} events lost on the way`);
   }
   for (const s of link.silent)
-    out.push(`  warning: the page side of ${s.url} went silent and stayed so: nothing was recorded from it after that`);
+    out.push(
+      s.worker
+        ? `  warning: the worker ${s.url} went silent and stayed so (busy, hung, or gone without terminate()): nothing was recorded from it after that`
+        : `  warning: the page side of ${s.url} went silent and stayed so: nothing was recorded from it after that`,
+    );
   for (const n of link.notVisible)
     out.push(`  warning: not visible: ${n.frame ? 'a frame' : 'the page'} (${n.url}) never connected: nothing in it was recorded`);
   for (const w of t.workerSkips.workers) out.push(`  warning: worker not instrumented: ${w.url || '(no URL string)'}: ${w.text}`);

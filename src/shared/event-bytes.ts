@@ -40,8 +40,11 @@ export const BUFFER_BYTES = {
   pageQueue: 8 * MiB,
   /** Page side: a flush starts as soon as this many bytes wait (as the queue's `flushAt`). */
   pageFlushAt: 256 * KiB,
-  /** Most bytes in one batch (page -> content -> worker) or one message to a panel. */
+  /** Most bytes in one batch (page -> content -> worker). */
   message: 1 * MiB,
+  /** Most bytes in one message to a panel: each is one task on the panel's main thread (parse,
+   *  check, analyse), so this bounds how long a key press can wait behind one (bench/flood.mjs). */
+  panelMessage: 256 * KiB,
   /** Content script: events waiting while the service worker is down. */
   contentQueue: 8 * MiB,
   /** Content script: definition events remembered to re-send after a worker restart. */

@@ -17,14 +17,14 @@ const link = (
 
 describe('summarizePageLink', () => {
   it('a document is silent from its first silent event until it resumes or reconnects', () => {
-    expect(summarizePageLink([link(1, 'silent'), link(2, 'silent')]).silent).toEqual([{ url: 'https://a.test/', since: 1 }]);
+    expect(summarizePageLink([link(1, 'silent'), link(2, 'silent')]).silent).toEqual([{ url: 'https://a.test/', since: 1, worker: false }]);
     expect(summarizePageLink([link(1, 'silent'), link(2, 'resumed')]).silent).toEqual([]);
     const s = summarizePageLink([
       link(1, 'silent'),
       link(3, 'silent', 'https://f.test/'),
       link(4, 'reconnected', 'https://a.test/', { reconnects: 1 }),
     ]);
-    expect(s.silent).toEqual([{ url: 'https://f.test/', since: 3 }]);
+    expect(s.silent).toEqual([{ url: 'https://f.test/', since: 3, worker: false }]);
     expect(s.reconnects).toBe(1);
   });
   it('adds up the gaps and the events lost in them', () => {
@@ -42,6 +42,15 @@ describe('summarizePageLink', () => {
     // one of the two about:blank frames connects after all; a silent document elsewhere is unaffected
     const t = summarizePageLink([blank(1, 'unreachable'), blank(2, 'unreachable'), link(3, 'silent', 'about:blank'), blank(4, 'resumed')]);
     expect(t.notVisible).toEqual([{ url: 'about:blank', frame: true, since: 2 }]);
-    expect(t.silent).toEqual([{ url: 'about:blank', since: 3 }]);
+    expect(t.silent).toEqual([{ url: 'about:blank', since: 3, worker: false }]);
+  });
+  it('a silent worker is its own entry: its resumption, not a document reconnect of the same URL, clears it', () => {
+    const w = (time: number, state: 'silent' | 'resumed') => link(time, state, 'https://a.test/w.js', { worker: true });
+    expect(summarizePageLink([w(1, 'silent')]).silent).toEqual([{ url: 'https://a.test/w.js', since: 1, worker: true }]);
+    expect(summarizePageLink([w(1, 'silent'), link(2, 'reconnected', 'https://a.test/w.js', { reconnects: 1 })]).silent).toEqual([
+      { url: 'https://a.test/w.js', since: 1, worker: true },
+    ]);
+    expect(summarizePageLink([w(1, 'silent'), link(2, 'resumed', 'https://a.test/w.js')]).silent).toHaveLength(1);
+    expect(summarizePageLink([w(1, 'silent'), w(2, 'resumed')]).silent).toEqual([]);
   });
 });

@@ -8,8 +8,9 @@
 import type { PageEvent } from './protocol';
 
 export interface PageLinkSummary {
-  /** Documents whose page side is silent now (nothing is recorded from them), since when. */
-  silent: { url: string; since: number }[];
+  /** Documents whose page side is silent now (nothing is recorded from them), since when;
+   *  `worker`: a dedicated worker with memories that stopped reporting (LinkEvent.worker). */
+  silent: { url: string; since: number; worker: boolean }[];
   /** Documents whose page side never connected: nothing of them is recorded. `url` is the URL
    *  each started with (untrusted page text); `frame`: a frame's document, not the top one. */
   notVisible: { url: string; frame: boolean; since: number }[];
@@ -26,7 +27,8 @@ const MAX_SILENT = 64;
 const MAX_NOT_VISIBLE = 64;
 
 export class PageLinkTracker {
-  private silentSince = new Map<string, number>();
+  /** Keyed by kind and URL: a worker's script URL may be a document's too. */
+  private silentSince = new Map<string, { url: string; since: number; worker: boolean }>();
   /** Not-visible documents in order; several documents may share a URL (about:blank). */
   private notVisible: { url: string; frame: boolean; since: number }[] = [];
   private reconnects = 0;
@@ -37,9 +39,12 @@ export class PageLinkTracker {
     for (const e of events) {
       if (e.t !== 'link') continue;
       switch (e.state) {
-        case 'silent':
-          if (!this.silentSince.has(e.url) && this.silentSince.size < MAX_SILENT) this.silentSince.set(e.url, e.time);
+        case 'silent': {
+          const key = silentKey(e.url, e.worker === true);
+          if (!this.silentSince.has(key) && this.silentSince.size < MAX_SILENT)
+            this.silentSince.set(key, { url: e.url, since: e.time, worker: e.worker === true });
           break;
+        }
         case 'unreachable':
           if (this.notVisible.length < MAX_NOT_VISIBLE) this.notVisible.push({ url: e.url, frame: e.frame === true, since: e.time });
           break;
@@ -47,11 +52,11 @@ export class PageLinkTracker {
           // after `unreachable` (a late first connect) or after `silent`: a document has one or the other
           const i = this.notVisible.findIndex((n) => n.url === e.url && n.frame === (e.frame === true));
           if (i >= 0) this.notVisible.splice(i, 1);
-          else this.silentSince.delete(e.url);
+          else this.silentSince.delete(silentKey(e.url, e.worker === true));
           break;
         }
         case 'reconnected':
-          this.silentSince.delete(e.url);
+          this.silentSince.delete(silentKey(e.url, false));
           this.reconnects++;
           break;
         case 'gap':
@@ -72,13 +77,17 @@ export class PageLinkTracker {
 
   summary(): PageLinkSummary {
     return {
-      silent: [...this.silentSince].map(([url, since]) => ({ url, since })),
+      silent: [...this.silentSince.values()].map((s) => ({ ...s })),
       notVisible: this.notVisible.map((n) => ({ ...n })),
       reconnects: this.reconnects,
       lost: this.lost,
       gaps: this.gaps,
     };
   }
+}
+
+function silentKey(url: string, worker: boolean): string {
+  return `${worker ? 'worker' : 'document'} ${url}`;
 }
 
 /** The summary of a whole list of events (an imported trace, a recorded session). */

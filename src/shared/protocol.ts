@@ -431,7 +431,15 @@ export interface LinkEvent {
   /** `unreachable` (and the `resumed` after it): the document is a frame's, not the tab's top
    *  document; its `url` is the one it started with (document.open() may change it later). */
   frame?: boolean;
+  /** `silent` / `resumed` of a dedicated worker (`url`: its script), written by the realm that
+   *  started it: the worker had live memories, so it reports at least once a second, and said
+   *  nothing for WORKER_SILENT_MS (busy in one long task, hung, or gone without terminate() or
+   *  close(): crashed, or killed by the browser). Nothing is recorded from it meanwhile. */
+  worker?: boolean;
 }
+
+/** How long a worker with live memories may say nothing before its parent calls it silent. */
+export const WORKER_SILENT_MS = 5000;
 
 /**
  * Why a page's dedicated worker was started as the page asked, without our core in it

@@ -358,6 +358,7 @@ function parseEvent(x: unknown, path: string): PageEvent {
         reconnects: o.reconnects === undefined ? undefined : nonNeg(o, 'reconnects', path),
         lost: o.lost === undefined ? undefined : nonNeg(o, 'lost', path),
         frame: o.frame === undefined ? undefined : bool(o, 'frame', path),
+        worker: o.worker === undefined ? undefined : bool(o, 'worker', path),
       });
     }
     case 'worker-skipped': {

@@ -19,7 +19,10 @@ export function notVisibleName(n: { url: string; frame: boolean }): string {
 }
 
 export function PageLink({ link }: { link: PageLinkSummary }) {
-  const silent = link.silent[0];
+  const silentDocs = link.silent.filter((s) => !s.worker);
+  const silentWorkers = link.silent.filter((s) => s.worker);
+  const silent = silentDocs[0];
+  const worker = silentWorkers[0];
   const hidden = link.notVisible[0];
   return (
     <>
@@ -38,11 +41,22 @@ export function PageLink({ link }: { link: PageLinkSummary }) {
         <span
           class="warn"
           data-testid="page-silent"
-          data-value={link.silent.length}
-          title={`${link.silent.map((s) => `${s.url} (since ${formatClock(s.since)})`).join('\n')}\nThe page stopped answering on the channel the extension records through (it may have closed it). Nothing is recorded from it until it answers again; a new channel is asked for meanwhile.`}
+          data-value={silentDocs.length}
+          title={`${silentDocs.map((s) => `${s.url} (since ${formatClock(s.since)})`).join('\n')}\nThe page stopped answering on the channel the extension records through (it may have closed it). Nothing is recorded from it until it answers again; a new channel is asked for meanwhile.`}
         >
           page side silent since {formatClock(silent.since)}
-          {link.silent.length > 1 ? ` (${link.silent.length} documents)` : ''}
+          {silentDocs.length > 1 ? ` (${silentDocs.length} documents)` : ''}
+        </span>
+      ) : null}
+      {worker ? (
+        <span
+          class="warn"
+          data-testid="worker-silent"
+          data-value={silentWorkers.length}
+          title={`${silentWorkers.map((s) => `${s.url} (last heard ${formatClock(s.since)})`).join('\n')}\nA worker with WebAssembly memory reports at least once a second; ${silentWorkers.length === 1 ? 'this one has' : 'these have'} said nothing since: busy in one long task, hung, or gone without terminate() (crashed, or stopped by the browser). Nothing is recorded from it until it speaks again.`}
+        >
+          worker silent since {formatClock(worker.since)}: {worker.url}
+          {silentWorkers.length > 1 ? ` and ${formatCount(silentWorkers.length - 1)} more` : ''}
         </span>
       ) : null}
       {link.reconnects > 0 ? (

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_SOURCE, LIMITS, PAGE_SOURCE, type PageBatchMessage, type PageEvent } from '../../shared/protocol';
-import { startWindowChannel, startWorkerChannel, WORKER_PORT_TAG, type DomOriginals } from './channel';
+import {
+  CONTENT_SOURCE,
+  LIMITS,
+  PAGE_SOURCE,
+  PROTOCOL_VERSION,
+  WORKER_SILENT_MS,
+  type PageBatchMessage,
+  type PageEvent,
+} from '../../shared/protocol';
+import { acceptWorkerPort, startWindowChannel, startWorkerChannel, WORKER_PORT_TAG, type DomOriginals } from './channel';
 import { EventQueue } from './queue';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -212,5 +220,63 @@ describe('worker channel', () => {
     queue.push({ t: 'mark', time: 0, label: 'from worker' });
     queue.flush();
     expect(((await nextMessage(right.port1)) as PageBatchMessage).events).toHaveLength(1);
+  });
+});
+
+describe("the parent's end of a worker's channel", () => {
+  /** A queue that records what is pushed on it. */
+  function recorder() {
+    const got: PageEvent[] = [];
+    return { got, queue: { push: (e: PageEvent) => void got.push(e), addDropped: () => undefined } as unknown as EventQueue };
+  }
+  const memory: PageEvent = {
+    t: 'memory',
+    time: 0,
+    key: 'w:1',
+    origin: 'export',
+    shared: false,
+    bytes: 65536,
+    maxBytes: null,
+    owner: 'w.js',
+  };
+  async function send(ch: MessageChannel, events: PageEvent[]): Promise<void> {
+    const arrived = new Promise((r) => ch.port1.addEventListener('message', r, { once: true }));
+    ch.port2.postMessage({ kind: 'batch', v: PROTOCOL_VERSION, events, dropped: 0 });
+    await arrived;
+  }
+
+  it('calls a worker with memories silent after WORKER_SILENT_MS without a batch, once, and resumed when it speaks', async () => {
+    let clock = 1000;
+    const { got, queue } = recorder();
+    const ch = new MessageChannel();
+    open.push(ch.port1, ch.port2);
+    const link = acceptWorkerPort(dom(), ch.port1, queue, () => clock, 'https://a.test/w.js');
+    await send(ch, [memory]);
+    expect(link.check(1000 + WORKER_SILENT_MS - 1)).toBe(true);
+    expect(got.filter((e) => e.t === 'link')).toEqual([]);
+    expect(link.check(1000 + WORKER_SILENT_MS)).toBe(true);
+    expect(link.check(1000 + 2 * WORKER_SILENT_MS)).toBe(true);
+    expect(got.filter((e) => e.t === 'link')).toEqual([
+      { t: 'link', time: 1000, state: 'silent', url: 'https://a.test/w.js', worker: true },
+    ]);
+    clock = 20_000;
+    await send(ch, [{ t: 'mark', time: 20_000, label: 'back' }]);
+    expect(got.slice(-2)).toEqual([
+      { t: 'link', time: 20_000, state: 'resumed', url: 'https://a.test/w.js', worker: true },
+      { t: 'mark', time: 20_000, label: 'back' },
+    ]);
+    link.ended();
+    expect(link.check(60_000)).toBe(false);
+  });
+
+  it('never calls a worker without live memories silent (it has nothing to report)', async () => {
+    const { got, queue } = recorder();
+    const ch = new MessageChannel();
+    open.push(ch.port1, ch.port2);
+    const link = acceptWorkerPort(dom(), ch.port1, queue, () => 0, 'w.js');
+    expect(link.check(10 * WORKER_SILENT_MS)).toBe(true);
+    await send(ch, [memory, { t: 'collected', time: 1, key: 'w:1' }]);
+    expect(link.check(20 * WORKER_SILENT_MS)).toBe(true);
+    expect(got.filter((e) => e.t === 'link')).toEqual([]);
   });
 });

@@ -22,6 +22,8 @@ import {
   LIMITS,
   PAGE_SOURCE,
   PROTOCOL_VERSION,
+  WORKER_SILENT_MS,
+  type LinkEvent,
   type PageBatchMessage,
   type PageEvent,
   type PageSettings,
@@ -223,15 +225,35 @@ export function startWorkerChannel(d: WindowChannelDeps & { token: string }): vo
   call(dom.addListener, g, 'message', listener, true);
 }
 
-/** Parent realm: take a worker's batches from `port` and forward them on our own queue. */
-export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: EventQueue, now: () => number): { ended(): void } {
+/** The parent's end of one worker's channel. */
+export interface WorkerLink {
+  /** The worker was terminated: everything it still had is gone. */
+  ended(): void;
+  /** On each tick: a worker with live memories that said nothing for WORKER_SILENT_MS is called
+   *  silent (a `link` event); false once the worker ended (drop this link). */
+  check(time: number): boolean;
+}
+
+/**
+ * Parent realm: take a worker's batches from `port` and forward them on our own queue; `url` is
+ * the worker's script (for its `link` events).
+ */
+export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: EventQueue, now: () => number, url: string): WorkerLink {
   let lastDropped = 0;
   let ended = false;
+  let lastHeard = now();
+  let silent = false;
   const live = new LiveKeys();
   call(dom.addListener, port, 'message', (ev: MessageEvent) => {
     if (ended) return;
     const data = call<unknown>(dom.data, ev);
     if (!isRecord(data) || data.kind !== 'batch' || data.v !== PROTOCOL_VERSION || !ArrayIsArray(data.events)) return;
+    lastHeard = now();
+    if (silent) {
+      silent = false;
+      const back: LinkEvent = { t: 'link', time: lastHeard, state: 'resumed', url, worker: true };
+      queue.push(back);
+    }
     const events = data.events as unknown[];
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
@@ -248,12 +270,20 @@ export function acceptWorkerPort(dom: DomOriginals, port: MessagePort, queue: Ev
   });
   call(dom.portStart, port);
   return {
-    /** The worker was terminated: everything it still had is gone. */
     ended() {
       if (ended) return;
       ended = true;
       const collected = live.drain(now());
       for (let i = 0; i < collected.length; i++) queue.push(collected[i]!);
+    },
+    check(time) {
+      if (ended) return false;
+      if (!silent && live.hasMemory() && time - lastHeard >= WORKER_SILENT_MS) {
+        silent = true;
+        const quiet: LinkEvent = { t: 'link', time: lastHeard, state: 'silent', url, worker: true };
+        queue.push(quiet);
+      }
+      return true;
     },
   };
 }

@@ -21,8 +21,8 @@ import {
   type WorkerPolicyVerdict,
 } from '../../shared/protocol';
 import { INSTRUMENT, REMEMBERED_STRICT } from '../../shared/worker-policy';
-import { saveDomOriginals, startWindowChannel, startWorkerChannel } from './channel';
-import { call, deleteProperty, getOwnPropertyDescriptor, OrigError, OrigWeakRef, savedGetter, weakRefDeref } from './intrinsics';
+import { saveDomOriginals, startWindowChannel, startWorkerChannel, type WorkerLink } from './channel';
+import { call, deleteProperty, getOwnPropertyDescriptor, OrigError, OrigWeakRef, SafeSet, savedGetter, weakRefDeref } from './intrinsics';
 import { KeyAllocator, newRealmId } from './keys';
 import { LiveKeys } from './live';
 import { installPageErrors, type PageErrors } from './page-errors';
@@ -234,6 +234,15 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
     runTick,
   );
   if (pageErrors !== null) tickListeners[tickListeners.length] = () => pageErrors.tick();
+  // The channels of the workers this realm started: each checked for silence on every tick,
+  // until its worker ends (terminate() or its own close()).
+  const workerLinks = new SafeSet<WorkerLink>();
+  tickListeners[tickListeners.length] = () => {
+    const time = now();
+    workerLinks.forEach((link) => {
+      if (!link.check(time)) workerLinks.delete(link);
+    });
+  };
   if (worker?.sampleIntervalMs !== undefined) {
     setSampleIntervalMs(worker.sampleIntervalMs);
     ticker.setFastRate(worker.sampleIntervalMs);
@@ -288,6 +297,7 @@ export function startCore(g: typeof globalThis = globalThis): CoreHandle | null 
       fail,
       // Until the handshake brings the header verdict (or when it could not know the headers),
       // a remembered strict site rules the bootstrap out (src/shared/strict-sites.ts).
+      watch: (link) => void workerLinks.add(link),
       policy: () => (strictSite() && (workerPolicy === null || workerPolicy.instrument === 'unknown') ? REMEMBERED_STRICT : workerPolicy),
     }),
   );

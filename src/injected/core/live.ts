@@ -8,10 +8,21 @@ import { SafeSet } from './intrinsics';
 
 export class LiveKeys {
   private readonly keys = new SafeSet<ObjectKey>();
+  /** The memories among them (a realm with one reports at least once a second: ./sampler.ts). */
+  private readonly memories = new SafeSet<ObjectKey>();
 
   note(e: PageEvent): void {
-    if (e.t === 'memory' || e.t === 'instance') this.keys.add(e.key);
-    else if (e.t === 'collected') this.keys.delete(e.key);
+    if (e.t === 'memory' || e.t === 'instance') {
+      this.keys.add(e.key);
+      if (e.t === 'memory') this.memories.add(e.key);
+    } else if (e.t === 'collected') {
+      this.keys.delete(e.key);
+      this.memories.delete(e.key);
+    }
+  }
+
+  hasMemory(): boolean {
+    return this.memories.size > 0;
   }
 
   get size(): number {
@@ -22,6 +33,7 @@ export class LiveKeys {
     const out: CollectedEvent[] = [];
     this.keys.forEach((key) => void (out[out.length] = { t: 'collected', time, key }));
     this.keys.clear();
+    this.memories.clear();
     return out;
   }
 }

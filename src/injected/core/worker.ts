@@ -42,7 +42,7 @@ import {
 } from './intrinsics';
 import { workerPolicyVerdict } from '../../shared/worker-policy';
 import { LIMITS, type WorkerPolicyVerdict, type WorkerSkipReason } from '../../shared/protocol';
-import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals } from './channel';
+import { acceptWorkerPort, WORKER_PORT_TAG, type DomOriginals, type WorkerLink } from './channel';
 import type { EventQueue } from './queue';
 import { replaceConstructor, replaceGetter, replaceValue, replaceValueOnChain, rethrow, wrap } from './transparent';
 import { isSampleInterval } from '../../shared/page-settings';
@@ -143,6 +143,8 @@ export interface WorkerHookDeps {
    * not known (then, as for an `unknown` verdict, the <meta> policies decide alone).
    */
   policy(): WorkerPolicyVerdict | null;
+  /** Each instrumented worker's channel, to be checked on every tick (WorkerLink.check). */
+  watch(link: WorkerLink): void;
 }
 
 export function installWorkerHook(d: WorkerHookDeps): boolean {
@@ -374,7 +376,9 @@ export function installWorkerHook(d: WorkerHookDeps): boolean {
                 if (coreUrl !== null) revokeObjectURL(coreUrl);
               }
             });
-            ends.set(w, acceptWorkerPort(d.dom, p1, d.queue, d.now));
+            const link = acceptWorkerPort(d.dom, p1, d.queue, d.now, p.config.url);
+            ends.set(w, link);
+            d.watch(link);
             call(workerPost, w, { [WORKER_PORT_TAG]: p.config.token }, sequence([p2]));
           } catch (e) {
             d.fail('worker port', e);
