@@ -2,7 +2,7 @@
 // floods it (bench/pages/flood.html). Prints what each scenario cost.
 //
 //   npm run build && node bench/flood.mjs [--only memories,grows,stream] [--memories 5000]
-//     [--grows 100000] [--collected 1000] [--live 50] [--seconds 10]
+//     [--grows 100000] [--collected 1000] [--live 50] [--seconds 10] [--profile]
 //   WASM_MEMORY_DIST=/path/to/dist node bench/flood.mjs   (another build, e.g. the one before)
 //
 // Scenarios (one fresh browser each, so their memory does not add up):
@@ -51,6 +51,7 @@ const GROWS = Number(opt('grows', 100_000));
 const COLLECTED = Number(opt('collected', 1000));
 const LIVE = Number(opt('live', 50));
 const SECONDS = Number(opt('seconds', 10));
+const PROFILE = args.includes('--profile');
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MB = 1024 * 1024;
@@ -280,6 +281,25 @@ async function delivery(panel, work, quietMs = 3000, timeoutMs = 600_000) {
   return { events: last - c0, seconds: secs, rate: secs > 0 ? (last - c0) / secs : 0 };
 }
 
+/** --profile: the panel page's CPU profile over the flood, its top functions by self time. */
+function printProfile(profile) {
+  const dt = new Map();
+  const { samples, timeDeltas, nodes } = profile;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (let i = 0; i < samples.length; i++) dt.set(samples[i], (dt.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  const self = new Map();
+  let total = 0;
+  for (const [id, us] of dt) {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + us);
+    total += us;
+  }
+  console.log(`  panel CPU profile: ${(total / 1000).toFixed(0)} ms sampled; top self time:`);
+  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+}
+
 const step = process.env.FLOOD_DEBUG ? (x) => console.log(`  [${x}]`) : () => {};
 
 async function flood(name, run) {
@@ -287,6 +307,12 @@ async function flood(name, run) {
   step('set up');
   try {
     await s.panel.evaluate(() => globalThis.__bench.start());
+    const profiler = PROFILE ? await s.panel.createCDPSession() : null;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.send('Profiler.start');
+    }
     const began = performance.now();
     const work = s.page.evaluate(run.script, run.arg);
     // Round trips while the page floods (the worst moment for the panel).
@@ -299,6 +325,7 @@ async function flood(name, run) {
     step('round trips');
     const pageSeconds = (performance.now() - began) / 1000;
     const stall = await s.panel.evaluate(() => globalThis.__bench.maxGap);
+    if (profiler) printProfile((await profiler.send('Profiler.stop')).profile);
     const dom = await domFigures(s.panel);
     const h = await heaps(s.browser);
     const rss = extensionRss(s.dir);

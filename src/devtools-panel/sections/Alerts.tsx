@@ -106,9 +106,13 @@ function decidedClass(alerts: Alert[], actions: LineActions): string {
   return d.every((x) => x === 'dismissed') ? ' dismissed' : d.every((x) => x === 'acknowledged') ? ' acknowledged' : '';
 }
 
+/** Members of a group listed when it is opened (the rest are counted). */
+const MAX_MEMBERS_SHOWN = 50;
+
 /** A group of alerts of one pattern: the most serious member's line, "+N more", members inside. */
 function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions }) {
   const names = useMemoryNames();
+  const [open, setOpen] = useState(false);
   const first = group.members[0]!;
   const worst = group.members.reduce((w, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[w.severity] ? a : w), first);
   const active = group.members.filter((a) => a.state === 'active').length;
@@ -119,7 +123,7 @@ function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions
       data-kind={first.kind}
       data-members={group.members.length}
     >
-      <details class="alert-body">
+      <details class="alert-body" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
         <summary class="alert-head" data-testid="alert-group-title">
           <span class="sev">{worst.severity}</span>
           <strong title={first.title}>{withMemoryNames(first.title, names)}</strong>{' '}
@@ -128,11 +132,20 @@ function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions
             {active < group.members.length ? `, ${group.members.length - active} resolved` : ''}
           </span>
         </summary>
-        <ul class="alerts members">
-          {group.members.map((a) => (
-            <AlertItem key={a.id} alert={a} />
-          ))}
-        </ul>
+        {/* Members only while open, and at most MAX_MEMBERS_SHOWN: a group may have thousands
+            (one per memory), and each view update would otherwise re-render them all. */}
+        {open ? (
+          <ul class="alerts members">
+            {group.members.slice(0, MAX_MEMBERS_SHOWN).map((a) => (
+              <AlertItem key={a.id} alert={a} />
+            ))}
+            {group.members.length > MAX_MEMBERS_SHOWN ? (
+              <li class="more" data-testid="alert-group-more">
+                and {group.members.length - MAX_MEMBERS_SHOWN} more (export the trace, or use `wasm-memory analyze`, for all of them)
+              </li>
+            ) : null}
+          </ul>
+        ) : null}
       </details>
       <Actions alerts={group.members} actions={actions} />
     </li>
