@@ -37,6 +37,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
+import { waitForContentScripts } from '../scripts/extension-ready.mjs';
 import QUIET from '../src/shared/chromium-quiet-flags.json' with { type: 'json' };
 
 const args = process.argv.slice(2);
@@ -178,6 +179,8 @@ async function setup() {
   const swTarget = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'));
   const extId = new URL(swTarget.url()).host;
   const sw = await swTarget.worker();
+  // A fresh profile: the page must load after the content scripts are registered.
+  await waitForContentScripts(sw);
   const page = (await browser.pages())[0] ?? (await browser.newPage());
   await page.goto(`${base}/bench/pages/flood.html`);
   await page.waitForFunction(() => document.title === 'ready');
