@@ -9,6 +9,8 @@
 
 use std::collections::VecDeque;
 
+use crate::records::Tracking;
+
 /// One summarised stretch of a series.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bucket {
@@ -68,6 +70,20 @@ pub struct Downsampled {
     pub min: Vec<f64>,
     /// Maximum per bucket.
     pub max: Vec<f64>,
+}
+
+/// Chart data of one memory, as [`crate::analyzer::Analyzer::series`] gives it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryChart {
+    /// Interned memory key.
+    pub key: u32,
+    /// Committed bytes.
+    pub committed: Downsampled,
+    /// The allocator's live bytes and what they cover (the whole heap, or only the allocations
+    /// that crossed the JS boundary); None when not known.
+    pub used: Option<(Tracking, Downsampled)>,
+    /// Times of growth events, one per bucket (the first growth of each).
+    pub growth: Vec<f64>,
 }
 
 /// A bounded min/max series. See the module docs.
