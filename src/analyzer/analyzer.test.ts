@@ -120,7 +120,7 @@ describe('analyzer wasm: foundation slice', () => {
     const s = new Stream();
     const whole = s.memory(1, 16 * MiB);
     const part = s.memory(2, 4 * MiB);
-    const none = s.memory(3, 1 * MiB);
+    s.memory(3, 1 * MiB); // no heap counted: no used series
     s.advance(100)
       .alloc(whole, 2 * MiB)
       .alloc(part, 1 * MiB, 10, 'js-boundary');

@@ -6,6 +6,7 @@
  * links.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import type { Alert, Mark, MemoryStats } from '../shared/analyzer-api';
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
 import { formatClock, memoryTitle, middleEllipsis } from './format';
@@ -20,6 +21,11 @@ import { Memories } from './sections/Memories';
 import { Registries } from './sections/Registries';
 import { Toolbar } from './sections/Toolbar';
 import { ImportBanner } from './sections/TraceFiles';
+import { evidenceView, fetchRange, FOLLOW_LIVE, timeExtent, type Viewport } from './viewport';
+
+const NO_MEMORIES: MemoryStats[] = [];
+const NO_MARKS: Mark[] = [];
+const NO_ALERTS: Alert[] = [];
 
 export function App({ controller }: { controller: PanelController }) {
   const [view, setView] = useState<ViewState>(controller.getView());
@@ -39,6 +45,28 @@ export function App({ controller }: { controller: PanelController }) {
     }
     return { names, labels, titles, gone };
   }, [report]);
+
+  // The chart's viewport and the selected alert: the panel's, reset when what is shown starts
+  // afresh (another page, an imported trace, back to live).
+  const extent = useMemo(() => timeExtent(report?.memories ?? NO_MEMORIES), [report]);
+  const [viewport, setViewport] = useState<Viewport>(FOLLOW_LIVE);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  useEffect(() => {
+    setViewport(FOLLOW_LIVE);
+    setSelectedId(null);
+  }, [view.chartEpoch]);
+  useEffect(() => controller.setChartRange(fetchRange(viewport)), [controller, viewport]);
+  const alerts = report?.alerts ?? NO_ALERTS;
+  const memories = report?.memories ?? NO_MEMORIES;
+  const selected = selectedId === null ? null : (alerts.find((a) => a.id === selectedId) ?? null);
+  // Selecting an alert shows its evidence: the chart zooms to it (no longer following live).
+  const onSelect = useCallback(
+    (a: Alert | null) => {
+      setSelectedId(a ? a.id : null);
+      if (a) setViewport(evidenceView(a.evidence.fromTime, a.evidence.toTime, extent));
+    },
+    [extent],
+  );
 
   return (
     <MemoryNamesContext.Provider value={names}>
@@ -64,8 +92,20 @@ export function App({ controller }: { controller: PanelController }) {
           </div>
         ) : null}
         <ImportBanner view={view} controller={controller} />
-        <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} />
-        <Alerts alerts={report?.alerts ?? []} memories={report?.memories ?? []} />
+        <Chart
+          series={view.series}
+          memories={memories}
+          marks={report?.marks ?? NO_MARKS}
+          extent={extent}
+          viewport={viewport}
+          onViewport={setViewport}
+          selected={selected}
+          labels={labels}
+          titles={titles}
+          gone={gone}
+          onWidth={onWidth}
+        />
+        <Alerts alerts={alerts} memories={memories} origin={extent?.min ?? null} selected={selected?.id ?? null} onSelect={onSelect} />
         <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
         <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />
         <Classes classes={report?.classes ?? []} />

@@ -62,6 +62,9 @@ export interface ViewState {
   /** Report and chart series of what is shown (live or imported). */
   report: Report | null;
   series: MemorySeries[];
+  /** Bumped whenever what is shown starts afresh (a new page session, an imported trace, back
+   *  to live): the chart's zoom and the selected alert belong to the previous one. */
+  chartEpoch: number;
   /** Sampling interval (mean bytes between samples) of each memory's latest allocation sites
    *  snapshot, by memory key (live or imported, like `report`). */
   siteIntervals: Record<string, number>;
@@ -140,6 +143,9 @@ export class PanelController {
   private settingsError: string | null = null;
   private config: AnalyzerConfig = { ...DEFAULT_CONFIG, budgetLevels: [...DEFAULT_CONFIG.budgetLevels] };
   private chartPoints = 600;
+  /** The chart's window (viewport.ts fetchRange), or null for the whole session. */
+  private chartRange: { from: number; to: number; scale: number } | null = null;
+  private chartEpoch = 0;
   private framePending = false;
   private revision = 0;
   private listeners = new Set<(v: ViewState) => void>();
@@ -220,6 +226,7 @@ export class PanelController {
         return;
       case 'reset':
         this.liveSites.reset();
+        if (!this.imported) this.newChartEpoch();
         if (this.live) {
           this.safely(() => {
             this.live?.reset();
@@ -260,7 +267,8 @@ export class PanelController {
     if (a) {
       try {
         report = a.report();
-        series = a.series(this.chartPoints);
+        const r = this.chartRange;
+        series = r ? a.series(Math.round(this.chartPoints * r.scale), r.from, r.to) : a.series(this.chartPoints);
         // One truth with the badge: live alerts are the background analyzer's.
         if (!this.imported && this.deps.host) report = { ...report, alerts: this.hostAlerts ?? [] };
       } catch (e) {
@@ -301,6 +309,7 @@ export class PanelController {
       analyzerError: this.analyzerError,
       report,
       series,
+      chartEpoch: this.chartEpoch,
       siteIntervals,
       config: this.config,
       allocationTracking: this.pageSettings.allocationTracking,
@@ -324,6 +333,24 @@ export class PanelController {
   setHostAlerts(alerts: Alert[] | null): void {
     this.hostAlerts = alerts;
     this.changed();
+  }
+
+  /**
+   * The stretch of time the chart shows (viewport.ts `fetchRange`): the analyzer is asked for
+   * that window's buckets, `scale` times the chart's width of them; null: the whole session.
+   */
+  setChartRange(range: { from: number; to: number; scale: number } | null): void {
+    const r = range && Number.isFinite(range.from) && Number.isFinite(range.to) && range.scale > 0 ? range : null;
+    const same = r === this.chartRange || (r && this.chartRange && r.from === this.chartRange.from && r.to === this.chartRange.to);
+    if (same) return;
+    this.chartRange = r ? { from: r.from, to: r.to, scale: Math.min(4, r.scale) } : null;
+    this.changed();
+  }
+
+  /** What is shown starts afresh: the whole of it, in a new chart epoch. */
+  private newChartEpoch(): void {
+    this.chartRange = null;
+    this.chartEpoch++;
   }
 
   /** The chart's width in pixels: how many buckets to ask the analyzer for. */
@@ -472,6 +499,7 @@ export class PanelController {
       },
     };
     this.importError = null;
+    this.newChartEpoch();
     this.changed();
     return true;
   }
@@ -492,6 +520,7 @@ export class PanelController {
     if (!this.imported) return;
     this.imported.analyzer.dispose();
     this.imported = null;
+    this.newChartEpoch();
     this.changed();
   }
 
