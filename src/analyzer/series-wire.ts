@@ -7,6 +7,9 @@
 import type { MemorySeries, UsedSeries } from '../shared/analyzer-api';
 import { TRACKING } from './encode';
 
+/** Shared by every memory without growth in the range (most collected ones): never written. */
+const NO_GROWTH = new Float64Array(0);
+
 function count(data: Float64Array, at: number, per: number): number {
   const n = data[at];
   if (n === undefined || !Number.isInteger(n) || n < 0 || at + 1 + n * per > data.length) return -1;
@@ -43,7 +46,7 @@ export function readSeries(data: Float64Array, name: (id: number) => string): Me
     o += 3 * u;
     const g = count(data, o, 1);
     if (g < 0) break;
-    const growth = data.slice(o + 1, o + 1 + g);
+    const growth = g === 0 ? NO_GROWTH : data.slice(o + 1, o + 1 + g);
     o += 1 + g;
     out.push({ key, times, min, max, used, growth });
   }
