@@ -11,26 +11,15 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { openRelayPanel, WASM_PAGE } from './relay-page';
 
-const PAGE = 65536;
-
-interface RelayPage {
-  ready: Promise<number>;
-  growPages(n: number): number;
-}
-
+/** The relay page and its panel; `grow` waits until the panel shows the new size. */
 async function setup(context: import('@playwright/test').BrowserContext, openPanel: (p: Page) => Promise<Page>, baseURL?: string) {
-  const page = await context.newPage();
-  await page.goto(`${baseURL}/e2e/pages/panel/relay.html`);
-  expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
-  const panel = await openPanel(page);
-  await expect(panel.getByTestId('status')).toHaveAttribute('data-state', 'connected');
-  const row = panel.getByTestId('memory-row');
-  await expect(row).toHaveCount(1);
+  const { page, panel, liveRow: row, grow: growPages } = await openRelayPanel(context, openPanel, baseURL);
   const grow = async (n: number) => {
     const before = Number(await row.getByTestId('memory-current').getAttribute('data-value'));
-    await page.evaluate((k) => (window as unknown as RelayPage).growPages(k), n);
-    await expect(row.getByTestId('memory-current')).toHaveAttribute('data-value', String(before + n * PAGE));
+    await growPages(n);
+    await expect(row.getByTestId('memory-current')).toHaveAttribute('data-value', String(before + n * WASM_PAGE));
   };
   return { page, panel, row, grow, chart: panel.getByTestId('chart') };
 }
