@@ -98,6 +98,7 @@ export function Chart(props: Props) {
   const onViewRef = useRef(onViewport);
   const now = useRef<LegendNow>({ committed: [], used: [], total: 0 });
   const overlays = useRef<Overlays>(NO_OVERLAYS);
+  const drawnMarks = useRef<string>('');
   const colors = useRef<Colors>({ mark: '#5f6368', evidence: '#e37400' });
   onViewRef.current = onViewport;
 
@@ -322,12 +323,17 @@ export function Chart(props: Props) {
     if (u && r) u.setScale('x', r);
   }, [viewport]);
 
-  // Marks and the selected alert's evidence: redraw over the same lines.
+  // Marks and the selected alert's evidence: redraw over the same lines, only when they changed
+  // (every report brings a new marks array; a redraw per frame would double the chart's work).
   const evidence = useMemo(() => (selected ? evidenceMarks(selected.evidence) : null), [selected]);
+  const marksKey = `${marks.length}\u0000${marks.at(-1)?.time ?? ''}\u0000${marks.at(-1)?.label ?? ''}`;
   useEffect(() => {
+    const changed =
+      overlays.current.evidence !== evidence || overlays.current.marks.length !== marks.length || marksKey !== drawnMarks.current;
     overlays.current = { ...overlays.current, marks, evidence };
-    plot.current?.redraw(false, false);
-  }, [marks, evidence]);
+    drawnMarks.current = marksKey;
+    if (changed) plot.current?.redraw(false, false);
+  }, [marks, marksKey, evidence]);
 
   const command = (cmd: ChartCommand) => onViewport(applyCommand(viewport, extent, cmd));
   const onKeyDown = (e: KeyboardEvent) => {
