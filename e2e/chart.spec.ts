@@ -135,6 +135,9 @@ test('the legend shows the values now with nothing hovered; marks and growth eve
   await expect(rows.nth(0).locator('.u-value')).toContainText('now ');
   await grow(1);
   await expect(rows.nth(1).locator('.u-value')).toHaveText('320 KiB');
+  // No heap counted on this page: no used line, and the chart says so.
+  await expect(chart).toHaveAttribute('data-used-lines', '0');
+  await expect(panel.getByTestId('chart-used-unknown')).toHaveAttribute('data-value', '1');
   // Growth events: one tick each (4 growths, far apart in pixels at this scale, or merged per pixel).
   await expect.poll(() => num(chart, 'growth-drawn')).toBeGreaterThanOrEqual(1);
 
@@ -218,6 +221,7 @@ test('sql.js: the heap counted inside wasm is a used-bytes line, its legend valu
   await expect(legend).toHaveCount(1);
   await expect(legend.locator('.u-label')).toContainText(' used');
   await expect(legend.locator('.u-label')).not.toContainText('JS-boundary');
+  await expect(legend.locator('.u-label span')).toHaveAttribute('title', /Live bytes of the heap, counted inside wasm$/);
   await panel.mouse.move(0, 0);
   // Both from the same report: the same figure.
   await expect(async () => {

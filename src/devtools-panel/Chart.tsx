@@ -353,6 +353,7 @@ export function Chart(props: Props) {
   };
 
   const points = series.reduce((n, s) => n + s.times.length, 0);
+  const usedLines = series.reduce((n, s) => n + (s.used && s.used.times.length > 0 ? 1 : 0), 0);
   // uPlot owns the children of the chart box; Preact renders none there.
   return (
     <div class="chart-wrap">
@@ -392,7 +393,7 @@ export function Chart(props: Props) {
         data-follow={String(viewport.follow)}
         data-extent-min={extent?.min ?? ''}
         data-extent-max={extent?.max ?? ''}
-        data-used-lines={series.filter((s) => s.used && s.used.times.length > 0).length}
+        data-used-lines={usedLines}
         data-height={height}
         data-selected-alert={selected?.id ?? ''}
         data-evidence-from={evidence?.from ?? ''}
@@ -405,6 +406,12 @@ export function Chart(props: Props) {
         onKeyDown={onKeyDown}
       />
       {all.length === 0 ? <div class="chart-empty">No WebAssembly memory seen yet.</div> : null}
+      {usedLines < series.length ? (
+        <div class="muted chart-note" data-testid="chart-used-unknown" data-value={series.length - usedLines}>
+          No used-bytes line for {series.length - usedLines} of the {series.length} memories drawn: their heap's live bytes are not known
+          here (the Memories table's Used column says why).
+        </div>
+      ) : null}
       {all.length > series.length ? (
         <div class="muted chart-note" data-testid="chart-hidden" data-value={all.length - series.length}>
           {all.length - series.length} more memories (collected, or smaller) count in the total only.
