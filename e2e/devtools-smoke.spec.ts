@@ -39,7 +39,7 @@ test("the real DevTools window shows the WASM Memory panel rendering the inspect
   await page.goto(`${baseURL}/e2e/pages/foundation/grow.html`);
   expect(await page.evaluate(() => (window as unknown as GrowPage).ready)).toBe(2 * PAGE);
 
-  const { panel } = await openDevToolsPanel(page, launched.extensionOrigin);
+  const { panel, devtools } = await openDevToolsPanel(page, launched.extensionOrigin);
   // Bound by chrome.devtools.inspectedWindow.tabId: no tabId in the URL.
   expect(new URL(panel.url()).searchParams.has('tabId')).toBe(false);
 
@@ -50,4 +50,15 @@ test("the real DevTools window shows the WASM Memory panel rendering the inspect
   expect(await page.evaluate(() => (window as unknown as GrowPage).growPages(3))).toBe(2);
   await expect.poll(() => panelCurrents(panel)).toEqual([5 * PAGE]);
   await panel.waitForSelector('[data-testid=chart]', { visible: true });
+
+  // The chart inside DevTools: focused, + zooms it into a fixed window, End follows live again;
+  // its height is the DevTools panel's share (viewport.ts chartHeight of the frame's height).
+  const chartAttr = (name: string) => panel.$eval('[data-testid=chart]', (el, n) => el.getAttribute(n), name);
+  const frameHeight = await panel.evaluate(() => window.innerHeight);
+  expect(Number(await chartAttr('data-height'))).toBe(Math.round(Math.min(600, Math.max(140, frameHeight * 0.4))));
+  await panel.focus('[data-testid=chart]');
+  await devtools.keyboard.press('+');
+  await expect.poll(() => chartAttr('data-follow')).toBe('false');
+  await devtools.keyboard.press('End');
+  await expect.poll(() => chartAttr('data-follow')).toBe('true');
 });

@@ -4,35 +4,16 @@
  * a diff, budgets. Data comes from a real page through the whole relay and the real analyzer.
  */
 import { readFile } from 'node:fs/promises';
-import type { Page } from '@playwright/test';
 import { TRACE_FORMAT, TRACE_VERSION, type PageEvent, type Trace } from '../src/shared/protocol';
 import { parseTrace, serializeTrace } from '../src/shared/trace';
 import { expect, test } from './fixtures';
 import { middleEllipsis } from '../src/devtools-panel/format';
+import { openRelayPanel } from './relay-page';
 
 const PAGE = 65536;
 const LONG_OWNER = 'https://imported.test/assets/a_really_long_generated_module_name_bg-0123456789abcdef.wasm';
 
-interface RelayPage {
-  ready: Promise<number>;
-  growPages(n: number): number;
-}
-
-async function setup(
-  context: import('@playwright/test').BrowserContext,
-  openPanel: (p: Page) => Promise<Page>,
-  baseURL: string | undefined,
-) {
-  const page = await context.newPage();
-  await page.goto(`${baseURL}/e2e/pages/panel/relay.html`);
-  expect(await page.evaluate(() => (window as unknown as RelayPage).ready)).toBe(PAGE);
-  const panel = await openPanel(page);
-  await expect(panel.locator('[data-testid=status]')).toHaveAttribute('data-state', 'connected');
-  const liveRow = panel.locator('[data-testid=memory-row]');
-  await expect(liveRow).toHaveCount(1);
-  const grow = (n: number) => page.evaluate((k) => (window as unknown as RelayPage).growPages(k), n);
-  return { page, panel, liveRow, grow };
-}
+const setup = openRelayPanel;
 
 function file(name: string, text: string) {
   return { name, mimeType: 'application/json', buffer: Buffer.from(text, 'utf8') };

@@ -11,7 +11,7 @@ use crate::detect::{RestTracker, WindowMin};
 use crate::heuristics::{self, Input, MarkRuns};
 use crate::model::{AllocState, Class, MarkSnap, Memory, Names, Realm, RegistryField, Site};
 use crate::records::{decode, Record, STRIDE};
-use crate::series::{Downsampled, MinMaxSeries};
+use crate::series::{MemoryChart, MinMaxSeries};
 
 /// Most marks kept (each keeps a snapshot of current values).
 pub const MAX_MARKS: usize = 1024;
@@ -192,6 +192,7 @@ impl Analyzer {
                 let rest_ms = self.config.rest_ms;
                 if let Some(m) = self.memory_mut(mem, t, from) {
                     m.growth_events = m.growth_events.saturating_add(1);
+                    m.growth_series.push(t, to);
                     m.last_growth = t;
                     m.last_active = m.last_active.max(t);
                     m.set_bytes(t, to, rest_ms);
@@ -289,6 +290,7 @@ impl Analyzer {
                         m.heap_start_committed = Some(m.current);
                     }
                     m.alloc = Some(AllocState { time: t, live_bytes, live_allocs, total_allocs, total_frees, tracking });
+                    m.note_used(t, live_bytes, tracking);
                     m.used_rest.update(t, live_bytes, rest_ms);
                     m.used_window.update(t, live_bytes, window_ms);
                     m.last_seen = m.last_seen.max(t);
@@ -429,6 +431,9 @@ impl Analyzer {
                     last_active: t,
                     collected: false,
                     series: MinMaxSeries::default(),
+                    used_series: MinMaxSeries::default(),
+                    used_tracking: None,
+                    growth_series: MinMaxSeries::default(),
                     rest: RestTracker::default(),
                     alloc: None,
                     used_rest: RestTracker::default(),
@@ -491,8 +496,17 @@ impl Analyzer {
     }
 
     /// Chart data of every memory (discovery order) for `[from, to]`, at most `max_points`
-    /// buckets each.
-    pub fn series(&self, max_points: usize, from: f64, to: f64) -> Vec<(u32, Downsampled)> {
-        self.memories.iter().map(|m| (m.key, m.series.downsample(max_points, from, to))).collect()
+    /// buckets each: committed bytes, the allocator's live bytes when known (and what they
+    /// cover), and the times of growth events (one per bucket).
+    pub fn series(&self, max_points: usize, from: f64, to: f64) -> Vec<MemoryChart> {
+        self.memories
+            .iter()
+            .map(|m| MemoryChart {
+                key: m.key,
+                committed: m.series.downsample(max_points, from, to),
+                used: m.used_tracking.map(|tr| (tr, m.used_series.downsample(max_points, from, to))),
+                growth: m.growth_series.downsample(max_points, from, to).times,
+            })
+            .collect()
     }
 }

@@ -105,6 +105,15 @@ pub struct Memory {
     pub collected: bool,
     /// Chart series of committed bytes.
     pub series: MinMaxSeries,
+    /// Chart series of the allocator's live bytes, all of one kind: `used_tracking`. Restarted
+    /// when that kind changes (a whole heap's bytes and a part's never share a line).
+    pub used_series: MinMaxSeries,
+    /// What `used_series` covers; None while no live bytes are known (not counted, or counted
+    /// without sizes).
+    pub used_tracking: Option<Tracking>,
+    /// Growth events (time, committed bytes after), for the chart's markers: bounded and
+    /// multi-resolution like the other series, so a flood of grows costs no more.
+    pub growth_series: MinMaxSeries,
     /// Rest levels of committed bytes.
     pub rest: RestTracker,
     /// Allocator view, when visible.
@@ -296,6 +305,23 @@ pub fn snap_at(v: &[(usize, f64)], i: usize) -> Option<f64> {
 }
 
 impl Memory {
+    /// Add one allocator figure to the used-bytes chart series: restarted when what the figures
+    /// cover changes, emptied when live bytes are not known (counts only).
+    pub(crate) fn note_used(&mut self, t: f64, live_bytes: f64, tracking: Tracking) {
+        if !tracking.bytes_known() {
+            if self.used_tracking.is_some() {
+                self.used_series = MinMaxSeries::default();
+                self.used_tracking = None;
+            }
+            return;
+        }
+        if self.used_tracking != Some(tracking) {
+            self.used_series = MinMaxSeries::default();
+            self.used_tracking = Some(tracking);
+        }
+        self.used_series.push(t, live_bytes);
+    }
+
     pub(crate) fn set_bytes(&mut self, t: f64, bytes: f64, rest_ms: f64) {
         if bytes > self.current || self.growth.is_empty() {
             if self.growth.len() >= MAX_GROWTH_POINTS {

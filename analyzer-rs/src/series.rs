@@ -9,6 +9,8 @@
 
 use std::collections::VecDeque;
 
+use crate::records::Tracking;
+
 /// One summarised stretch of a series.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bucket {
@@ -68,6 +70,20 @@ pub struct Downsampled {
     pub min: Vec<f64>,
     /// Maximum per bucket.
     pub max: Vec<f64>,
+}
+
+/// Chart data of one memory, as [`crate::analyzer::Analyzer::series`] gives it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryChart {
+    /// Interned memory key.
+    pub key: u32,
+    /// Committed bytes.
+    pub committed: Downsampled,
+    /// The allocator's live bytes and what they cover (the whole heap, or only the allocations
+    /// that crossed the JS boundary); None when not known.
+    pub used: Option<(Tracking, Downsampled)>,
+    /// Times of growth events, one per bucket (the first growth of each).
+    pub growth: Vec<f64>,
 }
 
 /// A bounded min/max series. See the module docs.
@@ -173,19 +189,11 @@ impl MinMaxSeries {
     }
 
     /// Buckets of level `i`, followed by the pending (incomplete) buckets that cover the
-    /// most recent points, in time order.
-    fn level_view(&self, i: usize) -> Vec<Bucket> {
-        let mut out: Vec<Bucket> = Vec::new();
-        let Some(level) = self.levels.get(i) else { return out };
-        out.extend(level.buf.iter().copied());
-        let mut j = i;
-        while j >= 1 {
-            if let Some(p) = self.levels.get(j).and_then(|l| l.pending) {
-                out.push(p);
-            }
-            j -= 1;
-        }
-        out
+    /// most recent points, in time order (without copying them).
+    fn level_view(&self, i: usize) -> impl Iterator<Item = &Bucket> + Clone + '_ {
+        let held = self.levels.get(i).map(|l| l.buf.iter()).into_iter().flatten();
+        let pending = (1..=i).rev().filter_map(move |j| self.levels.get(j).and_then(|l| l.pending.as_ref()));
+        held.chain(pending)
     }
 
     /// Chart data for `[from, to]` with at most `max_points` buckets (>= 1), keeping the
@@ -204,12 +212,21 @@ impl MinMaxSeries {
                 break;
             }
         }
-        let view = self.level_view(chosen);
-        let in_range: Vec<&Bucket> = view.iter().filter(|b| b.t1 >= from && b.t0 <= to).collect();
-        if in_range.is_empty() {
+        // Called for every memory at every view update: no copy of the level, two passes over it.
+        let in_range = self.level_view(chosen).filter(|b| b.t1 >= from && b.t0 <= to);
+        let (mut n, mut lo, mut hi) = (0usize, f64::INFINITY, f64::NEG_INFINITY);
+        for b in in_range.clone() {
+            n += 1;
+            lo = lo.min(b.t0);
+            hi = hi.max(b.t0);
+        }
+        if n == 0 {
             return res;
         }
-        if in_range.len() <= max_points {
+        if n <= max_points {
+            res.times.reserve(n);
+            res.min.reserve(n);
+            res.max.reserve(n);
             for b in in_range {
                 res.times.push(b.t0);
                 res.min.push(b.min);
@@ -217,8 +234,8 @@ impl MinMaxSeries {
             }
             return res;
         }
-        let lo = in_range.iter().map(|b| b.t0).fold(f64::INFINITY, f64::min).max(from);
-        let hi = in_range.iter().map(|b| b.t0).fold(f64::NEG_INFINITY, f64::max).min(to);
+        let lo = lo.max(from);
+        let hi = hi.min(to);
         let span = hi - lo;
         let mut bins: Vec<Option<Bucket>> = vec![None; max_points];
         for b in in_range {

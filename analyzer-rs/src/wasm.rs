@@ -16,6 +16,7 @@ use std::cell::RefCell;
 
 use crate::analyzer::Analyzer;
 use crate::records::STRIDE;
+use crate::series::Downsampled;
 
 /// Largest input batch (records) accepted in one call.
 const MAX_BATCH: usize = 1 << 16;
@@ -177,7 +178,9 @@ pub extern "C" fn wma_diff(h: u32, from: u32, to: u32) -> *const u8 {
 }
 
 /// Chart series of all memories in `[from, to]` with at most `max_points` buckets each.
-/// Layout (f64): `[count, then per memory: keyId, n, times[n], min[n], max[n]]`.
+/// Layout (f64): `[count, then per memory: keyId, n, times[n], min[n], max[n],
+/// usedTracking, u, usedTimes[u], usedMin[u], usedMax[u], g, growthTimes[g]]`; `usedTracking`
+/// is a [`crate::records::tracking`] code, or -1 (then `u` is 0) when live bytes are not known.
 #[no_mangle]
 pub extern "C" fn wma_series(h: u32, max_points: u32, from: f64, to: f64) -> *const f64 {
     with(h, |s| {
@@ -185,18 +188,32 @@ pub extern "C" fn wma_series(h: u32, max_points: u32, from: f64, to: f64) -> *co
         let mut out = std::mem::take(&mut s.out_f64);
         out.clear();
         out.push(all.len() as f64);
-        for (key, d) in &all {
-            out.push(*key as f64);
-            out.push(d.times.len() as f64);
-            out.extend_from_slice(&d.times);
-            out.extend_from_slice(&d.min);
-            out.extend_from_slice(&d.max);
+        for c in &all {
+            out.push(c.key as f64);
+            push_columns(&mut out, &c.committed);
+            match &c.used {
+                Some((tracking, d)) => {
+                    out.push(tracking.code() as f64);
+                    push_columns(&mut out, d);
+                }
+                None => out.extend_from_slice(&[-1.0, 0.0]),
+            }
+            out.push(c.growth.len() as f64);
+            out.extend_from_slice(&c.growth);
         }
         s.out_f64 = out;
         s.out_len = s.out_f64.len();
         s.out_f64.as_ptr()
     })
     .unwrap_or(std::ptr::null())
+}
+
+/// `n, times[n], min[n], max[n]`.
+fn push_columns(out: &mut Vec<f64>, d: &Downsampled) {
+    out.push(d.times.len() as f64);
+    out.extend_from_slice(&d.times);
+    out.extend_from_slice(&d.min);
+    out.extend_from_slice(&d.max);
 }
 
 /// Length of the latest query output (bytes or f64s).
@@ -263,7 +280,8 @@ mod tests {
         let n = wma_out_len(h) as usize;
         // SAFETY: the f64 output buffer holds wma_out_len numbers.
         let series = unsafe { std::slice::from_raw_parts(sp, n) };
-        assert_eq!(series, &[1.0, 0.0, 2.0, 1.0, 2.0, 65536.0, 131072.0, 65536.0, 131072.0]);
+        // committed: 2 buckets; used: not known (-1, 0); growth: 1 (at t = 2)
+        assert_eq!(series, &[1.0, 0.0, 2.0, 1.0, 2.0, 65536.0, 131072.0, 65536.0, 131072.0, -1.0, 0.0, 1.0, 2.0]);
         assert!(wma_diff(h, 0, 1).is_null());
         assert_eq!(wma_configure(h, 11, 1.0), 0);
         assert_eq!(wma_configure(h, 11, 3.0), 1);

@@ -88,12 +88,16 @@ fn random_records_never_panic_and_keep_invariants() {
             assert!(m.peak >= m.current && m.current >= 0.0, "round {round}");
         }
         let pts = rng.below(50) as usize;
-        for (_, d) in a.series(pts, rng.num(), rng.num()) {
-            assert!(d.times.len() <= pts.max(1));
-            assert_eq!(d.times.len(), d.min.len());
-            for (lo, hi) in d.min.iter().zip(d.max.iter()) {
-                assert!(lo <= hi);
+        for c in a.series(pts, rng.num(), rng.num()) {
+            for d in std::iter::once(&c.committed).chain(c.used.as_ref().map(|u| &u.1)) {
+                assert!(d.times.len() <= pts.max(1));
+                assert_eq!(d.times.len(), d.min.len());
+                assert_eq!(d.times.len(), d.max.len());
+                for (lo, hi) in d.min.iter().zip(d.max.iter()) {
+                    assert!(lo <= hi);
+                }
             }
+            assert!(c.growth.len() <= pts.max(1));
         }
         let _ = a.series(pts, f64::NEG_INFINITY, f64::INFINITY);
         let k = a.marks.len();

@@ -115,6 +115,35 @@ describe('analyzer wasm: foundation slice', () => {
     a.dispose();
   });
 
+  it("charts the heap's live bytes with what they cover, and growth times, through the boundary", async () => {
+    const a = await createAnalyzer(bytes);
+    const s = new Stream();
+    const whole = s.memory(1, 16 * MiB);
+    const part = s.memory(2, 4 * MiB);
+    s.memory(3, 1 * MiB); // no heap counted: no used series
+    s.advance(100)
+      .alloc(whole, 2 * MiB)
+      .alloc(part, 1 * MiB, 10, 'js-boundary');
+    s.advance(100)
+      .grow(whole, 32 * MiB)
+      .sample();
+    s.advance(100).alloc(whole, 5 * MiB);
+    a.ingest(s.events);
+    const [w, p, n] = a.series(100);
+    expect(w!.used?.tracking).toBe('inside-wasm');
+    expect(Array.from(w!.used?.max ?? [])).toEqual([2 * MiB, 5 * MiB]);
+    expect(Array.from(w!.growth)).toEqual([s.t - 100]);
+    expect(p!.used?.tracking).toBe('js-boundary');
+    expect(Array.from(p!.used?.max ?? [])).toEqual([1 * MiB]);
+    expect(p!.growth.length).toBe(0);
+    expect(n!.used).toBeNull();
+    // A window before the growth: no marker, the used bytes there only.
+    const early = a.series(100, -Infinity, s.t - 150);
+    expect(early[0]!.growth.length).toBe(0);
+    expect(Array.from(early[0]!.used?.max ?? [])).toEqual([2 * MiB]);
+    a.dispose();
+  });
+
   it('diffs two marks: bytes, classes, registries', async () => {
     const a = await createAnalyzer(bytes);
     a.ingest(marksAndLoads());

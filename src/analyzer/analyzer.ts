@@ -20,6 +20,7 @@ import type {
 } from '../shared/analyzer-api';
 import { ALLOCATION_TRACKING, type AllocationTracking, type PageEvent, type RealmKind } from '../shared/protocol';
 import { encodeEvent, firstMeaningfulFrame, Interner, realmOf, sitesByBytes, STRIDE, type RecordSink } from './encode';
+import { readSeries } from './series-wire';
 
 /** `trackingReason` of a heap counted at the JS boundary (no page reason given). */
 export const JS_BOUNDARY_REASON =
@@ -328,22 +329,7 @@ class WasmAnalyzer implements AnalyzerApi, RecordSink {
     const len = this.ex.wma_out_len(h);
     if (ptr === 0 || len === 0) return [];
     const data = new Float64Array(this.ex.memory.buffer, ptr, len);
-    const out: MemorySeries[] = [];
-    const count = data[0] ?? 0;
-    let o = 1;
-    for (let i = 0; i < count; i++) {
-      const key = this.interner.name(data[o] ?? -1);
-      const n = data[o + 1] ?? 0;
-      o += 2;
-      out.push({
-        key,
-        times: data.slice(o, o + n),
-        min: data.slice(o + n, o + 2 * n),
-        max: data.slice(o + 2 * n, o + 3 * n),
-      });
-      o += 3 * n;
-    }
-    return out;
+    return readSeries(data, (id) => this.interner.name(id));
   }
 
   private readJson(ptr: number): unknown {

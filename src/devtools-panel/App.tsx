@@ -6,6 +6,7 @@
  * links.
  */
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import type { Alert, Mark, MemoryStats } from '../shared/analyzer-api';
 import { Chart } from './Chart';
 import type { PanelController, ViewState } from './controller';
 import { formatClock, memoryTitle, middleEllipsis } from './format';
@@ -21,6 +22,10 @@ import { Registries } from './sections/Registries';
 import { SessionState } from './sections/SessionState';
 import { Toolbar } from './sections/Toolbar';
 import { ImportBanner } from './sections/TraceFiles';
+import { evidenceView, fetchRange, FOLLOW_LIVE, timeExtent, type Viewport } from './viewport';
+
+const NO_MEMORIES: MemoryStats[] = [];
+const NO_MARKS: Mark[] = [];
 
 export function App({ controller }: { controller: PanelController }) {
   const [view, setView] = useState<ViewState>(controller.getView());
@@ -40,6 +45,28 @@ export function App({ controller }: { controller: PanelController }) {
     }
     return { names, labels, titles, gone };
   }, [report]);
+
+  // The chart's viewport and the selected alert: the panel's, reset when what is shown starts
+  // afresh (another page, an imported trace, back to live).
+  const extent = useMemo(() => timeExtent(report?.memories ?? NO_MEMORIES), [report]);
+  const [viewport, setViewport] = useState<Viewport>(FOLLOW_LIVE);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  useEffect(() => {
+    setViewport(FOLLOW_LIVE);
+    setSelectedId(null);
+  }, [view.chartEpoch]);
+  useEffect(() => controller.setChartRange(fetchRange(viewport)), [controller, viewport]);
+  const memories = report?.memories ?? NO_MEMORIES;
+  // The shown alerts (what the user decided about them aside): the selection is one of them.
+  const selected = selectedId === null ? null : (view.alerts.find((d) => d.alert.id === selectedId)?.alert ?? null);
+  // Selecting an alert shows its evidence: the chart zooms to it (no longer following live).
+  const onSelect = useCallback(
+    (a: Alert | null) => {
+      setSelectedId(a ? a.id : null);
+      if (a) setViewport(evidenceView(a.evidence.fromTime, a.evidence.toTime, extent));
+    },
+    [extent],
+  );
 
   return (
     <MemoryNamesContext.Provider value={names}>
@@ -66,10 +93,30 @@ export function App({ controller }: { controller: PanelController }) {
         ) : null}
         <ImportBanner view={view} controller={controller} />
         <SessionState view={view} controller={controller} />
-        <Chart series={view.series} labels={labels} titles={titles} gone={gone} onWidth={onWidth} segmentStarts={view.segmentStarts} />
+        <Chart
+          series={view.series}
+          memories={memories}
+          marks={report?.marks ?? NO_MARKS}
+          extent={extent}
+          viewport={viewport}
+          onViewport={setViewport}
+          selected={selected}
+          labels={labels}
+          titles={titles}
+          gone={gone}
+          onWidth={onWidth}
+          segmentStarts={view.segmentStarts}
+        />
         {/* Its own box so that a short dock can show it above the chart (panel.css). */}
         <div class="slot-alerts">
-          <Alerts alerts={view.alerts} memories={report?.memories ?? []} controller={controller} />
+          <Alerts
+            alerts={view.alerts}
+            memories={memories}
+            controller={controller}
+            origin={extent?.min ?? null}
+            selected={selected?.id ?? null}
+            onSelect={onSelect}
+          />
         </div>
         <Memories memories={report?.memories ?? []} workerSkips={view.workerSkips} />
         <AllocationSites memories={report?.memories ?? []} intervals={view.siteIntervals} />

@@ -1,11 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CHART_SERIES, maxColumn, seriesKey, shownSeries, toColumns, totalColumn, totalOf } from './chart-data';
+import type { MemorySeries, MemoryStats } from '../shared/analyzer-api';
+import {
+  chartLayout,
+  evidenceMarks,
+  evidenceTarget,
+  legendNow,
+  MAX_CHART_SERIES,
+  maxColumn,
+  seriesKey,
+  shownSeries,
+  toColumns,
+  totalColumn,
+  totalOf,
+} from './chart-data';
 
-const s = (key: string, times: number[], max: number[], min = max) => ({
+const s = (key: string, times: number[], max: number[], min = max): MemorySeries => ({
   key,
   times: Float64Array.from(times),
   min: Float64Array.from(min),
   max: Float64Array.from(max),
+  used: null,
+  growth: new Float64Array(0),
+});
+const withUsed = (m: MemorySeries, tracking: 'inside-wasm' | 'js-boundary', times: number[], max: number[]): MemorySeries => ({
+  ...m,
+  used: { tracking, times: Float64Array.from(times), min: Float64Array.from(max), max: Float64Array.from(max) },
 });
 
 describe('toColumns', () => {
@@ -65,6 +84,93 @@ describe('toColumns', () => {
   });
 });
 
+describe('used bytes on the chart', () => {
+  it('puts a used line after the total for memories whose live bytes are known, on the shared x axis', () => {
+    const a = withUsed(s('a', [1, 3], [100, 300]), 'inside-wasm', [2, 3], [40, 50]);
+    const b = s('b', [1], [10]);
+    expect(chartLayout([a, b])).toEqual({ total: 5, used: [6, -1] });
+    const cols = toColumns([a, b]);
+    expect(cols.length).toBe(7);
+    expect(Array.from(cols[0])).toEqual([1, 2, 3]);
+    expect(Array.from(cols[6] ?? [])).toEqual([null, 40, 50]);
+    // The total is of committed bytes only.
+    expect(Array.from(cols[5] ?? [])).toEqual([110, 110, 310]);
+  });
+  it('a single memory with a used line is aligned too (no total)', () => {
+    const a = withUsed(s('a', [1, 3], [100, 300]), 'js-boundary', [2], [40]);
+    expect(chartLayout([a])).toEqual({ total: -1, used: [3] });
+    const cols = toColumns([a]);
+    expect(cols.map((c) => Array.from(c))).toEqual([
+      [1, 2, 3],
+      [100, null, 300],
+      [100, null, 300],
+      [null, 40, null],
+    ]);
+  });
+  it('rebuilds the chart when what a used line covers changes', () => {
+    const a = s('a', [1], [1]);
+    expect(seriesKey([a])).not.toBe(seriesKey([withUsed(a, 'js-boundary', [1], [1])]));
+    expect(seriesKey([withUsed(a, 'js-boundary', [1], [1])])).not.toBe(seriesKey([withUsed(a, 'inside-wasm', [1], [1])]));
+    expect(seriesKey([withUsed(a, 'inside-wasm', [1], [1])])).toBe(seriesKey([withUsed(a, 'inside-wasm', [2], [5])]));
+  });
+});
+
+describe('the legend with nothing hovered', () => {
+  const stat = (key: string, currentBytes: number, extra: Partial<MemoryStats> = {}): MemoryStats => ({
+    key,
+    owner: '',
+    currentBytes,
+    peakBytes: currentBytes,
+    growthEvents: 0,
+    firstSeen: 0,
+    lastSeen: 0,
+    collected: false,
+    maxBytes: null,
+    limitBytes: 2 ** 32,
+    tracking: 'none',
+    allocator: null,
+    trackingReason: null,
+    sites: [],
+    ...extra,
+  });
+  it('shows the values now: committed, used when it covers what the line does, the total of live memories', () => {
+    const a = withUsed(s('a', [1], [1]), 'inside-wasm', [1], [1]);
+    const b = withUsed(s('b', [1], [1]), 'js-boundary', [1], [1]);
+    const now = legendNow(
+      [a, b, s('c', [1], [1])],
+      [
+        stat('a', 300, { tracking: 'inside-wasm', usedBytes: 120 }),
+        stat('b', 200, { tracking: 'inside-wasm', usedBytes: 99 }), // no longer what b's line shows
+        stat('c', 50, { collected: true }),
+      ],
+    );
+    expect(now).toEqual({ committed: [300, 200, 50], used: [120, null, null], total: 500 });
+  });
+});
+
+describe('alert evidence on the chart', () => {
+  it('knows which evidence is in bytes (a memory, its heap, the page) and which is a count', () => {
+    expect(evidenceTarget('memory:r1:2:bytes')).toEqual({ kind: 'memory', key: 'r1:2', which: 'bytes' });
+    expect(evidenceTarget('memory:w:1:used')).toEqual({ kind: 'memory', key: 'w:1', which: 'used' });
+    expect(evidenceTarget('page:bytes')).toEqual({ kind: 'total' });
+    expect(evidenceTarget('class:Doc:live')).toEqual({ kind: 'count' });
+    expect(evidenceTarget('registry:docs:bytes')).toEqual({ kind: 'count' });
+  });
+  it('keeps finite points only, bounded, and orders the span', () => {
+    const pts: Array<[number, number]> = [
+      [1, 2],
+      [NaN, 3],
+      [4, Infinity],
+    ];
+    for (let i = 0; i < 400; i++) pts.push([10 + i, i]);
+    const e = evidenceMarks({ series: 'memory:a:bytes', fromTime: 50, toTime: 10, points: pts });
+    expect(e.from).toBe(10);
+    expect(e.to).toBe(50);
+    expect(e.points[0]).toEqual([1, 2]);
+    expect(e.points.length).toBe(256);
+  });
+});
+
 describe('a bounded chart', () => {
   const many = (n: number, from = 0) =>
     Array.from({ length: n }, (_, i) => s(`m${from + i}`, [from + i, from + i + 1], [65536 * (i + 1), 65536 * (i + 1)]));
@@ -100,7 +206,7 @@ describe('a bounded chart', () => {
 });
 
 /** The total by its definition (module comment of chart-data.ts), memory by memory. */
-function reference(series: ReturnType<typeof s>[], xs: Float64Array, gone: ReadonlySet<string>): Float64Array {
+function reference(series: MemorySeries[], xs: Float64Array, gone: ReadonlySet<string>): Float64Array {
   const total = new Float64Array(xs.length);
   for (const m of series) {
     const n = m.times.length;

@@ -1,11 +1,15 @@
 /**
  * Turn the analyzer's per-memory series into uPlot's columnar data (pure):
- * `[xs, max0, min0, max1, min1, ...]`. Presentation only: the analyzer already bucketed
+ * `[xs, max0, min0, max1, min1, ..., total?, used...]` (`chartLayout` says where each column
+ * is). Presentation only: the analyzer already bucketed
  * (min/max per bucket, peaks kept); here the memories are aligned on one x axis (as
  * uPlot.join does), with null where a memory has no bucket. The chart draws each memory's
  * max as its line and the min..max band under it.
  *
- * With 2+ memories a last column holds the total: at each aligned x, the sum over memories of
+ * A memory whose heap's live bytes are known (`used`, whole heap or only its JS-boundary part)
+ * gets a used column after the total: the max of each used bucket, on the same x axis.
+ *
+ * With 2+ memories a column after the memories holds the total: at each aligned x, the sum over memories of
  * their latest max at or before x (carried forward over the nulls of the alignment). A memory
  * counts 0 before its first bucket, and after its last one once it is gone (collected); a live
  * memory keeps its last value (its next sample may simply not have come yet).
@@ -15,7 +19,7 @@
  * total only, which is then taken on the shown memories' times plus an even grid, so the columns
  * never grow with the number of memories a session has seen.
  */
-import type { MemorySeries } from '../shared/analyzer-api';
+import type { AlertEvidence, MemorySeries, MemoryStats } from '../shared/analyzer-api';
 
 export type Column = Float64Array | Array<number | null>;
 export type Columns = [Float64Array, ...Column[]];
@@ -59,6 +63,19 @@ export function totalColumn(shown: number, all: number = shown): number {
   return all >= 2 ? 1 + 2 * shown : -1;
 }
 
+/** Where the columns of `toColumns` are: the total's (-1: none) and each shown memory's used
+ *  line (-1: its live bytes are not known). */
+export interface ChartLayout {
+  total: number;
+  used: number[];
+}
+
+export function chartLayout(shown: readonly MemorySeries[], all: number = shown.length): ChartLayout {
+  const total = totalColumn(shown.length, all);
+  let next = 1 + 2 * shown.length + (total >= 0 ? 1 : 0);
+  return { total, used: shown.map((s) => (s.used && s.used.times.length > 0 ? next++ : -1)) };
+}
+
 /**
  * uPlot columns of the `shown` memories (see shownSeries), and the total of `all`; `gone` holds
  * the keys of memories known to be collected (they count 0 in the total after their last bucket).
@@ -69,10 +86,14 @@ export function toColumns(
   all: readonly MemorySeries[] = shown,
 ): Columns {
   if (shown.length === 0 && all.length === 0) return [new Float64Array(0)];
+  const layout = chartLayout(shown, all.length);
   const first = shown[0];
-  if (all.length === 1 && shown.length === 1 && first) return [first.times, first.max, first.min];
+  if (all.length === 1 && shown.length === 1 && first && layout.used[0] === -1) return [first.times, first.max, first.min];
   const times = new Set<number>();
-  for (const s of shown) for (const t of s.times) times.add(t);
+  for (const s of shown) {
+    for (const t of s.times) times.add(t);
+    if (s.used) for (const t of s.used.times) times.add(t);
+  }
   if (all.length > shown.length) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -85,22 +106,20 @@ export function toColumns(
     if (lo <= hi) for (let i = 0; i < TOTAL_GRID_POINTS; i++) times.add(lo + ((hi - lo) * i) / (TOTAL_GRID_POINTS - 1));
   }
   const xs = Float64Array.from(times).sort();
-  const series = shown;
   const index = new Map<number, number>();
   xs.forEach((t, i) => index.set(t, i));
-  const cols: Columns = [xs];
-  for (const s of series) {
-    const hi: Array<number | null> = new Array<number | null>(xs.length).fill(null);
-    const lo: Array<number | null> = new Array<number | null>(xs.length).fill(null);
-    for (let i = 0; i < s.times.length; i++) {
-      const at = index.get(s.times[i] ?? NaN);
-      if (at === undefined) continue;
-      hi[at] = s.max[i] ?? null;
-      lo[at] = s.min[i] ?? null;
+  const aligned = (ts: Float64Array, vs: Float64Array): Array<number | null> => {
+    const col: Array<number | null> = new Array<number | null>(xs.length).fill(null);
+    for (let i = 0; i < ts.length; i++) {
+      const at = index.get(ts[i] ?? NaN);
+      if (at !== undefined) col[at] = vs[i] ?? null;
     }
-    cols.push(hi, lo);
-  }
-  cols.push(totalOf(all, xs, gone));
+    return col;
+  };
+  const cols: Columns = [xs];
+  for (const s of shown) cols.push(aligned(s.times, s.max), aligned(s.times, s.min));
+  if (layout.total >= 0) cols.push(totalOf(all, xs, gone));
+  for (const s of shown) if (s.used && s.used.times.length > 0) cols.push(aligned(s.used.times, s.used.max));
   return cols;
 }
 
@@ -150,7 +169,57 @@ export function totalOf(series: readonly MemorySeries[], xs: Float64Array, gone:
   return total;
 }
 
-/** Identity of the series set: the chart is rebuilt only when it changes. */
+/** Identity of the series set (with what each used line covers): the chart is rebuilt only
+ *  when it changes. */
 export function seriesKey(series: readonly MemorySeries[]): string {
-  return series.map((s) => s.key).join('\u0000');
+  return series.map((s) => (s.used && s.used.times.length > 0 ? `${s.key}\u0001${s.used.tracking}` : s.key)).join('\u0000');
+}
+
+/** What the legend shows with nothing hovered: the values now, from the report (they hold
+ *  whatever window the chart shows). null: not known. */
+export interface LegendNow {
+  /** Committed bytes of each shown memory. */
+  committed: Array<number | null>;
+  /** Live bytes of each shown memory's heap, when its used line is drawn and the report's
+   *  figure covers the same (whole heap, or JS-boundary part). */
+  used: Array<number | null>;
+  /** Committed bytes of the memories not collected. */
+  total: number;
+}
+
+export function legendNow(shown: readonly MemorySeries[], memories: readonly MemoryStats[]): LegendNow {
+  const byKey = new Map(memories.map((m) => [m.key, m]));
+  let total = 0;
+  for (const m of memories) if (!m.collected) total += m.currentBytes;
+  return {
+    committed: shown.map((s) => byKey.get(s.key)?.currentBytes ?? null),
+    used: shown.map((s) => {
+      const m = byKey.get(s.key);
+      return s.used && m && m.tracking === s.used.tracking && m.usedBytes !== undefined ? m.usedBytes : null;
+    }),
+    total,
+  };
+}
+
+/**
+ * What an alert's evidence series is on this chart: a memory's committed or used bytes, the
+ * page's total (budget), both in bytes on the y axis; or a count of something else (class live
+ * objects, registry fields), shown by its times only.
+ */
+export type EvidenceTarget = { kind: 'memory'; key: string; which: 'bytes' | 'used' } | { kind: 'total' } | { kind: 'count' };
+
+export function evidenceTarget(series: string): EvidenceTarget {
+  if (series === 'page:bytes') return { kind: 'total' };
+  const m = /^memory:(.+):(bytes|used)$/s.exec(series);
+  if (m && m[1] !== undefined) return { kind: 'memory', key: m[1], which: m[2] === 'used' ? 'used' : 'bytes' };
+  return { kind: 'count' };
+}
+
+/** Most evidence points drawn (the analyzer bounds them too). */
+export const MAX_EVIDENCE_POINTS = 256;
+
+/** The evidence to highlight: its time span and, for bytes, its points (finite ones, bounded). */
+export function evidenceMarks(e: AlertEvidence): { from: number; to: number; target: EvidenceTarget; points: Array<[number, number]> } {
+  const points = e.points.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v)).slice(0, MAX_EVIDENCE_POINTS);
+  return { from: Math.min(e.fromTime, e.toTime), to: Math.max(e.fromTime, e.toTime), target: evidenceTarget(e.series), points };
 }

@@ -13,10 +13,13 @@ class FakeAnalyzer implements AnalyzerApi {
   resets = 0;
   disposed = false;
   config: Partial<AnalyzerConfig> = {};
+  /** The arguments of each series() call. */
+  seriesCalls: Array<[number, number | undefined, number | undefined]> = [];
   ingest(events: readonly PageEvent[]): void {
     this.ingested.push(...events);
   }
-  series() {
+  series(maxPoints: number, from?: number, to?: number) {
+    this.seriesCalls.push([maxPoints, from, to]);
     return [];
   }
   report(): Report {
@@ -96,6 +99,30 @@ describe('PanelController', () => {
     expect(c.getView()).toMatchObject({ status: 'connected', received: 2, mode: 'live' });
     expect(c.getView().report?.eventCount).toBe(2);
     expect(c.exportTrace().events).toEqual([sample(1), sample(2)]);
+  });
+
+  it('asks for the chart window the panel shows, and starts a new chart epoch on navigation', async () => {
+    const { c, made, flush } = await setup();
+    c.setChartPoints(500);
+    flush();
+    expect(made[0]?.seriesCalls.at(-1)).toEqual([500, undefined, undefined]);
+    const epoch = c.getView().chartEpoch;
+    c.setChartRange({ from: 1000, to: 4000, scale: 3 });
+    flush();
+    expect(made[0]?.seriesCalls.at(-1)).toEqual([1500, 1000, 4000]);
+    // The same window again: nothing to recompute.
+    const calls = made[0]?.seriesCalls.length;
+    c.setChartRange({ from: 1000, to: 4000, scale: 3 });
+    flush();
+    expect(made[0]?.seriesCalls.length).toBe(calls);
+    c.setChartRange({ from: NaN, to: 4000, scale: 3 }); // not a window: the whole session
+    flush();
+    expect(made[0]?.seriesCalls.at(-1)).toEqual([500, undefined, undefined]);
+    c.setChartRange({ from: 1000, to: 4000, scale: 3 });
+    c.handle({ kind: 'navigated', v, tabId: 1, url: 'https://b.test/', session: 'B', doc: 'd2' });
+    flush();
+    expect(c.getView().chartEpoch).toBe(epoch + 1);
+    expect(made[0]?.seriesCalls.at(-1)).toEqual([500, undefined, undefined]);
   });
 
   it('navigation resets the live analyzer and keeps the budget', async () => {

@@ -84,6 +84,9 @@ export interface ViewState {
   /** Report and chart series of what is shown (live or imported). */
   report: Report | null;
   series: MemorySeries[];
+  /** Bumped whenever what is shown starts afresh (a new page session, an imported trace, back
+   *  to live): the chart's zoom and the selected alert belong to the previous one. */
+  chartEpoch: number;
   /** Sampling interval (mean bytes between samples) of each memory's latest allocation sites
    *  snapshot, by memory key (live or imported, like `report`). */
   siteIntervals: Record<string, number>;
@@ -225,6 +228,9 @@ export class PanelController {
   private settingsError: string | null = null;
   private config: AnalyzerConfig = { ...DEFAULT_CONFIG, budgetLevels: [...DEFAULT_CONFIG.budgetLevels] };
   private chartPoints = 600;
+  /** The chart's window (viewport.ts fetchRange), or null for the whole session. */
+  private chartRange: { from: number; to: number; scale: number } | null = null;
+  private chartEpoch = 0;
   private framePending = false;
   private revision = 0;
   private listeners = new Set<(v: ViewState) => void>();
@@ -321,6 +327,7 @@ export class PanelController {
         if (u.ended) this.segmentEnded(u.ended);
         this.liveSites.reset();
         this.liveTrends.reset();
+        if (!this.imported) this.newChartEpoch();
         if (this.live) {
           this.safely(() => {
             this.live?.reset();
@@ -493,7 +500,8 @@ export class PanelController {
     if (a) {
       try {
         report = a.report();
-        series = a.series(this.chartPoints);
+        const r = this.chartRange;
+        series = r ? a.series(Math.round(this.chartPoints * r.scale), r.from, r.to) : a.series(this.chartPoints);
         // One truth with the badge: live alerts are the background analyzer's.
         const hostAlerts = this.shownHostAlerts();
         if (hostAlerts) report = { ...report, alerts: hostAlerts };
@@ -548,6 +556,7 @@ export class PanelController {
       droppedSegments: this.history.droppedSegments,
       segmentLoading: this.segmentLoading,
       segmentStarts: this.segmentView && !this.imported ? this.segmentView.starts : [],
+      chartEpoch: this.chartEpoch,
       config: this.config,
       allocationTracking: this.pageSettings.allocationTracking,
       settingsError: this.settingsError,
@@ -718,6 +727,24 @@ export class PanelController {
     this.changed();
   }
 
+  /**
+   * The stretch of time the chart shows (viewport.ts `fetchRange`): the analyzer is asked for
+   * that window's buckets, `scale` times the chart's width of them; null: the whole session.
+   */
+  setChartRange(range: { from: number; to: number; scale: number } | null): void {
+    const r = range && Number.isFinite(range.from) && Number.isFinite(range.to) && range.scale > 0 ? range : null;
+    const same = r === this.chartRange || (r && this.chartRange && r.from === this.chartRange.from && r.to === this.chartRange.to);
+    if (same) return;
+    this.chartRange = r ? { from: r.from, to: r.to, scale: Math.min(4, r.scale) } : null;
+    this.changed();
+  }
+
+  /** What is shown starts afresh: the whole of it, in a new chart epoch. */
+  private newChartEpoch(): void {
+    this.chartRange = null;
+    this.chartEpoch++;
+  }
+
   /** The chart's width in pixels: how many buckets to ask the analyzer for. */
   setChartPoints(n: number): void {
     const p = Math.max(50, Math.min(4000, Math.round(n)));
@@ -878,6 +905,7 @@ export class PanelController {
       },
     };
     this.importError = null;
+    this.newChartEpoch();
     this.changed();
     return true;
   }
@@ -921,6 +949,7 @@ export class PanelController {
     if (!this.imported) return;
     this.imported.analyzer.dispose();
     this.imported = null;
+    this.newChartEpoch();
     this.changed();
   }
 

@@ -165,6 +165,23 @@ export interface RegistryStats {
 /** Chart data for one memory: columnar, downsampled keeping peaks (min/max per bucket). */
 export interface MemorySeries {
   key: string;
+  /** Committed bytes. */
+  times: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  /**
+   * The allocator's live bytes, bucketed the same way, and what they cover: the whole heap
+   * (`inside-wasm`) or only allocations that crossed the JS boundary (`js-boundary`, a part:
+   * label it so). Null when no live bytes are known (not counted, or counted without sizes).
+   * A change of what is counted starts the series afresh: the two are never on one line.
+   */
+  used: UsedSeries | null;
+  /** Times of growth events in the range, one per bucket (the first growth in it), ascending. */
+  growth: Float64Array;
+}
+
+export interface UsedSeries {
+  tracking: 'inside-wasm' | 'js-boundary';
   times: Float64Array;
   min: Float64Array;
   max: Float64Array;

@@ -3,6 +3,11 @@
  * replaced engines of one module) are one group: one line, its members inside. Each line can be
  * acknowledged (stays, dimmed, out of the toolbar's count) or dismissed (hidden behind
  * "N dismissed, show"), for this panel session (../alert-actions.ts).
+ *
+ * Selecting an alert highlights its evidence on the chart (and zooms the chart to it): opening
+ * an alert selects it, closing it deselects it, and "Show on chart" (aria-pressed) toggles it.
+ * Evidence times read on the chart's clock: elapsed since the session started (`origin`), the
+ * wall clock in their tooltip.
  */
 import { useState } from 'preact/hooks';
 import type { Alert, MemoryStats, OutOfMemoryIncident } from '../../shared/analyzer-api';
@@ -12,7 +17,7 @@ import { formatBytes } from '../../shared/bytes';
 import { groupAlerts, SEVERITY_RANK, type AlertGroup } from '../../shared/alerts';
 import { withMemoryNames } from '../../shared/memory-names';
 import { useMemoryNames } from '../names';
-import { formatClock, formatDuration } from '../format';
+import { formatClock, formatDuration, formatElapsed } from '../format';
 import { Section } from './Section';
 
 /** What the user can do to a line: decide about its alerts' patterns, or undo that. */
@@ -22,7 +27,20 @@ interface LineActions {
   undo(alerts: Alert[]): void;
 }
 
-export function Alerts({ alerts, memories, controller }: { alerts: DecidedAlert[]; memories: MemoryStats[]; controller: PanelController }) {
+interface Selection {
+  /** The session's first time (t = 0 of the chart), null when unknown. */
+  origin: number | null;
+  /** Id of the selected alert. */
+  selected: string | null;
+  onSelect(a: Alert | null): void;
+}
+
+export function Alerts({
+  alerts,
+  memories,
+  controller,
+  ...sel
+}: { alerts: DecidedAlert[]; memories: MemoryStats[]; controller: PanelController } & Selection) {
   const [showDismissed, setShowDismissed] = useState(false);
   const byKey = new Map(memories.map((m) => [m.key, m]));
   const memoryOf = (key: string) => byKey.get(key);
@@ -43,9 +61,9 @@ export function Alerts({ alerts, memories, controller }: { alerts: DecidedAlert[
   const active = groups.filter((g) => g.members.some((a) => a.state === 'active')).length;
   const line = (g: AlertGroup) =>
     g.members.length === 1 ? (
-      <AlertItem key={g.key} alert={g.members[0]!} actions={actions} />
+      <AlertItem key={g.key} alert={g.members[0]!} actions={actions} {...sel} />
     ) : (
-      <GroupItem key={g.key} group={g} actions={actions} />
+      <GroupItem key={g.key} group={g} actions={actions} {...sel} />
     );
   return (
     <Section title="Alerts" count={active}>
@@ -110,7 +128,7 @@ function decidedClass(alerts: Alert[], actions: LineActions): string {
 const MAX_MEMBERS_SHOWN = 50;
 
 /** A group of alerts of one pattern: the most serious member's line, "+N more", members inside. */
-function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions }) {
+function GroupItem({ group, actions, ...sel }: { group: AlertGroup; actions: LineActions } & Selection) {
   const names = useMemoryNames();
   const [open, setOpen] = useState(false);
   const first = group.members[0]!;
@@ -137,7 +155,7 @@ function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions
         {open ? (
           <ul class="alerts members">
             {group.members.slice(0, MAX_MEMBERS_SHOWN).map((a) => (
-              <AlertItem key={a.id} alert={a} />
+              <AlertItem key={a.id} alert={a} {...sel} />
             ))}
             {group.members.length > MAX_MEMBERS_SHOWN ? (
               <li class="more" data-testid="alert-group-more">
@@ -153,21 +171,34 @@ function GroupItem({ group, actions }: { group: AlertGroup; actions: LineActions
 }
 
 /** One alert; `actions` absent for a group's members (the group's line decides for them). */
-function AlertItem({ alert: a, actions }: { alert: Alert; actions?: LineActions }) {
+function AlertItem({ alert: a, actions, origin, selected, onSelect }: { alert: Alert; actions?: LineActions } & Selection) {
   const names = useMemoryNames();
   const decision = actions?.decisionOf(a) ?? null;
+  const isSelected = selected === a.id;
+  const e = a.evidence;
+  const at = (t: number) => (origin === null ? formatClock(t) : formatElapsed(t - origin, 100));
   return (
     <li
-      class={`alert sev-${a.severity} ${a.state}${decision ? ` ${decision}` : ''}`}
+      class={`alert sev-${a.severity} ${a.state}${decision ? ` ${decision}` : ''}${isSelected ? ' selected' : ''}`}
       data-decision={decision ?? ''}
       data-testid="alert"
+      data-id={a.id}
       data-kind={a.kind}
       data-subject={a.subject}
       data-severity={a.severity}
       data-state={a.state}
+      data-selected={String(isSelected)}
     >
-      {/* Collapsed by default: one line per alert, so the tables below stay in view. */}
-      <details class="alert-body">
+      {/* Collapsed by default: one line per alert, so the tables below stay in view. Opening one
+          selects it (its evidence on the chart); closing the selected one deselects it. */}
+      <details
+        class="alert-body"
+        onToggle={(ev) => {
+          const open = (ev.currentTarget as HTMLDetailsElement).open;
+          if (open && !isSelected) onSelect(a);
+          else if (!open && isSelected) onSelect(null);
+        }}
+      >
         <summary class="alert-head" data-testid="alert-title">
           <span class="sev">{a.severity}</span>
           <strong title={a.title}>{withMemoryNames(a.title, names)}</strong>
@@ -178,9 +209,20 @@ function AlertItem({ alert: a, actions }: { alert: Alert; actions?: LineActions 
         </div>
         {a.incident !== undefined ? <IncidentView incident={a.incident} /> : null}
         <div class="rec">{a.recommendation}</div>
-        <div class="evidence">
-          {a.evidence.series}: {formatClock(a.evidence.fromTime)} – {formatClock(a.evidence.toTime)} (
-          {formatDuration(a.evidence.toTime - a.evidence.fromTime)}, {a.evidence.points.length} points)
+        <div class="evidence" data-testid="alert-evidence">
+          <span title={`${formatClock(e.fromTime)} – ${formatClock(e.toTime)}`} data-testid="alert-evidence-span">
+            {withMemoryNames(e.series, names)}: {at(e.fromTime)} – {at(e.toTime)}
+          </span>{' '}
+          ({formatDuration(e.toTime - e.fromTime)}, {e.points.length} points){' '}
+          <button
+            type="button"
+            class="link"
+            data-testid="alert-show"
+            aria-pressed={isSelected}
+            onClick={() => onSelect(isSelected ? null : a)}
+          >
+            Show on chart
+          </button>
         </div>
       </details>
       {actions ? <Actions alerts={[a]} actions={actions} /> : null}
