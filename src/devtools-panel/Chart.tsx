@@ -420,6 +420,7 @@ export function Chart(props: Props) {
         data-series={series.length}
         data-memories={all.length}
         data-points={points}
+        data-segment-starts={segmentStarts.join(' ')}
         data-follow={String(viewport.follow)}
         data-extent-min={extent?.min ?? ''}
         data-extent-max={extent?.max ?? ''}
