@@ -146,19 +146,23 @@ async function main() {
       totals.push(pageBytes);
     }
 
-    const alerts = panel.locator(LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active]`).join(', '));
+    // One alert line, or one line for a group of alerts of one pattern (its members listed when opened).
+    const alerts = panel.locator(
+      LEAK_KINDS.map((k) => `[data-testid=alert][data-kind=${k}][data-state=active], [data-testid=alert-group][data-kind=${k}]`).join(', '),
+    );
     if (!opts.fixed) {
       await step(`waiting for the leak alert (${LEAK_KINDS.join(' or ')})`, () =>
         alerts.first().waitFor({ state: 'attached', timeout: opts.timeout }),
       );
       // The analyzer flags an old engine once a newer one has lived 10 s beside it: wait until
-      // every superseded engine is flagged, so the screenshot shows the whole leak.
+      // every superseded engine is flagged (one group of that many), so the screenshot shows the
+      // whole leak, then open the group.
       await step(`waiting for all ${opts.opens - 1} superseded engines to be flagged`, () =>
         panel
-          .locator('[data-testid=alert][data-kind=memory-replaced][data-state=active]')
-          .nth(opts.opens - 2)
+          .locator(`[data-testid=alert-group][data-kind=memory-replaced][data-members="${opts.opens - 1}"]`)
           .waitFor({ state: 'attached', timeout: opts.timeout }),
       );
+      await panel.locator('[data-testid=alert-group][data-kind=memory-replaced] [data-testid=alert-group-title]').click();
     } else {
       // The fixed app dropped its old engines: a full GC (as the browser would run eventually)
       // lets the page side report them collected.
