@@ -314,6 +314,10 @@ export function Chart(props: Props) {
         drawClear: [(u) => drawEvidenceBand(plotOf(u), overlays.current, colors.current)],
         draw: [
           (u) => {
+            // The plot area may have moved (axis widths follow the data): uPlot caches its
+            // rectangle from the last mouseenter, so a drag would start off by that much. Drop it
+            // here; uPlot reads it again at the next pointer event.
+            u.syncRect(true);
             drawSegmentStarts(u, starts.current, colors.current.mark);
             const d = drawOverlays(plotOf(u), overlays.current, colors.current);
             el.dataset.marksDrawn = String(d.marks);
