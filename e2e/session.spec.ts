@@ -123,6 +123,7 @@ test('a reload starts a new segment: the earlier one stays selectable (keyboard 
   await panel.select('[data-testid=segment-picker]', 'all');
   await panel.waitForSelector('[data-testid=segment-banner][data-selection=all]');
   await expect.poll(async () => (await attr(panel, '[data-testid=chart]', 'data-segment-starts'))?.split(' ').length).toBe(1);
+  await expect.poll(() => attr(panel, '[data-testid=chart]', 'data-segments-drawn')).toBe('1');
   const all = await exportFile(panel);
   const collected = all.events.filter((e) => e.t === 'collected');
   expect(collected.length).toBeGreaterThan(0); // the first document's memory ends at the boundary

@@ -71,25 +71,6 @@ interface Props {
 
 const NO_STARTS: readonly number[] = [];
 
-/** Dashed vertical lines at the segment starts (read at draw time from `starts`). */
-function drawSegmentStarts(u: uPlot, starts: readonly number[], color: string): void {
-  if (starts.length === 0) return;
-  const ctx = u.ctx;
-  const { top, height } = u.bbox;
-  ctx.save();
-  ctx.strokeStyle = color;
-  ctx.lineWidth = Math.max(1, devicePixelRatio);
-  ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-  for (const t of starts) {
-    const x = Math.round(u.valToPos(t, 'x', true));
-    ctx.beginPath();
-    ctx.moveTo(x, top);
-    ctx.lineTo(x, top + height);
-    ctx.stroke();
-  }
-  ctx.restore();
-}
-
 /** Y tick steps that read well in binary units (4 KiB … 4 GiB). */
 const BYTE_INCRS: number[] = [];
 for (let unit = 1024; unit <= 1024 ** 3; unit *= 1024) {
@@ -104,7 +85,7 @@ function legendText(short: string, full: string): HTMLElement {
   return el;
 }
 
-const NO_OVERLAYS: Overlays = { marks: [], growth: [], evidence: null };
+const NO_OVERLAYS: Overlays = { marks: [], growth: [], evidence: null, segments: NO_STARTS };
 
 export function Chart(props: Props) {
   const { series: all, memories, marks, extent, viewport, onViewport, selected, labels, titles, gone, onWidth } = props;
@@ -124,11 +105,6 @@ export function Chart(props: Props) {
   const overlays = useRef<Overlays>(NO_OVERLAYS);
   const drawnMarks = useRef<string>('');
   const colors = useRef<Colors>({ mark: '#5f6368', evidence: '#e37400' });
-  const starts = useRef<readonly number[]>(segmentStarts);
-  useEffect(() => {
-    starts.current = segmentStarts;
-    plot.current?.redraw(false);
-  }, [segmentStarts]);
   onViewRef.current = onViewport;
 
   // Width: follow the container; height: the panel's.
@@ -318,9 +294,9 @@ export function Chart(props: Props) {
             // rectangle from the last mouseenter, so a drag would start off by that much. Drop it
             // here; uPlot reads it again at the next pointer event.
             u.syncRect(true);
-            drawSegmentStarts(u, starts.current, colors.current.mark);
             const d = drawOverlays(plotOf(u), overlays.current, colors.current);
             el.dataset.marksDrawn = String(d.marks);
+            el.dataset.segmentsDrawn = String(d.segments);
             el.dataset.growthDrawn = String(d.growth);
             el.dataset.evidencePoints = String(d.evidencePoints);
           },
@@ -363,11 +339,14 @@ export function Chart(props: Props) {
   const marksKey = `${marks.length}\u0000${marks.at(-1)?.time ?? ''}\u0000${marks.at(-1)?.label ?? ''}`;
   useEffect(() => {
     const changed =
-      overlays.current.evidence !== evidence || overlays.current.marks.length !== marks.length || marksKey !== drawnMarks.current;
-    overlays.current = { ...overlays.current, marks, evidence };
+      overlays.current.evidence !== evidence ||
+      overlays.current.marks.length !== marks.length ||
+      marksKey !== drawnMarks.current ||
+      overlays.current.segments !== segmentStarts;
+    overlays.current = { ...overlays.current, marks, evidence, segments: segmentStarts };
     drawnMarks.current = marksKey;
     if (changed) plot.current?.redraw(false, false);
-  }, [marks, marksKey, evidence]);
+  }, [marks, marksKey, evidence, segmentStarts]);
 
   const command = (cmd: ChartCommand) => onViewport(applyCommand(viewport, extent, cmd));
   const onKeyDown = (e: KeyboardEvent) => {

@@ -48,6 +48,7 @@ describe('chart overlays', () => {
       {
         marks: [{ time: 200, label: '<img src=x onerror=alert(1)>' }],
         growth: [{ times: [100, 300], color: '#000' }],
+        segments: [150, 9000], // the second outside the plot
         evidence: {
           from: 0,
           to: 500,
@@ -62,6 +63,6 @@ describe('chart overlays', () => {
       { mark: '#111', evidence: '#222' },
     );
     expect(calls).toEqual(['<img src=x onerror=aler…']); // 23 characters and an ellipsis
-    expect(drawn).toEqual({ marks: 1, growth: 2, evidencePoints: 2 });
+    expect(drawn).toEqual({ marks: 1, segments: 1, growth: 2, evidencePoints: 2 });
   });
 });

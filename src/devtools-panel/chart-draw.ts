@@ -55,6 +55,8 @@ export interface Overlays {
   /** Growth times and colour of each drawn memory. */
   growth: ReadonlyArray<{ times: ArrayLike<number>; color: string }>;
   evidence: { from: number; to: number; target: EvidenceTarget; points: ReadonlyArray<[number, number]> } | null;
+  /** Where each page load after the first starts (the "all segments" view). */
+  segments: readonly number[];
 }
 
 export interface Plot {
@@ -75,6 +77,7 @@ export interface Colors {
 /** What was drawn (exposed as data-* attributes for tests). */
 export interface Drawn {
   marks: number;
+  segments: number;
   growth: number;
   evidencePoints: number;
 }
@@ -102,7 +105,7 @@ export function drawOverlays(p: Plot, o: Overlays, c: Colors): Drawn {
   const bottom = top + height;
   const r = p.pxRatio;
   const ctx = p.ctx;
-  const drawn: Drawn = { marks: 0, growth: 0, evidencePoints: 0 };
+  const drawn: Drawn = { marks: 0, segments: 0, growth: 0, evidencePoints: 0 };
   ctx.save();
   ctx.beginPath();
   ctx.rect(left, top, width, height);
@@ -121,6 +124,22 @@ export function drawOverlays(p: Plot, o: Overlays, c: Colors): Drawn {
     }
     ctx.stroke();
     drawn.growth += xs.length;
+  }
+
+  // Page-load starts: a longer dash the plot's height, no label.
+  const starts = pixelMarkers(o.segments, p.x, left, right);
+  if (starts.length > 0) {
+    ctx.strokeStyle = c.mark;
+    ctx.lineWidth = Math.max(1, r);
+    ctx.setLineDash([4 * r, 3 * r]);
+    ctx.beginPath();
+    for (const x of starts) {
+      ctx.moveTo(x + 0.5, top);
+      ctx.lineTo(x + 0.5, bottom);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    drawn.segments = starts.length;
   }
 
   // Marks: a dashed line the plot's height, the label as canvas text at its top.
