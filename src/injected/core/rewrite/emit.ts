@@ -5,7 +5,7 @@
  * function at each swapped index becomes a counting wrapper that calls the moved body. Every
  * other byte (custom sections included) is copied as is.
  */
-import { lebLength, MALFORMED, Writer } from './bytes';
+import { lebLength, MALFORMED, Reader, Writer } from './bytes';
 import type { AllocatorPlan } from './find';
 import type { ParsedModule } from './module';
 
@@ -426,43 +426,24 @@ export function fastPathPrefix(c: { inp: EmitInput }, f: number, nparams: number
   const m = c.inp.m;
   const malloc = c.inp.alloc?.functions.malloc;
   if (malloc === undefined) return null;
-  const b = m.bytes;
   const d = f - m.importedFuncs;
-  let p = m.bodyStart[d]!;
-  const end = m.bodyEnd[d]!;
-  const u = (): number => {
-    let r = 0;
-    let mul = 1;
-    for (let k = 0; k < 5 && p < end; k++) {
-      const x = b[p++]!;
-      r += (x & 0x7f) * mul;
-      mul *= 128;
-      if ((x & 0x80) === 0) return r;
+  const r = new Reader(m.bytes, m.bodyStart[d]!, m.bodyEnd[d]!);
+  try {
+    const groups = r.u32();
+    for (let i = 0; i < groups; i++) {
+      r.u32();
+      r.byte(); // value type (a single byte for every numeric type)
     }
-    return -1;
-  };
-  const groups = u();
-  if (groups < 0) return null;
-  for (let i = 0; i < groups; i++) {
-    if (u() < 0) return null;
-    p++; // value type (a single byte for every numeric type)
+    const start = r.p;
+    if (r.byte() !== LOCAL_GET_OP || r.u32() >= nparams || r.byte() !== I32_CONST) return null;
+    r.skipLeb(5);
+    if (!isI32Compare(r.byte()) || r.byte() !== IF || r.byte() !== VOID || r.byte() !== LOCAL_GET_OP || r.u32() >= nparams) return null;
+    if (r.byte() !== CALL || r.u32() !== malloc || r.byte() !== RETURN || r.byte() !== END) return null;
+    return { start, end: r.p };
+  } catch (e) {
+    void e; // the body ends before the pattern does: no fast path
+    return null;
   }
-  const start = p;
-  if (b[p++] !== LOCAL_GET_OP) return null;
-  const p1 = u();
-  if (p1 < 0 || p1 >= nparams || b[p++] !== I32_CONST) return null;
-  // i32.const's signed LEB: at most 5 bytes
-  let k = 0;
-  while (k < 5 && p < end && (b[p]! & 0x80) !== 0) {
-    p++;
-    k++;
-  }
-  if (k === 5) return null;
-  p++;
-  if (!isI32Compare(b[p++]!) || b[p++] !== IF || b[p++] !== VOID || b[p++] !== LOCAL_GET_OP) return null;
-  const p2 = u();
-  if (p2 < 0 || p2 >= nparams || b[p++] !== CALL || u() !== malloc || b[p++] !== RETURN || b[p++] !== END) return null;
-  return p <= end ? { start, end: p } : null;
 }
 
 /** Index of an i32 size parameter of function f, or -1 (no out-of-memory notice then). */
