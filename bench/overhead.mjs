@@ -41,7 +41,8 @@ const RUNS = opt('runs', 7);
 const WARMUP = opt('warmup', 3);
 const CHECK = args.includes('--check');
 // --no-allocations: the extension's allocation tracking (counting the heap inside wasm) switched
-// off in the "with" browser, as the panel's switch does (the default is on).
+// off in every browser that has the extension (both builds of --versus), as the panel's switch
+// does (the default is on).
 const NO_ALLOCATIONS = args.includes('--no-allocations');
 const AA = args.includes('--aa');
 const VERBOSE = args.includes('--verbose');
@@ -101,8 +102,7 @@ async function launch(withExtension, dist = DIST) {
   if (withExtension) {
     const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
     await waitForContentScripts(sw);
-    if (NO_ALLOCATIONS && dist === DIST)
-      await sw.evaluate((key) => chrome.storage.local.set({ [key]: false }), 'wasmMemory.allocationTracking');
+    if (NO_ALLOCATIONS) await sw.evaluate((key) => chrome.storage.local.set({ [key]: false }), 'wasmMemory.allocationTracking');
   }
   return { context, withExtension };
 }

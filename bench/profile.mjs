@@ -2,7 +2,7 @@
 // Where the time of a bench workload goes: a CPU profile of the page's main thread (a diagnostic,
 // not a verdict; bench/overhead.mjs gives the with/without ratio).
 //
-//   npm run build && node bench/profile.mjs <workload substring> [units] [--no-extension]
+//   npm run build && node bench/profile.mjs <workload substring> [units] [--no-extension] [--no-allocations]
 //
 // Runs the matching workloads of bench/pages/overhead.html (3 warm-up runs, then 10 profiled
 // runs of `units` each, default 100) in Debian's Chromium with the built extension (dist/, or
@@ -13,6 +13,7 @@
 // Read with care: a builtin called from one of our look-alikes (FinalizationRegistry.register)
 // counts as the look-alike's self time, and inlined functions are attributed by source
 // position. Compare a run with --no-extension, and use bench/overhead.mjs (--versus) for ratios.
+/* global chrome */ // inside sw.evaluate(): the extension service worker's global
 import { chromium } from '@playwright/test';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const positional = args.filter((a) => !a.startsWith('--'));
 const ONLY = positional[0] ?? '';
 const UNITS = Number(positional[1] ?? 100);
 const WITH_EXTENSION = !args.includes('--no-extension');
+// --no-allocations: allocation tracking (counting the heap inside wasm) off, as the panel's switch does
+const NO_ALLOCATIONS = args.includes('--no-allocations');
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (ONLY === '' || !(UNITS > 0)) {
@@ -47,7 +50,11 @@ const context = await chromium.launchPersistentContext(dir, {
   args: [...QUIET, jsFlags, ...extArgs],
 });
 try {
-  if (WITH_EXTENSION) await waitForContentScripts(context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker')));
+  if (WITH_EXTENSION) {
+    const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await waitForContentScripts(sw);
+    if (NO_ALLOCATIONS) await sw.evaluate((key) => chrome.storage.local.set({ [key]: false }), 'wasmMemory.allocationTracking');
+  }
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/pages/overhead.html`);
   await page.waitForFunction(() => document.title === 'ready', null, { timeout: 60_000 });
