@@ -9,9 +9,18 @@
 //                     dlmalloc's own state of its heap (walkDlmalloc) where the memory is exposed
 import { loadSqlJs } from './lib.js';
 
-/** Rows and blob bytes per database: 64 x 16 KiB = 1 MiB of blobs (plus SQLite's pages around them). */
-export const ROWS = 64;
-export const BLOB = 16 * 1024;
+/**
+ * Blob bytes per row: 16 KiB by default, or `?blob=<bytes>` in the page's URL (256 to 65536, a
+ * power of two). Each database holds 1 MiB of blobs (64 x 16 KiB, or 1,024 x 1 KiB, ...) plus
+ * SQLite's pages around them. The row size decides how much of the heap dlmalloc leaves in free
+ * chunks between live blocks (see e2e/heap-inside-wasm.spec.ts).
+ */
+export const BLOB = (() => {
+  const v = Number(new URLSearchParams(location.search).get('blob') ?? 16 * 1024);
+  if (!(v >= 256 && v <= 65536 && (v & (v - 1)) === 0)) throw new Error(`?blob=${v}: a power of two from 256 to 65536`);
+  return v;
+})();
+export const ROWS = (1024 * 1024) / BLOB;
 const CREATE = 'CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)';
 // One statement, no JS-side buffers: the blobs are made by SQLite inside wasm.
 const FILL = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${ROWS})
