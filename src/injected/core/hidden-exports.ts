@@ -9,7 +9,7 @@
  *   tables, globals: `Table.set`, `===` and type reflection behave as without us).
  */
 import { HIDDEN_EXPORT_PREFIX } from './wasm-rewrite';
-import { call, getOwnPropertyDescriptor, ownKeys, stringStartsWith } from './intrinsics';
+import { call, getOwnPropertyDescriptor, OrigProxy, ownKeys, stringStartsWith } from './intrinsics';
 
 export function isHiddenExport(name: unknown): boolean {
   return typeof name === 'string' && (call(stringStartsWith, name, HIDDEN_EXPORT_PREFIX) as boolean);
@@ -22,31 +22,42 @@ const freeze = Object.freeze;
  * A copy of `exports` without the hidden ones, or undefined when there are none (the page then
  * keeps the real object).
  *
- * Built as a spread copy, then hidden keys deleted (last first, see below): V8 gives the real
- * exports object fast properties, and so does an object spread of it; glue reads `wasm.foo` on
- * every call. The copy keeps the real object's key order and, like the original, gets a null
- * prototype and is frozen.
+ * Glue reads `wasm.foo` on every call, so the copy must have fast properties, as the real
+ * exports object has. It is an object spread of a proxy that lists only the visible keys, in
+ * the real object's order, with the real values: V8 gives such a spread fast properties (seen
+ * with %HasFastProperties in Chromium 156 for photon's 152 exports), and keeps them through the
+ * null prototype and freeze below. A spread of the real object followed by `delete` of the
+ * hidden keys (the earlier way) left a dictionary in Chromium 156, even deleting last-added
+ * keys first: every `wasm.foo` read became a hash lookup, about 6 % of photon's
+ * create/grayscale/free loop. The real object is a frozen ordinary object of data properties,
+ * so reading it runs no page code; the proxy, its handler and the descriptors it gives are ours,
+ * with null prototypes (a page's `Object.prototype.get` cannot turn a descriptor into an
+ * accessor).
  */
 export function withoutHidden(exports: WebAssembly.Exports): WebAssembly.Exports | undefined {
-  let any = false;
   const names = ownKeys(exports);
+  const visible: (string | symbol)[] = [];
+  let hidden = 0;
   for (let i = 0; i < names.length; i++) {
-    if (isHiddenExport(names[i]!)) {
-      any = true;
-      break;
-    }
+    const k = names[i]!;
+    if (isHiddenExport(k)) hidden++;
+    else visible[visible.length] = k;
   }
-  if (!any) return undefined;
-  const out: Record<string, unknown> = { ...(exports as Record<string, unknown>) };
-  // Deleted last first: the rewriter appends its exports, so each delete removes the property
-  // added last, which V8 undoes in place and the copy keeps fast properties. Deleting any other
-  // property turns the object into a dictionary, and every `wasm.foo` read of the glue into a
-  // hash lookup (measured in Node with %HasFastProperties: forward order, dictionary).
-  const keys = ownKeys(out);
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const k = keys[i];
-    if (isHiddenExport(k)) delete out[k as string];
-  }
+  if (hidden === 0) return undefined;
+  const real = exports as Record<string | symbol, unknown>;
+  const handler = {
+    __proto__: null,
+    ownKeys: () => visible,
+    getOwnPropertyDescriptor: (_t: object, k: string | symbol) => ({
+      __proto__: null,
+      value: real[k],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    }),
+    get: (_t: object, k: string | symbol) => real[k],
+  } as ProxyHandler<object>;
+  const out: Record<string, unknown> = { ...(new OrigProxy({}, handler) as Record<string, unknown>) };
   setPrototypeOf(out, null);
   return freeze(out) as WebAssembly.Exports;
 }
