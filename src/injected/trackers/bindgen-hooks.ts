@@ -19,7 +19,7 @@
  * that register every object are counted that way (see CountMode in ./bindgen.ts), and
  * unregister() calls are objects released (BindgenTracker.releasesCountedFor, onUnregistered).
  */
-import type { BindgenClass, BindgenTracker, RegistrationSite } from './bindgen';
+import { wrapCounts, type BindgenClass, type BindgenTracker, type RegistrationSite, type WrapTally } from './bindgen';
 import { freeExportIn, isFreeExportName, registryGlue, type RegistryGlue } from './glue-source';
 import { maskToString, isWrapper, lookAlike, replaceConstructor, replaceValue, rethrow, wrap } from '../core/transparent';
 import { apply, arrayFilter, construct, deleteProperty, functionToString, getOwnPropertyDescriptor, ObjectKeys } from '../core/intrinsics';
@@ -261,13 +261,15 @@ export function hookPointerFields(objectProto: object, tracker: BindgenTracker, 
 /**
  * Old glue (`ptr` field) whose class makes every object through `static __wrap(ptr)`: replace
  * `ctor.__wrap` with a look-alike (same name, length, attributes, `toString()` text) that calls
- * the original with the same receiver and argument, returns what it returns, then reports the
- * new object; and shadow the `ptr` watch on the class prototype, so the glue's `obj.ptr = ptr`
- * is an ordinary store again (the watch's setter call cost 3x on photon's `Rgba` create/free
- * loop). false, changing nothing, when either cannot be done without a visible difference.
- * Observable: the identity of `Foo.__wrap` changes once, at the class's first object.
+ * the original with the same receiver and argument, returns what it returns, and counts the new
+ * object in `tally.created` (wrapCounts: an object and a pointer > 0); only while
+ * `tally.attention` is nonzero does it also call `onCreate(obj, ptr)` (the tracker's stack and
+ * orphan budgets). Also shadow the `ptr` watch on the class prototype, so the glue's
+ * `obj.ptr = ptr` is an ordinary store again (the watch's setter call cost 3x on photon's `Rgba`
+ * create/free loop). false, changing nothing, when either cannot be done without a visible
+ * difference. Observable: the identity of `Foo.__wrap` changes once, at the class's first object.
  */
-export function hookWrap(ctor: object, proto: object, onCreate: (obj: unknown, ptr: unknown) => void): boolean {
+export function hookWrap(ctor: object, proto: object, tally: WrapTally, onCreate: (obj: unknown, ptr: unknown) => void): boolean {
   const d = getOwnPropertyDescriptor(ctor, '__wrap');
   if (d === undefined || typeof d.value !== 'function' || isWrapper(d.value)) return false;
   const original = d.value as (ptr: unknown) => unknown;
@@ -282,10 +284,15 @@ export function hookWrap(ctor: object, proto: object, onCreate: (obj: unknown, p
       } catch (e) {
         rethrow(e, wrapper as (...a: unknown[]) => unknown);
       }
-      try {
-        onCreate(obj, ptr);
-      } catch (err) {
-        void err; // our bookkeeping never becomes the page's error
+      if (wrapCounts(obj, ptr)) {
+        tally.created++;
+        if (tally.attention !== 0) {
+          try {
+            onCreate(obj, ptr);
+          } catch (err) {
+            void err; // our bookkeeping never becomes the page's error
+          }
+        }
       }
       return obj;
     },

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BindgenEvent } from '../../shared/protocol';
-import { BindgenTracker, MAX_SAMPLED_PER_CLASS, MAX_SITES_PER_CLASS, ORPHAN_TRACK_PER_TICK, STACK_BURST, STACKS_PER_TICK } from './bindgen';
+import {
+  BindgenTracker,
+  MAX_SAMPLED_PER_CLASS,
+  MAX_SITES_PER_CLASS,
+  ORPHAN_BURST,
+  ORPHAN_TRACK_PER_TICK,
+  STACK_BURST,
+  STACKS_PER_TICK,
+} from './bindgen';
 import { freeExportIn, ptrOfHeld, registersEveryPointer, toPtr, wrapsEveryPointer } from './glue-source';
 import { hookFinalizationRegistry, hookPointerFields, hookWrap, linkFreeCounters } from './bindgen-hooks';
 import { LIMITS } from '../../shared/protocol';
@@ -794,19 +802,50 @@ describe('orphans: wrappers collected while their pointer was never released', (
     expect(s.last('Foo').orphanStacks).toEqual([{ stack: 'stack#1', count: 1 }]);
   });
 
-  it('over ORPHAN_TRACK_PER_TICK objects in one tick: only a sample is registered, and only its definite orphans count', () => {
+  it('over ORPHAN_BURST objects at once: only a sample is registered, and only its definite orphans count', () => {
     const s = setup();
     const make = oldGlue(s, 'r:o6');
     make().free(); // a free before them: their creation mark is after it
     s.tracker.tick();
-    const objs = Array.from({ length: ORPHAN_TRACK_PER_TICK + 10 }, make);
+    const objs = Array.from({ length: ORPHAN_BURST + 10 }, make);
     for (const o of objs) s.collect(o);
-    // the 10 past the budget were never registered: the live-minus-wrappers bound no longer holds;
+    // the 10 past the bucket were never registered: the live-minus-wrappers bound no longer holds;
     // the registered ones saw no free since their creation: definite orphans
     expect(s.last('Foo')).toMatchObject({
-      created: ORPHAN_TRACK_PER_TICK + 11,
-      live: ORPHAN_TRACK_PER_TICK + 10,
-      orphaned: ORPHAN_TRACK_PER_TICK,
+      created: ORPHAN_BURST + 11,
+      live: ORPHAN_BURST + 10,
+      orphaned: ORPHAN_BURST, // the bucket, refilled to the full burst by the tick
+    });
+  });
+
+  it('wrap mode: once the stack and registration budgets are spent, the __wrap look-alike counts alone, exactly; a tick turns the tracker back on', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o8');
+    const cls = s.tracker.classes.get('__wbg_foo_free') ?? null;
+    expect(cls).toBeNull(); // made at the first object
+    const n = ORPHAN_BURST + STACK_BURST + 100;
+    for (let i = 0; i < n; i++) make().free();
+    const c = s.tracker.classes.get('__wbg_foo_free')!;
+    expect(c.mode).toBe('wrap');
+    expect(c.attention).toBe(0);
+    expect(c.created).toBe(n);
+    expect(s.last('Foo')).toMatchObject({ created: n, freed: n, live: 0 }); // the tick emits what the look-alike counted
+    expect(c.attention).toBe(1); // refilled budgets: the next creations get a stack and a registration
+    make();
+    expect(s.last('Foo')).toMatchObject({ created: n + 1, live: 1, liveSampled: 1 });
+  });
+
+  it('the registration bucket refills by ORPHAN_TRACK_PER_TICK per tick: a dry class gets that many more registered', () => {
+    const s = setup();
+    const make = oldGlue(s, 'r:o7');
+    const first = Array.from({ length: ORPHAN_BURST + 5 }, make); // the bucket runs dry
+    s.tracker.tick(); // + ORPHAN_TRACK_PER_TICK
+    const second = Array.from({ length: ORPHAN_TRACK_PER_TICK + 5 }, make);
+    for (const o of [...first, ...second]) s.collect(o);
+    // no free at all: every registered object collected is a definite orphan, and only those
+    expect(s.last('Foo')).toMatchObject({
+      created: ORPHAN_BURST + ORPHAN_TRACK_PER_TICK + 10,
+      orphaned: ORPHAN_BURST + ORPHAN_TRACK_PER_TICK,
     });
   });
 

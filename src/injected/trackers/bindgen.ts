@@ -79,12 +79,17 @@ export const MAX_CLASSES = 512;
 /** Creation stacks of orphaned objects kept per class (each a sampled object). */
 export const MAX_ORPHAN_STACKS = 8;
 /**
- * Objects of a class registered for orphan tracking per sampling tick at most. A registration
- * (and the cell the GC then processes) measured +45% CPU on photon's 4x4 PhotonImage
- * create/grayscale/free loop when every object was registered; a class that stays under this
- * rate (10,240 objects/s) has every object registered, and its figure is the stronger bound.
+ * Orphan tracking registrations: a per-class token bucket like the stacks', refilled by
+ * ORPHAN_TRACK_PER_TICK at every sampling tick up to ORPHAN_BURST (also a new class's budget).
+ * A registration (and the cell the GC then processes) measured +45% CPU on photon's 4x4
+ * PhotonImage create/grayscale/free loop when every object was registered, and +2.6% with 1,024
+ * per tick. A class whose creations fit the bucket (a burst of up to 1,024 objects, or a steady
+ * 640 objects/s at the busy rate) has every object registered, and its figure is the stronger
+ * bound; beyond that, a sample is.
  */
-export const ORPHAN_TRACK_PER_TICK = 1024;
+export const ORPHAN_TRACK_PER_TICK = 64;
+/** The most registrations a class can save up between bursts (see ORPHAN_TRACK_PER_TICK). */
+export const ORPHAN_BURST = 1024;
 
 /** Saved before any hook: our own registrations never go through the register() look-alike. */
 const frRegister = OrigFinalizationRegistry.prototype.register;
@@ -99,12 +104,12 @@ const frRegister = OrigFinalizationRegistry.prototype.register;
 interface OrphanWatch {
   registry: WeakRegistry;
   /**
-   * Every object of the class created so far was registered: false once it counts by
-   * register(), or once more than ORPHAN_TRACK_PER_TICK objects were made in one tick (from then
-   * on only that many per tick are registered: a sample).
+   * Objects of the class counted before the watch began. Every object created since was
+   * registered while `tracked` equals the class's `created` minus this (see allRegistered); once
+   * the bucket ran dry at a creation, only a sample is.
    */
-  all: boolean;
-  /** Registrations left in this tick. */
+  createdBefore: number;
+  /** Registrations left (see ORPHAN_TRACK_PER_TICK). */
   budget: number;
   /** Its objects count by register(): not watched any more. */
   off: boolean;
@@ -275,6 +280,26 @@ export interface BindgenClass {
   mode: CountMode;
   /** Orphan tracking (objects counted by the watch), or null. */
   orphans: OrphanWatch | null;
+  /**
+   * `wrap` mode: nonzero while a creation has more to do than be counted (a stack or an orphan
+   * registration left in the budgets, or the orphan watch not begun). The `__wrap` look-alike
+   * counts every creation itself and calls the tracker only then (BindgenDeps.wrapCreator), so
+   * a class in a tight loop costs one increment per object once its budgets are spent.
+   */
+  attention: number;
+  /** `created` at the last event emitted (creations counted by the look-alike do not set `dirty`). */
+  emittedCreated: number;
+}
+
+/** What a `__wrap` look-alike updates itself (a class record in `wrap` mode). */
+export interface WrapTally {
+  created: number;
+  attention: number;
+}
+
+/** Does `Foo.__wrap(ptr)` returning `obj` make an object to count? (the look-alike's test) */
+export function wrapCounts(obj: unknown, ptr: unknown): boolean {
+  return typeof obj === 'object' && obj !== null && toPtr(ptr) > 0;
 }
 
 export interface BindgenDeps {
@@ -285,11 +310,12 @@ export interface BindgenDeps {
   /** Stop the pointer-field watch for objects of `proto` (default: ./proto-setters shadowField). */
   shadowPointerField?(proto: object): boolean;
   /**
-   * Replace `ctor.__wrap` with a look-alike that calls the original, then `onCreate(obj, ptr)`,
-   * and shadow the `ptr` watch on `proto` (./bindgen-hooks hookWrap). false: nothing changed.
-   * Absent: old glue stays on the watch.
+   * Replace `ctor.__wrap` with a look-alike that calls the original, counts the new object in
+   * `tally.created` (an object and a pointer > 0: wrapCounts), and while `tally.attention` is
+   * nonzero also calls `onCreate(obj, ptr)`; and shadow the `ptr` watch on `proto`
+   * (./bindgen-hooks hookWrap). false: nothing changed. Absent: old glue stays on the watch.
    */
-  wrapCreator?(ctor: object, proto: object, onCreate: (obj: unknown, ptr: unknown) => void): boolean;
+  wrapCreator?(ctor: object, proto: object, tally: WrapTally, onCreate: (obj: unknown, ptr: unknown) => void): boolean;
   /** A weak registry for orphan tracking (default: our own FinalizationRegistry). */
   weakRegistry?(cleanup: (held: OrphanHeld) => void): WeakRegistry;
 }
@@ -362,6 +388,8 @@ export class BindgenTracker {
         dirty: false,
         mode: 'unknown',
         orphans: null,
+        attention: 1,
+        emittedCreated: 0,
       };
       this.classes.set(freeExport, cls);
     }
@@ -411,7 +439,7 @@ export class BindgenTracker {
             this.probes.set(cls, { owner: p, first: null });
           } else if (this.deps.wrapCreator !== undefined && typeof ctor === 'function' && wrapsEveryPointer(ctorSource)) {
             const counted = cls;
-            if (this.deps.wrapCreator(ctor, p, (obj, ptr) => this.onWrapped(counted, obj, ptr))) cls.mode = 'wrap';
+            if (this.deps.wrapCreator(ctor, p, counted, (obj, ptr) => this.onWrapped(counted, obj, ptr))) cls.mode = 'wrap';
           }
         }
         return cls;
@@ -529,12 +557,23 @@ export class BindgenTracker {
     this.countCreated(cls, ptr, obj);
   }
 
-  /** `Foo.__wrap(ptr)` returned `obj` (a class in `wrap` mode): a new object. */
+  /**
+   * `Foo.__wrap(ptr)` returned `obj` (a class in `wrap` mode), already counted by the look-alike
+   * (wrapCounts), which calls this only while the class wants attention: its stack and orphan
+   * budgets, then whether it still wants attention.
+   */
   onWrapped(cls: BindgenClass, obj: unknown, value: unknown): void {
-    if (typeof obj !== 'object' || obj === null) return;
-    const ptr = typeof value === 'number' && value > 0 && value <= 0xffffffff && value % 1 === 0 ? value : toPtr(value);
-    if (ptr <= 0) return;
-    this.countCreated(cls, ptr, obj);
+    if (!wrapCounts(obj, value)) return;
+    this.noteCreated(cls, toPtr(value), obj as object);
+    cls.attention = this.wantsAttention(cls) ? 1 : 0;
+  }
+
+  /** A creation in `wrap` mode has more to do than be counted (see BindgenClass.attention). */
+  private wantsAttention(cls: BindgenClass): boolean {
+    if (cls.stackBudget > 0 && cls.sampled.size < MAX_SAMPLED_PER_CLASS) return true;
+    const w = cls.orphans;
+    // (no watch: it begins at the class's first creation, never after)
+    return w === null ? cls.created === 0 : !w.off && w.budget > 0;
   }
 
   /** Stop the pointer-field watch for objects of `proto` (deps.shadowPointerField, or ./proto-setters shadowField). */
@@ -588,19 +627,20 @@ export class BindgenTracker {
 
   private countCreated(cls: BindgenClass, ptr: number, obj: object): void {
     cls.created++;
+    this.noteCreated(cls, ptr, obj);
+  }
+
+  /** A creation already counted in `cls.created`: its stack and orphan registration, within budget. */
+  private noteCreated(cls: BindgenClass, ptr: number, obj: object): void {
     cls.dirty = true;
     const budget = cls.stackBudget;
     this.sampleStack(cls, ptr, obj);
     let w = cls.orphans;
     if (w === null) {
       if (cls.created !== 1) return; // objects counted before (by register()) were not watched
-      w = cls.orphans = this.newOrphanWatch();
+      w = cls.orphans = this.newOrphanWatch(cls.created - 1);
     }
-    if (w.budget === 0) {
-      w.all = false; // a sample from now on
-      return;
-    }
-    if (w.off) return;
+    if (w.budget === 0 || w.off) return; // (a sample from now on: see allRegistered)
     w.budget--;
     w.tracked++;
     const mark = this.freeMark(cls);
@@ -613,7 +653,7 @@ export class BindgenTracker {
     w.registry.register(obj, box);
   }
 
-  private newOrphanWatch(): OrphanWatch {
+  private newOrphanWatch(createdBefore: number): OrphanWatch {
     const cleanup = (held: OrphanHeld): void => {
       try {
         this.onWrapperCollected(w, held);
@@ -624,8 +664,8 @@ export class BindgenTracker {
     };
     const w: OrphanWatch = {
       registry: (this.deps.weakRegistry ?? ownRegistry)(cleanup),
-      all: true,
-      budget: ORPHAN_TRACK_PER_TICK,
+      createdBefore,
+      budget: ORPHAN_BURST,
       off: false,
       tracked: 0,
       collected: 0,
@@ -716,7 +756,7 @@ export class BindgenTracker {
     const live = liveOf(cls);
     // Once only a sample is registered, the objects not registered may be anything: only the
     // definite orphans among the registered ones remain a bound.
-    const bound = w.all ? live - (w.tracked - w.collected) : 0;
+    const bound = w.tracked === cls.created - w.createdBefore ? live - (w.tracked - w.collected) : 0;
     return Math.max(0, Math.min(live, Math.max(w.definite, bound)));
   }
 
@@ -909,14 +949,17 @@ export class BindgenTracker {
     this.classes.forEach((cls) => {
       if (cls.orphans !== null) {
         this.settleOrphans(cls, cls.orphans);
-        cls.orphans.budget = ORPHAN_TRACK_PER_TICK;
+        const b = cls.orphans.budget + ORPHAN_TRACK_PER_TICK;
+        cls.orphans.budget = b < ORPHAN_BURST ? b : ORPHAN_BURST;
       }
     });
     if (this.freeCounters.size !== 0) this.pollFreeCounters();
     this.classes.forEach((cls) => {
       cls.stackBudget = cls.stackBudget + STACKS_PER_TICK < STACK_BURST ? cls.stackBudget + STACKS_PER_TICK : STACK_BURST;
-      if (!cls.dirty) return;
+      if (cls.mode === 'wrap') cls.attention = this.wantsAttention(cls) ? 1 : 0;
+      if (!cls.dirty && cls.created === cls.emittedCreated) return;
       cls.dirty = false;
+      cls.emittedCreated = cls.created;
       this.deps.emit(this.eventOf(cls));
     });
   }
