@@ -65,6 +65,13 @@ export interface AllocatorPlan {
 
 const I32 = 0x7f;
 const DECODE_BUDGET = 4 * 1024 * 1024;
+/**
+ * Up to this many realloc-shaped callers of malloc (and this many bytes of their bodies) are
+ * decoded rather than prefiltered by a raw pass over the code section for calls of free: one
+ * native pass over a 700 KB code section costs about as much as copying it.
+ */
+const FEW_CALLERS = 32;
+const FEW_BYTES = 64 * 1024;
 const create = Object.create;
 const stringEndsWith = String.prototype.endsWith;
 const stringIndexOf = String.prototype.indexOf;
@@ -583,26 +590,38 @@ export class Finder {
     if (!mf) return false;
     const maddr = this.addressSet(mf);
     // candidates: realloc-shaped callers of malloc that also call free, and memalign-shaped
-    // (exactly 2 params, <= 4 KB) callers of malloc; only these are decoded
+    // (exactly 2 params, <= 4 KB) callers of malloc; only these are decoded. Whether a caller of
+    // malloc also calls free is known from its decoded calls; a second raw pass over the whole code
+    // section (the callers of free) only pays when there are many callers of malloc to decode.
     const cands: number[] = [];
     const callers = within ?? this.rawCallers(fns.malloc);
-    const freeCallers = create(null) as Record<number, number | undefined>;
-    if (fns.realloc === undefined) {
-      const fc = within ?? this.rawCallers(fns.free);
-      for (let i = 0; i < fc.length; i++) freeCallers[fc[i]!] = 1;
-    }
+    const shaped: number[] = [];
+    let undecided = 0;
+    const minParams = this.stateParam ? 3 : 2;
     for (let i = 0; i < callers.length; i++) {
       const f = callers[i]!;
       if (f === fns.malloc || f === fns.free || f === fns.calloc) continue;
       const size = this.bodySize(f);
       if (size < 20 || size > 20000) continue;
       const t = this.m.types[this.m.funcTypes[f]!]!;
-      const minParams = this.stateParam ? 3 : 2;
       if (t.results.length !== 1 || t.results[0] !== I32 || t.params.length < minParams || t.params[0] !== I32 || t.params[1] !== I32)
         continue;
       if (this.stateParam && t.params[2] !== I32) continue;
-      const reallocShaped = freeCallers[f] !== undefined;
-      const memalignShaped = fns.memalign === undefined && t.params.length === minParams && size <= 4096;
+      shaped[shaped.length] = f;
+      // bytes decoded only to learn whether it calls free (a memalign-shaped one is decoded anyway)
+      if (!(fns.memalign === undefined && t.params.length === minParams && size <= 4096)) undecided += size;
+    }
+    let freeCallers: Record<number, number | undefined> | null = null; // null: decode to know
+    if (fns.realloc === undefined && within === null && (shaped.length > FEW_CALLERS || undecided > FEW_BYTES)) {
+      freeCallers = create(null) as Record<number, number | undefined>;
+      const fc = this.rawCallers(fns.free);
+      for (let i = 0; i < fc.length; i++) freeCallers[fc[i]!] = 1;
+    }
+    for (let i = 0; i < shaped.length; i++) {
+      const f = shaped[i]!;
+      const size = this.bodySize(f);
+      const reallocShaped = fns.realloc === undefined && (freeCallers === null || freeCallers[f] !== undefined);
+      const memalignShaped = fns.memalign === undefined && this.m.types[this.m.funcTypes[f]!]!.params.length === minParams && size <= 4096;
       if (!reallocShaped && !memalignShaped) continue;
       const facts = this.scan(f);
       if (facts && this.calls(facts, fns.malloc)) cands[cands.length] = f;
