@@ -9,10 +9,11 @@
 //      once WITHOUT it. with - without is what the page pays.
 //   B. "rewriter alone": the rewriter (src/injected/core/wasm-rewrite.ts under $REWRITER_ROOT,
 //      default this checkout, bundled) is added to a page without the extension, then: compile of
-//      the ORIGINAL bytes (the first in the page), the rewriter's first call, its second call, and
-//      its warm minimum over --warm calls; and, for scale, one copy of the bytes into a new buffer.
+//      the ORIGINAL bytes (the first in the page), the rewriter's first call, its second call (same
+//      bytes, same options: a repeat), and its warm CPU per call over --warm calls, never repeats (other
+//      options each time) and then all repeats; and, for scale, one copy of the bytes into a new buffer.
 //
-//   npm run build && node bench/rewrite-page.mjs [--samples 5] [--warm 10] [--only sql.js]
+//   npm run build && node bench/rewrite-page.mjs [--samples 5] [--warm 10] [--only sql.js] [--rewriter-only]
 //
 // Every step is its own page.evaluate, timed twice: main-thread CPU time (CDP Performance metric
 // ThreadTime, which a machine shared with other processes does not inflate the way it inflates
@@ -38,6 +39,7 @@ const opt = (name, dflt) => {
 const SAMPLES = Number(opt('samples', 5));
 const WARM = Number(opt('warm', 10));
 const ONLY = String(opt('only', ''));
+const REWRITER_ONLY = args.includes('--rewriter-only'); // B alone (e.g. two checkouts' rewriters, alternated by the caller)
 const root = resolve(import.meta.dirname, '..');
 const DIST = resolve(process.env.WASM_MEMORY_DIST ?? join(root, 'dist'));
 const REWRITER_ROOT = resolve(process.env.REWRITER_ROOT ?? root);
@@ -121,18 +123,28 @@ await build({
 });
 const rewriterSource = readFileSync(join(tmp, 'rewrite.js'), 'utf8');
 
+// one options object for the first and second call (the page's hooks also pass the same options:
+// a second call with the same bytes is a repeat, which a rewriter may remember)
 const rewriteOnce = () => {
-  const opts = { allocators: true, callCounters: (n) => /^__wbg_[a-z0-9_]+_free$/.test(n), maxModuleBytes: 64 << 20 };
+  const opts = (globalThis.__opts ??= {
+    allocators: true,
+    callCounters: (n) => /^__wbg_[a-z0-9_]+_free$/.test(n),
+    maxModuleBytes: 64 << 20,
+  });
   const t = performance.now();
   const r = globalThis.__rewriteBench.rewriteModule(globalThis.__bytes, opts);
   const ms = performance.now() - t;
   globalThis.__result = r.ok ? { ok: true, foundBy: r.layout.allocator?.foundBy ?? 'calls only' } : { ok: false, foundBy: r.reason };
   return ms;
 };
-const rewriteWarm = (warm) => {
-  const opts = { allocators: true, callCounters: (n) => /^__wbg_[a-z0-9_]+_free$/.test(n), maxModuleBytes: 64 << 20 };
+// warm rewrites: never repeats (another callCounters function each time), or all repeats (the
+// options of the first call)
+const rewriteWarm = ([warm, repeats]) => {
   let min = Infinity;
   for (let i = 0; i < warm; i++) {
+    const opts = repeats
+      ? globalThis.__opts
+      : { allocators: true, callCounters: (n) => /^__wbg_[a-z0-9_]+_free$/.test(n), maxModuleBytes: 64 << 20 };
     const t = performance.now();
     globalThis.__rewriteBench.rewriteModule(globalThis.__bytes, opts);
     min = Math.min(min, performance.now() - t);
@@ -155,10 +167,22 @@ async function rewriterAlone(page, cdp, url, sample) {
   const first = await step(page, cdp, rewriteOnce);
   const result = await page.evaluate(() => globalThis.__result);
   const second = await step(page, cdp, rewriteOnce);
-  const warm = await step(page, cdp, rewriteWarm, WARM);
+  const warm = await step(page, cdp, rewriteWarm, [WARM, false]);
+  const warmRepeat = await step(page, cdp, rewriteWarm, [WARM, true]);
   const copy = await step(page, cdp, copyBytes);
   const size = await page.evaluate(() => globalThis.__bytes.length);
-  return { size, noop: n.cpu, compile: c, first, second, warmWall: warm.wall, warmCpu: (warm.cpu - n.cpu) / WARM, copy, ...result };
+  return {
+    size,
+    noop: n.cpu,
+    compile: c,
+    first,
+    second,
+    warmWall: warm.wall,
+    warmCpu: (warm.cpu - n.cpu) / WARM,
+    warmRepeatCpu: (warmRepeat.cpu - n.cpu) / WARM,
+    copy,
+    ...result,
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -176,8 +200,10 @@ try {
     const a = { without: [], with: [] };
     const b = [];
     for (let s = 0; s < SAMPLES; s++) {
-      a.without.push(await withBrowser(false, (p, c) => loadPath(p, c, url)));
-      a.with.push(await withBrowser(true, (p, c) => loadPath(p, c, url)));
+      if (!REWRITER_ONLY) {
+        a.without.push(await withBrowser(false, (p, c) => loadPath(p, c, url)));
+        a.with.push(await withBrowser(true, (p, c) => loadPath(p, c, url)));
+      }
       b.push(await withBrowser(false, (p, c) => rewriterAlone(p, c, url, s)));
     }
     const cpu = (x, n) => x.cpu - n;
@@ -192,20 +218,22 @@ try {
     console.log(
       `\n${name} (${b[0].size} bytes), ${b[0].ok ? `rewritten, allocator found by ${b[0].foundBy}` : `NOT REWRITTEN: ${b[0].foundBy}`}; load average before ${loadBefore}, after ${load()}`,
     );
+    if (!REWRITER_ONLY) {
+      console.log(
+        `  A  page's new WebAssembly.Module, CPU:  without first ${f(median(aFirst('without')))} repeat ${f(median(aRepeat('without')))} | with first ${f(median(aFirst('with')))} repeat ${f(median(aRepeat('with')))}`,
+      );
+      console.log(
+        `     with - without, CPU (paired):        first ${f(median(diffFirst))} (min ${f(Math.min(...diffFirst))})  repeat ${f(median(diffRepeat))} (min ${f(Math.min(...diffRepeat))})   = ${pct(diffFirst.map((d, i) => d / aFirst('without')[i]))} / ${pct(diffRepeat.map((d, i) => d / aFirst('without')[i]))} of compile`,
+      );
+      console.log(
+        `     wall:                                without first ${f(median(a.without.map((x) => x.first.wall)))} | with first ${f(median(a.with.map((x) => x.first.wall)))} repeat ${f(median(a.with.map((x) => x.repeat.wall)))}`,
+      );
+    }
     console.log(
-      `  A  page's new WebAssembly.Module, CPU:  without first ${f(median(aFirst('without')))} repeat ${f(median(aRepeat('without')))} | with first ${f(median(aFirst('with')))} repeat ${f(median(aRepeat('with')))}`,
+      `  B  compile ${f(median(bc))} | rewriter first ${f(median(b1))} (min ${f(Math.min(...b1))}) second ${f(median(b2))} warm ${f(median(b.map((x) => x.warmCpu)))} warm repeat ${f(median(b.map((x) => x.warmRepeatCpu)))} | copy ${f(median(b.map((x) => cpu(x.copy, x.noop))))}  (CPU)`,
     );
     console.log(
-      `     with - without, CPU (paired):        first ${f(median(diffFirst))} (min ${f(Math.min(...diffFirst))})  repeat ${f(median(diffRepeat))} (min ${f(Math.min(...diffRepeat))})   = ${pct(diffFirst.map((d, i) => d / aFirst('without')[i]))} / ${pct(diffRepeat.map((d, i) => d / aFirst('without')[i]))} of compile`,
-    );
-    console.log(
-      `     wall:                                without first ${f(median(a.without.map((x) => x.first.wall)))} | with first ${f(median(a.with.map((x) => x.first.wall)))} repeat ${f(median(a.with.map((x) => x.repeat.wall)))}`,
-    );
-    console.log(
-      `  B  compile ${f(median(bc))} | rewriter first ${f(median(b1))} (min ${f(Math.min(...b1))}) second ${f(median(b2))} warm ${f(median(b.map((x) => x.warmCpu)))} | copy ${f(median(b.map((x) => cpu(x.copy, x.noop))))}  (CPU)`,
-    );
-    console.log(
-      `     of compile:  first ${pct(b1.map((x, i) => x / bc[i]))}  second ${pct(b2.map((x, i) => x / bc[i]))}  warm ${pct(b.map((x, i) => x.warmCpu / bc[i]))}  copy ${pct(b.map((x, i) => cpu(x.copy, x.noop) / bc[i]))}`,
+      `     of compile:  first ${pct(b1.map((x, i) => x / bc[i]))}  second ${pct(b2.map((x, i) => x / bc[i]))}  warm ${pct(b.map((x, i) => x.warmCpu / bc[i]))}  warm repeat ${pct(b.map((x, i) => x.warmRepeatCpu / bc[i]))}  copy ${pct(b.map((x, i) => cpu(x.copy, x.noop) / bc[i]))}`,
     );
     console.log(
       `     wall:        compile ${f(median(b.map((x) => x.compile.wall)))} first ${f(median(b.map((x) => x.first.wall)))} second ${f(median(b.map((x) => x.second.wall)))} warm min ${f(median(b.map((x) => x.warmWall)))} copy ${f(median(b.map((x) => x.copy.wall)))}; evaluate noop CPU ${f(median(b.map((x) => x.noop)))}`,
