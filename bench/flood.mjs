@@ -25,6 +25,9 @@
 // - stall: the longest gap of a 1 ms timer loop in the panel page (a 4 ms gap is an idle page:
 //   nested timers are clamped), over the whole flood; and the longest single task (Long Tasks
 //   API) in that time: a stall can be one long task or a thread kept busy by many short ones.
+// - CPU: seconds of CPU used by the extension renderer's main thread (the panel and the host's
+//   offscreen document share it), from /proc: unlike the wall-clock figures, it does not grow
+//   when other processes take the machine's cores.
 // - round trip: a key press in the panel's mark-label field, from the key event's timestamp to
 //   the start of the next animation frame (when the re-rendered field is painted); one every
 //   250 ms for as long as events arrive (the flood), median and worst. Where the panel has the
@@ -37,7 +40,7 @@
 //   over the window, per 16.7 ms).
 /* global chrome */ // inside sw.evaluate(): the extension service worker's global
 import puppeteer from 'puppeteer-core';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
@@ -131,6 +134,26 @@ function extensionRss(dir) {
     }
   }
   return sum;
+}
+
+/** CPU seconds (user + system) used so far by the main thread of each extension renderer process
+ *  of the browser whose profile is `dir` (/proc/<pid>/stat: the main thread's id is the pid).
+ *  Unlike wall-clock figures, it does not grow when other processes take the cores. */
+function extensionMainCpu(dir) {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const c = ` ${cmdline(d)} `;
+    if (!c.includes(`--user-data-dir=${dir}`) || !c.includes(' --extension-process ')) continue;
+    try {
+      const f = readFileSync(`/proc/${d}/task/${d}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ
 }
 
 const mb = (b) => (b === null ? 'n/a' : `${(b / MB).toFixed(1)} MB`);
@@ -359,6 +382,7 @@ async function flood(name, run) {
       await profiler.send('Profiler.start');
     }
     const began = performance.now();
+    const cpu0 = extensionMainCpu(s.dir);
     const work = s.page.evaluate(run.script, run.arg);
     // Round trips while the page floods (the worst moment for the panel).
     let delivered = false;
@@ -369,8 +393,14 @@ async function flood(name, run) {
     const trips = await tripsP;
     step('round trips');
     const pageSeconds = (performance.now() - began) / 1000;
+    const cpu = extensionMainCpu(s.dir) - cpu0;
     const { stall, longest } = await s.panel.evaluate(() => ({ stall: globalThis.__bench.maxGap, longest: globalThis.__bench.longest }));
-    if (profiler) printProfile((await profiler.send('Profiler.stop')).profile);
+    if (profiler) {
+      const { profile } = await profiler.send('Profiler.stop');
+      printProfile(profile);
+      // FLOOD_PROFILE_OUT=file.cpuprofile: the profile itself (DevTools' Performance panel loads it).
+      if (process.env.FLOOD_PROFILE_OUT) writeFileSync(process.env.FLOOD_PROFILE_OUT, JSON.stringify(profile));
+    }
     const dom = await domFigures(s.panel);
     const h = await heaps(s.browser);
     const rss = extensionRss(s.dir);
@@ -379,6 +409,7 @@ async function flood(name, run) {
       `  delivered to the panel: ${d.events.toLocaleString('en-US')} events in ${d.seconds.toFixed(1)} s = ${Math.round(d.rate).toLocaleString('en-US')} events/s (page done after ${pageSeconds.toFixed(1)} s); dropped ${dom.dropped}, not kept for export ${dom.omitted}`,
     );
     console.log(`  longest panel stall (1 ms timer gap): ${ms(stall)}; longest task ${ms(longest)}`);
+    console.log(`  extension renderer main thread (panel + host document): ${cpu.toFixed(1)} CPU s over the flood`);
     printTrips(trips);
     console.log(`  panel DOM: ${dom.nodes.toLocaleString('en-US')} nodes, ${dom.rows} memory rows; "${dom.memoriesTitle}"`);
     console.log(
@@ -402,8 +433,10 @@ async function stream() {
     await s.panel.evaluate(() => globalThis.__bench.start());
     const t0 = performance.now();
     const b0 = await task();
+    const cpu0 = extensionMainCpu(s.dir);
     await sleep(SECONDS * 1000);
     const b1 = await task();
+    const cpu = extensionMainCpu(s.dir) - cpu0;
     const wall = (performance.now() - t0) / 1000;
     const m = await s.panel.evaluate(() => ({
       frames: globalThis.__bench.frames,
@@ -422,6 +455,7 @@ async function stream() {
     console.log(
       `  panel main thread busy: ${(busy * 100).toFixed(1)} % = ${ms(busy * (1000 / 60))} per 16.7 ms frame; longest stall ${ms(m.stall)}, longest task ${ms(m.longest)}`,
     );
+    console.log(`  extension renderer main thread (panel + host document): ${cpu.toFixed(1)} CPU s`);
     printTrips(trips);
     console.log(`  panel DOM: ${dom.nodes.toLocaleString('en-US')} nodes, ${dom.rows} memory rows`);
     console.log(
