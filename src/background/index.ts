@@ -34,7 +34,7 @@ import {
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { syncContentScripts } from './content-scripts';
 import { Router, type Endpoint } from './router';
-import { BUFFER_BYTES, EVENT_OVERHEAD_BYTES } from '../shared/event-bytes';
+import { ChannelPairing, hostEndpoint } from './host-link';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
 const router = new Router();
@@ -84,115 +84,8 @@ async function ensureHost(): Promise<void> {
   await creating;
 }
 
-/**
- * The host's endpoint: messages are coalesced into one `host-batch` per HOST_BATCH_MS. Each port
- * message costs a serialization and a hop between processes' threads (measured by
- * bench/background.mjs: per message, not per event), and the badge needs no faster update.
- * What waits is bounded: past BUFFER_BYTES.hostPending it is sent at once. Each
- * message is serialised once, when it arrives; its text is both what is counted and what is sent.
- */
-const HOST_BATCH_MS = 1000;
-/**
- * How long a new host connection's batches wait for its direct line (tab-status.ts HostChannel)
- * before they go over the port instead. The line is chosen once per connection, so batches never
- * take two routes and overtake each other (the host counts a sequence gap as events lost).
- */
-const CHANNEL_WAIT_MS = 2000;
-
-interface HostEndpoint extends Endpoint<BackgroundToHost> {
-  /** The direct line to the host's Worker for this connection (ignored once batches went over
-   *  the port). */
-  useChannel(channel: MessagePort): void;
-}
-
-function coalescing(port: Runtime.Port): HostEndpoint {
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let channel: MessagePort | null = null;
-  let via: 'undecided' | 'channel' | 'port' = 'undecided';
-  const connectedAt = Date.now();
-  const flush = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    if (pending.length === 0) return;
-    if (via === 'undecided') {
-      // Still bounded: a flood does not wait past a few messages' worth for the line.
-      if (Date.now() - connectedAt < CHANNEL_WAIT_MS && pendingBytes < 4 * BUFFER_BYTES.hostPending) {
-        timer = setTimeout(flush, HOST_BATCH_MS / 4);
-        return;
-      }
-      via = 'port';
-    }
-    const texts = pending;
-    pending = [];
-    pendingBytes = 0;
-    // the JSON text of the BackgroundToHost[] of these messages
-    const batch: BackgroundToHost = { kind: 'host-batch', v: PROTOCOL_VERSION, json: `[${texts.join(',')}]` };
-    try {
-      if (via === 'channel' && channel) channel.postMessage(batch);
-      else port.postMessage(batch);
-    } catch (e) {
-      console.debug('[wasm-memory] host send failed (its onDisconnect cleans up)', e);
-    }
-  };
-  return {
-    send: (msg) => {
-      const text = JSON.stringify(msg);
-      pending.push(text);
-      // Bounded by bytes too: a flood goes out in messages of about BUFFER_BYTES.hostPending,
-      // counted as every buffer counts events (event-bytes.ts: the text plus a fixed cost each).
-      pendingBytes += text.length + (msg.kind === 'events' ? msg.events.length * EVENT_OVERHEAD_BYTES : 0);
-      if (pendingBytes >= BUFFER_BYTES.hostPending) flush();
-      else timer ??= setTimeout(flush, HOST_BATCH_MS);
-    },
-    useChannel: (ch) => {
-      if (via !== 'undecided') {
-        ch.close();
-        return;
-      }
-      channel = ch;
-      via = 'channel';
-    },
-    close: () => {
-      channel?.close();
-      port.disconnect();
-    },
-  };
-}
-
-/**
- * Host channels (tab-status.ts HostChannel): the MessagePort half arrives as a message to this
- * global scope, the id half on the host's runtime port, in either order. Each waits here for
- * the other (a few at most: one per connection of the one offscreen document).
- */
-const channelPorts = new Map<string, MessagePort>();
-const channelTakers = new Map<string, (ch: MessagePort) => void>();
-const MAX_WAITING_CHANNELS = 4;
-function channelArrived(id: string, ch: MessagePort): void {
-  const take = channelTakers.get(id);
-  if (take) {
-    channelTakers.delete(id);
-    take(ch);
-    return;
-  }
-  channelPorts.set(id, ch);
-  for (const [old, p] of channelPorts) {
-    if (channelPorts.size <= MAX_WAITING_CHANNELS) break;
-    p.close();
-    channelPorts.delete(old);
-  }
-}
-function channelOffered(id: string, take: (ch: MessagePort) => void): void {
-  const ch = channelPorts.get(id);
-  if (ch) {
-    channelPorts.delete(id);
-    take(ch);
-    return;
-  }
-  channelTakers.clear(); // only the newest connection's offer matters
-  channelTakers.set(id, take);
-}
+/** Host channels waiting for their other half (host-link.ts). */
+const channels = new ChannelPairing<MessagePort>();
 addEventListener('message', (ev: MessageEvent<unknown>) => {
   // Only our offscreen document (a client of this worker with its URL) offers a line.
   const src: unknown = ev.source;
@@ -200,7 +93,7 @@ addEventListener('message', (ev: MessageEvent<unknown>) => {
   if (url !== browser.runtime.getURL(OFFSCREEN_URL)) return;
   const d = ev.data as Partial<HostChannel> | null;
   const ch = ev.ports[0];
-  if (d?.kind === 'host-channel' && d.v === PROTOCOL_VERSION && typeof d.id === 'string' && ch) channelArrived(d.id, ch);
+  if (d?.kind === 'host-channel' && d.v === PROTOCOL_VERSION && typeof d.id === 'string' && ch) channels.port(d.id, ch);
 });
 
 /** Statuses are applied one at a time (each reads and writes the tab's notified ids). */
@@ -242,12 +135,18 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
       port.disconnect();
       return;
     }
-    const ep = coalescing(port);
+    const ep = hostEndpoint({
+      port,
+      now: () => Date.now(),
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      log: (msg, err) => console.debug(`[wasm-memory] ${msg}`, err ?? ''),
+    });
     const h = router.connectHost(ep);
     port.onMessage.addListener((msg: unknown) => {
       const m = msg as HostToBackground; // from our own offscreen document
       if (m.kind === 'tab-status' && m.v === PROTOCOL_VERSION) onHostStatus(m.status);
-      else if (m.kind === 'host-channel' && m.v === PROTOCOL_VERSION && typeof m.id === 'string') channelOffered(m.id, ep.useChannel);
+      else if (m.kind === 'host-channel' && m.v === PROTOCOL_VERSION && typeof m.id === 'string') channels.offer(m.id, ep.useChannel);
       else h.message(msg);
     });
     port.onDisconnect.addListener(() => h.disconnected());
