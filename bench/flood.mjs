@@ -4,6 +4,9 @@
 //   npm run build && node bench/flood.mjs [--only memories,grows,stream] [--memories 5000]
 //     [--grows 100000] [--collected 1000] [--live 50] [--seconds 10] [--profile]
 //   WASM_MEMORY_DIST=/path/to/dist node bench/flood.mjs   (another build, e.g. the one before)
+//   --profile: the panel page's CPU profile over the flood (grows / memories): top self time, and
+//   the longest stretch without an idle sample, by entry point (build unminified to read names:
+//   npx vite build --minify false && node scripts/build-content-scripts.mjs)
 //
 // Scenarios (one fresh browser each, so their memory does not add up):
 // - memories: the page creates --memories throwaway WebAssembly.Memory objects (all collected).
@@ -20,7 +23,11 @@
 //   resident memory of the extension's renderer process(es) from /proc (VmRSS; the panel page,
 //   opened as a tab of the extension, is in that process too).
 // - stall: the longest gap of a 1 ms timer loop in the panel page (a 4 ms gap is an idle page:
-//   nested timers are clamped), over the whole flood.
+//   nested timers are clamped), over the whole flood; and the longest single task (Long Tasks
+//   API) in that time: a stall can be one long task or a thread kept busy by many short ones.
+// - CPU: seconds of CPU used by the extension renderer's main thread (the panel and the host's
+//   offscreen document share it), from /proc: unlike the wall-clock figures, it does not grow
+//   when other processes take the machine's cores.
 // - round trip: a key press in the panel's mark-label field, from the key event's timestamp to
 //   the start of the next animation frame (when the re-rendered field is painted); one every
 //   250 ms for as long as events arrive (the flood), median and worst. Where the panel has the
@@ -33,7 +40,7 @@
 //   over the window, per 16.7 ms).
 /* global chrome */ // inside sw.evaluate(): the extension service worker's global
 import puppeteer from 'puppeteer-core';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
@@ -84,6 +91,11 @@ function instrument() {
     setTimeout(tick, 1);
   };
   setTimeout(tick, 1);
+  // The longest single task (Long Tasks API: tasks over 50 ms): a stall may be one task or many.
+  m.longest = 0;
+  new PerformanceObserver((list) => {
+    if (m.recording) for (const e of list.getEntries()) m.longest = Math.max(m.longest, e.duration);
+  }).observe({ type: 'longtask' });
   /** Arms `m.trip`: ms from the next `type` event's timestamp to the following animation frame. */
   m.arm = (type) => {
     m.trip = new Promise((res) => {
@@ -94,6 +106,7 @@ function instrument() {
     m.recording = true;
     m.frames = [];
     m.maxGap = 0;
+    m.longest = 0;
     m.lastTick = performance.now();
   };
 }
@@ -121,6 +134,26 @@ function extensionRss(dir) {
     }
   }
   return sum;
+}
+
+/** CPU seconds (user + system) used so far by the main thread of each extension renderer process
+ *  of the browser whose profile is `dir` (/proc/<pid>/stat: the main thread's id is the pid).
+ *  Unlike wall-clock figures, it does not grow when other processes take the cores. */
+function extensionMainCpu(dir) {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const c = ` ${cmdline(d)} `;
+    if (!c.includes(`--user-data-dir=${dir}`) || !c.includes(' --extension-process ')) continue;
+    try {
+      const f = readFileSync(`/proc/${d}/task/${d}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ
 }
 
 const mb = (b) => (b === null ? 'n/a' : `${(b / MB).toFixed(1)} MB`);
@@ -281,23 +314,58 @@ async function delivery(panel, work, quietMs = 3000, timeoutMs = 600_000) {
   return { events: last - c0, seconds: secs, rate: secs > 0 ? (last - c0) / secs : 0 };
 }
 
-/** --profile: the panel page's CPU profile over the flood, its top functions by self time. */
+/** --profile: the panel page's CPU profile over the flood, its top functions by self time, and
+ *  the longest stretch without an idle sample (what the stall was): its entry points (the
+ *  outermost JS function of each sample's stack) and its top self time. */
 function printProfile(profile) {
-  const dt = new Map();
   const { samples, timeDeltas, nodes } = profile;
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  for (let i = 0; i < samples.length; i++) dt.set(samples[i], (dt.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
-  const self = new Map();
-  let total = 0;
-  for (const [id, us] of dt) {
+  const parent = new Map();
+  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (id) => {
     const f = byId.get(id).callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + us);
-    total += us;
+    return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+  };
+  /** The outermost frame under (root) of a sample's stack. */
+  const entry = (id) => {
+    let e = id;
+    for (let p = parent.get(e); p !== undefined && byId.get(p).callFrame.functionName !== '(root)'; p = parent.get(p)) e = p;
+    return name(e);
+  };
+  const top = (range, key) => {
+    const m = new Map();
+    let total = 0;
+    for (const i of range) {
+      const k = key(samples[i]);
+      const us = timeDeltas[i + 1] ?? 0; // a sample's time is the gap to the next one
+      m.set(k, (m.get(k) ?? 0) + us);
+      total += us;
+    }
+    return { total, rows: [...m].sort((a, b) => b[1] - a[1]) };
+  };
+  const all = [...samples.keys()];
+  const t = top(all, name);
+  console.log(`  panel CPU profile: ${(t.total / 1000).toFixed(0)} ms sampled; top self time:`);
+  for (const [k, us] of t.rows.slice(0, 25)) console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  // The longest run of samples with no (idle) among them.
+  const idle = (i) => byId.get(samples[i]).callFrame.functionName === '(idle)';
+  let best = { from: 0, to: 0, us: 0 };
+  let from = 0;
+  let us = 0;
+  for (let i = 0; i < samples.length; i++) {
+    if (idle(i)) {
+      from = i + 1;
+      us = 0;
+      continue;
+    }
+    us += timeDeltas[i + 1] ?? 0;
+    if (us > best.us) best = { from, to: i + 1, us };
   }
-  console.log(`  panel CPU profile: ${(total / 1000).toFixed(0)} ms sampled; top self time:`);
-  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
-    console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  const stretch = all.slice(best.from, best.to);
+  console.log(`  longest busy stretch (no idle sample): ${(best.us / 1000).toFixed(0)} ms; by entry point:`);
+  for (const [k, v] of top(stretch, entry).rows.slice(0, 10)) console.log(`    ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+  console.log('  its top self time:');
+  for (const [k, v] of top(stretch, name).rows.slice(0, 12)) console.log(`    ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
 
 const step = process.env.FLOOD_DEBUG ? (x) => console.log(`  [${x}]`) : () => {};
@@ -314,6 +382,7 @@ async function flood(name, run) {
       await profiler.send('Profiler.start');
     }
     const began = performance.now();
+    const cpu0 = extensionMainCpu(s.dir);
     const work = s.page.evaluate(run.script, run.arg);
     // Round trips while the page floods (the worst moment for the panel).
     let delivered = false;
@@ -324,8 +393,14 @@ async function flood(name, run) {
     const trips = await tripsP;
     step('round trips');
     const pageSeconds = (performance.now() - began) / 1000;
-    const stall = await s.panel.evaluate(() => globalThis.__bench.maxGap);
-    if (profiler) printProfile((await profiler.send('Profiler.stop')).profile);
+    const cpu = extensionMainCpu(s.dir) - cpu0;
+    const { stall, longest } = await s.panel.evaluate(() => ({ stall: globalThis.__bench.maxGap, longest: globalThis.__bench.longest }));
+    if (profiler) {
+      const { profile } = await profiler.send('Profiler.stop');
+      printProfile(profile);
+      // FLOOD_PROFILE_OUT=file.cpuprofile: the profile itself (DevTools' Performance panel loads it).
+      if (process.env.FLOOD_PROFILE_OUT) writeFileSync(process.env.FLOOD_PROFILE_OUT, JSON.stringify(profile));
+    }
     const dom = await domFigures(s.panel);
     const h = await heaps(s.browser);
     const rss = extensionRss(s.dir);
@@ -333,7 +408,8 @@ async function flood(name, run) {
     console.log(
       `  delivered to the panel: ${d.events.toLocaleString('en-US')} events in ${d.seconds.toFixed(1)} s = ${Math.round(d.rate).toLocaleString('en-US')} events/s (page done after ${pageSeconds.toFixed(1)} s); dropped ${dom.dropped}, not kept for export ${dom.omitted}`,
     );
-    console.log(`  longest panel stall (1 ms timer gap): ${ms(stall)}`);
+    console.log(`  longest panel stall (1 ms timer gap): ${ms(stall)}; longest task ${ms(longest)}`);
+    console.log(`  extension renderer main thread (panel + host document): ${cpu.toFixed(1)} CPU s over the flood`);
     printTrips(trips);
     console.log(`  panel DOM: ${dom.nodes.toLocaleString('en-US')} nodes, ${dom.rows} memory rows; "${dom.memoriesTitle}"`);
     console.log(
@@ -357,10 +433,16 @@ async function stream() {
     await s.panel.evaluate(() => globalThis.__bench.start());
     const t0 = performance.now();
     const b0 = await task();
+    const cpu0 = extensionMainCpu(s.dir);
     await sleep(SECONDS * 1000);
     const b1 = await task();
+    const cpu = extensionMainCpu(s.dir) - cpu0;
     const wall = (performance.now() - t0) / 1000;
-    const m = await s.panel.evaluate(() => ({ frames: globalThis.__bench.frames, stall: globalThis.__bench.maxGap }));
+    const m = await s.panel.evaluate(() => ({
+      frames: globalThis.__bench.frames,
+      stall: globalThis.__bench.maxGap,
+      longest: globalThis.__bench.longest,
+    }));
     const trips = await roundTrips(s.panel);
     const dom = await domFigures(s.panel);
     const h = await heaps(s.browser);
@@ -371,8 +453,9 @@ async function stream() {
       `  panel work per frame (rAF callbacks + style/layout): median ${ms(pct(m.frames, 0.5))}, p95 ${ms(pct(m.frames, 0.95))}, worst ${ms(Math.max(0, ...m.frames))} over ${m.frames.length} frames with work (target <= 16 ms)`,
     );
     console.log(
-      `  panel main thread busy: ${(busy * 100).toFixed(1)} % = ${ms(busy * (1000 / 60))} per 16.7 ms frame; longest stall ${ms(m.stall)}`,
+      `  panel main thread busy: ${(busy * 100).toFixed(1)} % = ${ms(busy * (1000 / 60))} per 16.7 ms frame; longest stall ${ms(m.stall)}, longest task ${ms(m.longest)}`,
     );
+    console.log(`  extension renderer main thread (panel + host document): ${cpu.toFixed(1)} CPU s`);
     printTrips(trips);
     console.log(`  panel DOM: ${dom.nodes.toLocaleString('en-US')} nodes, ${dom.rows} memory rows`);
     console.log(

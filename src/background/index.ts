@@ -23,11 +23,18 @@ import {
   strictPatterns,
   type StrictSites,
 } from '../shared/strict-sites';
-import { PORT_HOST, type BackgroundToHost, type HostToBackground, type HostWake, type TabStatus } from '../shared/tab-status';
+import {
+  PORT_HOST,
+  type BackgroundToHost,
+  type HostChannel,
+  type HostToBackground,
+  type HostWake,
+  type TabStatus,
+} from '../shared/tab-status';
 import { applyStatus, clearTab, forgetTab, onNotificationClicked } from './action';
 import { syncContentScripts } from './content-scripts';
 import { Router, type Endpoint } from './router';
-import { BUFFER_BYTES, EVENT_OVERHEAD_BYTES } from '../shared/event-bytes';
+import { ChannelPairing, hostEndpoint } from './host-link';
 import { loadUserSettings, onUserSettingsChanged } from './user-settings';
 
 const router = new Router();
@@ -77,45 +84,17 @@ async function ensureHost(): Promise<void> {
   await creating;
 }
 
-/**
- * The host's endpoint: messages are coalesced into one `host-batch` per HOST_BATCH_MS. Each port
- * message costs a serialization and a hop between processes' threads (measured by
- * bench/background.mjs: per message, not per event), and the badge needs no faster update.
- * What waits is bounded: past BUFFER_BYTES.hostPending it is sent at once. Each
- * message is serialised once, when it arrives; its text is both what is counted and what is sent.
- */
-const HOST_BATCH_MS = 1000;
-function coalescing(port: Runtime.Port): Endpoint<BackgroundToHost> {
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const flush = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    const texts = pending;
-    pending = [];
-    pendingBytes = 0;
-    if (texts.length === 0) return;
-    try {
-      // the JSON text of the BackgroundToHost[] of these messages
-      port.postMessage({ kind: 'host-batch', v: PROTOCOL_VERSION, json: `[${texts.join(',')}]` } satisfies BackgroundToHost);
-    } catch (e) {
-      console.debug('[wasm-memory] host send failed (its onDisconnect cleans up)', e);
-    }
-  };
-  return {
-    send: (msg) => {
-      const text = JSON.stringify(msg);
-      pending.push(text);
-      // Bounded by bytes too: a flood goes out in messages of about BUFFER_BYTES.hostPending,
-      // counted as every buffer counts events (event-bytes.ts: the text plus a fixed cost each).
-      pendingBytes += text.length + (msg.kind === 'events' ? msg.events.length * EVENT_OVERHEAD_BYTES : 0);
-      if (pendingBytes >= BUFFER_BYTES.hostPending) flush();
-      else timer ??= setTimeout(flush, HOST_BATCH_MS);
-    },
-    close: () => port.disconnect(),
-  };
-}
+/** Host channels waiting for their other half (host-link.ts). */
+const channels = new ChannelPairing<MessagePort>();
+addEventListener('message', (ev: MessageEvent<unknown>) => {
+  // Only our offscreen document (a client of this worker with its URL) offers a line.
+  const src: unknown = ev.source;
+  const url = typeof src === 'object' && src !== null && 'url' in src ? (src as { url: unknown }).url : undefined;
+  if (url !== browser.runtime.getURL(OFFSCREEN_URL)) return;
+  const d = ev.data as Partial<HostChannel> | null;
+  const ch = ev.ports[0];
+  if (d?.kind === 'host-channel' && d.v === PROTOCOL_VERSION && typeof d.id === 'string' && ch) channels.port(d.id, ch);
+});
 
 /** Statuses are applied one at a time (each reads and writes the tab's notified ids). */
 let statusChain: Promise<void> = Promise.resolve();
@@ -156,10 +135,18 @@ browser.runtime.onConnect.addListener((port: Runtime.Port) => {
       port.disconnect();
       return;
     }
-    const h = router.connectHost(coalescing(port));
+    const ep = hostEndpoint({
+      port,
+      now: () => Date.now(),
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      log: (msg, err) => console.debug(`[wasm-memory] ${msg}`, err ?? ''),
+    });
+    const h = router.connectHost(ep);
     port.onMessage.addListener((msg: unknown) => {
       const m = msg as HostToBackground; // from our own offscreen document
       if (m.kind === 'tab-status' && m.v === PROTOCOL_VERSION) onHostStatus(m.status);
+      else if (m.kind === 'host-channel' && m.v === PROTOCOL_VERSION && typeof m.id === 'string') channels.offer(m.id, ep.useChannel);
       else h.message(msg);
     });
     port.onDisconnect.addListener(() => h.disconnected());

@@ -78,6 +78,43 @@ describe('toColumns', () => {
     expect(Array.from(totalOf([s('a', [5], [7]), s('e', [], [])], Float64Array.from([0, 5, 9])))).toEqual([0, 7, 7]);
     expect(Array.from(totalOf([s('a', [5], [7])], Float64Array.from([0, 5, 9]), new Set(['a'])))).toEqual([0, 7, 0]);
   });
+  it('agrees with the definition on random memories, grids and collections', () => {
+    // The module comment's rule, computed the slow way: per x, per memory, its latest max at or
+    // before x (0 before its first bucket, and after its last one once gone).
+    const slow = (series: MemorySeries[], xs: number[], gone: Set<string>): number[] =>
+      xs.map((x) =>
+        series.reduce((sum, m) => {
+          const n = m.times.length;
+          if (n === 0 || (m.times[0] ?? 0) > x) return sum;
+          if (gone.has(m.key) && x > (m.times[n - 1] ?? 0)) return sum;
+          let v = 0;
+          for (let i = 0; i < n && (m.times[i] ?? 0) <= x; i++) v = m.max[i] ?? v;
+          return sum + v;
+        }, 0),
+      );
+    let seed = 7;
+    const rnd = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % k;
+    };
+    for (let round = 0; round < 200; round++) {
+      const series: MemorySeries[] = [];
+      const gone = new Set<string>();
+      for (let m = 0; m < 1 + rnd(6); m++) {
+        const times = [...new Set(Array.from({ length: rnd(8) }, () => rnd(40)))].sort((a, b) => a - b);
+        series.push(
+          s(
+            `m${m}`,
+            times,
+            times.map(() => 65536 * (1 + rnd(4))),
+          ),
+        );
+        if (rnd(2) === 0) gone.add(`m${m}`);
+      }
+      const xs = [...new Set(Array.from({ length: 1 + rnd(20) }, () => rnd(45) - 2))].sort((a, b) => a - b);
+      expect(Array.from(totalOf(series, Float64Array.from(xs), gone))).toEqual(slow(series, xs, gone));
+    }
+  });
   it('handles no series', () => {
     expect(toColumns([]).length).toBe(1);
     expect(seriesKey([s('a', [], []), s('b', [], [])])).toBe('a\u0000b');

@@ -18,6 +18,7 @@ import { aliveAtEnd, joinSegments, SegmentHistory, timeSpan } from './segments';
 import { PanelSession, traceOf, type EndedSegment } from './session';
 import { SiteMarks, type SiteDelta } from './sites-diff';
 import { Trends, type TrendsView } from './trends';
+import { ViewPacer } from './view-pacer';
 
 export type StatusState = 'connected' | 'waiting' | 'disconnected' | 'closed';
 
@@ -124,6 +125,12 @@ export interface ControllerDeps {
   makeAnalyzer(): Promise<AnalyzerApi>;
   /** Schedule the next view update (requestAnimationFrame with a timer fallback). */
   scheduleFrame(fn: () => void): void;
+  /** Pacing of view updates while events stream (view-pacer.ts): a monotonic clock in ms
+   *  (default performance.now), a timer (default setTimeout) and what runs after an update's
+   *  synchronous consequences (the panel: queueMicrotask, after Preact's render). */
+  clock?: () => number;
+  schedule?: (fn: () => void, ms: number) => void;
+  afterUpdate?: (fn: () => void) => void;
   now(): Date;
   generator: string;
   log(msg: string, err?: unknown): void;
@@ -231,7 +238,7 @@ export class PanelController {
   /** The chart's window (viewport.ts fetchRange), or null for the whole session. */
   private chartRange: { from: number; to: number; scale: number } | null = null;
   private chartEpoch = 0;
-  private framePending = false;
+  private readonly pacer: ViewPacer;
   private revision = 0;
   private listeners = new Set<(v: ViewState) => void>();
   private view: ViewState;
@@ -256,6 +263,22 @@ export class PanelController {
 
   constructor(private readonly deps: ControllerDeps) {
     this.session = new PanelSession(deps.tabId);
+    this.pacer = new ViewPacer(
+      {
+        now: deps.clock ?? (() => performance.now()),
+        scheduleFrame: (fn) => deps.scheduleFrame(fn),
+        schedule:
+          deps.schedule ??
+          ((fn, ms) => {
+            setTimeout(fn, ms);
+          }),
+        ...(deps.afterUpdate ? { afterUpdate: deps.afterUpdate } : {}),
+      },
+      () => {
+        this.view = this.computeView();
+        for (const l of this.listeners) l(this.view);
+      },
+    );
     if (deps.settings) {
       try {
         const stored = parseConfig(deps.settings.load());
@@ -344,7 +367,8 @@ export class PanelController {
         // The current segment comes first: earlier ones make room for it.
         this.history.fit(this.session.keptBytes);
         this.dropUnkeptSelection();
-        this.changed();
+        // Paced: a costly view is not recomputed for every batch of a flood (view-pacer.ts).
+        this.pacer.events();
         return;
     }
   }
@@ -482,7 +506,7 @@ export class PanelController {
       endedAt: s.endedAt,
       received: s.received,
     }));
-    const span = timeSpan(this.session.events);
+    const span = this.session.keptSpan();
     const current = {
       number: this.history.currentNumber,
       url: this.session.url,
@@ -566,13 +590,7 @@ export class PanelController {
 
   /** Something changed: recompute the view once, at the next frame. */
   private changed(): void {
-    if (this.framePending) return;
-    this.framePending = true;
-    this.deps.scheduleFrame(() => {
-      this.framePending = false;
-      this.view = this.computeView();
-      for (const l of this.listeners) l(this.view);
-    });
+    this.pacer.now();
   }
 
   /** The background analyzer host's latest alerts for this tab (its TabStatus), and the top

@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     tabId,
     makeAnalyzer,
     scheduleFrame,
+    // Preact renders in a microtask after the view is set: one queued after it sees it done.
+    afterUpdate: (fn) => queueMicrotask(fn),
     now: () => new Date(),
     generator: `wasm-memory-panel ${browser.runtime.getManifest().version}`,
     log,

@@ -30,6 +30,24 @@ describe('PanelSession', () => {
     expect(s.received).toBe(3);
   });
 
+  it('knows the time span of what it kept, through the cap, a clear and a navigation', () => {
+    const s = new PanelSession(3, 2 * eventsBytes([sample(5)]));
+    expect(s.keptSpan()).toBeNull();
+    s.handle({ kind: 'welcome', v, tabId: 3, session: 'A', doc: 'd1', url: 'https://a.test/' });
+    s.handle(events('A', 0, [sample(5), sample(2)]));
+    expect(s.keptSpan()).toEqual({ from: 2, to: 5 });
+    // Over the cap: received and analysed, not kept, so not in the span.
+    s.handle(events('A', 2, [sample(9)]));
+    expect(s.omitted).toBe(1);
+    expect(s.keptSpan()).toEqual({ from: 2, to: 5 });
+    s.clear();
+    expect(s.keptSpan()).toBeNull();
+    s.handle(events('A', 3, [sample(11)]));
+    expect(s.keptSpan()).toEqual({ from: 11, to: 11 });
+    s.handle({ kind: 'navigated', v, tabId: 3, session: 'B', doc: 'd2', url: 'https://b.test/' });
+    expect(s.keptSpan()).toBeNull();
+  });
+
   it('drops re-sent definitions (a content script replays them after a worker restart)', () => {
     const s = new PanelSession(3);
     const memory: PageEvent = {

@@ -44,6 +44,10 @@ export class PanelSession {
   private kept: PageEvent[] = [];
   /** Estimated bytes of `kept` (src/shared/event-bytes.ts). */
   keptBytes = 0;
+  /** Page-clock times of the earliest and latest kept events (segments.ts timeSpan of `kept`,
+   *  kept up to date as events are kept: the view asks for it every update). */
+  private keptFrom = Infinity;
+  private keptTo = -Infinity;
   /** Events received in this session (kept or not). */
   received = 0;
   /** Events after the first `maxBytes` of the session: analysed, not kept for export (the kept
@@ -96,6 +100,18 @@ export class PanelSession {
     return this.kept;
   }
 
+  /** The time span of the kept events (null: none kept). */
+  keptSpan(): { from: number; to: number } | null {
+    return this.keptFrom <= this.keptTo ? { from: this.keptFrom, to: this.keptTo } : null;
+  }
+
+  private keep(ev: PageEvent, bytes: number): void {
+    this.kept.push(ev);
+    this.keptBytes += bytes;
+    if (ev.time < this.keptFrom) this.keptFrom = ev.time;
+    if (ev.time > this.keptTo) this.keptTo = ev.time;
+  }
+
   /** What to send with `subscribe` so the background replays only what we lack. */
   resume(): { session: string; seq: number } | undefined {
     return this.bgSession === undefined ? undefined : { session: this.bgSession, seq: this.nextSeq };
@@ -118,6 +134,8 @@ export class PanelSession {
         : null;
     this.kept = [];
     this.keptBytes = 0;
+    this.keptFrom = Infinity;
+    this.keptTo = -Infinity;
     this.defined.clear();
     this.received = 0;
     this.omitted = 0;
@@ -144,9 +162,11 @@ export class PanelSession {
     const collected = new Set<string>();
     for (const ev of this.kept) if (ev.t === 'collected') collected.add(ev.key);
     const keep = this.kept.filter((ev) => ev.t !== 'collected' && isDefinition(ev) && !('key' in ev && collected.has(ev.key)));
-    this.kept = keep;
+    this.kept = [];
     this.keptBytes = 0;
-    for (const ev of keep) this.keptBytes += plainEventBytes(ev);
+    this.keptFrom = Infinity;
+    this.keptTo = -Infinity;
+    for (const ev of keep) this.keep(ev, plainEventBytes(ev));
     this.received = 0;
     this.omitted = 0;
     this.missed = 0;
@@ -234,8 +254,7 @@ export class PanelSession {
           if (this.omitted === 0) {
             const b = plainEventBytes(ev);
             if (this.keptBytes + b <= this.maxBytes) {
-              this.kept.push(ev);
-              this.keptBytes += b;
+              this.keep(ev, b);
               continue;
             }
           }

@@ -53,14 +53,26 @@ export type BackgroundToHost =
   | BackgroundToPanel
   | { kind: 'tab-removed'; v: number; tabId: number }
   | { kind: 'configure'; v: number; config: AnalyzerConfig }
-  /** Several of these, coalesced by the service worker (one port message per interval). */
   /**
-   * Several of these, coalesced by the service worker, as the JSON text of a BackgroundToHost[]:
-   * the offscreen document hands one string to its Worker instead of taking every event apart
-   * and cloning it again, on the extension's one main thread, which the DevTools panel shares
-   * (bench/flood.mjs: the panel's stalls under a flood of big events).
+   * Several of these, coalesced by the service worker, as the JSON text of a BackgroundToHost[].
+   * Sent straight to the host's Worker over the MessagePort of a HostChannel when there is one,
+   * so the batches never cross the extension's one main thread, which the DevTools panel shares
+   * (bench/flood.mjs: the panel's stalls under a flood of big events); else over the runtime
+   * port, and the offscreen document hands the one string to its Worker.
    */
   | { kind: 'host-batch'; v: number; json: string };
+
+/**
+ * The offscreen document's offer of a direct line to its Worker, once per runtime port: a
+ * MessagePort whose other end the Worker holds, posted to the service worker's global scope
+ * (navigator.serviceWorker), and the same `id` sent on the runtime port, so the service worker
+ * pairs the two whichever arrives first. Host batches then go over the MessagePort.
+ */
+export interface HostChannel {
+  kind: 'host-channel';
+  v: number;
+  id: string;
+}
 
 export interface ResumePoint {
   tabId: number;
@@ -69,7 +81,7 @@ export interface ResumePoint {
 }
 
 export type HostToBackground =
-  { kind: 'subscribe-all'; v: number; resume: ResumePoint[] } | { kind: 'tab-status'; v: number; status: TabStatus };
+  { kind: 'subscribe-all'; v: number; resume: ResumePoint[] } | { kind: 'tab-status'; v: number; status: TabStatus } | HostChannel;
 
 /** runtime.sendMessage to the host (popup, panel). */
 export interface HostExportRequest {

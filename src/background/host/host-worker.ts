@@ -6,6 +6,7 @@
 import analyzerWasmUrl from '../../../analyzer-rs/pkg/wasm_memory_analyzer.wasm?url';
 import { createAnalyzer } from '../../analyzer/analyzer';
 import { PROTOCOL_VERSION } from '../../shared/protocol';
+import type { BackgroundToHost } from '../../shared/tab-status';
 import { HostTabs } from './tabs';
 import type { FromHostWorker, ToHostWorker } from './worker-protocol';
 
@@ -31,10 +32,18 @@ const host = new HostTabs({
 const FLUSH_MS = 250;
 setInterval(() => host.flush(), FLUSH_MS);
 
+/** The direct line from the service worker (host batches), replaced at each reconnection. */
+let channel: MessagePort | null = null;
+
 addEventListener('message', (ev: MessageEvent<ToHostWorker>) => {
   const m = ev.data;
   if (m.kind === 'bg') host.handle(m.msg);
-  else if (m.kind === 'configure-tab') host.configureTab(m.tabId, m.config);
+  else if (m.kind === 'channel') {
+    channel?.close();
+    channel = m.port;
+    // From our own service worker: typed by tab-status.ts.
+    channel.onmessage = (e: MessageEvent<BackgroundToHost>) => host.handle(e.data);
+  } else if (m.kind === 'configure-tab') host.configureTab(m.tabId, m.config);
   else if (m.kind === 'connected')
     post({ kind: 'to-bg', msg: { kind: 'subscribe-all', v: PROTOCOL_VERSION, resume: host.resumePoints() } });
   else if (m.kind === 'export') {

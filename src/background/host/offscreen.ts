@@ -10,10 +10,12 @@ import {
   PORT_HOST,
   type BackgroundToHost,
   type HostConfigureRequest,
+  type HostChannel,
   type HostExportRequest,
   type HostWake,
   type HostToBackground,
 } from '../../shared/tab-status';
+import { PROTOCOL_VERSION } from '../../shared/protocol';
 import type { FromHostWorker, ToHostWorker } from './worker-protocol';
 
 const worker = new Worker(new URL('./host-worker.ts', import.meta.url), { type: 'module' });
@@ -78,6 +80,26 @@ function connect(): void {
   });
   backoff = 20;
   toWorker({ kind: 'connected' });
+  offerChannel(p);
+}
+
+/**
+ * A direct line from the service worker to the Worker (tab-status.ts HostChannel): the host
+ * batches, most of the bytes, then skip this document's main thread, which the DevTools panel
+ * shares. Without it (no service worker registration reachable) they come over the port.
+ */
+function offerChannel(p: chrome.runtime.Port): void {
+  const ch = new MessageChannel();
+  const offer: HostChannel = { kind: 'host-channel', v: PROTOCOL_VERSION, id: crypto.randomUUID() };
+  worker.postMessage({ kind: 'channel', port: ch.port1 } satisfies ToHostWorker, [ch.port1]);
+  navigator.serviceWorker.ready.then(
+    (reg) => {
+      if (port !== p) return;
+      reg.active?.postMessage(offer, [ch.port2]);
+      send(offer);
+    },
+    (e: unknown) => console.debug('[wasm-memory offscreen] no direct line to the service worker; batches come over the port', e),
+  );
 }
 
 function isExportRequest(x: unknown): x is HostExportRequest {

@@ -6,6 +6,7 @@ import { readAnalyzerWasm } from '../../analyzer/node';
 import { PROTOCOL_VERSION, type BackgroundToPanel, type PageEvent } from '../../shared/protocol';
 import type { TabStatus } from '../../shared/tab-status';
 import { bindgenLeak, bindgenChurn } from '../../../bench/scenarios';
+import { memoryAt } from '../../devtools-panel/test-events';
 import { HostTabs } from './tabs';
 
 const wasm = new WebAssembly.Module(readAnalyzerWasm());
@@ -84,6 +85,30 @@ describe('HostTabs', () => {
     host.flush();
     const later = sent.at(-1)!.alerts.find((a) => a.id === 'bindgen-live-growth:Tokenizer')!;
     expect(later.title).not.toBe(first.title);
+  });
+
+  it('statuses are paced by their size: after one of B bytes, the next waits B / statusBytesPerSecond', async () => {
+    const now = { t: 0 };
+    const sent: TabStatus[] = [];
+    const rate = 100; // bytes per second: a status of about 1 KB waits seconds
+    const host = new HostTabs({ makeAnalyzer, send: (s) => sent.push(s), now: () => now.t, log: () => {} }, { statusBytesPerSecond: rate });
+    const evs = bindgenLeak(12);
+    const half = evs.findIndex((e, i) => i > evs.length * 0.5 && e.t === 'bindgen');
+    host.handle(events(1, evs.slice(0, half)));
+    await settle();
+    host.flush();
+    expect(sent.length).toBe(1);
+    const wait = (1000 * JSON.stringify(sent[0]).length) / rate;
+    expect(wait).toBeGreaterThan(2000);
+    // A memory appears (a status worth sending at once), but not before the wait is over.
+    host.handle(events(1, [...evs.slice(half), memoryAt('r:2', 2e12)], 's1', half));
+    now.t = wait - 1;
+    host.flush();
+    expect(sent.length).toBe(1);
+    now.t = wait;
+    host.flush();
+    expect(sent.length).toBe(2);
+    expect(sent[1]?.memories).toBe(2);
   });
 
   it('a host-batch (the JSON text of several messages) counts as those messages; malformed text is dropped', async () => {

@@ -30,6 +30,11 @@ export interface HostOptions {
   /** A recomputed status that differs only in figures (bytes, event count) is sent at most this
    *  often (ms); one whose alerts or memory count changed is sent at once. */
   quietIntervalMs: number;
+  /** Statuses are sent at most at this rate in bytes (of their JSON): after one of B bytes, the
+   *  tab's next waits B / rate. Each status crosses the extension's main thread twice (the
+   *  offscreen document's port, then chrome.storage's change event to an open panel, with the
+   *  old value), and a flood of memories makes one hundreds of KB: bench/flood.mjs. */
+  statusBytesPerSecond: number;
   generator: string;
 }
 
@@ -37,6 +42,7 @@ export const DEFAULT_HOST_OPTIONS: HostOptions = {
   maxBytesPerTab: BUFFER_BYTES.hostSession,
   statusIntervalMs: 1000,
   quietIntervalMs: 5000,
+  statusBytesPerSecond: 128 * 1024,
   generator: 'wasm-memory-background',
 };
 
@@ -54,6 +60,8 @@ interface HostTab {
   /** What the last status sent said about alerts and memories, and when it was sent. */
   lastKey: string;
   lastSentAt: number;
+  /** No status before this time (statusBytesPerSecond). */
+  nextSendAt: number;
 }
 
 /**
@@ -146,6 +154,7 @@ export class HostTabs {
       config: null,
       lastKey: '',
       lastSentAt: -Infinity,
+      nextSendAt: -Infinity,
     };
     t = tab;
     this.tabs.set(tabId, tab);
@@ -212,7 +221,7 @@ export class HostTabs {
   flush(): void {
     const now = this.deps.now();
     for (const [tabId, t] of this.tabs) {
-      if (!t.dirty || !t.analyzer || now - t.lastStatusAt < this.opts.statusIntervalMs) continue;
+      if (!t.dirty || !t.analyzer || now - t.lastStatusAt < this.opts.statusIntervalMs || now < t.nextSendAt) continue;
       const status = this.status(tabId, t, now);
       if (!status) continue;
       const key = statusKey(status);
@@ -222,6 +231,7 @@ export class HostTabs {
       }
       t.lastKey = key;
       t.lastSentAt = now;
+      t.nextSendAt = now + (1000 * JSON.stringify(status).length) / this.opts.statusBytesPerSecond;
       this.deps.send(status);
     }
   }

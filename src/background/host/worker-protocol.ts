@@ -11,6 +11,9 @@ export type ToHostWorker =
   | { kind: 'bg'; msg: BackgroundToHost }
   /** The port to the service worker is (again) up: say where each tab stands. */
   | { kind: 'connected' }
+  /** The Worker's end of a direct line from the service worker (tab-status.ts HostChannel):
+   *  host batches arrive on it; it replaces the previous one. */
+  | { kind: 'channel'; port: MessagePort }
   | { kind: 'export'; id: number; tabId: number }
   /** Budgets from a tab's panel. */
   | { kind: 'configure-tab'; tabId: number; config: AnalyzerConfig };
