@@ -105,7 +105,7 @@ interface OrphanWatch {
   registry: WeakRegistry;
   /**
    * Objects of the class counted before the watch began. Every object created since was
-   * registered while `tracked` equals the class's `created` minus this (see allRegistered); once
+   * registered while `tracked` equals the class's `created` minus this (see orphanedOf); once
    * the bucket ran dry at a creation, only a sample is.
    */
   createdBefore: number;
