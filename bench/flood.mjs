@@ -119,13 +119,21 @@ function cmdline(pid) {
   }
 }
 
-/** VmRSS (bytes) of the extension renderer processes of the browser whose profile is `dir`. */
-function extensionRss(dir) {
-  let sum = 0;
+/** The pids of the extension renderer processes of the browser whose profile is `dir`. */
+function extensionPids(dir) {
+  const pids = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const c = ` ${cmdline(d)} `;
-    if (!c.includes(`--user-data-dir=${dir}`) || !c.includes(' --extension-process ')) continue;
+    if (c.includes(`--user-data-dir=${dir}`) && c.includes(' --extension-process ')) pids.push(d);
+  }
+  return pids;
+}
+
+/** VmRSS (bytes) of the extension renderer processes of the browser whose profile is `dir`. */
+function extensionRss(dir) {
+  let sum = 0;
+  for (const d of extensionPids(dir)) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
       if (m) sum += Number(m[1]) * 1024;
@@ -141,10 +149,7 @@ function extensionRss(dir) {
  *  Unlike wall-clock figures, it does not grow when other processes take the cores. */
 function extensionMainCpu(dir) {
   let ticks = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const c = ` ${cmdline(d)} `;
-    if (!c.includes(`--user-data-dir=${dir}`) || !c.includes(' --extension-process ')) continue;
+  for (const d of extensionPids(dir)) {
     try {
       const f = readFileSync(`/proc/${d}/task/${d}/stat`, 'utf8');
       const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
